@@ -1,0 +1,112 @@
+import "@mantine/core/styles.css";
+import "./ui/app.css";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import {
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  isRouteErrorResponse,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import { ColorSchemeScript, MantineProvider, mantineHtmlProps } from "@mantine/core";
+import { theme, cssVariablesResolver } from "./ui/theme";
+import { useNonce } from "./ui/nonce";
+import { PortalShell } from "./ui/PortalShell";
+import { ErrorPage } from "./ui/ErrorPage";
+import { getOptionalUser } from "./server/auth/authorize.server";
+import { getDb } from "./server/runtime.server";
+import { getObservatory } from "./server/observatory/observatory.server";
+import { navigationFor } from "./ui/navigation";
+import { countUnreadNotifications } from "./server/notifications/notifications.server";
+import { roleLabels } from "./domain/permissions";
+
+export const links: LinksFunction = () => [{ rel: "icon", href: "/favicon.svg", type: "image/svg+xml" }];
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data?.observatory.label ? `${data.observatory.label} — Portail` : "Portail ODPE" },
+];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const db = await getDb();
+  const [user, observatory] = await Promise.all([getOptionalUser(request), getObservatory(db)]);
+  let organisationName: string | null = null;
+  if (user) {
+    const org = await db.selectFrom("organisation").select("name").where("id", "=", user.organisationId).executeTakeFirst();
+    organisationName = org?.name ?? null;
+  }
+  return {
+    requestId: context.requestId,
+    observatory,
+    user: user
+      ? {
+          displayName: user.displayName,
+          email: user.email,
+          role: user.role,
+          roleLabel: roleLabels[user.role],
+          organisationName,
+        }
+      : null,
+    navigation: user ? navigationFor(user) : [],
+    unreadNotifications: user ? await countUnreadNotifications(db, user.id) : 0,
+  };
+}
+
+export type RootData = Awaited<ReturnType<typeof loader>>;
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  const nonce = useNonce();
+  const data = useRouteLoaderData<typeof loader>("root");
+  return (
+    <html lang="fr" {...mantineHtmlProps}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+        <ColorSchemeScript nonce={nonce} defaultColorScheme="light" forceColorScheme="light" />
+      </head>
+      <body>
+        <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} forceColorScheme="light" getStyleNonce={() => nonce ?? ""}>
+          <PortalShell data={data}>{children}</PortalShell>
+        </MantineProvider>
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+const statusMessages: Record<number, { title: string; text: string }> = {
+  400: { title: "Requête invalide", text: "La requête envoyée n'a pas pu être comprise. Revenez en arrière et réessayez." },
+  401: { title: "Connexion requise", text: "Connectez-vous pour accéder à cette page." },
+  403: {
+    title: "Accès refusé",
+    text: "Vous n'avez pas les droits nécessaires pour afficher cette page. Si vous pensez que c'est une erreur, contactez le référent de l'ODPE.",
+  },
+  404: { title: "Page introuvable", text: "Cette page n'existe pas ou a été déplacée. Vérifiez l'adresse ou revenez à l'accueil." },
+  405: { title: "Action non permise", text: "Cette action n'est pas possible sur cette page." },
+  413: { title: "Fichier trop volumineux", text: "Le fichier envoyé dépasse la taille autorisée." },
+  429: { title: "Trop de requêtes", text: "Vous avez fait trop de tentatives. Patientez quelques minutes puis réessayez." },
+  503: {
+    title: "Service momentanément indisponible",
+    text: "Le portail ne peut pas joindre sa base de données. Réessayez dans quelques instants.",
+  },
+};
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const data = useRouteLoaderData<typeof loader>("root");
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const message = statusMessages[status] ?? {
+    title: "Erreur inattendue",
+    text: "Une erreur inattendue s'est produite. Réessayez ; si elle persiste, transmettez l'identifiant ci-dessous au support.",
+  };
+  return <ErrorPage status={status} title={message.title} text={message.text} requestId={data?.requestId} />;
+}

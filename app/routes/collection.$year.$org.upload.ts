@@ -1,0 +1,16 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { handleWebUpload } from "~/server/collection/web.server";
+
+/** The drag-and-drop endpoint (JSON, with upload progress in the browser). */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const { outcome } = await handleWebUpload(request, context, params);
+  if (!(request.headers.get("Accept") ?? "").includes("application/json")) {
+    return redirect(`/collection/${params.year}/${params.org}${outcome.number ? `?version=${outcome.number}` : ""}`);
+  }
+  return Response.json(outcome, { status: outcome.ok ? 201 : outcome.status });
+}
+
+export async function loader() {
+  throw new Response("Page introuvable", { status: 404 });
+}

@@ -1,0 +1,37 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { z } from "zod";
+import { requirePermission, userCan } from "~/server/auth/authorize.server";
+import { getDb } from "~/server/runtime.server";
+import { orNotFound } from "~/server/http/results.server";
+import { publishedReportPage } from "~/server/dashboard/pages.server";
+import { reportDocumentResponse } from "~/server/dashboard/document.server";
+
+const paramsSchema = z.object({ year: z.coerce.number().int().min(2000).max(2200) });
+const querySchema = z.object({
+  edition: z.coerce.number().int().positive().optional().catch(undefined),
+  vue: z.enum(["publique", "interne"]).optional().catch(undefined),
+});
+
+/**
+ * The published report of a year (the latest edition, or ?edition=n), as a
+ * standalone document: internal for the observatory's members, public for
+ * readers (elected officials, directors). Readers never see raw submissions.
+ */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, "read:dashboard");
+  const parsed = paramsSchema.safeParse(params);
+  if (!parsed.success) throw new Response("Tableau de bord introuvable", { status: 404 });
+  const query = querySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const internal = userCan(user, "read:internal_dashboard");
+  const page = await orNotFound(async () =>
+    publishedReportPage(await getDb(), {
+      year: parsed.data.year,
+      number: query.edition,
+      variant: internal && query.vue !== "publique" ? "internal" : "public",
+      audience: "members",
+      canSwitch: internal,
+      canManage: userCan(user, "manage:dashboard"),
+    }),
+  );
+  return reportDocumentResponse(request, page.document, { cacheControl: "private, no-cache" });
+}

@@ -1,0 +1,115 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { Anchor, Card, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { getDb } from "~/server/runtime.server";
+import { getObservatory } from "~/server/observatory/observatory.server";
+import { listExtranetPublications } from "~/server/publications/publications.server";
+import { listPublishedEditions } from "~/server/dashboard/editions.server";
+import { Contributors } from "~/ui/diffusion";
+import { formatDate } from "~/ui/format";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `Extranet — ${data?.observatory.name ?? "Observatoire départemental de la protection de l'enfance"}` },
+  { name: "description", content: "Publications et tableaux de bord de l'observatoire départemental de la protection de l'enfance." },
+];
+
+/**
+ * Art. 5: the extranet run by the Département, open to all without login.
+ * Only what went through the workflow reaches it: publications validated by
+ * the referent after every source's approval, and published annual dashboards.
+ */
+export async function loader(_args: LoaderFunctionArgs) {
+  const db = await getDb();
+  const [observatory, publications, dashboards] = await Promise.all([getObservatory(db), listExtranetPublications(db), listPublishedEditions(db)]);
+  return { observatory, publications, dashboards: dashboards.filter((d) => !d.supersededAt) };
+}
+
+export default function Extranet() {
+  const { observatory, publications, dashboards } = useLoaderData<typeof loader>();
+  return (
+    <Stack maw={1000} mx="auto">
+      <Title order={2}>{observatory.name}</Title>
+      <Text>
+        Les publications et tableaux de bord de l'observatoire{observatory.departementName ? ` (${observatory.departementName})` : ""}, validés par le
+        référent de l'observatoire avec l'accord de chaque organisme source. Les petits effectifs sont masqués (secret statistique).
+      </Text>
+      {observatory.isDemo && <Text c="dimmed">Instance de démonstration : les données sont fictives.</Text>}
+
+      <section aria-labelledby="tableaux-de-bord">
+        <Title order={3} size="h4" id="tableaux-de-bord" mb="xs">
+          Tableaux de bord annuels
+        </Title>
+        {dashboards.length === 0 ? (
+          <Text>Aucun tableau de bord publié pour l'instant.</Text>
+        ) : (
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            {dashboards.map((d) => (
+              <Card key={d.id} withBorder component="article" aria-labelledby={`tdb-${d.id}`}>
+                <Stack gap="xs">
+                  <Title order={4} size="h5" id={`tdb-${d.id}`}>
+                    <Anchor href={d.url}>Tableau de bord {d.year}</Anchor>
+                  </Title>
+                  <Text size="sm">
+                    Édition n° {d.number}, publiée le {formatDate(d.publishedAt)}
+                    {d.transmittedOn ? `, transmise à l'ONPE le ${formatDate(d.transmittedOn)}` : ""}.
+                  </Text>
+                  <Group gap="sm">
+                    <Anchor href={d.pdfUrl} size="sm">
+                      PDF
+                    </Anchor>
+                    <Anchor href={d.xlsxUrl} size="sm">
+                      Excel
+                    </Anchor>
+                  </Group>
+                  <Text size="xs">
+                    <strong>Sources ({d.contributors.length} organismes contributeurs) :</strong> {d.contributors.map((c) => c.name).join(", ")}
+                  </Text>
+                  <Group gap="sm" role="list" aria-label="Organismes contributeurs">
+                    {d.contributors
+                      .filter((c) => c.logoUrl)
+                      .map((c) => (
+                        <span key={c.code} role="listitem">
+                          <img src={c.logoUrl!} alt={c.name} height={28} style={{ maxWidth: 90, objectFit: "contain" }} />
+                        </span>
+                      ))}
+                  </Group>
+                </Stack>
+              </Card>
+            ))}
+          </SimpleGrid>
+        )}
+      </section>
+
+      <section aria-labelledby="publications">
+        <Title order={3} size="h4" id="publications" mb="xs">
+          Publications
+        </Title>
+        {publications.length === 0 ? (
+          <Text>Aucune publication pour l'instant.</Text>
+        ) : (
+          <Stack>
+            {publications.map((p) => (
+              <Card key={p.id} withBorder component="article" aria-labelledby={`pub-${p.id}`}>
+                <Stack gap="xs">
+                  <Title order={4} size="h5" id={`pub-${p.id}`}>
+                    <Anchor component={Link} to={`/extranet/publications/${p.id}`}>
+                      {p.title}
+                    </Anchor>
+                  </Title>
+                  <Text size="sm" c="dimmed">
+                    Publiée le {formatDate(p.publishedAt)}
+                  </Text>
+                  {p.excerpt && <Text size="sm">{p.excerpt}</Text>}
+                  <Text size="sm" fw={600}>
+                    {p.sources}
+                  </Text>
+                  <Contributors contributors={p.contributors} logoUrl={(id) => `/extranet/logos/${id}`} />
+                </Stack>
+              </Card>
+            ))}
+          </Stack>
+        )}
+      </section>
+    </Stack>
+  );
+}

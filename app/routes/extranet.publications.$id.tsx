@@ -1,0 +1,36 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { Anchor, Stack, Text, Title } from "@mantine/core";
+import { z } from "zod";
+import { getDb } from "~/server/runtime.server";
+import { getExtranetPublication } from "~/server/publications/publications.server";
+import { orNotFound } from "~/server/http/results.server";
+import { PublicationContentView } from "~/ui/diffusion";
+import { formatDate } from "~/ui/format";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.rendered.title ?? "Publication"} — Extranet de l'observatoire` }];
+
+/** A published publication, open to all: statistical secrecy applied on the server, sources and contributors shown. */
+export async function loader({ params }: LoaderFunctionArgs) {
+  const id = z.uuid().safeParse(params.id);
+  if (!id.success) throw new Response("Publication introuvable", { status: 404 });
+  return orNotFound(async () => getExtranetPublication(await getDb(), id.data));
+}
+
+export default function ExtranetPublication() {
+  const { id, publishedAt, rendered } = useLoaderData<typeof loader>();
+  return (
+    <Stack maw={1000} mx="auto" component="article">
+      <Anchor component={Link} to="/extranet">
+        ← Toutes les publications
+      </Anchor>
+      <Title order={2}>{rendered.title}</Title>
+      <Text c="dimmed">Publiée le {formatDate(publishedAt)} — {rendered.sources}</Text>
+      <PublicationContentView
+        view={rendered}
+        attachmentUrl={(doc) => `/extranet/publications/${id}/attachments/${doc}`}
+        logoUrl={(org) => `/extranet/logos/${org}`}
+      />
+    </Stack>
+  );
+}

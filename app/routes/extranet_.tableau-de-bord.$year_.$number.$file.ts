@@ -1,0 +1,19 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { z } from "zod";
+import { getDb } from "~/server/runtime.server";
+import { orNotFound } from "~/server/http/results.server";
+import { editionFileResponse, findPublishedEdition } from "~/server/dashboard/editions.server";
+import { fileKindFromSlug } from "~/domain/dashboard";
+
+const paramsSchema = z.object({ year: z.coerce.number().int().min(2000).max(2200), number: z.coerce.number().int().positive() });
+
+/** The public PDF and XLSX of a published edition, without login (extranet). */
+export async function loader({ params }: LoaderFunctionArgs) {
+  const kind = fileKindFromSlug(params.file ?? "");
+  const parsed = paramsSchema.safeParse(params);
+  if (!parsed.success || (kind !== "pdf_public" && kind !== "xlsx_public")) throw new Response("Fichier introuvable", { status: 404 });
+  const db = await getDb();
+  const found = await findPublishedEdition(db, parsed.data.year, parsed.data.number);
+  if (!found) throw new Response("Fichier introuvable", { status: 404 });
+  return orNotFound(() => editionFileResponse(db, found.row.id, kind, { download: true }));
+}

@@ -1,0 +1,16 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { requireUser } from "~/server/auth/authorize.server";
+import { getDb } from "~/server/runtime.server";
+import { versionForDownload } from "~/server/collection/queries.server";
+import { fileResponse, getFile } from "~/server/storage/files.server";
+
+/** The original bytes of an uploaded version, exactly as sent (nothing lost). */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const db = await getDb();
+  const version = await versionForDownload(db, user, params.id ?? "");
+  if (!version) throw new Response("Fichier introuvable", { status: 404 });
+  const file = await getFile(db, version.file_id);
+  if (!file) throw new Response("Fichier introuvable", { status: 404 });
+  return fileResponse(file, { download: true });
+}

@@ -1,0 +1,19 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { z } from "zod";
+import { requirePermission } from "~/server/auth/authorize.server";
+import { getDb } from "~/server/runtime.server";
+import { getWorkspaceFile } from "~/server/workspace/workspace.server";
+import { orNotFound } from "~/server/http/results.server";
+import { fileResponse } from "~/server/storage/files.server";
+
+/** A workspace document's file (a given version, or the current one), for members. PDF and images inline, others downloaded. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  await requirePermission(request, "read:workspace");
+  const id = z.uuid().safeParse(params.id);
+  if (!id.success) throw new Response("Document introuvable", { status: 404 });
+  const version = new URL(request.url).searchParams.get("version");
+  const number = version && /^\d{1,6}$/.test(version) ? Number(version) : null;
+  const file = await orNotFound(async () => getWorkspaceFile(await getDb(), id.data, number));
+  const inline = file.contentType === "application/pdf" || file.contentType.startsWith("image/");
+  return fileResponse(file, { download: !inline });
+}

@@ -1,0 +1,136 @@
+import { createHash } from "node:crypto";
+import type { Transaction } from "kysely";
+import type { Database } from "#db/schema";
+import type { Db } from "../db.server";
+import { DomainError } from "../errors.server";
+import { loadVersions } from "../indicators/indicators.server";
+import { versionForYear } from "~/domain/indicators";
+import { breakdownCells, breakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
+import { lineKey } from "~/domain/template-layout";
+import type { PlanLine } from "~/domain/validation";
+
+type Executor = Db | Transaction<Database>;
+
+/** What one organisation is expected to send for one campaign: its lines, in template order. */
+export interface CollectionPlan {
+  campaign: { id: string; year: number; deadline: string; status: string };
+  organisation: { id: string; code: string; name: string };
+  lines: PlanLine[];
+  /** sha256 over the ordered line keys and indicator versions: identifies the template's structure. */
+  hash: string;
+}
+
+/**
+ * Builds the plan from the referential: the indicators of the organisation's
+ * agreement for the campaign (Art. 4), each in the version in force for the
+ * reference year, expanded into its total and breakdown cells, with last
+ * year's accepted values for reference.
+ */
+export async function buildCollectionPlan(db: Executor, year: number, organisationId: string): Promise<CollectionPlan> {
+  const expected = await db
+    .selectFrom("expected_submission as e")
+    .innerJoin("campaign as c", "c.id", "e.campaign_id")
+    .innerJoin("organisation as o", "o.id", "e.organisation_id")
+    .select([
+      "c.id as campaign_id",
+      "c.status",
+      "e.deadline",
+      "e.agreement_id",
+      "o.id as organisation_id",
+      "o.code",
+      "o.name",
+    ])
+    .where("c.reference_year", "=", year)
+    .where("e.organisation_id", "=", organisationId)
+    .executeTakeFirst();
+  if (!expected) {
+    throw new DomainError("not_found", `Votre organisme n'est pas attendu dans la campagne ${year} : aucun modèle de tableau à remplir.`);
+  }
+  const indicatorRows = expected.agreement_id
+    ? await db
+        .selectFrom("agreement_indicator as ai")
+        .innerJoin("indicator as i", "i.id", "ai.indicator_id")
+        .innerJoin("indicator_domain as d", "d.code", "i.domain_code")
+        .select(["i.id", "i.code", "d.position"])
+        .where("ai.agreement_id", "=", expected.agreement_id)
+        .orderBy("d.position")
+        .orderBy("i.code")
+        .execute()
+    : [];
+  const versions = await loadVersions(
+    db,
+    indicatorRows.map((r) => r.id),
+  );
+  const listCodes = [...new Set(versions.flatMap((v) => v.breakdowns))];
+  const items = listCodes.length
+    ? await db
+        .selectFrom("codelist_item")
+        .select(["codelist_code", "code", "label"])
+        .where("codelist_code", "in", listCodes)
+        .orderBy("codelist_code")
+        .orderBy("position")
+        .execute()
+    : [];
+  const itemsByList = new Map<string, { code: string }[]>();
+  for (const item of items) {
+    const list = itemsByList.get(item.codelist_code);
+    if (list) list.push(item);
+    else itemsByList.set(item.codelist_code, [item]);
+  }
+  const itemsOf = (list: string) => itemsByList.get(list) ?? [];
+  const versionsByIndicator = new Map<string, typeof versions>();
+  for (const v of versions) {
+    const list = versionsByIndicator.get(v.indicator_id);
+    if (list) list.push(v);
+    else versionsByIndicator.set(v.indicator_id, [v]);
+  }
+  const labelOf = new Map(items.map((i) => [`${i.codelist_code}=${i.code}`, i.label]));
+
+  const previous = await db
+    .selectFrom("accepted_value")
+    .select(["indicator_id", "breakdown_key", "value"])
+    .where("organisation_id", "=", organisationId)
+    .where("reference_year", "=", year - 1)
+    .execute();
+  const previousOf = new Map(previous.map((p) => [`${p.indicator_id}#${p.breakdown_key}`, p.value]));
+
+  const lines: PlanLine[] = [];
+  for (const indicator of indicatorRows) {
+    const version = versionForYear(versionsByIndicator.get(indicator.id) ?? [], year);
+    if (!version) continue;
+    const lists = version.breakdowns.map((code) => ({ code, items: itemsOf(code) }));
+    const keys = [TOTAL_KEY, ...breakdownCells(lists).map((cell) => breakdownKey(cell, version.breakdowns))];
+    for (const key of keys) {
+      lines.push({
+        key: lineKey(indicator.code, key),
+        indicatorCode: indicator.code,
+        indicatorLabel: version.label,
+        indicatorVersionId: version.id,
+        breakdownKey: key,
+        breakdownLabel:
+          key === TOTAL_KEY
+            ? "Total"
+            : key
+                .split("|")
+                .map((part) => labelOf.get(part) ?? part)
+                .join(" × "),
+        unit: version.unit,
+        valueType: version.value_type,
+        nonNegative: version.non_negative,
+        min: version.min_value,
+        max: version.max_value,
+        sumEqualsTotal: version.breakdown_sum_equals_total,
+        previous: previousOf.get(`${indicator.id}#${key}`) ?? null,
+      });
+    }
+  }
+  const hash = createHash("sha256")
+    .update(lines.map((l) => `${l.key}@${l.indicatorVersionId}`).join("\n"))
+    .digest("hex");
+  return {
+    campaign: { id: expected.campaign_id, year, deadline: expected.deadline, status: expected.status },
+    organisation: { id: expected.organisation_id, code: expected.code, name: expected.name },
+    lines,
+    hash,
+  };
+}

@@ -1,0 +1,427 @@
+import { sql, type Transaction } from "kysely";
+import type { Database } from "#db/schema";
+import type { Db } from "../db.server";
+import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { DomainError, notFound } from "../errors.server";
+import { assertSubmissionOpen } from "../campaigns/campaigns.server";
+import { putFile, sha256Hex } from "../storage/files.server";
+import { buildCollectionPlan, type CollectionPlan } from "./plan.server";
+import { interpretWorkbook } from "./interpret.server";
+import { guardUpload, isUploadRefusedError } from "./upload-guard.server";
+import { readSheetRows } from "./workbook-reader.server";
+import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
+import { countBySeverity, type Problem } from "~/domain/problems";
+import { validateLines } from "~/domain/validation";
+import { DATA_SHEET } from "~/domain/template-layout";
+import { canTransition, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
+import { can, type Subject } from "~/domain/permissions";
+import { announceTransition } from "./notices.server";
+import { getEnv } from "../env.server";
+
+type Trx = Transaction<Database>;
+export const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/** Relative year-over-year change of a total above which a comment is required. */
+export const DEFAULT_VARIATION_THRESHOLD = 0.3;
+
+export interface UploadInput {
+  year: number;
+  organisationId: string;
+  uploadedBy: string | null;
+  via: "web" | "api";
+  apiTokenId?: string | null;
+  filename: string;
+  /** The uploaded bytes (already size-capped by the HTTP layer). */
+  bytes: Uint8Array;
+  contentType?: string | null;
+  variationThreshold?: number;
+  limits?: Partial<UploadLimits>;
+}
+
+export type UploadResult =
+  /** Not a safe OOXML workbook (size, format, zip bomb, DTD, macros…): HTTP status of the refusal. */
+  | { kind: "refused"; refusal: UploadRefusal; problems: Problem[] }
+  /** A workbook, but not this organisation's template for this year. */
+  | { kind: "rejected"; problems: Problem[] }
+  | { kind: "stored"; versionId: string; submissionId: string; number: number; problems: Problem[]; errors: number; warnings: number };
+
+/**
+ * Receives a workbook (Art. 4). A file that is not this organisation's
+ * template for this year is refused and leaves only an audit event; any
+ * other file becomes a new numbered version, kept with its bytes and every
+ * problem found — never overwriting an earlier one.
+ */
+export async function receiveUpload(db: Db, context: AuditContext, input: UploadInput): Promise<UploadResult> {
+  await assertSubmissionOpen(db, input.year, input.organisationId);
+  const plan = await buildCollectionPlan(db, input.year, input.organisationId);
+  const sha256 = sha256Hex(input.bytes);
+  const refuse = async (refusal: UploadRefusal): Promise<UploadResult> => {
+    await db.transaction().execute((trx) =>
+      recordAudit(trx, context, {
+        action: "submission.upload_refused",
+        entityType: "submission",
+        organisationId: input.organisationId,
+        summary: `Fichier refusé pour ${plan.organisation.code} (${input.year}) : ${refusal.title}.`,
+        details: { filename: input.filename, size: input.bytes.byteLength, sha256, via: input.via, code: refusal.code, detail: refusal.logDetail ?? null },
+      }),
+    );
+    return { kind: "refused", refusal, problems: [refusalProblem(refusal)] };
+  };
+  const guarded = await guardUpload({ body: input.bytes, filename: input.filename, contentType: input.contentType ?? null, declaredSize: input.bytes.byteLength }, input.limits);
+  if (!guarded.ok) return refuse(guarded.refusal);
+  let interpretation: Awaited<ReturnType<typeof interpretWorkbook>>;
+  try {
+    interpretation = await interpretWorkbook(readSheetRows(guarded.workbook), {
+      organisationCode: plan.organisation.code,
+      organisationName: plan.organisation.name,
+      year: input.year,
+      planHash: plan.hash,
+      lines: plan.lines,
+    });
+  } catch (error) {
+    if (isUploadRefusedError(error)) return refuse(error.refusal);
+    throw error;
+  }
+  if (interpretation.structural.length) {
+    await db.transaction().execute((trx) =>
+      recordAudit(trx, context, {
+        action: "submission.upload_rejected",
+        entityType: "submission",
+        organisationId: input.organisationId,
+        summary: `Dépôt refusé pour ${plan.organisation.code} (${input.year}) : ${interpretation.structural[0]!.message}`,
+        details: { filename: input.filename, size: input.bytes.byteLength, sha256, via: input.via, problems: interpretation.structural.slice(0, 20) },
+      }),
+    );
+    return { kind: "rejected", problems: capProblems(interpretation.structural) };
+  }
+  const { values, problems } = validateLines(plan.lines, interpretation.read, {
+    sheet: DATA_SHEET,
+    variationThreshold: input.variationThreshold ?? DEFAULT_VARIATION_THRESHOLD,
+  });
+  const counts = countBySeverity(problems);
+
+  return db.transaction().execute(async (trx) => {
+    const submission = await lockSubmission(trx, plan);
+    const number = submission.version_count + 1;
+    const file = await putFile(trx, {
+      filename: input.filename || `ODPE_${input.year}_${plan.organisation.code}_v${number}.xlsx`,
+      contentType: XLSX_CONTENT_TYPE,
+      bytes: input.bytes,
+      createdBy: input.uploadedBy,
+    });
+    const version = await trx
+      .insertInto("submission_version")
+      .values({
+        submission_id: submission.id,
+        number,
+        file_id: file.id,
+        uploaded_by: input.uploadedBy,
+        uploaded_via: input.via,
+        api_token_id: input.apiTokenId ?? null,
+        error_count: counts.errors,
+        warning_count: counts.warnings,
+        problems: JSON.stringify(problems),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const rows = [...values.values()].map((v) => ({
+      version_id: version.id,
+      indicator_version_id: v.line.indicatorVersionId,
+      breakdown_key: v.line.breakdownKey,
+      value: v.value,
+      cell_ref: v.cellRef,
+    }));
+    for (let i = 0; i < rows.length; i += 2_000) {
+      await trx.insertInto("submission_value").values(rows.slice(i, i + 2_000)).execute();
+    }
+    // Older drafts are replaced (kept, marked superseded); versions in the workflow stay until the new one is submitted.
+    await trx
+      .updateTable("submission_version")
+      .set({ status: "superseded" })
+      .where("submission_id", "=", submission.id)
+      .where("id", "!=", version.id)
+      .where("status", "=", "draft")
+      .execute();
+    await trx.updateTable("submission").set({ version_count: number, last_activity_at: new Date() }).where("id", "=", submission.id).execute();
+    await refreshSubmission(trx, submission.id);
+    await recordAudit(trx, context, {
+      action: "submission.version_uploaded",
+      entityType: "submission_version",
+      entityId: version.id,
+      organisationId: input.organisationId,
+      summary: `Version ${number} déposée pour ${plan.organisation.code} (${input.year}) : ${counts.errors} erreur(s), ${counts.warnings} avertissement(s).`,
+      details: { filename: file.filename, size: file.sizeBytes, sha256: file.sha256, via: input.via },
+    });
+    return { kind: "stored" as const, versionId: version.id, submissionId: submission.id, number, problems, errors: counts.errors, warnings: counts.warnings };
+  });
+}
+
+/** A guard refusal in the shape of a problem, for the same table in the UI and the API. */
+export function refusalProblem(refusal: UploadRefusal): Problem {
+  return {
+    severity: "error",
+    code: "file_refused",
+    sheet: refusal.sheet ?? "",
+    cell: refusal.cell ?? null,
+    indicator: null,
+    indicatorLabel: null,
+    message: `${refusal.title} : ${refusal.message}`,
+    hint: "Déposez le modèle .xlsx du portail, rempli et enregistré avec Excel ou LibreOffice.",
+  };
+}
+
+const MAX_LISTED_PROBLEMS = 200;
+function capProblems(problems: Problem[]): Problem[] {
+  if (problems.length <= MAX_LISTED_PROBLEMS) return problems;
+  return [
+    ...problems.slice(0, MAX_LISTED_PROBLEMS),
+    { ...problems[0]!, cell: null, indicator: null, indicatorLabel: null, message: `… et ${problems.length - MAX_LISTED_PROBLEMS} autres problèmes de structure.`, hint: "Téléchargez le modèle à jour et recopiez-y vos valeurs." },
+  ];
+}
+
+/** The submission row of a campaign × organisation, created if needed, locked for this transaction (version numbers stay monotonic). */
+async function lockSubmission(trx: Trx, plan: CollectionPlan) {
+  await trx
+    .insertInto("submission")
+    .values({ campaign_id: plan.campaign.id, organisation_id: plan.organisation.id })
+    .onConflict((oc) => oc.columns(["campaign_id", "organisation_id"]).doNothing())
+    .execute();
+  return trx
+    .selectFrom("submission")
+    .select(["id", "version_count"])
+    .where("campaign_id", "=", plan.campaign.id)
+    .where("organisation_id", "=", plan.organisation.id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+}
+
+/** The submission's status is the one of its most recent version still in play. */
+async function refreshSubmission(trx: Trx, submissionId: string) {
+  const latest = await trx
+    .selectFrom("submission_version")
+    .select(["id", "status"])
+    .where("submission_id", "=", submissionId)
+    .where("status", "!=", "superseded")
+    .orderBy("number", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  await trx
+    .updateTable("submission")
+    .set({ current_version_id: latest?.id ?? null, status: (latest?.status ?? "draft") as Exclude<VersionStatus, "superseded">, last_activity_at: new Date() })
+    .where("id", "=", submissionId)
+    .execute();
+}
+
+export interface Actor extends Subject {
+  /**
+   * The person acting. Through the partner API, the correspondent who created
+   * the token; null for a token created from the command line (no person behind it).
+   */
+  id: string | null;
+}
+
+/** A version with what the workflow needs, locked for the transaction. */
+async function lockVersion(trx: Trx, versionId: string) {
+  const version = await trx
+    .selectFrom("submission_version as v")
+    .innerJoin("submission as s", "s.id", "v.submission_id")
+    .innerJoin("campaign as c", "c.id", "s.campaign_id")
+    .innerJoin("organisation as o", "o.id", "s.organisation_id")
+    .select([
+      "v.id",
+      "v.number",
+      "v.status",
+      "v.error_count",
+      "v.warning_count",
+      "v.submitted_by",
+      "v.submission_id",
+      "s.organisation_id",
+      "s.campaign_id",
+      "c.reference_year",
+      "o.code as organisation_code",
+    ])
+    .where("v.id", "=", versionId)
+    .forUpdate("v")
+    .executeTakeFirst();
+  if (!version) throw notFound("Cette version");
+  return version;
+}
+
+export interface TransitionInput {
+  versionId: string;
+  action: WorkflowAction;
+  /** Return reason (required to return or send back) or comment on warnings (required to submit with warnings). */
+  comment?: string | null;
+}
+
+/**
+ * Moves a version along the workflow table (app/domain/submissions.ts),
+ * checking the permission for the version's organisation, the rules of Art. 4
+ * (no error to submit; a comment for warnings; the validator is not the
+ * submitter unless the agreement allows it) and writing the audit event.
+ */
+export async function transitionVersion(db: Db, context: AuditContext, actor: Actor, input: TransitionInput) {
+  const transition = workflowTransitions[input.action];
+  return db.transaction().execute(async (trx) => {
+    const version = await lockVersion(trx, input.versionId);
+    if (!can(actor, transition.permission, version.organisation_id)) {
+      // Another organisation's version is not even acknowledged.
+      throw can(actor, "read:submission", version.organisation_id) ? new DomainError("forbidden", "Vous n'avez pas les droits pour cette action.") : notFound("Cette version");
+    }
+    if (!canTransition(input.action, version.status)) {
+      throw new DomainError("conflict", `Action impossible : la version ${version.number} est « ${version.status} ». Rechargez la page.`);
+    }
+    const comment = input.comment?.trim() || null;
+    const now = new Date();
+    const patch: Record<string, unknown> = { status: transition.to };
+
+    if (input.action === "submit") {
+      await assertSubmissionOpen(trx, version.reference_year, version.organisation_id);
+      if (version.error_count > 0) {
+        throw new DomainError("validation", `La version ${version.number} contient ${version.error_count} erreur(s) : corrigez le fichier et déposez-le de nouveau.`);
+      }
+      const latest = await trx
+        .selectFrom("submission_version")
+        .select((eb) => eb.fn.max("number").as("n"))
+        .where("submission_id", "=", version.submission_id)
+        .executeTakeFirstOrThrow();
+      if (Number(latest.n) !== version.number) {
+        throw new DomainError("conflict", "Une version plus récente a été déposée : transmettez la dernière version.");
+      }
+      if (version.warning_count > 0 && !comment) {
+        throw new DomainError("validation", "Cette version comporte des avertissements : expliquez-les dans le commentaire de transmission.", {
+          comment: ["Commentaire obligatoire : expliquez les variations ou valeurs signalées."],
+        });
+      }
+      Object.assign(patch, { submitted_by: actor.id, submitted_at: now, warnings_comment: comment });
+      await trx
+        .updateTable("submission_version")
+        .set({ status: "superseded" })
+        .where("submission_id", "=", version.submission_id)
+        .where("id", "!=", version.id)
+        .where("status", "in", ["submitted", "institution_validated"])
+        .execute();
+    }
+    if (input.action === "validate") {
+      if (version.submitted_by === actor.id) {
+        const agreement = await trx
+          .selectFrom("expected_submission as e")
+          .leftJoin("agreement as a", "a.id", "e.agreement_id")
+          .select("a.same_person_may_validate")
+          .where("e.campaign_id", "=", version.campaign_id)
+          .where("e.organisation_id", "=", version.organisation_id)
+          .executeTakeFirst();
+        if (!agreement?.same_person_may_validate) {
+          throw new DomainError(
+            "forbidden",
+            "La validation institutionnelle doit être faite par une autre personne que celle qui a transmis (convention, art. 4 ; votre convention d'application ne prévoit pas d'exception).",
+          );
+        }
+      }
+      Object.assign(patch, { validated_by: actor.id, validated_at: now });
+    }
+    if (input.action === "return" || input.action === "send_back") {
+      if (!comment) {
+        throw new DomainError("validation", "Indiquez le motif du retour : il sera communiqué au partenaire.", { comment: ["Motif obligatoire."] });
+      }
+      Object.assign(patch, { return_reason: comment, reviewed_by: actor.id, reviewed_at: now });
+    }
+    if (input.action === "accept") {
+      Object.assign(patch, { reviewed_by: actor.id, reviewed_at: now });
+      await acceptValues(trx, version, now);
+    }
+
+    await trx.updateTable("submission_version").set(patch).where("id", "=", version.id).execute();
+    if (input.action === "submit") {
+      await trx
+        .updateTable("submission")
+        .set({ first_transmitted_at: sql`coalesce(first_transmitted_at, ${now})` })
+        .where("id", "=", version.submission_id)
+        .execute();
+    }
+    if (input.action === "accept") {
+      await trx.updateTable("submission").set({ accepted_at: now }).where("id", "=", version.submission_id).execute();
+    }
+    if (comment && input.action !== "submit") {
+      await trx
+        .insertInto("submission_comment")
+        .values({
+          submission_id: version.submission_id,
+          version_id: version.id,
+          author_id: actor.id,
+          author_label: context.actorLabel,
+          kind: "return",
+          body: comment,
+        })
+        .execute();
+    }
+    await refreshSubmission(trx, version.submission_id);
+    const org = await trx.selectFrom("organisation").select("name").where("id", "=", version.organisation_id).executeTakeFirstOrThrow();
+    await announceTransition(
+      trx,
+      input.action,
+      {
+        organisationId: version.organisation_id,
+        organisationName: org.name,
+        year: version.reference_year,
+        versionId: version.id,
+        versionNumber: version.number,
+        comment,
+      },
+      getEnv().PUBLIC_URL ?? `http://localhost:${getEnv().PORT}`,
+    );
+    await recordAudit(trx, context, {
+      action: `submission.${input.action}`,
+      entityType: "submission_version",
+      entityId: version.id,
+      organisationId: version.organisation_id,
+      summary: `${transition.label} — ${version.organisation_code} ${version.reference_year}, version ${version.number}.`,
+      details: comment ? { comment } : undefined,
+    });
+    return { submissionId: version.submission_id, status: transition.to };
+  });
+}
+
+/** Accepted values become the organisation's official values for the year, with their indicator version and source (lineage). */
+async function acceptValues(trx: Trx, version: Awaited<ReturnType<typeof lockVersion>>, now: Date) {
+  await trx
+    .updateTable("submission_version")
+    .set({ status: "superseded" })
+    .where("submission_id", "=", version.submission_id)
+    .where("status", "=", "accepted")
+    .execute();
+  await trx
+    .deleteFrom("accepted_value")
+    .where("organisation_id", "=", version.organisation_id)
+    .where("reference_year", "=", version.reference_year)
+    .execute();
+  await sql`
+    insert into accepted_value (organisation_id, reference_year, indicator_id, indicator_version_id, breakdown_key, value, source_version_id, accepted_at)
+    select ${version.organisation_id}::uuid, ${version.reference_year}::int, iv.indicator_id, sv.indicator_version_id, sv.breakdown_key, sv.value, sv.version_id, ${now}::timestamptz
+    from submission_value sv
+    join indicator_version iv on iv.id = sv.indicator_version_id
+    where sv.version_id = ${version.id}::uuid`.execute(trx);
+}
+
+/** Adds a message to the exchange thread of a submission (partner ↔ ODPE). */
+export async function addComment(db: Db, context: AuditContext, actor: Actor, submissionId: string, body: string) {
+  const text = body.trim();
+  if (!text) throw new DomainError("validation", "Le message est vide.", { body: ["Écrivez votre message."] });
+  if (text.length > 10_000) throw new DomainError("validation", "Le message dépasse 10 000 caractères.", { body: ["Raccourcissez le message."] });
+  return db.transaction().execute(async (trx) => {
+    const submission = await trx.selectFrom("submission").select(["id", "organisation_id"]).where("id", "=", submissionId).executeTakeFirst();
+    if (!submission || !can(actor, "read:submission", submission.organisation_id)) throw notFound("Ce dossier");
+    await trx
+      .insertInto("submission_comment")
+      .values({ submission_id: submissionId, author_id: actor.id, author_label: context.actorLabel, kind: "comment", body: text })
+      .execute();
+    await trx.updateTable("submission").set({ last_activity_at: new Date() }).where("id", "=", submissionId).execute();
+    await recordAudit(trx, context, {
+      action: "submission.comment_added",
+      entityType: "submission",
+      entityId: submissionId,
+      organisationId: submission.organisation_id,
+      summary: "Message ajouté au fil d'échange du dossier.",
+    });
+  });
+}

@@ -1,0 +1,171 @@
+import ExcelJS from "exceljs";
+import type { CollectionPlan } from "./plan.server";
+import { COLUMNS, COVER_SHEET, DATA_SHEET, FIRST_DATA_ROW, HEADER_ROW, META_SHEET, TEMPLATE_VERSION, type MetaKey } from "~/domain/template-layout";
+
+/**
+ * Sheet protection guards the structure against accidental edits; it is not
+ * a security measure (the password is public and documented).
+ */
+export const SHEET_PROTECTION_PASSWORD = "ODPE";
+
+const protectionOptions = {
+  selectLockedCells: true,
+  selectUnlockedCells: true,
+  formatColumns: true,
+  formatRows: false,
+  insertRows: false,
+  insertColumns: false,
+  deleteRows: false,
+  deleteColumns: false,
+  sort: false,
+  autoFilter: false,
+};
+
+const dateFr = (iso: string) => new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`));
+
+export interface TemplateContext {
+  observatoryName: string;
+  contactEmail: string | null;
+  generatedAt?: Date;
+}
+
+/**
+ * The yearly workbook of one organisation: a cover sheet, the data sheet
+ * (one line per indicator × breakdown cell, last year's accepted value beside
+ * each input, data validation on inputs, every other cell locked), and a
+ * very hidden, protected metadata sheet identifying the template.
+ */
+export async function buildTemplate(plan: CollectionPlan, context: TemplateContext): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = context.observatoryName;
+  wb.created = context.generatedAt ?? new Date();
+  const year = plan.campaign.year;
+
+  // Cover sheet
+  const cover = wb.addWorksheet(COVER_SHEET, { properties: { tabColor: { argb: "FF364FC7" } } });
+  cover.getColumn(1).width = 34;
+  cover.getColumn(2).width = 90;
+  const coverRows: [string, string][] = [
+    ["Observatoire", context.observatoryName],
+    ["Organisme", `${plan.organisation.name} (${plan.organisation.code})`],
+    ["Année de référence", String(year)],
+    ["Date limite de transmission", dateFr(plan.campaign.deadline)],
+    ["Contact ODPE", context.contactEmail ?? "le référent de l'ODPE"],
+    ["Version du modèle", TEMPLATE_VERSION],
+  ];
+  cover.getCell("A1").value = `Tableau annuel des indicateurs ${year}`;
+  cover.getCell("A1").font = { bold: true, size: 16 };
+  coverRows.forEach(([label, value], i) => {
+    cover.getCell(`A${i + 3}`).value = label;
+    cover.getCell(`A${i + 3}`).font = { bold: true };
+    cover.getCell(`B${i + 3}`).value = value;
+  });
+  const instructions = [
+    "Mode d'emploi",
+    `1. Dans l'onglet « ${DATA_SHEET} », saisissez la valeur ${year} de chaque ligne dans la colonne E (cellules blanches).`,
+    "2. La colonne F rappelle la valeur acceptée l'an dernier, pour comparaison. Saisissez 0 si la valeur est nulle.",
+    "3. Les lignes ventilées (sexe, âge…) doivent totaliser la ligne « Total » de l'indicateur.",
+    "4. Saisissez des nombres, sans unité ni formule. Un commentaire peut être ajouté en colonne G.",
+    "5. Ne modifiez pas la structure du fichier (onglets, lignes, colonnes) : le portail le reconnaît grâce à elle.",
+    "6. Déposez le fichier sur le portail : il signale en une fois toutes les erreurs, cellule par cellule.",
+    "7. Une fois le fichier sans erreur, transmettez-le ; un validateur de votre institution le valide avant l'envoi à l'ODPE (convention, art. 4).",
+  ];
+  instructions.forEach((text, i) => {
+    const cell = cover.getCell(`A${coverRows.length + 4 + i}`);
+    cell.value = text;
+    if (i === 0) cell.font = { bold: true, size: 13 };
+    cover.mergeCells(`A${coverRows.length + 4 + i}:B${coverRows.length + 4 + i}`);
+  });
+  await cover.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
+
+  // Data sheet
+  const ws = wb.addWorksheet(DATA_SHEET, { views: [{ state: "frozen", ySplit: HEADER_ROW }] });
+  ws.columns = [
+    { key: "code", width: 18 },
+    { key: "label", width: 60 },
+    { key: "breakdown", width: 38 },
+    { key: "unit", width: 16 },
+    { key: "value", width: 16 },
+    { key: "previous", width: 16 },
+    { key: "comment", width: 40 },
+    { key: "key", width: 10, hidden: true },
+  ];
+  ws.getCell("A1").value = `${plan.organisation.name} — indicateurs ${year}`;
+  ws.getCell("A1").font = { bold: true, size: 14 };
+  ws.getCell("A2").value = `À transmettre au plus tard le ${dateFr(plan.campaign.deadline)}. Saisissez les valeurs dans la colonne E.`;
+  ws.getCell("A3").value = "Cellules blanches : à remplir. Cellules grisées : protégées.";
+  const header = ws.getRow(HEADER_ROW);
+  header.values = ["Code", "Indicateur", "Ventilation", "Unité", `Valeur ${year}`, `Valeur ${year - 1} (rappel)`, "Commentaire", "Clé"];
+  header.font = { bold: true };
+  header.eachCell((cell) => {
+    cell.fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFDBE4FF" } };
+    cell.border = { bottom: { style: "thin" } };
+  });
+
+  const grey = { type: "pattern", pattern: "solid", fgColor: { argb: "FFF1F3F5" } } as const;
+  plan.lines.forEach((line, i) => {
+    const rowNumber = FIRST_DATA_ROW + i;
+    const row = ws.getRow(rowNumber);
+    row.values = [line.indicatorCode, line.indicatorLabel, line.breakdownLabel, line.unit, null, line.previous, null, line.key];
+    if (line.breakdownKey === "") row.font = { bold: true };
+    for (const col of [COLUMNS.code, COLUMNS.label, COLUMNS.breakdown, COLUMNS.unit, COLUMNS.previous]) ws.getCell(`${col}${rowNumber}`).fill = grey;
+    const input = ws.getCell(`${COLUMNS.value}${rowNumber}`);
+    input.protection = { locked: false };
+    input.numFmt = line.valueType === "integer" ? "# ##0" : "# ##0.00";
+    input.border = { top: { style: "thin" }, bottom: { style: "thin" }, left: { style: "thin" }, right: { style: "thin" } };
+    const min = line.min ?? (line.nonNegative ? 0 : null);
+    input.dataValidation = {
+      type: line.valueType === "integer" ? "whole" : "decimal",
+      allowBlank: true,
+      operator: min !== null && line.max !== null ? "between" : min !== null ? "greaterThanOrEqual" : line.max !== null ? "lessThanOrEqual" : "between",
+      formulae:
+        min !== null && line.max !== null ? [min, line.max] : min !== null ? [min] : line.max !== null ? [line.max] : [-1e15, 1e15],
+      showErrorMessage: true,
+      errorStyle: "stop",
+      errorTitle: "Valeur non admise",
+      error: `${line.valueType === "integer" ? "Nombre entier" : "Nombre"}${min !== null ? ` supérieur ou égal à ${min}` : ""}${line.max !== null ? ` et inférieur ou égal à ${line.max}` : ""} attendu (${line.unit}).`,
+    };
+    const comment = ws.getCell(`${COLUMNS.comment}${rowNumber}`);
+    comment.protection = { locked: false };
+    comment.dataValidation = {
+      type: "textLength",
+      operator: "lessThanOrEqual",
+      formulae: [1000],
+      allowBlank: true,
+      showErrorMessage: true,
+      errorTitle: "Commentaire trop long",
+      error: "1 000 caractères au plus.",
+    };
+    if (line.previous !== null) ws.getCell(`${COLUMNS.previous}${rowNumber}`).numFmt = line.valueType === "integer" ? "# ##0" : "# ##0.00";
+  });
+  await ws.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
+
+  // Metadata sheet: very hidden (not listed by "Unhide"), protected.
+  const meta = wb.addWorksheet(META_SHEET, { state: "veryHidden" });
+  const entries: Record<MetaKey, string> = {
+    template_version: TEMPLATE_VERSION,
+    organisation_code: plan.organisation.code,
+    reference_year: String(year),
+    campaign_id: plan.campaign.id,
+    plan_hash: plan.hash,
+    line_count: String(plan.lines.length),
+    generated_at: (context.generatedAt ?? new Date()).toISOString(),
+  };
+  Object.entries(entries).forEach(([key, value], i) => {
+    meta.getCell(`A${i + 1}`).value = key;
+    meta.getCell(`B${i + 1}`).value = value;
+  });
+  const versions = [...new Map(plan.lines.map((l) => [l.indicatorCode, l.indicatorVersionId])).entries()];
+  versions.forEach(([code, versionId], i) => {
+    meta.getCell(`D${i + 1}`).value = code;
+    meta.getCell(`E${i + 1}`).value = versionId;
+  });
+  await meta.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
+
+  wb.views = [{ x: 0, y: 0, width: 20000, height: 12000, firstSheet: 0, activeTab: 1, visibility: "visible" }];
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+export function templateFilename(plan: CollectionPlan): string {
+  return `ODPE_${plan.campaign.year}_${plan.organisation.code}_modele.xlsx`;
+}

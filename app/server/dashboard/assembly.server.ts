@@ -1,0 +1,645 @@
+import { DEFAULT_USAGE_RIGHTS, type UsageRights } from "~/domain/agreements";
+import { TOTAL_KEY } from "~/domain/breakdowns";
+import { todayIso } from "~/domain/dates";
+import {
+  aggregationFor,
+  computeChange,
+  TREND_YEARS,
+  type Aggregation,
+  type Breakdown,
+  type BreakdownList,
+  type CompletenessRow,
+  type Contributor,
+  type DashboardEdition,
+  type EditionSection,
+  type Figure,
+  type IndicatorBlock,
+  type KeyFigure,
+  type MissingIndicator,
+  type SecretReason,
+  type SeriesBreakNote,
+  type TransmissionRow,
+} from "~/domain/dashboard";
+import { seriesBreaks, versionForYear, type VersionDefinition } from "~/domain/indicators";
+import { applySecrecy, breakdownConstraint, crossTableConstraints, type SecrecyCell, type SecrecyConstraint } from "~/domain/secrecy";
+
+/**
+ * Assembly of an edition of the annual dashboard (Art. 3 and 5) from loaded
+ * rows: a pure function, no database. `loadAssemblyInput` (load.server.ts)
+ * reads the rows; `assembleEdition` builds the internal edition (true
+ * values); `toPublicEdition` derives the public one (statistical secrecy,
+ * indicators an agreement keeps internal left out).
+ */
+
+export interface AssemblyVersion extends VersionDefinition {
+  id: string;
+}
+
+export interface AssemblyIndicator {
+  id: string;
+  code: string;
+  domainCode: string;
+  secrecyThreshold: number;
+  /** Every version of the definition, any order. */
+  versions: AssemblyVersion[];
+}
+
+export interface AssemblyValue {
+  indicatorId: string;
+  year: number;
+  /** '' for the total, else 'LIST=CODE|LIST=CODE'. */
+  breakdownKey: string;
+  value: number | null;
+  /** The organisation of the submission the value was accepted from (lineage: accepted value → version → submission). */
+  lineageOrganisationId: string;
+}
+
+export interface AssemblyOrganisation {
+  id: string;
+  code: string;
+  name: string;
+  logoFileId: string | null;
+}
+
+export interface AssemblyDerived {
+  code: string;
+  domainCode: string;
+  label: string;
+  definition: string | null;
+  numeratorCode: string;
+  denominatorCode: string;
+  multiplier: number;
+  unit: string;
+  decimals: number;
+}
+
+export interface AssemblyInput {
+  year: number;
+  assembledAt: Date;
+  observatory: DashboardEdition["observatory"];
+  domains: { code: string; label: string; position: number }[];
+  indicators: AssemblyIndicator[];
+  codelists: { code: string; label: string; items: { code: string; label: string }[] }[];
+  derived: AssemblyDerived[];
+  keyFigureCodes: string[];
+  organisations: AssemblyOrganisation[];
+  /** Accepted values of the trend years (N−4 … N). */
+  values: AssemblyValue[];
+  /** Usage rights of the agreements covering year N (Art. 4–5). */
+  usage: { organisationId: string; indicatorId: string; usageRights: UsageRights }[];
+  /** The (organisation, indicator) pairs expected for year N: completeness is measured against them. */
+  expectedPairs: { organisationId: string; indicatorId: string }[];
+  campaign: { deadline: string; status: string } | null;
+  /** The campaign's expected submissions, with each organisation's deadline. */
+  expected: { organisationId: string; deadline: string }[];
+  submissions: { organisationId: string; firstTransmittedAt: Date | string | null; acceptedAt: Date | string | null }[];
+}
+
+type KeyValues = Map<string, number | null>;
+/** indicatorId → year → organisationId → breakdown key → value */
+type ValueIndex = Map<string, Map<number, Map<string, KeyValues>>>;
+
+function indexValues(values: readonly AssemblyValue[]): ValueIndex {
+  const index: ValueIndex = new Map();
+  for (const v of values) {
+    let byYear = index.get(v.indicatorId);
+    if (!byYear) index.set(v.indicatorId, (byYear = new Map()));
+    let byOrg = byYear.get(v.year);
+    if (!byOrg) byYear.set(v.year, (byOrg = new Map()));
+    let keys = byOrg.get(v.lineageOrganisationId);
+    if (!keys) byOrg.set(v.lineageOrganisationId, (keys = new Map()));
+    keys.set(v.breakdownKey, v.value);
+  }
+  return index;
+}
+
+/** One organisation's total: its '' value, else (when cells must add up to the total) the sum of its full cells. */
+function organisationTotal(keys: KeyValues, version: VersionDefinition): number | null {
+  const total = keys.get(TOTAL_KEY);
+  if (total !== undefined && total !== null) return total;
+  if (!version.breakdown_sum_equals_total || version.breakdowns.length === 0) return null;
+  let sum = 0;
+  let any = false;
+  for (const [key, value] of keys) {
+    if (key === TOTAL_KEY || value === null) continue;
+    if (key.split("|").length !== version.breakdowns.length) continue;
+    sum += value;
+    any = true;
+  }
+  return any ? sum : null;
+}
+
+function aggregate(values: readonly number[], how: Aggregation): number | null {
+  if (values.length === 0) return null;
+  const sum = values.reduce((a, b) => a + b, 0);
+  return how === "sum" ? sum : sum / values.length;
+}
+
+const figure = (value: number | null): Figure => ({ value });
+
+function decimalsFor(version: VersionDefinition): number {
+  if (version.value_type === "integer") return 0;
+  const unit = version.unit.trim().toLowerCase();
+  if (unit === "euros" || unit === "€") return 2;
+  if (unit.startsWith("milliers")) return 0;
+  return 1;
+}
+
+/** The most restrictive rights: internal > with approval > open (Art. 5). */
+function mostRestrictive(rights: Iterable<UsageRights>): UsageRights {
+  let result: UsageRights = "open";
+  for (const r of rights) {
+    if (r === "internal") return "internal";
+    if (r === "with_approval") result = "with_approval";
+  }
+  return result;
+}
+
+/** Does the organisation have at least one value (not blank)? */
+function hasValue(keys: KeyValues | undefined): boolean {
+  if (!keys) return false;
+  for (const v of keys.values()) if (v !== null) return true;
+  return false;
+}
+
+/**
+ * Aggregated breakdown of one year: one-list cells always, cross cells with
+ * exactly two lists. Keys are canonical ("A=x|B=y"), so each part of a full
+ * key is the one-list key of its list.
+ */
+function aggregateBreakdown(
+  byOrg: Map<string, KeyValues> | undefined,
+  lists: BreakdownList[],
+  how: Aggregation,
+): Record<string, Figure> {
+  const sums = new Map<string, number>();
+  const counts = new Map<string, number>();
+  const add = (key: string, value: number) => {
+    sums.set(key, (sums.get(key) ?? 0) + value);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+  const width = lists.length;
+  for (const keys of byOrg?.values() ?? []) {
+    // Per organisation: one-list cells from its full cells, or as given when it sent only one-list cells.
+    const marginal = new Map<string, number>();
+    const given = new Map<string, number>();
+    for (const [key, value] of keys) {
+      if (key === TOTAL_KEY || value === null) continue;
+      const parts = key.split("|");
+      if (parts.length === width) {
+        if (width === 2) add(key, value);
+        for (const part of parts) marginal.set(part, (marginal.get(part) ?? 0) + value);
+      } else if (parts.length === 1) {
+        given.set(key, value);
+      }
+    }
+    for (const [k, v] of marginal.size > 0 ? marginal : given) add(k, v);
+  }
+  const figureOf = (key: string): Figure => {
+    const n = counts.get(key);
+    if (!n) return { value: null };
+    const sum = sums.get(key)!;
+    return { value: how === "sum" ? sum : sum / n };
+  };
+  const result: Record<string, Figure> = {};
+  for (const list of lists) {
+    for (const item of list.items) {
+      const key = `${list.code}=${item.code}`;
+      result[key] = figureOf(key);
+    }
+  }
+  if (width === 2) {
+    const [a, b] = lists as [BreakdownList, BreakdownList];
+    for (const ia of a.items) {
+      for (const ib of b.items) {
+        const key = `${a.code}=${ia.code}|${b.code}=${ib.code}`;
+        result[key] = figureOf(key);
+      }
+    }
+  }
+  return result;
+}
+
+const parisDate = (value: Date | string) => todayIso(value instanceof Date ? value : new Date(value));
+
+/** Assembles the internal edition of year `input.year` (true values). */
+export function assembleEdition(input: AssemblyInput): DashboardEdition {
+  const year = input.year;
+  const years = Array.from({ length: TREND_YEARS }, (_, i) => year - TREND_YEARS + 1 + i);
+  const firstYear = years[0]!;
+  const index = indexValues(input.values);
+  const organisations = new Map(input.organisations.map((o) => [o.id, o]));
+  const codelists = new Map(input.codelists.map((c) => [c.code, c]));
+  const domains = [...input.domains].sort((a, b) => a.position - b.position);
+  const domainOf = new Map(domains.map((d) => [d.code, d]));
+  const rightsOf = new Map<string, UsageRights>();
+  for (const u of input.usage) rightsOf.set(`${u.organisationId}|${u.indicatorId}`, u.usageRights);
+
+  const blocks = new Map<string, IndicatorBlock>();
+  /** indicator code → organisations marking it internal */
+  const internalBy = new Map<string, Set<string>>();
+  /** indicator code → year → total */
+  const totals = new Map<string, Map<number, number | null>>();
+  const breakNotes: SeriesBreakNote[] = [];
+
+  const expectedOrgs = new Map<string, Set<string>>();
+  for (const pair of input.expectedPairs) {
+    const set = expectedOrgs.get(pair.indicatorId) ?? new Set<string>();
+    set.add(pair.organisationId);
+    expectedOrgs.set(pair.indicatorId, set);
+  }
+
+  const indicators = [...input.indicators].sort(
+    (a, b) => (domainOf.get(a.domainCode)?.position ?? 99) - (domainOf.get(b.domainCode)?.position ?? 99) || a.code.localeCompare(b.code),
+  );
+
+  for (const indicator of indicators) {
+    const version = versionForYear(indicator.versions, year);
+    if (!version) continue; // not in the catalogue yet for this year
+    const breaks = seriesBreaks(indicator.versions);
+    for (const b of breaks) {
+      if (b.year > firstYear && b.year <= year) {
+        breakNotes.push({ code: indicator.code, label: version.label, year: b.year, changes: b.changes, breaksComparability: b.breaksComparability });
+      }
+    }
+    const byYear = index.get(indicator.id);
+    const aggregation = aggregationFor(version.unit);
+    const yearTotals = new Map<number, number | null>();
+    const sources = new Set<string>();
+    for (const y of years) {
+      const v = versionForYear(indicator.versions, y);
+      const byOrg = byYear?.get(y);
+      const orgTotals: number[] = [];
+      if (v && byOrg) {
+        for (const [orgId, keys] of byOrg) {
+          const t = organisationTotal(keys, v);
+          if (t !== null) orgTotals.push(t);
+          if (hasValue(keys)) sources.add(orgId);
+        }
+      }
+      yearTotals.set(y, aggregate(orgTotals, aggregation));
+    }
+    totals.set(indicator.code, yearTotals);
+    if (sources.size === 0) continue; // nothing transmitted in the window: listed in the quality section only
+
+    const comparableBreak = breaks.find((b) => b.year === year && b.breaksComparability);
+    const comparable = !comparableBreak;
+    const current = figure(yearTotals.get(year) ?? null);
+    const previous = figure(yearTotals.get(year - 1) ?? null);
+    const notes: string[] = [];
+    if (comparableBreak) {
+      notes.push(`Rupture de série en ${year} (${comparableBreak.changes.join(", ")}) : l'évolution sur un an n'est pas calculée.`);
+    }
+    const silent = [...(expectedOrgs.get(indicator.id) ?? [])].filter((orgId) => !hasValue(byYear?.get(year)?.get(orgId)));
+    if (silent.length) {
+      const names = silent.map((id) => organisations.get(id)?.name ?? id).sort((a, b) => a.localeCompare(b, "fr"));
+      notes.push(`Valeur ${year} incomplète : ${names.join(", ")} ${names.length > 1 ? "n'ont" : "n'a"} pas transmis.`);
+    }
+    // A département total made of other organisations than the year before: say so, the change may reflect it.
+    const sendersOf = (y: number) => {
+      const senders = new Set<string>();
+      for (const [orgId, keys] of byYear?.get(y) ?? []) if (hasValue(keys)) senders.add(orgId);
+      return senders;
+    };
+    const nowSending = sendersOf(year);
+    const beforeSending = sendersOf(year - 1);
+    if (nowSending.size && beforeSending.size && aggregation === "sum") {
+      const name = (id: string) => organisations.get(id)?.name ?? id;
+      const gone = [...beforeSending].filter((id) => !nowSending.has(id)).map(name);
+      const added = [...nowSending].filter((id) => !beforeSending.has(id)).map(name);
+      if (added.length) notes.push(`Sans valeur ${year - 1} de : ${added.sort((a, b) => a.localeCompare(b, "fr")).join(", ")} ; l'évolution est à lire avec prudence.`);
+      if (gone.length && !silent.length) notes.push(`Sans valeur ${year} de : ${gone.sort((a, b) => a.localeCompare(b, "fr")).join(", ")} ; l'évolution est à lire avec prudence.`);
+    }
+    const breakYears = new Set(breaks.filter((b) => b.breaksComparability).map((b) => b.year));
+
+    let breakdown: Breakdown | null = null;
+    if (version.breakdowns.length > 0) {
+      const lists: BreakdownList[] = version.breakdowns.map((code) => {
+        const list = codelists.get(code);
+        return { code, label: list?.label ?? code, items: list?.items.map((i) => ({ code: i.code, label: i.label })) ?? [] };
+      });
+      const previousVersion = versionForYear(indicator.versions, year - 1);
+      const sameLists = !!previousVersion && previousVersion.breakdowns.join("|") === version.breakdowns.join("|");
+      breakdown = {
+        lists,
+        current: aggregateBreakdown(byYear?.get(year), lists, aggregation),
+        previous: comparable && sameLists ? aggregateBreakdown(byYear?.get(year - 1), lists, aggregation) : null,
+      };
+    }
+
+    const sourceCodes = [...sources].map((id) => organisations.get(id)?.code ?? id).sort();
+    const rights = [...sources].map((orgId) => rightsOf.get(`${orgId}|${indicator.id}`) ?? DEFAULT_USAGE_RIGHTS);
+    const internalOrgs = [...sources].filter((orgId) => rightsOf.get(`${orgId}|${indicator.id}`) === "internal");
+    if (internalOrgs.length) internalBy.set(indicator.code, new Set(internalOrgs.map((id) => organisations.get(id)?.name ?? id)));
+
+    blocks.set(indicator.code, {
+      kind: "indicator",
+      code: indicator.code,
+      domainCode: indicator.domainCode,
+      label: version.label,
+      definition: version.definition,
+      unit: version.unit,
+      decimals: decimalsFor(version),
+      isCount: version.value_type === "integer" && aggregation === "sum",
+      aggregation,
+      version: version.version,
+      current,
+      previous,
+      change: comparable ? computeChange(current.value, previous.value) : null,
+      comparable,
+      trend: years.map((y) => ({ year: y, value: yearTotals.get(y) ?? null, ...(breakYears.has(y) && y > firstYear ? { breakBefore: true } : {}) })),
+      breakdown,
+      sources: sourceCodes,
+      usage: mostRestrictive(rights),
+      secrecyThreshold: indicator.secrecyThreshold,
+      notes,
+    });
+  }
+
+  // Derived indicators: numerator / denominator × multiplier, year by year.
+  for (const d of input.derived) {
+    const num = blocks.get(d.numeratorCode);
+    const den = blocks.get(d.denominatorCode);
+    const numTotals = totals.get(d.numeratorCode);
+    const denTotals = totals.get(d.denominatorCode);
+    if (!num || !den || !numTotals || !denTotals) continue;
+    const rate = (y: number) => {
+      const n = numTotals.get(y) ?? null;
+      const q = denTotals.get(y) ?? null;
+      return n === null || q === null || q === 0 ? null : (n / q) * d.multiplier;
+    };
+    const comparable = num.comparable && den.comparable;
+    const current = figure(rate(year));
+    const previous = figure(rate(year - 1));
+    const breakYears = new Set([...num.trend, ...den.trend].filter((p) => p.breakBefore).map((p) => p.year));
+    blocks.set(d.code, {
+      kind: "derived",
+      code: d.code,
+      domainCode: d.domainCode,
+      label: d.label,
+      definition: d.definition,
+      unit: d.unit,
+      decimals: d.decimals,
+      isCount: false,
+      aggregation: "sum",
+      version: null,
+      current,
+      previous,
+      change: comparable ? computeChange(current.value, previous.value) : null,
+      comparable,
+      trend: years.map((y) => ({ year: y, value: rate(y), ...(breakYears.has(y) ? { breakBefore: true } : {}) })),
+      breakdown: null,
+      sources: [...new Set([...num.sources, ...den.sources])].sort(),
+      usage: mostRestrictive([num.usage, den.usage]),
+      secrecyThreshold: 0,
+      formula: { numerator: d.numeratorCode, denominator: d.denominatorCode, multiplier: d.multiplier },
+      notes: comparable ? [] : ["Rupture de série du numérateur ou du dénominateur : l'évolution sur un an n'est pas calculée."],
+    });
+  }
+
+  const sections: EditionSection[] = domains
+    .map((d) => ({
+      domainCode: d.code,
+      domainLabel: d.label,
+      position: d.position,
+      blocks: [...blocks.values()].filter((b) => b.domainCode === d.code),
+    }))
+    .filter((s) => s.blocks.length > 0);
+
+  const edition: DashboardEdition = {
+    formatVersion: 1,
+    variant: "internal",
+    year,
+    years,
+    assembledAt: input.assembledAt.toISOString(),
+    observatory: input.observatory,
+    keyFigures: keyFiguresOf(input.keyFigureCodes, blocks),
+    sections,
+    contributors: contributorsOf(blocks.values(), input.organisations),
+    quality: {
+      campaign: input.campaign,
+      transmissions: transmissionsOf(input, organisations),
+      ...completenessOf(input, index, domains, organisations),
+      breaks: breakNotes,
+    },
+    internalIndicators: [...blocks.values()]
+      .filter((b) => b.kind === "indicator" && b.usage === "internal")
+      .map((b) => ({ code: b.code, label: b.label, domainCode: b.domainCode, organisations: [...(internalBy.get(b.code) ?? [])].sort() })),
+    excludedInternalCount: 0,
+    maskedCount: 0,
+  };
+  return edition;
+}
+
+function keyFiguresOf(codes: readonly string[], blocks: Map<string, IndicatorBlock>): KeyFigure[] {
+  return codes.flatMap((code) => {
+    const b = blocks.get(code);
+    if (!b) return [];
+    return [{ code, label: b.label, unit: b.unit, decimals: b.decimals, domainCode: b.domainCode, current: b.current, previous: b.previous, change: b.change }];
+  });
+}
+
+/** Art. 5: every organisation whose values appear, from lineage, with the indicators they feed. */
+function contributorsOf(blocks: Iterable<IndicatorBlock>, organisations: readonly AssemblyOrganisation[]): Contributor[] {
+  const fed = new Map<string, Set<string>>();
+  for (const b of blocks) {
+    if (b.kind !== "indicator") continue;
+    for (const code of b.sources) {
+      const set = fed.get(code) ?? new Set<string>();
+      set.add(b.code);
+      fed.set(code, set);
+    }
+  }
+  const byCode = new Map(organisations.map((o) => [o.code, o]));
+  return [...fed.entries()]
+    .map(([code, indicators]) => {
+      const o = byCode.get(code);
+      return { code, name: o?.name ?? code, logoFileId: o?.logoFileId ?? null, indicators: [...indicators].sort() };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name, "fr"));
+}
+
+function transmissionsOf(input: AssemblyInput, organisations: Map<string, AssemblyOrganisation>): TransmissionRow[] {
+  const submissions = new Map(input.submissions.map((s) => [s.organisationId, s]));
+  return input.expected
+    .map((e): TransmissionRow => {
+      const s = submissions.get(e.organisationId);
+      const org = organisations.get(e.organisationId);
+      const transmittedAt = s?.firstTransmittedAt ? new Date(s.firstTransmittedAt).toISOString() : null;
+      const acceptedAt = s?.acceptedAt ? new Date(s.acceptedAt).toISOString() : null;
+      const timing = !transmittedAt ? "missing" : parisDate(transmittedAt) > e.deadline ? "late" : "on_time";
+      return { organisationCode: org?.code ?? e.organisationId, organisationName: org?.name ?? e.organisationId, deadline: e.deadline, transmittedAt, acceptedAt, timing };
+    })
+    .sort((a, b) => a.organisationName.localeCompare(b.organisationName, "fr"));
+}
+
+function completenessOf(
+  input: AssemblyInput,
+  index: ValueIndex,
+  domains: { code: string; label: string }[],
+  organisations: Map<string, AssemblyOrganisation>,
+): { completeness: CompletenessRow[]; missing: MissingIndicator[] } {
+  const indicatorById = new Map(input.indicators.map((i) => [i.id, i]));
+  const expectedBy = new Map<string, number>();
+  const receivedBy = new Map<string, number>();
+  const missing = new Map<string, MissingIndicator>();
+  const seen = new Set<string>();
+  for (const pair of input.expectedPairs) {
+    const key = `${pair.organisationId}|${pair.indicatorId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const indicator = indicatorById.get(pair.indicatorId);
+    if (!indicator) continue;
+    const version = versionForYear(indicator.versions, input.year);
+    if (!version) continue;
+    expectedBy.set(indicator.domainCode, (expectedBy.get(indicator.domainCode) ?? 0) + 1);
+    const received = hasValue(index.get(indicator.id)?.get(input.year)?.get(pair.organisationId));
+    if (received) {
+      receivedBy.set(indicator.domainCode, (receivedBy.get(indicator.domainCode) ?? 0) + 1);
+    } else {
+      const entry = missing.get(indicator.code) ?? { code: indicator.code, label: version.label, domainCode: indicator.domainCode, organisations: [] };
+      entry.organisations.push(organisations.get(pair.organisationId)?.name ?? pair.organisationId);
+      missing.set(indicator.code, entry);
+    }
+  }
+  const completeness = domains
+    .filter((d) => expectedBy.has(d.code))
+    .map((d) => {
+      const expected = expectedBy.get(d.code)!;
+      const received = receivedBy.get(d.code) ?? 0;
+      return { domainCode: d.code, domainLabel: d.label, expected, received, rate: expected ? received / expected : null };
+    });
+  const order = new Map(domains.map((d, i) => [d.code, i]));
+  return {
+    completeness,
+    missing: [...missing.values()]
+      .map((m) => ({ ...m, organisations: m.organisations.sort((a, b) => a.localeCompare(b, "fr")) }))
+      .sort((a, b) => (order.get(a.domainCode) ?? 99) - (order.get(b.domainCode) ?? 99) || a.code.localeCompare(b.code)),
+  };
+}
+
+// ── Public edition ───────────────────────────────────────────────────────
+
+const masked = (reason: SecretReason): Figure => ({ value: null, secret: reason });
+
+/** Secrecy over one year's table of an indicator: its total and its breakdown cells. */
+function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Figure> | null): Map<string, SecretReason> {
+  const secrecyCells: SecrecyCell[] = [{ id: TOTAL_KEY, value: total.value, threshold: block.secrecyThreshold, isCount: true }];
+  const constraints: SecrecyConstraint[] = [];
+  if (cells && block.breakdown) {
+    for (const [id, f] of Object.entries(cells)) secrecyCells.push({ id, value: f.value, threshold: block.secrecyThreshold, isCount: true });
+    const lists = block.breakdown.lists;
+    const listKeys = (l: BreakdownList) => l.items.map((i) => `${l.code}=${i.code}`);
+    if (lists.length === 2) {
+      const [a, b] = lists as [BreakdownList, BreakdownList];
+      constraints.push(
+        ...crossTableConstraints(
+          a.items.map((i) => i.code),
+          b.items.map((i) => i.code),
+          (r, c) => (r === "*" && c === "*" ? TOTAL_KEY : r === "*" ? `${b.code}=${c}` : c === "*" ? `${a.code}=${r}` : `${a.code}=${r}|${b.code}=${c}`),
+        ),
+      );
+    } else {
+      for (const l of lists) constraints.push(...breakdownConstraint(TOTAL_KEY, listKeys(l)));
+    }
+  }
+  return applySecrecy(secrecyCells, constraints);
+}
+
+function maskCells(cells: Record<string, Figure>, masks: Map<string, SecretReason>): Record<string, Figure> {
+  return Object.fromEntries(Object.entries(cells).map(([k, f]) => [k, masks.has(k) ? masked(masks.get(k)!) : f]));
+}
+
+/**
+ * The public edition (Art. 5; CASF D226-3-4): indicators an agreement marks
+ * `internal` are left out (with the rates built on them), and statistical
+ * secrecy masks counts under each indicator's threshold, with secondary
+ * suppression so no masked cell can be recomputed. No true value of a
+ * masked cell remains in the result.
+ */
+export function toPublicEdition(internal: DashboardEdition): DashboardEdition {
+  const all = internal.sections.flatMap((s) => s.blocks);
+  const excluded = new Set(all.filter((b) => b.kind === "indicator" && b.usage === "internal").map((b) => b.code));
+  for (const b of all) {
+    if (b.formula && (excluded.has(b.formula.numerator) || excluded.has(b.formula.denominator))) excluded.add(b.code);
+  }
+  let maskedCount = 0;
+  const published = new Map<string, IndicatorBlock>();
+  for (const b of all) {
+    if (excluded.has(b.code) || b.kind !== "indicator") continue;
+    if (!b.isCount || b.secrecyThreshold <= 0) {
+      published.set(b.code, b);
+      continue;
+    }
+    const yearMasks = new Map<number, Map<string, SecretReason>>();
+    yearMasks.set(b.trend.at(-1)!.year, maskYear(b, b.current, b.breakdown?.current ?? null));
+    yearMasks.set(b.trend.at(-1)!.year - 1, maskYear(b, b.previous, b.breakdown?.previous ?? null));
+    const trend = b.trend.map((p) => {
+      const masks = yearMasks.get(p.year) ?? maskYear(b, p, null);
+      const reason = masks.get(TOTAL_KEY);
+      return reason ? { year: p.year, ...masked(reason), ...(p.breakBefore ? { breakBefore: true } : {}) } : p;
+    });
+    const currentMasks = yearMasks.get(internal.year)!;
+    const previousMasks = yearMasks.get(internal.year - 1)!;
+    for (const masks of [currentMasks, previousMasks]) maskedCount += masks.size;
+    maskedCount += trend.filter((p, i) => p.secret && i < trend.length - 2).length;
+    const current = currentMasks.has(TOTAL_KEY) ? masked(currentMasks.get(TOTAL_KEY)!) : b.current;
+    const previous = previousMasks.has(TOTAL_KEY) ? masked(previousMasks.get(TOTAL_KEY)!) : b.previous;
+    published.set(b.code, {
+      ...b,
+      current,
+      previous,
+      change: current.secret || previous.secret ? null : b.change,
+      trend,
+      breakdown: b.breakdown
+        ? {
+            ...b.breakdown,
+            current: maskCells(b.breakdown.current, currentMasks),
+            previous: b.breakdown.previous ? maskCells(b.breakdown.previous, previousMasks) : null,
+          }
+        : null,
+    });
+  }
+  // Rates: masked wherever their numerator (or denominator) is.
+  for (const b of all) {
+    if (excluded.has(b.code) || b.kind !== "derived" || !b.formula) continue;
+    const num = published.get(b.formula.numerator);
+    const den = published.get(b.formula.denominator);
+    const secretOf = (y: number) => num?.trend.find((p) => p.year === y)?.secret ?? den?.trend.find((p) => p.year === y)?.secret;
+    const trend = b.trend.map((p) => {
+      const reason = secretOf(p.year);
+      if (!reason) return p;
+      maskedCount++;
+      return { year: p.year, ...masked(reason), ...(p.breakBefore ? { breakBefore: true } : {}) };
+    });
+    const current = trend.at(-1)!.secret ? masked(trend.at(-1)!.secret!) : b.current;
+    const previous = trend.at(-2)?.secret ? masked(trend.at(-2)!.secret!) : b.previous;
+    published.set(b.code, { ...b, current, previous, change: current.secret || previous.secret ? null : b.change, trend });
+  }
+
+  const sections = internal.sections
+    .map((s) => ({ ...s, blocks: s.blocks.flatMap((b) => (published.has(b.code) ? [published.get(b.code)!] : [])) }))
+    .filter((s) => s.blocks.length > 0);
+  const keyFigures = keyFiguresOf(
+    internal.keyFigures.map((k) => k.code),
+    published,
+  );
+  const contributors = internal.contributors
+    .map((c) => ({ ...c, indicators: c.indicators.filter((code) => published.has(code)) }))
+    .filter((c) => c.indicators.length > 0);
+  return {
+    ...internal,
+    variant: "public",
+    keyFigures,
+    sections,
+    contributors,
+    quality: {
+      ...internal.quality,
+      missing: internal.quality.missing.filter((m) => !excluded.has(m.code)),
+      breaks: internal.quality.breaks.filter((m) => !excluded.has(m.code)),
+    },
+    internalIndicators: [],
+    excludedInternalCount: internal.internalIndicators.length,
+    maskedCount,
+  };
+}

@@ -1,0 +1,184 @@
+import ExcelJS from "exceljs";
+import { SECRET_TEXT, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
+import { parseBreakdownKey } from "~/domain/breakdowns";
+import { formatDate } from "~/ui/format";
+
+/**
+ * The edition as an XLSX workbook: a summary, one sheet per domain, a
+ * long-format sheet (indicator, breakdown, year, value, status, source),
+ * data quality and contributors. Values are numbers; masked figures are the
+ * text "< seuil" with their status.
+ */
+export const LONG_SHEET = "Données (format long)";
+export const INTERNAL_MENTION =
+  "Usage interne à l'ODPE — toute diffusion externe requiert l'accord préalable des sources (convention, art. 5).";
+
+const FORBIDDEN = /[:\\/?*[\]]/g;
+/** A valid, unique sheet name (31 characters, no : \ / ? * [ ]). */
+function sheetName(name: string, used: Set<string>): string {
+  const base = name.replace(FORBIDDEN, " ").replace(/\s+/g, " ").trim().slice(0, 31);
+  let candidate = base;
+  for (let i = 2; used.has(candidate.toLowerCase()); i++) candidate = `${base.slice(0, 28)} ${i}`;
+  used.add(candidate.toLowerCase());
+  return candidate;
+}
+
+const statusOf = (f: Figure): string =>
+  f.secret === "primary" ? "secret statistique (primaire)" : f.secret === "secondary" ? "secret statistique (secondaire)" : f.value === null ? "non disponible" : "valeur";
+const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.value);
+const numFmt = (decimals: number) => (decimals === 0 ? "#,##0" : `#,##0.${"0".repeat(decimals)}`);
+
+function breakdownLabel(block: IndicatorBlock, key: string): string {
+  const cell = parseBreakdownKey(key);
+  return (block.breakdown?.lists ?? [])
+    .filter((l) => cell[l.code] !== undefined)
+    .map((l) => `${l.label} : ${l.items.find((i) => i.code === cell[l.code])?.label ?? cell[l.code]}`)
+    .join(" ; ");
+}
+
+export async function renderEditionXlsx(edition: DashboardEdition, meta: EditionMeta | null): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const created = meta?.publishedAt ? new Date(meta.publishedAt) : new Date(edition.assembledAt);
+  wb.creator = edition.observatory.name;
+  wb.created = created;
+  wb.modified = created;
+  wb.title = `Tableau de bord ${edition.year}`;
+  const used = new Set<string>();
+  const bold = { bold: true };
+  const header = (ws: ExcelJS.Worksheet, row: number) => {
+    ws.getRow(row).font = bold;
+    ws.getRow(row).fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFEDF2FF" } };
+  };
+
+  // ── Summary ──
+  const summary = wb.addWorksheet(sheetName("Sommaire", used));
+  summary.columns = [{ width: 44 }, { width: 18 }, { width: 18 }, { width: 16 }, { width: 40 }];
+  summary.addRow([`Tableau de bord annuel de la protection de l'enfance ${edition.year}`]).font = { bold: true, size: 14 };
+  summary.addRow([edition.observatory.name]);
+  summary.addRow([meta ? `Édition n° ${meta.number}${meta.publishedAt ? `, publiée le ${formatDate(meta.publishedAt)}` : " (aperçu, non publiée)"}` : "Aperçu"]);
+  summary.addRow([edition.variant === "public" ? "Édition publique : secret statistique appliqué, indicateurs à usage interne exclus." : INTERNAL_MENTION]);
+  if (edition.observatory.isDemo) summary.addRow(["Démonstration : toutes les valeurs sont fictives."]);
+  summary.addRow([`Sources : ${edition.contributors.map((c) => c.name).join(" ; ")}, données ${edition.year}.`]);
+  summary.addRow([]);
+  const kfHeader = summary.addRow(["Chiffres clés", String(edition.year - 1), String(edition.year), "Évolution", "Unité"]);
+  header(summary, kfHeader.number);
+  for (const k of edition.keyFigures) {
+    const row = summary.addRow([k.label, cellOf(k.previous), cellOf(k.current), k.change?.relative ?? null, k.unit]);
+    row.getCell(2).numFmt = numFmt(k.decimals);
+    row.getCell(3).numFmt = numFmt(k.decimals);
+    row.getCell(4).numFmt = "+0.0%;-0.0%;0.0%";
+  }
+
+  // ── One sheet per domain ──
+  const yearCols = edition.years.map(String);
+  for (const section of edition.sections) {
+    const ws = wb.addWorksheet(sheetName(`${section.position} ${section.domainLabel}`, used), { views: [{ state: "frozen", ySplit: 1, xSplit: 2 }] });
+    ws.columns = [
+      { header: "Code", width: 16 },
+      { header: "Indicateur", width: 48 },
+      { header: "Unité", width: 16 },
+      { header: "Ventilation", width: 34 },
+      ...yearCols.map((y) => ({ header: y, width: 11 })),
+      { header: `Évolution ${edition.year - 1}-${edition.year}`, width: 14 },
+      { header: "Sources", width: 30 },
+      { header: "Notes", width: 50 },
+    ];
+    header(ws, 1);
+    const firstYearCol = 5;
+    for (const b of section.blocks) {
+      const row = ws.addRow([
+        b.code,
+        b.label,
+        b.unit,
+        "Total",
+        ...b.trend.map(cellOf),
+        b.change?.relative ?? null,
+        b.sources.join(", "),
+        [b.kind === "derived" && b.formula ? `${b.formula.numerator} / ${b.formula.denominator} × ${b.formula.multiplier}` : "", ...b.notes].filter(Boolean).join(" "),
+      ]);
+      row.font = bold;
+      for (let i = 0; i < yearCols.length; i++) row.getCell(firstYearCol + i).numFmt = numFmt(b.decimals);
+      row.getCell(firstYearCol + yearCols.length).numFmt = "+0.0%;-0.0%;0.0%";
+      if (b.breakdown) {
+        for (const [key, f] of Object.entries(b.breakdown.current)) {
+          const prev = b.breakdown.previous?.[key];
+          const values: (number | string | null)[] = yearCols.map(() => null);
+          values[yearCols.length - 1] = cellOf(f);
+          if (prev) values[yearCols.length - 2] = cellOf(prev);
+          const r = ws.addRow([b.code, b.label, b.unit, breakdownLabel(b, key), ...values]);
+          for (let i = 0; i < yearCols.length; i++) r.getCell(firstYearCol + i).numFmt = numFmt(b.decimals);
+        }
+      }
+    }
+  }
+
+  // ── Long format ──
+  const long = wb.addWorksheet(sheetName(LONG_SHEET, used), { views: [{ state: "frozen", ySplit: 1 }] });
+  long.columns = [
+    { header: "Code indicateur", width: 16 },
+    { header: "Indicateur", width: 48 },
+    { header: "Domaine", width: 30 },
+    { header: "Ventilation", width: 36 },
+    { header: "Clé de ventilation", width: 28 },
+    { header: "Année", width: 8 },
+    { header: "Valeur", width: 14 },
+    { header: "Unité", width: 16 },
+    { header: "Statut", width: 30 },
+    { header: "Source", width: 40 },
+  ];
+  header(long, 1);
+  const sourceNames = new Map(edition.contributors.map((c) => [c.code, c.name]));
+  for (const section of edition.sections) {
+    for (const b of section.blocks) {
+      const source = b.sources.map((c) => sourceNames.get(c) ?? c).join(" ; ");
+      const add = (label: string, key: string, year: number, f: Figure, breakBefore?: boolean) => {
+        const status = statusOf(f) + (breakBefore ? " ; rupture de série (nouvelle définition)" : "");
+        const r = long.addRow([b.code, b.label, section.domainLabel, label, key, year, cellOf(f), b.unit, status, source]);
+        r.getCell(7).numFmt = numFmt(b.decimals);
+      };
+      for (const p of b.trend) add("Total", "", p.year, p, p.breakBefore);
+      if (b.breakdown) {
+        for (const [key, f] of Object.entries(b.breakdown.current)) add(breakdownLabel(b, key), key, edition.year, f);
+        for (const [key, f] of Object.entries(b.breakdown.previous ?? {})) add(breakdownLabel(b, key), key, edition.year - 1, f);
+      }
+    }
+  }
+  long.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 10 } };
+
+  // ── Quality ──
+  const quality = wb.addWorksheet(sheetName("Qualité des données", used));
+  quality.columns = [{ width: 50 }, { width: 16 }, { width: 22 }, { width: 18 }];
+  header(quality, quality.addRow(["Organisme", "Date limite", "Première transmission", "Situation"]).number);
+  for (const r of edition.quality.transmissions) {
+    quality.addRow([r.organisationName, r.deadline, r.transmittedAt?.slice(0, 10) ?? "", r.timing === "on_time" ? "À temps" : r.timing === "late" ? "En retard" : "Non transmis"]);
+  }
+  quality.addRow([]);
+  header(quality, quality.addRow(["Domaine", "Attendus", "Reçus", "Complétude"]).number);
+  for (const c of edition.quality.completeness) {
+    const row = quality.addRow([c.domainLabel, c.expected, c.received, c.rate]);
+    row.getCell(4).numFmt = "0%";
+  }
+  quality.addRow([]);
+  header(quality, quality.addRow(["Indicateur manquant", "Code", "Organismes"]).number);
+  for (const m of edition.quality.missing) quality.addRow([m.label, m.code, m.organisations.join(" ; ")]);
+  quality.addRow([]);
+  header(quality, quality.addRow(["Rupture de série", "Code", "Année", "Changements"]).number);
+  for (const b of edition.quality.breaks) quality.addRow([b.label, b.code, b.year, b.changes.join(", ")]);
+
+  // ── Contributors ──
+  const contributors = wb.addWorksheet(sheetName("Contributeurs", used));
+  contributors.columns = [
+    { header: "Code", width: 14 },
+    { header: "Organisme", width: 60 },
+    { header: "Indicateurs alimentés", width: 80 },
+  ];
+  header(contributors, 1);
+  for (const c of edition.contributors) contributors.addRow([c.code, c.name, c.indicators.join(", ")]);
+  if (edition.variant === "internal" && edition.internalIndicators.length) {
+    contributors.addRow([]);
+    header(contributors, contributors.addRow(["Usage interne", "Indicateur", "Organismes"]).number);
+    for (const i of edition.internalIndicators) contributors.addRow([i.code, i.label, i.organisations.join(" ; ")]);
+  }
+
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}

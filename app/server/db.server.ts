@@ -1,0 +1,178 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Kysely, Migrator, PostgresDialect, type MigrationProvider, sql } from "kysely";
+import pg from "pg";
+import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
+import { PGliteDialect } from "kysely-pglite-dialect";
+import type { Database } from "#db/schema";
+import { migrations } from "#db/migrations/index";
+
+export type Db = Kysely<Database>;
+export type Driver = "pg" | "pglite";
+
+export interface DbHandle {
+  db: Db;
+  driver: Driver;
+  /** Closes the pool or the embedded database and releases the data-folder lock. */
+  close(): Promise<void>;
+  /**
+   * Embedded database only: the PGlite instance under `db`, for the job queue's
+   * multi-statement scripts (app/server/jobs/queue.server.ts). Touch it only
+   * while holding Kysely's single connection, or statements interleave.
+   */
+  pglite?: PGlite;
+}
+
+export interface CreateDbOptions {
+  /** Real PostgreSQL through `pg` when set. */
+  databaseUrl?: string;
+  /** PostgreSQL schema to use (tests isolate each file in its own schema). */
+  schema?: string;
+  /** Embedded PGlite folder; `undefined` with no URL means in-memory. */
+  dataDir?: string;
+  poolMax?: number;
+}
+
+/** Raised when another process already holds the embedded database folder. */
+export class DataDirLockedError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `La base embarquée ${dataDir} est déjà ouverte par un autre processus (pid ${pid}) : arrêtez le portail ou utilisez DATABASE_URL. ` +
+        `/ The embedded database ${dataDir} is already open in another process (pid ${pid}): stop the portal first or use DATABASE_URL.`,
+    );
+    this.name = "DataDirLockedError";
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** One process at a time may open a PGlite folder: a pid lock file says who. */
+function acquireDataDirLock(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, "portal.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
+      return () => {
+        try {
+          if (fs.readFileSync(lockPath, "utf8") === String(process.pid)) fs.unlinkSync(lockPath);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = Number(fs.readFileSync(lockPath, "utf8"));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new DataDirLockedError(dataDir, pid);
+      }
+      fs.unlinkSync(lockPath); // stale lock left by a crashed process
+    }
+  }
+  throw new Error(`Could not lock ${dataDir}`);
+}
+
+/**
+ * The one way to open the database. `databaseUrl` → PostgreSQL (pool);
+ * otherwise embedded PostgreSQL (PGlite), persisted under `dataDir` or in memory.
+ * The same migrations and queries run on both.
+ */
+export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis: 5_000,
+      types: pgTypes,
+      idleTimeoutMillis: 30_000,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    });
+    // A dropped connection must not crash the process: the pool replaces it.
+    pool.on("error", () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      driver: "pg",
+      close: () => db.destroy(),
+    };
+  }
+
+  let release = () => {};
+  let pglite: PGlite;
+  if (options.dataDir) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    release = acquireDataDirLock(options.dataDir);
+    try {
+      pglite = await PGlite.create(path.join(options.dataDir, "pgdata"), { parsers: { [pgliteTypes.DATE]: keepText } });
+    } catch (error) {
+      release();
+      throw error;
+    }
+  } else {
+    pglite = await PGlite.create({ parsers: { [pgliteTypes.DATE]: keepText } });
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    driver: "pglite",
+    pglite,
+    close: async () => {
+      await db.destroy();
+      release();
+    },
+  };
+}
+
+/**
+ * `date` columns come back as the ISO text PostgreSQL sends ("2025-03-31") on
+ * both drivers: a calendar date has no time zone, and pg's default turns it
+ * into a local-midnight Date that shifts across time zones.
+ */
+const DATE_OID = 1082;
+const keepText = (value: string) => value;
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === DATE_OID ? keepText : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Applies every pending migration (forward-only). Returns the names applied. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  // Kysely looks for its migration tables in every schema unless told which:
+  // pin them to the connection's schema (tests give each file its own), or a
+  // sibling schema's tables make it skip creating ours.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const migrator = new Migrator({ db, provider, migrationTableSchema: rows[0]?.schema ?? "public" });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+    // Kysely finds its own tables by introspecting every schema of the
+    // database; a schema another process drops meanwhile (a sibling tenant,
+    // pg-boss, a test file) makes that catalogue read fail. Nothing was
+    // applied then: read again.
+    if (attempt >= 5 || !isConcurrentCatalogChange(error)) {
+      throw error instanceof Error ? error : new Error(String(error));
+    }
+  }
+}
+
+/** undefined_schema / undefined_table raised while reading the catalogue. */
+export function isConcurrentCatalogChange(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "3F000" || code === "42P01";
+}
+
+/** Cheap liveness probe used by /healthz. */
+export async function pingDb(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,163 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The one place where configuration is read. Every variable is validated by
+ * zod; a bad value stops the process with a one-line reason in French and in
+ * English naming the variable (see `formatEnvError`).
+ */
+const booleanish = z
+  .enum(["1", "0", "true", "false", "yes", "no", "on", "off"])
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    APP_MODE: z.enum(["demo", "production"]).optional(),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    DATA_DIR: z.string().min(1).default("./data"),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+      .optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    SESSION_SECRET: z.string().min(32, "must be at least 32 characters long").optional(),
+    PUBLIC_URL: z.url().optional(),
+    SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(120),
+    SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(100).default(5),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(20),
+    LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+    TRUST_PROXY: booleanish.default(false),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    OBSERVATORY_DIR: z.string().min(1).default("."),
+    // Mail (app/server/mail): SMTP relay; without SMTP_HOST, or in demo mode, mails stay in the outbox.
+    SMTP_HOST: z.string().min(1).optional(),
+    SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+    SMTP_SECURE: booleanish.default(false),
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASSWORD: z.string().min(1).optional(),
+    MAIL_FROM: z
+      .string()
+      .regex(/^(?:[^<>\r\n]+<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, "must be an address, e.g. Portail ODPE <odpe@departement.fr>")
+      .optional(),
+    // Job queue (app/server/jobs): pg-boss in its own schema; the worker runs in every portal process unless disabled.
+    JOBS_ENABLED: booleanish.default(true),
+    JOBS_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,40}$/, "must be a lower-case PostgreSQL schema name")
+      .default("pgboss"),
+    JOBS_POOL_MAX: z.coerce.number().int().min(1).max(50).default(3),
+    REMINDERS_CRON: z
+      .string()
+      .regex(/^[0-9*,/-]+( [0-9*,/-]+){4}$/, "must be a cron expression of five fields, e.g. 0 7 * * *")
+      .default("0 7 * * *"),
+    // Partner API (app/server/api): requests per token and per minute, counted in PostgreSQL (shared by every instance).
+    API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  })
+  .transform((env) => {
+    const appMode = env.APP_MODE ?? (env.DATABASE_URL ? "production" : "demo");
+    return {
+      ...env,
+      APP_MODE: appMode,
+      DATA_DIR: path.resolve(env.DATA_DIR),
+      OBSERVATORY_DIR: path.resolve(env.OBSERVATORY_DIR),
+      /** Real SMTP only for a production deployment with a relay; otherwise mails are captured in the outbox. */
+      mailTransport: (env.SMTP_HOST && appMode === "production" ? "smtp" : "capture") as "smtp" | "capture",
+      MAIL_FROM: env.MAIL_FROM ?? "Portail ODPE <ne-pas-repondre@portail-odpe.invalid>",
+      mailFromConfigured: env.MAIL_FROM !== undefined,
+      /** Cookies get `Secure` whenever the portal runs as a production deployment. */
+      secureCookies: env.NODE_ENV === "production" && appMode === "production",
+    };
+  })
+  .superRefine((env, ctx) => {
+    if (env.APP_MODE === "production" && !env.SESSION_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SESSION_SECRET"],
+        message: "is required when APP_MODE=production",
+      });
+    }
+    if (env.mailTransport === "smtp" && !env.mailFromConfigured) {
+      ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: "is required when SMTP_HOST is set" });
+    }
+    if (env.SMTP_USER && !env.SMTP_PASSWORD) {
+      ctx.addIssue({ code: "custom", path: ["SMTP_PASSWORD"], message: "is required when SMTP_USER is set" });
+    }
+    if (env.SMTP_PASSWORD && !env.SMTP_USER) {
+      ctx.addIssue({ code: "custom", path: ["SMTP_USER"], message: "is required when SMTP_PASSWORD is set" });
+    }
+  });
+
+export type Env = z.output<typeof envSchema>;
+
+const frenchHints: Record<string, string> = {
+  SESSION_SECRET: "doit contenir au moins 32 caractères et est obligatoire en mode production",
+  DATABASE_URL: "doit commencer par postgres:// ou postgresql://",
+  PORT: "doit être un numéro de port entre 1 et 65535",
+  APP_MODE: "doit valoir « demo » ou « production »",
+  NODE_ENV: "doit valoir « development », « production » ou « test »",
+  SMTP_PORT: "doit être un numéro de port entre 1 et 65535",
+  SMTP_SECURE: "doit valoir « true » ou « false »",
+  SMTP_USER: "est obligatoire quand SMTP_PASSWORD est renseigné",
+  SMTP_PASSWORD: "est obligatoire quand SMTP_USER est renseigné",
+  MAIL_FROM: "doit être une adresse d'expéditeur, p. ex. Portail ODPE <odpe@departement.fr>, et est obligatoire quand SMTP_HOST est renseigné",
+  JOBS_ENABLED: "doit valoir « true » ou « false »",
+  JOBS_SCHEMA: "doit être un nom de schéma PostgreSQL en minuscules",
+  JOBS_POOL_MAX: "doit être un nombre entier entre 1 et 50",
+  REMINDERS_CRON: "doit être une expression cron à cinq champs, p. ex. 0 7 * * *",
+  API_RATE_LIMIT_PER_MINUTE: "doit être un nombre entier de requêtes par minute entre 1 et 100 000",
+};
+
+export class EnvError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "EnvError";
+  }
+}
+
+/** Builds the one-line French + English reason for the first invalid variable. */
+export function formatEnvError(error: z.ZodError): EnvError {
+  const issue = error.issues[0];
+  const variable = String(issue?.path[0] ?? "?");
+  const english = issue?.message ?? "invalid value";
+  const french = frenchHints[variable] ?? "valeur invalide";
+  return new EnvError(
+    variable,
+    `Configuration invalide : ${variable} ${french}. / Invalid configuration: ${variable} ${english}.`,
+  );
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Empty strings count as unset, as in most deployment tools.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) throw formatEnvError(result.error);
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+/** The validated configuration of this process; exits with a clear line when invalid. */
+export function getEnv(): Env {
+  if (cached) return cached;
+  try {
+    cached = parseEnv(process.env);
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  return cached;
+}
+
+/** Tests only: forget the cached configuration. */
+export function resetEnvForTests() {
+  cached = undefined;
+}

@@ -1,0 +1,183 @@
+import { sql, type Transaction } from "kysely";
+import type { Database } from "#db/schema";
+import type { Db } from "../db.server";
+import { notFound } from "../errors.server";
+import { getIndicator } from "../indicators/indicators.server";
+import { parseBreakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
+import type { DataSnapshot, ExplorerQuery, SnapshotIndicator, SnapshotValue } from "~/domain/explorer";
+
+type Executor = Db | Transaction<Database>;
+
+/**
+ * The pooled data (convention Art. 5): every provider's accepted values,
+ * read with their lineage (accepted value → submission version → submission
+ * → organisation). Internal: callers are guarded by `read:pooled_data`.
+ */
+
+/** Units that make an indicator a population (a denominator for rates per 1,000). */
+const POPULATION_UNITS = ["habitants"];
+
+/** What the explorer's form offers: indicators holding accepted values, denominators, organisations, years. */
+export async function explorerOptions(db: Executor) {
+  const [indicators, organisations, years] = await Promise.all([
+    db
+      .selectFrom("indicator as i")
+      .innerJoin("indicator_domain as d", "d.code", "i.domain_code")
+      .innerJoin("indicator_version as v", (join) =>
+        join.onRef("v.indicator_id", "=", "i.id").on((eb) =>
+          eb("v.version", "=", eb.selectFrom("indicator_version as v2").select((e) => e.fn.max("v2.version").as("m")).whereRef("v2.indicator_id", "=", "i.id")),
+        ),
+      )
+      .select(["i.code", "v.label", "v.unit", "v.value_type", "d.label as domain_label", "d.position"])
+      .where((eb) => eb.exists(eb.selectFrom("accepted_value as a").select(sql`1`.as("x")).whereRef("a.indicator_id", "=", "i.id")))
+      .orderBy("d.position")
+      .orderBy("i.code")
+      .execute(),
+    db
+      .selectFrom("organisation as o")
+      .select(["o.id", "o.code", "o.name"])
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("accepted_value as a")
+            .innerJoin("submission_version as sv", "sv.id", "a.source_version_id")
+            .innerJoin("submission as s", "s.id", "sv.submission_id")
+            .select(sql`1`.as("x"))
+            .whereRef("s.organisation_id", "=", "o.id"),
+        ),
+      )
+      .orderBy("o.name")
+      .execute(),
+    db.selectFrom("accepted_value").select("reference_year").distinct().orderBy("reference_year").execute(),
+  ]);
+  return {
+    indicators: indicators.map((i) => ({ code: i.code, label: i.label, unit: i.unit, valueType: i.value_type, domain: i.domain_label })),
+    denominators: indicators.filter((i) => POPULATION_UNITS.includes(i.unit)).map((i) => ({ code: i.code, label: i.label })),
+    organisations,
+    years: years.map((y) => y.reference_year),
+  };
+}
+
+async function snapshotIndicator(db: Executor, code: string) {
+  const indicator = await getIndicator(db, code);
+  const current = indicator.current;
+  const info: SnapshotIndicator = {
+    id: indicator.id,
+    code: indicator.code,
+    label: current.label,
+    unit: current.unit,
+    valueType: current.value_type,
+    secrecyThreshold: indicator.secrecy_threshold,
+    domainLabel: indicator.domain_label,
+  };
+  return { indicator, info };
+}
+
+/** Accepted values with the organisation their submission belongs to (the lineage), filtered by the query. */
+async function lineageValues(db: Executor, indicatorId: string, filter: { from: number | null; to: number | null; years?: number[]; organisations: string[]; totalsOnly: boolean }) {
+  let q = db
+    .selectFrom("accepted_value as a")
+    .innerJoin("submission_version as sv", "sv.id", "a.source_version_id")
+    .innerJoin("submission as s", "s.id", "sv.submission_id")
+    .select(["s.organisation_id", "a.reference_year", "a.breakdown_key", "a.value", "a.source_version_id", "a.indicator_version_id"])
+    .where("a.indicator_id", "=", indicatorId);
+  if (filter.from !== null) q = q.where("a.reference_year", ">=", filter.from);
+  if (filter.to !== null) q = q.where("a.reference_year", "<=", filter.to);
+  if (filter.years) q = filter.years.length ? q.where("a.reference_year", "in", filter.years) : q.where(sql<boolean>`false`);
+  if (filter.organisations.length) q = q.where("s.organisation_id", "in", filter.organisations);
+  if (filter.totalsOnly) q = q.where("a.breakdown_key", "=", TOTAL_KEY);
+  const rows = await q.orderBy("a.reference_year").orderBy("s.organisation_id").orderBy("a.breakdown_key").execute();
+  return rows.map(
+    (r): SnapshotValue => ({
+      organisationId: r.organisation_id,
+      year: r.reference_year,
+      key: r.breakdown_key,
+      value: r.value === null ? null : Number(r.value),
+      sourceVersionId: r.source_version_id,
+      indicatorVersionId: r.indicator_version_id,
+    }),
+  );
+}
+
+/**
+ * Runs a query: the values it shows, with their lineage, labels and the
+ * breaks in series of the period. The snapshot holds exactly the values
+ * shown (totals for a series; one year's cells for a breakdown), so freezing
+ * it freezes what the reader sees and nothing more. Resolves the breakdown
+ * year when the query leaves it open (the latest year with data).
+ */
+export async function runQuery(db: Executor, query: ExplorerQuery): Promise<{ query: ExplorerQuery; snapshot: DataSnapshot }> {
+  const { indicator, info } = await snapshotIndicator(db, query.indicator);
+  let resolved = { ...query, rate: query.rate && info.valueType === "integer" ? query.rate : null };
+  if (query.view === "breakdown") {
+    let year = query.year;
+    if (year === null) {
+      const latest = await db
+        .selectFrom("accepted_value")
+        .select((eb) => eb.fn.max("reference_year").as("y"))
+        .where("indicator_id", "=", indicator.id)
+        .executeTakeFirst();
+      year = latest?.y ?? null;
+    }
+    resolved = { ...resolved, year };
+  } else {
+    resolved = { ...resolved, year: null };
+  }
+  const values =
+    resolved.view === "breakdown"
+      ? await lineageValues(db, indicator.id, { from: null, to: null, years: resolved.year === null ? [] : [resolved.year], organisations: query.organisations, totalsOnly: false })
+      : await lineageValues(db, indicator.id, { from: query.from, to: query.to, organisations: query.organisations, totalsOnly: true });
+
+  let denominator: DataSnapshot["denominator"] = null;
+  if (resolved.rate) {
+    const den = await snapshotIndicator(db, resolved.rate).catch(() => null);
+    if (!den || den.indicator.current.unit !== "habitants") {
+      resolved = { ...resolved, rate: null };
+    } else {
+      const years = [...new Set(values.map((v) => v.year))];
+      denominator = { indicator: den.info, values: await lineageValues(db, den.indicator.id, { from: null, to: null, years, organisations: [], totalsOnly: true }) };
+    }
+  }
+
+  const orgIds = [...new Set([...values, ...(denominator?.values ?? [])].map((v) => v.organisationId))];
+  const organisations = orgIds.length
+    ? await db.selectFrom("organisation").select(["id", "code", "name"]).where("id", "in", orgIds).orderBy("name").execute()
+    : [];
+
+  const listCodes = [...new Set(values.filter((v) => v.key !== TOTAL_KEY).flatMap((v) => Object.keys(parseBreakdownKey(v.key))))];
+  const [lists, items] = listCodes.length
+    ? await Promise.all([
+        db.selectFrom("codelist").select(["code", "label"]).where("code", "in", listCodes).execute(),
+        db.selectFrom("codelist_item").select(["codelist_code", "code", "label"]).where("codelist_code", "in", listCodes).orderBy("position").execute(),
+      ])
+    : [[], []];
+
+  const years = values.map((v) => v.year);
+  const first = years.length ? Math.min(...years) : null;
+  const last = years.length ? Math.max(...years) : null;
+  const breaks = indicator.breaks
+    .filter((b) => first !== null && last !== null && b.year > first && b.year <= last)
+    .map((b) => ({ year: b.year, breaksComparability: b.breaksComparability, changes: b.changes }));
+
+  return {
+    query: resolved,
+    snapshot: {
+      indicator: info,
+      organisations,
+      lists: listCodes.map((code) => ({
+        code,
+        label: lists.find((l) => l.code === code)?.label ?? code,
+        items: items.filter((i) => i.codelist_code === code).map(({ code: c, label }) => ({ code: c, label })),
+      })),
+      values,
+      denominator,
+      breaks,
+    },
+  };
+}
+
+/** The indicator must exist; a 404 otherwise (used by routes before running a query). */
+export async function assertIndicator(db: Executor, code: string) {
+  const row = await db.selectFrom("indicator").select("id").where("code", "=", code).executeTakeFirst();
+  if (!row) throw notFound("Cet indicateur");
+}

@@ -1,0 +1,133 @@
+import "./context.server";
+import compression from "compression";
+import express, { type Express, type Request as ExpressRequest, type Response as ExpressResponse } from "express";
+import helmet from "helmet";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import { getEnv } from "../env.server";
+import { logger } from "../logger.server";
+import { bootstrap } from "../bootstrap.server";
+import { closeRuntimeDb } from "../runtime.server";
+import { startJobs, stopJobs } from "../jobs/worker.server";
+import { cspDirectives, isOriginAllowed, newNonce, requestIdFrom } from "./security.server";
+import { problemTypeUri } from "./problem.server";
+
+/**
+ * The HTTP layer around Remix, exported through entry.server so that
+ * server.mjs stays a thin launcher and all of this is type-checked and bundled.
+ */
+export interface InstallOptions {
+  build: ServerBuild | (() => Promise<ServerBuild>);
+  /** Dev: Vite's connect middlewares; prod: undefined (static files served from build/client). */
+  viteMiddlewares?: express.RequestHandler;
+  clientDir?: string;
+}
+
+interface Locals {
+  requestId: string;
+  cspNonce: string;
+}
+
+export function install(app: Express, options: InstallOptions) {
+  const env = getEnv();
+  const dev = env.NODE_ENV === "development";
+  app.disable("x-powered-by");
+  if (env.TRUST_PROXY) app.set("trust proxy", true);
+
+  app.use((req, res, next) => {
+    const locals = res.locals as Locals;
+    locals.requestId = requestIdFrom(req.get("x-request-id"));
+    locals.cspNonce = newNonce();
+    res.setHeader("X-Request-Id", locals.requestId);
+    next();
+  });
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          ...cspDirectives("", dev),
+          scriptSrc: dev
+            ? ["'self'", "'unsafe-inline'"]
+            : ["'self'", (_req, res) => `'nonce-${((res as ExpressResponse).locals as Locals).cspNonce}'`],
+          upgradeInsecureRequests: env.secureCookies ? [] : null,
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+      referrerPolicy: { policy: "strict-origin-when-cross-origin" },
+      strictTransportSecurity: env.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+      xFrameOptions: { action: "deny" },
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    next();
+  });
+
+  // CSRF: refuse state-changing requests from another origin (403).
+  app.use((req, res, next) => {
+    const allowed = isOriginAllowed({
+      method: req.method,
+      path: req.path,
+      origin: req.get("origin"),
+      host: req.get("host"),
+      publicUrl: env.PUBLIC_URL,
+    });
+    if (allowed) return next();
+    logger.warn({ requestId: (res.locals as Locals).requestId, path: req.path, origin: req.get("origin") }, "origin refused");
+    res
+      .status(403)
+      .type(req.path.startsWith("/api/") ? "application/problem+json" : "text/plain; charset=utf-8")
+      .send(
+        req.path.startsWith("/api/")
+          ? JSON.stringify({
+              type: problemTypeUri("forbidden"),
+              title: "Origine refusée",
+              status: 403,
+              detail:
+                "La requête porte l'en-tête Origin d'un autre site (protection contre la falsification de requêtes) : un système partenaire appelle l'API sans en-tête Origin, avec son jeton.",
+              requestId: (res.locals as Locals).requestId,
+            })
+          : "Requête refusée : elle ne provient pas du portail. Rechargez la page et réessayez.",
+      );
+  });
+
+  app.use(compression());
+
+  if (options.viteMiddlewares) {
+    app.use(options.viteMiddlewares);
+  } else if (options.clientDir) {
+    app.use("/assets", express.static(`${options.clientDir}/assets`, { immutable: true, maxAge: "1y" }));
+    app.use(express.static(options.clientDir, { maxAge: "1h" }));
+  }
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build: options.build,
+      mode: env.NODE_ENV === "production" ? "production" : "development",
+      getLoadContext: (req: ExpressRequest, res: ExpressResponse) => {
+        const locals = res.locals as Locals;
+        return { requestId: locals.requestId, cspNonce: locals.cspNonce, ip: req.ip ?? req.socket.remoteAddress ?? "inconnue" };
+      },
+    }),
+  );
+}
+
+export async function start() {
+  const info = await bootstrap();
+  // The job queue and, unless JOBS_ENABLED=false, its workers run in this process (app/server/jobs).
+  await startJobs();
+  return info;
+}
+
+export async function shutdown() {
+  await stopJobs();
+  await closeRuntimeDb();
+}
+
+export function settings() {
+  const env = getEnv();
+  return { port: env.PORT, host: env.HOST, appMode: env.APP_MODE, publicUrl: env.PUBLIC_URL };
+}

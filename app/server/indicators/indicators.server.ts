@@ -1,0 +1,351 @@
+import type { Transaction } from "kysely";
+import type { Database } from "#db/schema";
+import type { Db } from "../db.server";
+import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { DomainError, notFound } from "../errors.server";
+import {
+  seriesBreaks,
+  versionEndYear,
+  versionForYear,
+  type IndicatorCreateInput,
+  type IndicatorSettingsInput,
+  type IndicatorVersionInput,
+  type VersionDefinition,
+} from "~/domain/indicators";
+
+type Executor = Db | Transaction<Database>;
+
+/** The eight domains of Art. 4, in their order. */
+export async function listDomains(db: Executor) {
+  return db.selectFrom("indicator_domain").selectAll().orderBy("position").execute();
+}
+
+/** Code lists with their items, in order. */
+export async function listCodelists(db: Executor) {
+  const [lists, items] = await Promise.all([
+    db.selectFrom("codelist").selectAll().orderBy("code").execute(),
+    db.selectFrom("codelist_item").selectAll().orderBy("codelist_code").orderBy("position").execute(),
+  ]);
+  return lists.map((l) => ({ ...l, items: items.filter((i) => i.codelist_code === l.code).map(({ code, label }) => ({ code, label })) }));
+}
+
+export type IndicatorVersionRow = VersionDefinition & {
+  id: string;
+  indicator_id: string;
+  change_note: string | null;
+  created_at: Date;
+};
+
+/** Versions (with their breakdowns) of the given indicators, by version number. */
+export async function loadVersions(db: Executor, indicatorIds: string[]): Promise<IndicatorVersionRow[]> {
+  if (indicatorIds.length === 0) return [];
+  const [versions, breakdowns] = await Promise.all([
+    db
+      .selectFrom("indicator_version")
+      .select([
+        "id",
+        "indicator_id",
+        "version",
+        "valid_from_year",
+        "label",
+        "definition",
+        "unit",
+        "value_type",
+        "measure",
+        "non_negative",
+        "min_value",
+        "max_value",
+        "breakdown_sum_equals_total",
+        "change_note",
+        "created_at",
+      ])
+      .where("indicator_id", "in", indicatorIds)
+      .orderBy("indicator_id")
+      .orderBy("version")
+      .execute(),
+    db
+      .selectFrom("indicator_version_breakdown as b")
+      .innerJoin("indicator_version as v", "v.id", "b.indicator_version_id")
+      .select(["b.indicator_version_id", "b.codelist_code"])
+      .where("v.indicator_id", "in", indicatorIds)
+      .orderBy("b.indicator_version_id")
+      .orderBy("b.position")
+      .execute(),
+  ]);
+  const byVersion = new Map<string, string[]>();
+  for (const b of breakdowns) {
+    const list = byVersion.get(b.indicator_version_id) ?? [];
+    list.push(b.codelist_code);
+    byVersion.set(b.indicator_version_id, list);
+  }
+  return versions.map((v) => ({ ...v, breakdowns: byVersion.get(v.id) ?? [] }));
+}
+
+/** The catalogue: every indicator with its current definition, providers and breaks in series. */
+export async function listCatalogue(db: Executor) {
+  const indicators = await db
+    .selectFrom("indicator as i")
+    .innerJoin("indicator_domain as d", "d.code", "i.domain_code")
+    .leftJoin("amendment as a", "a.id", "i.introduced_by_amendment_id")
+    .select(["i.id", "i.code", "i.domain_code", "d.label as domain_label", "d.position as domain_position", "i.secrecy_threshold", "a.number as amendment_number"])
+    .orderBy("d.position")
+    .orderBy("i.code")
+    .execute();
+  const ids = indicators.map((i) => i.id);
+  const [versions, providers] = await Promise.all([
+    loadVersions(db, ids),
+    ids.length
+      ? db
+          .selectFrom("indicator_provider as p")
+          .innerJoin("organisation as o", "o.id", "p.organisation_id")
+          .select(["p.indicator_id", "o.id", "o.code"])
+          .where("p.indicator_id", "in", ids)
+          .orderBy("o.code")
+          .execute()
+      : Promise.resolve([]),
+  ]);
+  return indicators.map((indicator) => {
+    const own = versions.filter((v) => v.indicator_id === indicator.id);
+    const current = own[own.length - 1]!;
+    return {
+      ...indicator,
+      current,
+      versionCount: own.length,
+      breaks: seriesBreaks(own),
+      providers: providers.filter((p) => p.indicator_id === indicator.id).map(({ id, code }) => ({ id, code })),
+    };
+  });
+}
+
+export type CatalogueEntry = Awaited<ReturnType<typeof listCatalogue>>[number];
+
+/** One indicator with its whole version history. */
+export async function getIndicator(db: Executor, code: string) {
+  const indicator = await db
+    .selectFrom("indicator as i")
+    .innerJoin("indicator_domain as d", "d.code", "i.domain_code")
+    .leftJoin("amendment as a", "a.id", "i.introduced_by_amendment_id")
+    .select(["i.id", "i.code", "i.domain_code", "d.label as domain_label", "i.secrecy_threshold", "i.evidence", "a.number as amendment_number"])
+    .where("i.code", "=", code)
+    .executeTakeFirst();
+  if (!indicator) throw notFound("Cet indicateur");
+  const [versions, providers] = await Promise.all([
+    loadVersions(db, [indicator.id]),
+    db
+      .selectFrom("indicator_provider as p")
+      .innerJoin("organisation as o", "o.id", "p.organisation_id")
+      .select(["o.id", "o.code", "o.name"])
+      .where("p.indicator_id", "=", indicator.id)
+      .orderBy("o.code")
+      .execute(),
+  ]);
+  return {
+    ...indicator,
+    versions: versions.map((v) => ({ ...v, endYear: versionEndYear(versions, v.version) })),
+    current: versions[versions.length - 1]!,
+    breaks: seriesBreaks(versions),
+    providers,
+  };
+}
+
+/**
+ * The version of indicator `code` in force for reference year `year`: the
+ * one a value collected for that year is recorded under (and keeps).
+ */
+export async function indicatorVersionForYear(db: Executor, code: string, year: number): Promise<IndicatorVersionRow | null> {
+  const indicator = await db.selectFrom("indicator").select("id").where("code", "=", code).executeTakeFirst();
+  if (!indicator) return null;
+  return versionForYear(await loadVersions(db, [indicator.id]), year);
+}
+
+async function assertCodelists(trx: Executor, codes: string[]) {
+  if (codes.length === 0) return;
+  const found = await trx.selectFrom("codelist").select("code").where("code", "in", codes).execute();
+  const missing = codes.filter((c) => !found.some((f) => f.code === c));
+  if (missing.length) throw new DomainError("validation", "Liste de codes inconnue.", { breakdowns: [`Listes inconnues : ${missing.join(", ")}.`] });
+}
+
+async function assertOrganisations(trx: Executor, ids: string[]) {
+  if (ids.length === 0) return [];
+  const found = await trx.selectFrom("organisation").select(["id", "code"]).where("id", "in", ids).execute();
+  if (found.length !== ids.length) throw new DomainError("validation", "Organisme inconnu.", { providerIds: ["Rechargez la page et sélectionnez de nouveau les fournisseurs."] });
+  return found;
+}
+
+async function insertVersion(
+  trx: Transaction<Database>,
+  indicatorId: string,
+  version: number,
+  validFromYear: number | null,
+  input: Omit<IndicatorVersionInput, "validFromYear" | "changeNote"> & { changeNote: string | null },
+  createdBy: string | null,
+) {
+  const row = await trx
+    .insertInto("indicator_version")
+    .values({
+      indicator_id: indicatorId,
+      version,
+      valid_from_year: validFromYear,
+      label: input.label,
+      definition: input.definition,
+      unit: input.unit,
+      value_type: input.valueType,
+      measure: input.measure,
+      non_negative: input.nonNegative,
+      min_value: input.minValue,
+      max_value: input.maxValue,
+      breakdown_sum_equals_total: input.sumEqualsTotal,
+      change_note: input.changeNote,
+      created_by: createdBy,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  if (input.breakdowns.length) {
+    await trx
+      .insertInto("indicator_version_breakdown")
+      .values(input.breakdowns.map((codelist_code, position) => ({ indicator_version_id: row.id, position, codelist_code })))
+      .execute();
+  }
+  return row.id;
+}
+
+/** Adds an indicator to the catalogue (Art. 3), by the framework convention or an amendment (Art. 7). */
+export async function createIndicator(db: Db, context: AuditContext, input: IndicatorCreateInput) {
+  return db.transaction().execute(async (trx) => {
+    if (await trx.selectFrom("indicator").select("id").where("code", "=", input.code).executeTakeFirst()) {
+      throw new DomainError("conflict", "Ce code est déjà utilisé.", { code: [`Le code ${input.code} existe déjà : un code d'indicateur est stable et unique.`] });
+    }
+    if (!(await trx.selectFrom("indicator_domain").select("code").where("code", "=", input.domain).executeTakeFirst())) {
+      throw new DomainError("validation", "Domaine inconnu.", { domain: ["Choisissez un des huit domaines."] });
+    }
+    await assertCodelists(trx, input.breakdowns);
+    const providers = await assertOrganisations(trx, input.providerIds);
+    let amendmentId: string | null = null;
+    if (input.introducedBy !== "convention") {
+      const amendment = await trx.selectFrom("amendment").select(["id", "number", "kind"]).where("id", "=", input.introducedBy).executeTakeFirst();
+      if (!amendment || amendment.kind !== "new_data") {
+        throw new DomainError("validation", "Choisissez un avenant « nouvelles données ».", { introducedBy: ["Seul un avenant « nouvelles données » ajoute des indicateurs."] });
+      }
+      amendmentId = amendment.id;
+    }
+    const indicator = await trx
+      .insertInto("indicator")
+      .values({ code: input.code, domain_code: input.domain, secrecy_threshold: input.secrecyThreshold, introduced_by_amendment_id: amendmentId })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await insertVersion(trx, indicator.id, 1, input.validFromYear, { ...input, changeNote: null }, context.actorUserId);
+    if (providers.length) {
+      await trx
+        .insertInto("indicator_provider")
+        .values(providers.map((p) => ({ indicator_id: indicator.id, organisation_id: p.id })))
+        .execute();
+    }
+    await recordAudit(trx, context, {
+      action: "indicator.created",
+      entityType: "indicator",
+      entityId: input.code,
+      summary: `Indicateur ${input.code} ajouté au catalogue : ${input.label}.`,
+      details: { domain: input.domain, providers: providers.map((p) => p.code), validFromYear: input.validFromYear },
+    });
+    return indicator.id;
+  });
+}
+
+const definitionOf = (v: Omit<IndicatorVersionInput, "validFromYear" | "changeNote">) => ({
+  label: v.label,
+  definition: v.definition,
+  unit: v.unit,
+  value_type: v.valueType,
+  measure: v.measure,
+  non_negative: v.nonNegative,
+  min_value: v.minValue,
+  max_value: v.maxValue,
+  breakdown_sum_equals_total: v.sumEqualsTotal,
+  breakdowns: v.breakdowns,
+});
+
+/**
+ * A definition change makes a new version, in force from `validFromYear`;
+ * earlier versions stay untouched, and so do the values recorded under them.
+ */
+export async function addIndicatorVersion(db: Db, context: AuditContext, code: string, input: IndicatorVersionInput) {
+  return db.transaction().execute(async (trx) => {
+    const indicator = await trx.selectFrom("indicator").select(["id", "code"]).where("code", "=", code).forUpdate().executeTakeFirst();
+    if (!indicator) throw notFound("Cet indicateur");
+    const versions = await loadVersions(trx, [indicator.id]);
+    const latest = versions[versions.length - 1]!;
+    if (latest.valid_from_year !== null && input.validFromYear <= latest.valid_from_year) {
+      throw new DomainError("validation", "Une nouvelle version s'applique après la version en vigueur.", {
+        validFromYear: [`La version ${latest.version} s'applique depuis ${latest.valid_from_year} : indiquez une année postérieure.`],
+      });
+    }
+    await assertCodelists(trx, input.breakdowns);
+    const next = definitionOf(input);
+    const unchanged = (Object.keys(next) as (keyof typeof next)[]).every((k) => JSON.stringify(next[k]) === JSON.stringify(latest[k]));
+    if (unchanged) throw new DomainError("validation", "La définition est identique à la version en vigueur : rien à versionner.");
+    const version = latest.version + 1;
+    const id = await insertVersion(trx, indicator.id, version, input.validFromYear, input, context.actorUserId);
+    await trx.updateTable("indicator").set({ updated_at: new Date() }).where("id", "=", indicator.id).execute();
+    await recordAudit(trx, context, {
+      action: "indicator.version_added",
+      entityType: "indicator",
+      entityId: code,
+      summary: `Indicateur ${code} : version ${version} à partir de ${input.validFromYear} (rupture de série). ${input.changeNote}`,
+      details: {
+        version,
+        validFromYear: input.validFromYear,
+        changeNote: input.changeNote,
+        before: { version: latest.version, ...Object.fromEntries((Object.keys(next) as (keyof typeof next)[]).map((k) => [k, latest[k]])) },
+        after: next,
+      },
+    });
+    return { id, version };
+  });
+}
+
+/** Settings that do not change the definition: secrecy threshold and providers. */
+export async function updateIndicatorSettings(db: Db, context: AuditContext, code: string, input: IndicatorSettingsInput) {
+  await db.transaction().execute(async (trx) => {
+    const indicator = await trx.selectFrom("indicator").select(["id", "secrecy_threshold"]).where("code", "=", code).forUpdate().executeTakeFirst();
+    if (!indicator) throw notFound("Cet indicateur");
+    const providers = await assertOrganisations(trx, input.providerIds);
+    const before = await trx
+      .selectFrom("indicator_provider as p")
+      .innerJoin("organisation as o", "o.id", "p.organisation_id")
+      .select("o.code")
+      .where("p.indicator_id", "=", indicator.id)
+      .orderBy("o.code")
+      .execute();
+    await trx.updateTable("indicator").set({ secrecy_threshold: input.secrecyThreshold, updated_at: new Date() }).where("id", "=", indicator.id).execute();
+    await trx.deleteFrom("indicator_provider").where("indicator_id", "=", indicator.id).execute();
+    if (providers.length) {
+      await trx
+        .insertInto("indicator_provider")
+        .values(providers.map((p) => ({ indicator_id: indicator.id, organisation_id: p.id })))
+        .execute();
+    }
+    await recordAudit(trx, context, {
+      action: "indicator.settings_updated",
+      entityType: "indicator",
+      entityId: code,
+      summary: `Indicateur ${code} : seuil de secret ${input.secrecyThreshold}, fournisseurs ${providers.map((p) => p.code).sort().join(", ") || "aucun"}.`,
+      details: {
+        before: { secrecyThreshold: indicator.secrecy_threshold, providers: before.map((b) => b.code) },
+        after: { secrecyThreshold: input.secrecyThreshold, providers: providers.map((p) => p.code).sort() },
+      },
+    });
+  });
+}
+
+/** Indicator options for pickers (code — current label), in catalogue order. */
+export async function listIndicatorOptions(db: Executor) {
+  const catalogue = await listCatalogue(db);
+  return catalogue.map((i) => ({
+    id: i.id,
+    code: i.code,
+    label: i.current.label,
+    domain: i.domain_label,
+    amendmentNumber: i.amendment_number,
+    providerIds: i.providers.map((p) => p.id),
+  }));
+}

@@ -1,0 +1,107 @@
+import { isIsoDate, todayIso } from "~/domain/dates";
+import type { Db } from "../db.server";
+import { getEnv } from "../env.server";
+import { logger } from "../logger.server";
+import { openRuntimeDb } from "../runtime.server";
+import { MAIL_SEND_JOB, MAIL_SWEEP_JOB, deliverOutboxMail, sweepOutbox, type MailSendJobData } from "../mail/outbox.server";
+import { createMailTransport, type MailTransport } from "../mail/transport.server";
+import { runDueReminders, type ReminderRule } from "../reminders/reminders.server";
+import { reminderRules } from "../reminders/rules.server";
+import { JobQueue } from "./queue.server";
+import { getJobQueue, setJobQueue } from "./registry.server";
+
+/** The portal's jobs and where their handlers live. */
+export const REMINDERS_JOB = "reminders.run";
+export const JOBS_TIMEZONE = "Europe/Paris";
+
+export interface AppJobDeps {
+  db: Db;
+  transport: MailTransport;
+  /** Five-field cron of the daily reminders run (REMINDERS_CRON). */
+  remindersCron: string;
+  /** The reminder rules, read at each run (default: the registered ones). */
+  reminderRules?: () => readonly ReminderRule[];
+}
+
+export interface RemindersJobData {
+  /** Run for this calendar date instead of today (operators, tests). */
+  today?: string;
+}
+
+/** Defines the portal's jobs on `queue`: mail delivery, outbox sweep, daily reminders. */
+export function defineAppJobs(queue: JobQueue, deps: AppJobDeps): JobQueue {
+  const rules = deps.reminderRules ?? (() => reminderRules.list());
+  return queue
+    .define<MailSendJobData>({
+      name: MAIL_SEND_JOB,
+      // ~8 retries with exponential backoff from 30 s: an SMTP relay down for a few hours loses nothing.
+      policy: { retryLimit: 8, retryDelay: 30, retryBackoff: true, expireInSeconds: 300 },
+      pollingIntervalSeconds: 2,
+      handler: async (job) => ({
+        outcome: await deliverOutboxMail(deps.db, deps.transport, job.data.outboxId, { finalAttempt: job.isLastAttempt }),
+      }),
+    })
+    .define({
+      name: MAIL_SWEEP_JOB,
+      cron: { expression: "*/5 * * * *", timezone: JOBS_TIMEZONE },
+      policy: { retryLimit: 0, expireInSeconds: 300 },
+      pollingIntervalSeconds: 30,
+      handler: async () => ({ scheduled: await sweepOutbox(deps.db, queue) }),
+    })
+    .define<RemindersJobData>({
+      name: REMINDERS_JOB,
+      cron: { expression: deps.remindersCron, timezone: JOBS_TIMEZONE },
+      policy: { retryLimit: 5, retryDelay: 600, expireInSeconds: 3_600 },
+      pollingIntervalSeconds: 30,
+      handler: async (job) => {
+        const today = job.data.today && isIsoDate(job.data.today) ? job.data.today : todayIso();
+        return runDueReminders(deps.db, today, rules());
+      },
+    });
+}
+
+let running: { queue: JobQueue; transport: MailTransport } | undefined;
+
+/**
+ * At process start (platform.start): opens pg-boss on the portal's database
+ * (creating or migrating its schema), defines the jobs, and — unless
+ * JOBS_ENABLED=false — runs the workers in this process. The queue is always
+ * attached so that this process's use cases schedule their jobs; with the
+ * workers off, another instance delivers them.
+ */
+export async function startJobs(): Promise<JobQueue> {
+  if (running) return running.queue;
+  const env = getEnv();
+  const handle = await openRuntimeDb();
+  const transport = createMailTransport(env);
+  const queue = JobQueue.create(handle, {
+    schema: env.JOBS_SCHEMA,
+    workers: env.JOBS_ENABLED,
+    databaseUrl: env.DATABASE_URL,
+    poolMax: env.JOBS_POOL_MAX,
+  });
+  defineAppJobs(queue, { db: handle.db, transport, remindersCron: env.REMINDERS_CRON });
+  await queue.start();
+  setJobQueue(queue);
+  running = { queue, transport };
+  if (env.JOBS_ENABLED) {
+    // Mails written while no worker ran (a CLI, a stop) go out now rather than at the next sweep.
+    const scheduled = await sweepOutbox(handle.db, queue, { olderThanSeconds: 0 });
+    if (scheduled) logger.info({ scheduled }, "pending mails scheduled");
+  }
+  if (env.mailTransport === "capture" && env.APP_MODE === "production") {
+    logger.warn("SMTP_HOST is not set: mails are kept in the outbox and shown at /demo/mailbox, not sent");
+  }
+  logger.info({ workers: env.JOBS_ENABLED, mail: transport.kind, schema: env.JOBS_SCHEMA }, "job queue started");
+  return queue;
+}
+
+/** At shutdown, before the database closes: stop polling, let running jobs finish. */
+export async function stopJobs(): Promise<void> {
+  const current = running;
+  running = undefined;
+  if (getJobQueue() === current?.queue) setJobQueue(undefined);
+  if (!current) return;
+  await current.queue.stop();
+  current.transport.close();
+}

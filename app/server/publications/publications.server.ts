@@ -1,0 +1,817 @@
+import { sql, type Transaction } from "kysely";
+import type { Database, PublicationApprovalStatus } from "#db/schema";
+import type { Db } from "../db.server";
+import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { DomainError, forbidden, notFound } from "../errors.server";
+import { runQuery } from "../explorer/explorer.server";
+import { computeStoredHash, contentHash, getPublicationRow, loadContent, type PublicationContent, type PublicationRow } from "./content.server";
+import { computeLineage } from "./lineage.server";
+import { renderPublication } from "./render.server";
+import { tellHolders, tellOrganisations, tellUsers } from "./notices.server";
+import { can, type Subject } from "~/domain/permissions";
+import {
+  approvalStatusLabels,
+  blockingExplanation,
+  canTransition,
+  diffusionClearance,
+  isEditable,
+  publicationStatusLabels,
+  publicationWorkflow,
+  shortHash,
+  type ItemKind,
+  type LineageSource,
+  type PublicationFormInput,
+  type PublicationStatus,
+  type PublicationTransition,
+} from "~/domain/publications";
+import type { ExplorerQuery } from "~/domain/explorer";
+
+type Trx = Transaction<Database>;
+type Executor = Db | Trx;
+
+/**
+ * Publications and their diffusion governance (convention Art. 5). Every use
+ * case runs in one transaction with its audit event. The rules:
+ * - lineage is computed from the frozen values and attached documents' owners;
+ * - one approval request per source organisation, for one exact content (hash),
+ *   decided by that organisation's validators (also after its withdrawal);
+ * - `open` indicators need no approval, `internal` ones block diffusion;
+ * - any content change invalidates every approval and says so;
+ * - publishing needs every approval of the current content and the referent;
+ * - unpublishing keeps the history (events, published content).
+ */
+
+export interface Actor extends Subject {
+  id: string;
+  displayName: string;
+  email?: string;
+}
+
+const label = (actor: Actor | null) => (actor ? actor.displayName : "portail");
+
+function assertMay(actor: Actor, row: Pick<PublicationRow, "organisation_id">, transition: PublicationTransition) {
+  const by = publicationWorkflow[transition].by;
+  if (by !== "system" && !can(actor, by, row.organisation_id)) throw forbidden();
+}
+
+function statusConflict(row: Pick<PublicationRow, "status">, what: string) {
+  return new DomainError("conflict", `${what} impossible : la publication est « ${publicationStatusLabels[row.status]} ». Rechargez la page.`);
+}
+
+/** Moves a publication along the transition table and writes the history event. */
+async function moveTo(
+  trx: Trx,
+  row: PublicationRow,
+  transition: PublicationTransition,
+  actor: Actor | null,
+  extra: { note?: string | null; content?: unknown } = {},
+): Promise<void> {
+  const rule = publicationWorkflow[transition];
+  if (!canTransition(row.status, transition)) throw statusConflict(row, rule.label);
+  const now = new Date();
+  const set: Record<string, unknown> = { status: rule.to, updated_at: now };
+  if (transition === "submit") set.submitted_at = now;
+  if (transition === "validate") Object.assign(set, { published_at: now, published_by: actor?.id ?? null, unpublished_at: null, unpublished_by: null, unpublish_reason: null });
+  if (transition === "reject") Object.assign(set, { rejected_at: now, rejected_by: actor?.id ?? null, rejection_reason: extra.note ?? null });
+  if (transition === "unpublish") Object.assign(set, { unpublished_at: now, unpublished_by: actor?.id ?? null, unpublish_reason: extra.note ?? null });
+  await trx.updateTable("publication").set(set).where("id", "=", row.id).execute();
+  await trx
+    .insertInto("publication_event")
+    .values({
+      publication_id: row.id,
+      actor_user_id: actor?.id ?? null,
+      actor_label: label(actor),
+      transition,
+      from_status: row.status,
+      to_status: rule.to,
+      content_hash: row.content_hash,
+      note: extra.note ?? null,
+      content: extra.content === undefined ? null : JSON.stringify(extra.content),
+    })
+    .execute();
+  row.status = rule.to;
+}
+
+async function approvalsOf(db: Executor, publicationId: string) {
+  return db
+    .selectFrom("publication_approval as a")
+    .innerJoin("organisation as o", "o.id", "a.organisation_id")
+    .select([
+      "a.id",
+      "a.organisation_id",
+      "o.name as organisation_name",
+      "a.content_hash",
+      "a.status",
+      "a.requested_at",
+      "a.decided_at",
+      "a.decided_by_label",
+      "a.reason",
+      "a.closed_at",
+      "a.close_reason",
+    ])
+    .where("a.publication_id", "=", publicationId)
+    .orderBy("a.requested_at", "desc")
+    .execute();
+}
+
+const asApprovals = (rows: Awaited<ReturnType<typeof approvalsOf>>) =>
+  rows.map((a) => ({ organisationId: a.organisation_id, status: a.status, contentHash: a.content_hash }));
+
+/**
+ * After any content change: a new hash; every pending or given approval is
+ * invalidated (with the reason) and its organisation's validators told; a
+ * publication under review returns to draft. Returns the organisations whose
+ * approval was invalidated, so the author is told.
+ */
+async function afterContentChange(trx: Trx, context: AuditContext, actor: Actor, row: PublicationRow, what: string) {
+  const { hash } = await computeStoredHash(trx, await getPublicationRow(trx, row.id));
+  if (hash === row.content_hash) return { invalidated: [] as string[] };
+  row.content_hash = hash;
+  await trx.updateTable("publication").set({ content_hash: hash, content_changed_at: sql`now()`, updated_at: sql`now()` }).where("id", "=", row.id).execute();
+  const reason = `Le contenu a été modifié (${what}) par ${actor.displayName} après la demande : l'accord ne vaut que pour le contenu approuvé.`;
+  const invalidated = await trx
+    .updateTable("publication_approval")
+    .set({ status: "invalidated", closed_at: sql`now()`, close_reason: reason })
+    .where("publication_id", "=", row.id)
+    .where("status", "in", ["pending", "approved"])
+    .returning(["organisation_id"])
+    .execute();
+  if (row.status !== "draft") await moveTo(trx, row, "content_changed", actor, { note: what });
+  const orgIds = [...new Set(invalidated.map((i) => i.organisation_id))];
+  const names = orgIds.length ? (await trx.selectFrom("organisation").select("name").where("id", "in", orgIds).orderBy("name").execute()).map((o) => o.name) : [];
+  if (orgIds.length) {
+    await trx
+      .insertInto("publication_event")
+      .values({
+        publication_id: row.id,
+        actor_user_id: actor.id,
+        actor_label: actor.displayName,
+        transition: "approvals_invalidated",
+        from_status: row.status,
+        to_status: row.status,
+        content_hash: hash,
+        note: `Accords invalidés par la modification (${what}) : ${names.join(", ")}.`,
+      })
+      .execute();
+    const pub = await getPublicationRow(trx, row.id);
+    for (const orgId of orgIds) {
+      await tellOrganisations(trx, [orgId], "decide:approval", {
+        kind: "publication.approval_invalidated",
+        title: `Accord invalidé : « ${pub.title} » a été modifiée`,
+        body: `Le contenu de la publication « ${pub.title} » a changé après votre demande d'accord : votre accord ne vaut plus. Une nouvelle demande vous parviendra si l'auteur la soumet de nouveau.`,
+        link: `/publications/${row.id}`,
+        dedupeKey: `approval-invalidated:${row.id}:${hash}:${orgId}`,
+      });
+    }
+    await recordAudit(trx, context, {
+      action: "publication.approvals_invalidated",
+      entityType: "publication",
+      entityId: row.id,
+      summary: `Accords de diffusion invalidés par une modification du contenu : ${names.join(", ")}.`,
+      details: { organisations: orgIds, contentHash: hash, change: what },
+    });
+  }
+  return { invalidated: names };
+}
+
+/** Art. 5 mutual information: the correspondents of every other source organisation are told, once per publication. */
+async function informSources(trx: Trx, row: PublicationRow, lineage: readonly LineageSource[]) {
+  const others = lineage.filter((s) => s.organisationId !== row.organisation_id && !s.isObservatoryTeam).map((s) => s.organisationId);
+  if (others.length === 0) return [];
+  const already = await trx
+    .selectFrom("mutual_information_notice")
+    .select("organisation_id")
+    .where("subject_type", "=", "publication")
+    .where("subject_id", "=", row.id)
+    .execute();
+  const fresh = others.filter((id) => !already.some((a) => a.organisation_id === id));
+  if (fresh.length === 0) return [];
+  await trx
+    .insertInto("mutual_information_notice")
+    .values(fresh.map((organisation_id) => ({ subject_type: "publication" as const, subject_id: row.id, organisation_id })))
+    .execute();
+  const author = await trx.selectFrom("organisation").select("name").where("id", "=", row.organisation_id).executeTakeFirstOrThrow();
+  const title = (await getPublicationRow(trx, row.id)).title;
+  for (const orgId of fresh) {
+    await tellOrganisations(trx, [orgId], "read:mutual_information", {
+      kind: "mutual_information",
+      title: `Vos données sont utilisées : « ${title} »`,
+      body: `${author.name} prépare une publication qui utilise des données de votre organisme (convention, art. 5 : information mutuelle). Le brouillon est consultable dans le portail.`,
+      link: `/publications/${row.id}`,
+      dedupeKey: `mutual-information:publication:${row.id}:${orgId}`,
+    });
+  }
+  return fresh;
+}
+
+async function assertEditable(trx: Trx, actor: Actor, id: string): Promise<PublicationRow> {
+  const row = await getPublicationRow(trx, id, true);
+  if (!can(actor, "update:publication", row.organisation_id)) throw forbidden();
+  if (!isEditable(row.status)) {
+    throw new DomainError("conflict", "Une publication en ligne ne se modifie pas : retirez-la d'abord de la diffusion (référent), l'historique est conservé.");
+  }
+  return row;
+}
+
+const emptyHash = (input: PublicationFormInput) => contentHash({ title: input.title, audience: input.audience, body: input.body, items: [], attachments: [] });
+
+async function insertPublication(trx: Trx, actor: Actor, input: PublicationFormInput) {
+  const row = await trx
+    .insertInto("publication")
+    .values({
+      title: input.title,
+      audience: input.audience,
+      body_markdown: input.body,
+      author_id: actor.id,
+      organisation_id: actor.organisationId,
+      content_hash: emptyHash(input),
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto("publication_event")
+    .values({ publication_id: row.id, actor_user_id: actor.id, actor_label: actor.displayName, transition: "created", from_status: null, to_status: "draft", content_hash: emptyHash(input) })
+    .execute();
+  return row.id;
+}
+
+/** A new draft publication of the actor's organisation. */
+export async function createPublication(db: Db, context: AuditContext, actor: Actor, input: PublicationFormInput): Promise<string> {
+  if (!can(actor, "create:publication")) throw forbidden();
+  return db.transaction().execute(async (trx) => {
+    const id = await insertPublication(trx, actor, input);
+    await recordAudit(trx, context, {
+      action: "publication.created",
+      entityType: "publication",
+      entityId: id,
+      summary: `Publication « ${input.title} » créée (brouillon).`,
+      details: { audience: input.audience },
+    });
+    return id;
+  });
+}
+
+/** Title, audience and Markdown body. */
+export async function updatePublicationText(db: Db, context: AuditContext, actor: Actor, id: string, input: PublicationFormInput) {
+  return db.transaction().execute(async (trx) => {
+    const row = await assertEditable(trx, actor, id);
+    await trx.updateTable("publication").set({ title: input.title, audience: input.audience, body_markdown: input.body }).where("id", "=", id).execute();
+    const result = await afterContentChange(trx, context, actor, row, "texte");
+    await recordAudit(trx, context, {
+      action: "publication.text_updated",
+      entityType: "publication",
+      entityId: id,
+      summary: `Texte de la publication « ${input.title} » modifié.`,
+      details: { audience: input.audience, contentHash: row.content_hash },
+    });
+    return result;
+  });
+}
+
+/**
+ * Freezes an explorer query into a publication (a new draft when `target` is
+ * "new"): the query is run again on the server and its values stored with
+ * their lineage — nothing the browser sends is taken as a value.
+ */
+export async function addFrozenItem(
+  db: Db,
+  context: AuditContext,
+  actor: Actor,
+  target: string,
+  input: { query: ExplorerQuery; title: string; kind: ItemKind },
+) {
+  return db.transaction().execute(async (trx) => {
+    let id = target;
+    if (target === "new") {
+      if (!can(actor, "create:publication")) throw forbidden();
+      id = await insertPublication(trx, actor, { title: input.title, audience: "extranet", body: "" });
+    }
+    const row = await assertEditable(trx, actor, id);
+    const { query, snapshot } = await runQuery(trx, input.query);
+    if (!snapshot.values.some((v) => v.value !== null)) {
+      throw new DomainError("validation", "Ce tableau ne contient aucune valeur : changez les critères avant de le figer.");
+    }
+    const last = await trx.selectFrom("publication_item").select((eb) => eb.fn.max("position").as("p")).where("publication_id", "=", id).executeTakeFirst();
+    const item = await trx
+      .insertInto("publication_item")
+      .values({
+        publication_id: id,
+        position: (last?.p ?? -1) + 1,
+        kind: input.kind,
+        title: input.title,
+        query: JSON.stringify(query),
+        snapshot: JSON.stringify(snapshot),
+        created_by: actor.id,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const result = await afterContentChange(trx, context, actor, row, `${input.kind === "chart" ? "graphique" : "tableau"} « ${input.title} » ajouté`);
+    const lineage = await computeLineage(trx, await loadContent(trx, await getPublicationRow(trx, id)));
+    const informed = await informSources(trx, row, lineage);
+    await recordAudit(trx, context, {
+      action: "publication.item_frozen",
+      entityType: "publication",
+      entityId: id,
+      summary: `${input.kind === "chart" ? "Graphique" : "Tableau"} « ${input.title} » figé dans la publication (${snapshot.values.length} valeur(s) de ${snapshot.indicator.code}).`,
+      details: { itemId: item.id, query, values: snapshot.values.length, informed },
+    });
+    return { publicationId: id, itemId: item.id, ...result };
+  });
+}
+
+export async function removeItem(db: Db, context: AuditContext, actor: Actor, id: string, itemId: string) {
+  return db.transaction().execute(async (trx) => {
+    const row = await assertEditable(trx, actor, id);
+    const removed = await trx.deleteFrom("publication_item").where("id", "=", itemId).where("publication_id", "=", id).returning("title").executeTakeFirst();
+    if (!removed) throw notFound("Ce tableau");
+    const result = await afterContentChange(trx, context, actor, row, `« ${removed.title} » retiré`);
+    await recordAudit(trx, context, { action: "publication.item_removed", entityType: "publication", entityId: id, summary: `« ${removed.title} » retiré de la publication.`, details: { itemId } });
+    return result;
+  });
+}
+
+/** Attaches a workspace document, frozen at its current version. */
+export async function attachDocument(db: Db, context: AuditContext, actor: Actor, id: string, documentId: string) {
+  return db.transaction().execute(async (trx) => {
+    const row = await assertEditable(trx, actor, id);
+    const doc = await trx.selectFrom("workspace_document").select(["id", "title", "current_version_id"]).where("id", "=", documentId).executeTakeFirst();
+    if (!doc || !doc.current_version_id) throw new DomainError("validation", "Document introuvable dans l'espace de travail.", { documentId: ["Choisissez un document."] });
+    const exists = await trx.selectFrom("publication_attachment").select("document_id").where("publication_id", "=", id).where("document_id", "=", documentId).executeTakeFirst();
+    if (exists) throw new DomainError("validation", "Ce document est déjà joint.", { documentId: ["Ce document est déjà joint."] });
+    const last = await trx.selectFrom("publication_attachment").select((eb) => eb.fn.max("position").as("p")).where("publication_id", "=", id).executeTakeFirst();
+    await trx
+      .insertInto("publication_attachment")
+      .values({ publication_id: id, document_id: documentId, document_version_id: doc.current_version_id, position: (last?.p ?? -1) + 1, attached_by: actor.id })
+      .execute();
+    const result = await afterContentChange(trx, context, actor, row, `document « ${doc.title} » joint`);
+    const lineage = await computeLineage(trx, await loadContent(trx, await getPublicationRow(trx, id)));
+    const informed = await informSources(trx, row, lineage);
+    await recordAudit(trx, context, {
+      action: "publication.document_attached",
+      entityType: "publication",
+      entityId: id,
+      summary: `Document « ${doc.title} » joint à la publication.`,
+      details: { documentId, versionId: doc.current_version_id, informed },
+    });
+    return result;
+  });
+}
+
+export async function detachDocument(db: Db, context: AuditContext, actor: Actor, id: string, documentId: string) {
+  return db.transaction().execute(async (trx) => {
+    const row = await assertEditable(trx, actor, id);
+    const removed = await trx.deleteFrom("publication_attachment").where("publication_id", "=", id).where("document_id", "=", documentId).returning("document_id").executeTakeFirst();
+    if (!removed) throw notFound("Ce document joint");
+    const result = await afterContentChange(trx, context, actor, row, "document retiré");
+    await recordAudit(trx, context, { action: "publication.document_detached", entityType: "publication", entityId: id, summary: "Document retiré de la publication.", details: { documentId } });
+    return result;
+  });
+}
+
+async function notifyReferents(trx: Trx, row: PublicationRow) {
+  const title = (await getPublicationRow(trx, row.id)).title;
+  await tellHolders(trx, "validate:publication", {
+    kind: "publication.awaiting_referent",
+    title: `À valider : « ${title} »`,
+    body: `Tous les accords nécessaires des organismes sources sont réunis pour « ${title} ». Sa mise en ligne attend votre validation (convention, art. 5).`,
+    link: `/publications/${row.id}`,
+    dedupeKey: `publication-awaiting-referent:${row.id}:${row.content_hash}`,
+  });
+}
+
+/**
+ * Asks every source organisation that must approve this content (one request
+ * each, reusing an approval already given to this exact content). Internal
+ * indicators block with an explanation. Without any approval to wait for,
+ * the publication goes straight to the referent.
+ */
+export async function submitPublication(db: Db, context: AuditContext, actor: Actor, id: string) {
+  return db.transaction().execute(async (trx) => {
+    const row = await getPublicationRow(trx, id, true);
+    assertMay(actor, row, "submit");
+    if (!canTransition(row.status, "submit")) throw statusConflict(row, "La demande d'accord");
+    const { content, hash } = await computeStoredHash(trx, row);
+    if (hash !== row.content_hash) throw new DomainError("conflict", "Le contenu a changé pendant l'opération : rechargez la page.");
+    if (content.items.length === 0 && content.attachments.length === 0 && content.body.trim() === "") {
+      throw new DomainError("validation", "La publication est vide : ajoutez un texte, un tableau, un graphique ou un document.");
+    }
+    const lineage = await computeLineage(trx, content);
+    const blocked = blockingExplanation(lineage);
+    if (blocked) throw new DomainError("validation", blocked);
+    const existing = await approvalsOf(trx, id);
+    const needing = lineage.filter((s) => s.requirement === "approval");
+    const reused = needing.filter((s) => existing.some((a) => a.organisation_id === s.organisationId && a.content_hash === hash && a.status === "approved"));
+    const toAsk = needing.filter((s) => !reused.includes(s));
+    if (toAsk.length) {
+      await trx
+        .insertInto("publication_approval")
+        .values(toAsk.map((s) => ({ publication_id: id, organisation_id: s.organisationId, content_hash: hash, requested_by: actor.id })))
+        .execute();
+    }
+    await moveTo(trx, row, "submit", actor, { note: toAsk.length ? `Accords demandés : ${toAsk.map((s) => s.name).join(", ")}.` : "Aucun accord à demander." });
+    for (const s of toAsk) {
+      await tellOrganisations(trx, [s.organisationId], "decide:approval", {
+        kind: "publication.approval_requested",
+        title: `Accord de diffusion demandé : « ${content.title} »`,
+        body: `La publication « ${content.title} » utilise des données ou documents de ${s.name}. Toute diffusion hors de l'observatoire requiert votre accord préalable (convention, art. 5) : consultez exactement le contenu proposé et donnez ou refusez votre accord.`,
+        link: "/approvals",
+        dedupeKey: `approval-requested:${id}:${hash}:${s.organisationId}`,
+      });
+    }
+    if (toAsk.length === 0) {
+      await moveTo(trx, row, "sources_approved", null, { note: reused.length ? "Accords déjà donnés à ce contenu." : "Aucune source ne demande d'accord (diffusion pré-autorisée)." });
+      await notifyReferents(trx, row);
+    }
+    await recordAudit(trx, context, {
+      action: "publication.submitted",
+      entityType: "publication",
+      entityId: id,
+      summary: `Publication « ${content.title} » soumise : ${toAsk.length} accord(s) demandé(s)${reused.length ? `, ${reused.length} déjà donné(s)` : ""}.`,
+      details: {
+        contentHash: hash,
+        asked: toAsk.map((s) => s.code),
+        reused: reused.map((s) => s.code),
+        open: lineage.filter((s) => s.requirement === "open").map((s) => s.code),
+      },
+    });
+    return { asked: toAsk.map((s) => s.name), status: row.status as PublicationStatus };
+  });
+}
+
+/** The author takes a submission back to draft; pending requests are closed. */
+export async function withdrawSubmission(db: Db, context: AuditContext, actor: Actor, id: string) {
+  return db.transaction().execute(async (trx) => {
+    const row = await getPublicationRow(trx, id, true);
+    assertMay(actor, row, "withdraw");
+    await moveTo(trx, row, "withdraw", actor);
+    await trx
+      .updateTable("publication_approval")
+      .set({ status: "cancelled", closed_at: sql`now()`, close_reason: "L'auteur a retiré sa demande." })
+      .where("publication_id", "=", id)
+      .where("status", "=", "pending")
+      .execute();
+    await recordAudit(trx, context, { action: "publication.withdrawn", entityType: "publication", entityId: id, summary: `Demande de diffusion de « ${row.title} » retirée par l'auteur.` });
+  });
+}
+
+export type Decision = { decision: "approve"; contentHash: string } | { decision: "refuse"; contentHash: string; reason: string };
+
+/**
+ * A source organisation's validator approves or refuses the diffusion of
+ * exactly the content shown (its hash). A refusal carries a reason for the
+ * author and returns the publication to draft. The last approval needed
+ * passes the publication to the referent.
+ */
+export async function decideApproval(db: Db, context: AuditContext, actor: Actor, approvalId: string, decision: Decision) {
+  if (decision.decision === "refuse" && decision.reason.trim().length < 5) {
+    throw new DomainError("validation", "Indiquez le motif du refus : il sera communiqué à l'auteur.", { reason: ["Indiquez le motif du refus (5 caractères au moins)."] });
+  }
+  return db.transaction().execute(async (trx) => {
+    const found = await trx.selectFrom("publication_approval").select(["publication_id", "organisation_id"]).where("id", "=", approvalId).executeTakeFirst();
+    if (!found) throw notFound("Cette demande d'accord");
+    if (!can(actor, "decide:approval", found.organisation_id)) throw forbidden();
+    const row = await getPublicationRow(trx, found.publication_id, true);
+    const approval = await trx.selectFrom("publication_approval").selectAll().where("id", "=", approvalId).forUpdate().executeTakeFirstOrThrow();
+    if (approval.status !== "pending") {
+      throw new DomainError("conflict", `Cette demande n'attend plus de décision (${approvalStatusLabels[approval.status as PublicationApprovalStatus].toLowerCase()}).`);
+    }
+    if (row.status !== "awaiting_sources") throw statusConflict(row, "La décision");
+    if (decision.contentHash !== approval.content_hash || approval.content_hash !== row.content_hash) {
+      throw new DomainError("conflict", "Le contenu a changé depuis que vous l'avez affiché : relisez-le avant de décider.");
+    }
+    const org = await trx.selectFrom("organisation").select(["name", "code"]).where("id", "=", approval.organisation_id).executeTakeFirstOrThrow();
+    const author = row.author_id;
+    if (decision.decision === "approve") {
+      await trx
+        .updateTable("publication_approval")
+        .set({ status: "approved", decided_at: sql`now()`, decided_by: actor.id, decided_by_label: actor.displayName })
+        .where("id", "=", approvalId)
+        .execute();
+      const { content } = await computeStoredHash(trx, row);
+      const lineage = await computeLineage(trx, content);
+      const clearance = diffusionClearance(lineage, asApprovals(await approvalsOf(trx, row.id)), row.content_hash);
+      if (clearance.ok) {
+        await moveTo(trx, row, "sources_approved", null, { note: "Tous les accords nécessaires sont donnés." });
+        await notifyReferents(trx, row);
+      }
+      await tellUsers(trx, [author], {
+        kind: "publication.approved",
+        title: `Accord de ${org.name} pour « ${row.title} »`,
+        body: clearance.ok
+          ? `${org.name} a donné son accord. Tous les accords sont réunis : la publication attend la validation du référent.`
+          : `${org.name} a donné son accord. D'autres accords sont encore attendus.`,
+        link: `/publications/${row.id}`,
+        dedupeKey: `approval-decided:${approvalId}`,
+      });
+      await recordAudit(trx, context, {
+        action: "publication.approval_given",
+        entityType: "publication",
+        entityId: row.id,
+        summary: `${org.name} donne son accord à la diffusion de « ${row.title} » (contenu ${shortHash(row.content_hash)}).`,
+        details: { approvalId, contentHash: row.content_hash, complete: clearance.ok },
+        organisationId: approval.organisation_id,
+      });
+      return { status: row.status as PublicationStatus };
+    }
+    await trx
+      .updateTable("publication_approval")
+      .set({ status: "refused", decided_at: sql`now()`, decided_by: actor.id, decided_by_label: actor.displayName, reason: decision.reason })
+      .where("id", "=", approvalId)
+      .execute();
+    await trx
+      .updateTable("publication_approval")
+      .set({ status: "cancelled", closed_at: sql`now()`, close_reason: `Demande close : ${org.name} a refusé la diffusion ; la publication est revenue en brouillon.` })
+      .where("publication_id", "=", row.id)
+      .where("status", "=", "pending")
+      .execute();
+    await moveTo(trx, row, "source_refused", null, { note: `${org.name} : ${decision.reason}` });
+    await tellUsers(trx, [author], {
+      kind: "publication.refused",
+      title: `Refus de ${org.name} pour « ${row.title} »`,
+      body: `${org.name} refuse la diffusion de « ${row.title} ». Motif : ${decision.reason}`,
+      link: `/publications/${row.id}`,
+      dedupeKey: `approval-decided:${approvalId}`,
+    });
+    await recordAudit(trx, context, {
+      action: "publication.approval_refused",
+      entityType: "publication",
+      entityId: row.id,
+      summary: `${org.name} refuse la diffusion de « ${row.title} » : ${decision.reason}`,
+      details: { approvalId, contentHash: row.content_hash, reason: decision.reason },
+      organisationId: approval.organisation_id,
+    });
+    return { status: row.status as PublicationStatus };
+  });
+}
+
+/**
+ * The referent puts the publication online (Art. 5). Checked again here, on
+ * the content as it is now: no `internal` data, and every source requiring
+ * approval has approved this exact content. The published content is kept
+ * with the event, so unpublishing never loses what went out.
+ */
+export async function validatePublication(db: Db, context: AuditContext, actor: Actor, id: string) {
+  return db.transaction().execute(async (trx) => {
+    const row = await getPublicationRow(trx, id, true);
+    assertMay(actor, row, "validate");
+    if (!canTransition(row.status, "validate")) throw statusConflict(row, "La mise en ligne");
+    const { content, hash } = await computeStoredHash(trx, row);
+    if (hash !== row.content_hash) throw new DomainError("conflict", "Le contenu ne correspond plus à celui approuvé : il doit être soumis de nouveau aux sources.");
+    const lineage = await computeLineage(trx, content);
+    const approvals = await approvalsOf(trx, id);
+    const clearance = diffusionClearance(lineage, asApprovals(approvals), hash);
+    if (!clearance.ok) throw new DomainError("conflict", clearanceMessage(clearance, lineage));
+    await moveTo(trx, row, "validate", actor, { content: { content, lineage } });
+    await tellUsers(trx, [row.author_id], {
+      kind: "publication.published",
+      title: `Publiée : « ${row.title} »`,
+      body: `Le référent de l'ODPE a validé la mise en ligne de « ${row.title} ».`,
+      link: `/publications/${id}`,
+      dedupeKey: `publication-published:${id}:${hash}`,
+    });
+    await recordAudit(trx, context, {
+      action: "publication.published",
+      entityType: "publication",
+      entityId: id,
+      summary: `Publication « ${row.title} » validée et mise en ligne (contenu ${shortHash(hash)}).`,
+      details: { contentHash: hash, sources: lineage.map((s) => ({ code: s.code, requirement: s.requirement })) },
+    });
+  });
+}
+
+/** Why a content may not go out, in French. */
+export function clearanceMessage(clearance: ReturnType<typeof diffusionClearance>, lineage: readonly LineageSource[]): string {
+  if (clearance.blocked) return clearance.blocked;
+  const name = (id: string) => lineage.find((s) => s.organisationId === id)?.name ?? id;
+  if (clearance.refused.length) return `Publication impossible : ${clearance.refused.map(name).join(", ")} a refusé la diffusion de ce contenu (convention, art. 5).`;
+  return `Publication impossible : l'accord préalable de ${clearance.missing.map(name).join(", ")} manque pour ce contenu (convention, art. 5).`;
+}
+
+export async function rejectPublication(db: Db, context: AuditContext, actor: Actor, id: string, reason: string) {
+  return db.transaction().execute(async (trx) => {
+    const row = await getPublicationRow(trx, id, true);
+    assertMay(actor, row, "reject");
+    await moveTo(trx, row, "reject", actor, { note: reason });
+    await tellUsers(trx, [row.author_id], {
+      kind: "publication.rejected",
+      title: `Mise en ligne refusée : « ${row.title} »`,
+      body: `Le référent de l'ODPE refuse la mise en ligne de « ${row.title} ». Motif : ${reason}`,
+      link: `/publications/${id}`,
+      dedupeKey: `publication-rejected:${id}:${row.content_hash}`,
+    });
+    await recordAudit(trx, context, { action: "publication.rejected", entityType: "publication", entityId: id, summary: `Mise en ligne de « ${row.title} » refusée : ${reason}`, details: { reason } });
+  });
+}
+
+/** Off the extranet; the history (events, published content, approvals) stays. */
+export async function unpublishPublication(db: Db, context: AuditContext, actor: Actor, id: string, reason: string) {
+  return db.transaction().execute(async (trx) => {
+    const row = await getPublicationRow(trx, id, true);
+    assertMay(actor, row, "unpublish");
+    await moveTo(trx, row, "unpublish", actor, { note: reason });
+    await tellUsers(trx, [row.author_id], {
+      kind: "publication.unpublished",
+      title: `Retirée de la diffusion : « ${row.title} »`,
+      body: `Le référent de l'ODPE a retiré « ${row.title} » de la diffusion. Motif : ${reason}`,
+      link: `/publications/${id}`,
+      dedupeKey: `publication-unpublished:${id}:${Date.now()}`,
+    });
+    await recordAudit(trx, context, { action: "publication.unpublished", entityType: "publication", entityId: id, summary: `« ${row.title} » retirée de la diffusion : ${reason}`, details: { reason } });
+  });
+}
+
+// ── Read models ───────────────────────────────────────────────────────────
+
+export async function publicationOwner(db: Executor, id: string): Promise<string> {
+  const row = await db.selectFrom("publication").select("organisation_id").where("id", "=", id).executeTakeFirst();
+  if (!row) throw new Response("Publication introuvable", { status: 404 });
+  return row.organisation_id;
+}
+
+export async function approvalOwner(db: Executor, approvalId: string): Promise<string> {
+  const row = await db.selectFrom("publication_approval").select("organisation_id").where("id", "=", approvalId).executeTakeFirst();
+  if (!row) throw new Response("Demande introuvable", { status: 404 });
+  return row.organisation_id;
+}
+
+/** Every publication, most recently changed first. */
+export async function listPublications(db: Executor) {
+  return db
+    .selectFrom("publication as p")
+    .innerJoin("app_user as u", "u.id", "p.author_id")
+    .innerJoin("organisation as o", "o.id", "p.organisation_id")
+    .select(["p.id", "p.title", "p.status", "p.audience", "p.updated_at", "p.published_at", "p.organisation_id", "u.display_name as author_name", "o.name as organisation_name"])
+    .orderBy("p.updated_at", "desc")
+    .execute();
+}
+
+/** Publications the actor may still change (for the explorer's "freeze into" list). */
+export async function editablePublications(db: Executor, actor: Actor) {
+  const rows = await listPublications(db);
+  return rows.filter((p) => isEditable(p.status) && can(actor, "update:publication", p.organisation_id)).map((p) => ({ id: p.id, title: p.title, status: p.status }));
+}
+
+/** Everything the publication page shows: content (internal and as published), lineage, approvals, history. */
+export async function getPublicationPage(db: Executor, id: string) {
+  const row = await getPublicationRow(db, id);
+  const content = await loadContent(db, row);
+  const lineage = await computeLineage(db, content);
+  const [approvals, events, author] = await Promise.all([
+    approvalsOf(db, id),
+    db
+      .selectFrom("publication_event")
+      .select(["id", "occurred_at", "actor_label", "transition", "from_status", "to_status", "content_hash", "note"])
+      .where("publication_id", "=", id)
+      .orderBy("id", "desc")
+      .execute(),
+    db
+      .selectFrom("app_user as u")
+      .innerJoin("organisation as o", "o.id", "u.organisation_id")
+      .select(["u.display_name", "o.name as organisation_name"])
+      .where("u.id", "=", row.author_id)
+      .executeTakeFirstOrThrow(),
+  ]);
+  const clearance = diffusionClearance(lineage, asApprovals(approvals), row.content_hash);
+  const lastSubmit = events.find((e) => e.transition === "submit")?.occurred_at ?? null;
+  const recentlyInvalidated = approvals.filter((a) => a.status === "invalidated" && a.closed_at && (!lastSubmit || a.closed_at > lastSubmit));
+  return {
+    row,
+    author,
+    content,
+    lineage,
+    approvals,
+    events,
+    clearance,
+    clearanceMessage: clearance.ok ? null : clearanceMessage(clearance, lineage),
+    invalidatedSinceSubmit: [...new Set(recentlyInvalidated.map((a) => a.organisation_name))],
+    internal: renderPublication(content, lineage, { external: false }),
+    external: renderPublication(content, lineage, { external: true }),
+  };
+}
+
+/** The approval requests addressed to an organisation, pending first. */
+export async function listApprovalsFor(db: Executor, organisationId: string) {
+  const rows = await db
+    .selectFrom("publication_approval as a")
+    .innerJoin("publication as p", "p.id", "a.publication_id")
+    .innerJoin("organisation as o", "o.id", "p.organisation_id")
+    .select(["a.id", "a.status", "a.requested_at", "a.decided_at", "a.reason", "a.close_reason", "p.id as publication_id", "p.title", "p.audience", "o.name as author_organisation"])
+    .where("a.organisation_id", "=", organisationId)
+    .orderBy("a.requested_at", "desc")
+    .execute();
+  return [...rows.filter((r) => r.status === "pending"), ...rows.filter((r) => r.status !== "pending")];
+}
+
+/** One approval request with exactly the content it is about, rendered as it would go out. */
+export async function getApprovalPage(db: Executor, approvalId: string) {
+  const approval = await db
+    .selectFrom("publication_approval as a")
+    .innerJoin("organisation as o", "o.id", "a.organisation_id")
+    .select(["a.id", "a.publication_id", "a.organisation_id", "a.content_hash", "a.status", "a.requested_at", "a.decided_at", "a.decided_by_label", "a.reason", "a.close_reason", "o.name as organisation_name"])
+    .where("a.id", "=", approvalId)
+    .executeTakeFirst();
+  if (!approval) throw notFound("Cette demande d'accord");
+  const row = await getPublicationRow(db, approval.publication_id);
+  const content: PublicationContent = await loadContent(db, row);
+  const lineage = await computeLineage(db, content);
+  const mine = lineage.find((s) => s.organisationId === approval.organisation_id) ?? null;
+  const author = await db
+    .selectFrom("app_user as u")
+    .innerJoin("organisation as o", "o.id", "u.organisation_id")
+    .select(["u.display_name", "o.name as organisation_name"])
+    .where("u.id", "=", row.author_id)
+    .executeTakeFirstOrThrow();
+  return {
+    approval,
+    publication: { id: row.id, title: row.title, status: row.status, audience: row.audience, contentHash: row.content_hash },
+    author,
+    /** The content the validator decides on is the one of the request: the current content has the same hash, or the request is closed. */
+    current: approval.content_hash === row.content_hash,
+    mine,
+    rendered: renderPublication(content, lineage, { external: true }),
+  };
+}
+
+// ── Extranet (public) ─────────────────────────────────────────────────────
+
+/** Published publications for the extranet (audience "extranet"), newest first, with their sources. */
+export async function listExtranetPublications(db: Executor) {
+  const rows = await db
+    .selectFrom("publication")
+    .select(["id", "title", "body_markdown", "published_at", "title", "audience"])
+    .where("status", "=", "published")
+    .where("audience", "=", "extranet")
+    .orderBy("published_at", "desc")
+    .execute();
+  const result = [];
+  for (const row of rows) {
+    const content = await loadContent(db, { ...row });
+    const lineage = await computeLineage(db, content);
+    const rendered = renderPublication(content, lineage, { external: true });
+    result.push({
+      id: row.id,
+      title: row.title,
+      publishedAt: row.published_at!,
+      excerpt: excerpt(row.body_markdown),
+      sources: rendered.sources,
+      contributors: rendered.contributors,
+      itemCount: content.items.length,
+    });
+  }
+  return result;
+}
+
+/** A published extranet publication, secrecy applied; 404 for anything else (drafts never leak). */
+export async function getExtranetPublication(db: Executor, id: string) {
+  const row = await db
+    .selectFrom("publication")
+    .select(["id", "title", "audience", "body_markdown", "published_at", "status"])
+    .where("id", "=", id)
+    .where("status", "=", "published")
+    .where("audience", "=", "extranet")
+    .executeTakeFirst();
+  if (!row) throw notFound("Cette publication");
+  const content = await loadContent(db, row);
+  const lineage = await computeLineage(db, content);
+  return { id: row.id, publishedAt: row.published_at!, rendered: renderPublication(content, lineage, { external: true }) };
+}
+
+/** An attachment of a published extranet publication (the frozen version). */
+export async function extranetAttachmentFileId(db: Executor, publicationId: string, documentId: string): Promise<string> {
+  const row = await db
+    .selectFrom("publication_attachment as a")
+    .innerJoin("publication as p", "p.id", "a.publication_id")
+    .innerJoin("workspace_document_version as v", "v.id", "a.document_version_id")
+    .select("v.file_id")
+    .where("a.publication_id", "=", publicationId)
+    .where("a.document_id", "=", documentId)
+    .where("p.status", "=", "published")
+    .where("p.audience", "=", "extranet")
+    .executeTakeFirst();
+  if (!row) throw notFound("Ce document");
+  return row.file_id;
+}
+
+/** The frozen version of an attachment (for members, whatever the status). */
+export async function attachmentFileId(db: Executor, publicationId: string, documentId: string): Promise<string> {
+  const row = await db
+    .selectFrom("publication_attachment as a")
+    .innerJoin("workspace_document_version as v", "v.id", "a.document_version_id")
+    .select("v.file_id")
+    .where("a.publication_id", "=", publicationId)
+    .where("a.document_id", "=", documentId)
+    .executeTakeFirst();
+  if (!row) throw notFound("Ce document");
+  return row.file_id;
+}
+
+/** The first paragraph of the Markdown, as plain text, for lists. */
+function excerpt(markdown: string, max = 280): string {
+  const paragraph =
+    markdown
+      .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .find((p) => p && !p.startsWith("#") && !p.startsWith("|")) ?? "";
+  const plain = paragraph.replace(/[*_`>#[\]]/g, "").replace(/\(([^)]*)\)/g, "").replace(/\s+/g, " ").trim();
+  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
+}

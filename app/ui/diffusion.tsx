@@ -1,0 +1,231 @@
+import "@mantine/charts/styles.css";
+import { Anchor, Badge, Group, List, Stack, Table, Text, Title, TypographyStylesProvider } from "@mantine/core";
+import { BarChart, LineChart } from "@mantine/charts";
+import { SECRET_LABEL } from "~/domain/secrecy";
+import type { ChartSpec, PublishedTable, PublishedValue } from "~/domain/explorer";
+import {
+  approvalStatusColors,
+  approvalStatusLabels,
+  publicationStatusColors,
+  publicationStatusLabels,
+  sourceRequirementLabels,
+  type ApprovalStatus,
+  type PublicationStatus,
+  type SourceRequirement,
+} from "~/domain/publications";
+import { formatBytes } from "~/domain/files";
+import { formatDecimal, formatInteger } from "./format";
+import { TableScroll } from "./TableScroll";
+
+/** Shared views of pooled data and publications: tables, charts, statuses, rendered publications. */
+
+/** Badges whose label wraps in narrow table cells instead of being cut. */
+const wrapping = { root: { height: "auto", paddingBlock: 2, maxWidth: "100%" }, label: { whiteSpace: "normal" as const } };
+
+export function PublicationStatusBadge({ status }: { status: PublicationStatus }) {
+  return (
+    <Badge color={publicationStatusColors[status]} variant="filled" tt="none" styles={wrapping}>
+      {publicationStatusLabels[status]}
+    </Badge>
+  );
+}
+
+export function ApprovalStatusBadge({ status }: { status: ApprovalStatus }) {
+  return (
+    <Badge color={approvalStatusColors[status]} variant="light" tt="none" styles={wrapping}>
+      {approvalStatusLabels[status]}
+    </Badge>
+  );
+}
+
+const requirementColors: Record<SourceRequirement, string> = { approval: "orange.9", open: "green.9", blocked: "red.9", observatory: "indigo.8" };
+export function RequirementBadge({ requirement }: { requirement: SourceRequirement }) {
+  return (
+    <Badge color={requirementColors[requirement]} variant="light" tt="none" styles={wrapping}>
+      {sourceRequirementLabels[requirement]}
+    </Badge>
+  );
+}
+
+function formatValue(value: PublishedValue, isRate: boolean) {
+  if (value === SECRET_LABEL) return SECRET_LABEL;
+  if (value === null) return "—";
+  return isRate || !Number.isInteger(value) ? formatDecimal(value) : formatInteger(value);
+}
+
+/** A data table (internal true values or published values with "< seuil"), keyboard-scrollable. */
+export function DataTableView({ table, label }: { table: PublishedTable; label: string }) {
+  return (
+    <Stack gap={4}>
+      <TableScroll label={label} minWidth={Math.min(1200, 200 + table.columns.length * (table.view === "series" ? 76 : 110))}>
+        <Table striped withTableBorder withColumnBorders>
+          <caption style={{ captionSide: "top", textAlign: "left", fontWeight: 600, paddingBottom: 4 }}>{table.caption}</caption>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">{table.rowHeader}</Table.Th>
+              {table.columns.map((c) => (
+                <Table.Th key={c.id} scope="col" ta="right" miw={table.view === "series" ? 72 : 110} style={{ whiteSpace: table.view === "series" ? "nowrap" : undefined }}>
+                  {c.label}
+                </Table.Th>
+              ))}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {table.rows.map((row) => (
+              <Table.Tr key={row.id} fw={row.isTotal ? 700 : undefined}>
+                <Table.Th scope="row" fw={row.isTotal ? 700 : 500}>
+                  {row.label}
+                </Table.Th>
+                {row.cells.map((cell) => (
+                  <Table.Td key={cell.id} ta="right" style={{ whiteSpace: "nowrap" }} title={cell.masked ? "Valeur masquée (secret statistique)" : cell.value === null ? "Non renseigné" : undefined}>
+                    {formatValue(cell.value, table.isRate)}
+                  </Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </TableScroll>
+      {table.notes.map((note) => (
+        <Text key={note} size="sm" c="dimmed">
+          {note}
+        </Text>
+      ))}
+    </Stack>
+  );
+}
+
+const chartColors = ["indigo.8", "orange.9", "teal.9", "grape.8", "red.9", "cyan.9", "lime.9", "pink.9"];
+
+/** The chart of a table (Mantine charts); the table next to it is its accessible equivalent. */
+export function DataChart({ spec, title, tableId }: { spec: ChartSpec; title: string; tableId?: string }) {
+  const series = spec.series.map((s, i) => ({ name: s.name, label: s.label, color: chartColors[i % chartColors.length]! }));
+  const common = {
+    h: 320,
+    data: spec.data,
+    dataKey: spec.dataKey,
+    series,
+    withLegend: false,
+    valueFormatter: (value: number) => formatDecimal(value),
+    yAxisProps: { width: 72 },
+    xAxisProps: { padding: { left: 24, right: 24 } },
+  };
+  return (
+    <figure style={{ margin: 0 }} aria-describedby={tableId}>
+      <figcaption>
+        <Text size="sm" fw={600}>
+          {title} — {spec.unitLabel}
+        </Text>
+        <Text size="xs" c="dimmed">
+          Graphique ; les valeurs exactes figurent dans le tableau.
+        </Text>
+      </figcaption>
+      {spec.kind === "line" ? <LineChart {...common} curveType="linear" connectNulls={false} /> : <BarChart {...common} />}
+      <Group gap="md" mt="xs" role="list" aria-label="Légende">
+        {series.map((s) => (
+          <Group key={s.name} gap={6} wrap="nowrap" role="listitem">
+            <span aria-hidden="true" style={{ width: 12, height: 12, borderRadius: 6, background: `var(--mantine-color-${s.color.replace(".", "-")})`, flex: "none" }} />
+            <Text size="sm">{s.label}</Text>
+          </Group>
+        ))}
+      </Group>
+    </figure>
+  );
+}
+
+export interface RenderedItemView {
+  id: string;
+  kind: "chart" | "table";
+  title: string;
+  table: PublishedTable;
+  chart: ChartSpec;
+  sources: string;
+}
+
+export interface RenderedPublicationView {
+  title: string;
+  bodyHtml: string;
+  items: RenderedItemView[];
+  attachments: { documentId: string; title: string; filename: string; sizeBytes: number; ownerName: string; versionNumber: number }[];
+  sources: string;
+  contributors: { id: string; name: string; hasLogo: boolean }[];
+  external: boolean;
+}
+
+/** Contributor logos and names (Art. 5: sources cited; the dashboard shows each contributor's logo too). */
+export function Contributors({ contributors, logoUrl }: { contributors: RenderedPublicationView["contributors"]; logoUrl: (id: string) => string }) {
+  if (contributors.length === 0) return null;
+  return (
+    <Group gap="md" aria-label="Organismes contributeurs" role="list">
+      {contributors.map((c) => (
+        <Group key={c.id} gap={6} role="listitem" wrap="nowrap" style={{ minWidth: 0 }}>
+          {c.hasLogo && <img src={logoUrl(c.id)} alt="" height={32} style={{ maxWidth: 96, objectFit: "contain", flex: "none" }} />}
+          <Text size="sm" style={{ minWidth: 0 }}>
+            {c.name}
+          </Text>
+        </Group>
+      ))}
+    </Group>
+  );
+}
+
+/**
+ * A publication as it reads: Markdown body (already sanitised on the
+ * server), frozen charts and tables with their sources, attachments, the
+ * sources of the whole publication. Headings start at level 3.
+ */
+export function PublicationContentView({
+  view,
+  attachmentUrl,
+  logoUrl,
+}: {
+  view: RenderedPublicationView;
+  attachmentUrl: (documentId: string) => string;
+  logoUrl: (organisationId: string) => string;
+}) {
+  return (
+    <Stack gap="lg">
+      {view.bodyHtml && (
+        <TypographyStylesProvider>
+          {/* Sanitised server-side (app/server/publications/render.server.ts): an allow-list, no raw HTML. */}
+          <div dangerouslySetInnerHTML={{ __html: view.bodyHtml }} />
+        </TypographyStylesProvider>
+      )}
+      {view.items.map((item) => (
+        <Stack key={item.id} gap="xs" component="section" aria-labelledby={`item-${item.id}`}>
+          <Title order={3} size="h4" id={`item-${item.id}`}>
+            {item.title}
+          </Title>
+          {item.kind === "chart" && <DataChart spec={item.chart} title={item.title} tableId={`table-${item.id}`} />}
+          <div id={`table-${item.id}`}>
+            <DataTableView table={item.table} label={`Tableau : ${item.title}`} />
+          </div>
+          <Text size="sm" fs="italic">
+            {item.sources}
+          </Text>
+        </Stack>
+      ))}
+      {view.attachments.length > 0 && (
+        <Stack gap="xs" component="section" aria-labelledby="documents-joints">
+          <Title order={3} size="h4" id="documents-joints">
+            Documents joints
+          </Title>
+          <List>
+            {view.attachments.map((a) => (
+              <List.Item key={a.documentId}>
+                <Anchor href={attachmentUrl(a.documentId)}>{a.title}</Anchor>{" "}
+                <Text span size="sm" c="dimmed">
+                  ({a.filename}, {formatBytes(a.sizeBytes)}, version {a.versionNumber} — {a.ownerName})
+                </Text>
+              </List.Item>
+            ))}
+          </List>
+        </Stack>
+      )}
+      <Stack gap={6}>
+        <Text fw={600}>{view.sources}</Text>
+        <Contributors contributors={view.contributors} logoUrl={logoUrl} />
+      </Stack>
+    </Stack>
+  );
+}

@@ -1,0 +1,64 @@
+// Thin launcher: all HTTP behaviour lives in app/server/http/platform.server.ts
+// (bundled into the server build and exported by app/entry.server.tsx).
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import express from "express";
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const production = process.env.NODE_ENV === "production";
+
+const vite = production
+  ? undefined
+  : await import("vite").then((v) => v.createServer({ server: { middlewareMode: true }, appType: "custom" }));
+
+const loadBuild = () =>
+  vite ? vite.ssrLoadModule("virtual:remix/server-build") : import(path.join(root, "build/server/index.js"));
+
+const build = await loadBuild();
+const platform = build.entry.module.platform;
+
+let info;
+try {
+  info = await platform.start();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+
+const app = express();
+platform.install(app, {
+  build: vite ? loadBuild : build,
+  viteMiddlewares: vite?.middlewares,
+  clientDir: path.join(root, "build/client"),
+});
+
+const { port, host, publicUrl, appMode } = platform.settings();
+const server = app.listen(port, host, () => {
+  const url = publicUrl ?? `http://localhost:${port}`;
+  const lines = [
+    "",
+    `Portail ODPE prêt / ODPE portal ready: ${url}`,
+    `Base de données / database: ${info.driver === "pglite" ? "PostgreSQL embarqué (PGlite)" : "PostgreSQL"} — mode ${appMode}`,
+  ];
+  if (info.demoLogins.length) {
+    lines.push("", "Comptes de démonstration / demo logins (mot de passe / password: " + info.demoPassword + ")");
+    for (const login of info.demoLogins) {
+      lines.push(`  ${login.role.padEnd(22)} ${login.organisationCode.padEnd(8)} ${login.email}`);
+    }
+  }
+  console.log(lines.join("\n") + "\n");
+});
+
+let stopping = false;
+async function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: arrêt du portail / shutting down`);
+  server.close();
+  server.closeAllConnections?.();
+  await vite?.close();
+  await platform.shutdown();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void stop("SIGTERM"));
+process.on("SIGINT", () => void stop("SIGINT"));

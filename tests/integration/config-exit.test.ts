@@ -1,0 +1,20 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(__dirname, "../..");
+
+describe("bad configuration stops the process", () => {
+  it("exits 1 with one French and English line naming the variable", () => {
+    const result = spawnSync(
+      path.join(root, "node_modules/.bin/tsx"),
+      ["-e", 'import("./app/server/env.server.ts").then((m) => { m.getEnv(); console.log("started"); })'],
+      { cwd: root, env: { PATH: process.env.PATH, PORT: "quatre-vingts" } as unknown as NodeJS.ProcessEnv, encoding: "utf8" },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).not.toContain("started");
+    const lines = result.stderr.trim().split("\n").filter((l) => l.includes("PORT"));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Configuration invalide : PORT .+ \/ Invalid configuration: PORT .+/);
+  });
+});

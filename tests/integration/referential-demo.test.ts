@@ -1,0 +1,60 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { useTestDb } from "../support/db";
+import { makeRequest, sessionCookie } from "../factories";
+import { runRoute } from "../factories/referential";
+import { systemContext, verifyAuditChain } from "~/server/audit/audit.server";
+import { loadObservatoryFiles } from "~/server/observatory/files.server";
+import { importObservatory, seedDemoUsers } from "~/server/observatory/seed.server";
+import { DEMO_CLOSED_YEARS, DEMO_OPEN_YEAR, seedDemoReferential } from "~/server/observatory/demo-referential.server";
+import { listAmendments } from "~/server/convention/convention.server";
+import { getIndicator } from "~/server/indicators/indicators.server";
+import { todayIso } from "~/domain/dates";
+import * as home from "~/routes/_index";
+
+const t = useTestDb();
+
+describe("demo referential (demo mode only)", () => {
+  it("seeds agreements for every provider, campaigns 2019–2024 closed and 2025 open with a deadline after today", async () => {
+    const data = loadObservatoryFiles(path.resolve(__dirname, "../.."));
+    const context = systemContext("test (démo)");
+    await importObservatory(t.db, context, data, { isDemo: true });
+    await seedDemoUsers(t.db, context, data.observatory.team.code, "demo");
+    const result = await seedDemoReferential(t.db, context, "demo");
+    expect(result.seeded).toBe(true);
+
+    const providers = await t.db.selectFrom("indicator_provider").select("organisation_id").distinct().execute();
+    const withAgreement = await t.db.selectFrom("agreement").select("organisation_id").distinct().execute();
+    expect(new Set(withAgreement.map((a) => a.organisation_id))).toEqual(new Set(providers.map((p) => p.organisation_id)));
+
+    const campaigns = await t.db.selectFrom("campaign").select(["reference_year", "status", "deadline"]).orderBy("reference_year").execute();
+    expect(campaigns.map((c) => [c.reference_year, c.status])).toEqual([...DEMO_CLOSED_YEARS.map((y) => [y, "closed"]), [DEMO_OPEN_YEAR, "open"]]);
+    expect(campaigns.at(-1)!.deadline > todayIso()).toBe(true);
+
+    // Art. 7 in the demo: an amendment admitting a partner, one adding data, a withdrawal; a break in series.
+    const register = await listAmendments(t.db);
+    expect(register.map((a) => a.kind)).toEqual(["new_partner", "new_data"]);
+    expect((await getIndicator(t.db, "IP_NB")).breaks.map((b) => b.year)).toEqual([2022]);
+    const fdlv = await t.db.selectFrom("organisation").select(["id", "withdrawal_effective_date"]).where("code", "=", "FDLV").executeTakeFirstOrThrow();
+    expect(fdlv.withdrawal_effective_date).toBe("2025-09-02");
+    const open = await t.db
+      .selectFrom("expected_submission as e")
+      .innerJoin("campaign as c", "c.id", "e.campaign_id")
+      .select("e.organisation_id")
+      .where("c.reference_year", "=", DEMO_OPEN_YEAR)
+      .execute();
+    expect(open.some((e) => e.organisation_id === fdlv.id)).toBe(false);
+
+    // The CAF correspondent sees its 2025 deadline on the home page.
+    const caf = await t.db.selectFrom("app_user").select("id").where("email", "=", "correspondant.caf@demo.odpe.example").executeTakeFirstOrThrow();
+    const page = await runRoute(home.loader, makeRequest("/", { cookie: await sessionCookie(caf.id) }));
+    expect((page.data as { deadlines: { referenceYear: number; deadline: string }[] }).deadlines).toEqual([
+      expect.objectContaining({ referenceYear: DEMO_OPEN_YEAR, deadline: campaigns.at(-1)!.deadline }),
+    ]);
+
+    // Every step went through the audited use cases; the chain is intact; seeding twice does nothing.
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
+    expect(await seedDemoReferential(t.db, context, "demo")).toEqual({ seeded: false });
+    await expect(seedDemoReferential(t.db, context, "production")).rejects.toThrow(/production/);
+  });
+});

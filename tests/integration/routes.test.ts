@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { useTestDb } from "../support/db";
+import { makeOrganisation, makeRequest, makeUser, sessionCookie, testContext, TEST_PASSWORD } from "../factories";
+import * as usersIndex from "~/routes/admin.users._index";
+import * as usersNew from "~/routes/admin.users.new";
+import * as userEdit from "~/routes/admin.users.$id";
+import * as auditRoute from "~/routes/audit";
+import * as loginRoute from "~/routes/login";
+import * as home from "~/routes/_index";
+import * as healthz from "~/routes/healthz";
+import { roles, type Role } from "~/domain/permissions";
+
+const t = useTestDb();
+
+type Loader = (args: LoaderFunctionArgs) => Promise<unknown>;
+type Action = (args: ActionFunctionArgs) => Promise<unknown>;
+
+/** Runs a loader/action like Remix does and returns the Response it produced or threw. */
+async function run(fn: Loader | Action, request: Request, params: Record<string, string> = {}): Promise<{ status: number; response?: Response; data?: unknown }> {
+  try {
+    const result = await fn({ request, params, context: testContext() } as never);
+    if (result instanceof Response) return { status: result.status, response: result };
+    if (result && typeof result === "object" && "type" in result && (result as { type: string }).type === "DataWithResponseInit") {
+      const d = result as unknown as { data: unknown; init: ResponseInit | null };
+      return { status: d.init?.status ?? 200, data: d.data };
+    }
+    return { status: 200, data: result };
+  } catch (thrown) {
+    if (thrown instanceof Response) return { status: thrown.status, response: thrown };
+    throw thrown;
+  }
+}
+
+async function cookieFor(role: Role) {
+  const org = await makeOrganisation(t.db);
+  const user = await makeUser(t.db, role, org.id);
+  return { user, org, cookie: await sessionCookie(user.id) };
+}
+
+describe("guards on pages", () => {
+  it("sends anonymous visitors to /login with the page to come back to", async () => {
+    const result = await run(usersIndex.loader, makeRequest("/admin/users?q=x"));
+    expect(result.status).toBe(302);
+    expect(result.response!.headers.get("Location")).toBe("/login?redirectTo=%2Fadmin%2Fusers%3Fq%3Dx");
+    const homeResult = await run(home.loader, makeRequest("/"));
+    expect(homeResult.response!.headers.get("Location")).toBe("/login");
+  });
+
+  it.each(roles.filter((r) => r !== "admin"))("refuses the admin user screens to %s (403)", async (role) => {
+    const { cookie } = await cookieFor(role);
+    expect((await run(usersIndex.loader, makeRequest("/admin/users", { cookie }))).status).toBe(403);
+    expect((await run(usersNew.loader, makeRequest("/admin/users/new", { cookie }))).status).toBe(403);
+    const form = { intent: "save", email: "x@example.org", displayName: "X", role: "admin", organisationId: crypto.randomUUID() };
+    expect((await run(usersNew.action, makeRequest("/admin/users/new", { cookie, form }))).status).toBe(403);
+  });
+
+  it("opens the audit screen to the referent and the admin only", async () => {
+    for (const role of roles) {
+      const { cookie } = await cookieFor(role);
+      const status = (await run(auditRoute.loader, makeRequest("/audit", { cookie }))).status;
+      expect([role, status]).toEqual([role, role === "admin" || role === "odpe_referent" ? 200 : 403]);
+    }
+  });
+});
+
+describe("admin manages accounts", () => {
+  it("creates a user (audited), refuses a duplicate e-mail with a French field message, and edits it", async () => {
+    const { cookie, org } = await cookieFor("admin");
+    const form = { intent: "save", email: "Nouvelle.Personne@Example.org", displayName: "Nouvelle Personne", role: "partner_validator", organisationId: org.id };
+    const created = await run(usersNew.action, makeRequest("/admin/users/new", { cookie, form }));
+    expect(created.status).toBe(302);
+    const row = await t.db.selectFrom("app_user").selectAll().where("email", "=", "nouvelle.personne@example.org").executeTakeFirstOrThrow();
+    expect(row.role).toBe("partner_validator");
+    expect(row.password_hash).toBeNull();
+
+    const duplicate = await run(usersNew.action, makeRequest("/admin/users/new", { cookie, form }));
+    expect(duplicate.status).toBe(409);
+    expect((duplicate.data as { fieldErrors: Record<string, string[]> }).fieldErrors.email?.[0]).toMatch(/déjà utilisée/);
+
+    const invalid = await run(usersNew.action, makeRequest("/admin/users/new", { cookie, form: { ...form, email: "pas-une-adresse", role: "chef" } }));
+    expect(invalid.status).toBe(422);
+    const errors = (invalid.data as { fieldErrors: Record<string, string[]> }).fieldErrors;
+    expect(errors.email?.[0]).toMatch(/Adresse e-mail invalide/);
+    expect(errors.role?.[0]).toMatch(/Choisissez un rôle/);
+
+    const edited = await run(userEdit.action, makeRequest(`/admin/users/${row.id}`, { cookie, form: { ...form, displayName: "Personne Renommée" } }), { id: row.id });
+    expect(edited.status).toBe(200);
+    const link = await run(userEdit.action, makeRequest(`/admin/users/${row.id}`, { cookie, form: { intent: "reset-link" } }), { id: row.id });
+    expect((link.data as { resetLink: string }).resetLink).toMatch(/^http:\/\/localhost\/reset-password\/[A-Za-z0-9_-]{43}$/);
+    const actions = await t.db.selectFrom("audit_event").select("action").where("entity_id", "=", row.id).orderBy("id").execute();
+    expect(actions.map((a) => a.action)).toEqual(["user.created", "user.updated", "user.reset_link_created"]);
+  });
+
+  it("answers 404 for an unknown or malformed user id", async () => {
+    const { cookie } = await cookieFor("admin");
+    expect((await run(userEdit.loader, makeRequest("/admin/users/nope", { cookie }), { id: "nope" })).status).toBe(404);
+    const id = crypto.randomUUID();
+    expect((await run(userEdit.loader, makeRequest(`/admin/users/${id}`, { cookie }), { id })).status).toBe(404);
+  });
+});
+
+describe("login page action", () => {
+  it("redirects to a local target only, and answers 429 when throttled", async () => {
+    const org = await makeOrganisation(t.db);
+    const user = await makeUser(t.db, "reader", org.id);
+    const ok = await run(loginRoute.action, makeRequest("/login", { form: { email: user.email, password: TEST_PASSWORD, redirectTo: "//evil.example" } }));
+    expect(ok.status).toBe(302);
+    expect(ok.response!.headers.get("Location")).toBe("/");
+    expect(ok.response!.headers.get("Set-Cookie")).toMatch(/^odpe_session=/);
+    for (let i = 0; i < 5; i++) {
+      const failed = await run(loginRoute.action, makeRequest("/login", { form: { email: user.email, password: "faux" } }));
+      expect(failed.status).toBe(401);
+    }
+    const throttled = await run(loginRoute.action, makeRequest("/login", { form: { email: user.email, password: TEST_PASSWORD } }));
+    expect(throttled.status).toBe(429);
+    expect((throttled.data as { formError: string }).formError).toMatch(/Trop de tentatives/);
+  });
+});
+
+describe("/healthz", () => {
+  it("reports the database as reachable", async () => {
+    const result = await run(healthz.loader, makeRequest("/healthz"));
+    expect(result.status).toBe(200);
+    expect(await result.response!.json()).toMatchObject({ status: "ok", database: "ok" });
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "~/server/env.server";
+
+describe("configuration (zod-validated environment)", () => {
+  it("defaults to port 3000, ./data and demo mode without DATABASE_URL", () => {
+    const env = parseEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.DATA_DIR.endsWith("/data")).toBe(true);
+    expect(env.APP_MODE).toBe("demo");
+    expect(env.secureCookies).toBe(false);
+  });
+
+  it("defaults to production mode with DATABASE_URL, which then requires SESSION_SECRET", () => {
+    expect(() => parseEnv({ DATABASE_URL: "postgres://x@localhost/db" })).toThrow(EnvError);
+    try {
+      parseEnv({ DATABASE_URL: "postgres://x@localhost/db" });
+    } catch (error) {
+      expect((error as EnvError).variable).toBe("SESSION_SECRET");
+      expect((error as Error).message).toMatch(/^Configuration invalide : SESSION_SECRET .+ \/ Invalid configuration: SESSION_SECRET .+/);
+      expect((error as Error).message.split("\n")).toHaveLength(1);
+    }
+    const env = parseEnv({ DATABASE_URL: "postgres://x@localhost/db", SESSION_SECRET: "s".repeat(40), NODE_ENV: "production" });
+    expect(env.APP_MODE).toBe("production");
+    expect(env.secureCookies).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: "http" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ DATABASE_URL: "mysql://nope" }, "DATABASE_URL"],
+    [{ APP_MODE: "staging" }, "APP_MODE"],
+    [{ SESSION_SECRET: "short" }, "SESSION_SECRET"],
+  ])("names the faulty variable in French and English: %o", (source, variable) => {
+    let caught: unknown;
+    try {
+      parseEnv(source as Record<string, string>);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(EnvError);
+    expect((caught as EnvError).variable).toBe(variable);
+    expect((caught as Error).message).toContain(`Configuration invalide : ${variable}`);
+    expect((caught as Error).message).toContain(`Invalid configuration: ${variable}`);
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "", PORT: "" }).APP_MODE).toBe("demo");
+  });
+});

@@ -1,0 +1,51 @@
+import { vitePlugin as remix } from "@remix-run/dev";
+import { defineConfig } from "vite";
+import path from "node:path";
+
+declare module "@remix-run/node" {
+  interface Future {
+    v3_singleFetch: true;
+  }
+}
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      "~": path.resolve(__dirname, "app"),
+      "#db": path.resolve(__dirname, "db"),
+    },
+  },
+  server: { port: 3000 },
+  optimizeDeps: {
+    include: [
+      "@mantine/core",
+      "@mantine/hooks",
+      "@mantine/notifications",
+      "@mantine/dates",
+      "@mantine/charts",
+      "@conform-to/react",
+      "@conform-to/zod/v4",
+      "zod",
+      "dayjs",
+      "dayjs/locale/fr",
+    ],
+    exclude: ["kysely", "pg", "@electric-sql/pglite", "kysely-pglite-dialect", "@node-rs/argon2", "exceljs", "pg-boss", "nodemailer"],
+  },
+  ssr: {
+    external: ["@node-rs/argon2", "@electric-sql/pglite", "pg", "exceljs", "pino", "pg-boss", "nodemailer"],
+  },
+  build: { target: "es2022" },
+  plugins: [
+    remix({
+      ignoredRouteFiles: ["**/*.css", "**/*.test.*"],
+      future: {
+        v3_fetcherPersist: true,
+        v3_relativeSplatPath: true,
+        v3_throwAbortReason: true,
+        v3_singleFetch: true,
+        v3_lazyRouteDiscovery: true,
+        v3_routeConfig: true,
+      },
+    }),
+  ],
+});
