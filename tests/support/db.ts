@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import pg from "pg";
 import { createDb, migrateToLatest, type DbHandle, type Db } from "~/server/db.server";
 import { setRuntimeDb } from "~/server/runtime.server";
@@ -16,7 +16,7 @@ export async function createTestDb(): Promise<DbHandle & { schema?: string }> {
     await migrateToLatest(handle.db);
     return handle;
   }
-  const schema = `t_${randomBytes(6).toString("hex")}`;
+  const schema = `t_${inject("testRunId")}_${randomBytes(3).toString("hex")}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
