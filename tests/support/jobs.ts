@@ -1,5 +1,4 @@
 import { afterAll, beforeAll } from "vitest";
-import pg from "pg";
 import { sql } from "kysely";
 import type { DbHandle } from "~/server/db.server";
 import { JobQueue } from "~/server/jobs/queue.server";
