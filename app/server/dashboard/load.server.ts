@@ -4,6 +4,7 @@ import type { Db } from "../db.server";
 import { agreementCoversYear, type UsageRights } from "~/domain/agreements";
 import { TREND_YEARS, type DashboardEdition } from "~/domain/dashboard";
 import { getObservatory } from "../observatory/observatory.server";
+import { loadVersions } from "../indicators/indicators.server";
 import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "./assembly.server";
 
 type Executor = Db | Transaction<Database>;
@@ -17,30 +18,12 @@ type Executor = Db | Transaction<Database>;
  */
 export async function loadAssemblyInput(db: Executor, year: number, now: Date = new Date()): Promise<AssemblyInput> {
   const firstYear = year - TREND_YEARS + 1;
-  const [observatory, domains, indicators, versions, breakdowns, codelists, items, derived, keyFigures, organisations, values, agreements, campaign] =
+  const [observatory, domains, indicators, versions, codelists, items, derived, keyFigures, organisations, values, agreements, campaign] =
     await Promise.all([
       getObservatory(db as Db),
       db.selectFrom("indicator_domain").select(["code", "label", "position"]).orderBy("position").execute(),
       db.selectFrom("indicator").select(["id", "code", "domain_code", "secrecy_threshold"]).execute(),
-      db
-        .selectFrom("indicator_version")
-        .select([
-          "id",
-          "indicator_id",
-          "version",
-          "valid_from_year",
-          "label",
-          "definition",
-          "unit",
-          "value_type",
-          "measure",
-          "non_negative",
-          "min_value",
-          "max_value",
-          "breakdown_sum_equals_total",
-        ])
-        .execute(),
-      db.selectFrom("indicator_version_breakdown").select(["indicator_version_id", "codelist_code", "position"]).orderBy("position").execute(),
+      loadVersions(db, "all"),
       db.selectFrom("codelist").select(["code", "label"]).execute(),
       db.selectFrom("codelist_item").select(["codelist_code", "code", "label"]).orderBy("codelist_code").orderBy("position").execute(),
       db
@@ -76,16 +59,10 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
       db.selectFrom("campaign").select(["id", "deadline", "status"]).where("reference_year", "=", year).executeTakeFirst(),
     ]);
 
-  const breakdownsOf = new Map<string, string[]>();
-  for (const b of breakdowns) {
-    const list = breakdownsOf.get(b.indicator_version_id) ?? [];
-    list.push(b.codelist_code);
-    breakdownsOf.set(b.indicator_version_id, list);
-  }
   const versionsOf = new Map<string, AssemblyVersion[]>();
   for (const v of versions) {
     const list = versionsOf.get(v.indicator_id) ?? [];
-    list.push({ ...v, breakdowns: breakdownsOf.get(v.id) ?? [] });
+    list.push(v);
     versionsOf.set(v.indicator_id, list);
   }
 

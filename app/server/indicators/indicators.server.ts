@@ -36,9 +36,12 @@ export type IndicatorVersionRow = VersionDefinition & {
   created_at: Date;
 };
 
-/** Versions (with their breakdowns) of the given indicators, by version number. */
-export async function loadVersions(db: Executor, indicatorIds: string[]): Promise<IndicatorVersionRow[]> {
-  if (indicatorIds.length === 0) return [];
+/**
+ * Versions (with their breakdowns) of the given indicators — or of the whole
+ * catalogue with "all" — ordered by indicator and version number.
+ */
+export async function loadVersions(db: Executor, indicatorIds: string[] | "all"): Promise<IndicatorVersionRow[]> {
+  if (indicatorIds !== "all" && indicatorIds.length === 0) return [];
   const [versions, breakdowns] = await Promise.all([
     db
       .selectFrom("indicator_version")
@@ -59,7 +62,7 @@ export async function loadVersions(db: Executor, indicatorIds: string[]): Promis
         "change_note",
         "created_at",
       ])
-      .where("indicator_id", "in", indicatorIds)
+      .$if(indicatorIds !== "all", (q) => q.where("indicator_id", "in", indicatorIds as string[]))
       .orderBy("indicator_id")
       .orderBy("version")
       .execute(),
@@ -67,7 +70,7 @@ export async function loadVersions(db: Executor, indicatorIds: string[]): Promis
       .selectFrom("indicator_version_breakdown as b")
       .innerJoin("indicator_version as v", "v.id", "b.indicator_version_id")
       .select(["b.indicator_version_id", "b.codelist_code"])
-      .where("v.indicator_id", "in", indicatorIds)
+      .$if(indicatorIds !== "all", (q) => q.where("v.indicator_id", "in", indicatorIds as string[]))
       .orderBy("b.indicator_version_id")
       .orderBy("b.position")
       .execute(),
