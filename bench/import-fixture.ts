@@ -4,8 +4,8 @@ import ExcelJS from "exceljs";
 import pg from "pg";
 import { createDb, migrateToLatest, type Db, type DbHandle } from "~/server/db.server";
 import type { CollectionPlan } from "~/server/collection/plan.server";
-import { buildTemplate, SHEET_PROTECTION_PASSWORD } from "~/server/collection/template.server";
-import { COLUMNS, COVER_SHEET, DATA_SHEET, FIRST_DATA_ROW, HEADER_ROW, META_SHEET, TEMPLATE_VERSION, type MetaKey } from "~/domain/template-layout";
+import { buildTemplate, writeTemplateFile } from "~/server/collection/template.server";
+import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW } from "~/domain/template-layout";
 
 /**
  * The synthetic referential and workbook of the import benchmark.
@@ -199,9 +199,9 @@ export type GeneratorStyle = "template" | "stream";
  * - "template": the portal's own generator (`buildTemplate`, in-memory
  *   exceljs), loaded again and filled like tests/support/workbook.ts does;
  *   memory grows with the lines (fine up to ~10k);
- * - "stream": exceljs's streaming `WorkbookWriter` reproducing the same
- *   layout (cover, data sheet A..H with the key in H, protections, input
- *   validation, very hidden metadata sheet), shared strings like Excel.
+ * - "stream": the portal's generator through exceljs's streaming
+ *   `WorkbookWriter` (`writeTemplateFile`), values written in place, shared
+ *   strings like Excel; memory stays flat.
  */
 export async function writeFilledWorkbook(plan: CollectionPlan, file: string, style: GeneratorStyle): Promise<void> {
   const values = valuesFor(plan);
@@ -218,140 +218,7 @@ export async function writeFilledWorkbook(plan: CollectionPlan, file: string, st
     await fs.promises.writeFile(file, Buffer.from(await wb.xlsx.writeBuffer()));
     return;
   }
-  await writeStreamed(plan, values, file);
+  await writeTemplateFile(plan, TEMPLATE_CONTEXT, file, values);
 }
 
-const protectionOptions = {
-  selectLockedCells: true,
-  selectUnlockedCells: true,
-  formatColumns: true,
-  formatRows: false,
-  insertRows: false,
-  insertColumns: false,
-  deleteRows: false,
-  deleteColumns: false,
-  sort: false,
-  autoFilter: false,
-};
 
-/** Same layout as app/server/collection/template.server.ts, written row by row. */
-async function writeStreamed(plan: CollectionPlan, values: Map<string, number>, file: string): Promise<void> {
-  const year = plan.campaign.year;
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: true });
-  wb.creator = TEMPLATE_CONTEXT.observatoryName;
-  wb.created = TEMPLATE_CONTEXT.generatedAt;
-
-  const cover = wb.addWorksheet(COVER_SHEET, { properties: { tabColor: { argb: "FF364FC7" } } });
-  cover.columns = [{ width: 34 }, { width: 90 }];
-  cover.getCell("A1").value = `Tableau annuel des indicateurs ${year}`;
-  cover.getCell("A1").font = { bold: true, size: 16 };
-  const coverRows: [string, string][] = [
-    ["Observatoire", TEMPLATE_CONTEXT.observatoryName],
-    ["Organisme", `${plan.organisation.name} (${plan.organisation.code})`],
-    ["Année de référence", String(year)],
-    ["Date limite de transmission", plan.campaign.deadline],
-    ["Contact ODPE", TEMPLATE_CONTEXT.contactEmail],
-    ["Version du modèle", TEMPLATE_VERSION],
-  ];
-  coverRows.forEach(([label, value], i) => {
-    cover.getCell(`A${i + 3}`).value = label;
-    cover.getCell(`A${i + 3}`).font = { bold: true };
-    cover.getCell(`B${i + 3}`).value = value;
-  });
-  cover.getCell(`A${coverRows.length + 4}`).value = "Mode d'emploi";
-  await cover.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
-  cover.commit();
-
-  const ws = wb.addWorksheet(DATA_SHEET, { views: [{ state: "frozen", ySplit: HEADER_ROW }] });
-  ws.columns = [
-    { key: "code", width: 18 },
-    { key: "label", width: 60 },
-    { key: "breakdown", width: 38 },
-    { key: "unit", width: 16 },
-    { key: "value", width: 16 },
-    { key: "previous", width: 16 },
-    { key: "comment", width: 40 },
-    { key: "key", width: 10, hidden: true },
-  ];
-  ws.getCell("A1").value = `${plan.organisation.name} — indicateurs ${year}`;
-  ws.getCell("A1").font = { bold: true, size: 14 };
-  ws.getCell("A2").value = `À transmettre au plus tard le ${plan.campaign.deadline}. Saisissez les valeurs dans la colonne E.`;
-  ws.getCell("A3").value = "Cellules blanches : à remplir. Cellules grisées : protégées.";
-  const header = ws.getRow(HEADER_ROW);
-  header.values = ["Code", "Indicateur", "Ventilation", "Unité", `Valeur ${year}`, `Valeur ${year - 1} (rappel)`, "Commentaire", "Clé"];
-  header.font = { bold: true };
-  header.eachCell((cell) => {
-    cell.fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFDBE4FF" } };
-    cell.border = { bottom: { style: "thin" } };
-  });
-  const grey = { type: "pattern", pattern: "solid", fgColor: { argb: "FFF1F3F5" } } as const;
-  const thin = { style: "thin" } as const;
-  plan.lines.forEach((line, i) => {
-    const rowNumber = FIRST_DATA_ROW + i;
-    const row = ws.getRow(rowNumber);
-    row.values = [line.indicatorCode, line.indicatorLabel, line.breakdownLabel, line.unit, values.get(line.key) ?? null, line.previous, null, line.key];
-    if (line.breakdownKey === "") row.font = { bold: true };
-    for (const col of [COLUMNS.code, COLUMNS.label, COLUMNS.breakdown, COLUMNS.unit, COLUMNS.previous]) row.getCell(col).fill = grey;
-    const input = row.getCell(COLUMNS.value);
-    input.protection = { locked: false };
-    input.numFmt = "# ##0";
-    input.border = { top: thin, bottom: thin, left: thin, right: thin };
-    input.dataValidation = {
-      type: "whole",
-      allowBlank: true,
-      operator: "greaterThanOrEqual",
-      formulae: [0],
-      showErrorMessage: true,
-      errorStyle: "stop",
-      errorTitle: "Valeur non admise",
-      error: `Nombre entier supérieur ou égal à 0 attendu (${line.unit}).`,
-    };
-    const comment = row.getCell(COLUMNS.comment);
-    comment.protection = { locked: false };
-    comment.dataValidation = {
-      type: "textLength",
-      operator: "lessThanOrEqual",
-      formulae: [1000],
-      allowBlank: true,
-      showErrorMessage: true,
-      errorTitle: "Commentaire trop long",
-      error: "1 000 caractères au plus.",
-    };
-    row.commit();
-  });
-  await ws.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
-  ws.commit();
-
-  const meta = wb.addWorksheet(META_SHEET, { state: "veryHidden" });
-  const entries: Record<MetaKey, string> = {
-    template_version: TEMPLATE_VERSION,
-    organisation_code: plan.organisation.code,
-    reference_year: String(year),
-    campaign_id: plan.campaign.id,
-    plan_hash: plan.hash,
-    line_count: String(plan.lines.length),
-    generated_at: TEMPLATE_CONTEXT.generatedAt.toISOString(),
-  };
-  const versions = [...new Map(plan.lines.map((l) => [l.indicatorCode, l.indicatorVersionId])).entries()];
-  const metaRows = Math.max(Object.keys(entries).length, versions.length);
-  const entryList = Object.entries(entries);
-  for (let i = 0; i < metaRows; i++) {
-    const row = meta.getRow(i + 1);
-    const entry = entryList[i];
-    if (entry) {
-      row.getCell("A").value = entry[0];
-      row.getCell("B").value = entry[1];
-    }
-    const version = versions[i];
-    if (version) {
-      row.getCell("D").value = version[0];
-      row.getCell("E").value = version[1];
-    }
-    row.commit();
-  }
-  await meta.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
-  meta.commit();
-
-  wb.views = [{ x: 0, y: 0, width: 20000, height: 12000, firstSheet: 0, activeTab: 1, visibility: "visible" }];
-  await wb.commit();
-}

@@ -37,14 +37,48 @@ export interface TemplateContext {
  */
 export async function buildTemplate(plan: CollectionPlan, context: TemplateContext): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
+  await writeTemplate(wb, plan, context);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/**
+ * The same workbook written row by row to `file` through exceljs's streaming
+ * writer, with `values` already in the input cells (memory stays flat
+ * whatever the number of lines: the import benchmark writes 100 000).
+ */
+export async function writeTemplateFile(
+  plan: CollectionPlan,
+  context: TemplateContext,
+  file: string,
+  values: ReadonlyMap<string, number>,
+): Promise<void> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: true });
+  await writeTemplate(wb, plan, context, values);
+  await wb.commit();
+}
+
+/**
+ * Writes the three sheets into an in-memory workbook or a streaming writer:
+ * rows in ascending order, each committed once written (a no-op in memory),
+ * each sheet committed once complete (streaming only).
+ */
+async function writeTemplate(
+  wb: ExcelJS.Workbook,
+  plan: CollectionPlan,
+  context: TemplateContext,
+  values: ReadonlyMap<string, number> = new Map(),
+): Promise<void> {
+  const generatedAt = context.generatedAt ?? new Date();
+  const commitSheet = (ws: ExcelJS.Worksheet) => {
+    if (wb instanceof ExcelJS.stream.xlsx.WorkbookWriter) ws.commit();
+  };
   wb.creator = context.observatoryName;
-  wb.created = context.generatedAt ?? new Date();
+  wb.created = generatedAt;
   const year = plan.campaign.year;
 
   // Cover sheet
   const cover = wb.addWorksheet(COVER_SHEET, { properties: { tabColor: { argb: "FF364FC7" } } });
-  cover.getColumn(1).width = 34;
-  cover.getColumn(2).width = 90;
+  cover.columns = [{ width: 34 }, { width: 90 }];
   const coverRows: [string, string][] = [
     ["Observatoire", context.observatoryName],
     ["Organisme", `${plan.organisation.name} (${plan.organisation.code})`],
@@ -77,6 +111,7 @@ export async function buildTemplate(plan: CollectionPlan, context: TemplateConte
     cover.mergeCells(`A${coverRows.length + 4 + i}:B${coverRows.length + 4 + i}`);
   });
   await cover.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
+  commitSheet(cover);
 
   // Data sheet
   const ws = wb.addWorksheet(DATA_SHEET, { views: [{ state: "frozen", ySplit: HEADER_ROW }] });
@@ -103,16 +138,17 @@ export async function buildTemplate(plan: CollectionPlan, context: TemplateConte
   });
 
   const grey = { type: "pattern", pattern: "solid", fgColor: { argb: "FFF1F3F5" } } as const;
+  const thin = { style: "thin" } as const;
   plan.lines.forEach((line, i) => {
-    const rowNumber = FIRST_DATA_ROW + i;
-    const row = ws.getRow(rowNumber);
-    row.values = [line.indicatorCode, line.indicatorLabel, line.breakdownLabel, line.unit, null, line.previous, null, line.key];
+    const row = ws.getRow(FIRST_DATA_ROW + i);
+    const numFmt = line.valueType === "integer" ? "# ##0" : "# ##0.00";
+    row.values = [line.indicatorCode, line.indicatorLabel, line.breakdownLabel, line.unit, values.get(line.key) ?? null, line.previous, null, line.key];
     if (line.breakdownKey === "") row.font = { bold: true };
-    for (const col of [COLUMNS.code, COLUMNS.label, COLUMNS.breakdown, COLUMNS.unit, COLUMNS.previous]) ws.getCell(`${col}${rowNumber}`).fill = grey;
-    const input = ws.getCell(`${COLUMNS.value}${rowNumber}`);
+    for (const col of [COLUMNS.code, COLUMNS.label, COLUMNS.breakdown, COLUMNS.unit, COLUMNS.previous]) row.getCell(col).fill = grey;
+    const input = row.getCell(COLUMNS.value);
     input.protection = { locked: false };
-    input.numFmt = line.valueType === "integer" ? "# ##0" : "# ##0.00";
-    input.border = { top: { style: "thin" }, bottom: { style: "thin" }, left: { style: "thin" }, right: { style: "thin" } };
+    input.numFmt = numFmt;
+    input.border = { top: thin, bottom: thin, left: thin, right: thin };
     const min = line.min ?? (line.nonNegative ? 0 : null);
     input.dataValidation = {
       type: line.valueType === "integer" ? "whole" : "decimal",
@@ -125,7 +161,7 @@ export async function buildTemplate(plan: CollectionPlan, context: TemplateConte
       errorTitle: "Valeur non admise",
       error: `${line.valueType === "integer" ? "Nombre entier" : "Nombre"}${min !== null ? ` supérieur ou égal à ${min}` : ""}${line.max !== null ? ` et inférieur ou égal à ${line.max}` : ""} attendu (${line.unit}).`,
     };
-    const comment = ws.getCell(`${COLUMNS.comment}${rowNumber}`);
+    const comment = row.getCell(COLUMNS.comment);
     comment.protection = { locked: false };
     comment.dataValidation = {
       type: "textLength",
@@ -136,34 +172,35 @@ export async function buildTemplate(plan: CollectionPlan, context: TemplateConte
       errorTitle: "Commentaire trop long",
       error: "1 000 caractères au plus.",
     };
-    if (line.previous !== null) ws.getCell(`${COLUMNS.previous}${rowNumber}`).numFmt = line.valueType === "integer" ? "# ##0" : "# ##0.00";
+    if (line.previous !== null) row.getCell(COLUMNS.previous).numFmt = numFmt;
+    row.commit();
   });
   await ws.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
+  commitSheet(ws);
 
-  // Metadata sheet: very hidden (not listed by "Unhide"), protected.
+  // Metadata sheet: very hidden (not listed by "Unhide"), protected; entries
+  // in A:B, indicator versions in D:E, written row by row.
   const meta = wb.addWorksheet(META_SHEET, { state: "veryHidden" });
-  const entries: Record<MetaKey, string> = {
+  const entries: [MetaKey, string][] = Object.entries({
     template_version: TEMPLATE_VERSION,
     organisation_code: plan.organisation.code,
     reference_year: String(year),
     campaign_id: plan.campaign.id,
     plan_hash: plan.hash,
     line_count: String(plan.lines.length),
-    generated_at: (context.generatedAt ?? new Date()).toISOString(),
-  };
-  Object.entries(entries).forEach(([key, value], i) => {
-    meta.getCell(`A${i + 1}`).value = key;
-    meta.getCell(`B${i + 1}`).value = value;
-  });
+    generated_at: generatedAt.toISOString(),
+  } satisfies Record<MetaKey, string>) as [MetaKey, string][];
   const versions = [...new Map(plan.lines.map((l) => [l.indicatorCode, l.indicatorVersionId])).entries()];
-  versions.forEach(([code, versionId], i) => {
-    meta.getCell(`D${i + 1}`).value = code;
-    meta.getCell(`E${i + 1}`).value = versionId;
-  });
+  for (let i = 0; i < Math.max(entries.length, versions.length); i++) {
+    const row = meta.getRow(i + 1);
+    if (entries[i]) [row.getCell("A").value, row.getCell("B").value] = entries[i]!;
+    if (versions[i]) [row.getCell("D").value, row.getCell("E").value] = versions[i]!;
+    row.commit();
+  }
   await meta.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
+  commitSheet(meta);
 
   wb.views = [{ x: 0, y: 0, width: 20000, height: 12000, firstSheet: 0, activeTab: 1, visibility: "visible" }];
-  return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
 export function templateFilename(plan: CollectionPlan): string {
