@@ -6,7 +6,8 @@ import ExcelJS from "exceljs";
 import { sql } from "kysely";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useTestDb } from "../support/db";
-import { pdfPages } from "../support/pdf";
+import { pdfImageCount, pdfPages } from "../support/pdf";
+import sharp from "sharp";
 import { makeRequest, makeUser, sessionCookie, testContext } from "../factories";
 import { loadObservatoryFiles } from "~/server/observatory/files.server";
 import { importObservatory } from "~/server/observatory/seed.server";
@@ -18,6 +19,7 @@ import { toPublicEdition } from "~/server/dashboard/assembly.server";
 import {
   createEdition,
   editionHash,
+  generateEditionFiles,
   findPublishedEdition,
   getEdition,
   listPublishedEditions,
@@ -27,6 +29,7 @@ import {
   saveEditionTexts,
   transitionEdition,
 } from "~/server/dashboard/editions.server";
+import { setOrganisationLogo } from "~/server/organisations/organisations.server";
 import { createDerivedIndicator, deleteDerivedIndicator, setKeyFigures } from "~/server/dashboard/catalogue.server";
 import { getFile } from "~/server/storage/files.server";
 import { DomainError } from "~/server/errors.server";
@@ -344,6 +347,22 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
     const internalText = (await pdfPages(await read("pdf_internal"))).join("\n").replace(/\s+/g, " ");
     expect(internalText).toContain("Indicateurs à usage interne");
     expect(internalText).toContain("Mineurs victimes de violences intrafamiliales");
+  });
+
+  it("Art. 5: the PDF draws every contributor's logo, a WebP one too (converted to PNG)", async () => {
+    const contributors = internal2024.contributors.filter((c) => c.logoFileId);
+    expect(contributors.length).toBeGreaterThan(1);
+    const webp = await sharp({ create: { width: 120, height: 48, channels: 3, background: "#1c7ed6" } }).webp().toBuffer();
+    const org = await t.db.selectFrom("organisation").select("id").where("code", "=", contributors[0]!.code).executeTakeFirstOrThrow();
+    await setOrganisationLogo(t.db, audit, org.id, { field: "logo", filename: "logo.webp", bytes: webp });
+    const edition = await assembleFromDb(t.db, 2024);
+    expect(edition.contributors.filter((c) => c.logoFileId).length).toBe(contributors.length);
+    const meta: Parameters<typeof generateEditionFiles>[3] = {
+      ...{ id: "x", year: 2024, number: 1, status: "draft", foreword: "Avant-propos.", comments: {} },
+      ...{ correctionNote: null, publishedAt: null, supersededAt: null, transmittedOn: null },
+    };
+    const files = await generateEditionFiles(t.db, edition, toPublicEdition(edition), meta, new Date());
+    expect(await pdfImageCount(files.pdfInternal)).toBe(contributors.length);
   });
 
   it("the XLSX has a sheet per domain and a long-format sheet (indicator, breakdown, year, value, status, source)", async () => {

@@ -27,6 +27,7 @@ import {
 import { formatDate } from "~/ui/format";
 import { toPublicEdition } from "./assembly.server";
 import { assembleFromDb, yearsWithValues } from "./load.server";
+import sharp from "sharp";
 import { renderEditionPdf, type PdfLogo } from "./pdf.server";
 import { renderEditionXlsx } from "./xlsx.server";
 import { buildOnpePackage, packageBaseName } from "./package.server";
@@ -288,7 +289,24 @@ export function editionHash(edition: DashboardEdition): string {
 async function logosOf(db: Executor, edition: DashboardEdition): Promise<PdfLogo[]> {
   const ids = [...new Set(edition.contributors.map((c) => c.logoFileId).filter((id): id is string => !!id))];
   const files = await Promise.all(ids.map((id) => getFile(db, id)));
-  return files.filter((f): f is StoredFileContent => !!f && (f.contentType === "image/png" || f.contentType === "image/jpeg")).map((f) => ({ fileId: f.id, bytes: f.content }));
+  const logos = await Promise.all(
+    files
+      .filter((f): f is StoredFileContent => !!f && ["image/png", "image/jpeg", "image/webp"].includes(f.contentType))
+      .map(async (f) => ({ fileId: f.id, bytes: f.contentType === "image/webp" ? await webpAsPng(f.content) : f.content })),
+  );
+  return logos.filter((l): l is PdfLogo => l.bytes !== null);
+}
+
+/**
+ * pdfkit draws PNG and JPEG only: a WebP logo is decoded and written again as
+ * PNG (sharp/libvips). An undecodable one is left out (the name stands alone).
+ */
+async function webpAsPng(bytes: Buffer): Promise<Buffer | null> {
+  try {
+    return await sharp(bytes, { limitInputPixels: 4096 * 4096 }).png().toBuffer();
+  } catch {
+    return null;
+  }
 }
 
 /** The PDF and XLSX of both variants and the ONPE package of an edition. */

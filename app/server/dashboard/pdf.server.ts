@@ -39,7 +39,7 @@ const FOOTER = 40;
 
 export interface PdfLogo {
   fileId: string;
-  /** PNG or JPEG bytes (pdfkit does not draw WebP: the name is shown alone). */
+  /** PNG or JPEG bytes (pdfkit draws no other format: WebP logos are converted to PNG first). */
   bytes: Buffer;
 }
 
