@@ -17,13 +17,18 @@ export interface WebUploadOutcome {
   problems: Problem[];
 }
 
-/** Resolves `/collection/:year/:org` parameters to a year and an organisation id (404 when unknown). */
+/**
+ * Resolves `/collection/:year/:org` parameters to a year and an organisation
+ * id. Unknown ones throw the 404 page (a Response: these run outside the
+ * routes' form-error handling, where a DomainError would become a 500).
+ */
 export async function resolveDossierParams(params: { year?: string; org?: string }) {
+  const dossierNotFound = () => new Response(notFound("Ce dossier").message, { status: 404 });
   const year = Number(params.year);
-  if (!Number.isInteger(year) || year < 2000 || year > 2200 || !params.org) throw notFound("Ce dossier");
+  if (!Number.isInteger(year) || year < 2000 || year > 2200 || !params.org) throw dossierNotFound();
   const db = await getDb();
   const org = await db.selectFrom("organisation").select(["id", "code", "name"]).where("code", "=", params.org).executeTakeFirst();
-  if (!org) throw notFound("Ce dossier");
+  if (!org) throw dossierNotFound();
   return { year, org };
 }
 

@@ -1,0 +1,212 @@
+import { createHash } from "node:crypto";
+import ExcelJS from "exceljs";
+import type { Db } from "~/server/db.server";
+import { roles, type Role } from "~/domain/permissions";
+import { parseExplorerQuery } from "~/domain/explorer";
+import { systemContext } from "~/server/audit/audit.server";
+import { setAgreementDocument } from "~/server/agreements/agreements.server";
+import { recordAmendment, setConventionDocument } from "~/server/convention/convention.server";
+import { setOrganisationLogo } from "~/server/organisations/organisations.server";
+import { createWorkspaceDocument } from "~/server/workspace/workspace.server";
+import { addFrozenItem, attachDocument, decideApproval, submitPublication, validatePublication, type Actor } from "~/server/publications/publications.server";
+import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
+import { createPasswordResetLink } from "~/server/users/users.server";
+import { revokeApiToken } from "~/server/api/tokens.server";
+import { makeUser, sessionCookie } from "../factories";
+import { acceptValues, makeAgreement, makeApiToken, makeIndicator } from "../factories/collection";
+import { makeMember, samplePdf, samplePng, seedReferentialBase } from "../factories/referential";
+
+/**
+ * The data the access matrix (tests/support/access-matrix.ts) probes: two
+ * partner organisations, A (whose users of every role make the requests) and
+ * B (whose objects must stay out of A's reach), each with the objects a route
+ * can name by id: agreement, submission versions, approvals, workspace
+ * documents, publications, API tokens, logo; plus what every member shares
+ * (campaigns, convention, indicator, a published dashboard edition).
+ */
+export interface AccessFixtures {
+  /** The open campaign both organisations are expected in. */
+  year: number;
+  /** The closed campaign with accepted values, and its published dashboard edition. */
+  closedYear: number;
+  orgA: { id: string; code: string; name: string };
+  orgB: { id: string; code: string; name: string };
+  indicatorCode: string;
+  /** Accepted versions (closedYear), their stored workbooks. */
+  versionA: string;
+  versionB: string;
+  /** The stored workbook of versionB: a file id no route may serve to A's users but through versions/:id. */
+  workbookFileB: string;
+  agreementA: string;
+  agreementB: string;
+  /** Workspace documents owned by A and by B. */
+  documentA: string;
+  documentB: string;
+  /** Authored by A's correspondent, submitted: awaits the approvals of A and B (attachment: documentA). */
+  publicationA: string;
+  /** Authored by B's correspondent, approved by A and B, validated: online (attachment: documentB). */
+  publicationB: string;
+  /** The approval requests of publicationA: A's and B's. */
+  approvalA: string;
+  approvalB: string;
+  /** A user of organisation B (for the account screens). */
+  userB: string;
+  tokenA: string;
+  tokenB: string;
+  tokenBId: string;
+  revokedToken: string;
+  logoFileA: string;
+  edition: { id: string; year: number; number: number };
+  amendmentNumber: number;
+  resetToken: string;
+  /** The users of organisation A, one per role, and their session cookies. */
+  users: Record<Role, { id: string; cookie: string }>;
+}
+
+const ctx = systemContext("test");
+
+const asActor = (user: { id: string; role: Role; organisation_id: string; display_name: string }): Actor => ({
+  id: user.id,
+  role: user.role,
+  organisationId: user.organisation_id,
+  displayName: user.display_name,
+});
+
+/** A real (tiny) workbook, so that the annotated download has something to annotate. */
+async function tinyWorkbook(): Promise<Uint8Array> {
+  const workbook = new ExcelJS.Workbook();
+  workbook.addWorksheet("Données").getCell("A1").value = "Indicateur";
+  return new Uint8Array(await workbook.xlsx.writeBuffer());
+}
+
+export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
+  const year = 2025;
+  const closedYear = 2024;
+  await seedReferentialBase(db);
+  const orgA = await makeMember(db, "2019-01-28", { code: "ORGA", name: "Organisme A (partenaire)" });
+  const orgB = await makeMember(db, "2019-01-28", { code: "ORGB", name: "Organisme B confidentiel" });
+  const indicator = await makeIndicator(db, { code: "ENF_MATRICE", label: "Enfants suivis", providers: [orgA.id, orgB.id] });
+
+  // Art. 4: yearly collection; accepted values of the closed campaign, one accepted version each.
+  const acceptedA = await acceptValues(db, { organisationId: orgA.id, year: closedYear, indicator, values: { "": 120 } });
+  const acceptedB = await acceptValues(db, { organisationId: orgB.id, year: closedYear, indicator, values: { "": 80 } });
+  const workbook = await tinyWorkbook();
+  const stored = await db.selectFrom("submission_version").select("file_id").where("id", "=", acceptedA.versionId).executeTakeFirstOrThrow();
+  const storedB = await db.selectFrom("submission_version").select("file_id").where("id", "=", acceptedB.versionId).executeTakeFirstOrThrow();
+  await db
+    .updateTable("stored_file")
+    .set({ content: workbook, size_bytes: workbook.byteLength, sha256: createHash("sha256").update(workbook).digest("hex") })
+    .where("id", "in", [stored.file_id, storedB.file_id])
+    .execute();
+
+  // Art. 4–5: bilateral agreements; external diffusion needs each source's approval.
+  const agreementA = await makeAgreement(db, orgA.id, [{ indicator, usageRights: "with_approval" }]);
+  const agreementB = await makeAgreement(db, orgB.id, [{ indicator, usageRights: "with_approval" }]);
+  for (const id of [agreementA, agreementB]) await setAgreementDocument(db, ctx, id, { field: "document", filename: "convention-application.pdf", bytes: samplePdf() });
+
+  const campaign = await db
+    .insertInto("campaign")
+    .values({ reference_year: year, opens_on: `${year + 1}-01-01`, deadline: `${year + 1}-12-31`, status: "open", opened_at: new Date() })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto("expected_submission")
+    .values([
+      { campaign_id: campaign.id, organisation_id: orgA.id, agreement_id: agreementA, deadline: `${year + 1}-12-31` },
+      { campaign_id: campaign.id, organisation_id: orgB.id, agreement_id: agreementB, deadline: `${year + 1}-12-31` },
+    ])
+    .execute();
+
+  await setConventionDocument(db, ctx, { field: "document", filename: "convention.pdf", bytes: samplePdf() });
+  const amendment = await recordAmendment(
+    db,
+    ctx,
+    { signedOn: "2020-03-01", kind: "other", title: "Avenant de test", description: null, organisationIds: [], indicatorIds: [] },
+    { field: "document", filename: "avenant.pdf", bytes: samplePdf() },
+  );
+  for (const org of [orgA, orgB]) await setOrganisationLogo(db, ctx, org.id, { field: "logo", filename: "logo.png", bytes: samplePng() });
+
+  const users = {} as AccessFixtures["users"];
+  const rows = {} as Record<Role, Awaited<ReturnType<typeof makeUser>>>;
+  for (const role of roles) {
+    rows[role] = await makeUser(db, role, orgA.id, { displayName: `${role} de A` });
+    users[role] = { id: rows[role].id, cookie: await sessionCookie(rows[role].id) };
+  }
+  const correspondentB = await makeUser(db, "partner_correspondent", orgB.id);
+  const validatorB = await makeUser(db, "partner_validator", orgB.id);
+  const actorA = asActor(rows.partner_correspondent);
+  const actorB = asActor(correspondentB);
+
+  // Art. 4: the members' workspace.
+  const share = (actor: Actor, ownerOrganisationId: string, title: string) =>
+    createWorkspaceDocument(db, ctx, actor, { title, summary: "", kind: "study", ownerOrganisationId, domains: [], sources: [] }, { field: "file", filename: "etude.pdf", bytes: samplePdf() });
+  const documentA = await share(actorA, orgA.id, "Étude de l'organisme A");
+  const documentB = await share(actorB, orgB.id, "Étude de l'organisme B");
+
+  // Art. 5: two publications through the approval circuit.
+  const query = parseExplorerQuery(new URLSearchParams(`indicator=${indicator.code}`))!;
+  const publish = async (author: Actor, document: string, title: string) => {
+    const { publicationId } = await addFrozenItem(db, ctx, author, "new", { query, title, kind: "table" });
+    await attachDocument(db, ctx, author, publicationId, document);
+    await submitPublication(db, ctx, author, publicationId);
+    return publicationId;
+  };
+  const publicationA = await publish(actorA, documentA, "Publication de A");
+  const publicationB = await publish(actorB, documentB, "Publication de B");
+  const approvalsOf = (publicationId: string) =>
+    db.selectFrom("publication_approval").select(["id", "organisation_id", "content_hash"]).where("publication_id", "=", publicationId).where("status", "=", "pending").execute();
+  for (const approval of await approvalsOf(publicationB)) {
+    const validator = approval.organisation_id === orgA.id ? asActor(rows.partner_validator) : asActor(validatorB);
+    await decideApproval(db, ctx, validator, approval.id, { decision: "approve", contentHash: approval.content_hash });
+  }
+  await validatePublication(db, ctx, asActor(rows.odpe_referent), publicationB);
+  const pendingA = await approvalsOf(publicationA);
+  const approvalA = pendingA.find((a) => a.organisation_id === orgA.id)!.id;
+  const approvalB = pendingA.find((a) => a.organisation_id === orgB.id)!.id;
+
+  // Art. 3, 5: the annual dashboard, published, citing its contributors with their logos.
+  const referent = asActor(rows.odpe_referent);
+  const editionId = await createEdition(db, ctx, { year: closedYear, correctionNote: null });
+  await saveEditionTexts(db, ctx, editionId, { foreword: "Avant-propos de l'édition de test de la matrice d'accès.", comments: {} });
+  await transitionEdition(db, ctx, referent, editionId, "validate");
+  await publishEdition(db, ctx, referent, editionId);
+  const edition = await db.selectFrom("dashboard_edition").select(["number"]).where("id", "=", editionId).executeTakeFirstOrThrow();
+  const logo = await db.selectFrom("organisation").select("logo_file_id").where("id", "=", orgA.id).executeTakeFirstOrThrow();
+
+  const tokenA = await makeApiToken(db, orgA.id, { createdBy: rows.partner_correspondent.id });
+  const tokenB = await makeApiToken(db, orgB.id, { createdBy: correspondentB.id });
+  const revoked = await makeApiToken(db, orgA.id, { createdBy: rows.partner_correspondent.id });
+  await revokeApiToken(db, ctx, { organisationId: orgA.id, tokenId: revoked.id, revokedBy: rows.partner_correspondent.id });
+
+  const userB = await makeUser(db, "reader", orgB.id);
+  const resetToken = await createPasswordResetLink(db, ctx, userB.id);
+
+  return {
+    year,
+    closedYear,
+    orgA,
+    orgB,
+    indicatorCode: indicator.code,
+    versionA: acceptedA.versionId,
+    versionB: acceptedB.versionId,
+    workbookFileB: storedB.file_id,
+    agreementA,
+    agreementB,
+    documentA,
+    documentB,
+    publicationA,
+    publicationB,
+    approvalA,
+    approvalB,
+    userB: userB.id,
+    tokenA: tokenA.token,
+    tokenB: tokenB.token,
+    tokenBId: tokenB.id,
+    revokedToken: revoked.token,
+    logoFileA: logo.logo_file_id!,
+    edition: { id: editionId, year: closedYear, number: edition.number },
+    amendmentNumber: amendment.number,
+    resetToken,
+    users,
+  };
+}
