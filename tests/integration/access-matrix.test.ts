@@ -133,7 +133,14 @@ async function buildRequest(entry: RouteEntry, probe: Probe<string>, actor: stri
       headers.set("Cookie", probe.freshSession ? await sessionCookie(user.id) : user.cookie);
     }
   } else {
-    const bearer: Record<ApiActor, string | null> = { no_token: null, unknown_token: UNKNOWN_TOKEN, revoked_token: f.revokedToken, session_cookie: null, token: f.tokenA };
+    const bearer: Record<ApiActor, string | null> = {
+      no_token: null,
+      unknown_token: UNKNOWN_TOKEN,
+      revoked_token: f.revokedToken,
+      session_cookie: null,
+      token: f.tokenA,
+      withdrawn_token: f.withdrawnToken,
+    };
     const token = bearer[actor as ApiActor];
     if (token) headers.set("Authorization", `Bearer ${token}`);
     if (actor === "session_cookie") headers.set("Cookie", f.users.odpe_referent.cookie);
@@ -174,8 +181,13 @@ function mismatch(outcome: Outcome, method: "GET" | "POST", status: number, loca
       return status === 404 ? null : "expected 404";
     case "hidden":
       return status === 403 || status === 404 ? null : "expected 403 or 404";
+    case "withdrawn":
+      if (method === "GET") return status === 302 && location === "/my-data" ? null : "expected a redirect to /my-data (Art. 7)";
+      return status === 403 ? null : "expected 403 (Art. 7)";
     case "unauthorized":
       return status === 401 ? null : "expected 401";
+    case "conflict":
+      return status === 409 ? null : "expected 409 (Art. 7)";
     case "methodNotAllowed":
       return status === 405 ? null : "expected 405";
     default: {
@@ -220,7 +232,9 @@ for (const [routeId, entry] of Object.entries(accessMatrix)) {
       const actors: readonly string[] = entry.kind === "page" ? pageActors : apiActors;
       for (const actor of actors) {
         const outcome = (probe.expect as Record<string, Outcome>)[actor]!;
-        const name = `${probe.article ? `${probe.article}: ` : ""}${probe.method} /${entry.path}${probe.label ? ` (${probe.label})` : ""} as ${actor} → ${outcome}`;
+        // Art. 7 rules the withdrawn organisation's actors, beside the probe's own article.
+        const articles = [...new Set([probe.article, actor.startsWith("withdrawn_") ? "Art. 7" : undefined].filter(Boolean))];
+        const name = `${articles.length ? `${articles.join(", ")}: ` : ""}${probe.method} /${entry.path}${probe.label ? ` (${probe.label})` : ""} as ${actor} → ${outcome}`;
         it(name, () => check(routeId, entry, probe, actor, outcome));
       }
     }

@@ -13,7 +13,7 @@ import { createEdition, publishEdition, saveEditionTexts, transitionEdition } fr
 import { createPasswordResetLink } from "~/server/users/users.server";
 import { revokeApiToken } from "~/server/api/tokens.server";
 import { makeUser, sessionCookie } from "../factories";
-import { acceptValues, makeAgreement, makeApiToken, makeIndicator } from "../factories/collection";
+import { acceptValues, makeAgreement, makeApiToken, makeIndicator, withdrawOrganisation } from "../factories/collection";
 import { makeMember, samplePdf, samplePng, seedReferentialBase } from "../factories/referential";
 
 /**
@@ -31,6 +31,8 @@ export interface AccessFixtures {
   closedYear: number;
   orgA: { id: string; code: string; name: string };
   orgB: { id: string; code: string; name: string };
+  /** Art. 7: an organisation whose withdrawal has taken effect. */
+  orgW: { id: string; code: string; name: string };
   indicatorCode: string;
   /** Accepted versions (closedYear), their stored workbooks. */
   versionA: string;
@@ -57,10 +59,14 @@ export interface AccessFixtures {
   revokedToken: string;
   logoFileA: string;
   edition: { id: string; year: number; number: number };
+  /** A correction of that edition, being prepared (not published). */
+  draftEdition: { id: string; number: number };
   amendmentNumber: number;
   resetToken: string;
-  /** The users of organisation A, one per role, and their session cookies. */
-  users: Record<Role, { id: string; cookie: string }>;
+  /** An API token of organisation W, made before its withdrawal. */
+  withdrawnToken: string;
+  /** The users of organisation A, one per role, and organisation W's correspondent and validator, with their session cookies. */
+  users: Record<Role | "withdrawn_correspondent" | "withdrawn_validator", { id: string; cookie: string }>;
 }
 
 const ctx = systemContext("test");
@@ -85,6 +91,7 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
   await seedReferentialBase(db);
   const orgA = await makeMember(db, "2019-01-28", { code: "ORGA", name: "Organisme A (partenaire)" });
   const orgB = await makeMember(db, "2019-01-28", { code: "ORGB", name: "Organisme B confidentiel" });
+  const orgW = await makeMember(db, "2019-01-28", { code: "ORGW", name: "Organisme W (retiré)" });
   const indicator = await makeIndicator(db, { code: "ENF_MATRICE", label: "Enfants suivis", providers: [orgA.id, orgB.id] });
 
   // Art. 4: yearly collection; accepted values of the closed campaign, one accepted version each.
@@ -132,6 +139,13 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     rows[role] = await makeUser(db, role, orgA.id, { displayName: `${role} de A` });
     users[role] = { id: rows[role].id, cookie: await sessionCookie(rows[role].id) };
   }
+  for (const [actor, role] of [
+    ["withdrawn_correspondent", "partner_correspondent"],
+    ["withdrawn_validator", "partner_validator"],
+  ] as const) {
+    const user = await makeUser(db, role, orgW.id);
+    users[actor] = { id: user.id, cookie: await sessionCookie(user.id) };
+  }
   const correspondentB = await makeUser(db, "partner_correspondent", orgB.id);
   const validatorB = await makeUser(db, "partner_validator", orgB.id);
   const actorA = asActor(rows.partner_correspondent);
@@ -171,12 +185,16 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
   await transitionEdition(db, ctx, referent, editionId, "validate");
   await publishEdition(db, ctx, referent, editionId);
   const edition = await db.selectFrom("dashboard_edition").select(["number"]).where("id", "=", editionId).executeTakeFirstOrThrow();
+  const draftId = await createEdition(db, ctx, { year: closedYear, correctionNote: "Correction préparée pour la matrice d'accès." });
+  const draft = await db.selectFrom("dashboard_edition").select(["number"]).where("id", "=", draftId).executeTakeFirstOrThrow();
   const logo = await db.selectFrom("organisation").select("logo_file_id").where("id", "=", orgA.id).executeTakeFirstOrThrow();
 
   const tokenA = await makeApiToken(db, orgA.id, { createdBy: rows.partner_correspondent.id });
   const tokenB = await makeApiToken(db, orgB.id, { createdBy: correspondentB.id });
   const revoked = await makeApiToken(db, orgA.id, { createdBy: rows.partner_correspondent.id });
   await revokeApiToken(db, ctx, { organisationId: orgA.id, tokenId: revoked.id, revokedBy: rows.partner_correspondent.id });
+  const withdrawnToken = await makeApiToken(db, orgW.id);
+  await withdrawOrganisation(db, orgW.id);
 
   const userB = await makeUser(db, "reader", orgB.id);
   const resetToken = await createPasswordResetLink(db, ctx, userB.id);
@@ -186,6 +204,7 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     closedYear,
     orgA,
     orgB,
+    orgW,
     indicatorCode: indicator.code,
     versionA: acceptedA.versionId,
     versionB: acceptedB.versionId,
@@ -203,8 +222,10 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     tokenB: tokenB.token,
     tokenBId: tokenB.id,
     revokedToken: revoked.token,
+    withdrawnToken: withdrawnToken.token,
     logoFileA: logo.logo_file_id!,
     edition: { id: editionId, year: closedYear, number: edition.number },
+    draftEdition: { id: draftId, number: draft.number },
     amendmentNumber: amendment.number,
     resetToken,
     users,

@@ -18,16 +18,23 @@ import type { AccessFixtures } from "./access-fixtures";
  * the helpers below only shorten the common shapes. See docs/security.md.
  */
 
-/** Browser actors: nobody signed in, or a user of organisation A holding one role. */
-export type PageActor = "anonymous" | Role;
-export const pageActors: readonly PageActor[] = ["anonymous", ...roles];
+/**
+ * Browser actors: nobody signed in; a user of organisation A holding each
+ * role; and the correspondent and validator of organisation W, whose
+ * withdrawal has taken effect (Art. 7).
+ */
+export const withdrawnActors = ["withdrawn_correspondent", "withdrawn_validator"] as const;
+export type WithdrawnActor = (typeof withdrawnActors)[number];
+export type PageActor = "anonymous" | Role | WithdrawnActor;
+export const pageActors: readonly PageActor[] = ["anonymous", ...roles, ...withdrawnActors];
 
 /**
  * Partner-API actors: no Authorization header, a well-formed but unknown
  * token, a revoked token, a browser session cookie without token (the API
- * never reads cookies), and a valid token of organisation A.
+ * never reads cookies), a valid token of organisation A, and a token of
+ * organisation W, withdrawn (Art. 7).
  */
-export const apiActors = ["no_token", "unknown_token", "revoked_token", "session_cookie", "token"] as const;
+export const apiActors = ["no_token", "unknown_token", "revoked_token", "session_cookie", "token", "withdrawn_token"] as const;
 export type ApiActor = (typeof apiActors)[number];
 
 /**
@@ -37,11 +44,24 @@ export type ApiActor = (typeof apiActors)[number];
  * - login: 302 to /login (anonymous visitor of a page).
  * - forbidden: 403. notFound: 404. hidden: 403 or 404 (another
  *   organisation's object: never its data).
+ * - withdrawn: Art. 7, the user's organisation has withdrawn: a GET is sent
+ *   to /my-data (the export of its own data), a POST refused (403).
  * - unauthorized: 401 with a WWW-Authenticate challenge (partner API).
+ * - conflict: 409, the token's organisation has withdrawn (partner API, Art. 7).
  * - methodNotAllowed: 405 with an Allow header (partner API).
  * - `redirect:<location>`: exactly that redirect.
  */
-export type Outcome = "allowed" | "login" | "forbidden" | "notFound" | "hidden" | "unauthorized" | "methodNotAllowed" | `redirect:${string}`;
+export type Outcome =
+  | "allowed"
+  | "login"
+  | "forbidden"
+  | "notFound"
+  | "hidden"
+  | "withdrawn"
+  | "unauthorized"
+  | "conflict"
+  | "methodNotAllowed"
+  | `redirect:${string}`;
 
 export interface Probe<A extends string> {
   method: "GET" | "POST";
@@ -69,9 +89,15 @@ export type RouteEntry =
 
 const everyone = (outcome: Outcome): Record<PageActor, Outcome> => Object.fromEntries(pageActors.map((a) => [a, outcome])) as Record<PageActor, Outcome>;
 
-/** Only `allowed` roles pass; other roles get `others`, anonymous visitors `anonymous`. */
-function only(allowed: Role[], others: Outcome = "forbidden", anonymous: Outcome = "login"): Record<PageActor, Outcome> {
-  return Object.fromEntries(pageActors.map((a) => [a, a === "anonymous" ? anonymous : allowed.includes(a) ? "allowed" : others])) as Record<PageActor, Outcome>;
+/**
+ * Only the `allowed` actors pass; other roles of organisation A get `others`,
+ * anonymous visitors `anonymous`, and the withdrawn organisation's users
+ * (unless allowed) "withdrawn" (Art. 7).
+ */
+function only(allowed: (Role | WithdrawnActor)[], others: Outcome = "forbidden", anonymous: Outcome = "login"): Record<PageActor, Outcome> {
+  const outcomeOf = (a: PageActor): Outcome =>
+    a === "anonymous" ? anonymous : (allowed as string[]).includes(a) ? "allowed" : (withdrawnActors as readonly string[]).includes(a) ? "withdrawn" : others;
+  return Object.fromEntries(pageActors.map((a) => [a, outcomeOf(a)])) as Record<PageActor, Outcome>;
 }
 
 /** Every signed-in user of a member organisation. */
@@ -80,8 +106,11 @@ const signedIn = () => only([...roles]);
 /** A public page: anyone, signed in or not. */
 const open = () => everyone("allowed");
 
-const api = (token: Outcome, others: Outcome = "unauthorized"): Record<ApiActor, Outcome> =>
-  Object.fromEntries(apiActors.map((a) => [a, a === "token" ? token : others])) as Record<ApiActor, Outcome>;
+/** A token-guarded operation (`others`: unauthorized; a withdrawn organisation's token: conflict), or one answering everyone alike. */
+function api(token: Outcome, others: Outcome = "unauthorized"): Record<ApiActor, Outcome> {
+  const guarded = others === "unauthorized";
+  return Object.fromEntries(apiActors.map((a) => [a, a === "token" ? token : a === "withdrawn_token" && guarded ? "conflict" : others])) as Record<ApiActor, Outcome>;
+}
 
 const MEMBERS: Role[] = ["odpe_referent", "committee_member", "partner_correspondent", "partner_validator"];
 const DASHBOARD_READERS: Role[] = ["odpe_referent", "committee_member", "partner_correspondent", "partner_validator", "reader"];
@@ -178,6 +207,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
     probes: [
       { method: "GET", article: "Art. 5", label: "published year", url: (f) => `/extranet/tableau-de-bord/${f.closedYear}`, expect: open() },
       { method: "GET", article: "Art. 5", label: "year without a published edition", url: (f) => `/extranet/tableau-de-bord/${f.year}`, expect: everyone("notFound") },
+      { method: "GET", article: "Art. 5", label: "unpublished edition", url: (f) => `/extranet/tableau-de-bord/${f.closedYear}?edition=${f.draftEdition.number}`, expect: everyone("notFound") },
     ],
   },
   "routes/extranet_.tableau-de-bord.$year_.$number.$file": {
@@ -185,6 +215,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
     path: "extranet/tableau-de-bord/:year/:number/:file",
     probes: [
       { method: "GET", article: "Art. 5", label: "public PDF", url: (f) => `/extranet/tableau-de-bord/${f.edition.year}/${f.edition.number}/${slug.pdfPublic}`, expect: open() },
+      { method: "GET", article: "Art. 5", label: "unpublished edition", url: (f) => `/extranet/tableau-de-bord/${f.closedYear}/${f.draftEdition.number}/${slug.pdfPublic}`, expect: everyone("notFound") },
       { method: "GET", article: "Art. 5", label: "internal PDF is never public", url: (f) => `/extranet/tableau-de-bord/${f.edition.year}/${f.edition.number}/${slug.pdfInternal}`, expect: everyone("notFound") },
       { method: "GET", article: "Art. 5", label: "ONPE package is never public", url: (f) => `/extranet/tableau-de-bord/${f.edition.year}/${f.edition.number}/${slug.package}`, expect: everyone("notFound") },
       { method: "GET", label: "unknown edition", url: (f) => `/extranet/tableau-de-bord/${f.edition.year}/99/${slug.pdfPublic}`, expect: everyone("notFound") },
@@ -257,7 +288,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
     probes: [
       { method: "GET", label: "organisation A", url: (f) => `/organisations/${f.orgA.id}`, expect: signedIn() },
       { method: "GET", label: "organisation B", url: (f) => `/organisations/${f.orgB.id}`, expect: signedIn() },
-      { method: "GET", label: "malformed id", url: () => "/organisations/abc", expect: { ...everyone("notFound"), anonymous: "login" } },
+      { method: "GET", label: "malformed id", url: () => "/organisations/abc", expect: only([], "notFound") },
       { method: "GET", label: "unknown id", url: () => `/organisations/${UNKNOWN_ID}`, expect: only([], "notFound") },
       { method: "POST", label: "identity of organisation B, empty form", url: (f) => `/organisations/${f.orgB.id}?intent=identity`, expect: only(["admin", "odpe_referent"]) },
       { method: "POST", article: "Art. 7", label: "membership of organisation B, empty form", url: (f) => `/organisations/${f.orgB.id}?intent=membership`, expect: only(REFERENT) },
@@ -283,12 +314,27 @@ export const accessMatrix: Record<string, RouteEntry> = {
         url: (f) => `/organisations/${f.orgB.id}/export`,
         expect: { ...only(REFERENT), partner_correspondent: "hidden", partner_validator: "hidden" },
       },
+      {
+        method: "GET",
+        article: "Art. 7",
+        label: "organisation W, withdrawn, by its own users",
+        url: (f) => `/organisations/${f.orgW.id}/export`,
+        expect: { ...only([...REFERENT, ...withdrawnActors]), partner_correspondent: "hidden", partner_validator: "hidden" },
+      },
       { method: "GET", label: "malformed id", url: () => "/organisations/abc/export", expect: everyone("notFound") },
       { method: "GET", label: "unknown id", url: () => `/organisations/${UNKNOWN_ID}/export`, expect: { ...only(REFERENT), odpe_referent: "notFound", partner_correspondent: "hidden", partner_validator: "hidden" } },
     ],
   },
-  "routes/my-data": { kind: "page", path: "my-data", probes: [{ method: "GET", article: "Art. 6", url: () => "/my-data", expect: only(ORG_DATA) }] },
-  "routes/my-data.export": { kind: "page", path: "my-data/export", probes: [{ method: "GET", article: "Art. 6", url: () => "/my-data/export", expect: only(ORG_DATA) }] },
+  "routes/my-data": {
+    kind: "page",
+    path: "my-data",
+    probes: [{ method: "GET", article: "Art. 6", label: "kept after a withdrawal", url: () => "/my-data", expect: only([...ORG_DATA, ...withdrawnActors]) }],
+  },
+  "routes/my-data.export": {
+    kind: "page",
+    path: "my-data/export",
+    probes: [{ method: "GET", article: "Art. 6", label: "kept after a withdrawal", url: () => "/my-data/export", expect: only([...ORG_DATA, ...withdrawnActors]) }],
+  },
 
   // The convention, amendments and bilateral agreements (Art. 4, 7).
   "routes/convention._index": {
@@ -609,7 +655,11 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "GET", label: "malformed ids", url: () => "/publications/abc/attachments/def", expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
     ],
   },
-  "routes/approvals._index": { kind: "page", path: "approvals", probes: [{ method: "GET", article: "Art. 5", url: () => "/approvals", expect: only(VALIDATOR) }] },
+  "routes/approvals._index": {
+    kind: "page",
+    path: "approvals",
+    probes: [{ method: "GET", article: "Art. 5", label: "kept after a withdrawal", url: () => "/approvals", expect: only([...VALIDATOR, "withdrawn_validator"]) }],
+  },
   "routes/approvals.$id": {
     kind: "page",
     path: "approvals/:id",
@@ -647,6 +697,13 @@ export const accessMatrix: Record<string, RouteEntry> = {
     path: "dashboard/:year",
     probes: [
       { method: "GET", article: "Art. 5", url: (f) => `/dashboard/${f.closedYear}`, expect: only(DASHBOARD_READERS) },
+      {
+        method: "GET",
+        article: "Art. 5",
+        label: "unpublished edition",
+        url: (f) => `/dashboard/${f.closedYear}?edition=${f.draftEdition.number}`,
+        expect: { ...only(DASHBOARD_READERS), ...notFoundFor(DASHBOARD_READERS) },
+      },
       { method: "GET", label: "malformed year", url: () => "/dashboard/abc", expect: { ...only(DASHBOARD_READERS), ...notFoundFor(DASHBOARD_READERS) } },
       { method: "GET", label: "year without a published edition", url: (f) => `/dashboard/${f.year}`, expect: { ...only(DASHBOARD_READERS), ...notFoundFor(DASHBOARD_READERS) } },
     ],
@@ -693,6 +750,13 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "GET", article: "Art. 5", label: "internal PDF", url: (f) => `/dashboard/editions/${f.edition.id}/fichiers/${slug.pdfInternal}`, expect: only(MEMBERS) },
       { method: "GET", article: "Art. 5", label: "ONPE package", url: (f) => `/dashboard/editions/${f.edition.id}/fichiers/${slug.package}`, expect: only(REFERENT) },
       { method: "GET", label: "unknown file name", url: (f) => `/dashboard/editions/${f.edition.id}/fichiers/inconnu.pdf`, expect: everyone("notFound") },
+      {
+        method: "GET",
+        article: "Art. 5",
+        label: "unpublished edition: a preview for the referent only",
+        url: (f) => `/dashboard/editions/${f.draftEdition.id}/fichiers/${slug.pdfPublic}`,
+        expect: { ...only(DASHBOARD_READERS), ...notFoundFor(DASHBOARD_READERS), odpe_referent: "allowed" },
+      },
       { method: "GET", label: "unknown edition", url: () => `/dashboard/editions/${UNKNOWN_ID}/fichiers/${slug.pdfPublic}`, expect: { ...only(DASHBOARD_READERS), ...notFoundFor(DASHBOARD_READERS) } },
     ],
   },
