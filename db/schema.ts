@@ -227,6 +227,9 @@ export interface UserTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   last_login_at: NullableTimestamp;
+  /** GDPR erasure (2026112307_personal_data): set once, with the pseudonym's number. */
+  erased_at: NullableTimestamp;
+  erasure_number: number | null;
 }
 
 export interface UserSessionTable {
@@ -458,6 +461,8 @@ export interface OutboxMailTable {
   message_id: string | null;
   created_at: Timestamp;
   sent_at: NullableTimestamp;
+  /** When the addresses and body were blanked (erasure of the recipient or retention purge). */
+  redacted_at: NullableTimestamp;
 }
 
 /** An in-app notification for one user (app/server/notifications/notifications.server.ts). */

@@ -24,9 +24,14 @@ export const roleLabels: Record<Role, string> = {
 };
 
 export type Scope = "own" | "any";
-export type Action = "read" | "create" | "update" | "manage" | "submit" | "validate" | "review" | "decide" | "export";
+export type Action = "read" | "create" | "update" | "manage" | "submit" | "validate" | "review" | "decide" | "export" | "erase";
 export type Entity =
   | "user"
+  /**
+   * A person's account as personal data (GDPR): `export:account:own` is the
+   * signed-in user's own account (guards pass no owner), `any` every account.
+   */
+  | "account"
   | "audit"
   | "organisation"
   | "membership"
@@ -56,12 +61,15 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:user:any",
     "create:user:any",
     "update:user:any",
+    "export:account:any",
+    "erase:account:any",
     "read:audit:any",
     "read:organisation:any",
     "manage:organisation:any",
     "read:mailbox:any",
   ],
   odpe_referent: [
+    "export:account:own",
     "read:audit:any",
     "read:organisation:any",
     "manage:organisation:any",
@@ -92,6 +100,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:mailbox:any",
   ],
   committee_member: [
+    "export:account:own",
     "read:organisation:any",
     "read:convention:any",
     "read:indicator:any",
@@ -108,6 +117,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:internal_dashboard:any",
   ],
   partner_correspondent: [
+    "export:account:own",
     "read:organisation:any",
     "read:convention:any",
     "read:indicator:any",
@@ -130,6 +140,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "export:organisation_data:own",
   ],
   partner_validator: [
+    "export:account:own",
     "read:organisation:any",
     "read:convention:any",
     "read:indicator:any",
@@ -146,7 +157,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:internal_dashboard:any",
     "export:organisation_data:own",
   ],
-  reader: ["read:organisation:any", "read:dashboard:any"],
+  reader: ["export:account:own", "read:organisation:any", "read:dashboard:any"],
 };
 
 /**
@@ -171,9 +182,10 @@ export interface Subject {
  * users keep only these permissions: its data remain its property, so they
  * may still export them, and its validators still approve or refuse any
  * external diffusion of them (Art. 5); everything else (submitting included)
- * is refused.
+ * is refused. A person's right of access to their own personal data (GDPR
+ * art. 15, `export:account`) does not end with the convention either.
  */
-export const permissionsKeptAfterWithdrawal: readonly PermissionRequest[] = ["export:organisation_data", "decide:approval"];
+export const permissionsKeptAfterWithdrawal: readonly PermissionRequest[] = ["export:organisation_data", "decide:approval", "export:account"];
 
 /**
  * May `subject` do `request` on something owned by `ownerOrganisationId`?

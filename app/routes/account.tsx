@@ -83,6 +83,24 @@ export default function AccountPage() {
       </Card>
       <Card withBorder>
         <Title order={3} size="h4" mb="sm">
+          Mes données personnelles
+        </Title>
+        <Stack gap="sm">
+          <Text size="sm">
+            Téléchargez tout ce que le portail conserve sur vous : votre compte, vos sessions et connexions, vos notifications, les
+            courriels qui vous ont été adressés, vos jetons API (sans leur secret), vos actions tracées, vos commentaires et vos
+            dépôts. Le téléchargement est tracé dans le journal d'audit. Pour faire effacer votre compte, adressez-vous à
+            l'administrateur du portail.
+          </Text>
+          <Group>
+            <Button component="a" href="/account/export" variant="outline">
+              Télécharger mes données personnelles (JSON)
+            </Button>
+          </Group>
+        </Stack>
+      </Card>
+      <Card withBorder>
+        <Title order={3} size="h4" mb="sm">
           Changer mon mot de passe
         </Title>
         <Form method="post" noValidate>

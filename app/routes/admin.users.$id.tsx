@@ -1,11 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { Alert, Anchor, Badge, Button, Card, Code, Group, Stack, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Card, Code, Group, Stack, Text, TextInput, Title } from "@mantine/core";
 import { z } from "zod";
 import { auditContext, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createPasswordResetLink, getUser, setUserStatus, updateUser } from "~/server/users/users.server";
+import { eraseAccount } from "~/server/personal-data/erasure.server";
+import { ANY_ORGANISATION } from "~/domain/permissions";
 import { listOrganisationOptions } from "~/server/organisations/organisations.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { DomainError } from "~/server/errors.server";
@@ -35,8 +37,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return { user, organisations: await listOrganisationOptions(await getDb()) };
 }
 
+const eraseSchema = z.object({
+  confirmEmail: z
+    .string({ error: "Saisissez l'adresse e-mail du compte pour confirmer l'effacement." })
+    .trim()
+    .min(1, { error: "Saisissez l'adresse e-mail du compte pour confirmer l'effacement." }),
+});
+
 type ActionResult =
-  | { ok: true; intent: string; resetLink?: string; formError: null; fieldErrors: Record<string, string[]> }
+  | { ok: true; intent: string; resetLink?: string; pseudonym?: string; formError: null; fieldErrors: Record<string, string[]> }
   | { ok: false; intent?: string; formError: string; fieldErrors: Record<string, string[]> };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -60,6 +69,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         const origin = new URL(request.url).origin;
         return data<ActionResult>({ ok: true, intent, resetLink: `${origin}/reset-password/${token}`, formError: null, fieldErrors: {} });
       }
+      case "erase": {
+        // GDPR art. 17 (ADR 012): its own permission, on top of managing accounts.
+        await requirePermission(request, "erase:account", ANY_ORGANISATION);
+        try {
+          const erased = await eraseAccount(db, audit, target.id, parseForm(eraseSchema, form));
+          return data<ActionResult>({ ok: true, intent, pseudonym: erased.pseudonym, formError: null, fieldErrors: {} });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          return data<ActionResult>({ ok: false, intent, formError: error.message, fieldErrors: error.fieldErrors }, { status: error.status });
+        }
+      }
       default:
         throw new DomainError("validation", "Action inconnue : rechargez la page et réessayez.");
     }
@@ -72,6 +92,7 @@ export default function UserPage() {
   const { user, organisations } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const [params] = useSearchParams();
+  const erased = user.erased_at !== null;
   return (
     <Stack>
       <Anchor component={Link} to="/admin/users">
@@ -84,51 +105,108 @@ export default function UserPage() {
         </Badge>
       </Group>
       {params.get("created") && <Alert color="green.9" role="status">Le compte a été créé. Créez un lien d'activation ci-dessous.</Alert>}
+      {result?.ok && result.intent === "erase" && (
+        <Alert color="green.9" role="status" title="Compte effacé">
+          Le nom et l'adresse e-mail sont remplacés par « {result.pseudonym} ». Sessions, jetons, liens et notifications sont supprimés ;
+          ses contributions restent à son organisme.
+        </Alert>
+      )}
+      {erased && !(result?.ok && result.intent === "erase") && (
+        <Alert color="gray.8" role="status" title="Compte effacé (RGPD)">
+          Effacé le {formatDateTime(user.erased_at)}. Ce pseudonyme ne peut plus être modifié ni réactivé.
+        </Alert>
+      )}
       <Text size="sm">
         Créé le {formatDateTime(user.created_at)} — dernière connexion : {formatDateTime(user.last_login_at)}
       </Text>
+      {!erased && (
+        <Card withBorder>
+          <Title order={3} size="h4" mb="sm">
+            Informations du compte
+          </Title>
+          <UserForm
+            organisations={organisations}
+            defaults={{ email: user.email, displayName: user.display_name, role: user.role, organisationId: user.organisation_id }}
+            result={result?.intent === "save" || (!result?.ok && result && result.intent !== "erase") ? result : null}
+            submitLabel="Enregistrer"
+            successMessage="Le compte a été mis à jour."
+          />
+        </Card>
+      )}
+      {!erased && (
+        <Card withBorder>
+          <Title order={3} size="h4" mb="sm">
+            Accès
+          </Title>
+          <Stack>
+            {result?.ok && result.intent === "reset-link" && result.resetLink && (
+              <Alert color="green.9" role="status" title={`Lien à usage unique, valable ${RESET_LINK_HOURS} h`}>
+                <Text size="sm" mb="xs">
+                  Transmettez ce lien à la personne par un canal sûr. Il ne sera plus affiché.
+                </Text>
+                <Code block>{result.resetLink}</Code>
+              </Alert>
+            )}
+            {result?.ok && (result.intent === "disable" || result.intent === "enable") && (
+              <FormAlert success={result.intent === "disable" ? "Le compte est désactivé ; ses sessions sont fermées." : "Le compte est réactivé."} />
+            )}
+            <Group>
+              <Form method="post">
+                <input type="hidden" name="intent" value="reset-link" />
+                <Button type="submit" variant="outline">
+                  Créer un lien de (ré)initialisation du mot de passe
+                </Button>
+              </Form>
+              <Form method="post">
+                <input type="hidden" name="intent" value={user.status === "active" ? "disable" : "enable"} />
+                <Button type="submit" color={user.status === "active" ? "red.9" : "green.9"}>
+                  {user.status === "active" ? "Désactiver le compte" : "Réactiver le compte"}
+                </Button>
+              </Form>
+            </Group>
+          </Stack>
+        </Card>
+      )}
       <Card withBorder>
         <Title order={3} size="h4" mb="sm">
-          Informations du compte
-        </Title>
-        <UserForm
-          organisations={organisations}
-          defaults={{ email: user.email, displayName: user.display_name, role: user.role, organisationId: user.organisation_id }}
-          result={result?.intent === "save" || (!result?.ok && result) ? result : null}
-          submitLabel="Enregistrer"
-          successMessage="Le compte a été mis à jour."
-        />
-      </Card>
-      <Card withBorder>
-        <Title order={3} size="h4" mb="sm">
-          Accès
+          Données personnelles (RGPD)
         </Title>
         <Stack>
-          {result?.ok && result.intent === "reset-link" && result.resetLink && (
-            <Alert color="green.9" role="status" title={`Lien à usage unique, valable ${RESET_LINK_HOURS} h`}>
-              <Text size="sm" mb="xs">
-                Transmettez ce lien à la personne par un canal sûr. Il ne sera plus affiché.
-              </Text>
-              <Code block>{result.resetLink}</Code>
-            </Alert>
-          )}
-          {result?.ok && (result.intent === "disable" || result.intent === "enable") && (
-            <FormAlert success={result.intent === "disable" ? "Le compte est désactivé ; ses sessions sont fermées." : "Le compte est réactivé."} />
-          )}
+          <Text size="sm">
+            L'export contient tout ce que le portail conserve sur cette personne (compte, sessions, connexions, notifications,
+            courriels, jetons API, actions tracées, commentaires, dépôts), sans aucun secret. Il est tracé dans le journal d'audit.
+          </Text>
           <Group>
-            <Form method="post">
-              <input type="hidden" name="intent" value="reset-link" />
-              <Button type="submit" variant="outline">
-                Créer un lien de (ré)initialisation du mot de passe
-              </Button>
-            </Form>
-            <Form method="post">
-              <input type="hidden" name="intent" value={user.status === "active" ? "disable" : "enable"} />
-              <Button type="submit" color={user.status === "active" ? "red.9" : "green.9"}>
-                {user.status === "active" ? "Désactiver le compte" : "Réactiver le compte"}
-              </Button>
-            </Form>
+            <Button component="a" href={`/admin/users/${user.id}/export`} variant="outline">
+              Exporter ses données personnelles (JSON)
+            </Button>
           </Group>
+          {!erased && (
+            <Form method="post" noValidate>
+              <Stack>
+                <input type="hidden" name="intent" value="erase" />
+                <Text size="sm">
+                  L'effacement est définitif : la personne ne peut plus se connecter ; sessions, jetons API, liens et notifications
+                  sont supprimés ; son nom et son adresse sont remplacés par un pseudonyme, y compris dans le journal d'audit. Les
+                  données déposées restent à son organisme (convention, art. 5 et 6).
+                </Text>
+                {result && !result.ok && result.intent === "erase" && <FormAlert error={result.formError} />}
+                <TextInput
+                  label="Pour confirmer, saisissez à nouveau l'adresse e-mail du compte"
+                  description={`Adresse attendue : ${user.email}`}
+                  name="confirmEmail"
+                  autoComplete="off"
+                  required
+                  error={result && !result.ok && result.intent === "erase" ? result.fieldErrors.confirmEmail?.[0] : undefined}
+                />
+                <Group>
+                  <Button type="submit" color="red.9">
+                    Effacer définitivement le compte
+                  </Button>
+                </Group>
+              </Stack>
+            </Form>
+          )}
         </Stack>
       </Card>
     </Stack>

@@ -93,7 +93,10 @@ export default function AuditPage() {
                 <Table.Td>
                   <code>{e.action}</code>
                 </Table.Td>
-                <Table.Td>{e.summary}</Table.Td>
+                <Table.Td>
+                  {e.summary}
+                  {e.subject_label && <Text size="xs">Compte concerné : {e.subject_label}</Text>}
+                </Table.Td>
                 <Table.Td>
                   <Text size="xs">{e.ip ?? "—"}</Text>
                   <Text size="xs">{e.request_id ?? ""}</Text>

@@ -53,6 +53,16 @@ export const envSchema = z
       .string()
       .regex(/^[0-9*,/-]+( [0-9*,/-]+){4}$/, "must be a cron expression of five fields, e.g. 0 7 * * *")
       .default("0 7 * * *"),
+    // Personal data (app/server/personal-data/retention.server.ts): the daily purge and how long each kind is kept.
+    RETENTION_PURGE_CRON: z
+      .string()
+      .regex(/^[0-9*,/-]+( [0-9*,/-]+){4}$/, "must be a cron expression of five fields, e.g. 15 3 * * *")
+      .default("15 3 * * *"),
+    RETENTION_LOGIN_ATTEMPT_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+    RETENTION_PASSWORD_RESET_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    RETENTION_NOTIFICATION_READ_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+    RETENTION_NOTIFICATION_UNREAD_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+    RETENTION_OUTBOX_MAIL_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
     // Partner API (app/server/api): requests per token and per minute, counted in PostgreSQL (shared by every instance).
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   })
@@ -107,6 +117,12 @@ const frenchHints: Record<string, string> = {
   JOBS_SCHEMA: "doit être un nom de schéma PostgreSQL en minuscules",
   JOBS_POOL_MAX: "doit être un nombre entier entre 1 et 50",
   REMINDERS_CRON: "doit être une expression cron à cinq champs, p. ex. 0 7 * * *",
+  RETENTION_PURGE_CRON: "doit être une expression cron à cinq champs, p. ex. 15 3 * * *",
+  RETENTION_LOGIN_ATTEMPT_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
+  RETENTION_PASSWORD_RESET_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
+  RETENTION_NOTIFICATION_READ_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
+  RETENTION_NOTIFICATION_UNREAD_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
+  RETENTION_OUTBOX_MAIL_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
   API_RATE_LIMIT_PER_MINUTE: "doit être un nombre entier de requêtes par minute entre 1 et 100 000",
 };
 

@@ -5,6 +5,7 @@ import * as m2026112303 from "./2026112303_jobs_outbox";
 import * as m2026112304 from "./2026112304_collection";
 import * as m2026112305 from "./2026112305_diffusion";
 import * as m2026112306 from "./2026112306_dashboard";
+import * as m2026112307 from "./2026112307_personal_data";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   "2026112304_collection": m2026112304,
   "2026112305_diffusion": m2026112305,
   "2026112306_dashboard": m2026112306,
+  "2026112307_personal_data": m2026112307,
 };

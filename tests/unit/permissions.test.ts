@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { can, roles, type PermissionRequest, type Role } from "~/domain/permissions";
+import { ANY_ORGANISATION, can, roles, type PermissionRequest, type Role } from "~/domain/permissions";
 
 const OWN = "org-own";
 const OTHER = "org-other";
@@ -31,6 +31,10 @@ const expected: Partial<Record<PermissionRequest, Record<Role, "Y" | "O" | "-">>
   "read:internal_dashboard": { admin: "-", odpe_referent: "Y", committee_member: "Y", partner_correspondent: "Y", partner_validator: "Y", reader: "-" },
   "manage:api_token": { admin: "-", odpe_referent: "-", committee_member: "-", partner_correspondent: "O", partner_validator: "-", reader: "-" },
   "read:mailbox": { admin: "Y", odpe_referent: "Y", committee_member: "-", partner_correspondent: "-", partner_validator: "-", reader: "-" },
+  // GDPR art. 15: everyone exports their own account's personal data (guards pass no owner); the admin any account's.
+  "export:account": { admin: "Y", odpe_referent: "O", committee_member: "O", partner_correspondent: "O", partner_validator: "O", reader: "O" },
+  // GDPR art. 17: only the administrator erases an account.
+  "erase:account": { admin: "Y", odpe_referent: "-", committee_member: "-", partner_correspondent: "-", partner_validator: "-", reader: "-" },
 };
 
 describe("roles and permissions (convention roles table)", () => {
@@ -44,6 +48,14 @@ describe("roles and permissions (convention roles table)", () => {
       });
     }
   }
+
+  it("GDPR: every role exports its own account (no owner given), and keeps that right after an Art. 7 withdrawal", () => {
+    for (const role of roles) {
+      expect(can({ role, organisationId: OWN }, "export:account")).toBe(true);
+      expect(can({ role, organisationId: OWN, organisationWithdrawn: true }, "export:account")).toBe(true);
+      expect(can({ role, organisationId: OWN, organisationWithdrawn: true }, "erase:account", ANY_ORGANISATION)).toBe(false);
+    }
+  });
 
   it("nobody anonymous may do anything", () => {
     expect(can(null, "read:organisation")).toBe(false);

@@ -7,7 +7,11 @@ type Executor = Kysely<Database> | Transaction<Database>;
 /** Who did it and from where; built once per request (see request-context). */
 export interface AuditContext {
   actorUserId: string | null;
-  /** Human-readable actor, e.g. "Claire Martin <claire@…>" or "système". */
+  /**
+   * Human-readable actor, e.g. "Claire Martin <claire@…>" or "système".
+   * Stored in the audit trail only for actors that are not user accounts
+   * (system, API token, anonymous): a user is stored by id (see `USER_ACTOR_LABEL`).
+   */
   actorLabel: string;
   organisationId: string | null;
   ip: string | null;
@@ -34,6 +38,14 @@ export interface AuditInput {
 }
 
 export const GENESIS_HASH = "0".repeat(64);
+
+/**
+ * What `actor_label` holds for an event done by a user account (ADR 012):
+ * no name, no e-mail. The audit screen shows the account's current name
+ * through `actor_user_id`, so erasing the account (which pseudonymises the
+ * `app_user` row) makes the actor unreadable without touching the hashed row.
+ */
+export const USER_ACTOR_LABEL = "compte utilisateur";
 
 interface HashedFields {
   occurredAt: string;
@@ -94,7 +106,7 @@ export async function recordAudit(trx: Executor, context: AuditContext, input: A
   const fields: HashedFields = {
     occurredAt: new Date().toISOString(),
     actorUserId: context.actorUserId,
-    actorLabel: context.actorLabel,
+    actorLabel: context.actorUserId ? USER_ACTOR_LABEL : context.actorLabel,
     organisationId: input.organisationId !== undefined ? input.organisationId : context.organisationId,
     action: input.action,
     entityType: input.entityType,

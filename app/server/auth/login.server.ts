@@ -32,12 +32,16 @@ export async function login(
   const email = normaliseEmail(input.email);
   const verdict = await checkLoginThrottle(db, email, input.ip, throttle);
   if (verdict.blocked) {
+    // A known account is named by its id, never its e-mail; a typed address stays out of the trail, which
+    // is never rewritten (ADR 012): login_attempt keeps it for the retention period.
+    const known = await db.selectFrom("app_user").select(["id", "organisation_id"]).where("email", "=", email).executeTakeFirst();
     await db.transaction().execute((trx) =>
-      recordAudit(trx, context, {
+      recordAudit(trx, { ...context, organisationId: known?.organisation_id ?? context.organisationId }, {
         action: "auth.login_throttled",
         entityType: "user",
-        summary: `Connexion bloquée temporairement pour ${email} (trop d'échecs).`,
-        details: { email },
+        entityId: known?.id ?? null,
+        summary: "Connexion bloquée temporairement (trop d'échecs).",
+        details: { knownAccount: Boolean(known) },
       }),
     );
     const minutes = verdict.retryAfterMinutes;
@@ -63,8 +67,8 @@ export async function login(
         action: "auth.login_failed",
         entityType: "user",
         entityId: user?.id ?? null,
-        summary: `Échec de connexion pour ${email}.`,
-        details: { email, reason: !user ? "unknown_user" : user.status !== "active" ? "disabled" : "wrong_password" },
+        summary: "Échec de connexion.",
+        details: { reason: !user ? "unknown_user" : user.status !== "active" ? "disabled" : "wrong_password" },
       });
     });
     throw new DomainError("unauthenticated", LOGIN_FAILED_MESSAGE);
@@ -78,7 +82,7 @@ export async function login(
     await recordAudit(
       trx,
       { ...context, actorUserId: user.id, actorLabel: `${user.display_name} <${email}>`, organisationId: user.organisation_id },
-      { action: "auth.login", entityType: "user", entityId: user.id, summary: `Connexion de ${email}.` },
+      { action: "auth.login", entityType: "user", entityId: user.id, summary: "Connexion." },
     );
   });
   return { userId: user.id, setCookie: created.setCookie };
@@ -91,7 +95,7 @@ export async function logout(db: Db, sessions: SessionManager, context: AuditCon
       action: "auth.logout",
       entityType: "user",
       entityId: context.actorUserId,
-      summary: `Déconnexion de ${context.actorLabel}.`,
+      summary: "Déconnexion.",
     }),
   );
   return sessions.blankCookie();

@@ -7,6 +7,7 @@ import { MAIL_SEND_JOB, MAIL_SWEEP_JOB, deliverOutboxMail, sweepOutbox, type Mai
 import { createMailTransport, type MailTransport } from "../mail/transport.server";
 import { runDueReminders, type ReminderRule } from "../reminders/reminders.server";
 import { reminderRules } from "../reminders/rules.server";
+import { PURGE_JOB, purgeExpiredPersonalData, retentionSettingsFrom, type RetentionSettings } from "../personal-data/retention.server";
 import { JobQueue } from "./queue.server";
 import { getJobQueue, setJobQueue } from "./registry.server";
 
@@ -21,6 +22,10 @@ export interface AppJobDeps {
   remindersCron: string;
   /** The reminder rules, read at each run (default: the registered ones). */
   reminderRules?: () => readonly ReminderRule[];
+  /** Five-field cron of the daily personal-data purge (default RETENTION_PURGE_CRON). */
+  purgeCron?: string;
+  /** Retention periods (default: from the environment, app/server/env.server.ts). */
+  retention?: RetentionSettings;
 }
 
 export interface RemindersJobData {
@@ -28,7 +33,7 @@ export interface RemindersJobData {
   today?: string;
 }
 
-/** Defines the portal's jobs on `queue`: mail delivery, outbox sweep, daily reminders. */
+/** Defines the portal's jobs on `queue`: mail delivery, outbox sweep, daily reminders, daily personal-data purge. */
 export function defineAppJobs(queue: JobQueue, deps: AppJobDeps): JobQueue {
   const rules = deps.reminderRules ?? (() => reminderRules.list());
   return queue
@@ -57,6 +62,13 @@ export function defineAppJobs(queue: JobQueue, deps: AppJobDeps): JobQueue {
         const today = job.data.today && isIsoDate(job.data.today) ? job.data.today : todayIso();
         return runDueReminders(deps.db, today, rules());
       },
+    })
+    .define({
+      name: PURGE_JOB,
+      cron: { expression: deps.purgeCron ?? getEnv().RETENTION_PURGE_CRON, timezone: JOBS_TIMEZONE },
+      policy: { retryLimit: 3, retryDelay: 600, expireInSeconds: 3_600 },
+      pollingIntervalSeconds: 60,
+      handler: async () => purgeExpiredPersonalData(deps.db, deps.retention ?? retentionSettingsFrom(getEnv())),
     });
 }
 

@@ -38,11 +38,18 @@ export async function listUsers(db: Db, filter: { q?: string; organisationId?: s
 export async function getUser(db: Db, id: string) {
   const user = await db
     .selectFrom("app_user")
-    .select(["id", "email", "display_name", "role", "status", "organisation_id", "last_login_at", "created_at"])
+    .select(["id", "email", "display_name", "role", "status", "organisation_id", "last_login_at", "created_at", "erased_at"])
     .where("id", "=", id)
     .executeTakeFirst();
   if (!user) throw notFound("Ce compte");
   return user;
+}
+
+/** An erased account (GDPR) stays a pseudonym: it is never edited, re-enabled or given a password again. */
+function assertNotErased(user: { erased_at: Date | null }) {
+  if (user.erased_at) {
+    throw new DomainError("conflict", "Ce compte a été effacé (RGPD) : il ne peut plus être modifié ni réactivé. Créez un nouveau compte si besoin.");
+  }
 }
 
 async function assertOrganisation(db: Db, organisationId: string) {
@@ -76,7 +83,7 @@ export async function createUser(db: Db, context: AuditContext, input: UserFormI
       entityType: "user",
       entityId: created.id,
       organisationId: org.id,
-      summary: `Compte créé pour ${input.email} (${roleLabels[input.role]}, ${org.code}).`,
+      summary: `Compte créé (${roleLabels[input.role]}, ${org.code}).`,
     });
     return created.id;
   });
@@ -84,6 +91,7 @@ export async function createUser(db: Db, context: AuditContext, input: UserFormI
 
 export async function updateUser(db: Db, context: AuditContext, id: string, input: UserFormInput) {
   const before = await getUser(db, id);
+  assertNotErased(before);
   await assertEmailFree(db, input.email, id);
   const org = await assertOrganisation(db, input.organisationId);
   await db.transaction().execute(async (trx) => {
@@ -102,10 +110,15 @@ export async function updateUser(db: Db, context: AuditContext, id: string, inpu
       entityType: "user",
       entityId: id,
       organisationId: org.id,
-      summary: `Compte ${input.email} modifié.`,
+      summary: "Compte modifié.",
+      // Which personal fields changed, not their values (ADR 012: the trail is never rewritten, so it holds no names or e-mails).
       details: {
-        before: { email: before.email, displayName: before.display_name, role: before.role, organisationId: before.organisation_id },
-        after: { email: input.email, displayName: input.displayName, role: input.role, organisationId: org.id },
+        changed: [
+          ...(before.email !== input.email ? ["email"] : []),
+          ...(before.display_name !== input.displayName ? ["displayName"] : []),
+        ],
+        before: { role: before.role, organisationId: before.organisation_id },
+        after: { role: input.role, organisationId: org.id },
       },
     });
   });
@@ -113,6 +126,7 @@ export async function updateUser(db: Db, context: AuditContext, id: string, inpu
 
 export async function setUserStatus(db: Db, context: AuditContext, id: string, status: "active" | "disabled") {
   const user = await getUser(db, id);
+  assertNotErased(user);
   if (id === context.actorUserId && status === "disabled") {
     throw new DomainError("validation", "Vous ne pouvez pas désactiver votre propre compte.");
   }
@@ -125,7 +139,7 @@ export async function setUserStatus(db: Db, context: AuditContext, id: string, s
       entityType: "user",
       entityId: id,
       organisationId: user.organisation_id,
-      summary: `Compte ${user.email} ${status === "disabled" ? "désactivé" : "réactivé"}.`,
+      summary: `Compte ${status === "disabled" ? "désactivé" : "réactivé"}.`,
     });
   });
 }
@@ -133,6 +147,7 @@ export async function setUserStatus(db: Db, context: AuditContext, id: string, s
 /** Creates a one-time password link valid 24 h; returns the raw token (shown once). */
 export async function createPasswordResetLink(db: Db, context: AuditContext, userId: string, now = new Date()) {
   const user = await getUser(db, userId);
+  assertNotErased(user);
   const token = randomBytes(32).toString("base64url");
   await db.transaction().execute(async (trx) => {
     // A new link replaces any earlier unused one.
@@ -151,7 +166,7 @@ export async function createPasswordResetLink(db: Db, context: AuditContext, use
       entityType: "user",
       entityId: userId,
       organisationId: user.organisation_id,
-      summary: `Lien de (ré)initialisation du mot de passe créé pour ${user.email} (valable ${RESET_LINK_HOURS} h).`,
+      summary: `Lien de (ré)initialisation du mot de passe créé (valable ${RESET_LINK_HOURS} h).`,
     });
   });
   return token;
@@ -197,7 +212,7 @@ export async function resetPassword(db: Db, context: AuditContext, token: string
     await recordAudit(
       trx,
       { ...context, actorUserId: row.user_id, actorLabel: `${row.display_name} <${row.email}>`, organisationId: row.organisation_id },
-      { action: "user.password_reset", entityType: "user", entityId: row.user_id, summary: `Mot de passe défini par lien pour ${row.email}.` },
+      { action: "user.password_reset", entityType: "user", entityId: row.user_id, summary: "Mot de passe défini par lien." },
     );
   });
 }
@@ -231,7 +246,7 @@ export async function changePassword(
       action: "user.password_changed",
       entityType: "user",
       entityId: userId,
-      summary: `Mot de passe modifié par ${user.email}.`,
+      summary: "Mot de passe modifié par son titulaire.",
     });
   });
 }
