@@ -222,6 +222,12 @@ async function check(routeId: string, entry: RouteEntry, probe: Probe<string>, a
     expect(text).not.toContain(f.orgB.name);
     expect(text.length).toBeLessThan(2_000);
   }
+  if (outcome === "allowed" && probe.conceals && (probe.conceals.from as string[]).includes(actor)) {
+    // Scoped to the actor's organisation: organisation B's objects do not appear (a JSON or page answer, so the check can fail).
+    expect(result.response?.headers.get("Content-Type") ?? "application/json").toMatch(/json|html|text/);
+    expect(text.length).toBeGreaterThan(0);
+    for (const value of probe.conceals.values(f)) expect(text, `answer to ${actor} shows organisation B's ${value}`).not.toContain(value);
+  }
   if (outcome === "unauthorized") expect(result.response?.headers.get("WWW-Authenticate")).toMatch(/^Bearer /);
   if (outcome === "methodNotAllowed") expect(result.response?.headers.get("Allow")).toBeTruthy();
 }

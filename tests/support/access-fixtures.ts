@@ -124,6 +124,16 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     ])
     .execute();
 
+  // Both organisations were expected in the closed campaign too (their accepted versions belong to it).
+  const closed = await db.selectFrom("campaign").select("id").where("reference_year", "=", closedYear).executeTakeFirstOrThrow();
+  await db
+    .insertInto("expected_submission")
+    .values([
+      { campaign_id: closed.id, organisation_id: orgA.id, agreement_id: agreementA, deadline: `${closedYear + 1}-03-31` },
+      { campaign_id: closed.id, organisation_id: orgB.id, agreement_id: agreementB, deadline: `${closedYear + 1}-03-31` },
+    ])
+    .execute();
+
   await setConventionDocument(db, ctx, { field: "document", filename: "convention.pdf", bytes: samplePdf() });
   const amendment = await recordAmendment(
     db,

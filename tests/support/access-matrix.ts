@@ -78,6 +78,12 @@ export interface Probe<A extends string> {
   json?: unknown;
   /** The probe ends the session (logout): sign in afresh for it. */
   freshSession?: boolean;
+  /**
+   * What the answer must not contain when these actors are allowed in: the
+   * identifiers of organisation B's objects, in a page or a JSON answer scoped
+   * to the actor's own organisation.
+   */
+  conceals?: { from: A[]; values: (f: AccessFixtures) => string[] };
   expect: Record<A, Outcome>;
 }
 
@@ -269,6 +275,21 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "POST", label: "no intent", url: (f) => `/admin/users/${f.userB}`, expect: only(ADMIN) },
     ],
   },
+  // GDPR art. 15, 20: a person's own personal data (kept after a withdrawal), or anyone's for the administrator.
+  "routes/account_.export": {
+    kind: "page",
+    path: "account/export",
+    probes: [{ method: "GET", label: "own personal data, kept after a withdrawal", url: () => "/account/export", expect: only([...roles, ...withdrawnActors]) }],
+  },
+  "routes/admin.users.$id_.export": {
+    kind: "page",
+    path: "admin/users/:id/export",
+    probes: [
+      { method: "GET", label: "a user of organisation B", url: (f) => `/admin/users/${f.userB}/export`, expect: only(ADMIN) },
+      { method: "GET", label: "malformed id", url: () => "/admin/users/abc/export", expect: { ...only(ADMIN), admin: "notFound" } },
+      { method: "GET", label: "unknown id", url: () => `/admin/users/${UNKNOWN_ID}/export`, expect: { ...only(ADMIN), admin: "notFound" } },
+    ],
+  },
   "routes/audit": { kind: "page", path: "audit", probes: [{ method: "GET", url: () => "/audit", expect: only(["admin", "odpe_referent"]) }] },
   "routes/demo.mailbox": { kind: "page", path: "demo/mailbox", probes: [{ method: "GET", url: () => "/demo/mailbox", expect: only(["admin", "odpe_referent"]) }] },
 
@@ -333,7 +354,16 @@ export const accessMatrix: Record<string, RouteEntry> = {
   "routes/my-data.export": {
     kind: "page",
     path: "my-data/export",
-    probes: [{ method: "GET", article: "Art. 6", label: "kept after a withdrawal", url: () => "/my-data/export", expect: only([...ORG_DATA, ...withdrawnActors]) }],
+    probes: [
+      {
+        method: "GET",
+        article: "Art. 6",
+        label: "kept after a withdrawal",
+        url: () => "/my-data/export",
+        expect: only([...ORG_DATA, ...withdrawnActors]),
+        conceals: { from: [...ORG_DATA, ...withdrawnActors], values: (f) => [f.versionB, f.workbookFileB, f.agreementB] },
+      },
+    ],
   },
 
   // The convention, amendments and bilateral agreements (Art. 4, 7).
@@ -401,7 +431,11 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "GET", label: "unknown id", url: () => `/agreements/${UNKNOWN_ID}/document`, expect: { ...only(ORG_DATA), ...notFoundFor(ORG_DATA) } },
     ],
   },
-  "routes/my-agreement": { kind: "page", path: "my-agreement", probes: [{ method: "GET", article: "Art. 4", url: () => "/my-agreement", expect: only(ORG_DATA) }] },
+  "routes/my-agreement": {
+    kind: "page",
+    path: "my-agreement",
+    probes: [{ method: "GET", article: "Art. 4", url: () => "/my-agreement", expect: only(ORG_DATA), conceals: { from: ORG_DATA, values: (f) => [f.agreementB, f.orgB.name] } }],
+  },
 
   // The indicator catalogue (Art. 3, 4).
   "routes/indicators._index": { kind: "page", path: "indicators", probes: [{ method: "GET", article: "Art. 3", url: () => "/indicators", expect: only(MEMBERS) }] },
@@ -444,7 +478,11 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "POST", article: "Art. 4", label: "no intent", url: (f) => `/campaigns/${f.year}`, expect: only(REFERENT) },
     ],
   },
-  "routes/collection._index": { kind: "page", path: "collection", probes: [{ method: "GET", article: "Art. 4", url: () => "/collection", expect: only(ORG_DATA) }] },
+  "routes/collection._index": {
+    kind: "page",
+    path: "collection",
+    probes: [{ method: "GET", article: "Art. 4", url: () => "/collection", expect: only(ORG_DATA), conceals: { from: ORG_DATA, values: (f) => [f.orgB.code, f.orgB.name] } }],
+  },
   "routes/collection.$year.$org": {
     kind: "page",
     path: "collection/:year/:org",
@@ -658,7 +696,16 @@ export const accessMatrix: Record<string, RouteEntry> = {
   "routes/approvals._index": {
     kind: "page",
     path: "approvals",
-    probes: [{ method: "GET", article: "Art. 5", label: "kept after a withdrawal", url: () => "/approvals", expect: only([...VALIDATOR, "withdrawn_validator"]) }],
+    probes: [
+      {
+        method: "GET",
+        article: "Art. 5",
+        label: "kept after a withdrawal",
+        url: () => "/approvals",
+        expect: only([...VALIDATOR, "withdrawn_validator"]),
+        conceals: { from: ["partner_validator", "withdrawn_validator"], values: (f) => [f.approvalB] },
+      },
+    ],
   },
   "routes/approvals.$id": {
     kind: "page",
@@ -774,7 +821,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
     kind: "page",
     path: "api-tokens",
     probes: [
-      { method: "GET", url: () => "/api-tokens", expect: only(SUBMITTER) },
+      { method: "GET", url: () => "/api-tokens", expect: only(SUBMITTER), conceals: { from: SUBMITTER, values: (f) => [f.tokenBId] } },
       { method: "POST", label: "create, empty form", url: () => "/api-tokens?intent=create", expect: only(SUBMITTER) },
       {
         method: "POST",
@@ -816,7 +863,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
     kind: "api",
     path: "api/v1/campaigns/:year/uploads",
     probes: [
-      { method: "GET", article: "Art. 4", url: (f) => `/api/v1/campaigns/${f.year}/uploads`, expect: api("allowed") },
+      { method: "GET", article: "Art. 4", url: (f) => `/api/v1/campaigns/${f.closedYear}/uploads`, expect: api("allowed"), conceals: { from: ["token"], values: (f) => [f.versionB] } },
       { method: "GET", label: "year without campaign", url: () => "/api/v1/campaigns/2031/uploads", expect: api("notFound") },
       { method: "POST", label: "year without campaign", url: () => "/api/v1/campaigns/2031/uploads", expect: api("notFound") },
       { method: "POST", article: "Art. 4", label: "empty body", url: (f) => `/api/v1/campaigns/${f.year}/uploads`, expect: api("allowed") },
