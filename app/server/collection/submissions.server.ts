@@ -222,6 +222,13 @@ export interface Actor extends Subject {
 
 /** A version with what the workflow needs, locked for the transaction. */
 async function lockVersion(trx: Trx, versionId: string) {
+  // Lock order: the submission row first, then the version — the order
+  // receiveUpload takes them (it locks the submission, then supersedes older
+  // drafts). Locking the version first deadlocked an upload racing the
+  // submission of the previous version (tests/integration/concurrency.test.ts).
+  const parent = await trx.selectFrom("submission_version").select("submission_id").where("id", "=", versionId).executeTakeFirst();
+  if (!parent) throw notFound("Cette version");
+  await trx.selectFrom("submission").select("id").where("id", "=", parent.submission_id).forUpdate().execute();
   const version = await trx
     .selectFrom("submission_version as v")
     .innerJoin("submission as s", "s.id", "v.submission_id")
