@@ -12,7 +12,15 @@ import { DomainError } from "~/server/errors.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate } from "~/server/collection/template.server";
 import { addComment, receiveUpload, transitionVersion, type Actor as CollectionActor } from "~/server/collection/submissions.server";
-import { addFrozenItem, createPublication, decideApproval, submitPublication, validatePublication, type Actor } from "~/server/publications/publications.server";
+import {
+  addFrozenItem,
+  createPublication,
+  decideApproval,
+  submitPublication,
+  updatePublicationText,
+  validatePublication,
+  type Actor,
+} from "~/server/publications/publications.server";
 import type { Role } from "~/domain/permissions";
 import type { ExplorerQuery } from "~/domain/explorer";
 
@@ -374,6 +382,22 @@ describe("Art. 5: approvals and the referent's validation in parallel", () => {
     expect(await events(pub.id)).toEqual(["created", "submit", "sources_approved"]);
     const approvals = await t.db.selectFrom("publication_approval").select("status").where("publication_id", "=", pub.id).execute();
     expect(approvals.map((a) => a.status)).toEqual(["approved", "approved"]);
+  });
+
+  it("Art. 5: an approval racing a change of the content never approves the new content", async () => {
+    for (let round = 0; round < 3; round++) {
+      const pub = await awaitingSources();
+      await race<unknown>([
+        () => decideApproval(db, ctx, d.cafValidators[0]!, pub.caf.id, { decision: "approve", contentHash: pub.caf.content_hash }),
+        () => updatePublicationText(db, ctx, d.author, pub.id, { title: "Étude sur les enfants suivis", audience: "extranet", body: `Texte corrigé ${round}.` }),
+      ]);
+      const row = await t.db.selectFrom("publication").select(["status", "content_hash"]).where("id", "=", pub.id).executeTakeFirstOrThrow();
+      expect(row.status).toBe("draft");
+      expect(row.content_hash).not.toBe(pub.caf.content_hash);
+      // Whichever went first, no request stays open or approved: the change closed them all.
+      const approvals = await t.db.selectFrom("publication_approval").select(["status", "content_hash"]).where("publication_id", "=", pub.id).execute();
+      expect(approvals.filter((a) => a.status === "pending" || a.status === "approved")).toEqual([]);
+    }
   });
 
   it("Art. 5: parallel referent validations — published once (one event, one audit event)", async () => {
