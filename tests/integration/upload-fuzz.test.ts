@@ -420,7 +420,7 @@ function applyByteEdit(input: Uint8Array, edit: ByteEdit): Uint8Array {
   }
 }
 
-async function zipMutant(edits: { workbook: WorkbookEdit[]; entries: EntryEdit[]; bytes: ByteEdit[] }): Promise<Uint8Array> {
+async function zipMutant(edits: { workbook: readonly WorkbookEdit[]; entries: readonly EntryEdit[]; bytes: readonly ByteEdit[] }): Promise<Uint8Array> {
   let bytes = await editWorkbook(edits.workbook);
   if (edits.entries.length) {
     let entries: Entry[] = Object.entries(unzipSync(bytes)).map(([name, data]) => ({ name, data, level: 6 }));
