@@ -101,7 +101,7 @@ export default function UserPage() {
       <Group>
         <Title order={2}>{user.display_name}</Title>
         <Badge color={user.status === "active" ? "green.9" : "gray.8"} variant="filled">
-          {user.status === "active" ? "Actif" : "Désactivé"}
+          {user.status === "active" ? "Actif" : user.erased_at ? "Effacé (RGPD)" : "Désactivé"}
         </Badge>
       </Group>
       {params.get("created") && <Alert color="green.9" role="status">Le compte a été créé. Créez un lien d'activation ci-dessous.</Alert>}
