@@ -45,6 +45,17 @@ export default function MyDataPage() {
           </Anchor>
         </Stack>
       </Card>
+      <Card withBorder>
+        <Stack>
+          <Text>
+            Vos données personnelles (compte, connexions, notifications, messages reçus, actions journalisées) peuvent être
+            téléchargées à tout moment, y compris après le retrait de votre organisme.
+          </Text>
+          <Anchor href="/account/export" fw={600}>
+            Télécharger mes données personnelles (JSON)
+          </Anchor>
+        </Stack>
+      </Card>
     </Stack>
   );
 }
