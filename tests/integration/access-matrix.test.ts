@@ -1,6 +1,6 @@
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { matchPath } from "@remix-run/react";
+import { matchPath, matchRoutes } from "@remix-run/react";
 import { useTestDb } from "../support/db";
 import { runRoute } from "../factories/referential";
 import { buildAccessFixtures, type AccessFixtures } from "../support/access-fixtures";
@@ -53,6 +53,8 @@ async function loadManifest(): Promise<ManifestRoute[]> {
 
 const manifest = await loadManifest();
 const manifestById = new Map(manifest.map((r) => [r.id, r]));
+/** The manifest as a flat route table, to ask which route Remix would pick for a URL. */
+const routeTable = manifest.map((r) => ({ id: r.id, path: `/${r.path}` }));
 
 type RouteModule = { loader?: unknown; action?: unknown };
 const modules = new Map<string, Promise<RouteModule>>();
@@ -73,6 +75,8 @@ beforeAll(async () => {
 
 describe("the access matrix declares every route of the app", () => {
   it("every route of the manifest (app/routes.ts) has an entry in tests/support/access-matrix.ts", () => {
+    expect(manifest.length, "the manifest could not be read").toBeGreaterThan(50);
+    expect(manifestById.get("routes/_index")?.path).toBe("");
     const missing = manifest.filter((r) => !(r.id in accessMatrix)).map((r) => `${r.id} (/${r.path})`);
     expect(missing, `Routes without an access-matrix entry — declare who may use them in tests/support/access-matrix.ts: ${missing.join(", ")}`).toEqual([]);
   });
@@ -209,6 +213,7 @@ async function check(routeId: string, entry: RouteEntry, probe: Probe<string>, a
   const pathname = new URL(request.url).pathname;
   const match = matchPath({ path: `/${route!.path}`, end: true }, pathname);
   expect(match, `probe URL ${pathname} does not match /${route!.path}`).not.toBeNull();
+  expect(matchRoutes(routeTable, pathname)?.at(-1)?.route.id, `Remix would route ${pathname} elsewhere`).toBe(routeId);
   const mod = await routeModule(route!);
   const handler = probe.method === "GET" ? mod.loader : mod.action;
   expect(handler, `${routeId} exports no ${probe.method === "GET" ? "loader" : "action"}`).toBeTypeOf("function");
