@@ -7,10 +7,8 @@
 //
 // Embedded PGlite by default; with DATABASE_URL, a throw-away database is
 // created on that PostgreSQL server and dropped at the end.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +28,7 @@ import { renderEditionXlsx } from "~/server/dashboard/xlsx.server";
 import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
 import { versionForYear } from "~/domain/indicators";
 import { sha256Hex } from "~/server/storage/files.server";
+import { startProductionServer, type ProductionServer } from "../tests/support/production-server";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FIRST_YEAR = 2015;
@@ -52,17 +51,6 @@ async function time<T>(runs: number, fn: () => Promise<T> | T): Promise<{ median
     samples.push(performance.now() - t0);
   }
   return { median: median(samples), p95: p95(samples), result };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 async function openDatabase(): Promise<{ handle: DbHandle; serverEnv: Record<string, string>; cleanup: () => Promise<void> }> {
@@ -177,31 +165,8 @@ async function generateHistory(handle: DbHandle) {
   return { organisations: orgs.length, indicators: indicators.length, values, referentId: referent.id, teamId: team.id };
 }
 
-async function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const built = spawnSync(process.execPath, [path.join(root, "scripts/build-if-stale.mjs")], { cwd: root, stdio: "inherit" });
-  if (built.status !== 0) throw new Error("build failed");
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, "server.mjs")], {
-    cwd: root,
-    env: { ...process.env, NODE_ENV: "production", APP_MODE: "production", SESSION_SECRET: randomBytes(32).toString("hex"), PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", DATABASE_URL: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (d) => (output += d));
-  child.stderr?.on("data", (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited:\n${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { url, child };
+async function startServer(env: Record<string, string>): Promise<ProductionServer> {
+  return startProductionServer({ env: { APP_MODE: "production", SESSION_SECRET: randomBytes(32).toString("hex"), DATABASE_URL: undefined, ...env } });
 }
 
 async function login(url: string, email: string): Promise<string> {
@@ -253,7 +218,7 @@ async function main() {
   const startedAt = new Date();
   const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(" / ");
   const { handle, serverEnv, cleanup } = await openDatabase();
-  let child: ChildProcess | undefined;
+  let server: ProductionServer | undefined;
   try {
     await migrateToLatest(handle.db);
     console.log(`Génération de l'historique ${FIRST_YEAR}–${LAST_YEAR}…`);
@@ -281,8 +246,7 @@ async function main() {
     const publish = await time(1, () => publishEdition(db, audit, referent, id));
     await handle.close();
 
-    const server = await startServer(serverEnv);
-    child = server.child;
+    server = await startServer(serverEnv);
     const cookie = await login(server.url, "elu@bench.odpe.example");
     const reportUrl = `${server.url}/dashboard/${LAST_YEAR}`;
     const trivialUrl = `${server.url}/account`;
@@ -329,10 +293,7 @@ Report page / trivial page: **×${ratio.toFixed(2)}** (target ≥ 0.5×: ${verdi
 `);
     console.log("Résultats ajoutés à docs/benchmarks.md");
   } finally {
-    if (child && child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child!.once("exit", r));
-    }
+    await server?.stop();
     await handle.close().catch(() => {});
     await cleanup();
   }
