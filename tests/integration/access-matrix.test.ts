@@ -18,6 +18,8 @@ import { sessionCookie } from "../factories";
 
 const t = useTestDb();
 let f: AccessFixtures;
+/** The last audit event written by the fixtures: what the probes record comes after it. */
+let auditMark = "0";
 
 interface ManifestRoute {
   id: string;
@@ -69,6 +71,8 @@ function routeModule(route: ManifestRoute): Promise<RouteModule> {
 
 beforeAll(async () => {
   f = await buildAccessFixtures(t.db);
+  const last = await t.db.selectFrom("audit_event").select((eb) => eb.fn.max("id").as("id")).executeTakeFirst();
+  auditMark = String(last?.id ?? "0");
 }, 120_000);
 
 // ── The matrix covers the app ───────────────────────────────────────────────
@@ -253,6 +257,24 @@ for (const [routeId, entry] of Object.entries(accessMatrix)) {
 }
 
 describe("refusals leave no trace", () => {
+  it("the probes changed nothing: the audit log gained only exports and sign-outs", async () => {
+    const events = await t.db.selectFrom("audit_event").select(["action"]).where("id", ">", auditMark).execute();
+    expect(events.length).toBeGreaterThan(0);
+    const actions = [...new Set(events.map((e) => e.action))].sort();
+    expect(actions.filter((a) => a !== "auth.logout" && !/export/.test(a))).toEqual([]);
+  });
+
+  it("Art. 6: only the referent exported organisation B's data", async () => {
+    const exports = await t.db
+      .selectFrom("audit_event")
+      .select(["actor_user_id"])
+      .where("id", ">", auditMark)
+      .where("action", "=", "organisation.data_exported")
+      .where("entity_id", "=", f.orgB.id)
+      .execute();
+    expect(exports.map((e) => e.actor_user_id)).toEqual([f.users.odpe_referent.id]);
+  });
+
   it("organisation B's API token still works after organisation A's correspondent tried to revoke it", async () => {
     expect(await authenticateApiToken(t.db, f.tokenB)).toMatchObject({ organisationId: f.orgB.id });
   });
