@@ -96,7 +96,7 @@ const statusMessages: Record<number, { title: string; text: string }> = {
   429: { title: "Trop de requêtes", text: "Vous avez fait trop de tentatives. Patientez quelques minutes puis réessayez." },
   503: {
     title: "Service momentanément indisponible",
-    text: "Le portail ne peut pas joindre sa base de données. Réessayez dans quelques instants.",
+    text: "Le portail ne peut pas joindre sa base de données (maintenance ou incident) : votre demande n'a pas abouti. Réessayez dans quelques instants (si vous veniez d'envoyer un formulaire ou un fichier, vérifiez d'abord s'il apparaît) ; si cela dure, prévenez le référent de l'ODPE en lui donnant l'identifiant ci-dessous.",
   },
 };
 
@@ -108,5 +108,10 @@ export function ErrorBoundary() {
     title: "Erreur inattendue",
     text: "Une erreur inattendue s'est produite. Réessayez ; si elle persiste, transmettez l'identifiant ci-dessous au support.",
   };
-  return <ErrorPage status={status} title={message.title} text={message.text} requestId={data?.requestId} />;
+  // When the root loader itself failed (database unreachable: app/server/http/outage.server.ts), the id comes with the error.
+  const errorData: unknown = isRouteErrorResponse(error) ? error.data : null;
+  const requestId =
+    data?.requestId ??
+    (errorData && typeof errorData === "object" && "requestId" in errorData && typeof errorData.requestId === "string" ? errorData.requestId : undefined);
+  return <ErrorPage status={status} title={message.title} text={message.text} requestId={requestId} />;
 }

@@ -6,6 +6,7 @@ import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import type { Database } from "#db/schema";
 import { migrations } from "#db/migrations/index";
+import { logger } from "./logger.server";
 
 export type Db = Kysely<Database>;
 export type Driver = "pg" | "pglite";
@@ -96,7 +97,15 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
       idleTimeoutMillis: 30_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
-    // A dropped connection must not crash the process: the pool replaces it.
+    // A dropped connection must never crash the process (PostgreSQL restarted,
+    // failover, network cut). The pool listens for errors of its idle clients
+    // only; a client checked out by Kysely (inside a query or a transaction)
+    // emits its own 'error' when the server goes away, after failing the
+    // pending query, and with no listener that is an uncaught exception. The
+    // broken client is discarded and the next query opens a new connection.
+    // Each client logs its error once, through its own listener (the pool's
+    // would repeat it for idle clients).
+    pool.on("connect", (client) => client.on("error", logConnectionError));
     pool.on("error", () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
@@ -170,6 +179,32 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
 export function isConcurrentCatalogChange(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "3F000" || code === "42P01";
+}
+
+function logConnectionError(error: Error) {
+  logger.warn({ err: { message: error.message, code: (error as { code?: unknown }).code } }, "database connection lost");
+}
+
+/** Node's network failures: the server cannot be reached or the connection broke. */
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);
+/** SQLSTATEs of a server going away: class 08 (connection exception), shutdown/crash/starting up (57P01–57P03), too many connections. */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+/** What `pg` and its pool say when the connection is gone or cannot be made in time. */
+const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Connection refused/i;
+
+/**
+ * True when `error` means the database cannot be reached right now (down,
+ * restarting, connection lost) rather than a fault of the query: the HTTP
+ * layer answers 503 for these, and the request can be retried later.
+ * Looks through `cause` and AggregateError's `errors`.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== "object" || depth > 5) return false;
+  const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === "string" && (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+  if (typeof message === "string" && UNAVAILABLE_MESSAGE.test(message)) return true;
+  if (Array.isArray(errors) && errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
+  return isDatabaseUnavailable(cause, depth + 1);
 }
 
 /** Cheap liveness probe used by /healthz. */

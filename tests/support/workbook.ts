@@ -41,3 +41,28 @@ export async function fillTemplate(template: Uint8Array, values: Record<string, 
   edit?.(wb);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
+
+/**
+ * Fills every line of a downloaded template with values that pass validation:
+ * each breakdown cell `cell`, each total the sum of the breakdown cells below
+ * it (or 100 × `cell` when it has none). An upload of the result is stored
+ * without error.
+ */
+export async function fillConsistently(template: Uint8Array, cell = 10): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(Buffer.from(template) as unknown as ArrayBuffer);
+  const ws = wb.getWorksheet(DATA_SHEET)!;
+  const keyAt = (r: number) => String(ws.getCell(`${COLUMNS.key}${r}`).value ?? "");
+  for (let r = FIRST_DATA_ROW; r <= ws.rowCount; r++) {
+    const key = keyAt(r);
+    if (!key.includes("#")) continue;
+    if (key.endsWith("#")) {
+      let cells = 0;
+      while (keyAt(r + cells + 1).includes("#") && !keyAt(r + cells + 1).endsWith("#")) cells++;
+      ws.getCell(`${COLUMNS.value}${r}`).value = cells ? cells * cell : 100 * cell;
+    } else {
+      ws.getCell(`${COLUMNS.value}${r}`).value = cell;
+    }
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}

@@ -46,6 +46,7 @@ const common: Record<number, ApiResponseSpec> = {
   409: problem("Votre organisme s'est retiré de la convention (art. 7) : l'API ne lui est plus ouverte.", "conflict"),
   429: { ...problem("Trop de requêtes pour ce jeton : attendre Retry-After secondes.", "rate-limited"), headers: ["Retry-After"] },
   500: problem("Erreur inattendue (transmettre requestId).", "internal"),
+  503: { ...problem("Base de données momentanément injoignable : la requête n'a pas abouti ; réessayer après Retry-After secondes.", "unavailable"), headers: ["Retry-After"] },
 };
 
 const maxSize = formatFileSize(DEFAULT_UPLOAD_LIMITS.maxFileBytes);
@@ -118,6 +119,7 @@ export const apiOperations: ApiOperation[] = [
       403: common[403]!,
       429: common[429]!,
       500: common[500]!,
+      503: common[503]!,
     },
   },
   {
@@ -155,6 +157,7 @@ export const apiOperations: ApiOperation[] = [
       403: common[403]!,
       429: common[429]!,
       500: common[500]!,
+      503: common[503]!,
     },
   },
   {

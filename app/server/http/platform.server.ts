@@ -11,6 +11,7 @@ import { closeRuntimeDb } from "../runtime.server";
 import { startJobs, stopJobs } from "../jobs/worker.server";
 import { cspDirectives, isOriginAllowed, newNonce, requestIdFrom } from "./security.server";
 import { problemTypeUri } from "./problem.server";
+import { withOutageResponses } from "./outage.server";
 
 /**
  * The HTTP layer around Remix, exported through entry.server so that
@@ -105,7 +106,8 @@ export function install(app: Express, options: InstallOptions) {
   app.all(
     "*",
     createRequestHandler({
-      build: options.build,
+      // Database outages answer 503 (problem+json on /api/), not Remix's opaque 500: see outage.server.ts.
+      build: typeof options.build === "function" ? withOutageBuild(options.build) : withOutageResponses(options.build),
       mode: env.NODE_ENV === "production" ? "production" : "development",
       getLoadContext: (req: ExpressRequest, res: ExpressResponse) => {
         const locals = res.locals as Locals;
@@ -113,6 +115,10 @@ export function install(app: Express, options: InstallOptions) {
       },
     }),
   );
+}
+
+function withOutageBuild(load: () => Promise<ServerBuild>) {
+  return async () => withOutageResponses(await load());
 }
 
 export async function start() {

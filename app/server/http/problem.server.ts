@@ -1,6 +1,7 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { DomainError } from "../errors.server";
 import { logger } from "../logger.server";
+import { isDatabaseUnavailable } from "../db.server";
 import { cellReference } from "~/domain/problems";
 import type { ProblemItem } from "../api/contract.server";
 
@@ -67,6 +68,12 @@ export const problemTypes = {
     status: 500,
     title: "Erreur interne",
     explanation: "Une erreur inattendue s'est produite. Transmettez la valeur de `requestId` au référent de l'ODPE.",
+  },
+  unavailable: {
+    status: 503,
+    title: "Service momentanément indisponible",
+    explanation:
+      "Le portail ne peut pas joindre sa base de données (maintenance, redémarrage, incident) : la requête n'a pas abouti. Réessayez après le nombre de secondes indiqué par l'en-tête Retry-After ; avant de déposer de nouveau un fichier, listez vos versions (un dépôt dont la réponse s'est perdue au moment de la panne peut avoir été enregistré).",
   },
 } as const satisfies Record<string, { status: number; title: string; explanation: string }>;
 export type ProblemType = keyof typeof problemTypes;
@@ -168,12 +175,29 @@ export function toProblemResponse(error: unknown, context?: Pick<AppLoadContext,
     const fieldErrors = Object.keys(error.fieldErrors).length ? { fieldErrors: error.fieldErrors } : {};
     return problemResponse(domainTypes[error.code], { detail: error.message, headers: error.headers, extra: fieldErrors }, context);
   }
+  if (isDatabaseUnavailable(error)) return databaseUnavailableProblem(error, context);
   logger.error({ err: error, requestId: context?.requestId }, "api: unexpected error");
   return problemResponse(
     "internal",
     { detail: "Une erreur inattendue s'est produite. Réessayez ; si elle persiste, transmettez l'identifiant de requête (requestId) au référent de l'ODPE." },
     context,
   );
+}
+
+/** Seconds a client is asked to wait (Retry-After) while the database is unreachable. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 30;
+export const OUTAGE_MESSAGE =
+  "Le portail ne peut pas joindre sa base de données pour le moment (maintenance ou incident) : votre demande n'a pas abouti. Réessayez dans quelques instants, en vérifiant d'abord si votre dernier envoi apparaît ; si cela dure, prévenez le référent de l'ODPE.";
+
+/** The database cannot be reached: 503, nothing stored, retry later (logged as a warning with the request id). */
+export function databaseUnavailableProblem(error: unknown, context?: Pick<AppLoadContext, "requestId">): Response {
+  logDatabaseUnavailable(error, context?.requestId);
+  return problemResponse("unavailable", { detail: OUTAGE_MESSAGE, headers: { "Retry-After": String(OUTAGE_RETRY_AFTER_SECONDS) } }, context);
+}
+
+export function logDatabaseUnavailable(error: unknown, requestId: string | undefined) {
+  const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
+  logger.warn({ requestId, err: { message: typeof message === "string" ? message : String(error), code } }, "database unavailable: answered 503");
 }
 
 /** JSON success body, never cached (answers depend on the token). */

@@ -2,7 +2,7 @@ import PgBoss from "pg-boss";
 import { CompiledQuery, type Kysely, type Transaction } from "kysely";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Database } from "#db/schema";
-import type { DbHandle } from "../db.server";
+import { isDatabaseUnavailable, type DbHandle } from "../db.server";
 import { logger } from "../logger.server";
 
 /**
@@ -115,6 +115,8 @@ export function pgliteJobDb(db: Kysely<Database>, pglite: PGlite, isClosed: () =
   };
 }
 
+const OUTAGE_LOG_INTERVAL_MS = 30_000;
+
 export class JobQueue {
   readonly boss: PgBoss;
   private readonly definitions = new Map<string, JobDefinition<never>>();
@@ -127,7 +129,31 @@ export class JobQueue {
     private readonly markClosed: () => void,
   ) {
     this.boss = boss;
-    boss.on("error", (error: Error) => logger.error({ err: { message: error.message }, queue: (error as { queue?: string }).queue }, "job queue error"));
+    boss.on("error", (error: Error) => this.logError(error));
+  }
+
+  private lastOutageLog = 0;
+  private outageErrorsSinceLog = 0;
+
+  /**
+   * pg-boss reports here what fails in its loops (polling, maintenance,
+   * schedules); the loops go on and work again once the database is back.
+   * While the database is unreachable every poll fails: one line every 30 s.
+   */
+  private logError(error: Error) {
+    const details = { err: { message: error.message, code: (error as { code?: unknown }).code }, queue: (error as { queue?: string }).queue };
+    if (!isDatabaseUnavailable(error)) {
+      logger.error(details, "job queue error");
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lastOutageLog < OUTAGE_LOG_INTERVAL_MS) {
+      this.outageErrorsSinceLog++;
+      return;
+    }
+    logger.error({ ...details, similarSinceLastLine: this.outageErrorsSinceLog }, "job queue error: database unreachable, retrying");
+    this.lastOutageLog = now;
+    this.outageErrorsSinceLog = 0;
   }
 
   /** A queue on the database of `handle` (pg: pg-boss's own pool; PGlite: the same handle). */
