@@ -633,7 +633,7 @@ describe("fuzzed uploads (Art. 4: a wrong file leaves only an audit event; a kep
   });
 
   it("cell values and types, sheets and the metadata sheet mutated: never a 5xx, never a half version", async () => {
-    const tally = await checkProperty(fc.array(workbookEdit, { minLength: 1, maxLength: 5 }), runs(80), async (edits) => uploadAndCheck(await editWorkbook(edits), "api"));
+    const tally = await checkProperty(fc.array(workbookEdit, { minLength: 1, maxLength: 5 }), runs(60), async (edits) => uploadAndCheck(await editWorkbook(edits), "api"));
     // The fuzzer explores both sides of the guard, or it tests nothing.
     expect(tally.stored).toBeGreaterThan(0);
     expect(tally.refused).toBeGreaterThan(0);
@@ -645,7 +645,7 @@ describe("fuzzed uploads (Art. 4: a wrong file leaves only an audit event; a kep
       entries: fc.array(entryEdit, { maxLength: 3 }),
       bytes: fc.array(byteEdit, { maxLength: 2 }),
     });
-    const tally = await checkProperty(mutation, runs(100), async (edits) => uploadAndCheck(await zipMutant(edits), "api"));
+    const tally = await checkProperty(mutation, runs(80), async (edits) => uploadAndCheck(await zipMutant(edits), "api"));
     expect(tally.stored).toBeGreaterThan(0);
     expect(tally.refused).toBeGreaterThan(0);
   }, 120_000);
@@ -656,7 +656,7 @@ describe("fuzzed uploads (Art. 4: a wrong file leaves only an audit event; a kep
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("xmlRow" as const), entry: fc.nat(40), row: fc.nat(12), r: fc.constantFrom("0", "-1", "1", "6", "1048577", "99999999999", "abc", "", "6.5") }) },
     );
     const mutation = fc.record({ workbook: fc.constant([]), entries: fc.array(xmlEdit, { minLength: 1, maxLength: 4 }), bytes: fc.constant([]) });
-    const tally = await checkProperty(mutation, runs(40), async (edits) => uploadAndCheck(await zipMutant(edits), "api"));
+    const tally = await checkProperty(mutation, runs(30), async (edits) => uploadAndCheck(await zipMutant(edits), "api"));
     expect(tally.stored).toBeGreaterThan(0);
     expect(tally.refused).toBeGreaterThan(0);
   }, 120_000);
@@ -667,7 +667,7 @@ describe("fuzzed uploads (Art. 4: a wrong file leaves only an audit event; a kep
       entries: fc.array(entryEdit, { maxLength: 2 }),
       bytes: fc.array(byteEdit, { maxLength: 1 }),
     });
-    const tally = await checkProperty(mutation, runs(40), async (edits) => uploadAndCheck(await zipMutant(edits), "web"));
+    const tally = await checkProperty(mutation, runs(30), async (edits) => uploadAndCheck(await zipMutant(edits), "web"));
     expect(tally.stored).toBeGreaterThan(0);
     expect(tally.refused).toBeGreaterThan(0);
   }, 120_000);
