@@ -32,11 +32,6 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const db = await getDb();
   const [user, observatory] = await Promise.all([getOptionalUser(request), getObservatory(db)]);
-  let organisationName: string | null = null;
-  if (user) {
-    const org = await db.selectFrom("organisation").select("name").where("id", "=", user.organisationId).executeTakeFirst();
-    organisationName = org?.name ?? null;
-  }
   return {
     requestId: context.requestId,
     observatory,
@@ -46,7 +41,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
           email: user.email,
           role: user.role,
           roleLabel: roleLabels[user.role],
-          organisationName,
+          organisationName: user.organisationName,
         }
       : null,
     navigation: user ? navigationFor(user) : [],

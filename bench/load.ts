@@ -488,13 +488,13 @@ function rssVerdict(boot: ProcSample, runs: RunResult[]) {
   const first = runs[0]!.after.rssKb - boot.rssKb;
   const growths = runs.slice(1).map((r, i) => r.after.rssKb - runs[i]!.after.rssKb);
   const last = growths[growths.length - 1]!;
-  const bounded = last <= Math.max(0.25 * first, 10 * 1024);
+  const bounded = last <= Math.max(0.5 * first, 10 * 1024);
   const steps = growths.map((g, i) => `run ${i + 2} vs run ${i + 1}: ${signedMb(g)}`).join(", ");
   return (
     `RSS after each run: ${runs.map((r) => mb(r.after.rssKb)).join(" → ")} (peak ${mb(Math.max(...runs.map((r) => r.after.hwmKb)))}); ` +
     `growth run 1 vs start ${signedMb(first)}, ${steps}. ` +
     (bounded
-      ? "**Levels off**: the last run's growth is under a quarter of the first (or under 10 MB)."
+      ? "**Levels off**: the last run's growth is under half the first (or under 10 MB). RSS follows the garbage collector's heap sizing, so this rules out fast growth, not a slow leak over hours."
       : "**Still growing**: the last run's growth is not much smaller than the first: look for a leak.")
   );
 }

@@ -9,6 +9,7 @@ import type { AuditContext } from "../audit/audit.server";
 import { authenticateApiToken, consumeRateLimit, tokenLabel, type RateDecision } from "../api/tokens.server";
 import { ApiProblem } from "../http/problem.server";
 import { SessionManager, type SessionUser } from "./session.server";
+import { requestScope } from "../http/request-scope.server";
 
 /**
  * THE authorization module. Every loader, action and API handler goes
@@ -36,6 +37,7 @@ export async function getSessionManager(): Promise<SessionManager> {
 }
 
 const resolved = new WeakMap<Request, Promise<CurrentUser | null>>();
+const USER_IN_SCOPE = Symbol("signed-in user");
 
 export interface CurrentUser extends SessionUser {
   sessionId: string;
@@ -43,29 +45,34 @@ export interface CurrentUser extends SessionUser {
   organisationWithdrawn: boolean;
 }
 
-/** The signed-in user of this request, or null. Validated once per request. */
+/**
+ * The signed-in user of this request, or null. Validated once per request:
+ * per `Request` object, and, within the HTTP layer's scope of a GET/HEAD
+ * request, once for all its loaders (Remix gives each loader its own copy of
+ * the `Request`; see app/server/http/request-scope.server.ts). One query:
+ * the session with its user and the user's organisation.
+ */
 export function getOptionalUser(request: Request): Promise<CurrentUser | null> {
-  let pending = resolved.get(request);
+  const scope = requestScope();
+  const cookie = request.headers.get("Cookie");
+  const shared = scope?.get(USER_IN_SCOPE) as { cookie: string | null; pending: Promise<CurrentUser | null> } | undefined;
+  let pending = resolved.get(request) ?? (shared && shared.cookie === cookie ? shared.pending : undefined);
   if (!pending) {
     pending = (async () => {
       const sessions = await getSessionManager();
-      const sessionId = sessions.readSessionId(request.headers.get("Cookie"));
+      const sessionId = sessions.readSessionId(cookie);
       if (!sessionId) return null;
       const validated = await sessions.validate(sessionId);
       if (!validated) return null;
-      const org = await (await getDb())
-        .selectFrom("organisation")
-        .select("withdrawal_effective_date")
-        .where("id", "=", validated.user.organisationId)
-        .executeTakeFirst();
       return {
         ...validated.user,
         sessionId: validated.sessionId,
-        organisationWithdrawn: isWithdrawn({ withdrawal_effective_date: org?.withdrawal_effective_date ?? null }, todayIso()),
+        organisationWithdrawn: isWithdrawn({ withdrawal_effective_date: validated.user.organisationWithdrawalEffectiveDate }, todayIso()),
       };
     })();
-    resolved.set(request, pending);
+    if (scope && !shared) scope.set(USER_IN_SCOPE, { cookie, pending });
   }
+  resolved.set(request, pending);
   return pending;
 }
 

@@ -1,6 +1,7 @@
 import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from "lucia";
 import type { Db } from "../db.server";
 import type { Role } from "~/domain/permissions";
+import type { IsoDate } from "~/domain/dates";
 
 /**
  * Sessions. lucia v3 lives only in this module (its upstream has stopped
@@ -19,6 +20,9 @@ interface UserAttributes {
   role: Role;
   organisation_id: string;
   status: "active" | "disabled";
+  /** Read with the session (one query): every page shows the name, every guard checks the withdrawal. */
+  organisation_name: string;
+  organisation_withdrawal_effective_date: IsoDate | null;
 }
 
 declare module "lucia" {
@@ -37,6 +41,7 @@ class KyselyAdapter implements Adapter {
     const row = await this.db
       .selectFrom("user_session as s")
       .innerJoin("app_user as u", "u.id", "s.user_id")
+      .innerJoin("organisation as o", "o.id", "u.organisation_id")
       .select([
         "s.id",
         "s.user_id",
@@ -47,6 +52,8 @@ class KyselyAdapter implements Adapter {
         "u.role",
         "u.organisation_id",
         "u.status",
+        "o.name as organisation_name",
+        "o.withdrawal_effective_date",
       ])
       .where("s.id", "=", sessionId)
       .executeTakeFirst();
@@ -61,6 +68,8 @@ class KyselyAdapter implements Adapter {
           role: row.role,
           organisation_id: row.organisation_id,
           status: row.status,
+          organisation_name: row.organisation_name,
+          organisation_withdrawal_effective_date: row.withdrawal_effective_date,
         },
       },
     ];
@@ -119,6 +128,8 @@ export interface SessionUser {
   displayName: string;
   role: Role;
   organisationId: string;
+  organisationName: string;
+  organisationWithdrawalEffectiveDate: IsoDate | null;
 }
 
 export interface ValidatedSession {
@@ -187,6 +198,8 @@ export class SessionManager {
         displayName: user.display_name,
         role: user.role,
         organisationId: user.organisation_id,
+        organisationName: user.organisation_name,
+        organisationWithdrawalEffectiveDate: user.organisation_withdrawal_effective_date,
       },
       setCookie: session.fresh ? this.cookie(session.id) : undefined,
     };

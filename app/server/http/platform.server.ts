@@ -11,6 +11,7 @@ import { closeRuntimeDb } from "../runtime.server";
 import { startJobs, stopJobs } from "../jobs/worker.server";
 import { cspDirectives, isOriginAllowed, newNonce, requestIdFrom } from "./security.server";
 import { problemTypeUri } from "./problem.server";
+import { runInRequestScope } from "./request-scope.server";
 import { withOutageResponses } from "./outage.server";
 
 /**
@@ -40,7 +41,10 @@ export function install(app: Express, options: InstallOptions) {
     locals.requestId = requestIdFrom(req.get("x-request-id"));
     locals.cspNonce = newNonce();
     res.setHeader("X-Request-Id", locals.requestId);
-    next();
+    // A GET/HEAD request's loaders share per-request work (e.g. the signed-in user); a POST's loaders
+    // run after its action and must see what the action changed, so they get no shared scope.
+    if (req.method === "GET" || req.method === "HEAD") runInRequestScope(next);
+    else next();
   });
 
   app.use(
