@@ -142,7 +142,7 @@ describe("Art. 4: parallel uploads of the same organisation × campaign", () => 
       // The submission either went first, or lost to a newer upload (which superseded the draft) with a clear conflict.
       for (const error of errors) {
         expect(error.code).toBe("conflict");
-        expect(error.message).toMatch(/plus récente|« superseded »/);
+        expect(error.message).toMatch(/plus récente|« Remplacé par une version plus récente »/);
       }
       expect(fulfilled.length + errors.length).toBe(3);
       const versions = await t.db
@@ -216,7 +216,7 @@ describe("Art. 4: the same transition attempted in parallel happens once", () =>
     for (const error of errors) {
       expect(error.code).toBe("conflict");
       expect(error.status).toBe(409);
-      expect(error.message).toMatch(/version 1 est « submitted »/);
+      expect(error.message).toMatch(/version 1 est à l.état « Transmis pour validation interne »/);
     }
     expect(await countAudit("submission.submit", version.versionId)).toBe(1);
     for (const validator of w.validators) {

@@ -13,7 +13,7 @@ import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
 import { countBySeverity, type Problem } from "~/domain/problems";
 import { validateLines } from "~/domain/validation";
 import { DATA_SHEET } from "~/domain/template-layout";
-import { canTransition, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
+import { canTransition, versionStatusLabels, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
 import { can, type Subject } from "~/domain/permissions";
 import { announceTransition } from "./notices.server";
 import { getEnv } from "../env.server";
@@ -276,7 +276,7 @@ export async function transitionVersion(db: Db, context: AuditContext, actor: Ac
       throw can(actor, "read:submission", version.organisation_id) ? new DomainError("forbidden", "Vous n'avez pas les droits pour cette action.") : notFound("Cette version");
     }
     if (!canTransition(input.action, version.status)) {
-      throw new DomainError("conflict", `Action impossible : la version ${version.number} est « ${version.status} ». Rechargez la page.`);
+      throw new DomainError("conflict", `Action impossible : la version ${version.number} est à l'état « ${versionStatusLabels[version.status as VersionStatus]} ». Rechargez la page.`);
     }
     const comment = input.comment?.trim() || null;
     const now = new Date();
