@@ -8,7 +8,8 @@ export type DomainErrorCode =
   | "forbidden"
   | "conflict"
   | "throttled"
-  | "unauthenticated";
+  | "unauthenticated"
+  | "too_large";
 
 const statusOf: Record<DomainErrorCode, number> = {
   validation: 422,
@@ -17,6 +18,7 @@ const statusOf: Record<DomainErrorCode, number> = {
   conflict: 409,
   throttled: 429,
   unauthenticated: 401,
+  too_large: 413,
 };
 
 export class DomainError extends Error {

@@ -237,7 +237,7 @@ describe("logos (PNG/JPEG/WebP by their bytes, 1 Mo at most, never SVG)", () => 
     const big = new Uint8Array(LOGO_MAX_BYTES + 1);
     big.set(samplePng());
     const oversize = await upload("grand.png", "image/png", big);
-    expect(oversize.status).toBe(422);
+    expect(oversize.status).toBe(413);
     expect(oversize.data).toMatchObject({ ok: false, fieldErrors: { logo: [expect.stringMatching(/taille autorisée|1,0 Mo au plus/)] } });
 
     const ok = await upload("logo.png", "image/png", samplePng());

@@ -126,6 +126,7 @@ const domainTypes: Record<DomainError["code"], ProblemType> = {
   conflict: "conflict",
   throttled: "rate-limited",
   unauthenticated: "unauthenticated",
+  too_large: "payload-too-large",
 };
 
 /** What the upload guard and the bounded reader say when they refuse a file (see app/domain/upload-errors.ts). */

@@ -16,7 +16,7 @@ export async function readUploadForm(request: Request, maxPartBytes: number): Pr
   } catch (error) {
     if (error instanceof MaxPartSizeExceededError) {
       const message = `Le fichier dépasse la taille autorisée (${formatBytes(maxPartBytes)} au plus) : réduisez-le puis réessayez.`;
-      throw new DomainError("validation", message, { [error.field]: [message] });
+      throw new DomainError("too_large", message, { [error.field]: [message] });
     }
     throw error;
   }
