@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { requirePermission } from "~/server/auth/authorize.server";
+import { requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { approvalOwner, attachmentFileId } from "~/server/publications/publications.server";
 import { orNotFound } from "~/server/http/results.server";
@@ -8,6 +8,7 @@ import { fileResponse, getFile } from "~/server/storage/files.server";
 
 /** A document attached to the content a validator is asked to approve (its frozen version); also after a withdrawal (Art. 7). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
+  await requireSignedIn(request);
   const id = z.uuid().safeParse(params.id);
   const documentId = z.uuid().safeParse(params.documentId);
   if (!id.success || !documentId.success) throw new Response("Document introuvable", { status: 404 });

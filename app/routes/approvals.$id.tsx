@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Code, Group, List, Stack, Text, Textarea, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { auditContext, requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { approvalOwner, decideApproval, getApprovalPage } from "~/server/publications/publications.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -24,6 +24,7 @@ const approvalId = (id: string | undefined) => {
 
 /** Art. 5: the validator sees exactly the content to be diffused (as it would go out, statistical secrecy applied) and decides. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
+  await requireSignedIn(request);
   const id = approvalId(params.id);
   const db = await getDb();
   await requirePermission(request, "decide:approval", await approvalOwner(db, id));
@@ -31,6 +32,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
+  await requireSignedIn(request);
   const id = approvalId(params.id);
   const db = await getDb();
   const user = await requirePermission(request, "decide:approval", await approvalOwner(db, id));

@@ -10,7 +10,7 @@ import { getObservatoryContact } from "~/server/observatory/observatory.server";
 
 /** The organisation's workbook for the campaign (Art. 4). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { year, org } = await resolveDossierParams(params);
+  const { year, org } = await resolveDossierParams(request, params);
   await requirePermission(request, "read:submission", org.id);
   const db = await getDb();
   try {

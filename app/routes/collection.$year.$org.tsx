@@ -23,7 +23,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { year, org } = await resolveDossierParams(params);
+  const { year, org } = await resolveDossierParams(request, params);
   const user = await requirePermission(request, "read:submission", org.id);
   const selected = Number(new URL(request.url).searchParams.get("version")) || undefined;
   try {
@@ -58,7 +58,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const audit = auditContext(user, context);
   try {
     if (form.get("intent") === "comment") {
-      const { year, org } = await resolveDossierParams(params);
+      const { year, org } = await resolveDossierParams(request, params);
       const dossier = await getDossier(db, user, year, org.code);
       if (!dossier.submission) throw new DomainError("validation", "Déposez d'abord un fichier : le fil d'échange s'ouvre avec le dossier.");
       await addComment(db, audit, user, dossier.submission.id, String(form.get("body") ?? ""));

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { requirePermission, userCan } from "~/server/auth/authorize.server";
+import { requirePermission, userCan, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { orNotFound } from "~/server/http/results.server";
 import { editionFileResponse, getEdition } from "~/server/dashboard/editions.server";
@@ -12,6 +12,7 @@ import { editionFilePermission, fileKindFromSlug } from "~/domain/dashboard";
  * an unpublished edition's files (generated for preview) for the referent only.
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
+  await requireSignedIn(request);
   const kind = fileKindFromSlug(params.file ?? "");
   const id = z.uuid().safeParse(params.id);
   if (!kind || !id.success) throw new Response("Fichier introuvable", { status: 404 });

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { auditContext, requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { exportOrganisationData } from "~/server/organisations/organisations.server";
 import { orNotFound } from "~/server/http/results.server";
@@ -8,6 +8,7 @@ import { organisationDataResponse } from "~/server/organisations/export.server";
 
 /** Art. 5–6: an organisation's data, exported for it (referent: any organisation). */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requireSignedIn(request);
   const id = z.uuid().safeParse(params.id);
   if (!id.success) throw new Response("Organisme introuvable", { status: 404 });
   const user = await requirePermission(request, "export:organisation_data", id.data);

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Code, Group, List, NativeSelect, Stack, Table, Tabs, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { auditContext, requirePermission, userCan, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import {
   attachDocument,
@@ -94,6 +94,7 @@ const invalidatedMessage = (names: string[]) =>
   names.length ? ` Les accords déjà demandés ou donnés (${names.join(", ")}) sont invalidés : ils valaient pour le contenu précédent.` : "";
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
+  await requireSignedIn(request);
   const id = publicationId(params.id);
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();

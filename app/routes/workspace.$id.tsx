@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Group, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { auditContext, requirePermission, userCan, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { addWorkspaceVersion, getWorkspaceDocument, workspaceDocumentOwner } from "~/server/workspace/workspace.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -32,6 +32,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
+  await requireSignedIn(request);
   const id = documentId(params.id);
   const db = await getDb();
   const owner = await workspaceDocumentOwner(db, id);

@@ -342,7 +342,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
         url: (f) => `/organisations/${f.orgW.id}/export`,
         expect: { ...only([...REFERENT, ...withdrawnActors]), partner_correspondent: "hidden", partner_validator: "hidden" },
       },
-      { method: "GET", label: "malformed id", url: () => "/organisations/abc/export", expect: everyone("notFound") },
+      { method: "GET", label: "malformed id", url: () => "/organisations/abc/export", expect: { ...everyone("notFound"), anonymous: "login" } },
       { method: "GET", label: "unknown id", url: () => `/organisations/${UNKNOWN_ID}/export`, expect: { ...only(REFERENT), odpe_referent: "notFound", partner_correspondent: "hidden", partner_validator: "hidden" } },
     ],
   },
@@ -488,8 +488,8 @@ export const accessMatrix: Record<string, RouteEntry> = {
     path: "collection/:year/:org",
     probes: [
       { method: "GET", article: "Art. 4", label: "own organisation's dossier", url: (f) => `/collection/${f.year}/${f.orgA.code}`, expect: only(ORG_DATA) },
-      { method: "GET", label: "malformed year", url: (f) => `/collection/abc/${f.orgA.code}`, expect: everyone("notFound") },
-      { method: "GET", label: "unknown organisation", url: (f) => `/collection/${f.year}/INCONNU`, expect: everyone("notFound") },
+      { method: "GET", label: "malformed year", url: (f) => `/collection/abc/${f.orgA.code}`, expect: only([], "notFound") },
+      { method: "GET", label: "unknown organisation", url: (f) => `/collection/${f.year}/INCONNU`, expect: only([], "notFound") },
       { method: "POST", label: "comment, unknown organisation", url: (f) => `/collection/${f.year}/INCONNU`, form: () => ({ intent: "comment", body: "Bonjour" }), expect: only([], "notFound") },
       {
         method: "GET",
@@ -539,7 +539,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
     path: "collection/:year/:org/upload",
     probes: [
       { method: "GET", label: "only by POST", url: (f) => `/collection/${f.year}/${f.orgA.code}/upload`, expect: everyone("notFound") },
-      { method: "POST", label: "unknown organisation", url: (f) => `/collection/${f.year}/INCONNU/upload`, multipart: true, expect: everyone("notFound") },
+      { method: "POST", label: "unknown organisation", url: (f) => `/collection/${f.year}/INCONNU/upload`, multipart: true, expect: only([], "notFound") },
       { method: "POST", article: "Art. 4", label: "own organisation, no file", url: (f) => `/collection/${f.year}/${f.orgA.code}/upload`, multipart: true, expect: only(SUBMITTER) },
       {
         method: "POST",
@@ -556,7 +556,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
     path: "collection/:year/:org/template",
     probes: [
       { method: "GET", article: "Art. 4", label: "own organisation", url: (f) => `/collection/${f.year}/${f.orgA.code}/template`, expect: only(ORG_DATA) },
-      { method: "GET", label: "malformed year", url: (f) => `/collection/abc/${f.orgA.code}/template`, expect: everyone("notFound") },
+      { method: "GET", label: "malformed year", url: (f) => `/collection/abc/${f.orgA.code}/template`, expect: only([], "notFound") },
       {
         method: "GET",
         article: "Art. 4",
@@ -623,7 +623,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "GET", article: "Art. 4", label: "organisation B's document", url: (f) => `/workspace/${f.documentB}`, expect: only(MEMBERS) },
       { method: "GET", label: "unknown id", url: () => `/workspace/${UNKNOWN_ID}`, expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
       { method: "GET", label: "malformed id", url: () => "/workspace/abc", expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
-      { method: "POST", label: "unknown id", url: () => `/workspace/${UNKNOWN_ID}`, multipart: true, expect: everyone("notFound") },
+      { method: "POST", label: "unknown id", url: () => `/workspace/${UNKNOWN_ID}`, multipart: true, expect: { ...everyone("notFound"), anonymous: "login" } },
       { method: "POST", article: "Art. 4", label: "new version of own document, no file", url: (f) => `/workspace/${f.documentA}`, multipart: true, expect: only(AUTHORS) },
       { method: "POST", article: "Art. 4", label: "new version of organisation B's document", url: (f) => `/workspace/${f.documentB}`, multipart: true, expect: only(REFERENT) },
     ],
@@ -678,7 +678,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "GET", article: "Art. 5", label: "organisation B's publication", url: (f) => `/publications/${f.publicationB}`, expect: only(MEMBERS) },
       { method: "GET", label: "malformed id", url: () => "/publications/abc", expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
       { method: "GET", label: "unknown id", url: () => `/publications/${UNKNOWN_ID}`, expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
-      { method: "POST", label: "unknown id", url: () => `/publications/${UNKNOWN_ID}?intent=text`, expect: everyone("notFound") },
+      { method: "POST", label: "unknown id", url: () => `/publications/${UNKNOWN_ID}?intent=text`, expect: { ...everyone("notFound"), anonymous: "login" } },
       { method: "POST", article: "Art. 5", label: "edit own organisation's publication, empty form", url: (f) => `/publications/${f.publicationA}?intent=text`, expect: only(AUTHORS) },
       { method: "POST", article: "Art. 5", label: "edit organisation B's publication", url: (f) => `/publications/${f.publicationB}?intent=text`, expect: only(REFERENT) },
       { method: "POST", article: "Art. 5", label: "validate (only the referent puts online)", url: (f) => `/publications/${f.publicationA}?intent=validate`, expect: only(REFERENT) },
@@ -713,9 +713,9 @@ export const accessMatrix: Record<string, RouteEntry> = {
     probes: [
       { method: "GET", article: "Art. 5", label: "own organisation's approval", url: (f) => `/approvals/${f.approvalA}`, expect: only(VALIDATOR) },
       { method: "GET", article: "Art. 5", label: "organisation B's approval", url: (f) => `/approvals/${f.approvalB}`, expect: { ...only([]), partner_validator: "hidden" } },
-      { method: "GET", label: "unknown id", url: () => `/approvals/${UNKNOWN_ID}`, expect: everyone("notFound") },
-      { method: "GET", label: "malformed id", url: () => "/approvals/abc", expect: everyone("notFound") },
-      { method: "POST", label: "unknown id", url: () => `/approvals/${UNKNOWN_ID}`, expect: everyone("notFound") },
+      { method: "GET", label: "unknown id", url: () => `/approvals/${UNKNOWN_ID}`, expect: { ...everyone("notFound"), anonymous: "login" } },
+      { method: "GET", label: "malformed id", url: () => "/approvals/abc", expect: { ...everyone("notFound"), anonymous: "login" } },
+      { method: "POST", label: "unknown id", url: () => `/approvals/${UNKNOWN_ID}`, expect: { ...everyone("notFound"), anonymous: "login" } },
       { method: "POST", article: "Art. 5", label: "decide own organisation's approval, empty form", url: (f) => `/approvals/${f.approvalA}`, expect: only(VALIDATOR) },
       { method: "POST", article: "Art. 5", label: "decide organisation B's approval", url: (f) => `/approvals/${f.approvalB}`, expect: { ...only([]), partner_validator: "hidden" } },
     ],
@@ -732,7 +732,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
         url: (f) => `/approvals/${f.approvalB}/attachments/${f.documentA}`,
         expect: { ...only([]), partner_validator: "hidden" },
       },
-      { method: "GET", label: "malformed ids", url: () => "/approvals/abc/attachments/def", expect: everyone("notFound") },
+      { method: "GET", label: "malformed ids", url: () => "/approvals/abc/attachments/def", expect: { ...everyone("notFound"), anonymous: "login" } },
       { method: "GET", label: "document not attached to it", url: (f) => `/approvals/${f.approvalA}/attachments/${f.documentB}`, expect: { ...only(VALIDATOR), partner_validator: "notFound" } },
     ],
   },
@@ -796,7 +796,7 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "GET", article: "Art. 5", label: "public PDF", url: (f) => `/dashboard/editions/${f.edition.id}/fichiers/${slug.pdfPublic}`, expect: only(DASHBOARD_READERS) },
       { method: "GET", article: "Art. 5", label: "internal PDF", url: (f) => `/dashboard/editions/${f.edition.id}/fichiers/${slug.pdfInternal}`, expect: only(MEMBERS) },
       { method: "GET", article: "Art. 5", label: "ONPE package", url: (f) => `/dashboard/editions/${f.edition.id}/fichiers/${slug.package}`, expect: only(REFERENT) },
-      { method: "GET", label: "unknown file name", url: (f) => `/dashboard/editions/${f.edition.id}/fichiers/inconnu.pdf`, expect: everyone("notFound") },
+      { method: "GET", label: "unknown file name", url: (f) => `/dashboard/editions/${f.edition.id}/fichiers/inconnu.pdf`, expect: { ...everyone("notFound"), anonymous: "login" } },
       {
         method: "GET",
         article: "Art. 5",

@@ -103,7 +103,13 @@ function withdrawnResponse(request: Request): Response {
   );
 }
 
-async function requireSignedIn(request: Request): Promise<CurrentUser> {
+/**
+ * Any signed-in user, withdrawn organisation or not: the first step of a
+ * route that must look an object up before it knows which permission
+ * applies, so that an anonymous visitor is sent to login whether the object
+ * exists or not (no existence oracle).
+ */
+export async function requireSignedIn(request: Request): Promise<CurrentUser> {
   const user = await getOptionalUser(request);
   if (!user) throw loginRedirect(request);
   return user;

@@ -1,5 +1,5 @@
 import type { AppLoadContext } from "@remix-run/node";
-import { auditContext, requirePermission, type CurrentUser } from "../auth/authorize.server";
+import { auditContext, requirePermission, requireUser, type CurrentUser } from "../auth/authorize.server";
 import { getDb } from "../runtime.server";
 import { DomainError, notFound } from "../errors.server";
 import { readUploadForm, uploadedFile } from "../http/uploads.server";
@@ -22,7 +22,9 @@ export interface WebUploadOutcome {
  * id. Unknown ones throw the 404 page (a Response: these run outside the
  * routes' form-error handling, where a DomainError would become a 500).
  */
-export async function resolveDossierParams(params: { year?: string; org?: string }) {
+export async function resolveDossierParams(request: Request, params: { year?: string; org?: string }) {
+  // Who asks first: an anonymous visitor learns nothing of which dossiers exist.
+  await requireUser(request);
   const dossierNotFound = () => new Response(notFound("Ce dossier").message, { status: 404 });
   const year = Number(params.year);
   if (!Number.isInteger(year) || year < 2000 || year > 2200 || !params.org) throw dossierNotFound();
@@ -38,7 +40,7 @@ export async function resolveDossierParams(params: { year?: string; org?: string
  * case. Every outcome is a French message; refusals leave only an audit event.
  */
 export async function handleWebUpload(request: Request, context: AppLoadContext, params: { year?: string; org?: string }): Promise<{ user: CurrentUser; outcome: WebUploadOutcome }> {
-  const { year, org } = await resolveDossierParams(params);
+  const { year, org } = await resolveDossierParams(request, params);
   const user = await requirePermission(request, "submit:submission", org.id);
   const db = await getDb();
   const audit = auditContext(user, context);
