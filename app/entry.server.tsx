@@ -23,7 +23,8 @@ export default function handleRequest(
     let shellRendered = false;
     // Aborts a render still pending after ABORT_DELAY; cleared once React has
     // written everything, so a finished render is not kept alive by its timer.
-    let abortTimer: ReturnType<typeof setTimeout> | undefined;
+    let abortRender = () => {};
+    const abortTimer = setTimeout(() => abortRender(), ABORT_DELAY);
     const { pipe, abort } = renderToPipeableStream(
       <NonceProvider value={nonce}>
         <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
@@ -53,6 +54,6 @@ export default function handleRequest(
         },
       },
     );
-    abortTimer = setTimeout(abort, ABORT_DELAY);
+    abortRender = abort;
   });
 }
