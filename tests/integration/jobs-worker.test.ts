@@ -71,6 +71,43 @@ describe(`in-process workers (${driverName()})`, () => {
     }
   });
 
+  it("mails waiting when the worker polls go out several per poll (a reminder round is not one mail per interval)", async () => {
+    const schema = `${jobsSchemaFor(t.handle)}_batch`;
+    const options = { schema, databaseUrl: process.env.DATABASE_URL, poolMax: 2 };
+    const transport = new RecordingTransport();
+    // Five mails written and scheduled while no worker runs…
+    const sender = JobQueue.create(t.handle, { ...options, workers: false });
+    defineAppJobs(sender, { db: t.db, transport, remindersCron: "0 7 * * *", reminderRules: () => [] });
+    await sender.start();
+    const ids = await t.db.transaction().execute(async (trx) => {
+      const written: string[] = [];
+      for (let i = 1; i <= 5; i++) {
+        const { id } = await enqueueMail(
+          trx,
+          { to: `tournee${i}@partenaire.example`, subject: `Relance ${i}`, text: "Bonjour", dedupeKey: `batch-${i}:${driverName()}` },
+          { queue: sender },
+        );
+        written.push(id);
+      }
+      return written;
+    });
+    await sender.stop(2_000);
+    // …then one worker starts: its first poll takes them all.
+    const worker = JobQueue.create(t.handle, { ...options, workers: true, pollingIntervalSeconds: 1 });
+    defineAppJobs(worker, { db: t.db, transport, remindersCron: "0 7 * * *", reminderRules: () => [] });
+    await worker.start();
+    try {
+      for (const id of ids) expect(await eventually(() => statusOf(id), (s) => s === "sent")).toBe("sent");
+      expect(transport.sent.map((m) => m.subject).sort()).toEqual(["Relance 1", "Relance 2", "Relance 3", "Relance 4", "Relance 5"]);
+      const started = await sql<{ started_on: string }>`
+        select distinct started_on::text from ${sql.table(`${schema}.job`)} where name = 'mail.send'`.execute(t.db);
+      expect(started.rows).toHaveLength(1); // fetched together, in one poll
+    } finally {
+      await worker.stop(2_000);
+      transport.close();
+    }
+  });
+
   it("platform start attaches the queue with its workers and shutdown detaches it; mails go out through the JSON transport in demo mode", async () => {
     const schema = `${jobsSchemaFor(t.handle)}_platform`.replace(/^pgboss_platform$/, "pgboss");
     process.env.JOBS_SCHEMA = schema;

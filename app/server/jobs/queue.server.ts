@@ -44,6 +44,13 @@ export interface JobDefinition<T extends object = object> {
   cron?: { expression: string; timezone: string; data?: object };
   /** Seconds between polls of this queue by the in-process worker. */
   pollingIntervalSeconds?: number;
+  /**
+   * Jobs taken per poll (default 1), run one after the other: pg-boss waits
+   * the polling interval between polls even when work is waiting, so a queue
+   * that may fill up (mails of a reminder round) takes several at once. Each
+   * must finish well within the queue's `expireInSeconds`.
+   */
+  batchSize?: number;
   /** Must be idempotent: a job whose worker died runs again. */
   handler(job: JobContext<T>): Promise<unknown>;
 }
@@ -215,7 +222,7 @@ export class JobQueue {
       for (const definition of this.definitions.values()) {
         await this.boss.work<object>(
           definition.name,
-          { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? definition.pollingIntervalSeconds ?? 2 },
+          { includeMetadata: true, batchSize: definition.batchSize ?? 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? definition.pollingIntervalSeconds ?? 2 },
           async (jobs) => {
             for (const job of jobs) await this.execute(definition, job);
           },

@@ -40,8 +40,12 @@ export function defineAppJobs(queue: JobQueue, deps: AppJobDeps): JobQueue {
     .define<MailSendJobData>({
       name: MAIL_SEND_JOB,
       // ~8 retries with exponential backoff from 30 s: an SMTP relay down for a few hours loses nothing.
-      policy: { retryLimit: 8, retryDelay: 30, retryBackoff: true, expireInSeconds: 300 },
+      // Up to 5 mails per poll (≈ 150 a minute instead of 30). Expiry covers a
+      // whole batch against a hanging relay: 5 × (15 s connection + 15 s
+      // greeting + 60 s socket, the transport's timeouts) = 450 s < 600 s.
+      policy: { retryLimit: 8, retryDelay: 30, retryBackoff: true, expireInSeconds: 600 },
       pollingIntervalSeconds: 2,
+      batchSize: 5,
       handler: async (job) => ({
         outcome: await deliverOutboxMail(deps.db, deps.transport, job.data.outboxId, { finalAttempt: job.isLastAttempt }),
       }),
