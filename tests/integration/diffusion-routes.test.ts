@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useTestDb } from "../support/db";
-import { makeOrganisation, makeRequest, makeUser, sessionCookie, testContext } from "../factories";
+import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
 import { acceptValues, makeAgreement, makeIndicator, withdrawOrganisation } from "../factories/collection";
 import * as explorer from "~/routes/explorer";
 import * as explorerExport from "~/routes/explorer.export";
@@ -13,26 +12,10 @@ import * as approval from "~/routes/approvals.$id";
 import * as extranet from "~/routes/extranet._index";
 import * as extranetPublication from "~/routes/extranet.publications.$id";
 import { roles, type Role } from "~/domain/permissions";
+import { runRoute as run } from "../factories/referential";
 
 const t = useTestDb();
 
-type Fn = (args: LoaderFunctionArgs | ActionFunctionArgs) => Promise<unknown>;
-
-/** Runs a loader/action like Remix does and returns the status and data or response. */
-async function run(fn: Fn, request: Request, params: Record<string, string> = {}): Promise<{ status: number; response?: Response; data?: unknown }> {
-  try {
-    const result = await fn({ request, params, context: testContext() } as never);
-    if (result instanceof Response) return { status: result.status, response: result };
-    if (result && typeof result === "object" && "type" in result && (result as { type: string }).type === "DataWithResponseInit") {
-      const d = result as unknown as { data: unknown; init: ResponseInit | null };
-      return { status: d.init?.status ?? 200, data: d.data };
-    }
-    return { status: 200, data: result };
-  } catch (thrown) {
-    if (thrown instanceof Response) return { status: thrown.status, response: thrown };
-    throw thrown;
-  }
-}
 
 let caf: { id: string; name: string };
 let dep: { id: string; name: string };

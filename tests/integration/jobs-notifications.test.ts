@@ -1,35 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useTestDb } from "../support/db";
 import { useTestJobs } from "../support/jobs";
-import { makeOrganisation, makeRequest, makeUser, sessionCookie, testContext } from "../factories";
+import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
 import { countUnreadNotifications, listNotifications, markNotificationsRead, notify } from "~/server/notifications/notifications.server";
 import { MAIL_SEND_JOB, enqueueMail } from "~/server/mail/outbox.server";
 import { roles, type Role } from "~/domain/permissions";
 import * as notificationsRoute from "~/routes/notifications";
 import * as mailboxRoute from "~/routes/demo.mailbox";
+import { runRoute as run } from "../factories/referential";
 
 const t = useTestDb();
 const jobs = useTestJobs(t);
 
-type Loader = (args: LoaderFunctionArgs) => Promise<unknown>;
-type Action = (args: ActionFunctionArgs) => Promise<unknown>;
-
-/** Runs a loader/action like Remix does and returns the status and data it produced or threw. */
-async function run(fn: Loader | Action, request: Request): Promise<{ status: number; response?: Response; data?: unknown }> {
-  try {
-    const result = await fn({ request, params: {}, context: testContext() } as never);
-    if (result instanceof Response) return { status: result.status, response: result };
-    if (result && typeof result === "object" && "type" in result && (result as { type: string }).type === "DataWithResponseInit") {
-      const d = result as unknown as { data: unknown; init: ResponseInit | null };
-      return { status: d.init?.status ?? 200, data: d.data };
-    }
-    return { status: 200, data: result };
-  } catch (thrown) {
-    if (thrown instanceof Response) return { status: thrown.status, response: thrown };
-    throw thrown;
-  }
-}
 
 async function userWithCookie(role: Role) {
   const org = await makeOrganisation(t.db);

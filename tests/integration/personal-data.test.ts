@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useTestDb } from "../support/db";
 import { useTestJobs } from "../support/jobs";
-import { makeOrganisation, makeRequest, makeUser, sessionCookie, testContext, TEST_PASSWORD } from "../factories";
+import { makeOrganisation, makeRequest, makeUser, sessionCookie, TEST_PASSWORD } from "../factories";
 import { ensureCampaign, makeApiToken } from "../factories/collection";
 import * as accountExport from "~/routes/account_.export";
 import * as accountPage from "~/routes/account";
@@ -21,27 +20,11 @@ import type { AccountExport } from "~/server/personal-data/account-export.server
 import { REDACTED_MAIL_BODY } from "~/server/personal-data/erasure.server";
 import { PURGE_JOB, RETENTION_REDACTED_MAIL_BODY, purgeExpiredPersonalData, type RetentionSettings } from "~/server/personal-data/retention.server";
 import { roles } from "~/domain/permissions";
+import { runRoute as run } from "../factories/referential";
 
 const t = useTestDb();
 const jobs = useTestJobs(t);
 
-type Fn = (args: LoaderFunctionArgs | ActionFunctionArgs) => Promise<unknown>;
-
-/** Runs a loader/action like Remix does and returns the Response it produced or threw, or its data. */
-async function run(fn: Fn, request: Request, params: Record<string, string> = {}): Promise<{ status: number; response?: Response; data?: unknown }> {
-  try {
-    const result = await fn({ request, params, context: testContext() } as never);
-    if (result instanceof Response) return { status: result.status, response: result };
-    if (result && typeof result === "object" && "type" in result && (result as { type: string }).type === "DataWithResponseInit") {
-      const d = result as unknown as { data: unknown; init: ResponseInit | null };
-      return { status: d.init?.status ?? 200, data: d.data };
-    }
-    return { status: 200, data: result };
-  } catch (thrown) {
-    if (thrown instanceof Response) return { status: thrown.status, response: thrown };
-    throw thrown;
-  }
-}
 
 const throttle = { maxPerAccount: 5, maxPerIp: 20, windowMinutes: 15 };
 const actorCtx = (user: { id: string; email: string; display_name: string; organisation_id: string }): AuditContext => ({

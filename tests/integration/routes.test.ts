@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useTestDb } from "../support/db";
-import { makeOrganisation, makeRequest, makeUser, sessionCookie, testContext, TEST_PASSWORD } from "../factories";
+import { makeOrganisation, makeRequest, makeUser, sessionCookie, TEST_PASSWORD } from "../factories";
 import * as usersIndex from "~/routes/admin.users._index";
 import * as usersNew from "~/routes/admin.users.new";
 import * as userEdit from "~/routes/admin.users.$id";
@@ -10,27 +9,10 @@ import * as loginRoute from "~/routes/login";
 import * as home from "~/routes/_index";
 import * as healthz from "~/routes/healthz";
 import { roles, type Role } from "~/domain/permissions";
+import { runRoute as run } from "../factories/referential";
 
 const t = useTestDb();
 
-type Loader = (args: LoaderFunctionArgs) => Promise<unknown>;
-type Action = (args: ActionFunctionArgs) => Promise<unknown>;
-
-/** Runs a loader/action like Remix does and returns the Response it produced or threw. */
-async function run(fn: Loader | Action, request: Request, params: Record<string, string> = {}): Promise<{ status: number; response?: Response; data?: unknown }> {
-  try {
-    const result = await fn({ request, params, context: testContext() } as never);
-    if (result instanceof Response) return { status: result.status, response: result };
-    if (result && typeof result === "object" && "type" in result && (result as { type: string }).type === "DataWithResponseInit") {
-      const d = result as unknown as { data: unknown; init: ResponseInit | null };
-      return { status: d.init?.status ?? 200, data: d.data };
-    }
-    return { status: 200, data: result };
-  } catch (thrown) {
-    if (thrown instanceof Response) return { status: thrown.status, response: thrown };
-    throw thrown;
-  }
-}
 
 async function cookieFor(role: Role) {
   const org = await makeOrganisation(t.db);
