@@ -1,8 +1,8 @@
 import { execFile, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "./production-server";
 
 /**
  * A throwaway PostgreSQL cluster for fault tests: its own data folder in a
@@ -66,17 +66,6 @@ function isExecutable(file: string): boolean {
   }
 }
 
-/** A port nothing listens on (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface OsUser {
   uid: number;
