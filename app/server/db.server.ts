@@ -93,6 +93,11 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
       connectionString: options.databaseUrl,
       max: options.poolMax ?? 10,
       connectionTimeoutMillis: 5_000,
+      // TCP keepalive: a database host that vanishes without closing the
+      // connection (network cut, VM lost) is eventually noticed by the OS
+      // instead of leaving the connection open forever.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       types: pgTypes,
       idleTimeoutMillis: 30_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
