@@ -184,7 +184,7 @@ function BreakdownTables({ block, year }: { block: IndicatorBlock; year: number 
                         "—"
                       ) : (
                         <>
-                          <span className="rp-bar" aria-hidden="true">
+                          <span className="rp-meter" aria-hidden="true">
                             <span style={{ width: `${Math.round(share * 100)}%` }} />
                           </span>
                           {percent.format(share)}
@@ -422,7 +422,7 @@ export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) 
                     <td>{c.expected}</td>
                     <td>{c.received}</td>
                     <td className="rp-share">
-                      <span className="rp-bar" aria-hidden="true">
+                      <span className="rp-meter" aria-hidden="true">
                         <span style={{ width: `${Math.round((c.rate ?? 0) * 100)}%` }} />
                       </span>
                       {c.rate === null ? "—" : percent.format(c.rate)}
