@@ -33,6 +33,8 @@ export interface Problem {
   cell: string | null;
   indicator: string | null;
   indicatorLabel: string | null;
+  /** The line's breakdown cell (e.g. "Fille × Moins de 3 ans"); absent for a total or a whole-file problem. */
+  breakdownLabel?: string | null;
   message: string;
   /** What to do. */
   hint: string;

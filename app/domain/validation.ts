@@ -72,6 +72,7 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
       cell: row === null ? null : `${COLUMNS.value}${row}`,
       indicator: line.indicatorCode,
       indicatorLabel: line.indicatorLabel,
+      breakdownLabel: line.breakdownKey === "" ? null : line.breakdownLabel,
     });
 
   for (const line of plan) {

@@ -205,7 +205,8 @@ export default function DossierPage() {
                       {v.error_count} / {v.warning_count}
                     </Table.Td>
                     <Table.Td>
-                      <Badge color={versionStatusColors[v.status]} variant="light">
+                      {/* Long states wrap instead of being cut (« Remplacé par une version plus récente »). */}
+                      <Badge color={versionStatusColors[v.status]} variant="light" h="auto" py={2} styles={{ label: { whiteSpace: "normal", overflow: "visible" } }}>
                         {versionStatusLabels[v.status]}
                       </Badge>
                       {v.return_reason && <Text size="xs">Motif : {v.return_reason}</Text>}

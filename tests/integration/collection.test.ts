@@ -128,6 +128,19 @@ describe("validation: every problem at once, with sheet, cell, indicator and wha
     if (result.kind === "stored") expect(result.errors).toBe(4);
   });
 
+  it("a problem on a breakdown cell names that cell's breakdown, so identical messages stay distinguishable", async () => {
+    const setup = await setupCampaign(t.db, { indicators: [{ breakdowns: [{ code: "SEXE", items: ["F", "M"] }] }] });
+    const { plan, bytes } = await templateFor(setup.year, setup.org.id);
+    // lines: 0 total, 1 F, 2 M — the total and M left empty
+    const result = await upload(setup.year, setup.org.id, await fillTemplate(bytes, { [plan.lines[1]!.key]: 4 }));
+    const required = result.problems.filter((p) => p.code === "required");
+    expect(required.map((p) => [p.cell, p.breakdownLabel])).toEqual([
+      [`E${FIRST_DATA_ROW}`, null],
+      [`E${FIRST_DATA_ROW + 2}`, plan.lines[2]!.breakdownLabel],
+    ]);
+    expect(plan.lines[2]!.breakdownLabel.length).toBeGreaterThan(0);
+  });
+
   it("a missing value and a non-integer count are errors; the annotated workbook highlights and comments each faulty cell", async () => {
     const setup = await setupCampaign(t.db, { indicators: [{}, {}] });
     const { plan, bytes } = await templateFor(setup.year, setup.org.id);

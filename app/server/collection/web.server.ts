@@ -57,7 +57,7 @@ export async function handleWebUpload(request: Request, context: AppLoadContext,
       bytes: file.bytes,
     });
     if (result.kind === "refused") {
-      return { user, outcome: { ok: false, status: result.refusal.status, message: `${result.refusal.title} : ${result.refusal.message}`, problems: [] } };
+      return { user, outcome: { ok: false, status: result.refusal.status, message: `${result.refusal.message} Aucune version n'est créée : les fichiers déjà déposés restent inchangés.`, problems: [] } };
     }
     if (result.kind === "rejected") {
       return {

@@ -21,7 +21,7 @@ export function ProblemsTable({ problems, caption }: { problems: readonly Proble
         <Table.Tbody>
           {problems.map((p, i) => (
             <Table.Tr key={`${p.cell ?? "file"}-${p.code}-${i}`}>
-              <Table.Td>
+              <Table.Td style={{ whiteSpace: "nowrap" }}>
                 <Badge color={p.severity === "error" ? "red.9" : "orange.9"} variant="light">
                   {p.severity === "error" ? "Erreur" : "Avertissement"}
                 </Badge>
@@ -29,7 +29,14 @@ export function ProblemsTable({ problems, caption }: { problems: readonly Proble
               <Table.Td>
                 <code>{cellReference(p)}</code>
               </Table.Td>
-              <Table.Td>{p.indicator ? `${p.indicator} — ${p.indicatorLabel ?? ""}` : "—"}</Table.Td>
+              <Table.Td>
+                {p.indicator ? `${p.indicator} — ${p.indicatorLabel ?? ""}` : "—"}
+                {p.breakdownLabel && (
+                  <Text size="sm" c="dimmed">
+                    Ventilation : {p.breakdownLabel}
+                  </Text>
+                )}
+              </Table.Td>
               <Table.Td>{p.message}</Table.Td>
               <Table.Td>{p.hint}</Table.Td>
             </Table.Tr>

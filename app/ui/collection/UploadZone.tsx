@@ -56,6 +56,7 @@ export function UploadZone({ action, maxBytes }: { action: string; maxBytes: num
       <Paper
         withBorder
         p="lg"
+        className="upload-zone"
         style={{ borderStyle: "dashed", borderWidth: 2, background: dragging ? "var(--mantine-color-indigo-0)" : undefined }}
         onDragOver={(e) => {
           e.preventDefault();
