@@ -6,6 +6,7 @@ import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { listAuditActions, listAuditEvents } from "~/server/audit/audit-query.server";
 import { verifyAuditChain } from "~/server/audit/audit.server";
+import { auditActionLabel } from "~/domain/audit-actions";
 import { formatDateTime } from "~/ui/format";
 import { TableScroll } from "~/ui/TableScroll";
 
@@ -58,7 +59,7 @@ export default function AuditPage() {
       )}
       <Form method="get" role="search" aria-label="Filtrer le journal">
         <Group align="flex-end">
-          <Select label="Action" name="action" clearable searchable defaultValue={filter.action ?? null} data={actions} />
+          <Select label="Action" name="action" clearable searchable defaultValue={filter.action ?? null} data={actions.map((a) => ({ value: a, label: auditActionLabel(a) }))} />
           <TextInput label="Auteur" name="actor" defaultValue={filter.actor ?? ""} />
           <TextInput label="Du" name="from" type="date" defaultValue={filter.from ?? ""} />
           <TextInput label="Au" name="to" type="date" defaultValue={filter.to ?? ""} />
@@ -91,7 +92,10 @@ export default function AuditPage() {
                 <Table.Td>{e.actor_label}</Table.Td>
                 <Table.Td>{e.organisation_code ?? "—"}</Table.Td>
                 <Table.Td>
-                  <code>{e.action}</code>
+                  {auditActionLabel(e.action)}
+                  <Text size="xs" c="dimmed">
+                    <code>{e.action}</code>
+                  </Text>
                 </Table.Td>
                 <Table.Td>
                   {e.summary}
