@@ -1,4 +1,4 @@
-import { AppShell, Badge, Burger, Button, Group, NavLink, Stack, Text, Title } from "@mantine/core";
+import { AppShell, Badge, Box, Burger, Button, Group, NavLink, Stack, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { Form, Link, useLocation } from "@remix-run/react";
 import type { RootData } from "~/root";
@@ -22,7 +22,7 @@ export function PortalShell({ data, children }: { data: RootData | undefined; ch
       </a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
             {hasNav && (
               <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={opened ? "Fermer le menu" : "Ouvrir le menu"} />
             )}
@@ -33,8 +33,13 @@ export function PortalShell({ data, children }: { data: RootData | undefined; ch
               </Title>
             </Link>
             {observatory?.isDemo && (
-              <Badge color="#8a3300" variant="filled" title="Données et comptes fictifs de démonstration">
-                Démonstration
+              <Badge color="#8a3300" variant="filled" title="Données et comptes fictifs de démonstration" style={{ flexShrink: 0 }}>
+                <Box component="span" visibleFrom="sm">
+                  Démonstration
+                </Box>
+                <Box component="span" hiddenFrom="sm">
+                  Démo
+                </Box>
               </Badge>
             )}
           </Group>
@@ -44,7 +49,7 @@ export function PortalShell({ data, children }: { data: RootData | undefined; ch
             </Button>
           )}
           {user && (
-            <Group gap="sm" wrap="nowrap">
+            <Group gap="sm" wrap="nowrap" style={{ flexShrink: 0 }}>
               <Stack gap={0} visibleFrom="sm" align="flex-end">
                 <Text size="sm" fw={600}>
                   {user.displayName}
@@ -63,11 +68,14 @@ export function PortalShell({ data, children }: { data: RootData | undefined; ch
               >
                 Notifications{data?.unreadNotifications ? ` (${data.unreadNotifications})` : ""}
               </Button>
-              <Form method="post" action="/logout">
-                <Button type="submit" variant="outline" size="xs">
-                  Se déconnecter
-                </Button>
-              </Form>
+              {/* On a phone the menu carries it (the header has no room). */}
+              <Box visibleFrom={hasNav ? "sm" : undefined}>
+                <Form method="post" action="/logout">
+                  <Button type="submit" variant="outline" size="xs">
+                    Se déconnecter
+                  </Button>
+                </Form>
+              </Box>
             </Group>
           )}
         </Group>
@@ -85,6 +93,13 @@ export function PortalShell({ data, children }: { data: RootData | undefined; ch
               aria-current={location.pathname === item.to ? "page" : undefined}
             />
           ))}
+          <Box hiddenFrom="sm" mt="md">
+            <Form method="post" action="/logout">
+              <Button type="submit" variant="outline" size="xs" fullWidth>
+                Se déconnecter
+              </Button>
+            </Form>
+          </Box>
         </AppShell.Navbar>
       )}
       <AppShell.Main id="contenu" tabIndex={-1}>
