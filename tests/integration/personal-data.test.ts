@@ -133,6 +133,8 @@ describe("GDPR art. 15: export of one's personal data", () => {
     const actions = data.auditEvents.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["auth.login", "test.alice_did"]));
     expect(actions).not.toContain("test.bob_did");
+    expect(data.auditEvents.find((e) => e.action === "auth.login")!.actionLabel).toBe("Connexion");
+    expect(data.notice).toMatch(/RGPD.*UTC/);
     expect(data.comments.map((c) => c.body)).toEqual(["Commentaire de contrôle 2023"]);
     expect(data.uploads.submissionVersions).toEqual([expect.objectContaining({ organisationCode: partner.code, referenceYear: 2023, number: 1, filename: "tableau-2023.xlsx" })]);
 

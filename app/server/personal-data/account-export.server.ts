@@ -3,6 +3,15 @@ import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { notFound } from "../errors.server";
 import { roleLabels } from "~/domain/permissions";
+import { auditActionLabel } from "~/domain/audit-actions";
+
+/** Read by the person who downloads the file: what it holds and how to read it. */
+export const EXPORT_NOTICE =
+  "Ce fichier rassemble les données personnelles que le portail de l'observatoire conserve sur votre compte (RGPD, articles 15 et 20) : " +
+  "compte, sessions, tentatives de connexion, liens de réinitialisation, notifications, courriels, jetons API, actions tracées dans le journal d'audit, " +
+  "messages et fichiers déposés. Les dates et heures sont en temps universel (UTC, suffixe « Z ») : ajoutez 1 heure en hiver, 2 heures en été pour l'heure de Paris. " +
+  "Les codes techniques (rôle, état, action) sont accompagnés de leur libellé lorsque le portail en a un. Aucun mot de passe ni secret n'y figure. " +
+  "Pour une question ou une demande de rectification ou d'effacement, adressez-vous au référent de l'observatoire.";
 
 /**
  * GDPR art. 15 and 20: everything the portal holds about one person, as one
@@ -13,6 +22,8 @@ import { roleLabels } from "~/domain/permissions";
  */
 export interface AccountExport {
   format: "odpe-account-export/1";
+  /** What the file is and how to read it, in French (for the person, not a program). */
+  notice: string;
   exportedAt: string;
   account: {
     id: string;
@@ -33,7 +44,7 @@ export interface AccountExport {
   notifications: Array<{ kind: string; title: string; body: string; link: string | null; createdAt: string; readAt: string | null }>;
   mails: Array<{ to: string; kind: string; subject: string; textBody: string; status: string; createdAt: string; sentAt: string | null; redactedAt: string | null }>;
   apiTokens: Array<{ name: string; prefix: string; organisationCode: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }>;
-  auditEvents: Array<{ id: string; occurredAt: string; action: string; entityType: string; entityId: string | null; summary: string; organisationCode: string | null; ip: string | null }>;
+  auditEvents: Array<{ id: string; occurredAt: string; action: string; actionLabel: string; entityType: string; entityId: string | null; summary: string; organisationCode: string | null; ip: string | null }>;
   comments: Array<{ organisationCode: string; referenceYear: number; versionNumber: number | null; kind: string; body: string; createdAt: string }>;
   uploads: {
     submissionVersions: Array<{ organisationCode: string; referenceYear: number; number: number; filename: string; sizeBytes: number; sha256: string; uploadedVia: string; uploadedAt: string; status: string }>;
@@ -129,6 +140,7 @@ export async function buildAccountExport(db: Db, userId: string, now = new Date(
 
   return {
     format: "odpe-account-export/1",
+    notice: EXPORT_NOTICE,
     exportedAt: now.toISOString(),
     account: {
       id: user.id,
@@ -163,6 +175,7 @@ export async function buildAccountExport(db: Db, userId: string, now = new Date(
       id: e.id,
       occurredAt: iso(e.occurred_at),
       action: e.action,
+      actionLabel: auditActionLabel(e.action),
       entityType: e.entity_type,
       entityId: e.entity_id,
       summary: e.summary,
