@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { useEffect, useRef, useState } from "react";
 import { Alert, Anchor, Badge, Button, Card, Code, Group, Stack, Text, TextInput, Title } from "@mantine/core";
 import { z } from "zod";
 import { auditContext, requirePermission } from "~/server/auth/authorize.server";
@@ -93,6 +94,14 @@ export default function UserPage() {
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const [params] = useSearchParams();
   const erased = user.erased_at !== null;
+  const [confirmDisable, setConfirmDisable] = useState(false);
+  const erasedAlert = useRef<HTMLDivElement>(null);
+  const justErased = !!(result?.ok && result.intent === "erase");
+  useEffect(() => {
+    // The erasure form is gone from the page: take keyboard and screen-reader users to what happened.
+    if (justErased) erasedAlert.current?.focus();
+  }, [justErased]);
+  useEffect(() => setConfirmDisable(false), [user.status]);
   return (
     <Stack>
       <Anchor component={Link} to="/admin/users">
@@ -105,8 +114,8 @@ export default function UserPage() {
         </Badge>
       </Group>
       {params.get("created") && <Alert color="green.9" role="status">Le compte a été créé. Créez un lien d'activation ci-dessous.</Alert>}
-      {result?.ok && result.intent === "erase" && (
-        <Alert color="green.9" role="status" title="Compte effacé">
+      {justErased && (
+        <Alert ref={erasedAlert} tabIndex={-1} color="green.9" role="status" title="Compte effacé">
           Le nom et l'adresse e-mail sont remplacés par « {result.pseudonym} ». Sessions, jetons, liens et notifications sont supprimés ;
           ses contributions restent à son organisme.
         </Alert>
@@ -157,13 +166,40 @@ export default function UserPage() {
                   Créer un lien de (ré)initialisation du mot de passe
                 </Button>
               </Form>
-              <Form method="post">
-                <input type="hidden" name="intent" value={user.status === "active" ? "disable" : "enable"} />
-                <Button type="submit" color={user.status === "active" ? "red.9" : "green.9"}>
-                  {user.status === "active" ? "Désactiver le compte" : "Réactiver le compte"}
-                </Button>
-              </Form>
+              {user.status === "active" ? (
+                !confirmDisable && (
+                  <Button color="red.9" onClick={() => setConfirmDisable(true)}>
+                    Désactiver le compte…
+                  </Button>
+                )
+              ) : (
+                <Form method="post">
+                  <input type="hidden" name="intent" value="enable" />
+                  <Button type="submit" color="green.9">
+                    Réactiver le compte
+                  </Button>
+                </Form>
+              )}
             </Group>
+            {confirmDisable && user.status === "active" && (
+              <Alert color="red.9" title="Désactiver ce compte ?">
+                <Text size="sm" mb="sm">
+                  La personne ne pourra plus se connecter et ses sessions ouvertes seront fermées. Vous pourrez réactiver le
+                  compte plus tard.
+                </Text>
+                <Form method="post">
+                  <input type="hidden" name="intent" value="disable" />
+                  <Group>
+                    <Button type="submit" color="red.9" data-autofocus>
+                      Confirmer la désactivation
+                    </Button>
+                    <Button variant="default" onClick={() => setConfirmDisable(false)}>
+                      Annuler
+                    </Button>
+                  </Group>
+                </Form>
+              </Alert>
+            )}
           </Stack>
         </Card>
       )}

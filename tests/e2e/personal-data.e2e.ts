@@ -37,6 +37,13 @@ describe("personal data (GDPR): export and erasure in the browser", () => {
     await page.goto(`${baseUrl()}/admin/users`);
     await page.getByRole("link", { name: PERSON.name }).click();
     await page.waitForURL(/\/admin\/users\/[0-9a-f-]{36}$/);
+    // Disabling asks first (a mis-click closes nobody's sessions), and can be cancelled.
+    await page.getByRole("button", { name: "Désactiver le compte…" }).click();
+    await page.getByText("Désactiver ce compte ?").waitFor();
+    await expectAccessible(page);
+    await page.getByRole("button", { name: "Annuler" }).click();
+    await page.getByRole("button", { name: "Désactiver le compte…" }).waitFor();
+
     const confirm = page.getByLabel("Pour confirmer, saisissez à nouveau l'adresse e-mail du compte");
 
     // A wrong address is refused on the field, in French, and changes nothing.
@@ -50,6 +57,8 @@ describe("personal data (GDPR): export and erasure in the browser", () => {
     await confirm.press("Enter");
     const done = page.getByRole("status").filter({ hasText: "Compte effacé" });
     await done.waitFor();
+    // The form is gone: focus goes to what happened.
+    await expect(page.evaluate(() => document.activeElement?.getAttribute("role"))).resolves.toBe("status");
     const pseudonym = /Utilisateur supprimé n° \d+/.exec(await done.innerText())?.[0];
     expect(pseudonym).toBeDefined();
     await expectAccessible(page);
