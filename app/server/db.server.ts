@@ -216,3 +216,7 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
 export async function pingDb(db: Db): Promise<void> {
   await sql`select 1`.execute(db);
 }
+
+/** Rows a DELETE or UPDATE touched (Kysely reports them as bigint). */
+export const affectedRows = (result: { numDeletedRows?: bigint; numUpdatedRows?: bigint }): number =>
+  Number(result.numDeletedRows ?? result.numUpdatedRows ?? 0n);

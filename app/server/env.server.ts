@@ -10,6 +10,16 @@ const booleanish = z
   .enum(["1", "0", "true", "false", "yes", "no", "on", "off"])
   .transform((v) => ["1", "true", "yes", "on"].includes(v));
 
+/** A five-field cron expression (evaluated in Europe/Paris by the job queue). */
+const cron = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[0-9*,/-]+( [0-9*,/-]+){4}$/, `must be a cron expression of five fields, e.g. ${fallback}`)
+    .default(fallback);
+
+/** How many days a kind of personal data is kept (app/server/personal-data/retention.server.ts). */
+const retentionDays = (fallback: number) => z.coerce.number().int().min(1).max(3650).default(fallback);
+
 export const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -49,20 +59,14 @@ export const envSchema = z
       .regex(/^[a-z_][a-z0-9_]{0,40}$/, "must be a lower-case PostgreSQL schema name")
       .default("pgboss"),
     JOBS_POOL_MAX: z.coerce.number().int().min(1).max(50).default(3),
-    REMINDERS_CRON: z
-      .string()
-      .regex(/^[0-9*,/-]+( [0-9*,/-]+){4}$/, "must be a cron expression of five fields, e.g. 0 7 * * *")
-      .default("0 7 * * *"),
+    REMINDERS_CRON: cron("0 7 * * *"),
     // Personal data (app/server/personal-data/retention.server.ts): the daily purge and how long each kind is kept.
-    RETENTION_PURGE_CRON: z
-      .string()
-      .regex(/^[0-9*,/-]+( [0-9*,/-]+){4}$/, "must be a cron expression of five fields, e.g. 15 3 * * *")
-      .default("15 3 * * *"),
-    RETENTION_LOGIN_ATTEMPT_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
-    RETENTION_PASSWORD_RESET_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-    RETENTION_NOTIFICATION_READ_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
-    RETENTION_NOTIFICATION_UNREAD_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
-    RETENTION_OUTBOX_MAIL_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+    RETENTION_PURGE_CRON: cron("15 3 * * *"),
+    RETENTION_LOGIN_ATTEMPT_DAYS: retentionDays(180),
+    RETENTION_PASSWORD_RESET_DAYS: retentionDays(30),
+    RETENTION_NOTIFICATION_READ_DAYS: retentionDays(180),
+    RETENTION_NOTIFICATION_UNREAD_DAYS: retentionDays(365),
+    RETENTION_OUTBOX_MAIL_DAYS: retentionDays(180),
     // Partner API (app/server/api): requests per token and per minute, counted in PostgreSQL (shared by every instance).
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   })

@@ -35,3 +35,15 @@ export async function orNotFound<T>(load: () => Promise<T>): Promise<T> {
 }
 
 export const unknownIntent = () => new DomainError("validation", "Action inconnue : rechargez la page et réessayez.");
+
+/** A JSON document as a download (an export of someone's data: never cached, never sniffed). */
+export function jsonDownload(body: unknown, filename: string): Response {
+  return new Response(JSON.stringify(body, null, 2), {
+    headers: {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${filename}"`,
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}

@@ -4,6 +4,7 @@ import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { notFound } from "../errors.server";
 import { roleLabels } from "~/domain/permissions";
 import { auditActionLabel } from "~/domain/audit-actions";
+import { jsonDownload } from "../http/results.server";
 
 /** Read by the person who downloads the file: what it holds and how to read it. */
 export const EXPORT_NOTICE =
@@ -242,13 +243,5 @@ export async function exportAccount(db: Db, context: AuditContext, userId: strin
 
 /** The export as a JSON download (never cached). */
 export function accountExportResponse(data: AccountExport): Response {
-  const day = data.exportedAt.slice(0, 10);
-  return new Response(JSON.stringify(data, null, 2), {
-    headers: {
-      "Content-Type": "application/json; charset=utf-8",
-      "Content-Disposition": `attachment; filename="donnees-personnelles-${day}.json"`,
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
+  return jsonDownload(data, `donnees-personnelles-${data.exportedAt.slice(0, 10)}.json`);
 }

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "../db.server";
+import { affectedRows, type Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, notFound } from "../errors.server";
 
@@ -31,7 +31,6 @@ export interface ErasureResult {
   redactedMails: number;
 }
 
-const count = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }) => Number(r.numDeletedRows ?? r.numUpdatedRows ?? 0n);
 
 export async function eraseAccount(db: Db, context: AuditContext, userId: string, input: { confirmEmail: string }): Promise<ErasureResult> {
   return db.transaction().execute(async (trx) => {
@@ -72,21 +71,21 @@ export async function eraseAccount(db: Db, context: AuditContext, userId: string
       .where("id", "=", userId)
       .execute();
 
-    const sessions = count(await trx.deleteFrom("user_session").where("user_id", "=", userId).executeTakeFirst());
-    const passwordResets = count(await trx.deleteFrom("password_reset").where("user_id", "=", userId).executeTakeFirst());
-    const notifications = count(await trx.deleteFrom("notification").where("user_id", "=", userId).executeTakeFirst());
-    const loginAttempts = count(await trx.deleteFrom("login_attempt").where("email", "=", user.email).executeTakeFirst());
+    const sessions = affectedRows(await trx.deleteFrom("user_session").where("user_id", "=", userId).executeTakeFirst());
+    const passwordResets = affectedRows(await trx.deleteFrom("password_reset").where("user_id", "=", userId).executeTakeFirst());
+    const notifications = affectedRows(await trx.deleteFrom("notification").where("user_id", "=", userId).executeTakeFirst());
+    const loginAttempts = affectedRows(await trx.deleteFrom("login_attempt").where("email", "=", user.email).executeTakeFirst());
 
     // API tokens: deleted, except those that carried an upload (the version keeps its provenance): revoked.
     const usedTokenIds = trx.selectFrom("submission_version").select("api_token_id").where("api_token_id", "is not", null);
-    const apiTokens = count(
+    const apiTokens = affectedRows(
       await trx
         .deleteFrom("api_token")
         .where("created_by", "=", userId)
         .where((eb) => eb("id", "not in", usedTokenIds.$narrowType<{ api_token_id: string }>()))
         .executeTakeFirst(),
     );
-    const revokedApiTokens = count(
+    const revokedApiTokens = affectedRows(
       await trx
         .updateTable("api_token")
         .set({ revoked_at: now, revoked_by: context.actorUserId })
@@ -133,7 +132,7 @@ export async function eraseAccount(db: Db, context: AuditContext, userId: string
       pseudonym,
       deleted: { sessions, passwordResets, notifications, loginAttempts, apiTokens },
       revokedApiTokens,
-      redactedMails: count(only) + count(shared),
+      redactedMails: affectedRows(only) + affectedRows(shared),
     };
     await recordAudit(trx, context, {
       action: "user.erased",

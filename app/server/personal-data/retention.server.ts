@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "../db.server";
+import { affectedRows, type Db } from "../db.server";
 import type { Env } from "../env.server";
 import { recordAudit, systemContext } from "../audit/audit.server";
 
@@ -45,26 +45,30 @@ export interface PurgeResult {
 
 const DAY = 86_400_000;
 const before = (now: Date, days: number) => new Date(now.getTime() - days * DAY);
-const count = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }) => Number(r.numDeletedRows ?? r.numUpdatedRows ?? 0n);
+
+/** What a purge did, in French (audit summary, command output). */
+export function describePurge(r: PurgeResult): string {
+  return `${r.sessions} session(s), ${r.loginAttempts} tentative(s) de connexion, ${r.passwordResets} lien(s) de mot de passe, ${r.notifications} notification(s) supprimés ; ${r.redactedMails} courriel(s) caviardé(s).`;
+}
 
 /** Deletes or blanks what has outlived its retention period; one audit event when anything went. */
 export async function purgeExpiredPersonalData(db: Db, settings: RetentionSettings, now = new Date()): Promise<PurgeResult> {
   return db.transaction().execute(async (trx) => {
-    const sessions = count(
+    const sessions = affectedRows(
       await trx
         .deleteFrom("user_session")
         .where((eb) => eb.or([eb("expires_at", "<", now), eb("created_at", "<", new Date(now.getTime() - settings.sessionAbsoluteHours * 3_600_000))]))
         .executeTakeFirst(),
     );
-    const loginAttempts = count(await trx.deleteFrom("login_attempt").where("attempted_at", "<", before(now, settings.loginAttemptDays)).executeTakeFirst());
+    const loginAttempts = affectedRows(await trx.deleteFrom("login_attempt").where("attempted_at", "<", before(now, settings.loginAttemptDays)).executeTakeFirst());
     const resetLimit = before(now, settings.passwordResetDays);
-    const passwordResets = count(
+    const passwordResets = affectedRows(
       await trx
         .deleteFrom("password_reset")
         .where((eb) => eb.or([eb("used_at", "<", resetLimit), eb("expires_at", "<", resetLimit)]))
         .executeTakeFirst(),
     );
-    const notifications = count(
+    const notifications = affectedRows(
       await trx
         .deleteFrom("notification")
         .where((eb) =>
@@ -76,7 +80,7 @@ export async function purgeExpiredPersonalData(db: Db, settings: RetentionSettin
         .executeTakeFirst(),
     );
     // A pending mail is never blanked: it has still to go out.
-    const redactedMails = count(
+    const redactedMails = affectedRows(
       await trx
         .updateTable("outbox_mail")
         .set({
@@ -96,7 +100,7 @@ export async function purgeExpiredPersonalData(db: Db, settings: RetentionSettin
       await recordAudit(trx, systemContext("purge des données personnelles"), {
         action: "personal_data.purged",
         entityType: "retention",
-        summary: `Purge des données personnelles échues : ${sessions} session(s), ${loginAttempts} tentative(s) de connexion, ${passwordResets} lien(s) de mot de passe, ${notifications} notification(s) supprimés ; ${redactedMails} courriel(s) caviardé(s).`,
+        summary: `Purge des données personnelles échues : ${describePurge(result)}`,
         details: { ...result, settings },
       });
     }
