@@ -10,8 +10,8 @@ import { createPasswordResetLink, getUser, setUserStatus, updateUser } from "~/s
 import { eraseAccount } from "~/server/personal-data/erasure.server";
 import { ANY_ORGANISATION } from "~/domain/permissions";
 import { listOrganisationOptions } from "~/server/organisations/organisations.server";
-import { formFailure, parseForm } from "~/server/http/forms.server";
-import { DomainError } from "~/server/errors.server";
+import { parseForm } from "~/server/http/forms.server";
+import { intentFailure, orNotFound, unknownIntent } from "~/server/http/results.server";
 import { RESET_LINK_HOURS, userFormSchema } from "~/domain/users";
 import { UserForm } from "~/ui/UserForm";
 import { FormAlert } from "~/ui/FormAlert";
@@ -24,12 +24,7 @@ const idSchema = z.uuid();
 async function loadUser(id: string | undefined) {
   const parsed = idSchema.safeParse(id);
   if (!parsed.success) throw new Response("Compte introuvable", { status: 404 });
-  try {
-    return await getUser(await getDb(), parsed.data);
-  } catch (error) {
-    if (error instanceof DomainError && error.status === 404) throw new Response(error.message, { status: 404 });
-    throw error;
-  }
+  return orNotFound(async () => getUser(await getDb(), parsed.data));
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -73,19 +68,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case "erase": {
         // GDPR art. 17 (ADR 012): its own permission, on top of managing accounts.
         await requirePermission(request, "erase:account", ANY_ORGANISATION);
-        try {
-          const erased = await eraseAccount(db, audit, target.id, parseForm(eraseSchema, form));
-          return data<ActionResult>({ ok: true, intent, pseudonym: erased.pseudonym, formError: null, fieldErrors: {} });
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          return data<ActionResult>({ ok: false, intent, formError: error.message, fieldErrors: error.fieldErrors }, { status: error.status });
-        }
+        const erased = await eraseAccount(db, audit, target.id, parseForm(eraseSchema, form));
+        return data<ActionResult>({ ok: true, intent, pseudonym: erased.pseudonym, formError: null, fieldErrors: {} });
       }
       default:
-        throw new DomainError("validation", "Action inconnue : rechargez la page et réessayez.");
+        throw unknownIntent();
     }
   } catch (error) {
-    return formFailure(error);
+    // The intent tells the page which form the error belongs to.
+    return intentFailure(intent, error);
   }
 }
 
