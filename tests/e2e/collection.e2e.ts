@@ -1,8 +1,8 @@
-import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { baseUrl, demoEmail, expectAccessible, login, logout, openBrowser } from "./browser";
 import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW } from "~/domain/template-layout";
+import { fillConsistently } from "../support/workbook";
 
 let browser: BrowserContext;
 beforeAll(async () => {
@@ -16,36 +16,14 @@ const YEAR = 2025;
 const ORG = "CAF42";
 const dossier = () => `${baseUrl()}/collection/${YEAR}/${ORG}`;
 
-/** Fills the downloaded template: valid values everywhere (breakdowns summing to totals), then `spoil` breaks some. */
-async function fill(template: Buffer, spoil: boolean): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(template as unknown as ArrayBuffer);
-  const ws = wb.getWorksheet(DATA_SHEET)!;
-  let firstValueRow = 0;
-  for (let r = FIRST_DATA_ROW; r <= ws.rowCount; r++) {
-    const key = ws.getCell(`${COLUMNS.key}${r}`).value;
-    if (typeof key !== "string") continue;
-    const [, breakdown] = key.split("#");
-    // every breakdown cell 10; totals = 10 × number of cells that follow it
-    if (breakdown === "") {
-      let cells = 0;
-      for (let n = r + 1; n <= ws.rowCount; n++) {
-        const next = String(ws.getCell(`${COLUMNS.key}${n}`).value ?? "");
-        if (!next || next.endsWith("#")) break;
-        cells++;
-      }
-      ws.getCell(`${COLUMNS.value}${r}`).value = cells ? cells * 10 : 1000;
-      firstValueRow ||= r;
-    } else {
-      ws.getCell(`${COLUMNS.value}${r}`).value = 10;
-    }
-  }
-  if (spoil) {
-    ws.getCell(`${COLUMNS.value}${firstValueRow}`).value = "beaucoup";
-    ws.getCell(`${COLUMNS.value}${firstValueRow + 1}`).value = -4;
-  }
-  return Buffer.from(await wb.xlsx.writeBuffer());
-}
+/** Valid values everywhere (breakdowns summing to totals); `spoil` then breaks the first total and the cell after it. */
+const fill = (template: Buffer, spoil: boolean) =>
+  fillConsistently(template, 10, (wb) => {
+    if (!spoil) return;
+    const ws = wb.getWorksheet(DATA_SHEET)!;
+    ws.getCell(`${COLUMNS.value}${FIRST_DATA_ROW}`).value = "beaucoup";
+    ws.getCell(`${COLUMNS.value}${FIRST_DATA_ROW + 1}`).value = -4;
+  });
 
 async function uploadFile(page: Page, bytes: Buffer) {
   await page.locator("#workbook-file").setInputFiles({ name: `ODPE_${YEAR}_${ORG}.xlsx`, mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buffer: bytes });

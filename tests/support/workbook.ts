@@ -46,9 +46,9 @@ export async function fillTemplate(template: Uint8Array, values: Record<string, 
  * Fills every line of a downloaded template with values that pass validation:
  * each breakdown cell `cell`, each total the sum of the breakdown cells below
  * it (or 100 × `cell` when it has none). An upload of the result is stored
- * without error.
+ * without error — unless `edit` spoils it afterwards.
  */
-export async function fillConsistently(template: Uint8Array, cell = 10): Promise<Buffer> {
+export async function fillConsistently(template: Uint8Array, cell = 10, edit?: (wb: ExcelJS.Workbook) => void): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(Buffer.from(template) as unknown as ArrayBuffer);
   const ws = wb.getWorksheet(DATA_SHEET)!;
@@ -64,5 +64,6 @@ export async function fillConsistently(template: Uint8Array, cell = 10): Promise
       ws.getCell(`${COLUMNS.value}${r}`).value = cell;
     }
   }
+  edit?.(wb);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
