@@ -51,6 +51,8 @@ export const auditActionLabels: Record<string, string> = {
   "organisation.withdrawal_cancelled": "Retrait d'un organisme annulé",
   "organisation.withdrawal_recorded": "Retrait d'un organisme enregistré",
   "personal_data.purged": "Données personnelles expirées purgées",
+  "populations.import_refused": "Import de populations Insee refusé",
+  "populations.imported": "Populations Insee importées",
   "pooled_data.exported": "Données mutualisées exportées",
   "publication.approval_given": "Diffusion accordée par une source",
   "publication.approval_refused": "Diffusion refusée par une source",

@@ -5,6 +5,7 @@ import { agreementCoversYear, type UsageRights } from "~/domain/agreements";
 import { TREND_YEARS, type DashboardEdition } from "~/domain/dashboard";
 import { getObservatory } from "../observatory/observatory.server";
 import { loadVersions } from "../indicators/indicators.server";
+import { listRates, ratePopulations } from "../populations/rates.server";
 import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "./assembly.server";
 
 type Executor = Db | Transaction<Database>;
@@ -100,9 +101,14 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
     expectedPairs = providers.map((p) => ({ organisationId: p.organisation_id, indicatorId: p.indicator_id }));
   }
 
+  const rates = await listRates(db);
+  const populations = await ratePopulations(db, rates, Array.from({ length: TREND_YEARS }, (_, i) => firstYear + i));
+
   return {
     year,
     assembledAt: now,
+    rates,
+    populations,
     observatory: {
       code: observatory.code,
       name: observatory.name,
