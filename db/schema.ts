@@ -326,6 +326,7 @@ export interface Database {
   population_vintage: PopulationVintageTable;
   population_estimate: PopulationEstimateTable;
   rate_definition: RateDefinitionTable;
+  reference_rate: ReferenceRateTable;
 }
 
 export type Observatory = Selectable<ObservatoryTable>;
@@ -736,4 +737,18 @@ export interface RateDefinitionTable {
   breakdown_rules: Json<unknown>;
   source_convention: string;
   created_at: Generated<Date>;
+}
+
+export interface ReferenceRateTable {
+  id: Generated<string>;
+  rate_code: string;
+  geo_level: "region" | "france";
+  geo_code: string;
+  geo_label: string;
+  reference_year: number;
+  value: number;
+  source: string;
+  filename: string;
+  imported_at: Generated<Date>;
+  imported_by: string | null;
 }

@@ -53,6 +53,8 @@ export const auditActionLabels: Record<string, string> = {
   "personal_data.purged": "Données personnelles expirées purgées",
   "populations.import_refused": "Import de populations Insee refusé",
   "populations.imported": "Populations Insee importées",
+  "populations.reference_rates_imported": "Taux de référence (France, région) importés",
+  "populations.reference_rates_refused": "Import de taux de référence refusé",
   "pooled_data.exported": "Données mutualisées exportées",
   "publication.approval_given": "Diffusion accordée par une source",
   "publication.approval_refused": "Diffusion refusée par une source",

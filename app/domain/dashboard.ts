@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isIsoDate } from "./dates";
 import type { PermissionRequest } from "./permissions";
 import type { UsageRights } from "./agreements";
+import type { ReferenceRate } from "./rates";
 
 /**
  * The annual dashboard (convention Art. 3 and 5): what an assembled edition
@@ -88,6 +89,8 @@ export interface IndicatorBlock {
   formula?: { numerator: string; denominator: string; multiplier: number };
   /** Rates of the catalogue (ADR 019): the reference population's citation, universe and the source convention of the rate. */
   population?: { citation: string; universe: string; sourceConvention: string };
+  /** Rates: published rates of France and the region (with their source), shown beside the département's. */
+  references?: ReferenceRate[];
   /** A French note (break in series, missing source…). */
   notes: string[];
 }

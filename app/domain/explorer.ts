@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseBreakdownKey, TOTAL_KEY } from "./breakdowns";
+import { referenceNote, type ReferenceRate } from "./rates";
 import { applySecrecy, SECRET_LABEL, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "./secrecy";
 
 /**
@@ -132,6 +133,8 @@ export interface SnapshotRate {
   sourceConvention: string;
   /** "year|key" → the population of the matching cell, or « non défini ». */
   populations: Record<string, { value: number | null; notDefined?: true }>;
+  /** Published rates of France and the region for the years shown, with their source. */
+  references?: ReferenceRate[];
 }
 
 /** Only counts are added up across organisations and only counts get rates. */
@@ -292,6 +295,9 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
         if (missing.length) notes.push(`${y} : l'ensemble ne compte pas ${missing.map(orgName).join(", ")} (valeur manquante).`);
       }
     }
+    const latest = years[years.length - 1];
+    const referenceText = rate?.references && latest !== undefined ? referenceNote(rate.references, latest, rate.unit, rate.decimals) : null;
+    if (referenceText) notes.push(referenceText);
     return {
       view: "series",
       caption: `${indicator.label} (${unitLabel}), par organisme et par année`,
@@ -342,6 +348,8 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
     }
   }
   if (keys.length === 0) notes.push("Cet indicateur n'a pas de ventilation pour cette année : seul le total est affiché.");
+  const referenceText = rate?.references ? referenceNote(rate.references, y, rate.unit, rate.decimals) : null;
+  if (referenceText) notes.push(referenceText);
   if (isRate && orgIds.length > 1) notes.push("Taux « non définis » par organisme : la population de référence est celle du département, rapportée à l'ensemble des organismes.");
   return {
     view: "breakdown",

@@ -198,3 +198,23 @@ export function parseVintage(text: string): Vintage | null {
 export function compareVintages(a: Vintage, b: Vintage): number {
   return b.year - a.year || (a.status === b.status ? 0 : a.status === "final" ? -1 : 1);
 }
+
+// ── Reference rates of France and the region (item 6) ───────────────────
+
+/** A published rate of a wider territory, with its source (DREES, ONPE…). */
+export interface ReferenceRate {
+  territory: string;
+  level: "region" | "france";
+  year: number;
+  value: number;
+  source: string;
+}
+
+/** « Références 2024 : France 10,2 ; Auvergne-Rhône-Alpes 9,8 (pour 1 000 …) — sources : DREES … ». */
+export function referenceNote(references: readonly ReferenceRate[], year: number, unit: string, decimals: number): string | null {
+  const ofYear = references.filter((r) => r.year === year);
+  if (!ofYear.length) return null;
+  const format = new Intl.NumberFormat("fr-FR", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  const sources = [...new Set(ofYear.map((r) => r.source))].join(" ; ");
+  return `Références ${year} : ${ofYear.map((r) => `${r.territory} ${format.format(r.value)}`).join(" ; ")} (${unit}) — ${sources.includes(";") ? "sources" : "source"} : ${sources}.`;
+}

@@ -59,6 +59,21 @@ export async function up(db: Kysely<any>): Promise<void> {
       source_convention text not null,
       created_at timestamptz not null default now()
     )`.execute(db);
+  await sql`
+    create table reference_rate (
+      id uuid primary key default gen_random_uuid(),
+      rate_code text not null check (rate_code ~ '^[A-Z0-9_]{2,40}$'),
+      geo_level text not null check (geo_level in ('region', 'france')),
+      geo_code text not null check (length(geo_code) between 1 and 10),
+      geo_label text not null,
+      reference_year integer not null check (reference_year between 1900 and 2200),
+      value double precision not null,
+      source text not null check (length(source) between 2 and 500),
+      filename text not null,
+      imported_at timestamptz not null default now(),
+      imported_by uuid references app_user(id)
+    )`.execute(db);
+  await sql`create index reference_rate_lookup_idx on reference_rate(rate_code, reference_year)`.execute(db);
 }
 
 export async function down(): Promise<void> {

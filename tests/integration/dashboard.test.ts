@@ -177,6 +177,10 @@ describe("assembly from the database", () => {
       expect(r.sources).not.toContain("DEP42-POP");
       expect(r.notes[0]).toMatch(/^Population de référence : Insee, estimations de population/);
     }
+    // France and the region beside the département (demo reference rates, with their source).
+    const confies = rates.find((b) => b.code === "TX_CONFIES")!;
+    expect(confies.references!.filter((r) => r.year === 2024).map((r) => r.territory)).toEqual(["France", "Auvergne-Rhône-Alpes"]);
+    expect(confies.notes.some((n) => /^Références 2024 : France \d+,\d ; Auvergne-Rhône-Alpes \d+,\d .*source : DREES/.test(n))).toBe(true);
     // TX_IP_MIN is about minors: the 18–20 band of its numerator is « non défini », never a number.
     const ip = rates.find((b) => b.code === "TX_IP_MIN")!;
     expect(ip.breakdown!.current["AGE_BAND=18-20"]).toEqual({ value: null, notDefined: true });

@@ -11,6 +11,7 @@ import { DomainError } from "~/server/errors.server";
 import { writeInseeWorkbook, type InseeSheet } from "~/server/populations/insee-layout.server";
 import { importPopulations, listVintages, loadPopulations } from "~/server/populations/populations.server";
 import { listRates } from "~/server/populations/rates.server";
+import { importReferenceRates, loadReferenceRates } from "~/server/populations/reference-rates.server";
 import { populationCell } from "~/domain/rates";
 
 /**
@@ -139,5 +140,39 @@ describe("Insee population estimates with their vintage", () => {
     const refused = await t.db.selectFrom("audit_event").select("summary").where("action", "=", "populations.import_refused").execute();
     expect(refused.length).toBeGreaterThanOrEqual(cases.length);
     expect(refused.some((r) => /^Import de populations Insee refusé \(mauvais\.xlsx\) : Feuille « 2022 », ligne 7/.test(r.summary))).toBe(true);
+  });
+});
+
+describe("reference rates of France and the region, with their source", () => {
+  const csv = (lines: string[]) => new TextEncoder().encode(["taux;territoire;libelle;annee;valeur;source", ...lines].join("\n"));
+
+  it("Art. 5 (sources citées) : les taux de France et de la région s'importent avec leur source ; le dernier import l'emporte, l'ancien reste", async () => {
+    await importReferenceRates(t.db, sys, { bytes: csv(["TX_CONFIES;FR;France;2024;10,2;DREES, enquête Aide sociale 2024", "TX_CONFIES;84;Auvergne-Rhône-Alpes;2024;9,6;DREES, enquête Aide sociale 2024"]), filename: "taux.csv" });
+    await importReferenceRates(t.db, sys, { bytes: csv(["TX_CONFIES;FR;France;2024;10,3;DREES, enquête Aide sociale 2024 (révisée)"]), filename: "taux-revises.csv" });
+    const refs = (await loadReferenceRates(t.db, ["TX_CONFIES"], [2024])).get("TX_CONFIES")!;
+    expect(refs).toEqual([
+      { territory: "France", level: "france", year: 2024, value: 10.3, source: "DREES, enquête Aide sociale 2024 (révisée)" },
+      { territory: "Auvergne-Rhône-Alpes", level: "region", year: 2024, value: 9.6, source: "DREES, enquête Aide sociale 2024" },
+    ]);
+    const stored = await t.db.selectFrom("reference_rate").select("value").where("geo_code", "=", "FR").execute();
+    expect(stored.map((r) => r.value).sort()).toEqual([10.2, 10.3]);
+  });
+
+  it("Art. 5 (sources citées) : un fichier de taux de référence mal formé est refusé en nommant la ligne et la colonne ; seul un événement d'audit reste", async () => {
+    const before = (await t.db.selectFrom("reference_rate").select("id").execute()).length;
+    const cases: [Uint8Array, RegExp][] = [
+      [csv(["TX_INCONNU;FR;France;2024;10,2;DREES"]), /Ligne 2, colonne A \(taux\) : « TX_INCONNU » n'est pas un taux du catalogue/],
+      [csv(["TX_CONFIES;France;France;2024;10,2;DREES"]), /Ligne 2, colonne B \(territoire\) : « France » n'est ni « FR »/],
+      [csv(["TX_CONFIES;FR;France;2024;dix;DREES"]), /Ligne 2, colonne E \(valeur\) : « dix » n'est pas un taux/],
+      [csv(["TX_CONFIES;FR;France;2024;10,2;"]), /Ligne 2, colonne F \(source\) : citez la source/],
+      [new TextEncoder().encode("code,valeur\nTX_CONFIES,10"), /Ligne 1 : en-tête attendu « taux;territoire;libelle;annee;valeur;source »/],
+    ];
+    for (const [bytes, message] of cases) {
+      const error = await refusal(importReferenceRates(t.db, sys, { bytes, filename: "mauvais.csv" }));
+      expect(error.message).toMatch(message);
+    }
+    expect((await t.db.selectFrom("reference_rate").select("id").execute()).length).toBe(before);
+    const refused = await t.db.selectFrom("audit_event").select("id").where("action", "=", "populations.reference_rates_refused").execute();
+    expect(refused.length).toBe(cases.length);
   });
 });

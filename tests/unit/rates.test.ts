@@ -3,6 +3,7 @@ import { buildTable, maskTable, snapshotSources, sourcesLine, type DataSnapshot,
 import { formatFigure } from "~/domain/dashboard";
 import {
   compareVintages,
+  referenceNote,
   parseVintage,
   populationCell,
   rateCell,
@@ -171,6 +172,10 @@ describe("the explorer's rates", () => {
     // Every rate cites Insee and the vintage, beside the organisations of the numerator.
     expect(sourcesLine(snapshotSources(s))).toContain("Insee, estimations de population (estimations provisoires au 1er janvier 2025)");
     expect(table.notes.join(" ")).toContain("Insee, estimations de population (estimations provisoires au 1er janvier 2025)");
+    // Reference rates of France and the region beside the département's.
+    const withReferences = buildTable(query({ rate: "TX_CONFIES" }), { ...s, rate: { ...s.rate!, references: [{ territory: "France", level: "france", year: 2024, value: 10.2, source: "DREES" }] } });
+    expect(withReferences.notes).toContain("Références 2024 : France 10,2 (pour 1 000 jeunes de 0 à 20 ans) — source : DREES.");
+    expect(referenceNote([{ territory: "France", level: "france", year: 2023, value: 1, source: "DREES" }], 2024, "‰", 1)).toBeNull();
   });
 
   it("Art. 5 (taux) : un ancien taux sur le total d'une population ne divise plus une case par sexe par le total : « non défini »", () => {
@@ -263,6 +268,15 @@ describe("the dashboard's rates", () => {
       expected: [],
       submissions: [],
       rates: [rate],
+      references: new Map([
+        [
+          "TX_CONFIES",
+          [
+            { territory: "France", level: "france" as const, year: 2024, value: 10.2, source: "DREES, enquête Aide sociale 2024" },
+            { territory: "Auvergne-Rhône-Alpes", level: "region" as const, year: 2024, value: 9.6, source: "DREES, enquête Aide sociale 2024" },
+          ],
+        ],
+      ]),
       // Population years N+1 (2021–2025); 2021 missing: the 2020 rate is not computed.
       populations: new Map(
         [2022, 2023, 2024, 2025].map((y) => [y, { vintageLabel: "estimations provisoires au 1er janvier 2025", counts: population() }]),
@@ -281,6 +295,9 @@ describe("the dashboard's rates", () => {
     expect(block.sources).not.toContain("Département");
     expect(block.population!.sourceConvention).toBe("DREES, enquête Aide sociale");
     expect(edition.keyFigures.map((k) => k.code)).toEqual(["TX_CONFIES"]);
+    // France and the region beside the département, with their source.
+    expect(block.references!.map((r) => r.territory)).toEqual(["France", "Auvergne-Rhône-Alpes"]);
+    expect(block.notes).toContain("Références 2024 : France 10,20 ; Auvergne-Rhône-Alpes 9,60 (pour 1 000 jeunes de 0 à 20 ans) — source : DREES, enquête Aide sociale 2024.");
     // Public edition: the rate of a masked numerator cell (3 girls in 2023) is masked too.
     const pub = toPublicEdition(edition);
     const published = pub.sections.flatMap((s) => s.blocks).find((b) => b.code === "TX_CONFIES")!;

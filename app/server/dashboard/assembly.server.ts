@@ -21,7 +21,7 @@ import {
   type TransmissionRow,
 } from "~/domain/dashboard";
 import { seriesBreaks, versionForYear, type VersionDefinition } from "~/domain/indicators";
-import { describeUniverse, populationCell, populationCitation, populationYear, rateCell, type YearPopulation } from "~/domain/rates";
+import { describeUniverse, populationCell, populationCitation, populationYear, rateCell, referenceNote, type ReferenceRate, type YearPopulation } from "~/domain/rates";
 import type { StoredRate } from "../populations/rates.server";
 import { applySecrecy, breakdownConstraint, crossTableConstraints, type SecrecyCell, type SecrecyConstraint } from "~/domain/secrecy";
 
@@ -98,6 +98,8 @@ export interface AssemblyInput {
   /** Rates of the catalogue (ADR 019) and the Insee populations of the observatory's département, by population year. */
   rates?: StoredRate[];
   populations?: Map<number, YearPopulation>;
+  /** Reference rates of France and the region, by rate code (the latest import of each). */
+  references?: Map<string, ReferenceRate[]>;
 }
 
 type KeyValues = Map<string, number | null>;
@@ -423,6 +425,9 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     const missingYears = years.filter((y) => numTotals.get(y) != null && !populationOf(y));
     if (missingYears.length) notes.push(`Population Insee non importée pour ${missingYears.map((y) => populationYear(y, r.populationUniverse)).join(", ")} : taux non calculé ces années-là.`);
     if (!num.comparable) notes.push("Rupture de série du numérateur : l'évolution sur un an n'est pas calculée.");
+    const references = (input.references?.get(r.code) ?? []).filter((ref) => years.includes(ref.year));
+    const referenceText = referenceNote(references, year, r.unit, r.decimals);
+    if (referenceText) notes.push(referenceText);
     blocks.set(r.code, {
       kind: "derived",
       code: r.code,
@@ -447,6 +452,7 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       secrecyThreshold: 0,
       formula: { numerator: r.numeratorCode, denominator: `Insee ${r.populationUniverse.ageMin}-${r.populationUniverse.ageMax} ans`, multiplier: r.multiplier },
       population: { citation, universe: describeUniverse(r.populationUniverse), sourceConvention: r.sourceConvention },
+      ...(references.length ? { references } : {}),
       notes,
     });
   }

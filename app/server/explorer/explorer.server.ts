@@ -7,6 +7,7 @@ import { parseBreakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
 import type { DataSnapshot, ExplorerQuery, SnapshotIndicator, SnapshotRate, SnapshotValue } from "~/domain/explorer";
 import { describeUniverse, populationCell, populationCitation, populationYear } from "~/domain/rates";
 import { listRates, ratePopulations } from "../populations/rates.server";
+import { loadReferenceRates } from "../populations/reference-rates.server";
 
 type Executor = Db | Transaction<Database>;
 
@@ -146,7 +147,9 @@ export async function runQuery(db: Executor, query: ExplorerQuery): Promise<{ qu
         const cell = populationCell(population?.counts, definition.populationUniverse, v.key, definition.rules);
         cells[`${v.year}|${v.key}`] = cell.kind === "not_defined" ? { value: null, notDefined: true } : { value: cell.kind === "value" ? cell.value : null };
       }
+      const references = (await loadReferenceRates(db, [definition.code], years)).get(definition.code);
       rate = {
+        ...(references?.length ? { references } : {}),
         code: definition.code,
         label: definition.label,
         unit: definition.unit,

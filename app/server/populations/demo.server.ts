@@ -2,6 +2,7 @@ import type { Db } from "../db.server";
 import type { AuditContext } from "../audit/audit.server";
 import { writeInseeWorkbook, type InseeSheet } from "./insee-layout.server";
 import { importPopulations } from "./populations.server";
+import { importReferenceRates } from "./reference-rates.server";
 
 /** Deterministic pseudo-random in [0, 1) from a label (the demo's values are fictitious). */
 function unit(label: string): number {
@@ -63,5 +64,22 @@ export async function seedDemoPopulations(db: Db, context: AuditContext): Promis
     });
     imported++;
   }
+  // Reference rates of France and Auvergne-Rhône-Alpes (fictitious), imported like a real file.
+  const rates = (await db.selectFrom("rate_definition").select(["code"]).execute()).map((r) => r.code);
+  const levels: Record<string, number> = { TX_CONFIES: 10.4, TX_AED_MIN: 5.6, TX_AEMO: 8.9, TX_IP_MIN: 11.2, DEP_PAR_JEUNE: 575 };
+  const lines = ["taux;territoire;libelle;annee;valeur;source"];
+  for (const code of rates.filter((c) => c in levels)) {
+    for (let year = 2019; year <= 2024; year++) {
+      for (const [territory, label, factor] of [
+        ["FR", "France", 1],
+        ["84", "Auvergne-Rhône-Alpes", 0.93],
+      ] as const) {
+        const value = levels[code]! * factor * (1 + 0.015 * (year - 2019)) * (1 + (unit(`${code}|${territory}|${year}`) - 0.5) * 0.02);
+        const source = code === "TX_IP_MIN" ? "ONPE, chiffres clés (démonstration : valeurs fictives)" : "DREES, enquête Aide sociale (démonstration : valeurs fictives)";
+        lines.push([code, territory, label, year, (Math.round(value * 10) / 10).toString().replace(".", ","), source].join(";"));
+      }
+    }
+  }
+  if (lines.length > 1) await importReferenceRates(db, context, { bytes: new TextEncoder().encode(lines.join("\n")), filename: "demo-taux-de-reference.csv" });
   return imported;
 }
