@@ -273,7 +273,11 @@ export async function loadPopulations(db: Executor, geo: { level: GeoLevel; code
     .where("e.reference_year", "in", [...new Set(years)])
     .execute();
   const byYear = new Map<number, typeof rows>();
-  for (const r of rows) byYear.set(r.reference_year, [...(byYear.get(r.reference_year) ?? []), r]);
+  for (const r of rows) {
+    const list = byYear.get(r.reference_year);
+    if (list) list.push(r);
+    else byYear.set(r.reference_year, [r]);
+  }
   for (const [year, list] of byYear) {
     const best = [...list].sort((a, b) => compareVintages({ year: a.vintage_year, status: a.status }, { year: b.vintage_year, status: b.status }))[0]!;
     result.set(year, { vintageLabel: best.label, counts: populationCounts(list.filter((r) => r.vintage_id === best.vintage_id)) });
