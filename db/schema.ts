@@ -323,6 +323,10 @@ export interface Database {
   dashboard_edition_comment: DashboardEditionCommentTable;
   dashboard_edition_file: DashboardEditionFileTable;
   onpe_transmission: OnpeTransmissionTable;
+  population_vintage: PopulationVintageTable;
+  population_estimate: PopulationEstimateTable;
+  rate_definition: RateDefinitionTable;
+  reference_rate: ReferenceRateTable;
 }
 
 export type Observatory = Selectable<ObservatoryTable>;
@@ -693,3 +697,58 @@ export type WorkspaceDocument = Selectable<WorkspaceDocumentTable>;
 export type Publication = Selectable<PublicationTable>;
 export type PublicationApproval = Selectable<PublicationApprovalTable>;
 
+
+// ── Rates and reference populations (issue 12, ADR 019) ─────────────────
+
+export interface PopulationVintageTable {
+  id: Generated<string>;
+  vintage_year: number;
+  status: "provisional" | "final";
+  label: string;
+  source: string;
+  filename: string;
+  imported_at: Generated<Date>;
+  imported_by: string | null;
+}
+
+export interface PopulationEstimateTable {
+  vintage_id: string;
+  geo_level: "departement" | "region" | "france";
+  geo_code: string;
+  reference_year: number;
+  sex: "F" | "M";
+  age: number;
+  population: number;
+}
+
+export interface RateDefinitionTable {
+  id: Generated<string>;
+  code: string;
+  domain_code: string;
+  position: Generated<number>;
+  label: string;
+  definition: string | null;
+  numerator_code: string;
+  numerator_universe: Json<unknown>;
+  population_universe: Json<unknown>;
+  multiplier: number;
+  unit: string;
+  decimals: number;
+  breakdown_rules: Json<unknown>;
+  source_convention: string;
+  created_at: Generated<Date>;
+}
+
+export interface ReferenceRateTable {
+  id: Generated<string>;
+  rate_code: string;
+  geo_level: "region" | "france";
+  geo_code: string;
+  geo_label: string;
+  reference_year: number;
+  value: number;
+  source: string;
+  filename: string;
+  imported_at: Generated<Date>;
+  imported_by: string | null;
+}

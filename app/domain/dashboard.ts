@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isIsoDate } from "./dates";
 import type { PermissionRequest } from "./permissions";
 import type { UsageRights } from "./agreements";
+import type { ReferenceRate } from "./rates";
 
 /**
  * The annual dashboard (convention Art. 3 and 5): what an assembled edition
@@ -24,6 +25,8 @@ export type SecretReason = "primary" | "secondary";
 export interface Figure {
   value: number | null;
   secret?: SecretReason;
+  /** A rate cell the rate's definition does not define (its breakdown rule, or outside the population's universe): shown « non défini », never a number. */
+  notDefined?: true;
 }
 
 export interface TrendPoint extends Figure {
@@ -84,6 +87,10 @@ export interface IndicatorBlock {
   secrecyThreshold: number;
   /** Derived indicators: the codes of numerator and denominator and the multiplier. */
   formula?: { numerator: string; denominator: string; multiplier: number };
+  /** Rates of the catalogue (ADR 019): the reference population's citation, universe and the source convention of the rate. */
+  population?: { citation: string; universe: string; sourceConvention: string };
+  /** Rates: published rates of France and the region (with their source), shown beside the département's. */
+  references?: ReferenceRate[];
   /** A French note (break in series, missing source…). */
   notes: string[];
 }
@@ -228,10 +235,12 @@ const percentFormat = new Intl.NumberFormat("fr-FR", { style: "percent", maximum
 
 export const SECRET_TEXT = "< seuil";
 export const MISSING_TEXT = "n.d.";
+export const NOT_DEFINED_FIGURE_TEXT = "non défini";
 
 /** A figure in French: "2 538", "12,4", "< seuil" (secret) or "n.d." (not available). */
 export function formatFigure(figure: Figure, decimals: number): string {
   if (figure.secret) return SECRET_TEXT;
+  if (figure.notDefined) return NOT_DEFINED_FIGURE_TEXT;
   if (figure.value === null) return MISSING_TEXT;
   return numberFormat(decimals).format(figure.value);
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseBreakdownKey, TOTAL_KEY } from "./breakdowns";
+import { referenceNote, type ReferenceRate } from "./rates";
 import { applySecrecy, SECRET_LABEL, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "./secrecy";
 
 /**
@@ -34,7 +35,7 @@ export const explorerQuerySchema = z.object({
   organisations: z.array(z.uuid()).max(100),
   view: z.enum(explorerViews),
   year: year.nullable(),
-  /** Code of a population indicator: values are shown per 1,000 of it. */
+  /** Code of a rate of the catalogue (ADR 019) whose numerator is the indicator (older frozen queries: a population indicator). */
   rate: z.string().regex(/^[A-Z0-9_]{2,40}$/).nullable(),
 });
 export type ExplorerQuery = z.infer<typeof explorerQuerySchema>;
@@ -112,10 +113,28 @@ export interface DataSnapshot {
   /** The code lists the breakdown keys use (labels and order). */
   lists: SnapshotList[];
   values: SnapshotValue[];
-  /** The population indicator of a rate, with its totals. */
+  /** Older frozen snapshots only: the population indicator of a rate, with its totals (total cells only: breakdown cells are « non défini »). */
   denominator: { indicator: SnapshotIndicator; values: SnapshotValue[] } | null;
+  /** A rate of the catalogue (ADR 019): the Insee population of each shown cell, by "year|key". */
+  rate?: SnapshotRate;
   /** Definition changes inside the period (app/domain/indicators.ts seriesBreaks). */
   breaks: { year: number; breaksComparability: boolean; changes: string[] }[];
+}
+
+export interface SnapshotRate {
+  code: string;
+  label: string;
+  unit: string;
+  multiplier: number;
+  decimals: number;
+  /** « Insee, estimations de population (estimations provisoires au 1er janvier 2025) ». */
+  citation: string;
+  universe: string;
+  sourceConvention: string;
+  /** "year|key" → the population of the matching cell, or « non défini ». */
+  populations: Record<string, { value: number | null; notDefined?: true }>;
+  /** Published rates of France and the region for the years shown, with their source. */
+  references?: ReferenceRate[];
 }
 
 /** Only counts are added up across organisations and only counts get rates. */
@@ -129,6 +148,8 @@ export interface TableCell {
   value: number | null;
   /** The underlying count (what statistical secrecy looks at). */
   count: number | null;
+  /** A rate the definition does not define for this cell: shown « non défini », never a number. */
+  notDefined?: true;
 }
 
 export interface TableRow {
@@ -209,12 +230,24 @@ function rateUnit(snapshot: DataSnapshot): string {
 export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTable {
   const { indicator } = snapshot;
   const additive = isAdditive(indicator);
-  const isRate = !!query.rate && additive && !!snapshot.denominator;
-  const denominators = isRate ? denominatorByYear(snapshot) : new Map<number, number>();
-  const shown = (count: number | null, y: number): number | null => {
-    if (!isRate || count === null) return count;
+  const rate = query.rate && additive ? (snapshot.rate ?? null) : null;
+  const isRate = !!rate || (!!query.rate && additive && !!snapshot.denominator);
+  const denominators = isRate && !rate ? denominatorByYear(snapshot) : new Map<number, number>();
+  /** Rates are defined for the département (the rate's territory): per organisation only when one organisation makes it. */
+  let soleOrganisation = true;
+  const cellOf = (count: number | null, y: number, key: string, organisationLevel: boolean): Pick<TableCell, "value" | "notDefined"> => {
+    if (!isRate) return { value: count };
+    if (organisationLevel && !soleOrganisation) return { value: null, notDefined: true };
+    if (rate) {
+      const population = rate.populations[`${y}|${key}`];
+      if (population?.notDefined) return { value: null, notDefined: true };
+      if (count === null || !population || population.value === null || population.value === 0) return { value: null };
+      return { value: round((count / population.value) * rate.multiplier, 2) };
+    }
+    // Older frozen snapshots: a population total only, so breakdown cells are « non défini » (never over the total).
+    if (key !== TOTAL_KEY) return { value: null, notDefined: true };
     const d = denominators.get(y);
-    return d ? round((count / d) * RATE_BASE, 2) : null;
+    return { value: count !== null && d ? round((count / d) * RATE_BASE, 2) : null };
   };
   const orgName = (id: string) => snapshot.organisations.find((o) => o.id === id)?.name ?? "Organisme inconnu";
   const notes: string[] = [];
@@ -225,20 +258,25 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
         : `Définition précisée en ${b.year} (${b.changes.join(", ")}).`,
     );
   }
-  if (isRate) notes.push(`Taux pour 1 000 : ${indicator.label} rapporté à « ${snapshot.denominator!.indicator.label} » de la même année.`);
+  if (rate) {
+    notes.push(`${rate.label} : ${indicator.label} rapporté à la population de même univers (${rate.universe}). Population de référence : ${rate.citation}. Convention de calcul : ${rate.sourceConvention}.`);
+  } else if (isRate) {
+    notes.push(`Taux pour 1 000 : ${indicator.label} rapporté à « ${snapshot.denominator!.indicator.label} » de la même année (total seulement : les ventilations sont « non définies »).`);
+  }
   if (query.rate && !additive) notes.push("Les taux ne s'appliquent qu'aux effectifs : valeurs affichées telles quelles.");
-  const unitLabel = isRate ? rateUnit(snapshot) : indicator.unit;
+  const unitLabel = rate ? rate.unit : isRate ? rateUnit(snapshot) : indicator.unit;
 
   if (query.view === "series") {
     const totals = snapshot.values.filter((v) => v.key === TOTAL_KEY);
     const years = [...new Set(totals.map((v) => v.year))].sort((a, b) => a - b);
     const orgIds = [...new Set(totals.map((v) => v.organisationId))].sort((a, b) => orgName(a).localeCompare(orgName(b), "fr"));
     const valueOf = (org: string, y: number) => totals.find((v) => v.organisationId === org && v.year === y)?.value ?? null;
+    soleOrganisation = orgIds.length <= 1;
     const rows: TableRow[] = orgIds.map((org) => ({
       id: org,
       label: orgName(org),
       isTotal: false,
-      cells: years.map((y) => ({ id: `${org}|${y}`, count: valueOf(org, y), value: shown(valueOf(org, y), y) })),
+      cells: years.map((y) => ({ id: `${org}|${y}`, count: valueOf(org, y), ...cellOf(valueOf(org, y), y, TOTAL_KEY, true) })),
     }));
     const constraints: SecrecyConstraint[] = [];
     if (additive && orgIds.length > 1) {
@@ -248,7 +286,7 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
         isTotal: true,
         cells: years.map((y) => {
           const count = sum(orgIds.map((org) => valueOf(org, y)));
-          return { id: `*|${y}`, count, value: shown(count, y) };
+          return { id: `*|${y}`, count, ...cellOf(count, y, TOTAL_KEY, false) };
         }),
       });
       for (const y of years) constraints.push({ total: `*|${y}`, members: orgIds.map((org) => `${org}|${y}`) });
@@ -257,6 +295,9 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
         if (missing.length) notes.push(`${y} : l'ensemble ne compte pas ${missing.map(orgName).join(", ")} (valeur manquante).`);
       }
     }
+    const latest = years[years.length - 1];
+    const referenceText = rate?.references && latest !== undefined ? referenceNote(rate.references, latest, rate.unit, rate.decimals) : null;
+    if (referenceText) notes.push(referenceText);
     return {
       view: "series",
       caption: `${indicator.label} (${unitLabel}), par organisme et par année`,
@@ -278,16 +319,17 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
   const keys = sortKeys([...new Set(ofYear.filter((v) => v.key !== TOTAL_KEY).map((v) => v.key))], snapshot.lists);
   const valueOf = (key: string, org: string) => ofYear.find((v) => v.organisationId === org && v.key === key)?.value ?? null;
   const withEnsemble = additive && orgIds.length > 1;
+  soleOrganisation = orgIds.length <= 1;
   const columns = [
     ...orgIds.map((org) => ({ id: org, label: orgName(org), isTotal: false })),
     ...(withEnsemble ? [{ id: "*", label: ENSEMBLE, isTotal: true }] : []),
   ];
   const rowOf = (key: string, rowId: string, label: string, isTotal: boolean): TableRow => {
     const counts = orgIds.map((org) => valueOf(key, org));
-    const cells: TableCell[] = orgIds.map((org, i) => ({ id: `${rowId}@${org}`, count: counts[i]!, value: shown(counts[i]!, y) }));
+    const cells: TableCell[] = orgIds.map((org, i) => ({ id: `${rowId}@${org}`, count: counts[i]!, ...cellOf(counts[i]!, y, key, true) }));
     if (withEnsemble) {
       const total = sum(counts);
-      cells.push({ id: `${rowId}@*`, count: total, value: shown(total, y) });
+      cells.push({ id: `${rowId}@*`, count: total, ...cellOf(total, y, key, false) });
     }
     return { id: rowId, label, isTotal, cells };
   };
@@ -306,6 +348,9 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
     }
   }
   if (keys.length === 0) notes.push("Cet indicateur n'a pas de ventilation pour cette année : seul le total est affiché.");
+  const referenceText = rate?.references ? referenceNote(rate.references, y, rate.unit, rate.decimals) : null;
+  if (referenceText) notes.push(referenceText);
+  if (isRate && orgIds.length > 1) notes.push("Taux « non définis » par organisme : la population de référence est celle du département, rapportée à l'ensemble des organismes.");
   return {
     view: "breakdown",
     caption: `${indicator.label} (${unitLabel}), ventilation ${y}`,
@@ -324,7 +369,7 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
 export type PublishedValue = number | null | typeof SECRET_LABEL;
 
 export interface PublishedTable extends Omit<DataTable, "rows" | "constraints"> {
-  rows: { id: string; label: string; isTotal: boolean; cells: { id: string; value: PublishedValue; masked: SuppressionReason | null }[] }[];
+  rows: { id: string; label: string; isTotal: boolean; cells: { id: string; value: PublishedValue; masked: SuppressionReason | null; notDefined?: true }[] }[];
   maskedCount: number;
 }
 
@@ -348,7 +393,7 @@ export function maskTable(table: DataTable, indicator: Pick<SnapshotIndicator, "
       isTotal: r.isTotal,
       cells: r.cells.map((c) => {
         const reason = masked.get(c.id) ?? null;
-        return { id: c.id, value: reason ? SECRET_LABEL : c.value, masked: reason };
+        return { id: c.id, value: reason ? SECRET_LABEL : c.value, masked: reason, ...(c.notDefined && !reason ? { notDefined: true as const } : {}) };
       }),
     })),
     maskedCount: masked.size,
@@ -363,7 +408,12 @@ export function unmaskedTable(table: DataTable): PublishedTable {
   const { constraints: _constraints, rows, ...rest } = table;
   return {
     ...rest,
-    rows: rows.map((r) => ({ id: r.id, label: r.label, isTotal: r.isTotal, cells: r.cells.map((c) => ({ id: c.id, value: c.value, masked: null })) })),
+    rows: rows.map((r) => ({
+      id: r.id,
+      label: r.label,
+      isTotal: r.isTotal,
+      cells: r.cells.map((c) => ({ id: c.id, value: c.value, masked: null, ...(c.notDefined ? { notDefined: true as const } : {}) })),
+    })),
     maskedCount: 0,
   };
 }
@@ -447,8 +497,11 @@ export function snapshotSources(snapshot: DataSnapshot): SourceYears[] {
     set.add(v.year);
     years.set(v.organisationId, set);
   }
-  return [...years].map(([id, set]) => ({
+  const sources = [...years].map(([id, set]) => ({
     name: snapshot.organisations.find((o) => o.id === id)?.name ?? "Organisme inconnu",
     years: [...set],
   }));
+  // A rate cites its reference population (ADR 019): Insee and the vintage, never the organisation that once sent a population.
+  if (snapshot.rate) sources.push({ name: snapshot.rate.citation, years: [...new Set(snapshot.values.filter((v) => v.value !== null).map((v) => v.year))] });
+  return sources;
 }

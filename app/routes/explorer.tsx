@@ -128,10 +128,13 @@ export default function Explorer() {
                   defaultValue={asked?.year ? String(asked.year) : ""}
                 />
                 <NativeSelect
-                  label="Taux pour 1 000"
+                  label="Taux"
                   name="rate"
-                  description={current && current.valueType !== "integer" ? "Réservé aux effectifs" : "Rapporté à une population"}
-                  data={[{ value: "", label: "Aucun (effectifs)" }, ...options.denominators.map((d) => ({ value: d.code, label: d.label }))]}
+                  description={current && current.valueType !== "integer" ? "Réservé aux effectifs" : "Taux du catalogue : population Insee du même univers"}
+                  data={[
+                    { value: "", label: "Aucun (effectifs)" },
+                    ...options.rates.filter((r) => !current || r.numerator === current.code).map((r) => ({ value: r.code, label: r.label })),
+                  ]}
                   defaultValue={asked?.rate ?? ""}
                 />
               </SimpleGrid>

@@ -2,6 +2,7 @@ import "@mantine/charts/styles.css";
 import { Anchor, Badge, Group, List, Stack, Table, Text, Title, TypographyStylesProvider } from "@mantine/core";
 import { BarChart, LineChart } from "@mantine/charts";
 import { SECRET_LABEL } from "~/domain/secrecy";
+import { NOT_DEFINED_TEXT } from "~/domain/rates";
 import type { ChartSpec, PublishedTable, PublishedValue } from "~/domain/explorer";
 import {
   approvalStatusColors,
@@ -77,8 +78,8 @@ export function DataTableView({ table, label }: { table: PublishedTable; label: 
                   {row.label}
                 </Table.Th>
                 {row.cells.map((cell) => (
-                  <Table.Td key={cell.id} ta="right" style={{ whiteSpace: "nowrap" }} title={cell.masked ? "Valeur masquée (secret statistique)" : cell.value === null ? "Non renseigné" : undefined}>
-                    {formatValue(cell.value, table.isRate)}
+                  <Table.Td key={cell.id} ta="right" style={{ whiteSpace: "nowrap" }} title={cell.masked ? "Valeur masquée (secret statistique)" : cell.notDefined ? "Taux non défini pour cette case (règle de ventilation du taux)" : cell.value === null ? "Non renseigné" : undefined}>
+                    {cell.notDefined ? NOT_DEFINED_TEXT : formatValue(cell.value, table.isRate)}
                   </Table.Td>
                 ))}
               </Table.Tr>

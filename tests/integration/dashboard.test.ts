@@ -34,6 +34,9 @@ import { createDerivedIndicator, deleteDerivedIndicator, setKeyFigures } from "~
 import { getFile } from "~/server/storage/files.server";
 import { DomainError } from "~/server/errors.server";
 import { LONG_SHEET } from "~/server/dashboard/xlsx.server";
+import { listVintages, loadPopulations } from "~/server/populations/populations.server";
+import { explorerOptions, runQuery } from "~/server/explorer/explorer.server";
+import { buildTable, snapshotSources, sourcesLine } from "~/domain/explorer";
 import { MANIFEST_NAME, type OnpeManifest } from "~/server/dashboard/package.server";
 import type { BreakdownList, DashboardEdition, IndicatorBlock } from "~/domain/dashboard";
 import { SECRET_TEXT } from "~/domain/dashboard";
@@ -147,14 +150,62 @@ describe("assembly from the database", () => {
     expect(internal2024.contributors.every((c) => c.logoFileId)).toBe(true);
   });
 
-  it("eight domain sections, key figures first, rates from the catalogue's derived indicators", () => {
+  it("eight domain sections, key figures first, rates from the catalogue's rates over the Insee population of the same universe", async () => {
     expect(internal2024.sections.map((s) => s.domainCode)).toEqual(["CONTEXTE", "PREVENTION", "DANGER", "PROT_ADMIN", "MNA", "PROT_JUD", "ACCUEIL", "FINANCES"]);
     expect(internal2024.keyFigures[0]!.code).toBe("CONFIES");
     const all = blocks(internal2024);
     const rate = all.find((b) => b.code === "TX_CONFIES")!;
-    const confies = all.find((b) => b.code === "CONFIES")!.current.value!;
-    const population = all.find((b) => b.code === "POP_0_20")!.current.value!;
-    expect(rate.current.value).toBeCloseTo((confies / population) * 1000, 10);
+    const confies = all.find((b) => b.code === "CONFIES")!;
+    // Children in care at 31/12/2024 over the Insee population aged 0–20 at 1/1/2025, cell by cell.
+    const population = (await loadPopulations(t.db, { level: "departement", code: "42" }, [2025])).get(2025)!;
+    const ages = (sexes: string[], from: number, to: number) => {
+      let n = 0;
+      for (const sex of sexes) for (let a = from; a <= to; a++) n += population.counts.get(`${sex}|${a}`)!;
+      return n;
+    };
+    expect(rate.current.value).toBeCloseTo((confies.current.value! / ages(["F", "M"], 0, 20)) * 1000, 10);
+    expect(rate.breakdown!.current["SEXE=F"]!.value).toBeCloseTo((confies.breakdown!.current["SEXE=F"]!.value! / ages(["F"], 0, 20)) * 1000, 10);
+    expect(rate.breakdown!.current["AGE_BAND=0-2|SEXE=M"]!.value).toBeCloseTo((confies.breakdown!.current["AGE_BAND=0-2|SEXE=M"]!.value! / ages(["M"], 0, 2)) * 1000, 10);
+  });
+
+  it("Art. 5 (sources citées) : every rate cites « Insee, estimations de population (millésime) », never the Département; the demo holds two vintages", async () => {
+    expect((await listVintages(t.db)).map((v) => v.label)).toEqual(["estimations provisoires au 1er janvier 2025", "estimations provisoires au 1er janvier 2024"]);
+    const rates = blocks(internal2024).filter((b) => ["TX_CONFIES", "TX_AED_MIN", "TX_AEMO", "TX_IP_MIN", "DEP_PAR_JEUNE"].includes(b.code));
+    expect(rates).toHaveLength(5);
+    for (const r of rates) {
+      expect(r.sources).toContain("Insee, estimations de population (estimations provisoires au 1er janvier 2025)");
+      expect(r.sources).not.toContain("DEP42-POP");
+      expect(r.notes[0]).toMatch(/^Population de référence : Insee, estimations de population/);
+    }
+    // France and the region beside the département (demo reference rates, with their source).
+    const confies = rates.find((b) => b.code === "TX_CONFIES")!;
+    expect(confies.references!.filter((r) => r.year === 2024).map((r) => r.territory)).toEqual(["France", "Auvergne-Rhône-Alpes"]);
+    expect(confies.notes.some((n) => /^Références 2024 : France \d+,\d ; Auvergne-Rhône-Alpes \d+,\d .*source : DREES/.test(n))).toBe(true);
+    // TX_IP_MIN is about minors: the 18–20 band of its numerator is « non défini », never a number.
+    const ip = rates.find((b) => b.code === "TX_IP_MIN")!;
+    expect(ip.breakdown!.current["AGE_BAND=18-20"]).toEqual({ value: null, notDefined: true });
+    expect(typeof ip.breakdown!.current["AGE_BAND=16-17"]!.value).toBe("number");
+  });
+
+  it("Art. 5 (taux) : the explorer offers the catalogue's rates of the indicator and divides each cell by the matching Insee cell", async () => {
+    const options = await explorerOptions(t.db);
+    expect(options.rates.filter((r) => r.numerator === "CONFIES").map((r) => r.code)).toEqual(["TX_CONFIES"]);
+    const { query, snapshot } = await runQuery(t.db, { indicator: "CONFIES", from: null, to: null, organisations: [], view: "breakdown", year: 2024, rate: "TX_CONFIES" });
+    expect(query.rate).toBe("TX_CONFIES");
+    const table = buildTable(query, snapshot);
+    const population = (await loadPopulations(t.db, { level: "departement", code: "42" }, [2025])).get(2025)!;
+    // Girls aged 3 to 5 in care over the girls aged 3 to 5 (not over the whole population).
+    let girls = 0;
+    for (let a = 3; a <= 5; a++) girls += population.counts.get(`F|${a}`)!;
+    const count = snapshot.values.find((v) => v.key === "AGE_BAND=3-5|SEXE=F")!.value!;
+    expect(table.rows.find((r) => r.id === "AGE_BAND=3-5|SEXE=F")!.cells[0]!.value).toBe(Math.round((count / girls) * 1000 * 100) / 100);
+    expect(sourcesLine(snapshotSources(snapshot))).toContain("Insee, estimations de population (estimations provisoires au 1er janvier 2025)");
+    // A population indicator (any age range) is no longer accepted as a rate: the query falls back to counts.
+    expect((await runQuery(t.db, { ...query, rate: "POP_0_17" })).query.rate).toBeNull();
+    const ip = await runQuery(t.db, { indicator: "IP_MIN", from: null, to: null, organisations: [], view: "breakdown", year: 2024, rate: "TX_IP_MIN" });
+    const adults = buildTable(ip.query, ip.snapshot).rows.filter((r) => r.id.split("|").includes("AGE_BAND=18-20"));
+    expect(adults.length).toBeGreaterThan(0);
+    expect(adults.every((r) => r.cells.every((c) => c.notDefined && c.value === null))).toBe(true);
   });
 
   it("data quality: missing transmissions and the break in series of IP_NB (2022)", () => {
@@ -422,8 +473,8 @@ describe("catalogue: derived indicators and key figures", () => {
     await deleteDerivedIndicator(t.db, audit, "TX_MNA");
     expect((await assembleFromDb(t.db, 2024)).keyFigures.map((k) => k.code)).toEqual(["CONFIES"]);
     const actions = (await t.db.selectFrom("audit_event").select("action").where("action", "like", "dashboard.derived%").execute()).map((a) => a.action);
-    // Five demo derived indicators and this one created, this one deleted.
-    expect(actions.filter((a) => a === "dashboard.derived_indicator_created")).toHaveLength(6);
+    // Only this one (the demo's rates come from conventions/rates.json, ADR 019), created then deleted.
+    expect(actions.filter((a) => a === "dashboard.derived_indicator_created")).toHaveLength(1);
     expect(actions.filter((a) => a === "dashboard.derived_indicator_deleted")).toHaveLength(1);
   });
 });

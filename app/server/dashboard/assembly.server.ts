@@ -21,6 +21,8 @@ import {
   type TransmissionRow,
 } from "~/domain/dashboard";
 import { seriesBreaks, versionForYear, type VersionDefinition } from "~/domain/indicators";
+import { describeUniverse, populationCell, populationCitation, populationYear, rateCell, referenceNote, type ReferenceRate, type YearPopulation } from "~/domain/rates";
+import type { StoredRate } from "../populations/rates.server";
 import { applySecrecy, breakdownConstraint, crossTableConstraints, type SecrecyCell, type SecrecyConstraint } from "~/domain/secrecy";
 
 /**
@@ -93,6 +95,11 @@ export interface AssemblyInput {
   /** The campaign's expected submissions, with each organisation's deadline. */
   expected: { organisationId: string; deadline: string }[];
   submissions: { organisationId: string; firstTransmittedAt: Date | string | null; acceptedAt: Date | string | null }[];
+  /** Rates of the catalogue (ADR 019) and the Insee populations of the observatory's département, by population year. */
+  rates?: StoredRate[];
+  populations?: Map<number, YearPopulation>;
+  /** Reference rates of France and the region, by rate code (the latest import of each). */
+  references?: Map<string, ReferenceRate[]>;
 }
 
 type KeyValues = Map<string, number | null>;
@@ -397,6 +404,59 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     });
   }
 
+  // Rates of the catalogue (ADR 019): numerator over the Insee population of the same universe, cell by cell.
+  for (const r of input.rates ?? []) {
+    const num = blocks.get(r.numeratorCode);
+    const numTotals = totals.get(r.numeratorCode);
+    if (!num || num.kind !== "indicator" || !numTotals || blocks.has(r.code)) continue;
+    const populationOf = (y: number) => input.populations?.get(populationYear(y, r.populationUniverse));
+    const cellOf = (y: number, key: string, numerator: number | null | undefined): Figure => {
+      const cell = rateCell(numerator, populationCell(populationOf(y)?.counts, r.populationUniverse, key, r.rules), r.multiplier);
+      return cell.notDefined ? { value: null, notDefined: true } : { value: cell.value };
+    };
+    const current = cellOf(year, TOTAL_KEY, numTotals.get(year));
+    const previous = cellOf(year - 1, TOTAL_KEY, numTotals.get(year - 1));
+    if (years.every((y) => !populationOf(y))) continue; // no Insee population imported for these years
+    const rateBreakdown = (cells: Record<string, Figure> | null, y: number) =>
+      cells ? Object.fromEntries(Object.entries(cells).map(([key, f]) => [key, cellOf(y, key, f.value)])) : null;
+    const vintages = years.map((y) => populationOf(y)?.vintageLabel).filter((v): v is string => !!v);
+    const citation = populationCitation(vintages);
+    const notes = [`Population de référence : ${citation}, ${describeUniverse(r.populationUniverse)}. Convention de calcul : ${r.sourceConvention}.`];
+    const missingYears = years.filter((y) => numTotals.get(y) != null && !populationOf(y));
+    if (missingYears.length) notes.push(`Population Insee non importée pour ${missingYears.map((y) => populationYear(y, r.populationUniverse)).join(", ")} : taux non calculé ces années-là.`);
+    if (!num.comparable) notes.push("Rupture de série du numérateur : l'évolution sur un an n'est pas calculée.");
+    const references = (input.references?.get(r.code) ?? []).filter((ref) => years.includes(ref.year));
+    const referenceText = referenceNote(references, year, r.unit, r.decimals);
+    if (referenceText) notes.push(referenceText);
+    blocks.set(r.code, {
+      kind: "derived",
+      code: r.code,
+      domainCode: r.domainCode,
+      label: r.label,
+      definition: r.definition,
+      unit: r.unit,
+      decimals: r.decimals,
+      isCount: false,
+      aggregation: "sum",
+      version: null,
+      current,
+      previous,
+      change: num.comparable ? computeChange(current.value, previous.value) : null,
+      comparable: num.comparable,
+      trend: years.map((y) => ({ year: y, ...cellOf(y, TOTAL_KEY, numTotals.get(y)), ...(num.trend.find((p) => p.year === y)?.breakBefore ? { breakBefore: true } : {}) })),
+      breakdown: num.breakdown
+        ? { lists: num.breakdown.lists, current: rateBreakdown(num.breakdown.current, year)!, previous: rateBreakdown(num.breakdown.previous, year - 1) }
+        : null,
+      sources: [...num.sources, citation],
+      usage: num.usage,
+      secrecyThreshold: 0,
+      formula: { numerator: r.numeratorCode, denominator: `Insee ${r.populationUniverse.ageMin}-${r.populationUniverse.ageMax} ans`, multiplier: r.multiplier },
+      population: { citation, universe: describeUniverse(r.populationUniverse), sourceConvention: r.sourceConvention },
+      ...(references.length ? { references } : {}),
+      notes,
+    });
+  }
+
   const sections: EditionSection[] = domains
     .map((d) => ({
       domainCode: d.code,
@@ -614,7 +674,16 @@ export function toPublicEdition(internal: DashboardEdition): DashboardEdition {
     });
     const current = trend.at(-1)!.secret ? masked(trend.at(-1)!.secret!) : b.current;
     const previous = trend.at(-2)?.secret ? masked(trend.at(-2)!.secret!) : b.previous;
-    published.set(b.code, { ...b, current, previous, change: current.secret || previous.secret ? null : b.change, trend });
+    const maskLike = (cells: Record<string, Figure>, numCells: Record<string, Figure> | null | undefined) =>
+      Object.fromEntries(Object.entries(cells).map(([k, f]) => [k, numCells?.[k]?.secret ? masked(numCells[k]!.secret!) : f]));
+    const breakdown = b.breakdown
+      ? {
+          ...b.breakdown,
+          current: maskLike(b.breakdown.current, num?.breakdown?.current),
+          previous: b.breakdown.previous ? maskLike(b.breakdown.previous, num?.breakdown?.previous) : null,
+        }
+      : null;
+    published.set(b.code, { ...b, current, previous, change: current.secret || previous.secret ? null : b.change, trend, breakdown });
   }
 
   const sections = internal.sections

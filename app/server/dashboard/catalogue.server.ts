@@ -51,7 +51,8 @@ export async function createDerivedIndicator(db: Db, context: AuditContext, inpu
   return db.transaction().execute(async (trx) => {
     const clash =
       (await trx.selectFrom("indicator").select("id").where("code", "=", input.code).executeTakeFirst()) ??
-      (await trx.selectFrom("derived_indicator").select("id").where("code", "=", input.code).executeTakeFirst());
+      (await trx.selectFrom("derived_indicator").select("id").where("code", "=", input.code).executeTakeFirst()) ??
+      (await trx.selectFrom("rate_definition").select("id").where("code", "=", input.code).executeTakeFirst());
     if (clash) throw new DomainError("conflict", "Ce code est déjà utilisé.", { code: [`Le code ${input.code} désigne déjà un indicateur : choisissez-en un autre.`] });
     const domain = await trx.selectFrom("indicator_domain").select("code").where("code", "=", input.domain).executeTakeFirst();
     if (!domain) throw new DomainError("validation", "Choisissez un domaine du catalogue.", { domain: ["Domaine inconnu."] });
@@ -101,13 +102,14 @@ export async function deleteDerivedIndicator(db: Db, context: AuditContext, code
   });
 }
 
-/** Replaces the ordered list of key figures; every code must be an indicator or a derived indicator. */
+/** Replaces the ordered list of key figures; every code must be an indicator, a derived indicator or a rate (ADR 019). */
 export async function setKeyFigures(db: Db, context: AuditContext, input: KeyFiguresInput) {
   await db.transaction().execute(async (trx) => {
     if (input.codes.length) {
       const known = new Set([
         ...(await trx.selectFrom("indicator").select("code").where("code", "in", input.codes).execute()).map((r) => r.code),
         ...(await trx.selectFrom("derived_indicator").select("code").where("code", "in", input.codes).execute()).map((r) => r.code),
+        ...(await trx.selectFrom("rate_definition").select("code").where("code", "in", input.codes).execute()).map((r) => r.code),
       ]);
       const unknown = input.codes.filter((c) => !known.has(c));
       if (unknown.length) throw new DomainError("validation", "Le formulaire contient des erreurs : corrigez les champs signalés.", { codes: [`Codes inconnus : ${unknown.join(", ")}.`] });

@@ -10,7 +10,8 @@ import { addDays } from "~/domain/dates";
 import { aggregationFor } from "~/domain/dashboard";
 import { versionForYear, type VersionDefinition } from "~/domain/indicators";
 import type { Subject } from "~/domain/permissions";
-import { createDerivedIndicator, setKeyFigures } from "./catalogue.server";
+import { setKeyFigures } from "./catalogue.server";
+import { seedDemoPopulations } from "../populations/demo.server";
 import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "./editions.server";
 
 /**
@@ -258,13 +259,6 @@ function hslToRgb(h: number, s: number, l: number): [number, number, number] {
 
 // ── The generator ────────────────────────────────────────────────────────
 
-export const DEMO_DERIVED = [
-  { code: "TX_IP_MIN", domain: "DANGER", label: "Mineurs concernés par une information préoccupante pour 1 000 mineurs", numerator: "IP_MIN", denominator: "POP_0_17", unit: "pour 1 000 mineurs" },
-  { code: "TX_AED_MIN", domain: "PROT_ADMIN", label: "Aides éducatives à domicile pour 1 000 mineurs", numerator: "AED_MIN", denominator: "POP_0_17", unit: "pour 1 000 mineurs" },
-  { code: "TX_AEMO", domain: "PROT_JUD", label: "Mesures d'AEMO pour 1 000 mineurs", numerator: "AEMO", denominator: "POP_0_17", unit: "pour 1 000 mineurs" },
-  { code: "TX_CONFIES", domain: "ACCUEIL", label: "Enfants confiés à l'ASE pour 1 000 jeunes de 0 à 20 ans", numerator: "CONFIES", denominator: "POP_0_20", unit: "pour 1 000 jeunes de 0 à 20 ans" },
-  { code: "DEP_PAR_JEUNE", domain: "FINANCES", label: "Dépense brute d'ASE par jeune de 0 à 20 ans", numerator: "DEP_BRUTE", denominator: "POP_0_20", unit: "euros par jeune de 0 à 20 ans", multiplier: 1000, decimals: 0 },
-] as const;
 export const DEMO_KEY_FIGURES = ["CONFIES", "TX_CONFIES", "IP_NB", "TX_IP_MIN", "AEMO", "AED_MIN", "MNA_STOCK", "DEP_BRUTE"];
 
 const FOREWORD = (year: number) =>
@@ -282,25 +276,17 @@ async function demoWorkbook(orgName: string, year: number, rows: { code: string;
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-/** Rates per 1,000 (derived indicators) and key figures, when the catalogue has none yet. */
+/**
+ * Key figures, when none are set yet. The rates (TX_CONFIES, TX_IP_MIN…) are
+ * no longer demo-only derived indicators: they come from conventions/rates.json
+ * and are computed over the Insee populations (ADR 019).
+ */
 export async function seedDashboardCatalogue(db: Db, context: AuditContext) {
-  if (await db.selectFrom("derived_indicator").select("id").limit(1).executeTakeFirst()) return;
-  const codes = new Set((await db.selectFrom("indicator").select("code").execute()).map((i) => i.code));
-  for (const d of DEMO_DERIVED) {
-    if (!codes.has(d.numerator) || !codes.has(d.denominator)) continue;
-    await createDerivedIndicator(db, context, {
-      code: d.code,
-      domain: d.domain,
-      label: d.label,
-      definition: `${d.numerator} / ${d.denominator} × ${"multiplier" in d ? d.multiplier : 1000}.`,
-      numerator: d.numerator,
-      denominator: d.denominator,
-      multiplier: "multiplier" in d ? d.multiplier : 1000,
-      unit: d.unit,
-      decimals: "decimals" in d ? d.decimals : 1,
-    });
-    codes.add(d.code);
-  }
+  if (await db.selectFrom("dashboard_key_figure").select("code").limit(1).executeTakeFirst()) return;
+  const codes = new Set([
+    ...(await db.selectFrom("indicator").select("code").execute()).map((i) => i.code),
+    ...(await db.selectFrom("rate_definition").select("code").execute()).map((r) => r.code),
+  ]);
   await setKeyFigures(db, context, { codes: DEMO_KEY_FIGURES.filter((c) => codes.has(c)) });
 }
 
@@ -325,6 +311,7 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
   const referent: Subject = { role: "odpe_referent", organisationId: team.id };
 
   await seedDashboardCatalogue(db, context);
+  await seedDemoPopulations(db, context);
 
   const campaigns = await db.selectFrom("campaign").select(["id", "reference_year", "deadline"]).where("status", "=", "closed").orderBy("reference_year").execute();
   const hasValues = await db.selectFrom("accepted_value").select(sql`1`.as("x")).limit(1).executeTakeFirst();

@@ -5,6 +5,8 @@ import { agreementCoversYear, type UsageRights } from "~/domain/agreements";
 import { TREND_YEARS, type DashboardEdition } from "~/domain/dashboard";
 import { getObservatory } from "../observatory/observatory.server";
 import { loadVersions } from "../indicators/indicators.server";
+import { listRates, ratePopulations } from "../populations/rates.server";
+import { loadReferenceRates } from "../populations/reference-rates.server";
 import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "./assembly.server";
 
 type Executor = Db | Transaction<Database>;
@@ -100,9 +102,21 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
     expectedPairs = providers.map((p) => ({ organisationId: p.organisation_id, indicatorId: p.indicator_id }));
   }
 
+  const rates = await listRates(db);
+  const trendYears = Array.from({ length: TREND_YEARS }, (_, i) => firstYear + i);
+  const populations = await ratePopulations(db, rates, trendYears);
+  const references = await loadReferenceRates(
+    db,
+    rates.map((r) => r.code),
+    trendYears,
+  );
+
   return {
     year,
     assembledAt: now,
+    rates,
+    populations,
+    references,
     observatory: {
       code: observatory.code,
       name: observatory.name,

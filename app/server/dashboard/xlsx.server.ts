@@ -1,5 +1,5 @@
 import ExcelJS from "exceljs";
-import { SECRET_TEXT, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
+import { NOT_DEFINED_FIGURE_TEXT, SECRET_TEXT, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
 import { parseBreakdownKey } from "~/domain/breakdowns";
 import { formatDate } from "~/ui/format";
 
@@ -25,7 +25,7 @@ function sheetName(name: string, used: Set<string>): string {
 
 const statusOf = (f: Figure): string =>
   f.secret === "primary" ? "secret statistique (primaire)" : f.secret === "secondary" ? "secret statistique (secondaire)" : f.value === null ? "non disponible" : "valeur";
-const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.value);
+const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.notDefined ? NOT_DEFINED_FIGURE_TEXT : f.value);
 const numFmt = (decimals: number) => (decimals === 0 ? "#,##0" : `#,##0.${"0".repeat(decimals)}`);
 
 function breakdownLabel(block: IndicatorBlock, key: string): string {

@@ -4,7 +4,10 @@ import type { Db } from "../db.server";
 import { notFound } from "../errors.server";
 import { getIndicator } from "../indicators/indicators.server";
 import { parseBreakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
-import type { DataSnapshot, ExplorerQuery, SnapshotIndicator, SnapshotValue } from "~/domain/explorer";
+import type { DataSnapshot, ExplorerQuery, SnapshotIndicator, SnapshotRate, SnapshotValue } from "~/domain/explorer";
+import { describeUniverse, populationCell, populationCitation, populationYear } from "~/domain/rates";
+import { listRates, ratePopulations } from "../populations/rates.server";
+import { loadReferenceRates } from "../populations/reference-rates.server";
 
 type Executor = Db | Transaction<Database>;
 
@@ -14,12 +17,9 @@ type Executor = Db | Transaction<Database>;
  * → organisation). Internal: callers are guarded by `read:pooled_data`.
  */
 
-/** Units that make an indicator a population (a denominator for rates per 1,000). */
-const POPULATION_UNITS = ["habitants"];
-
 /** What the explorer's form offers: indicators holding accepted values, denominators, organisations, years. */
 export async function explorerOptions(db: Executor) {
-  const [indicators, organisations, years] = await Promise.all([
+  const [indicators, organisations, years, rates] = await Promise.all([
     db
       .selectFrom("indicator as i")
       .innerJoin("indicator_domain as d", "d.code", "i.domain_code")
@@ -49,10 +49,12 @@ export async function explorerOptions(db: Executor) {
       .orderBy("o.name")
       .execute(),
     db.selectFrom("accepted_value").select("reference_year").distinct().orderBy("reference_year").execute(),
+    listRates(db),
   ]);
   return {
     indicators: indicators.map((i) => ({ code: i.code, label: i.label, unit: i.unit, valueType: i.value_type, domain: i.domain_label })),
-    denominators: indicators.filter((i) => POPULATION_UNITS.includes(i.unit)).map((i) => ({ code: i.code, label: i.label })),
+    /** Rates of the catalogue (ADR 019), each offered with its numerator only: a population of another universe is never proposed. */
+    rates: rates.map((r) => ({ code: r.code, label: r.label, numerator: r.numeratorCode })),
     organisations,
     years: years.map((y) => y.reference_year),
   };
@@ -128,18 +130,39 @@ export async function runQuery(db: Executor, query: ExplorerQuery): Promise<{ qu
       ? await lineageValues(db, indicator.id, { from: null, to: null, years: resolved.year === null ? [] : [resolved.year], organisations: query.organisations, totalsOnly: false })
       : await lineageValues(db, indicator.id, { from: query.from, to: query.to, organisations: query.organisations, totalsOnly: true });
 
-  let denominator: DataSnapshot["denominator"] = null;
+  // A rate of the catalogue whose numerator is this indicator (ADR 019); anything else is dropped.
+  let rate: SnapshotRate | undefined;
   if (resolved.rate) {
-    const den = await snapshotIndicator(db, resolved.rate).catch(() => null);
-    if (!den || den.indicator.current.unit !== "habitants") {
+    const [definition] = await listRates(db, { code: resolved.rate, numerator: indicator.code });
+    const years = [...new Set(values.map((v) => v.year))];
+    const populations = definition ? await ratePopulations(db, [definition], years) : new Map();
+    if (!definition || populations.size === 0) {
       resolved = { ...resolved, rate: null };
     } else {
-      const years = [...new Set(values.map((v) => v.year))];
-      denominator = { indicator: den.info, values: await lineageValues(db, den.indicator.id, { from: null, to: null, years, organisations: [], totalsOnly: true }) };
+      const cells: SnapshotRate["populations"] = {};
+      const vintages: string[] = [];
+      for (const v of [...values, ...years.map((year) => ({ year, key: TOTAL_KEY }))]) {
+        const population = populations.get(populationYear(v.year, definition.populationUniverse));
+        if (population) vintages.push(population.vintageLabel);
+        const cell = populationCell(population?.counts, definition.populationUniverse, v.key, definition.rules);
+        cells[`${v.year}|${v.key}`] = cell.kind === "not_defined" ? { value: null, notDefined: true } : { value: cell.kind === "value" ? cell.value : null };
+      }
+      const references = (await loadReferenceRates(db, [definition.code], years)).get(definition.code);
+      rate = {
+        ...(references?.length ? { references } : {}),
+        code: definition.code,
+        label: definition.label,
+        unit: definition.unit,
+        multiplier: definition.multiplier,
+        decimals: definition.decimals,
+        citation: populationCitation(vintages),
+        universe: describeUniverse(definition.populationUniverse),
+        sourceConvention: definition.sourceConvention,
+        populations: cells,
+      };
     }
   }
-
-  const orgIds = [...new Set([...values, ...(denominator?.values ?? [])].map((v) => v.organisationId))];
+  const orgIds = [...new Set(values.map((v) => v.organisationId))];
   const organisations = orgIds.length
     ? await db.selectFrom("organisation").select(["id", "code", "name"]).where("id", "in", orgIds).orderBy("name").execute()
     : [];
@@ -170,7 +193,8 @@ export async function runQuery(db: Executor, query: ExplorerQuery): Promise<{ qu
         items: items.filter((i) => i.codelist_code === code).map(({ code: c, label }) => ({ code: c, label })),
       })),
       values,
-      denominator,
+      denominator: null,
+      ...(rate ? { rate } : {}),
       breaks,
     },
   };

@@ -1,3 +1,4 @@
+import { NOT_DEFINED_TEXT } from "~/domain/rates";
 import ExcelJS from "exceljs";
 import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
@@ -64,7 +65,7 @@ export function toCsv(doc: ExportDoc): Uint8Array {
   const lines: string[] = preamble(doc).map((line) => csvField(line));
   lines.push("");
   lines.push([doc.table.rowHeader, ...doc.table.columns.map((c) => c.label)].map(csvField).join(";"));
-  for (const row of doc.table.rows) lines.push([csvField(row.label), ...row.cells.map((c) => csvField(c.value))].join(";"));
+  for (const row of doc.table.rows) lines.push([csvField(row.label), ...row.cells.map((c) => csvField(c.notDefined ? NOT_DEFINED_TEXT : c.value))].join(";"));
   lines.push("");
   lines.push(csvField(INTERNAL_USE_MENTION));
   const text = "\uFEFF" + lines.join("\r\n") + "\r\n";
@@ -83,7 +84,7 @@ export async function toXlsx(doc: ExportDoc): Promise<Uint8Array> {
   const header = sheet.addRow([neutralizeCell(doc.table.rowHeader), ...doc.table.columns.map((c) => neutralizeCell(c.label))]);
   header.font = { bold: true };
   for (const row of doc.table.rows) {
-    const added = sheet.addRow([neutralizeCell(row.label), ...row.cells.map((c) => c.value)]);
+    const added = sheet.addRow([neutralizeCell(row.label), ...row.cells.map((c) => (c.notDefined ? NOT_DEFINED_TEXT : c.value))]);
     if (row.isTotal) added.font = { bold: true };
   }
   sheet.addRow([]);

@@ -9,6 +9,7 @@ import {
   observatoryFile,
   organisationsFile,
 } from "~/domain/observatory-files";
+import { ratesFile, type RateDefinition } from "~/domain/rates";
 import { DomainError } from "../errors.server";
 import { checkLogo } from "../http/uploads.server";
 
@@ -20,6 +21,8 @@ export interface ObservatoryData {
   domains: z.infer<typeof domainsFile>["domains"];
   codelists: z.infer<typeof codelistsFile>["codelists"];
   indicators: z.infer<typeof indicatorsFile>["indicators"];
+  /** Rates of the catalogue (conventions/rates.json, optional file): numerator over an Insee population of the same universe. */
+  rates: RateDefinition[];
   /** Logo files named in partners/organisations.json, read and checked (PNG/JPEG/WebP, 1 Mo at most). */
   logos: Map<string, { filename: string; bytes: Uint8Array; contentType: string }>;
 }
@@ -59,6 +62,7 @@ export function loadObservatoryFiles(baseDir: string): ObservatoryData {
     domains: readJson(conv("domains.json"), domainsFile).domains,
     codelists: readJson(conv("codelists.json"), codelistsFile).codelists,
     indicators: readJson(conv("indicators.json"), indicatorsFile).indicators,
+    rates: fs.existsSync(conv("rates.json")) ? readJson(conv("rates.json"), ratesFile).rates : [],
     logos: new Map(),
   };
   for (const org of data.organisations) {
@@ -98,6 +102,14 @@ export function loadObservatoryFiles(baseDir: string): ObservatoryData {
     }
   }
   const indicatorCodes = new Set(data.indicators.map((i) => i.code));
+  const rateCodes = new Set<string>();
+  for (const rate of data.rates) {
+    const where = `conventions/rates.json (${rate.code})`;
+    if (rateCodes.has(rate.code) || indicatorCodes.has(rate.code)) throw new ObservatoryFileError(where, `code ${rate.code} déjà utilisé`);
+    rateCodes.add(rate.code);
+    if (!domainCodes.has(rate.domain)) throw new ObservatoryFileError(where, `domaine inconnu ${rate.domain}`);
+    if (!indicatorCodes.has(rate.numerator)) throw new ObservatoryFileError(where, `indicateur numérateur inconnu ${rate.numerator}`);
+  }
   for (const amendment of data.convention.amendments) {
     const where = `conventions/convention.json (avenant ${amendment.number})`;
     if (amendment.date < data.convention.signatureDate) throw new ObservatoryFileError(where, "un avenant ne peut pas précéder la convention");

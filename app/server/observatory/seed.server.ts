@@ -320,11 +320,40 @@ async function importReferential(trx: Trx, data: ObservatoryData) {
     });
     if (breakdowns.length) await trx.insertInto("indicator_version_breakdown").values(breakdowns).execute();
   }
+  // Rates (ADR 019): the file creates, the portal keeps what exists (matched by code).
+  let ratesAdded = 0;
+  if (data.rates.length) {
+    const inserted = await trx
+      .insertInto("rate_definition")
+      .values(
+        data.rates.map((r, position) => ({
+          code: r.code,
+          domain_code: r.domain,
+          position,
+          label: r.label,
+          definition: r.definition ?? null,
+          numerator_code: r.numerator,
+          numerator_universe: JSON.stringify(r.numeratorUniverse),
+          population_universe: JSON.stringify(r.populationUniverse),
+          multiplier: r.multiplier,
+          unit: r.unit,
+          decimals: r.decimals,
+          breakdown_rules: JSON.stringify(r.breakdowns),
+          source_convention: r.sourceConvention,
+        })),
+      )
+      .onConflict((oc) => oc.column("code").doNothing())
+      .returning("id")
+      .execute();
+    ratesAdded = inserted.length;
+  }
   return {
     amendments: convention.amendments.length,
     indicators: data.indicators.length,
     indicatorsAdded: fresh.length,
     versionsAdded,
+    rates: data.rates.length,
+    ratesAdded,
   };
 }
 
