@@ -276,6 +276,79 @@ export interface AuditEventTable {
   hash: string;
 }
 
+export type GovernanceBodyCode = "conference_strategique" | "comite_de_suivi";
+
+export interface GovernanceBodyTable {
+  code: GovernanceBodyCode;
+  name: string;
+  mission: string;
+}
+
+export interface GovernanceMemberTable {
+  id: Generated<string>;
+  body_code: GovernanceBodyCode;
+  organisation_id: string;
+  person_name: string;
+  position: string | null;
+  since: IsoDate;
+  until: IsoDate | null;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+export interface GovernanceMeetingTable {
+  id: Generated<string>;
+  body_code: GovernanceBodyCode;
+  held_on: IsoDate;
+  title: string;
+  agenda: string;
+  minutes_file_id: string | null;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+export type DecisionSubjectType = "dashboard_edition" | "amendment" | "publication" | "indicator_proposal";
+
+export interface GovernanceDecisionTable {
+  id: Generated<string>;
+  meeting_id: string;
+  number: number;
+  text: string;
+  subject_type: DecisionSubjectType | null;
+  subject_id: string | null;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+export type IndicatorProposalStatus = "open" | "adopted" | "rejected";
+
+export interface IndicatorProposalTable {
+  id: Generated<string>;
+  kind: "new" | "change";
+  indicator_id: string | null;
+  title: string;
+  rationale: string;
+  definition: string;
+  status: ColumnType<IndicatorProposalStatus, IndicatorProposalStatus | undefined, IndicatorProposalStatus>;
+  proposed_by: string;
+  proposer_organisation_id: string;
+  created_at: Timestamp;
+  closed_at: NullableTimestamp;
+  closed_by: string | null;
+  closing_reason: string | null;
+  adopted_amendment_id: string | null;
+  adopted_indicator_id: string | null;
+}
+
+export interface IndicatorProposalOpinionTable {
+  proposal_id: string;
+  organisation_id: string;
+  position: "agree" | "object" | null;
+  comment: string | null;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+}
+
 export interface Database {
   observatory: ObservatoryTable;
   stored_file: StoredFileTable;
@@ -323,6 +396,12 @@ export interface Database {
   dashboard_edition_comment: DashboardEditionCommentTable;
   dashboard_edition_file: DashboardEditionFileTable;
   onpe_transmission: OnpeTransmissionTable;
+  governance_body: GovernanceBodyTable;
+  governance_member: GovernanceMemberTable;
+  governance_meeting: GovernanceMeetingTable;
+  governance_decision: GovernanceDecisionTable;
+  indicator_proposal: IndicatorProposalTable;
+  indicator_proposal_opinion: IndicatorProposalOpinionTable;
 }
 
 export type Observatory = Selectable<ObservatoryTable>;

@@ -18,6 +18,8 @@ const items: Item[] = [
   { to: "/organisations", label: "Organismes membres", permission: "read:organisation" },
   { to: "/convention", label: "Convention et avenants", permission: "read:convention" },
   { to: "/indicators", label: "Catalogue des indicateurs", permission: "read:indicator" },
+  { to: "/proposals", label: "Propositions d'indicateurs", permission: "read:indicator_proposal" },
+  { to: "/governance", label: "Instances de gouvernance", permission: "read:governance" },
   { to: "/agreements", label: "Conventions d'application", permission: "read:agreement", scope: "any" },
   { to: "/my-agreement", label: "Ma convention", permission: "read:agreement", scope: "own" },
   { to: "/campaigns", label: "Campagnes de collecte", permission: "read:campaign", scope: "any" },

@@ -458,6 +458,54 @@ export const accessMatrix: Record<string, RouteEntry> = {
     ],
   },
 
+  // Governance bodies and indicator proposals (Art. 2–3, 7).
+  "routes/governance._index": {
+    kind: "page",
+    path: "governance",
+    probes: [
+      { method: "GET", article: "Art. 2", url: () => "/governance", expect: only([...MEMBERS, "reader"]) },
+      { method: "POST", article: "Art. 2", label: "no intent", url: () => "/governance", expect: only(REFERENT) },
+    ],
+  },
+  "routes/governance.meetings.$id": {
+    kind: "page",
+    path: "governance/meetings/:id",
+    probes: [
+      { method: "GET", article: "Art. 2", url: (f) => `/governance/meetings/${f.meeting}`, expect: only([...MEMBERS, "reader"]) },
+      { method: "GET", label: "unknown meeting", url: () => `/governance/meetings/${UNKNOWN_ID}`, expect: { ...only([...MEMBERS, "reader"]), ...notFoundFor([...MEMBERS, "reader"]) } },
+      { method: "GET", label: "malformed id", url: () => "/governance/meetings/abc", expect: { ...only([...MEMBERS, "reader"]), ...notFoundFor([...MEMBERS, "reader"]) } },
+      { method: "POST", article: "Art. 2", label: "empty decision", url: (f) => `/governance/meetings/${f.meeting}`, expect: only(REFERENT) },
+      { method: "POST", article: "Art. 2", label: "minutes without a file", multipart: true, url: (f) => `/governance/meetings/${f.meeting}?intent=minutes`, expect: only(REFERENT) },
+    ],
+  },
+  "routes/governance.meetings.$id_.minutes": {
+    kind: "page",
+    path: "governance/meetings/:id/minutes",
+    probes: [
+      { method: "GET", article: "Art. 2", url: (f) => `/governance/meetings/${f.meeting}/minutes`, expect: only([...MEMBERS, "reader"]) },
+      { method: "GET", label: "unknown meeting", url: () => `/governance/meetings/${UNKNOWN_ID}/minutes`, expect: { ...only([...MEMBERS, "reader"]), ...notFoundFor([...MEMBERS, "reader"]) } },
+    ],
+  },
+  "routes/proposals._index": {
+    kind: "page",
+    path: "proposals",
+    probes: [
+      { method: "GET", article: "Art. 3", url: () => "/proposals", expect: only(MEMBERS) },
+      { method: "POST", article: "Art. 3", label: "empty proposal", url: () => "/proposals", expect: only(AUTHORS) },
+    ],
+  },
+  "routes/proposals.$id": {
+    kind: "page",
+    path: "proposals/:id",
+    probes: [
+      { method: "GET", article: "Art. 3", url: (f) => `/proposals/${f.proposal}`, expect: only(MEMBERS) },
+      { method: "GET", label: "unknown proposal", url: () => `/proposals/${UNKNOWN_ID}`, expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "GET", label: "malformed id", url: () => "/proposals/abc", expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "POST", article: "Art. 3", label: "empty opinion", url: (f) => `/proposals/${f.proposal}?intent=opinion`, expect: only(MEMBERS) },
+      { method: "POST", article: "Art. 7", label: "empty adoption", url: (f) => `/proposals/${f.proposal}?intent=adopt`, expect: only(MEMBERS) },
+    ],
+  },
+
   // Campaigns and the yearly collection (Art. 4).
   "routes/campaigns._index": { kind: "page", path: "campaigns", probes: [{ method: "GET", article: "Art. 4", url: () => "/campaigns", expect: only(["odpe_referent", "committee_member"]) }] },
   "routes/campaigns.new": {
