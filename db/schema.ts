@@ -349,6 +349,36 @@ export interface IndicatorProposalOpinionTable {
   decided_at: NullableTimestamp;
 }
 
+export interface DataRequestTable {
+  id: Generated<string>;
+  title: string;
+  question: string;
+  answer_format: "file" | "figures";
+  due_on: IsoDate;
+  status: ColumnType<"open" | "closed", "open" | "closed" | undefined, "open" | "closed">;
+  requested_by: string;
+  requester_organisation_id: string;
+  created_at: Timestamp;
+  closed_at: NullableTimestamp;
+}
+
+/** One figure of an answer typed in the portal. */
+export interface RequestFigure {
+  label: string;
+  value: number;
+}
+
+export interface DataRequestRecipientTable {
+  request_id: string;
+  organisation_id: string;
+  status: ColumnType<"pending" | "answered" | "declined", "pending" | "answered" | "declined" | undefined, "pending" | "answered" | "declined">;
+  answer_comment: string | null;
+  answer_figures: ColumnType<RequestFigure[] | null, string | null | undefined, string | null>;
+  answer_file_id: string | null;
+  answered_by: string | null;
+  answered_at: NullableTimestamp;
+}
+
 export interface Database {
   observatory: ObservatoryTable;
   stored_file: StoredFileTable;
@@ -402,6 +432,8 @@ export interface Database {
   governance_decision: GovernanceDecisionTable;
   indicator_proposal: IndicatorProposalTable;
   indicator_proposal_opinion: IndicatorProposalOpinionTable;
+  data_request: DataRequestTable;
+  data_request_recipient: DataRequestRecipientTable;
 }
 
 export type Observatory = Selectable<ObservatoryTable>;

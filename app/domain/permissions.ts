@@ -55,7 +55,9 @@ export type Entity =
   /** Art. 2: the conférence stratégique and the comité de suivi, their meetings and decisions. */
   | "governance"
   /** Art. 2–3: proposals of new or changed indicators, agreed by the signatories concerned. */
-  | "indicator_proposal";
+  | "indicator_proposal"
+  /** Art. 3: ad-hoc data requests to partners and their answers. */
+  | "data_request";
 export type Permission = `${Action}:${Entity}:${Scope}`;
 /** A permission without its scope, as asked for by a guard. */
 export type PermissionRequest = `${Action}:${Entity}`;
@@ -107,6 +109,9 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:indicator_proposal:any",
     "create:indicator_proposal:any",
     "manage:indicator_proposal:any",
+    "read:data_request:any",
+    "create:data_request:any",
+    "manage:data_request:any",
   ],
   committee_member: [
     "export:account:own",
@@ -127,6 +132,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:governance:any",
     "read:indicator_proposal:any",
     "create:indicator_proposal:any",
+    "read:data_request:any",
+    "create:data_request:any",
   ],
   partner_correspondent: [
     "export:account:own",
@@ -153,6 +160,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:governance:any",
     "read:indicator_proposal:any",
     "create:indicator_proposal:any",
+    "read:data_request:any",
+    "submit:data_request:own",
   ],
   partner_validator: [
     "export:account:own",
@@ -174,6 +183,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:governance:any",
     "read:indicator_proposal:any",
     "decide:indicator_proposal:own",
+    "read:data_request:any",
   ],
   reader: ["export:account:own", "read:organisation:any", "read:dashboard:any", "read:governance:any"],
 };

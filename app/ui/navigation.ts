@@ -20,6 +20,7 @@ const items: Item[] = [
   { to: "/indicators", label: "Catalogue des indicateurs", permission: "read:indicator" },
   { to: "/proposals", label: "Propositions d'indicateurs", permission: "read:indicator_proposal" },
   { to: "/governance", label: "Instances de gouvernance", permission: "read:governance" },
+  { to: "/requests", label: "Demandes de données", permission: "read:data_request" },
   { to: "/agreements", label: "Conventions d'application", permission: "read:agreement", scope: "any" },
   { to: "/my-agreement", label: "Ma convention", permission: "read:agreement", scope: "own" },
   { to: "/campaigns", label: "Campagnes de collecte", permission: "read:campaign", scope: "any" },

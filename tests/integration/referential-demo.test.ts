@@ -60,7 +60,7 @@ describe("demo referential (demo mode only)", () => {
 });
 
 describe("demo governance (demo mode only)", () => {
-  it("Art. 2–3: the demo shows a meeting with a decision and a proposal awaiting the CAF's agreement; refused in production", async () => {
+  it("Art. 2–3: the demo shows a meeting with a decision, a proposal awaiting the CAF's agreement and a pending ad-hoc request; refused in production", async () => {
     const { seedDemoGovernance } = await import("~/server/governance/demo.server");
     const { getProposal } = await import("~/server/governance/proposals.server");
     const { getMeeting } = await import("~/server/governance/governance.server");
@@ -80,6 +80,9 @@ describe("demo governance (demo mode only)", () => {
     expect(proposal.status).toBe("open");
     expect(Object.fromEntries(proposal.opinions.map((o) => [o.organisation_code, o.position]))).toEqual({ DEP42: "agree", CAF42: null });
     expect(proposal.refusal).toMatch(/l'accord de .* manque encore/);
+    const { getDataRequest } = await import("~/server/governance/data-requests.server");
+    const request = await getDataRequest(t.db, result.dataRequest);
+    expect(Object.fromEntries(request.recipients.map((r) => [r.organisation_code, r.status]))).toEqual({ DEP42: "answered", CAF42: "pending" });
     expect((await seedDemoGovernance(t.db, context, "demo")).seeded).toBe(false);
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
   });

@@ -14,6 +14,7 @@ import { createPasswordResetLink } from "~/server/users/users.server";
 import { revokeApiToken } from "~/server/api/tokens.server";
 import { createMeeting, setMinutes } from "~/server/governance/governance.server";
 import { createProposal } from "~/server/governance/proposals.server";
+import { answerDataRequest, createDataRequest } from "~/server/governance/data-requests.server";
 import { makeUser, sessionCookie } from "../factories";
 import { acceptValues, makeAgreement, makeApiToken, makeIndicator, withdrawOrganisation } from "../factories/collection";
 import { makeMember, samplePdf, samplePng, seedReferentialBase } from "../factories/referential";
@@ -71,6 +72,8 @@ export interface AccessFixtures {
   meeting: string;
   /** Art. 2–3: an open indicator proposal concerning organisations A and B. */
   proposal: string;
+  /** Art. 3: an open data request to A and B; B has answered with a file. */
+  dataRequest: string;
   /** The users of organisation A, one per role, and organisation W's correspondent and validator, with their session cookies. */
   users: Record<Role | "withdrawn_correspondent" | "withdrawn_validator", { id: string; cookie: string }>;
 }
@@ -224,6 +227,19 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     organisationIds: [orgA.id, orgB.id],
   });
 
+  const dataRequest = await createDataRequest(db, referent, ctx, {
+    title: "Demande de test",
+    question: "Combien ?",
+    answerFormat: "file",
+    dueOn: "2099-12-31",
+    organisationIds: [orgA.id, orgB.id],
+  });
+  await answerDataRequest(db, { id: correspondentB.id, role: "partner_correspondent", organisationId: orgB.id }, ctx, dataRequest, {
+    comment: null,
+    figures: "",
+    file: { field: "file", filename: "reponse.pdf", bytes: samplePdf() },
+  });
+
   const userB = await makeUser(db, "reader", orgB.id);
   const resetToken = await createPasswordResetLink(db, ctx, userB.id);
 
@@ -258,6 +274,7 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     resetToken,
     meeting,
     proposal,
+    dataRequest,
     users,
   };
 }

@@ -506,6 +506,36 @@ export const accessMatrix: Record<string, RouteEntry> = {
     ],
   },
 
+  // Ad-hoc data requests (Art. 3): pooled answers, read by every member.
+  "routes/requests._index": {
+    kind: "page",
+    path: "requests",
+    probes: [
+      { method: "GET", article: "Art. 3", url: () => "/requests", expect: only(MEMBERS) },
+      { method: "POST", article: "Art. 3", label: "empty request", url: () => "/requests", expect: only(["odpe_referent", "committee_member"]) },
+    ],
+  },
+  "routes/requests.$id": {
+    kind: "page",
+    path: "requests/:id",
+    probes: [
+      { method: "GET", article: "Art. 3", url: (f) => `/requests/${f.dataRequest}`, expect: only(MEMBERS) },
+      { method: "GET", label: "unknown request", url: () => `/requests/${UNKNOWN_ID}`, expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "GET", label: "malformed id", url: () => "/requests/abc", expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "POST", article: "Art. 3", label: "empty decline", url: (f) => `/requests/${f.dataRequest}?intent=decline`, expect: only(SUBMITTER) },
+      { method: "POST", article: "Art. 3", label: "answer without a file", multipart: true, url: (f) => `/requests/${f.dataRequest}?intent=answer`, expect: only(SUBMITTER) },
+      { method: "POST", article: "Art. 3", label: "no intent", url: (f) => `/requests/${f.dataRequest}`, expect: only(MEMBERS) },
+    ],
+  },
+  "routes/requests.$id_.answers.$organisationId": {
+    kind: "page",
+    path: "requests/:id/answers/:organisationId",
+    probes: [
+      { method: "GET", article: "Art. 3", label: "organisation B's answer file", url: (f) => `/requests/${f.dataRequest}/answers/${f.orgB.id}`, expect: only(MEMBERS) },
+      { method: "GET", label: "no answer file", url: (f) => `/requests/${f.dataRequest}/answers/${f.orgA.id}`, expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+    ],
+  },
+
   // Campaigns and the yearly collection (Art. 4).
   "routes/campaigns._index": { kind: "page", path: "campaigns", probes: [{ method: "GET", article: "Art. 4", url: () => "/campaigns", expect: only(["odpe_referent", "committee_member"]) }] },
   "routes/campaigns.new": {

@@ -3,6 +3,8 @@ import type { AuditContext } from "../audit/audit.server";
 import { rolesHolding, type PermissionRequest } from "~/domain/permissions";
 import { addDecision, addMember, createMeeting, type Actor } from "./governance.server";
 import { createProposal, recordOpinion } from "./proposals.server";
+import { answerDataRequest, createDataRequest } from "./data-requests.server";
+import { addDays, todayIso } from "~/domain/dates";
 
 /**
  * Demo governance (Art. 2–3), written through the real use cases: members of
@@ -77,5 +79,18 @@ export async function seedDemoGovernance(db: Db, context: AuditContext, appMode:
     organisationIds: [org("DEP42")!, org("CAF42")!],
   });
   await recordOpinion(db, depValidator, context, proposal, { position: "agree", comment: "Donnée disponible dans le logiciel métier." });
-  return { seeded: true as const, meeting, proposal };
+
+  // Art. 3: an ad-hoc request, answered by the Département, awaiting the CAF.
+  const dataRequest = await createDataRequest(db, referent, context, {
+    title: "Mineurs non accompagnés au 30 juin (démonstration)",
+    question: "Nombre de mineurs non accompagnés suivis au 30 juin, par sexe, et nombre de familles allocataires concernées.",
+    answerFormat: "figures",
+    dueOn: addDays(todayIso(), 21),
+    organisationIds: [org("DEP42")!, org("CAF42")!],
+  });
+  const depCorrespondent = await actor("submit:data_request", "DEP42");
+  if (depCorrespondent) {
+    await answerDataRequest(db, depCorrespondent, context, dataRequest, { comment: "Chiffres fictifs de la démonstration.", figures: "Garçons ; 212\nFilles ; 19", file: null });
+  }
+  return { seeded: true as const, meeting, proposal, dataRequest };
 }
