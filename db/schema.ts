@@ -276,6 +276,109 @@ export interface AuditEventTable {
   hash: string;
 }
 
+export type GovernanceBodyCode = "conference_strategique" | "comite_de_suivi";
+
+export interface GovernanceBodyTable {
+  code: GovernanceBodyCode;
+  name: string;
+  mission: string;
+}
+
+export interface GovernanceMemberTable {
+  id: Generated<string>;
+  body_code: GovernanceBodyCode;
+  organisation_id: string;
+  person_name: string;
+  position: string | null;
+  since: IsoDate;
+  until: IsoDate | null;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+export interface GovernanceMeetingTable {
+  id: Generated<string>;
+  body_code: GovernanceBodyCode;
+  held_on: IsoDate;
+  title: string;
+  agenda: string;
+  minutes_file_id: string | null;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+export type DecisionSubjectType = "dashboard_edition" | "amendment" | "publication" | "indicator_proposal";
+
+export interface GovernanceDecisionTable {
+  id: Generated<string>;
+  meeting_id: string;
+  number: number;
+  text: string;
+  subject_type: DecisionSubjectType | null;
+  subject_id: string | null;
+  created_at: Timestamp;
+  created_by: string | null;
+}
+
+export type IndicatorProposalStatus = "open" | "adopted" | "rejected";
+
+export interface IndicatorProposalTable {
+  id: Generated<string>;
+  kind: "new" | "change";
+  indicator_id: string | null;
+  title: string;
+  rationale: string;
+  definition: string;
+  status: ColumnType<IndicatorProposalStatus, IndicatorProposalStatus | undefined, IndicatorProposalStatus>;
+  proposed_by: string;
+  proposer_organisation_id: string;
+  created_at: Timestamp;
+  closed_at: NullableTimestamp;
+  closed_by: string | null;
+  closing_reason: string | null;
+  adopted_amendment_id: string | null;
+  adopted_indicator_id: string | null;
+}
+
+export interface IndicatorProposalOpinionTable {
+  proposal_id: string;
+  organisation_id: string;
+  position: "agree" | "object" | null;
+  comment: string | null;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+}
+
+export interface DataRequestTable {
+  id: Generated<string>;
+  title: string;
+  question: string;
+  answer_format: "file" | "figures";
+  due_on: IsoDate;
+  status: ColumnType<"open" | "closed", "open" | "closed" | undefined, "open" | "closed">;
+  requested_by: string;
+  requester_organisation_id: string;
+  created_at: Timestamp;
+  closed_at: NullableTimestamp;
+}
+
+/** One figure of an answer typed in the portal. */
+export interface RequestFigure {
+  label: string;
+  value: number;
+}
+
+export interface DataRequestRecipientTable {
+  request_id: string;
+  organisation_id: string;
+  status: ColumnType<"pending" | "answered" | "declined", "pending" | "answered" | "declined" | undefined, "pending" | "answered" | "declined">;
+  answer_comment: string | null;
+  answer_figures: ColumnType<RequestFigure[] | null, string | null | undefined, string | null>;
+  answer_file_id: string | null;
+  answered_by: string | null;
+  answered_at: NullableTimestamp;
+}
+
 export interface Database {
   observatory: ObservatoryTable;
   stored_file: StoredFileTable;
@@ -327,6 +430,14 @@ export interface Database {
   population_estimate: PopulationEstimateTable;
   rate_definition: RateDefinitionTable;
   reference_rate: ReferenceRateTable;
+  governance_body: GovernanceBodyTable;
+  governance_member: GovernanceMemberTable;
+  governance_meeting: GovernanceMeetingTable;
+  governance_decision: GovernanceDecisionTable;
+  indicator_proposal: IndicatorProposalTable;
+  indicator_proposal_opinion: IndicatorProposalOpinionTable;
+  data_request: DataRequestTable;
+  data_request_recipient: DataRequestRecipientTable;
 }
 
 export type Observatory = Selectable<ObservatoryTable>;

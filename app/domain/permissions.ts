@@ -51,7 +51,13 @@ export type Entity =
   | "api_token"
   | "mailbox"
   /** Art. 5 mutual information: being told when another member's study or draft uses one's data. */
-  | "mutual_information";
+  | "mutual_information"
+  /** Art. 2: the conférence stratégique and the comité de suivi, their meetings and decisions. */
+  | "governance"
+  /** Art. 2–3: proposals of new or changed indicators, agreed by the signatories concerned. */
+  | "indicator_proposal"
+  /** Art. 3: ad-hoc data requests to partners and their answers. */
+  | "data_request";
 export type Permission = `${Action}:${Entity}:${Scope}`;
 /** A permission without its scope, as asked for by a guard. */
 export type PermissionRequest = `${Action}:${Entity}`;
@@ -98,6 +104,14 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:internal_dashboard:any",
     "manage:dashboard:any",
     "read:mailbox:any",
+    "read:governance:any",
+    "manage:governance:any",
+    "read:indicator_proposal:any",
+    "create:indicator_proposal:any",
+    "manage:indicator_proposal:any",
+    "read:data_request:any",
+    "create:data_request:any",
+    "manage:data_request:any",
   ],
   committee_member: [
     "export:account:own",
@@ -115,6 +129,11 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "update:publication:own",
     "read:dashboard:any",
     "read:internal_dashboard:any",
+    "read:governance:any",
+    "read:indicator_proposal:any",
+    "create:indicator_proposal:any",
+    "read:data_request:any",
+    "create:data_request:any",
   ],
   partner_correspondent: [
     "export:account:own",
@@ -138,6 +157,11 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:internal_dashboard:any",
     "manage:api_token:own",
     "export:organisation_data:own",
+    "read:governance:any",
+    "read:indicator_proposal:any",
+    "create:indicator_proposal:any",
+    "read:data_request:any",
+    "submit:data_request:own",
   ],
   partner_validator: [
     "export:account:own",
@@ -156,8 +180,12 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:dashboard:any",
     "read:internal_dashboard:any",
     "export:organisation_data:own",
+    "read:governance:any",
+    "read:indicator_proposal:any",
+    "decide:indicator_proposal:own",
+    "read:data_request:any",
   ],
-  reader: ["export:account:own", "read:organisation:any", "read:dashboard:any"],
+  reader: ["export:account:own", "read:organisation:any", "read:dashboard:any", "read:governance:any"],
 };
 
 /**

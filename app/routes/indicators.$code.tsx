@@ -11,6 +11,9 @@ import { describeRules, indicatorSettingsSchema, indicatorVersionSchema, measure
 import { FormAlert } from "~/ui/FormAlert";
 import { IndicatorDefinitionFields } from "~/ui/IndicatorFields";
 import { TableScroll } from "~/ui/TableScroll";
+import { proposalsForIndicator } from "~/server/governance/proposals.server";
+import { proposalKindLabels, proposalStatusLabels } from "~/domain/governance";
+import { formatDate } from "~/ui/format";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.indicator.code ?? "Indicateur"} — Catalogue des indicateurs` }];
 
@@ -29,7 +32,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     listCodelists(db),
     canManage ? listOrganisationOptions(db) : Promise.resolve([]),
   ]);
-  return { indicator, codelists, organisations: organisations.filter((o) => !o.is_observatory_team), canManage };
+  // Art. 2–3 and 7: the proposals that led to this indicator (or propose to change it) and the amendment that adopted them.
+  const proposals = userCan(user, "read:indicator_proposal") ? await proposalsForIndicator(db, indicator.id) : [];
+  return { indicator, codelists, organisations: organisations.filter((o) => !o.is_observatory_team), canManage, proposals };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -57,7 +62,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function IndicatorPage() {
-  const { indicator: ind, codelists, organisations, canManage } = useLoaderData<typeof loader>();
+  const { indicator: ind, codelists, organisations, canManage, proposals } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as IntentResult | undefined;
   const [params] = useSearchParams();
   const cur = ind.current;
@@ -129,6 +134,25 @@ export default function IndicatorPage() {
           </Text>
         </Stack>
       </Card>
+
+      {proposals.length > 0 && (
+        <Card withBorder component="section" aria-labelledby="propositions">
+          <Title order={3} size="h4" mb="xs" id="propositions">
+            Propositions et avenants
+          </Title>
+          <Stack gap={4}>
+            {proposals.map((p) => (
+              <Text size="sm" key={p.id}>
+                <Anchor component={Link} to={`/proposals/${p.id}`}>
+                  {p.title}
+                </Anchor>{" "}
+                — {proposalKindLabels[p.kind].toLowerCase()} proposée le {formatDate(p.created_at)}, {proposalStatusLabels[p.status].toLowerCase()}
+                {p.amendment_number !== null ? ` (avenant n° ${p.amendment_number} du ${formatDate(p.amendment_signed_on)})` : ""}
+              </Text>
+            ))}
+          </Stack>
+        </Card>
+      )}
 
       <Title order={3} size="h4">
         Historique des versions

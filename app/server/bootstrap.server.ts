@@ -7,6 +7,7 @@ import { DEMO_PASSWORD, importObservatory, seedDemoUsers, type DemoLogin } from 
 import { seedDemoReferential } from "./observatory/demo-referential.server";
 import { seedDemoDashboard } from "./dashboard/demo-data.server";
 import { seedDemoPublications } from "./publications/demo.server";
+import { seedDemoGovernance } from "./governance/demo.server";
 import { logger } from "./logger.server";
 
 export interface BootstrapResult {
@@ -44,6 +45,9 @@ export async function bootstrap(): Promise<BootstrapResult> {
     // Demo publications (Art. 5): one on the extranet, one awaiting a source's approval.
     const publications = await seedDemoPublications(handle.db, systemContext("démarrage (démo)"), env.APP_MODE);
     if (publications.seeded) logger.info(publications, "demo publications seeded");
+    // Demo governance (Art. 2–3): a meeting with a decision, a proposal awaiting a signatory's agreement.
+    const governance = await seedDemoGovernance(handle.db, systemContext("démarrage (démo)"), env.APP_MODE);
+    if (governance.seeded) logger.info(governance, "demo governance seeded");
   }
   return { driver: handle.driver, appMode: env.APP_MODE, demoLogins, demoPassword: demoLogins.length ? DEMO_PASSWORD : null };
 }

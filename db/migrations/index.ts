@@ -7,6 +7,8 @@ import * as m2026112305 from "./2026112305_diffusion";
 import * as m2026112306 from "./2026112306_dashboard";
 import * as m2026112307 from "./2026112307_personal_data";
 import * as m2026120404 from "./2026120404_rates_populations";
+import * as m2026120408 from "./2026120408_governance_proposals";
+import * as m2026120410 from "./2026120410_data_requests";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -21,4 +23,6 @@ export const migrations: Record<string, Migration> = {
   "2026112306_dashboard": m2026112306,
   "2026112307_personal_data": m2026112307,
   "2026120404_rates_populations": m2026120404,
+  "2026120408_governance_proposals": m2026120408,
+  "2026120410_data_requests": m2026120410,
 };

@@ -58,3 +58,32 @@ describe("demo referential (demo mode only)", () => {
     await expect(seedDemoReferential(t.db, context, "production")).rejects.toThrow(/production/);
   });
 });
+
+describe("demo governance (demo mode only)", () => {
+  it("Art. 2–3: the demo shows a meeting with a decision, a proposal awaiting the CAF's agreement and a pending ad-hoc request; refused in production", async () => {
+    const { seedDemoGovernance } = await import("~/server/governance/demo.server");
+    const { getProposal } = await import("~/server/governance/proposals.server");
+    const { getMeeting } = await import("~/server/governance/governance.server");
+    const data = loadObservatoryFiles(path.resolve(__dirname, "../.."));
+    const context = systemContext("test (démo)");
+    if (!(await t.db.selectFrom("observatory").select("id").executeTakeFirst())) {
+      await importObservatory(t.db, context, data, { isDemo: true });
+      await seedDemoUsers(t.db, context, data.observatory.team.code, "demo");
+    }
+    await expect(seedDemoGovernance(t.db, context, "production")).rejects.toThrow(/refusées en mode production/);
+    const result = await seedDemoGovernance(t.db, context, "demo");
+    expect(result.seeded).toBe(true);
+    if (!result.seeded) return;
+    const meeting = await getMeeting(t.db, result.meeting);
+    expect(meeting.decisions.length).toBeGreaterThanOrEqual(1);
+    const proposal = await getProposal(t.db, result.proposal);
+    expect(proposal.status).toBe("open");
+    expect(Object.fromEntries(proposal.opinions.map((o) => [o.organisation_code, o.position]))).toEqual({ DEP42: "agree", CAF42: null });
+    expect(proposal.refusal).toMatch(/l'accord de .* manque encore/);
+    const { getDataRequest } = await import("~/server/governance/data-requests.server");
+    const request = await getDataRequest(t.db, result.dataRequest);
+    expect(Object.fromEntries(request.recipients.map((r) => [r.organisation_code, r.status]))).toEqual({ DEP42: "answered", CAF42: "pending" });
+    expect((await seedDemoGovernance(t.db, context, "demo")).seeded).toBe(false);
+    expect((await verifyAuditChain(t.db)).ok).toBe(true);
+  });
+});

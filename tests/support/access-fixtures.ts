@@ -12,6 +12,9 @@ import { addFrozenItem, attachDocument, decideApproval, submitPublication, valid
 import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
 import { createPasswordResetLink } from "~/server/users/users.server";
 import { revokeApiToken } from "~/server/api/tokens.server";
+import { createMeeting, setMinutes } from "~/server/governance/governance.server";
+import { createProposal } from "~/server/governance/proposals.server";
+import { answerDataRequest, createDataRequest } from "~/server/governance/data-requests.server";
 import { makeUser, sessionCookie } from "../factories";
 import { acceptValues, makeAgreement, makeApiToken, makeIndicator, withdrawOrganisation } from "../factories/collection";
 import { makeMember, samplePdf, samplePng, seedReferentialBase } from "../factories/referential";
@@ -65,6 +68,12 @@ export interface AccessFixtures {
   resetToken: string;
   /** An API token of organisation W, made before its withdrawal. */
   withdrawnToken: string;
+  /** Art. 2: a meeting of the comité de suivi, with its minutes. */
+  meeting: string;
+  /** Art. 2–3: an open indicator proposal concerning organisations A and B. */
+  proposal: string;
+  /** Art. 3: an open data request to A and B; B has answered with a file. */
+  dataRequest: string;
   /** The users of organisation A, one per role, and organisation W's correspondent and validator, with their session cookies. */
   users: Record<Role | "withdrawn_correspondent" | "withdrawn_validator", { id: string; cookie: string }>;
 }
@@ -206,6 +215,31 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
   const withdrawnToken = await makeApiToken(db, orgW.id);
   await withdrawOrganisation(db, orgW.id);
 
+  // Art. 2–3: governance records and an indicator proposal awaiting the signatories' opinions.
+  const meeting = await createMeeting(db, referent, ctx, { bodyCode: "comite_de_suivi", heldOn: "2025-06-12", title: "Comité de test", agenda: "Point 1" });
+  await setMinutes(db, referent, ctx, meeting, { field: "minutes", filename: "compte-rendu.pdf", bytes: samplePdf() });
+  const proposal = await createProposal(db, asActor(rows.committee_member), ctx, {
+    kind: "new",
+    indicatorId: null,
+    title: "Proposition de test",
+    definition: "Définition",
+    rationale: "Motif",
+    organisationIds: [orgA.id, orgB.id],
+  });
+
+  const dataRequest = await createDataRequest(db, referent, ctx, {
+    title: "Demande de test",
+    question: "Combien ?",
+    answerFormat: "file",
+    dueOn: "2099-12-31",
+    organisationIds: [orgA.id, orgB.id],
+  });
+  await answerDataRequest(db, { id: correspondentB.id, role: "partner_correspondent", organisationId: orgB.id }, ctx, dataRequest, {
+    comment: null,
+    figures: "",
+    file: { field: "file", filename: "reponse.pdf", bytes: samplePdf() },
+  });
+
   const userB = await makeUser(db, "reader", orgB.id);
   const resetToken = await createPasswordResetLink(db, ctx, userB.id);
 
@@ -238,6 +272,9 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     draftEdition: { id: draftId, number: draft.number },
     amendmentNumber: amendment.number,
     resetToken,
+    meeting,
+    proposal,
+    dataRequest,
     users,
   };
 }

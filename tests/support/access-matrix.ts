@@ -458,6 +458,84 @@ export const accessMatrix: Record<string, RouteEntry> = {
     ],
   },
 
+  // Governance bodies and indicator proposals (Art. 2–3, 7).
+  "routes/governance._index": {
+    kind: "page",
+    path: "governance",
+    probes: [
+      { method: "GET", article: "Art. 2", url: () => "/governance", expect: only([...MEMBERS, "reader"]) },
+      { method: "POST", article: "Art. 2", label: "no intent", url: () => "/governance", expect: only(REFERENT) },
+    ],
+  },
+  "routes/governance.meetings.$id": {
+    kind: "page",
+    path: "governance/meetings/:id",
+    probes: [
+      { method: "GET", article: "Art. 2", url: (f) => `/governance/meetings/${f.meeting}`, expect: only([...MEMBERS, "reader"]) },
+      { method: "GET", label: "unknown meeting", url: () => `/governance/meetings/${UNKNOWN_ID}`, expect: { ...only([...MEMBERS, "reader"]), ...notFoundFor([...MEMBERS, "reader"]) } },
+      { method: "GET", label: "malformed id", url: () => "/governance/meetings/abc", expect: { ...only([...MEMBERS, "reader"]), ...notFoundFor([...MEMBERS, "reader"]) } },
+      { method: "POST", article: "Art. 2", label: "empty decision", url: (f) => `/governance/meetings/${f.meeting}`, expect: only(REFERENT) },
+      { method: "POST", article: "Art. 2", label: "minutes without a file", multipart: true, url: (f) => `/governance/meetings/${f.meeting}?intent=minutes`, expect: only(REFERENT) },
+    ],
+  },
+  "routes/governance.meetings.$id_.minutes": {
+    kind: "page",
+    path: "governance/meetings/:id/minutes",
+    probes: [
+      { method: "GET", article: "Art. 2", url: (f) => `/governance/meetings/${f.meeting}/minutes`, expect: only([...MEMBERS, "reader"]) },
+      { method: "GET", label: "unknown meeting", url: () => `/governance/meetings/${UNKNOWN_ID}/minutes`, expect: { ...only([...MEMBERS, "reader"]), ...notFoundFor([...MEMBERS, "reader"]) } },
+    ],
+  },
+  "routes/proposals._index": {
+    kind: "page",
+    path: "proposals",
+    probes: [
+      { method: "GET", article: "Art. 3", url: () => "/proposals", expect: only(MEMBERS) },
+      { method: "POST", article: "Art. 3", label: "empty proposal", url: () => "/proposals", expect: only(AUTHORS) },
+    ],
+  },
+  "routes/proposals.$id": {
+    kind: "page",
+    path: "proposals/:id",
+    probes: [
+      { method: "GET", article: "Art. 3", url: (f) => `/proposals/${f.proposal}`, expect: only(MEMBERS) },
+      { method: "GET", label: "unknown proposal", url: () => `/proposals/${UNKNOWN_ID}`, expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "GET", label: "malformed id", url: () => "/proposals/abc", expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "POST", article: "Art. 3", label: "empty opinion", url: (f) => `/proposals/${f.proposal}?intent=opinion`, expect: only(MEMBERS) },
+      { method: "POST", article: "Art. 7", label: "empty adoption", url: (f) => `/proposals/${f.proposal}?intent=adopt`, expect: only(MEMBERS) },
+    ],
+  },
+
+  // Ad-hoc data requests (Art. 3): pooled answers, read by every member.
+  "routes/requests._index": {
+    kind: "page",
+    path: "requests",
+    probes: [
+      { method: "GET", article: "Art. 3", url: () => "/requests", expect: only(MEMBERS) },
+      { method: "POST", article: "Art. 3", label: "empty request", url: () => "/requests", expect: only(["odpe_referent", "committee_member"]) },
+    ],
+  },
+  "routes/requests.$id": {
+    kind: "page",
+    path: "requests/:id",
+    probes: [
+      { method: "GET", article: "Art. 3", url: (f) => `/requests/${f.dataRequest}`, expect: only(MEMBERS) },
+      { method: "GET", label: "unknown request", url: () => `/requests/${UNKNOWN_ID}`, expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "GET", label: "malformed id", url: () => "/requests/abc", expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "POST", article: "Art. 3", label: "empty decline", url: (f) => `/requests/${f.dataRequest}?intent=decline`, expect: only(SUBMITTER) },
+      { method: "POST", article: "Art. 3", label: "answer without a file", multipart: true, url: (f) => `/requests/${f.dataRequest}?intent=answer`, expect: only(SUBMITTER) },
+      { method: "POST", article: "Art. 3", label: "no intent", url: (f) => `/requests/${f.dataRequest}`, expect: only(MEMBERS) },
+    ],
+  },
+  "routes/requests.$id_.answers.$organisationId": {
+    kind: "page",
+    path: "requests/:id/answers/:organisationId",
+    probes: [
+      { method: "GET", article: "Art. 3", label: "organisation B's answer file", url: (f) => `/requests/${f.dataRequest}/answers/${f.orgB.id}`, expect: only(MEMBERS) },
+      { method: "GET", label: "no answer file", url: (f) => `/requests/${f.dataRequest}/answers/${f.orgA.id}`, expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+    ],
+  },
+
   // Campaigns and the yearly collection (Art. 4).
   "routes/campaigns._index": { kind: "page", path: "campaigns", probes: [{ method: "GET", article: "Art. 4", url: () => "/campaigns", expect: only(["odpe_referent", "committee_member"]) }] },
   "routes/campaigns.new": {

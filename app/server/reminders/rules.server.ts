@@ -1,6 +1,7 @@
 import { reminderRules } from "./reminders.server";
 import { campaignDeadlineReminders } from "../collection/notices.server";
 import { getEnv } from "../env.server";
+import { dataRequestReminders } from "../governance/data-requests.server";
 
 /**
  * The one place where reminder rules are registered, imported by the worker
@@ -18,3 +19,5 @@ reminderRules.register({
   name: "campaign-deadlines",
   run: (db, today) => campaignDeadlineReminders(db, today, getEnv().PUBLIC_URL ?? `http://localhost:${getEnv().PORT}`),
 });
+
+reminderRules.register({ name: "data-requests", run: (db, today) => dataRequestReminders(db, today) });
