@@ -51,11 +51,15 @@ async function main() {
   const primaries = primaryCells(input).length;
 
   const samples: number[] = [];
+  const cpu: number[] = [];
   let output!: Awaited<ReturnType<typeof protectOrDie>>;
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
+    const c0 = process.cpuUsage();
     output = await protectOrDie(input);
     samples.push(performance.now() - t);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   const maskedCells = Object.values(output.cells).filter((c) => c.published === null).length;
   const loadAtEnd = os.loadavg().map((l) => l.toFixed(1)).join(" / ");
@@ -68,8 +72,9 @@ async function main() {
     "",
     "| Measure | Figure | Target |",
     "|---|---:|---:|",
-    `| protect() of the whole edition, median of ${RUNS} | **${ms(med)}** | < ${ms(TARGET_MS)} ${med < TARGET_MS ? "✓" : "✗"} |`,
-    `| runs | ${samples.map(ms).join(", ")} | |`,
+    `| protect() of the whole edition, wall clock, median of ${RUNS} | **${ms(med)}** | < ${ms(TARGET_MS)} ${med < TARGET_MS ? "✓" : "✗"} |`,
+    `| runs (wall clock) | ${samples.map(ms).join(", ")} | |`,
+    `| CPU time of the process per run, median (what the run costs when the machine is not shared) | **${ms(median(cpu))}** (${cpu.map(ms).join(", ")}) | < ${ms(TARGET_MS)} ${median(cpu) < TARGET_MS ? "✓" : "✗"} |`,
     `| HiGHS WebAssembly load (once per process) | ${ms(solverLoad)} | |`,
     `| cells masked (primary + secondary) | ${maskedCells} (${primaries} + ${maskedCells - primaries}) | |`,
   ];

@@ -280,63 +280,79 @@ class Batch {
 
   constructor(private readonly highs: Highs) {}
 
-  private addRows(offset: number, rows: Component["rows"]) {
-    for (const r of rows) {
-      for (let k = 0; k < r.index.length; k++) {
-        this.index.push(offset + r.index[k]!);
-        this.coef.push(r.coef[k]!);
-      }
-      this.starts.push(this.index.length);
-      this.rowBound.push(0);
+  /**
+   * Columns for the ids of `c` that are not fixed (`fixed(j)` returns the
+   * fixed value or undefined); fixed values are moved to the rows' right-hand
+   * sides, rows left without a column are dropped (they hold: the input is
+   * consistent). Returns the column of each id, −1 when fixed.
+   */
+  private addBlock(c: Component, fixed: (j: number) => number | undefined, bounds: (j: number) => [number, number, number]): Int32Array {
+    this.marks.push({ col: this.lower.length, row: this.rowBound.length });
+    const n = c.ids.length;
+    const col = new Int32Array(n).fill(-1);
+    for (let j = 0; j < n; j++) {
+      if (fixed(j) !== undefined) continue;
+      col[j] = this.lower.length;
+      const [lower, upper, cost] = bounds(j);
+      this.lower.push(lower);
+      this.upper.push(upper);
+      this.cost.push(cost);
     }
+    for (const r of c.rows) {
+      let rhs = 0;
+      let free = 0;
+      for (let k = 0; k < r.index.length; k++) {
+        const j = r.index[k]!;
+        const v = fixed(j);
+        if (v === undefined) {
+          this.index.push(col[j]!);
+          this.coef.push(r.coef[k]!);
+          free++;
+        } else rhs -= r.coef[k]! * v;
+      }
+      if (!free) continue;
+      this.starts.push(this.index.length);
+      this.rowBound.push(rhs);
+    }
+    return col;
   }
 
-  /** Intruder's LP for x_p; returns the block's column offset. */
-  addAudit(c: Component, masked: Uint8Array, p: number, sense: "min" | "max", cap: number): number {
-    const offset = this.lower.length;
-    this.marks.push({ col: offset, row: this.rowBound.length });
+  /** Intruder's LP for x_p: public values fixed, everything else ≥ 0. */
+  addAudit(c: Component, masked: Uint8Array, p: number, sense: "min" | "max", cap: number): Int32Array {
     const inf = this.highs.infinity;
-    for (let j = 0; j < c.ids.length; j++) {
-      const fixed = isPublic(c, masked, j);
-      this.lower.push(fixed ? c.value[j]! : 0);
-      this.upper.push(fixed ? c.value[j]! : j === p && sense === "max" ? cap : inf);
-      this.cost.push(j === p ? (sense === "min" ? 1 : -1) : 0);
-    }
-    this.addRows(offset, c.rows);
-    return offset;
+    return this.addBlock(
+      c,
+      (j) => (isPublic(c, masked, j) ? c.value[j]! : undefined),
+      (j) => [0, j === p && sense === "max" ? cap : inf, j === p ? (sense === "min" ? 1 : -1) : 0],
+    );
   }
 
   /**
    * Defender's LP: the cheapest move of the public point that takes x_p to
-   * `target`. Columns: x (one per id), then for every candidate cell j an up
-   * and a down deviation (x_j − up_j + down_j = v_j) costing weight(j) per
-   * unit while j is published, nothing once masked. Released values stay fixed.
+   * `target`. Columns: x (released values fixed), then for every published
+   * candidate cell j an up and a down deviation (x_j − up_j + down_j = v_j)
+   * costing weight(j) per unit; masked cells move for free.
    */
-  addPerturbation(c: Component, masked: Uint8Array, p: number, target: number): number {
-    const offset = this.lower.length;
-    this.marks.push({ col: offset, row: this.rowBound.length });
-    const n = c.ids.length;
+  addPerturbation(c: Component, masked: Uint8Array, p: number, target: number): Int32Array {
     const inf = this.highs.infinity;
-    for (let j = 0; j < n; j++) {
-      const fixed = c.released[j] === 1;
-      this.lower.push(j === p ? target : fixed ? c.value[j]! : 0);
-      this.upper.push(j === p ? target : fixed ? c.value[j]! : inf);
-      this.cost.push(0);
-    }
-    this.addRows(offset, c.rows);
-    for (let j = 0; j < n; j++) {
-      if (!c.candidate[j]) continue;
+    const col = this.addBlock(
+      c,
+      (j) => (c.released[j] ? c.value[j]! : undefined),
+      (j) => (j === p ? [target, target, 0] : [0, inf, 0]),
+    );
+    for (let j = 0; j < c.ids.length; j++) {
+      if (!c.candidate[j] || masked[j] || j === p) continue;
       const up = this.lower.length;
-      const w = masked[j] ? 0 : weight(c.value[j]!);
+      const w = weight(c.value[j]!);
       this.lower.push(0, 0);
       this.upper.push(inf, inf);
       this.cost.push(w, w);
-      this.index.push(offset + j, up, up + 1);
+      this.index.push(col[j]!, up, up + 1);
       this.coef.push(1, -1, 1);
       this.starts.push(this.index.length);
       this.rowBound.push(c.value[j]!);
     }
-    return offset;
+    return col;
   }
 
   /** Solves the batch; the primal point (all blocks), or null when some block is infeasible. */
@@ -367,18 +383,18 @@ class Batch {
     const model = highs.createModel({
       numCols,
       numRows,
-      colCost: this.cost.slice(col0, col1),
-      colLower: this.lower.slice(col0, col1),
-      colUpper: this.upper.slice(col0, col1),
-      rowLower: this.rowBound.slice(row0, row1),
-      rowUpper: this.rowBound.slice(row0, row1),
+      colCost: Float64Array.from(this.cost.slice(col0, col1)),
+      colLower: Float64Array.from(this.lower.slice(col0, col1)),
+      colUpper: Float64Array.from(this.upper.slice(col0, col1)),
+      rowLower: Float64Array.from(this.rowBound.slice(row0, row1)),
+      rowUpper: Float64Array.from(this.rowBound.slice(row0, row1)),
       matrix: {
         format: "csr",
         numRows,
         numCols,
-        starts: this.starts.slice(row0, row1 + 1).map((x) => x - base),
-        indices: this.index.slice(base, this.starts[row1]!).map((x) => x - col0),
-        values: this.coef.slice(base, this.starts[row1]!),
+        starts: Int32Array.from(this.starts.slice(row0, row1 + 1), (x) => x - base),
+        indices: Int32Array.from(this.index.slice(base, this.starts[row1]!), (x) => x - col0),
+        values: Float64Array.from(this.coef.slice(base, this.starts[row1]!)),
       },
     });
     try {
@@ -400,10 +416,13 @@ interface Witness {
   moved: number[];
 }
 
-function witness(c: Component, solution: Float64Array, offset: number): Witness {
-  const point = solution.slice(offset, offset + c.ids.length);
+function witness(c: Component, solution: Float64Array, col: Int32Array): Witness {
+  const point = new Float64Array(c.ids.length);
   const moved: number[] = [];
-  for (let j = 0; j < point.length; j++) if (c.candidate[j] && !sameValue(point[j]!, c.value[j]!)) moved.push(j);
+  for (let j = 0; j < point.length; j++) {
+    point[j] = col[j]! >= 0 ? solution[col[j]!]! : c.value[j]!;
+    if (c.candidate[j] && !sameValue(point[j]!, c.value[j]!)) moved.push(j);
+  }
   return { point, moved };
 }
 
@@ -457,7 +476,7 @@ function auditBatch(highs: Highs, jobs: { st: ComponentState; p: number }[]): Au
   return jobs.map(({ st, p }, k) => {
     const [lo, hi] = offsets[k]!;
     st.witnesses.push(witness(st.c, solution, lo), witness(st.c, solution, hi));
-    return { min: Math.max(0, solution[lo + p]!), max: maxValue(solution[hi + p]!, st.cap) };
+    return { min: Math.max(0, solution[lo[p]!]!), max: maxValue(solution[hi[p]!]!, st.cap) };
   });
 }
 
@@ -510,7 +529,7 @@ function protectComponents(highs: Highs, comps: Component[]): ComponentState[] {
   // two points then certify the cell.
   for (;;) {
     const batch = new Batch(highs);
-    const jobs: { st: ComponentState; up: number; down: number }[] = [];
+    const jobs: { st: ComponentState; up: Int32Array; down: Int32Array }[] = [];
     for (const st of states) {
       const p = st.c.primaries.find((q) => !certified(st, q));
       if (p === undefined) continue;
