@@ -323,6 +323,9 @@ export interface Database {
   dashboard_edition_comment: DashboardEditionCommentTable;
   dashboard_edition_file: DashboardEditionFileTable;
   onpe_transmission: OnpeTransmissionTable;
+  disclosure_release: DisclosureReleaseTable;
+  disclosure_cell: DisclosureCellTable;
+  disclosure_withdrawal: DisclosureWithdrawalTable;
 }
 
 export type Observatory = Selectable<ObservatoryTable>;
@@ -693,3 +696,47 @@ export type WorkspaceDocument = Selectable<WorkspaceDocumentTable>;
 export type Publication = Selectable<PublicationTable>;
 export type PublicationApproval = Selectable<PublicationApprovalTable>;
 
+
+// ── Disclosure ledger (issue 10, ADR 015): append-only ─────────────────────
+
+export type DisclosureReleaseKind = "dashboard_edition" | "publication" | "onpe_package";
+
+export interface DisclosureReleaseTable {
+  id: Generated<string>;
+  kind: DisclosureReleaseKind;
+  /** The edition or publication released. */
+  subject_id: string;
+  label: string;
+  released_at: Timestamp;
+  released_by_label: string;
+  cell_count: number;
+  secret_count: number;
+}
+
+export interface DisclosureCellTable {
+  id: Generated<string>;
+  release_id: string;
+  /** Stable statistic key (app/server/secrecy/statistics.server.ts): indicator|year|scope|breakdown key. */
+  stat_key: string;
+  indicator_code: string;
+  reference_year: number;
+  /** One organisation's value; null for an aggregate. */
+  organisation_id: string | null;
+  /** An aggregate: the organisations it adds up (sorted ids). */
+  organisation_ids: ColumnType<unknown, string | null, never>;
+  breakdown_key: string;
+  /** The value shown; null when secret (or not available). */
+  value: number | null;
+  secret: boolean;
+  /** Fingerprint of the organisation-level values the cell was computed from (change detection). */
+  source_hash: string | null;
+  released_at: Timestamp;
+}
+
+export interface DisclosureWithdrawalTable {
+  id: Generated<string>;
+  release_id: string;
+  withdrawn_at: Timestamp;
+  withdrawn_by_label: string;
+  reason: string;
+}

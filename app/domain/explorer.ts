@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseBreakdownKey, TOTAL_KEY } from "./breakdowns";
-import { applySecrecy, SECRET_LABEL, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "./secrecy";
+import { applySecrecy, SECRET_EXPLANATION, SECRET_LABEL, type SecrecyCell, type SecrecyConstraint } from "./secrecy";
 
 /**
  * The pooled-data explorer (convention Art. 5): members analyse the accepted
@@ -324,7 +324,7 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
 export type PublishedValue = number | null | typeof SECRET_LABEL;
 
 export interface PublishedTable extends Omit<DataTable, "rows" | "constraints"> {
-  rows: { id: string; label: string; isTotal: boolean; cells: { id: string; value: PublishedValue; masked: SuppressionReason | null }[] }[];
+  rows: { id: string; label: string; isTotal: boolean; cells: { id: string; value: PublishedValue; masked: boolean }[] }[];
   maskedCount: number;
 }
 
@@ -347,15 +347,20 @@ export function maskTable(table: DataTable, indicator: Pick<SnapshotIndicator, "
       label: r.label,
       isTotal: r.isTotal,
       cells: r.cells.map((c) => {
-        const reason = masked.get(c.id) ?? null;
-        return { id: c.id, value: reason ? SECRET_LABEL : c.value, masked: reason };
+        const secret = masked.has(c.id);
+        return { id: c.id, value: secret ? SECRET_LABEL : c.value, masked: secret };
       }),
     })),
     maskedCount: masked.size,
     notes: masked.size
-      ? [...table.notes, `Secret statistique : ${masked.size} case(s) affichée(s) « ${SECRET_LABEL} » (effectifs inférieurs à ${indicator.secrecyThreshold} et cases permettant de les recalculer).`]
+      ? [...table.notes, secretNote(masked.size)]
       : table.notes,
   };
+}
+
+/** The one note of a published table with masked cells: the mark, explained once, never why a cell is masked. */
+export function secretNote(count: number): string {
+  return `${SECRET_EXPLANATION} (${count} case(s) masquée(s) : petits effectifs et cases permettant de les retrouver).`;
 }
 
 /** The internal table in the same shape as a published one (true values, nothing masked). */
@@ -363,7 +368,7 @@ export function unmaskedTable(table: DataTable): PublishedTable {
   const { constraints: _constraints, rows, ...rest } = table;
   return {
     ...rest,
-    rows: rows.map((r) => ({ id: r.id, label: r.label, isTotal: r.isTotal, cells: r.cells.map((c) => ({ id: c.id, value: c.value, masked: null })) })),
+    rows: rows.map((r) => ({ id: r.id, label: r.label, isTotal: r.isTotal, cells: r.cells.map((c) => ({ id: c.id, value: c.value, masked: false })) })),
     maskedCount: 0,
   };
 }

@@ -16,12 +16,11 @@ import {
   type IndicatorBlock,
   type KeyFigure,
   type MissingIndicator,
-  type SecretReason,
   type SeriesBreakNote,
   type TransmissionRow,
 } from "~/domain/dashboard";
 import { seriesBreaks, versionForYear, type VersionDefinition } from "~/domain/indicators";
-import { applySecrecy, breakdownConstraint, crossTableConstraints, type SecrecyCell, type SecrecyConstraint } from "~/domain/secrecy";
+import { applySecrecy, breakdownConstraint, crossTableConstraints, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "~/domain/secrecy";
 
 /**
  * Assembly of an edition of the annual dashboard (Art. 3 and 5) from loaded
@@ -520,10 +519,11 @@ function completenessOf(
 
 // ── Public edition ───────────────────────────────────────────────────────
 
-const masked = (reason: SecretReason): Figure => ({ value: null, secret: reason });
+/** A masked figure: the same mark whatever the reason (the reason never leaves this module). */
+const masked = (_reason?: SuppressionReason): Figure => ({ value: null, secret: true });
 
 /** Secrecy over one year's table of an indicator: its total and its breakdown cells. */
-function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Figure> | null): Map<string, SecretReason> {
+function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Figure> | null): Map<string, SuppressionReason> {
   const secrecyCells: SecrecyCell[] = [{ id: TOTAL_KEY, value: total.value, threshold: block.secrecyThreshold, isCount: true }];
   const constraints: SecrecyConstraint[] = [];
   if (cells && block.breakdown) {
@@ -546,7 +546,7 @@ function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Fi
   return applySecrecy(secrecyCells, constraints);
 }
 
-function maskCells(cells: Record<string, Figure>, masks: Map<string, SecretReason>): Record<string, Figure> {
+function maskCells(cells: Record<string, Figure>, masks: Map<string, SuppressionReason>): Record<string, Figure> {
   return Object.fromEntries(Object.entries(cells).map(([k, f]) => [k, masks.has(k) ? masked(masks.get(k)!) : f]));
 }
 
@@ -571,7 +571,7 @@ export function toPublicEdition(internal: DashboardEdition): DashboardEdition {
       published.set(b.code, b);
       continue;
     }
-    const yearMasks = new Map<number, Map<string, SecretReason>>();
+    const yearMasks = new Map<number, Map<string, SuppressionReason>>();
     yearMasks.set(b.trend.at(-1)!.year, maskYear(b, b.current, b.breakdown?.current ?? null));
     yearMasks.set(b.trend.at(-1)!.year - 1, maskYear(b, b.previous, b.breakdown?.previous ?? null));
     const trend = b.trend.map((p) => {
@@ -607,13 +607,12 @@ export function toPublicEdition(internal: DashboardEdition): DashboardEdition {
     const den = published.get(b.formula.denominator);
     const secretOf = (y: number) => num?.trend.find((p) => p.year === y)?.secret ?? den?.trend.find((p) => p.year === y)?.secret;
     const trend = b.trend.map((p) => {
-      const reason = secretOf(p.year);
-      if (!reason) return p;
+      if (!secretOf(p.year)) return p;
       maskedCount++;
-      return { year: p.year, ...masked(reason), ...(p.breakBefore ? { breakBefore: true } : {}) };
+      return { year: p.year, ...masked(), ...(p.breakBefore ? { breakBefore: true } : {}) };
     });
-    const current = trend.at(-1)!.secret ? masked(trend.at(-1)!.secret!) : b.current;
-    const previous = trend.at(-2)?.secret ? masked(trend.at(-2)!.secret!) : b.previous;
+    const current = trend.at(-1)!.secret ? masked() : b.current;
+    const previous = trend.at(-2)?.secret ? masked() : b.previous;
     published.set(b.code, { ...b, current, previous, change: current.secret || previous.secret ? null : b.change, trend });
   }
 
