@@ -708,7 +708,8 @@ export interface DisclosureReleaseTable {
   subject_id: string;
   label: string;
   released_at: Timestamp;
-  released_by_label: string;
+  /** The user account that released (its name is read from app_user: erasure-safe). */
+  released_by: string | null;
   cell_count: number;
   secret_count: number;
 }
@@ -737,6 +738,6 @@ export interface DisclosureWithdrawalTable {
   id: Generated<string>;
   release_id: string;
   withdrawn_at: Timestamp;
-  withdrawn_by_label: string;
+  withdrawn_by: string | null;
   reason: string;
 }

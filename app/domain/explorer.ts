@@ -338,7 +338,11 @@ export function maskTable(table: DataTable, indicator: Pick<SnapshotIndicator, "
   const cells: SecrecyCell[] = table.rows.flatMap((r) =>
     r.cells.map((c) => ({ id: c.id, value: c.count, threshold: indicator.secrecyThreshold, isCount: isAdditive(indicator) })),
   );
-  const masked = applySecrecy(cells, table.constraints);
+  return maskTableWith(table, new Set(applySecrecy(cells, table.constraints).keys()));
+}
+
+/** The table with these cells masked (the secret mark, explained once; never why). */
+export function maskTableWith(table: DataTable, masked: ReadonlySet<string>): PublishedTable {
   const { constraints: _constraints, rows, ...rest } = table;
   return {
     ...rest,

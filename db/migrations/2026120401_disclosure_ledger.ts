@@ -26,7 +26,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       subject_id uuid not null,
       label text not null,
       released_at timestamptz not null default now(),
-      released_by_label text not null,
+      -- The user account (no name stored: erasure, ADR 012, keeps this table untouched).
+      released_by uuid,
       cell_count integer not null,
       secret_count integer not null
     )`.execute(db);
@@ -54,7 +55,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       id uuid primary key default gen_random_uuid(),
       release_id uuid not null unique references disclosure_release(id),
       withdrawn_at timestamptz not null default now(),
-      withdrawn_by_label text not null,
+      withdrawn_by uuid,
       reason text not null
     )`.execute(db);
   await sql`

@@ -546,6 +546,20 @@ function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Fi
   return applySecrecy(secrecyCells, constraints);
 }
 
+/**
+ * Which figures a protected release masks (issue 10): indicator code, year
+ * and breakdown key ('' for the total) → masked. Given by release protection
+ * (app/server/disclosure/release.server.ts); without it, previews use the
+ * local rule of `applySecrecy`.
+ */
+export type SecretDecision = (code: string, year: number, breakdownKey: string) => boolean;
+
+function decidedMasks(code: string, year: number, cells: Record<string, Figure> | null, decide: SecretDecision): Map<string, SuppressionReason> {
+  const masks = new Map<string, SuppressionReason>();
+  for (const key of [TOTAL_KEY, ...Object.keys(cells ?? {})]) if (decide(code, year, key)) masks.set(key, "secondary");
+  return masks;
+}
+
 function maskCells(cells: Record<string, Figure>, masks: Map<string, SuppressionReason>): Record<string, Figure> {
   return Object.fromEntries(Object.entries(cells).map(([k, f]) => [k, masks.has(k) ? masked(masks.get(k)!) : f]));
 }
@@ -557,7 +571,9 @@ function maskCells(cells: Record<string, Figure>, masks: Map<string, Suppression
  * suppression so no masked cell can be recomputed. No true value of a
  * masked cell remains in the result.
  */
-export function toPublicEdition(internal: DashboardEdition): DashboardEdition {
+export function toPublicEdition(internal: DashboardEdition, decide?: SecretDecision): DashboardEdition {
+  const masksFor = (b: IndicatorBlock, year: number, total: Figure, cells: Record<string, Figure> | null) =>
+    decide ? decidedMasks(b.code, year, cells, decide) : maskYear(b, total, cells);
   const all = internal.sections.flatMap((s) => s.blocks);
   const excluded = new Set(all.filter((b) => b.kind === "indicator" && b.usage === "internal").map((b) => b.code));
   for (const b of all) {
@@ -572,10 +588,10 @@ export function toPublicEdition(internal: DashboardEdition): DashboardEdition {
       continue;
     }
     const yearMasks = new Map<number, Map<string, SuppressionReason>>();
-    yearMasks.set(b.trend.at(-1)!.year, maskYear(b, b.current, b.breakdown?.current ?? null));
-    yearMasks.set(b.trend.at(-1)!.year - 1, maskYear(b, b.previous, b.breakdown?.previous ?? null));
+    yearMasks.set(b.trend.at(-1)!.year, masksFor(b, b.trend.at(-1)!.year, b.current, b.breakdown?.current ?? null));
+    yearMasks.set(b.trend.at(-1)!.year - 1, masksFor(b, b.trend.at(-1)!.year - 1, b.previous, b.breakdown?.previous ?? null));
     const trend = b.trend.map((p) => {
-      const masks = yearMasks.get(p.year) ?? maskYear(b, p, null);
+      const masks = yearMasks.get(p.year) ?? masksFor(b, p.year, p, null);
       const reason = masks.get(TOTAL_KEY);
       return reason ? { year: p.year, ...masked(reason), ...(p.breakBefore ? { breakBefore: true } : {}) } : p;
     });
