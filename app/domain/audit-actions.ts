@@ -35,6 +35,8 @@ export const auditActionLabels: Record<string, string> = {
   "dashboard.validated": "Édition du tableau de bord validée",
   "demo.dashboard_data_seeded": "Données de démonstration du tableau de bord créées",
   "demo.seeded": "Démonstration initialisée",
+  "disclosure.release_recorded": "Diffusion inscrite au registre des diffusions",
+  "disclosure.release_withdrawn": "Diffusion retirée du site public (secret statistique)",
   "export.completeness": "Tableau de complétude exporté",
   "indicator.created": "Indicateur créé",
   "indicator.settings_updated": "Paramètres d'un indicateur modifiés",
