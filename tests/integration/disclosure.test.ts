@@ -310,18 +310,40 @@ describe("Art. 5, D226-3-4 — a 3 × 3 breakdown with margins added to the cata
 // ── (b) Editions differ ──────────────────────────────────────────────────
 
 describe("Art. 5, D226-3-4 — a correction is protected together with the edition it supersedes", () => {
-  it("D226-3-4 (attack b): edition and correction never combine into a secret cell; otherwise the old edition is withdrawn (410)", async () => {
-    const ind = await makeIndicator(t.db, { code: "CORRIGE_ABC", label: "Mesures corrigées", breakdowns: ["SEXE"] });
-    const org = await organisationsWith(ind, 2028, { HCOR: { "": 31, "SEXE=F": 1, "SEXE=M": 30 } });
-    await ensureCodelist(t.db, "SEXE", [
-      ["F", "Fille"],
-      ["M", "Garçon"],
+  it("D226-3-4 (attack b): edition and correction masking different pairs never combine into a secret cell; otherwise the old edition is withdrawn (410)", async () => {
+    await ensureCodelist(t.db, "TRI", [
+      ["A", "Première"],
+      ["B", "Deuxième"],
+      ["C", "Troisième"],
     ]);
+    const ind = await makeIndicator(t.db, { code: "CORRIGE_ABC", label: "Mesures corrigées", breakdowns: ["TRI"] });
+    const org = await organisationsWith(ind, 2028, { HCOR: { "": 31, "TRI=A": 1, "TRI=B": 10, "TRI=C": 20 } });
     const first = await publishYear(2028);
-    // The data change (boys 30 → 36): the correction is published.
-    await acceptValues(t.db, { organisationId: org.HCOR!, year: 2028, indicator: ind, values: { "": 37, "SEXE=M": 36 } });
-    const second = await publishYear(2028, "Correction du nombre de garçons transmis par l'hôpital.");
     const oldPublic = blockOf(await loadSnapshot(t.db, first, "public"), "CORRIGE_ABC");
+    // The data change (B: 10 → 25); A (1, secret) and C (20) do not.
+    await acceptValues(t.db, { organisationId: org.HCOR!, year: 2028, indicator: ind, values: { "": 46, "TRI=B": 25 } });
+    const sums = [
+      { total: "old", parts: ["A", "oldB", "C"] },
+      { total: "new", parts: ["A", "newB", "C"] },
+    ];
+    const publicOf = (o: IndicatorBlock, n: IndicatorBlock) => {
+      const values: Record<string, number> = {};
+      const put = (b: IndicatorBlock, prefix: "old" | "new") => {
+        if (b.current.value !== null) values[prefix] = b.current.value;
+        const cur = b.breakdown!.current;
+        if (cur["TRI=A"]!.value !== null) values.A = cur["TRI=A"]!.value!;
+        if (cur["TRI=B"]!.value !== null) values[`${prefix}B`] = cur["TRI=B"]!.value!;
+        if (cur["TRI=C"]!.value !== null) values.C = cur["TRI=C"]!.value!;
+      };
+      put(o, "old");
+      put(n, "new");
+      return values;
+    };
+    // Each edition masked on its own (the former rule) masks another pair: together they give A back.
+    const localNew = blockOf(toPublicEdition(await assembleFromDb(t.db, 2028)), "CORRIGE_ABC");
+    expect(intruder(sums, publicOf(oldPublic, localNew), "A")).toEqual({ min: 1, max: 1 });
+
+    const second = await publishYear(2028, "Correction de la deuxième catégorie transmise par l'hôpital.");
     const newPublic = blockOf(await loadSnapshot(t.db, second, "public"), "CORRIGE_ABC");
     const withdrawn = await t.db
       .selectFrom("disclosure_withdrawal as w")
@@ -335,23 +357,52 @@ describe("Art. 5, D226-3-4 — a correction is protected together with the editi
       expect(await gone.text()).toMatch(/retirée du site public[\s\S]*\/extranet\/tableau-de-bord\/2028/);
       const file = await runLoader(extranetFile as never, "http://localhost/x", { year: "2028", number: "1", file: "rapport-public.pdf" });
       expect(file.status).toBe(410);
-      const event = await t.db.selectFrom("audit_event").select("id").where("action", "=", "disclosure.release_withdrawn").execute();
-      expect(event.length).toBeGreaterThan(0);
+      const events = await t.db.selectFrom("audit_event").select("id").where("action", "=", "disclosure.release_withdrawn").execute();
+      expect(events.length).toBeGreaterThan(0);
       return;
     }
-    // Both stay public: girls (unchanged, 1) must stay protected against both editions together.
-    const publicValues: Record<string, number> = {};
-    const put = (prefix: string, b: IndicatorBlock) => {
-      if (b.current.value !== null) publicValues[`${prefix}tot`] = b.current.value;
-      for (const [k, f] of Object.entries(b.breakdown!.current)) if (f.value !== null) publicValues[k === "SEXE=F" ? "F" : `${prefix}M`] = f.value;
-    };
-    put("old", oldPublic);
-    put("new", newPublic);
-    // Girls are unchanged (one unknown shared by both editions); boys and the total changed.
-    const sums = [
-      { total: "oldtot", parts: ["F", "oldM"] },
-      { total: "newtot", parts: ["F", "newM"] },
-    ];
-    expect(passes(intruder(sums, publicValues, "F"), 5)).toBe(true);
+    // Both stay public: A is protected against both editions together.
+    expect(passes(intruder(sums, publicOf(oldPublic, newPublic), "A"), 5)).toBe(true);
+    const current = await runLoader(extranetReport as never, "http://localhost/extranet/tableau-de-bord/2028?edition=1", { year: "2028" });
+    expect(current.status).toBe(200);
+  }, 240_000);
+
+  it("D226-3-4 (3b): a superseded edition whose pair with its correction cannot pass is withdrawn: 410 with a notice pointing to the current edition, audited", async () => {
+    await ensureCodelist(t.db, "DUO", [
+      ["U", "Un"],
+      ["V", "Deux"],
+    ]);
+    const ind = await makeIndicator(t.db, { code: "RETRAIT_UV", label: "Mesures retirées", breakdowns: ["DUO"] });
+    const org = await organisationsWith(ind, 2034, { HRET: { "": 40, "DUO=U": 2, "DUO=V": 38 } });
+    const first = await publishYear(2034);
+    const oldPublic = blockOf(await loadSnapshot(t.db, first, "public"), "RETRAIT_UV");
+    expect(oldPublic.current.value).toBe(40);
+    expect(oldPublic.breakdown!.current["DUO=U"]).toEqual({ value: null, secret: true });
+    // V (38) is public elsewhere (a release recorded in the ledger): with edition 1's total it gives U.
+    const release = await t.db.selectFrom("disclosure_release").select("id").where("subject_id", "=", first).executeTakeFirstOrThrow();
+    const v = await t.db.selectFrom("disclosure_cell").selectAll().where("release_id", "=", release.id).where("breakdown_key", "=", "DUO=V").where("reference_year", "=", 2034).executeTakeFirstOrThrow();
+    const other = await t.db
+      .insertInto("disclosure_release")
+      .values({ kind: "publication", subject_id: first, label: "Étude externe", released_by: null, cell_count: 1, secret_count: 0 })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await t.db
+      .insertInto("disclosure_cell")
+      .values({ ...v, id: undefined, release_id: other.id, value: 38, secret: false, organisation_ids: null, released_at: new Date() } as never)
+      .execute();
+    // The correction: U becomes 7 (no longer secret); the total 45.
+    await acceptValues(t.db, { organisationId: org.HRET!, year: 2034, indicator: ind, values: { "": 45, "DUO=U": 7 } });
+    const second = await publishYear(2034, "Correction de la première catégorie.");
+    expect(blockOf(await loadSnapshot(t.db, second, "public"), "RETRAIT_UV").current.value).toBe(45);
+    const gone = await runLoader(extranetReport as never, "http://localhost/extranet/tableau-de-bord/2034?edition=1", { year: "2034" });
+    expect(gone.status).toBe(410);
+    const notice = await gone.text();
+    expect(notice).toMatch(/retirée du site public/);
+    expect(notice).toContain('href="/extranet/tableau-de-bord/2034"');
+    const file = await runLoader(extranetFile as never, "http://localhost/x", { year: "2034", number: "1", file: "rapport-public.pdf" });
+    expect(file.status).toBe(410);
+    expect((await runLoader(extranetReport as never, "http://localhost/extranet/tableau-de-bord/2034", { year: "2034" })).status).toBe(200);
+    const event = await t.db.selectFrom("audit_event").select("summary").where("action", "=", "disclosure.release_withdrawn").where("entity_id", "=", release.id).executeTakeFirst();
+    expect(event?.summary).toMatch(/Retrait du site public/);
   }, 240_000);
 });
