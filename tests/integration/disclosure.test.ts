@@ -405,4 +405,35 @@ describe("Art. 5, D226-3-4 — a correction is protected together with the editi
     const event = await t.db.selectFrom("audit_event").select("summary").where("action", "=", "disclosure.release_withdrawn").where("entity_id", "=", release.id).executeTakeFirst();
     expect(event?.summary).toMatch(/Retrait du site public/);
   }, 240_000);
+
+  it("Art. 5 (3a): a release that no masking can protect is refused in French, naming the tables; nothing enters the ledger", async () => {
+    await ensureCodelist(t.db, "DUO", [
+      ["U", "Un"],
+      ["V", "Deux"],
+    ]);
+    const ind = await makeIndicator(t.db, { code: "REFUS_UV", label: "Mesures refusées", breakdowns: ["DUO"] });
+    await organisationsWith(ind, 2040, { HREF: { "": 40, "DUO=U": 2, "DUO=V": 38 } });
+    const first = await publishYear(2040);
+    const release = await t.db.selectFrom("disclosure_release").select("id").where("subject_id", "=", first).executeTakeFirstOrThrow();
+    const v = await t.db.selectFrom("disclosure_cell").selectAll().where("release_id", "=", release.id).where("breakdown_key", "=", "DUO=V").where("reference_year", "=", 2040).executeTakeFirstOrThrow();
+    const other = await t.db
+      .insertInto("disclosure_release")
+      .values({ kind: "publication", subject_id: first, label: "Étude externe 2040", released_by: null, cell_count: 1, secret_count: 0 })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await t.db.insertInto("disclosure_cell").values({ ...v, id: undefined, release_id: other.id, value: 38, secret: false, organisation_ids: null, released_at: new Date() } as never).execute();
+    const before = await t.db.selectFrom("disclosure_release").select("id").execute();
+    const id = await createPublication(t.db, audit, author, { title: "Ventilation 2040", audience: "extranet", body: "Résultats." });
+    await addFrozenItem(t.db, audit, author, id, { query: { indicator: "REFUS_UV", from: null, to: null, organisations: [], view: "breakdown", year: 2040, rate: null }, title: "Ventilation U/V", kind: "table" });
+    await submitPublication(t.db, audit, author, id);
+    const error = await validatePublication(t.db, audit, referent, id).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/Mise en ligne refusée : le secret statistique ne peut pas être garanti/);
+    expect(error?.message).toMatch(/Tableau de bord 2040, édition n° 1|Étude externe 2040/);
+    expect(error?.message).toMatch(/Ventilation 2040 — Ventilation U\/V/);
+    expect(await t.db.selectFrom("disclosure_release").select("id").execute()).toHaveLength(before.length);
+    expect((await t.db.selectFrom("publication").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status).toBe("awaiting_referent");
+  }, 240_000);
 });

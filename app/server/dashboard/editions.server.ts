@@ -32,7 +32,7 @@ import { renderEditionPdf, type PdfLogo } from "./pdf.server";
 import { renderEditionXlsx } from "./xlsx.server";
 import { buildOnpePackage, packageBaseName } from "./package.server";
 import { protectEdition, type EarlierEdition } from "../disclosure/release.server";
-import { copyRelease, recordRelease, withdrawalOf, withdrawRelease } from "../disclosure/ledger.server";
+import { copyRelease, recordRelease, withdrawRelease } from "../disclosure/ledger.server";
 
 type Executor = Db | Transaction<Database>;
 

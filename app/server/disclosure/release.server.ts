@@ -8,7 +8,7 @@ import { TOTAL_KEY } from "~/domain/breakdowns";
 import type { DashboardEdition, Figure } from "~/domain/dashboard";
 import { buildTable, isAdditive, type DataTable } from "~/domain/explorer";
 import { ledgerRows, releaseKindLabels, type LedgerCell, type LedgerRow } from "./ledger.server";
-import { ProtectionModel } from "./model.server";
+import { ProtectionModel, type ProtectInput } from "./model.server";
 import { globalKey, OrganisationData, statKey, type StatisticRef } from "./statistics.server";
 
 type Trx = Transaction<Database>;
@@ -37,11 +37,24 @@ interface ShownCell {
   protected: boolean;
 }
 
-function refusal(result: Extract<ProtectResult, { ok: false }>, model: ProtectionModel, what: string): DomainError {
+function refusal(result: Extract<ProtectResult, { ok: false }>, model: ProtectionModel, input: ProtectInput, what: string): DomainError {
+  // The tables of the secret cells and of every cell linked to them by additive relations (released values included).
+  const linked = new Set(result.cells);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of input.sums) {
+      const ids = [s.total, ...s.parts];
+      if (!ids.some((id) => linked.has(id))) continue;
+      for (const id of ids) {
+        if (linked.has(id)) continue;
+        linked.add(id);
+        grew = true;
+      }
+    }
+  }
   const tables = new Set<string>();
-  for (const id of result.cells) for (const t of model.tables.get(id) ?? []) tables.add(t);
-  // Also the tables of the cells linked to them through the release's own ones.
-  const named = [...tables].filter((t) => t !== CONTEXT_LABEL);
+  for (const id of linked) for (const t of model.tables.get(id) ?? []) tables.add(t);
+  const named = [...tables].filter((t) => t !== CONTEXT_LABEL).sort((a, b) => a.localeCompare(b, "fr"));
   return new DomainError(
     "conflict",
     `${what} refusée : le secret statistique ne peut pas être garanti (convention, art. 5 ; CASF, art. D226-3-4). ` +
@@ -155,17 +168,17 @@ export async function protectEdition(trx: Trx, internal: DashboardEdition, label
         model.addLayer(e.releaseId, layer, e.label);
       }
     }
-    const result = await protect(model.build(CONTEXT_LABEL));
-    return { model, result };
+    const input = model.build(CONTEXT_LABEL);
+    return { model, input, result: await protect(input) };
   };
 
-  let { model, result } = await attempt(earlier.length > 0);
+  let { model, input, result } = await attempt(earlier.length > 0);
   let withdraw: EarlierEdition[] = [];
   if (!result.ok && earlier.length) {
-    ({ model, result } = await attempt(false));
+    ({ model, input, result } = await attempt(false));
     withdraw = [...earlier];
   }
-  if (!result.ok) throw refusal(result, model, "Publication de l'édition");
+  if (!result.ok) throw refusal(result, model, input, "Publication de l'édition");
   const published = result.output.cells;
   const masked = new Set(cells.filter((c) => c.protected && published[c.key]?.published !== c.value).map((c) => `${c.indicatorCode}|${c.year}|${c.breakdownKey}`));
   const publicEdition = toPublicEdition(internal, (code, year, key) => masked.has(`${code}|${year}|${key}`));
@@ -243,8 +256,9 @@ export async function protectPublication(trx: Trx, title: string, items: readonl
     for (const c of cells.values()) if (c.protected) model.addShown(c.ref!, c.value, c.threshold, `${title} — ${item.title}`);
   }
   addLedger(model, data, await ledgerRows(trx, codes, years));
-  const result = await protect(model.build(CONTEXT_LABEL));
-  if (!result.ok) throw refusal(result, model, "Mise en ligne");
+  const input = model.build(CONTEXT_LABEL);
+  const result = await protect(input);
+  if (!result.ok) throw refusal(result, model, input, "Mise en ligne");
   const published = result.output.cells;
   const ledger = new Map<string, LedgerCell>();
   for (const { cells } of statistics) {
