@@ -9,7 +9,8 @@ import { acceptValues, ensureCodelist, makeAgreement, makeIndicator, type TestIn
 import type { AuditContext } from "~/server/audit/audit.server";
 import { assembleFromDb } from "~/server/dashboard/load.server";
 import { toPublicEdition } from "~/server/dashboard/assembly.server";
-import { createEdition, getEdition, loadSnapshot, publishEdition, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
+import { createEdition, getEdition, loadSnapshot, publishEdition, recordOnpeTransmission, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
+import { todayIso } from "~/domain/dates";
 import { getFile } from "~/server/storage/files.server";
 import { addFrozenItem, createPublication, getExtranetPublication, submitPublication, validatePublication, type Actor } from "~/server/publications/publications.server";
 import { getPublicationRow, loadContent } from "~/server/publications/content.server";
@@ -209,6 +210,10 @@ describe("Art. 5, D226-3-4 — one secret mark: a public output never tells prim
     expect(byKey[""]!.source_hash).toMatch(/^[0-9a-f]{32}$/);
     const event = await t.db.selectFrom("audit_event").select("summary").where("action", "=", "disclosure.release_recorded").where("entity_id", "=", release.id).executeTakeFirst();
     expect(event?.summary).toMatch(/Registre des diffusions/);
+    // The ONPE package, once transmitted, is a release of its own with the same cells.
+    await recordOnpeTransmission(t.db, audit, referent, edition.id, { transmittedOn: todayIso(), note: null });
+    const onpe = await t.db.selectFrom("disclosure_release").selectAll().where("subject_id", "=", edition.id).where("kind", "=", "onpe_package").executeTakeFirstOrThrow();
+    expect([onpe.cell_count, onpe.secret_count]).toEqual([release.cell_count, release.secret_count]);
     await expect(t.db.updateTable("disclosure_cell").set({ value: 1 }).where("release_id", "=", release.id).execute()).rejects.toThrow(/append-only/);
     await expect(t.db.deleteFrom("disclosure_cell").where("release_id", "=", release.id).execute()).rejects.toThrow(/append-only/);
     await expect(t.db.deleteFrom("disclosure_release").where("id", "=", release.id).execute()).rejects.toThrow(/append-only/);
