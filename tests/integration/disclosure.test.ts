@@ -4,7 +4,7 @@ import GLPK, { type LP } from "glpk.js/node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTestDb } from "../support/db";
 import { pdfPages } from "../support/pdf";
-import { makeOrganisation, makeUser, testContext } from "../factories";
+import { makeOrganisation, makeRequest, makeUser, sessionCookie, testContext } from "../factories";
 import { acceptValues, ensureCodelist, makeAgreement, makeIndicator, type TestIndicator } from "../factories/collection";
 import type { AuditContext } from "~/server/audit/audit.server";
 import { assembleFromDb } from "~/server/dashboard/load.server";
@@ -20,6 +20,8 @@ import { FOREWORD_MIN } from "~/domain/dashboard";
 import { SECRET_EXPLANATION, SECRET_LABEL } from "~/domain/secrecy";
 import { loader as extranetReport } from "~/routes/extranet_.tableau-de-bord.$year";
 import { loader as extranetFile } from "~/routes/extranet_.tableau-de-bord.$year_.$number.$file";
+import { loader as diffusionsList } from "~/routes/diffusions._index";
+import { loader as diffusionPage } from "~/routes/diffusions.$id";
 
 /**
  * Issue 10, the four attacks on statistical secrecy, through the portal
@@ -214,6 +216,14 @@ describe("Art. 5, D226-3-4 — one secret mark: a public output never tells prim
     await recordOnpeTransmission(t.db, audit, referent, edition.id, { transmittedOn: todayIso(), note: null });
     const onpe = await t.db.selectFrom("disclosure_release").selectAll().where("subject_id", "=", edition.id).where("kind", "=", "onpe_package").executeTakeFirstOrThrow();
     expect([onpe.cell_count, onpe.secret_count]).toEqual([release.cell_count, release.secret_count]);
+    // The referent reads the register: every release, then one with its cells (secret ones as « s »).
+    const cookie = await sessionCookie(referent.id);
+    const list = (await diffusionsList({ request: makeRequest("/diffusions", { cookie }), params: {}, context: testContext() } as never)) as { releases: { id: string; label: string }[] };
+    expect(list.releases.map((r) => r.label)).toEqual(expect.arrayContaining(["Tableau de bord 2010, édition n° 1", "Paquet ONPE du tableau de bord 2010, édition n° 1"]));
+    const one = (await diffusionPage({ request: makeRequest(`/diffusions/${release.id}`, { cookie }), params: { id: release.id }, context: testContext() } as never)) as {
+      cells: { key: string; indicatorCode: string; breakdownKey: string; secret: boolean; value: number | null }[];
+    };
+    expect(one.cells.filter((c) => c.indicatorCode === "FLAG_SEXE" && c.secret).map((c) => c.breakdownKey).sort()).toEqual(["SEXE=F", "SEXE=M"]);
     await expect(t.db.updateTable("disclosure_cell").set({ value: 1 }).where("release_id", "=", release.id).execute()).rejects.toThrow(/append-only/);
     await expect(t.db.deleteFrom("disclosure_cell").where("release_id", "=", release.id).execute()).rejects.toThrow(/append-only/);
     await expect(t.db.deleteFrom("disclosure_release").where("id", "=", release.id).execute()).rejects.toThrow(/append-only/);
