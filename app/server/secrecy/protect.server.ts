@@ -24,7 +24,7 @@
  *
  * The solver is HiGHS (npm `highs`, WebAssembly), loaded once per process.
  */
-import highsLoader, { type Highs, type Model } from "highs";
+import highsLoader, { type Highs } from "highs";
 import { z } from "zod";
 
 // ---------------------------------------------------------------------------
@@ -160,6 +160,9 @@ export function loadSolver(): Promise<Highs> {
 
 const SOLVER_OPTIONS = { output_flag: false, log_to_console: false } as const;
 
+/** Columns per HiGHS model when independent LPs are batched (measured: bench/secrecy.ts). */
+const CHUNK_COLUMNS = Number(process.env.SECRECY_CHUNK_COLUMNS ?? 3000);
+
 // ---------------------------------------------------------------------------
 // Problem
 
@@ -247,174 +250,164 @@ function components(input: ProtectInput): Component[] {
   return result;
 }
 
-function csr(rows: { index: number[]; coef: number[] }[], numCols: number) {
-  const starts = [0];
-  const indices: number[] = [];
-  const values: number[] = [];
-  for (const r of rows) {
-    indices.push(...r.index);
-    values.push(...r.coef);
-    starts.push(indices.length);
-  }
-  return { format: "csr" as const, numRows: rows.length, numCols, starts, indices, values };
-}
-
-/**
- * The intruder's LP over one component: one column per id, one equality row
- * per relation. Bounds encode what is public: a published or released value
- * is fixed, anything else is only known to be ≥ 0.
- */
-class AuditModel {
-  private readonly model: Model;
-  private costCol = -1;
-
-  constructor(
-    private readonly highs: Highs,
-    private readonly c: Component,
-    masked: Uint8Array,
-  ) {
-    const n = c.ids.length;
-    const lower = new Float64Array(n);
-    const upper = new Float64Array(n);
-    for (let j = 0; j < n; j++) {
-      const fixed = isPublic(c, masked, j);
-      lower[j] = fixed ? c.value[j]! : 0;
-      upper[j] = fixed ? c.value[j]! : highs.infinity;
-    }
-    this.model = highs.createModel({
-      numCols: n,
-      numRows: c.rows.length,
-      colCost: new Float64Array(n),
-      colLower: lower,
-      colUpper: upper,
-      rowLower: new Float64Array(c.rows.length),
-      rowUpper: new Float64Array(c.rows.length),
-      matrix: csr(c.rows, n),
-    });
-    this.model.options.set(SOLVER_OPTIONS);
-  }
-
-  setPublic(j: number, isPublicNow: boolean) {
-    const v = this.c.value[j]!;
-    this.model.changeColBounds(j, isPublicNow ? v : 0, isPublicNow ? v : this.highs.infinity);
-  }
-
-  /**
-   * Min (or max) of x_p. `cap` bounds x_p from above for a max (a yes/no
-   * question "can x_p reach cap?" that is never unbounded). Returns the value
-   * (Infinity when unbounded) and the optimal point.
-   */
-  optimise(p: number, sense: "min" | "max", cap?: number): { value: number; point: Float64Array | null } {
-    const { highs, model } = this;
-    if (this.costCol !== p) {
-      if (this.costCol >= 0) model.changeColCost(this.costCol, 0);
-      model.changeColCost(p, 1);
-      this.costCol = p;
-    }
-    model.changeObjectiveSense(sense === "min" ? highs.constants.objectiveSense.minimize : highs.constants.objectiveSense.maximize);
-    if (cap !== undefined) model.changeColBounds(p, 0, cap);
-    try {
-      model.run();
-      const status = model.getModelStatus();
-      if (status === highs.constants.modelStatus.unbounded || status === highs.constants.modelStatus.unboundedOrInfeasible) {
-        if (sense === "max") return { value: Number.POSITIVE_INFINITY, point: null };
-      }
-      if (status !== highs.constants.modelStatus.optimal)
-        throw new Error(`secrecy audit: solver status ${status} for ${this.c.ids[p]} (${sense})`);
-      return { value: model.getObjectiveValue(), point: model.getSolution().colValue.slice(0, this.c.ids.length) };
-    } finally {
-      if (cap !== undefined) model.changeColBounds(p, 0, highs.infinity);
-    }
-  }
-
-  dispose() {
-    this.model.dispose();
-  }
-}
-
 function isPublic(c: Component, masked: Uint8Array, j: number) {
   return c.released[j] === 1 || (c.candidate[j] === 1 && masked[j] === 0);
-}
-
-/**
- * The defender's LP: find the cheapest move of the public point that takes
- * x_p to a target. Columns: x (one per id), then for every candidate cell j
- * an up and a down deviation (x_j − up_j + down_j = v_j). A deviation costs
- * weight(j) = v_j + 1 per unit while j is published, nothing once masked.
- */
-class PerturbationModel {
-  private readonly model: Model;
-  private readonly devCol = new Map<number, number>();
-
-  constructor(
-    private readonly highs: Highs,
-    private readonly c: Component,
-    masked: Uint8Array,
-  ) {
-    const n = c.ids.length;
-    const cand: number[] = [];
-    for (let j = 0; j < n; j++) if (c.candidate[j]) cand.push(j);
-    const numCols = n + 2 * cand.length;
-    const lower = new Float64Array(numCols);
-    const upper = new Float64Array(numCols).fill(highs.infinity);
-    const cost = new Float64Array(numCols);
-    for (let j = 0; j < n; j++) {
-      if (c.released[j]) lower[j] = upper[j] = c.value[j]!;
-    }
-    const rows = [...c.rows];
-    const rowLower: number[] = c.rows.map(() => 0);
-    cand.forEach((j, k) => {
-      const up = n + 2 * k;
-      this.devCol.set(j, up);
-      const w = masked[j] ? 0 : weight(c.value[j]!);
-      cost[up] = w;
-      cost[up + 1] = w;
-      rows.push({ index: [j, up, up + 1], coef: [1, -1, 1] });
-      rowLower.push(c.value[j]!);
-    });
-    this.model = highs.createModel({
-      numCols,
-      numRows: rows.length,
-      colCost: cost,
-      colLower: lower,
-      colUpper: upper,
-      rowLower,
-      rowUpper: rowLower,
-      matrix: csr(rows, numCols),
-    });
-    this.model.options.set(SOLVER_OPTIONS);
-  }
-
-  mask(j: number) {
-    const up = this.devCol.get(j);
-    if (up === undefined) return;
-    this.model.changeColCost(up, 0);
-    this.model.changeColCost(up + 1, 0);
-  }
-
-  /** The cheapest feasible point with x_p = target, or null when none exists. */
-  moveTo(p: number, target: number): Float64Array | null {
-    const { highs, model } = this;
-    model.changeColBounds(p, target, target);
-    try {
-      model.run();
-      const status = model.getModelStatus();
-      if (status === highs.constants.modelStatus.infeasible || status === highs.constants.modelStatus.unboundedOrInfeasible) return null;
-      if (status !== highs.constants.modelStatus.optimal) throw new Error(`secrecy suppression: solver status ${status} for ${this.c.ids[p]}`);
-      return model.getSolution().colValue.slice(0, this.c.ids.length);
-    } finally {
-      model.changeColBounds(p, 0, highs.infinity);
-    }
-  }
-
-  dispose() {
-    this.model.dispose();
-  }
 }
 
 /** What masking a cell costs (ADR 014): its value + 1, so zeros are not free. */
 export function weight(value: number): number {
   return value + 1;
+}
+
+/**
+ * A batch of independent LPs solved as ONE block-diagonal HiGHS model (one
+ * WebAssembly call instead of hundreds): every block is a minimisation with a
+ * bounded objective, so the optimum of the batch is the optimum of each block.
+ * - audit block: the intruder's LP of a component under a mask, objective
+ *   +x_p (min) or −x_p (max, with x_p capped at the component's `cap`);
+ * - perturbation block: the defender's LP (see `addPerturbation`).
+ */
+class Batch {
+  private lower: number[] = [];
+  private upper: number[] = [];
+  private cost: number[] = [];
+  private starts: number[] = [0];
+  private index: number[] = [];
+  private coef: number[] = [];
+  private rowBound: number[] = [];
+  /** Where each block's columns and rows start. */
+  private marks: { col: number; row: number }[] = [];
+
+  constructor(private readonly highs: Highs) {}
+
+  /**
+   * Columns for the ids of `c` that are not fixed (`fixed(j)` returns the
+   * fixed value or undefined); fixed values are moved to the rows' right-hand
+   * sides, rows left without a column are dropped (they hold: the input is
+   * consistent). Returns the column of each id, −1 when fixed.
+   */
+  private addBlock(c: Component, fixed: (j: number) => number | undefined, bounds: (j: number) => [number, number, number]): Int32Array {
+    this.marks.push({ col: this.lower.length, row: this.rowBound.length });
+    const n = c.ids.length;
+    const col = new Int32Array(n).fill(-1);
+    for (let j = 0; j < n; j++) {
+      if (fixed(j) !== undefined) continue;
+      col[j] = this.lower.length;
+      const [lower, upper, cost] = bounds(j);
+      this.lower.push(lower);
+      this.upper.push(upper);
+      this.cost.push(cost);
+    }
+    for (const r of c.rows) {
+      let rhs = 0;
+      let free = 0;
+      for (let k = 0; k < r.index.length; k++) {
+        const j = r.index[k]!;
+        const v = fixed(j);
+        if (v === undefined) {
+          this.index.push(col[j]!);
+          this.coef.push(r.coef[k]!);
+          free++;
+        } else rhs -= r.coef[k]! * v;
+      }
+      if (!free) continue;
+      this.starts.push(this.index.length);
+      this.rowBound.push(rhs);
+    }
+    return col;
+  }
+
+  /** Intruder's LP for x_p: public values fixed, everything else ≥ 0. */
+  addAudit(c: Component, masked: Uint8Array, p: number, sense: "min" | "max", cap: number): Int32Array {
+    const inf = this.highs.infinity;
+    return this.addBlock(
+      c,
+      (j) => (isPublic(c, masked, j) ? c.value[j]! : undefined),
+      (j) => [0, j === p && sense === "max" ? cap : inf, j === p ? (sense === "min" ? 1 : -1) : 0],
+    );
+  }
+
+  /**
+   * Defender's LP: the cheapest move of the public point that takes x_p to
+   * `target`. Columns: x (released values fixed), then for every published
+   * candidate cell j an up and a down deviation (x_j − up_j + down_j = v_j)
+   * costing weight(j) per unit; masked cells move for free.
+   */
+  addPerturbation(c: Component, masked: Uint8Array, p: number, target: number): Int32Array {
+    const inf = this.highs.infinity;
+    const col = this.addBlock(
+      c,
+      (j) => (c.released[j] ? c.value[j]! : undefined),
+      (j) => (j === p ? [target, target, 0] : [0, inf, 0]),
+    );
+    for (let j = 0; j < c.ids.length; j++) {
+      if (!c.candidate[j] || masked[j] || j === p) continue;
+      const up = this.lower.length;
+      const w = weight(c.value[j]!);
+      this.lower.push(0, 0);
+      this.upper.push(inf, inf);
+      this.cost.push(w, w);
+      this.index.push(col[j]!, up, up + 1);
+      this.coef.push(1, -1, 1);
+      this.starts.push(this.index.length);
+      this.rowBound.push(c.value[j]!);
+    }
+    return col;
+  }
+
+  /** Solves the batch; the primal point (all blocks), or null when some block is infeasible. */
+  solve(): Float64Array | null {
+    const solution = new Float64Array(this.lower.length);
+    const ends = [...this.marks.slice(1), { col: this.lower.length, row: this.rowBound.length }];
+    // HiGHS's work grows faster than linearly with the model: solve the blocks
+    // in groups of about CHUNK_COLUMNS columns.
+    let first = 0;
+    while (first < this.marks.length) {
+      let last = first;
+      while (last + 1 < this.marks.length && ends[last + 1]!.col - this.marks[first]!.col <= CHUNK_COLUMNS) last++;
+      const from = this.marks[first]!;
+      const to = ends[last]!;
+      const part = this.solveRange(from.col, to.col, from.row, to.row);
+      if (!part) return null;
+      solution.set(part, from.col);
+      first = last + 1;
+    }
+    return solution;
+  }
+
+  private solveRange(col0: number, col1: number, row0: number, row1: number): Float64Array | null {
+    const { highs } = this;
+    const numCols = col1 - col0;
+    const numRows = row1 - row0;
+    const base = this.starts[row0]!;
+    const model = highs.createModel({
+      numCols,
+      numRows,
+      colCost: Float64Array.from(this.cost.slice(col0, col1)),
+      colLower: Float64Array.from(this.lower.slice(col0, col1)),
+      colUpper: Float64Array.from(this.upper.slice(col0, col1)),
+      rowLower: Float64Array.from(this.rowBound.slice(row0, row1)),
+      rowUpper: Float64Array.from(this.rowBound.slice(row0, row1)),
+      matrix: {
+        format: "csr",
+        numRows,
+        numCols,
+        starts: Int32Array.from(this.starts.slice(row0, row1 + 1), (x) => x - base),
+        indices: Int32Array.from(this.index.slice(base, this.starts[row1]!), (x) => x - col0),
+        values: Float64Array.from(this.coef.slice(base, this.starts[row1]!)),
+      },
+    });
+    try {
+      model.options.set(SOLVER_OPTIONS);
+      model.run();
+      const status = model.getModelStatus();
+      if (status === highs.constants.modelStatus.optimal) return model.getSolution().colValue;
+      if (status === highs.constants.modelStatus.infeasible) return null;
+      throw new Error(`secrecy: HiGHS model status ${status} on a batch of LPs`);
+    } finally {
+      model.dispose();
+    }
+  }
 }
 
 /** A feasible point of the intruder's LP and the candidate cells where it differs from the truth. */
@@ -423,24 +416,24 @@ interface Witness {
   moved: number[];
 }
 
-function witness(c: Component, point: Float64Array): Witness {
+function witness(c: Component, solution: Float64Array, col: Int32Array): Witness {
+  const point = new Float64Array(c.ids.length);
   const moved: number[] = [];
-  for (let j = 0; j < point.length; j++) if (c.candidate[j] && !sameValue(point[j]!, c.value[j]!)) moved.push(j);
+  for (let j = 0; j < point.length; j++) {
+    point[j] = col[j]! >= 0 ? solution[col[j]!]! : c.value[j]!;
+    if (c.candidate[j] && !sameValue(point[j]!, c.value[j]!)) moved.push(j);
+  }
   return { point, moved };
 }
 
 const validUnder = (w: Witness, masked: Uint8Array) => w.moved.every((j) => masked[j] === 1);
 
-/** Targets for a primary cell: reach `down` and `up`, with up ≥ t and up − down ≥ t. */
-function targets(t: number, lowest: number) {
-  return { down: lowest, up: Math.max(t, lowest + t) };
-}
-
-/** Does some pair of valid witnesses (the truth included) certify the criterion for p? */
-function certified(c: Component, p: number, masked: Uint8Array, witnesses: Witness[]): boolean {
+/** Does some valid witness (the truth included) take p low and high enough to pass? */
+function certified(st: ComponentState, p: number): boolean {
+  const { c, masked } = st;
   let lo = c.value[p]!;
   let hi = lo;
-  for (const w of witnesses) {
+  for (const w of st.witnesses) {
     if (!validUnder(w, masked)) continue;
     const x = w.point[p]!;
     if (x < lo) lo = x;
@@ -449,115 +442,155 @@ function certified(c: Component, p: number, masked: Uint8Array, witnesses: Witne
   return intervalPasses({ min: lo, max: hi }, c.threshold[p]!);
 }
 
-interface ComponentResult {
+interface ComponentState {
+  c: Component;
   masked: Uint8Array;
-  audit: Map<number, AuditInterval>;
+  witnesses: Witness[];
+  /** Widest interval of each primary (every unreleased cell masked). */
+  widest: Map<number, AuditInterval>;
   impossible: Map<number, AuditInterval>;
+  audit: Map<number, AuditInterval>;
+  /** Upper cap of a max block: far above any bounded maximum of the component. */
+  cap: number;
 }
 
-function protectComponent(highs: Highs, c: Component): ComponentResult {
-  const n = c.ids.length;
-  const masked = new Uint8Array(n);
-  const audit = new Map<number, AuditInterval>();
-  const impossible = new Map<number, AuditInterval>();
-  if (c.primaries.length === 0) return { masked, audit, impossible };
-
-  for (const p of c.primaries) if (c.candidate[p]) masked[p] = 1;
-  const pert = new PerturbationModel(highs, c, masked);
-  const auditor = new AuditModel(highs, c, masked);
-  try {
-    const witnesses: Witness[] = [];
-    const addMasks = (w: Witness) => {
-      for (const j of w.moved)
-        if (!masked[j]) {
-          masked[j] = 1;
-          pert.mask(j);
-          auditor.setPublic(j, false);
-        }
-      witnesses.push(w);
-    };
-
-    // Phase 1: mask until every primary cell is certified by witnesses.
-    for (const p of c.primaries) {
-      if (c.released[p]) {
-        impossible.set(p, { min: c.value[p]!, max: c.value[p]! });
-        continue;
-      }
-      let goal = targets(c.threshold[p]!, 0);
-      let knowsLowest = false;
-      for (let attempt = 0; attempt < 2 && !certified(c, p, masked, witnesses); attempt++) {
-        const up = pert.moveTo(p, goal.up);
-        const down = up ? pert.moveTo(p, goal.down) : null;
-        if (up && down) {
-          addMasks(witness(c, up));
-          addMasks(witness(c, down));
-          continue;
-        }
-        if (knowsLowest) break;
-        // Some target cannot be reached even with every unreleased cell masked:
-        // ask the intruder's LP what the widest possible interval is.
-        const widest = widestInterval(highs, c, p);
-        if (!intervalPasses(widest, c.threshold[p]!)) {
-          impossible.set(p, widest);
-          break;
-        }
-        goal = targets(c.threshold[p]!, widest.min);
-        knowsLowest = true;
-      }
-      if (!impossible.has(p) && !certified(c, p, masked, witnesses))
-        throw new Error(`secrecy suppression: could not certify ${c.ids[p]}`);
-    }
-    if (impossible.size) return { masked, audit, impossible };
-
-    // Phase 2: prune secondary masks, heaviest first.
-    const secondary = [];
-    for (let j = 0; j < n; j++) if (masked[j] && !c.primaries.includes(j)) secondary.push(j);
-    secondary.sort((a, b) => c.value[b]! - c.value[a]! || a - b);
-    for (const j of secondary) {
-      masked[j] = 0;
-      auditor.setPublic(j, true);
-      let ok = true;
-      for (const p of c.primaries) {
-        if (certified(c, p, masked, witnesses)) continue;
-        // Witnesses found under a smaller mask stay valid under a larger one: keep them all.
-        const low = auditor.optimise(p, "min");
-        witnesses.push(witness(c, low.point!));
-        const goal = targets(c.threshold[p]!, low.value);
-        const high = auditor.optimise(p, "max", goal.up);
-        if (high.point) witnesses.push(witness(c, high.point));
-        if (high.value < goal.up - EPS) {
-          ok = false;
-          break;
-        }
-      }
-      if (ok) continue;
-      masked[j] = 1;
-      auditor.setPublic(j, false);
-    }
-
-    // Phase 3: the exact intervals of the final mask.
-    for (const p of c.primaries) {
-      const min = auditor.optimise(p, "min").value;
-      const max = auditor.optimise(p, "max").value;
-      audit.set(p, { min, max });
-      if (!intervalPasses({ min, max }, c.threshold[p]!)) throw new Error(`secrecy audit: ${c.ids[p]} fails after suppression`);
-    }
-    return { masked, audit, impossible };
-  } finally {
-    pert.dispose();
-    auditor.dispose();
-  }
+function capOf(c: Component) {
+  let sum = 0;
+  for (const v of c.value) if (Number.isFinite(v)) sum += v;
+  return 1000 * (1 + sum);
 }
 
-/** The interval of x_p when every unreleased cell is masked: the most protection possible. */
-function widestInterval(highs: Highs, c: Component, p: number): AuditInterval {
-  const all = new Uint8Array(c.ids.length).fill(1);
-  const model = new AuditModel(highs, c, all);
-  try {
-    return { min: model.optimise(p, "min").value, max: model.optimise(p, "max").value };
-  } finally {
-    model.dispose();
+/** Reads a max block's value: reaching the cap means nothing bounds the cell. */
+const maxValue = (x: number, cap: number) => (x >= cap / 2 ? Number.POSITIVE_INFINITY : x);
+
+/**
+ * Solves intruder LPs (min and max of each listed primary under each state's
+ * current mask) in one batch; records the witnesses; returns the intervals.
+ */
+function auditBatch(highs: Highs, jobs: { st: ComponentState; p: number }[]): AuditInterval[] {
+  if (!jobs.length) return [];
+  const batch = new Batch(highs);
+  const offsets = jobs.map(({ st, p }) => [batch.addAudit(st.c, st.masked, p, "min", st.cap), batch.addAudit(st.c, st.masked, p, "max", st.cap)] as const);
+  const solution = batch.solve();
+  if (!solution) throw new Error("secrecy audit: the intruder's LP is infeasible (inconsistent input)");
+  return jobs.map(({ st, p }, k) => {
+    const [lo, hi] = offsets[k]!;
+    st.witnesses.push(witness(st.c, solution, lo), witness(st.c, solution, hi));
+    return { min: Math.max(0, solution[lo[p]!]!), max: maxValue(solution[hi[p]!]!, st.cap) };
+  });
+}
+
+/**
+ * The engine over all components at once, in rounds: every round is ONE
+ * HiGHS solve holding at most a few LPs per component, so the number of
+ * solver calls grows with the largest component, not with the release.
+ */
+function protectComponents(highs: Highs, comps: Component[]): ComponentState[] {
+  const states: ComponentState[] = comps
+    .filter((c) => c.primaries.length > 0)
+    .map((c) => {
+      const masked = new Uint8Array(c.ids.length);
+      for (const p of c.primaries) if (c.candidate[p]) masked[p] = 1;
+      return { c, masked, witnesses: [], widest: new Map(), impossible: new Map(), audit: new Map(), cap: capOf(c) };
+    });
+
+  // Round 0: the widest interval of every primary cell (all unreleased cells
+  // masked). A cell that fails there cannot be protected by any mask.
+  const widestJobs: { st: ComponentState; p: number }[] = [];
+  for (const st of states) {
+    // Nothing fixed: the zero point and every multiple of the truth are
+    // feasible, so every primary cell can reach 0 and grow without bound.
+    const fixedSomewhere = st.c.released.some((r) => r === 1);
+    for (const p of st.c.primaries) {
+      if (st.c.released[p]) st.impossible.set(p, { min: st.c.value[p]!, max: st.c.value[p]! });
+      else if (fixedSomewhere) widestJobs.push({ st, p });
+      else st.widest.set(p, { min: 0, max: Number.POSITIVE_INFINITY });
+    }
   }
+  {
+    const saved = states.map((st) => st.masked);
+    for (const st of states) st.masked = st.c.candidate.slice();
+    const intervals = auditBatch(highs, widestJobs);
+    states.forEach((st, k) => {
+      st.masked = saved[k]!;
+      st.witnesses = []; // found under the full mask: not valid under the real one
+    });
+    widestJobs.forEach(({ st, p }, k) => {
+      const i = intervals[k]!;
+      st.widest.set(p, i);
+      if (!intervalPasses(i, st.c.threshold[p]!)) st.impossible.set(p, i);
+    });
+  }
+  if (states.some((st) => st.impossible.size)) return states;
+
+  // Phase 1: per component, the next primary cell that no witness certifies
+  // gets two perturbation LPs: up to max(t, lowest + t) and down to its
+  // lowest reachable value. Every published cell they move is masked; the
+  // two points then certify the cell.
+  for (;;) {
+    const batch = new Batch(highs);
+    const jobs: { st: ComponentState; up: Int32Array; down: Int32Array }[] = [];
+    for (const st of states) {
+      const p = st.c.primaries.find((q) => !certified(st, q));
+      if (p === undefined) continue;
+      const widest = st.widest.get(p)!;
+      const t = st.c.threshold[p]!;
+      const down = widest.min;
+      const up = Math.min(Math.max(t, down + t), widest.max);
+      jobs.push({ st, up: batch.addPerturbation(st.c, st.masked, p, up), down: batch.addPerturbation(st.c, st.masked, p, down) });
+    }
+    if (!jobs.length) break;
+    const solution = batch.solve();
+    if (!solution) throw new Error("secrecy suppression: a perturbation LP is infeasible");
+    for (const { st, up, down } of jobs)
+      for (const w of [witness(st.c, solution, up), witness(st.c, solution, down)]) {
+        for (const j of w.moved) st.masked[j] = 1;
+        st.witnesses.push(w);
+      }
+  }
+
+  // Phase 2: pruning. Per component, secondary cells are tried heaviest
+  // first: published again when every primary cell still passes. Witnesses
+  // decide without a solve when they can; otherwise the exact audit does.
+  const queues = states.map((st) => {
+    const primary = new Set(st.c.primaries);
+    const secondary: number[] = [];
+    st.masked.forEach((m, j) => {
+      if (m && !primary.has(j)) secondary.push(j);
+    });
+    return secondary.sort((a, b) => st.c.value[b]! - st.c.value[a]! || a - b);
+  });
+  for (;;) {
+    const pending: { st: ComponentState; j: number; jobs: number[] }[] = [];
+    states.forEach((st, k) => {
+      const queue = queues[k]!;
+      while (queue.length) {
+        const j = queue.shift()!;
+        st.masked[j] = 0;
+        const unsure = st.c.primaries.filter((p) => !certified(st, p));
+        if (!unsure.length) continue; // published again
+        pending.push({ st, j, jobs: unsure });
+        break;
+      }
+    });
+    if (!pending.length) break;
+    const flat = pending.flatMap(({ st, jobs }) => jobs.map((p) => ({ st, p })));
+    const intervals = auditBatch(highs, flat);
+    let k = 0;
+    for (const { st, j, jobs } of pending) {
+      const mine = intervals.slice(k, (k += jobs.length));
+      if (!jobs.every((p, i) => intervalPasses(mine[i]!, st.c.threshold[p]!))) st.masked[j] = 1;
+    }
+  }
+
+  // Phase 3: the exact intervals under the final masks.
+  const finalJobs = states.flatMap((st) => st.c.primaries.map((p) => ({ st, p })));
+  auditBatch(highs, finalJobs).forEach((i, k) => {
+    const { st, p } = finalJobs[k]!;
+    if (!intervalPasses(i, st.c.threshold[p]!)) throw new Error(`secrecy audit: ${st.c.ids[p]} fails after suppression`);
+    st.audit.set(p, i);
+  });
+  return states;
 }
 
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 + 0 : x);
@@ -565,6 +598,8 @@ const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 + 0
 const list = (ids: string[]) => ids.map((id) => `« ${id} »`).join(", ");
 
 const interval = (i: AuditInterval) => `[${round(i.min)} ; ${Number.isFinite(i.max) ? round(i.max) : "+∞"}]`;
+
+const sortedRecord = <T>(record: Record<string, T>) => Object.fromEntries(Object.keys(record).sort().map((id) => [id, record[id]!]));
 
 /**
  * Protects a release: decides which cells are published so that every
@@ -574,20 +609,12 @@ const interval = (i: AuditInterval) => `[${round(i.min)} ; ${Number.isFinite(i.m
 export async function protect(input: ProtectInput): Promise<ProtectResult> {
   checkConsistency(input);
   const highs = await loadSolver();
-  const cells: ProtectOutput["cells"] = {};
-  const audit: ProtectOutput["audit"] = {};
-  const impossible: { id: string; interval: AuditInterval }[] = [];
-  for (const c of components(input)) {
-    const r = protectComponent(highs, c);
-    c.ids.forEach((id, j) => {
-      if (!input.cells[id]) return;
-      cells[id] = { published: c.released[j] || !r.masked[j] ? c.value[j]! : null };
-    });
-    for (const [p, i] of r.audit) audit[c.ids[p]!] = { min: round(i.min), max: round(i.max) };
-    for (const [p, i] of r.impossible) impossible.push({ id: c.ids[p]!, interval: i });
-  }
+  const comps = components(input);
+  const states = new Map(protectComponents(highs, comps).map((st) => [st.c, st]));
+  const impossible = [...states.values()]
+    .flatMap((st) => [...st.impossible].map(([p, i]) => ({ id: st.c.ids[p]!, interval: i })))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
   if (impossible.length) {
-    impossible.sort((a, b) => (a.id < b.id ? -1 : 1));
     const ids = impossible.map((i) => i.id);
     return {
       ok: false,
@@ -597,9 +624,16 @@ export async function protect(input: ProtectInput): Promise<ProtectResult> {
         `les valeurs déjà diffusées et les relations d'additivité les encadrent trop étroitement (${impossible.map((i) => `« ${i.id} » ∈ ${interval(i.interval)}`).join(", ")}).`,
     };
   }
-  const sortedCells = Object.fromEntries(Object.keys(cells).sort().map((id) => [id, cells[id]!]));
-  const sortedAudit = Object.fromEntries(Object.keys(audit).sort().map((id) => [id, audit[id]!]));
-  return { ok: true, output: { cells: sortedCells, audit: sortedAudit } };
+  const cells: ProtectOutput["cells"] = {};
+  const audit: ProtectOutput["audit"] = {};
+  for (const c of comps) {
+    const st = states.get(c);
+    c.ids.forEach((id, j) => {
+      if (input.cells[id]) cells[id] = { published: st && !isPublic(c, st.masked, j) ? null : c.value[j]! };
+    });
+    if (st) for (const [p, i] of st.audit) audit[c.ids[p]!] = { min: round(i.min), max: round(i.max) };
+  }
+  return { ok: true, output: { cells: sortedRecord(cells), audit: sortedRecord(audit) } };
 }
 
 /**
@@ -611,23 +645,20 @@ export async function protect(input: ProtectInput): Promise<ProtectResult> {
 export async function auditIntervals(input: ProtectInput): Promise<{ audit: Record<string, AuditInterval>; failing: string[] }> {
   checkConsistency(input);
   const highs = await loadSolver();
+  const jobs = components(input)
+    .filter((c) => c.primaries.length)
+    .flatMap((c) => {
+      const st: ComponentState = { c, masked: c.candidate.slice(), witnesses: [], widest: new Map(), impossible: new Map(), audit: new Map(), cap: capOf(c) };
+      return c.primaries.map((p) => ({ st, p }));
+    });
   const audit: Record<string, AuditInterval> = {};
   const failing: string[] = [];
-  for (const c of components(input)) {
-    if (!c.primaries.length) continue;
-    const model = new AuditModel(highs, c, new Uint8Array(c.ids.length).fill(1));
-    try {
-      for (const p of c.primaries) {
-        const i = { min: model.optimise(p, "min").value, max: model.optimise(p, "max").value };
-        audit[c.ids[p]!] = { min: round(i.min), max: round(i.max) };
-        if (!intervalPasses(i, c.threshold[p]!)) failing.push(c.ids[p]!);
-      }
-    } finally {
-      model.dispose();
-    }
-  }
-  failing.sort();
-  return { audit: Object.fromEntries(Object.keys(audit).sort().map((id) => [id, audit[id]!])), failing };
+  auditBatch(highs, jobs).forEach((i, k) => {
+    const { st, p } = jobs[k]!;
+    audit[st.c.ids[p]!] = { min: round(i.min), max: round(i.max) };
+    if (!intervalPasses(i, st.c.threshold[p]!)) failing.push(st.c.ids[p]!);
+  });
+  return { audit: sortedRecord(audit), failing: failing.sort() };
 }
 
 /** The output as the command prints it: JSON with `null` for an unbounded max. */
