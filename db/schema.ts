@@ -438,6 +438,9 @@ export interface Database {
   indicator_proposal_opinion: IndicatorProposalOpinionTable;
   data_request: DataRequestTable;
   data_request_recipient: DataRequestRecipientTable;
+  disclosure_release: DisclosureReleaseTable;
+  disclosure_cell: DisclosureCellTable;
+  disclosure_withdrawal: DisclosureWithdrawalTable;
 }
 
 export type Observatory = Selectable<ObservatoryTable>;
@@ -862,4 +865,49 @@ export interface ReferenceRateTable {
   filename: string;
   imported_at: Generated<Date>;
   imported_by: string | null;
+}
+
+// ── Disclosure ledger (issue 10, ADR 015): append-only ─────────────────────
+
+export type DisclosureReleaseKind = "dashboard_edition" | "publication" | "onpe_package";
+
+export interface DisclosureReleaseTable {
+  id: Generated<string>;
+  kind: DisclosureReleaseKind;
+  /** The edition or publication released. */
+  subject_id: string;
+  label: string;
+  released_at: Timestamp;
+  /** The user account that released (its name is read from app_user: erasure-safe). */
+  released_by: string | null;
+  cell_count: number;
+  secret_count: number;
+}
+
+export interface DisclosureCellTable {
+  id: Generated<string>;
+  release_id: string;
+  /** Stable statistic key (app/server/secrecy/statistics.server.ts): indicator|year|scope|breakdown key. */
+  stat_key: string;
+  indicator_code: string;
+  reference_year: number;
+  /** One organisation's value; null for an aggregate. */
+  organisation_id: string | null;
+  /** An aggregate: the organisations it adds up (sorted ids). */
+  organisation_ids: ColumnType<unknown, string | null, never>;
+  breakdown_key: string;
+  /** The value shown; null when secret (or not available). */
+  value: number | null;
+  secret: boolean;
+  /** Fingerprint of the organisation-level values the cell was computed from (change detection). */
+  source_hash: string | null;
+  released_at: Timestamp;
+}
+
+export interface DisclosureWithdrawalTable {
+  id: Generated<string>;
+  release_id: string;
+  withdrawn_at: Timestamp;
+  withdrawn_by: string | null;
+  reason: string;
 }

@@ -39,6 +39,8 @@ export const auditActionLabels: Record<string, string> = {
   "data_request.declined": "Demande de données déclinée",
   "demo.dashboard_data_seeded": "Données de démonstration du tableau de bord créées",
   "demo.seeded": "Démonstration initialisée",
+  "disclosure.release_recorded": "Diffusion inscrite au registre des diffusions",
+  "disclosure.release_withdrawn": "Diffusion retirée du site public (secret statistique)",
   "export.completeness": "Tableau de complétude exporté",
   "governance.decision_recorded": "Décision d'une instance enregistrée",
   "governance.meeting_recorded": "Réunion d'une instance enregistrée",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isIsoDate } from "./dates";
+import { SECRET_LABEL } from "./secrecy";
 import type { PermissionRequest } from "./permissions";
 import type { UsageRights } from "./agreements";
 import type { ReferenceRate } from "./rates";
@@ -19,12 +20,11 @@ export const editionVariantLabels: Record<EditionVariant, string> = {
   public: "Édition publique",
 };
 
-export type SecretReason = "primary" | "secondary";
-
-/** One published number: the value, or null with the reason it is masked (public edition) or missing. */
+/** One published number: the value, or null, masked by statistical secrecy (public edition; never why) or missing. */
 export interface Figure {
   value: number | null;
-  secret?: SecretReason;
+  /** Masked (public edition). The reason (primary or secondary) is never kept in an edition (issue 10). */
+  secret?: true;
   /** A rate cell the rate's definition does not define (its breakdown rule, or outside the population's universe): shown « non défini », never a number. */
   notDefined?: true;
 }
@@ -233,11 +233,11 @@ function numberFormat(decimals: number) {
 }
 const percentFormat = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFractionDigits: 1, minimumFractionDigits: 1, signDisplay: "exceptZero" });
 
-export const SECRET_TEXT = "< seuil";
+export const SECRET_TEXT = SECRET_LABEL;
 export const MISSING_TEXT = "n.d.";
 export const NOT_DEFINED_FIGURE_TEXT = "non défini";
 
-/** A figure in French: "2 538", "12,4", "< seuil" (secret) or "n.d." (not available). */
+/** A figure in French: "2 538", "12,4", "s" (secret) or "n.d." (not available). */
 export function formatFigure(figure: Figure, decimals: number): string {
   if (figure.secret) return SECRET_TEXT;
   if (figure.notDefined) return NOT_DEFINED_FIGURE_TEXT;

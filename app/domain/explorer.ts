@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseBreakdownKey, TOTAL_KEY } from "./breakdowns";
 import { referenceNote, type ReferenceRate } from "./rates";
-import { applySecrecy, SECRET_LABEL, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "./secrecy";
+import { applySecrecy, SECRET_EXPLANATION, SECRET_LABEL, type SecrecyCell, type SecrecyConstraint } from "./secrecy";
 
 /**
  * The pooled-data explorer (convention Art. 5): members analyse the accepted
@@ -369,7 +369,7 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
 export type PublishedValue = number | null | typeof SECRET_LABEL;
 
 export interface PublishedTable extends Omit<DataTable, "rows" | "constraints"> {
-  rows: { id: string; label: string; isTotal: boolean; cells: { id: string; value: PublishedValue; masked: SuppressionReason | null; notDefined?: true }[] }[];
+  rows: { id: string; label: string; isTotal: boolean; cells: { id: string; value: PublishedValue; masked: boolean; notDefined?: true }[] }[];
   maskedCount: number;
 }
 
@@ -383,7 +383,11 @@ export function maskTable(table: DataTable, indicator: Pick<SnapshotIndicator, "
   const cells: SecrecyCell[] = table.rows.flatMap((r) =>
     r.cells.map((c) => ({ id: c.id, value: c.count, threshold: indicator.secrecyThreshold, isCount: isAdditive(indicator) })),
   );
-  const masked = applySecrecy(cells, table.constraints);
+  return maskTableWith(table, new Set(applySecrecy(cells, table.constraints).keys()));
+}
+
+/** The table with these cells masked (the secret mark, explained once; never why). */
+export function maskTableWith(table: DataTable, masked: ReadonlySet<string>): PublishedTable {
   const { constraints: _constraints, rows, ...rest } = table;
   return {
     ...rest,
@@ -392,15 +396,20 @@ export function maskTable(table: DataTable, indicator: Pick<SnapshotIndicator, "
       label: r.label,
       isTotal: r.isTotal,
       cells: r.cells.map((c) => {
-        const reason = masked.get(c.id) ?? null;
-        return { id: c.id, value: reason ? SECRET_LABEL : c.value, masked: reason, ...(c.notDefined && !reason ? { notDefined: true as const } : {}) };
+        const secret = masked.has(c.id);
+        return { id: c.id, value: secret ? SECRET_LABEL : c.value, masked: secret, ...(c.notDefined && !secret ? { notDefined: true as const } : {}) };
       }),
     })),
     maskedCount: masked.size,
     notes: masked.size
-      ? [...table.notes, `Secret statistique : ${masked.size} case(s) affichée(s) « ${SECRET_LABEL} » (effectifs inférieurs à ${indicator.secrecyThreshold} et cases permettant de les recalculer).`]
+      ? [...table.notes, secretNote(masked.size)]
       : table.notes,
   };
+}
+
+/** The one note of a published table with masked cells: the mark, explained once, never why a cell is masked. */
+export function secretNote(count: number): string {
+  return `${SECRET_EXPLANATION} (${count} case(s) masquée(s) : petits effectifs et cases permettant de les retrouver).`;
 }
 
 /** The internal table in the same shape as a published one (true values, nothing masked). */
@@ -412,7 +421,7 @@ export function unmaskedTable(table: DataTable): PublishedTable {
       id: r.id,
       label: r.label,
       isTotal: r.isTotal,
-      cells: r.cells.map((c) => ({ id: c.id, value: c.value, masked: null, ...(c.notDefined ? { notDefined: true as const } : {}) })),
+      cells: r.cells.map((c) => ({ id: c.id, value: c.value, masked: false, ...(c.notDefined ? { notDefined: true as const } : {}) })),
     })),
     maskedCount: 0,
   };

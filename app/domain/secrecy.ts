@@ -2,7 +2,7 @@
  * Statistical secrecy for anything shown outside the observatory (convention
  * Art. 3 and 5; CASF D226-3-4: no direct or indirect identification).
  *
- * - Primary suppression: a count in 1..threshold−1 is masked ("< seuil").
+ * - Primary suppression: a count in 1..threshold−1 is masked.
  *   Zero is not secret. The threshold is per indicator (default 5).
  * - Secondary suppression: a table is a set of additive constraints
  *   (total = sum of members: a row with its row total, a column with its
@@ -13,8 +13,14 @@
  *   (a total only when no member is left) until no constraint offends.
  *
  * Internal views show true values and never call this.
+ *
+ * Whatever the reason a cell is masked (primary or secondary), everything
+ * that leaves the observatory shows the same mark, SECRET_LABEL, explained
+ * once by SECRET_EXPLANATION: the reason is internal information (telling a
+ * secondary cell from a primary one narrows it, issue 10).
  */
-export const SECRET_LABEL = "< seuil";
+export const SECRET_LABEL = "s";
+export const SECRET_EXPLANATION = "s : secret statistique";
 
 export type SuppressionReason = "primary" | "secondary";
 
@@ -91,7 +97,7 @@ export function crossTableConstraints(
   return constraints;
 }
 
-/** The value as published: the number, or "< seuil" when masked. */
+/** The value as published: the number, or the secret mark when masked. */
 export function publishedValue(value: number | null, reason: SuppressionReason | undefined): number | null | typeof SECRET_LABEL {
   return reason ? SECRET_LABEL : value;
 }

@@ -104,7 +104,7 @@ export default function ApprovalPage() {
           Contenu tel qu'il serait diffusé
         </Title>
         <Text size="sm" mb="sm">
-          Le secret statistique est appliqué (petits effectifs affichés « &lt; seuil »), comme à l'extérieur.
+          Le secret statistique est appliqué (cases masquées affichées « s »), comme à l'extérieur.
         </Text>
         <Title order={3} size="h3" mb="sm">
           {rendered.title}

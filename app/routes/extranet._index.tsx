@@ -20,7 +20,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
  */
 export async function loader(_args: LoaderFunctionArgs) {
   const db = await getDb();
-  const [observatory, publications, dashboards] = await Promise.all([getObservatory(db), listExtranetPublications(db), listPublishedEditions(db)]);
+  const [observatory, publications, dashboards] = await Promise.all([getObservatory(db), listExtranetPublications(db), listPublishedEditions(db).then((all) => all.filter((e) => !e.withdrawn))]);
   return { observatory, publications, dashboards: dashboards.filter((d) => !d.supersededAt) };
 }
 

@@ -54,7 +54,7 @@ function formatValue(value: PublishedValue, isRate: boolean) {
   return isRate || !Number.isInteger(value) ? formatDecimal(value) : formatInteger(value);
 }
 
-/** A data table (internal true values or published values with "< seuil"), keyboard-scrollable. */
+/** A data table (internal true values or published values with the secret mark « s »), keyboard-scrollable. */
 export function DataTableView({ table, label }: { table: PublishedTable; label: string }) {
   return (
     <Stack gap={4}>
@@ -78,7 +78,7 @@ export function DataTableView({ table, label }: { table: PublishedTable; label: 
                   {row.label}
                 </Table.Th>
                 {row.cells.map((cell) => (
-                  <Table.Td key={cell.id} ta="right" style={{ whiteSpace: "nowrap" }} title={cell.masked ? "Valeur masquée (secret statistique)" : cell.notDefined ? "Taux non défini pour cette case (règle de ventilation du taux)" : cell.value === null ? "Non renseigné" : undefined}>
+                  <Table.Td key={cell.id} ta="right" style={{ whiteSpace: "nowrap" }} title={cell.masked ? "Secret statistique" : cell.notDefined ? "Taux non défini pour cette case (règle de ventilation du taux)" : cell.value === null ? "Non renseigné" : undefined}>
                     {cell.notDefined ? NOT_DEFINED_TEXT : formatValue(cell.value, table.isRate)}
                   </Table.Td>
                 ))}

@@ -32,6 +32,7 @@ const items: Item[] = [
   { to: "/publications", label: "Publications", permission: "read:publication" },
   { to: "/approvals", label: "Accords de diffusion", permission: "decide:approval", scope: "own" },
   { to: "/dashboard", label: "Tableau de bord annuel", permission: "read:dashboard" },
+  { to: "/diffusions", label: "Registre des diffusions", permission: "manage:dashboard" },
   { to: "/my-data", label: "Données de mon organisme", permission: "export:organisation_data", scope: "own" },
   { to: "/admin/users", label: "Comptes utilisateurs", permission: "read:user" },
   { to: "/audit", label: "Journal d'audit", permission: "read:audit" },

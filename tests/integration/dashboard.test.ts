@@ -236,11 +236,8 @@ describe("the public edition (Art. 5)", () => {
     expect(maskedKeys.length).toBeGreaterThanOrEqual(2);
     for (const [key, f] of maskedKeys) {
       expect(f.value).toBeNull();
-      if (f.secret === "primary") {
-        const truth = internalIp.breakdown!.current[key]!.value!;
-        expect(truth).toBeGreaterThan(0);
-        expect(truth).toBeLessThan(internalIp.secrecyThreshold);
-      }
+      expect(f.secret).toBe(true);
+      expect(internalIp.breakdown!.current[key]!.value).not.toBeNull();
     }
     // No line or column of the cross table, with its margin, has exactly one masked cell (it could be recomputed).
     const [a, b] = publicIp.breakdown!.lists as [BreakdownList, BreakdownList];

@@ -343,7 +343,7 @@ describe("Art. 5 — mutual information", () => {
 });
 
 describe("Art. 3 and 5 — statistical secrecy at the gate", () => {
-  it("Art. 5: the extranet shows small counts as « < seuil » with secondary suppression; the internal page keeps true values", async () => {
+  it("Art. 5: the extranet shows masked cells as « s » with secondary suppression; the internal page keeps true values", async () => {
     const query: ExplorerQuery = { ...series("ENF_SUIVIS"), view: "breakdown", year: 2024 };
     const id = await publicationWith([query], "Ventilation par sexe 2024");
     await submitPublication(t.db, audit, w.author, id);
@@ -354,14 +354,14 @@ describe("Art. 3 and 5 — statistical secrecy at the gate", () => {
     const table = published.rendered.items[0]!.table;
     const cell = (row: string, col: string) => table.rows.find((r) => r.id === row)!.cells.find((c) => c.id === `${row}@${col}`)!;
     // CAF girls 2024 = 3 (< 5): primary; CAF boys 127 would give it back from the CAF total 130: secondary.
-    expect(cell("SEXE=F", w.caf.id)).toMatchObject({ value: SECRET_LABEL, masked: "primary" });
+    expect(cell("SEXE=F", w.caf.id)).toMatchObject({ value: SECRET_LABEL, masked: true });
     expect(cell("SEXE=M", w.caf.id).value).toBe(SECRET_LABEL);
     // The girls' row total (103) would give it back too: a second cell is masked in that row.
     const girls = table.rows.find((r) => r.id === "SEXE=F")!;
     expect(girls.cells.filter((c) => c.value === SECRET_LABEL).length).toBeGreaterThanOrEqual(2);
     // No true small count reaches the public rendering.
     expect(JSON.stringify(published)).not.toMatch(/"value":3[,}]/);
-    expect(table.notes.join(" ")).toMatch(/Secret statistique/);
+    expect(table.notes.join(" ")).toMatch(/s : secret statistique/);
     const internal = (await getPublicationPage(t.db, id)).internal.items[0]!.table;
     expect(internal.rows.find((r) => r.id === "SEXE=F")!.cells.find((c) => c.id === `SEXE=F@${w.caf.id}`)!.value).toBe(3);
   });

@@ -885,6 +885,19 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "GET", label: "unknown edition", url: () => `/dashboard/editions/${UNKNOWN_ID}/fichiers/${slug.pdfPublic}`, expect: { ...only(DASHBOARD_READERS), ...notFoundFor(DASHBOARD_READERS) } },
     ],
   },
+  "routes/diffusions._index": {
+    kind: "page",
+    path: "diffusions",
+    probes: [{ method: "GET", article: "Art. 5", label: "disclosure ledger", url: () => "/diffusions", expect: only(REFERENT) }],
+  },
+  "routes/diffusions.$id": {
+    kind: "page",
+    path: "diffusions/:id",
+    probes: [
+      { method: "GET", label: "malformed id", url: () => "/diffusions/abc", expect: { ...only(REFERENT), odpe_referent: "notFound" } },
+      { method: "GET", label: "unknown id", url: () => `/diffusions/${UNKNOWN_ID}`, expect: { ...only(REFERENT), odpe_referent: "notFound" } },
+    ],
+  },
   "routes/dashboard.settings": {
     kind: "page",
     path: "dashboard/settings",

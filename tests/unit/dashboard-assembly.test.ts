@@ -268,20 +268,20 @@ describe("public edition (Art. 5, CASF D226-3-4: statistical secrecy; internal i
 
   it("primary secrecy: a count under the threshold is masked, its change and its rate too", () => {
     const small = block(pub, "SMALL");
-    expect(small.current).toEqual({ value: null, secret: "primary" });
+    expect(small.current).toEqual({ value: null, secret: true });
     expect(small.previous.value).toBe(7);
     expect(small.change).toBeNull();
-    expect(small.trend.at(-1)).toEqual({ year: 2024, value: null, secret: "primary" });
+    expect(small.trend.at(-1)).toEqual({ year: 2024, value: null, secret: true });
     const rate = block(pub, "SMALL_TX");
-    expect(rate.current).toEqual({ value: null, secret: "primary" });
+    expect(rate.current).toEqual({ value: null, secret: true });
     expect(rate.previous.value).toBeCloseTo(3.5, 10);
-    expect(formatFigure(small.current, 0)).toBe("< seuil");
+    expect(formatFigure(small.current, 0)).toBe("s");
   });
 
   it("secondary secrecy: the only other cell of a breakdown is masked so the first cannot be recomputed", () => {
     const b = block(pub, "SMALL2");
-    expect(b.breakdown!.current["SEXE=F"]).toEqual({ value: null, secret: "primary" });
-    expect(b.breakdown!.current["SEXE=M"]).toEqual({ value: null, secret: "secondary" });
+    expect(b.breakdown!.current["SEXE=F"]).toEqual({ value: null, secret: true });
+    expect(b.breakdown!.current["SEXE=M"]).toEqual({ value: null, secret: true });
     expect(b.current.value).toBe(13);
   });
 

@@ -160,10 +160,10 @@ describe("Art. 3 and 5 — statistical secrecy at the gate (hand-worked tables)"
     const s = snapshot([v(A, 2023, "", 3), v(B, 2023, "", 100), v(C, 2023, "", 40)]);
     const table = maskTable(buildTable(query(), s), s.indicator);
     expect(table.rows.map((r) => [r.label, r.cells[0]!.value, r.cells[0]!.masked])).toEqual([
-      ["CAF de la Loire", SECRET_LABEL, "primary"],
-      ["Département de la Loire", 100, null],
-      ["Tribunal judiciaire", SECRET_LABEL, "secondary"],
-      ["Ensemble des organismes", 143, null],
+      ["CAF de la Loire", SECRET_LABEL, true],
+      ["Département de la Loire", 100, false],
+      ["Tribunal judiciaire", SECRET_LABEL, true],
+      ["Ensemble des organismes", 143, false],
     ]);
   });
 
@@ -182,7 +182,7 @@ describe("Art. 3 and 5 — statistical secrecy at the gate (hand-worked tables)"
       [SECRET_LABEL, SECRET_LABEL, 58],
       [30, 50, 80],
     ]);
-    expect(table.notes.join(" ")).toMatch(/Secret statistique : 4 case\(s\)/);
+    expect(table.notes.join(" ")).toMatch(/s : secret statistique \(4 case\(s\)/);
   });
 
   it("rates of masked counts are masked too, and masked values become gaps in the chart", () => {

@@ -16,14 +16,13 @@ import {
   type IndicatorBlock,
   type KeyFigure,
   type MissingIndicator,
-  type SecretReason,
   type SeriesBreakNote,
   type TransmissionRow,
 } from "~/domain/dashboard";
 import { seriesBreaks, versionForYear, type VersionDefinition } from "~/domain/indicators";
 import { describeUniverse, populationCell, populationCitation, populationYear, rateCell, referenceNote, type ReferenceRate, type YearPopulation } from "~/domain/rates";
 import type { StoredRate } from "../populations/rates.server";
-import { applySecrecy, breakdownConstraint, crossTableConstraints, type SecrecyCell, type SecrecyConstraint } from "~/domain/secrecy";
+import { applySecrecy, breakdownConstraint, crossTableConstraints, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "~/domain/secrecy";
 
 /**
  * Assembly of an edition of the annual dashboard (Art. 3 and 5) from loaded
@@ -580,10 +579,11 @@ function completenessOf(
 
 // ── Public edition ───────────────────────────────────────────────────────
 
-const masked = (reason: SecretReason): Figure => ({ value: null, secret: reason });
+/** A masked figure: the same mark whatever the reason (the reason never leaves this module). */
+const masked = (_reason?: SuppressionReason): Figure => ({ value: null, secret: true });
 
 /** Secrecy over one year's table of an indicator: its total and its breakdown cells. */
-function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Figure> | null): Map<string, SecretReason> {
+function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Figure> | null): Map<string, SuppressionReason> {
   const secrecyCells: SecrecyCell[] = [{ id: TOTAL_KEY, value: total.value, threshold: block.secrecyThreshold, isCount: true }];
   const constraints: SecrecyConstraint[] = [];
   if (cells && block.breakdown) {
@@ -606,7 +606,21 @@ function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Fi
   return applySecrecy(secrecyCells, constraints);
 }
 
-function maskCells(cells: Record<string, Figure>, masks: Map<string, SecretReason>): Record<string, Figure> {
+/**
+ * Which figures a protected release masks (issue 10): indicator code, year
+ * and breakdown key ('' for the total) → masked. Given by release protection
+ * (app/server/disclosure/release.server.ts); without it, previews use the
+ * local rule of `applySecrecy`.
+ */
+export type SecretDecision = (code: string, year: number, breakdownKey: string) => boolean;
+
+function decidedMasks(code: string, year: number, cells: Record<string, Figure> | null, decide: SecretDecision): Map<string, SuppressionReason> {
+  const masks = new Map<string, SuppressionReason>();
+  for (const key of [TOTAL_KEY, ...Object.keys(cells ?? {})]) if (decide(code, year, key)) masks.set(key, "secondary");
+  return masks;
+}
+
+function maskCells(cells: Record<string, Figure>, masks: Map<string, SuppressionReason>): Record<string, Figure> {
   return Object.fromEntries(Object.entries(cells).map(([k, f]) => [k, masks.has(k) ? masked(masks.get(k)!) : f]));
 }
 
@@ -617,7 +631,9 @@ function maskCells(cells: Record<string, Figure>, masks: Map<string, SecretReaso
  * suppression so no masked cell can be recomputed. No true value of a
  * masked cell remains in the result.
  */
-export function toPublicEdition(internal: DashboardEdition): DashboardEdition {
+export function toPublicEdition(internal: DashboardEdition, decide?: SecretDecision): DashboardEdition {
+  const masksFor = (b: IndicatorBlock, year: number, total: Figure, cells: Record<string, Figure> | null) =>
+    decide ? decidedMasks(b.code, year, cells, decide) : maskYear(b, total, cells);
   const all = internal.sections.flatMap((s) => s.blocks);
   const excluded = new Set(all.filter((b) => b.kind === "indicator" && b.usage === "internal").map((b) => b.code));
   for (const b of all) {
@@ -631,11 +647,11 @@ export function toPublicEdition(internal: DashboardEdition): DashboardEdition {
       published.set(b.code, b);
       continue;
     }
-    const yearMasks = new Map<number, Map<string, SecretReason>>();
-    yearMasks.set(b.trend.at(-1)!.year, maskYear(b, b.current, b.breakdown?.current ?? null));
-    yearMasks.set(b.trend.at(-1)!.year - 1, maskYear(b, b.previous, b.breakdown?.previous ?? null));
+    const yearMasks = new Map<number, Map<string, SuppressionReason>>();
+    yearMasks.set(b.trend.at(-1)!.year, masksFor(b, b.trend.at(-1)!.year, b.current, b.breakdown?.current ?? null));
+    yearMasks.set(b.trend.at(-1)!.year - 1, masksFor(b, b.trend.at(-1)!.year - 1, b.previous, b.breakdown?.previous ?? null));
     const trend = b.trend.map((p) => {
-      const masks = yearMasks.get(p.year) ?? maskYear(b, p, null);
+      const masks = yearMasks.get(p.year) ?? masksFor(b, p.year, p, null);
       const reason = masks.get(TOTAL_KEY);
       return reason ? { year: p.year, ...masked(reason), ...(p.breakBefore ? { breakBefore: true } : {}) } : p;
     });
@@ -667,15 +683,14 @@ export function toPublicEdition(internal: DashboardEdition): DashboardEdition {
     const den = published.get(b.formula.denominator);
     const secretOf = (y: number) => num?.trend.find((p) => p.year === y)?.secret ?? den?.trend.find((p) => p.year === y)?.secret;
     const trend = b.trend.map((p) => {
-      const reason = secretOf(p.year);
-      if (!reason) return p;
+      if (!secretOf(p.year)) return p;
       maskedCount++;
-      return { year: p.year, ...masked(reason), ...(p.breakBefore ? { breakBefore: true } : {}) };
+      return { year: p.year, ...masked(), ...(p.breakBefore ? { breakBefore: true } : {}) };
     });
-    const current = trend.at(-1)!.secret ? masked(trend.at(-1)!.secret!) : b.current;
-    const previous = trend.at(-2)?.secret ? masked(trend.at(-2)!.secret!) : b.previous;
+    const current = trend.at(-1)!.secret ? masked() : b.current;
+    const previous = trend.at(-2)?.secret ? masked() : b.previous;
     const maskLike = (cells: Record<string, Figure>, numCells: Record<string, Figure> | null | undefined) =>
-      Object.fromEntries(Object.entries(cells).map(([k, f]) => [k, numCells?.[k]?.secret ? masked(numCells[k]!.secret!) : f]));
+      Object.fromEntries(Object.entries(cells).map(([k, f]) => [k, numCells?.[k]?.secret ? masked() : f]));
     const breakdown = b.breakdown
       ? {
           ...b.breakdown,

@@ -31,6 +31,8 @@ import sharp from "sharp";
 import { renderEditionPdf, type PdfLogo } from "./pdf.server";
 import { renderEditionXlsx } from "./xlsx.server";
 import { buildOnpePackage, packageBaseName } from "./package.server";
+import { protectEdition, type EarlierEdition } from "../disclosure/release.server";
+import { copyRelease, recordRelease, withdrawRelease } from "../disclosure/ledger.server";
 
 type Executor = Db | Transaction<Database>;
 
@@ -345,7 +347,9 @@ export async function publishEdition(db: Db, context: AuditContext, subject: Sub
     const edition = await lockEdition(trx, id);
     const transition = requireTransition(subject, "publish", edition.status);
     const internal = await assembleFromDb(trx, edition.reference_year, now);
-    const publicEdition = toPublicEdition(internal);
+    // Issue 10: protected against the disclosure ledger and the editions it supersedes (ADR 015).
+    const releaseLabel = `Tableau de bord ${edition.reference_year}, édition n° ${edition.number}`;
+    const { publicEdition, ledgerCells, withdraw } = await protectEdition(trx, internal, releaseLabel, await earlierEditions(trx, edition.reference_year, id));
     const row = await editionColumns(trx).where("e.id", "=", id).executeTakeFirstOrThrow();
     const meta: EditionMeta = { ...metaOf(row, await commentsOf(trx, id)), status: "published", publishedAt: now.toISOString() };
     const files = await generateEditionFiles(trx, internal, publicEdition, meta, now);
@@ -385,6 +389,16 @@ export async function publishEdition(db: Db, context: AuditContext, subject: Sub
       await trx.insertInto("dashboard_edition_file").values({ edition_id: id, kind, file_id: file.id }).execute();
       stored[kind] = { id: file.id, sha256: file.sha256 };
     }
+    const releaseId = await recordRelease(trx, context, { kind: "dashboard_edition", subjectId: id, label: releaseLabel, releasedAt: now, cells: ledgerCells });
+    for (const w of withdraw) {
+      await withdrawRelease(
+        trx,
+        context,
+        w.releaseId,
+        w.label,
+        `Avec sa correction (édition n° ${edition.number}), elle permettrait de retrouver une valeur secrète : retirée du site public (secret statistique, CASF D226-3-4).`,
+      );
+    }
     await recordAudit(trx, context, {
       action: transition.audit,
       entityType: "dashboard_edition",
@@ -400,10 +414,27 @@ export async function publishEdition(db: Db, context: AuditContext, subject: Sub
         packageSha256: stored.onpe_package?.sha256,
         contributors: internal.contributors.map((c) => c.code),
         superseded: superseded.map((s) => s.number),
+        disclosureReleaseId: releaseId,
+        withdrawn: withdraw.map((w) => w.label),
       },
     });
     return { sha256, packageSha256: stored.onpe_package!.sha256 };
   });
+}
+
+/** The published editions of `year` other than `id` still on the public site, with their ledger release and frozen internal values. */
+async function earlierEditions(trx: Transaction<Database>, year: number, id: string): Promise<EarlierEdition[]> {
+  const rows = await trx
+    .selectFrom("dashboard_edition as e")
+    .innerJoin("disclosure_release as r", (j) => j.onRef("r.subject_id", "=", "e.id").on("r.kind", "=", "dashboard_edition"))
+    .leftJoin("disclosure_withdrawal as w", "w.release_id", "r.id")
+    .select(["e.id", "r.id as release_id", "r.label"])
+    .where("e.reference_year", "=", year)
+    .where("e.id", "<>", id)
+    .where("e.published_at", "is not", null)
+    .where("w.id", "is", null)
+    .execute();
+  return Promise.all(rows.map(async (r) => ({ releaseId: r.release_id, label: r.label, internal: await loadSnapshot(trx, r.id, "internal") })));
 }
 
 /** Art. 5: records that the edition's package was sent to ONPE (date, by whom, checksum of the package). */
@@ -433,6 +464,8 @@ export async function recordOnpeTransmission(db: Db, context: AuditContext, subj
       })
       .execute();
     await trx.updateTable("dashboard_edition").set({ status: transition.to, updated_at: new Date() }).where("id", "=", id).execute();
+    // Issue 10: the package carries the public edition: its cells go to the ledger as a release of their own.
+    await copyRelease(trx, context, { fromKind: "dashboard_edition", subjectId: id, kind: "onpe_package", label: `Paquet ONPE du tableau de bord ${edition.reference_year}, édition n° ${edition.number}`, releasedAt: new Date() });
     await recordAudit(trx, context, {
       action: transition.audit,
       entityType: "dashboard_edition",
@@ -498,6 +531,8 @@ export interface PublishedEditionSummary {
   publishedAt: string;
   transmittedOn: string | null;
   supersededAt: string | null;
+  /** Withdrawn from the public site (issue 10): the extranet lists it no more. */
+  withdrawn: boolean;
   /** The public page of the edition (extranet, no login). */
   url: string;
   pdfUrl: string;
@@ -516,6 +551,8 @@ export async function listPublishedEditions(db: Executor): Promise<PublishedEdit
     .selectFrom("dashboard_edition as e")
     .leftJoin("onpe_transmission as t", "t.edition_id", "e.id")
     .select(["e.id", "e.reference_year", "e.number", "e.published_at", "e.superseded_at", "t.transmitted_on", sql<unknown>`e.public_snapshot -> 'contributors'`.as("contributors")])
+    // Issue 10: withdrawn from the public site (a superseded edition failing the audit with its correction).
+    .select(sql<boolean>`exists (select 1 from disclosure_withdrawal w join disclosure_release r on r.id = w.release_id where r.kind = 'dashboard_edition' and r.subject_id = e.id)`.as("withdrawn"))
     .where("e.published_at", "is not", null)
     .orderBy("e.reference_year", "desc")
     .orderBy("e.number", "desc")
@@ -531,6 +568,7 @@ export async function listPublishedEditions(db: Executor): Promise<PublishedEdit
       publishedAt: iso(r.published_at)!,
       transmittedOn: r.transmitted_on,
       supersededAt: iso(r.superseded_at),
+      withdrawn: !!r.withdrawn,
       url: `${page}${q}`,
       pdfUrl: `${page}/${r.number}/${editionFileSlugs.pdf_public}`,
       xlsxUrl: `${page}/${r.number}/${editionFileSlugs.xlsx_public}`,

@@ -11,6 +11,7 @@ import {
   type TrendPoint,
 } from "~/domain/dashboard";
 import { formatDate } from "~/ui/format";
+import { SECRET_EXPLANATION, SECRET_LABEL } from "~/domain/secrecy";
 
 /**
  * The report as PDF, drawn on the server with pdfkit: DejaVu fonts embedded
@@ -437,7 +438,7 @@ class ReportPdf {
     );
     this.text(
       edition.variant === "public"
-        ? `Secret statistique : les effectifs inférieurs au seuil de l'indicateur sont remplacés par « < seuil », et d'autres cases sont masquées lorsqu'elles permettraient de les recalculer (${edition.maskedCount} valeur(s) masquée(s)). ${edition.excludedInternalCount ? `${edition.excludedInternalCount} indicateur(s) réservé(s) à l'usage interne ne figurent pas dans cette édition.` : ""}`
+        ? `${SECRET_EXPLANATION} : les petits effectifs, et les cases qui permettraient de les retrouver, sont remplacés par « ${SECRET_LABEL} » (${edition.maskedCount} valeur(s) masquée(s)). ${edition.excludedInternalCount ? `${edition.excludedInternalCount} indicateur(s) réservé(s) à l'usage interne ne figurent pas dans cette édition.` : ""}`
         : "Édition interne : aucune valeur n'est masquée ; le secret statistique s'applique à l'édition publique.",
       { size: 8.5 },
     );

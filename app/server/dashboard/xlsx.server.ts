@@ -1,13 +1,14 @@
 import ExcelJS from "exceljs";
 import { NOT_DEFINED_FIGURE_TEXT, SECRET_TEXT, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
 import { parseBreakdownKey } from "~/domain/breakdowns";
+import { SECRET_EXPLANATION } from "~/domain/secrecy";
 import { formatDate } from "~/ui/format";
 
 /**
  * The edition as an XLSX workbook: a summary, one sheet per domain, a
  * long-format sheet (indicator, breakdown, year, value, status, source),
  * data quality and contributors. Values are numbers; masked figures are the
- * text "< seuil" with their status.
+ * mark "s" (explained once in the summary), whatever the reason.
  */
 export const LONG_SHEET = "Données (format long)";
 export const INTERNAL_MENTION =
@@ -23,8 +24,8 @@ function sheetName(name: string, used: Set<string>): string {
   return candidate;
 }
 
-const statusOf = (f: Figure): string =>
-  f.secret === "primary" ? "secret statistique (primaire)" : f.secret === "secondary" ? "secret statistique (secondaire)" : f.value === null ? "non disponible" : "valeur";
+/** One status for every masked figure, whatever the reason it was masked (issue 10: the reason is internal). */
+const statusOf = (f: Figure): string => (f.secret ? "secret statistique" : f.notDefined ? "non défini" : f.value === null ? "non disponible" : "valeur");
 const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.notDefined ? NOT_DEFINED_FIGURE_TEXT : f.value);
 const numFmt = (decimals: number) => (decimals === 0 ? "#,##0" : `#,##0.${"0".repeat(decimals)}`);
 
@@ -57,6 +58,7 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
   summary.addRow([edition.observatory.name]);
   summary.addRow([meta ? `Édition n° ${meta.number}${meta.publishedAt ? `, publiée le ${formatDate(meta.publishedAt)}` : " (aperçu, non publiée)"}` : "Aperçu"]);
   summary.addRow([edition.variant === "public" ? "Édition publique : secret statistique appliqué, indicateurs à usage interne exclus." : INTERNAL_MENTION]);
+  if (edition.variant === "public") summary.addRow([SECRET_EXPLANATION]);
   if (edition.observatory.isDemo) summary.addRow(["Démonstration : toutes les valeurs sont fictives."]);
   summary.addRow([`Sources : ${edition.contributors.map((c) => c.name).join(" ; ")}, données ${edition.year}.`]);
   summary.addRow([]);

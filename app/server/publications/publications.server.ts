@@ -7,6 +7,8 @@ import { runQuery } from "../explorer/explorer.server";
 import { computeStoredHash, contentHash, getPublicationRow, loadContent, type PublicationContent, type PublicationRow } from "./content.server";
 import { computeLineage } from "./lineage.server";
 import { renderPublication } from "./render.server";
+import { protectPublication } from "../disclosure/release.server";
+import { recordRelease, releasedValues } from "../disclosure/ledger.server";
 import { tellHolders, tellOrganisations, tellUsers } from "./notices.server";
 import { can, type Subject } from "~/domain/permissions";
 import {
@@ -561,7 +563,10 @@ export async function validatePublication(db: Db, context: AuditContext, actor: 
     const approvals = await approvalsOf(trx, id);
     const clearance = diffusionClearance(lineage, asApprovals(approvals), hash);
     if (!clearance.ok) throw new DomainError("conflict", clearanceMessage(clearance, lineage));
+    // Issue 10: every table protected together, against the disclosure ledger (ADR 015); refused if it cannot be.
+    const ledgerCells = await protectPublication(trx, row.title, content.items);
     await moveTo(trx, row, "validate", actor, { content: { content, lineage } });
+    await recordRelease(trx, context, { kind: "publication", subjectId: id, label: row.title, releasedAt: new Date(), cells: ledgerCells });
     await tellUsers(trx, [row.author_id], {
       kind: "publication.published",
       title: `Publiée : « ${row.title} »`,
@@ -747,7 +752,7 @@ export async function listExtranetPublications(db: Executor) {
   for (const row of rows) {
     const content = await loadContent(db, { ...row });
     const lineage = await computeLineage(db, content);
-    const rendered = renderPublication(content, lineage, { external: true });
+    const rendered = renderPublication(content, lineage, { external: true, released: await releasedValues(db, "publication", row.id) });
     result.push({
       id: row.id,
       title: row.title,
@@ -773,7 +778,9 @@ export async function getExtranetPublication(db: Executor, id: string) {
   if (!row) throw notFound("Cette publication");
   const content = await loadContent(db, row);
   const lineage = await computeLineage(db, content);
-  return { id: row.id, publishedAt: row.published_at!, rendered: renderPublication(content, lineage, { external: true }) };
+  // What the ledger recorded at the release, never a masking recomputed here (issue 10).
+  const released = await releasedValues(db, "publication", row.id);
+  return { id: row.id, publishedAt: row.published_at!, rendered: renderPublication(content, lineage, { external: true, released }) };
 }
 
 /** An attachment of a published extranet publication (the frozen version). */

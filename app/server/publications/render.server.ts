@@ -1,8 +1,9 @@
 import { Marked } from "marked";
 import sanitizeHtml from "sanitize-html";
-import type { PublicationContent } from "./content.server";
+import type { FrozenItem, PublicationContent } from "./content.server";
 import { publicationSourcesLine } from "./lineage.server";
-import { buildTable, chartSpec, maskTable, snapshotSources, sourcesLine, unmaskedTable, type ChartSpec, type PublishedTable } from "~/domain/explorer";
+import { buildTable, chartSpec, maskTable, maskTableWith, snapshotSources, sourcesLine, unmaskedTable, type ChartSpec, type DataTable, type PublishedTable } from "~/domain/explorer";
+import { itemStatistics } from "../disclosure/release.server";
 import type { LineageSource } from "~/domain/publications";
 
 /**
@@ -67,14 +68,26 @@ export interface RenderedPublication {
  * screen, the referent's preview) applies statistical secrecy to every
  * frozen table and chart; internal views show the true values.
  */
-export function renderPublication(content: PublicationContent, lineage: readonly LineageSource[], options: { external: boolean }): RenderedPublication {
+export function renderPublication(
+  content: PublicationContent,
+  lineage: readonly LineageSource[],
+  options: {
+    external: boolean;
+    /**
+     * A published publication: the values its release recorded in the disclosure
+     * ledger (statistic key → value, null: secret). A cell the ledger does not
+     * hold is shown secret. Without it (previews, approval), the local rule.
+     */
+    released?: Map<string, number | null> | null;
+  },
+): RenderedPublication {
   return {
     title: content.title,
     audience: content.audience,
     bodyHtml: renderMarkdown(content.body),
     items: content.items.map((item) => {
       const table = buildTable(item.query, item.snapshot);
-      const shown = options.external ? maskTable(table, item.snapshot.indicator) : unmaskedTable(table);
+      const shown = !options.external ? unmaskedTable(table) : options.released ? releasedTable(table, item, options.released) : maskTable(table, item.snapshot.indicator);
       return {
         id: item.id,
         kind: item.kind,
@@ -98,4 +111,19 @@ export function renderPublication(content: PublicationContent, lineage: readonly
     contributors: lineage.filter((s) => !s.isObservatoryTeam).map((s) => ({ id: s.organisationId, name: s.name, hasLogo: s.hasLogo })),
     external: options.external,
   };
+}
+
+/** A frozen table as its release recorded it in the disclosure ledger: a cell is shown only if the ledger holds its value. */
+function releasedTable(table: DataTable, item: FrozenItem, released: Map<string, number | null>): PublishedTable {
+  const statistics = itemStatistics(item, table);
+  const secret = new Set<string>();
+  for (const row of table.rows) {
+    for (const cell of row.cells) {
+      if (cell.count === null) continue;
+      const s = statistics.get(cell.id);
+      const value = s ? released.get(s.key) : undefined;
+      if (value === undefined || value === null || value !== cell.count) secret.add(cell.id);
+    }
+  }
+  return maskTableWith(table, secret);
 }

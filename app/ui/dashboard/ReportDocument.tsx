@@ -12,6 +12,7 @@ import {
   type TrendPoint,
 } from "~/domain/dashboard";
 import { formatDate } from "~/ui/format";
+import { SECRET_EXPLANATION, SECRET_LABEL } from "~/domain/secrecy";
 
 /**
  * The annual report as plain, semantic HTML (no client component): rendered
@@ -75,7 +76,7 @@ export function Sparkline({ points, decimals, width = 120, height = 32 }: { poin
 function FigureText({ figure, decimals }: { figure: Figure; decimals: number }) {
   if (figure.secret) {
     return (
-      <span className="rp-secret" title={figure.secret === "primary" ? "Effectif inférieur au seuil de secret statistique" : "Masqué pour empêcher de recalculer une case secrète"}>
+      <span className="rp-secret" title="Secret statistique">
         {formatFigure(figure, decimals)}
       </span>
     );
@@ -506,8 +507,8 @@ export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) 
         </p>
         {edition.variant === "public" ? (
           <p>
-            Secret statistique : les effectifs inférieurs au seuil de l&apos;indicateur sont remplacés par « &lt; seuil », et d&apos;autres cases sont masquées
-            lorsqu&apos;elles permettraient de les recalculer ({edition.maskedCount} valeur(s) masquée(s)).{" "}
+            {SECRET_EXPLANATION} : les petits effectifs, et les cases qui permettraient de les retrouver, sont remplacés par « {SECRET_LABEL} » (
+            {edition.maskedCount} valeur(s) masquée(s)).{" "}
             {edition.excludedInternalCount > 0 &&
               `${edition.excludedInternalCount} indicateur(s) réservé(s) à l'usage interne par une convention d'application ne figurent pas dans cette édition.`}
           </p>
