@@ -34,7 +34,7 @@ beforeAll(async () => {
 const BOUNDARY = "----odpe-test-boundary-7MA4YWxkTrZu0gW";
 
 /** A multipart body written by hand, so that the Content-Disposition header is exactly `disposition`. */
-function multipartBody(disposition: string, bytes: Uint8Array): Uint8Array {
+function multipartBody(disposition: string, bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const head = Buffer.from(
     `--${BOUNDARY}\r\nContent-Disposition: form-data; name="comment"\r\n\r\nrien\r\n` +
       `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; ${disposition}\r\nContent-Type: ${XLSX_CONTENT_TYPE}\r\n\r\n`,

@@ -111,6 +111,32 @@ function cappedStream(body: ReadableStream<Uint8Array>, limit: number, tooLarge:
   return readable;
 }
 
+/**
+ * The request with its body capped at `limit` bytes, for code that reads it
+ * with `request.formData()` and the like: a declared Content-Length above the
+ * limit is refused before anything is read; otherwise the stream errors as
+ * soon as the limit is passed (the rest is not read, only discarded for a
+ * bounded while: see `linger`). `passed()` tells whether the limit was hit,
+ * whatever the reader made of the error.
+ */
+export function boundRequestBody(request: Request, limit: number, tooLarge: () => Error): { request: Request; passed: () => boolean } {
+  let passed = false;
+  const refuse = () => {
+    passed = true;
+    return closing(tooLarge());
+  };
+  checkDeclaredLength(request, limit, refuse);
+  if (!request.body) return { request, passed: () => passed };
+  const bounded = new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: cappedStream(request.body, limit, refuse),
+    signal: request.signal,
+    duplex: "half",
+  } as RequestInit);
+  return { request: bounded, passed: () => passed };
+}
+
 /** Room for the multipart envelope (boundaries, part headers, small fields) around the files themselves. */
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
