@@ -10,6 +10,7 @@ import { logger } from "../logger.server";
 import { bootstrap } from "../bootstrap.server";
 import { closeRuntimeDb } from "../runtime.server";
 import { startJobs, stopJobs } from "../jobs/worker.server";
+import { closeHeavyPool } from "../heavy/pool.server";
 import { cspDirectives, isOriginAllowed, newNonce, requestIdFrom } from "./security.server";
 import { problemTypeUri } from "./problem.server";
 import { runInRequestScope } from "./request-scope.server";
@@ -137,6 +138,7 @@ export async function start() {
 
 export async function shutdown() {
   await stopJobs();
+  await closeHeavyPool();
   await closeRuntimeDb();
 }
 
