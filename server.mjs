@@ -48,6 +48,8 @@ const server = app.listen(port, host, () => {
   }
   console.log(lines.join("\n") + "\n");
 });
+// Slow requests are cut (headersTimeout, requestTimeout): see platform.server.ts.
+platform.configureServer(server);
 
 let stopping = false;
 async function stop(signal) {

@@ -1,6 +1,8 @@
 import { vitePlugin as remix } from "@remix-run/dev";
 import { defineConfig } from "vite";
 import path from "node:path";
+import { copyFileSync } from "node:fs";
+import type { Plugin } from "vite";
 
 declare module "@remix-run/node" {
   interface Future {
@@ -36,6 +38,7 @@ export default defineConfig({
   },
   build: { target: "es2022" },
   plugins: [
+    heavyWorker(),
     remix({
       ignoredRouteFiles: ["**/*.css", "**/*.test.*"],
       future: {
@@ -49,3 +52,19 @@ export default defineConfig({
     }),
   ],
 });
+
+/**
+ * The heavy-work worker (app/server/heavy/heavy-work.worker.mjs, plain ESM) is
+ * loaded by worker threads from a file, not imported: copy it beside the
+ * server bundle (build/server/index.js), where pool.server.ts looks for it.
+ */
+function heavyWorker(): Plugin {
+  return {
+    name: "odpe-heavy-worker",
+    apply: "build",
+    writeBundle(options) {
+      if (!options.dir || path.basename(options.dir) !== "server") return;
+      copyFileSync(path.resolve(__dirname, "app/server/heavy/heavy-work.worker.mjs"), path.join(options.dir, "heavy-work.worker.mjs"));
+    },
+  };
+}

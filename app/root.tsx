@@ -87,7 +87,7 @@ const statusMessages: Record<number, { title: string; text: string }> = {
   },
   404: { title: "Page introuvable", text: "Cette page n'existe pas ou a été déplacée. Vérifiez l'adresse ou revenez à l'accueil." },
   405: { title: "Action non permise", text: "Cette action n'est pas possible sur cette page." },
-  413: { title: "Fichier trop volumineux", text: "Le fichier envoyé dépasse la taille autorisée." },
+  413: { title: "Envoi trop volumineux", text: "Le formulaire ou le fichier envoyé dépasse la taille autorisée." },
   429: { title: "Trop de requêtes", text: "Vous avez fait trop de tentatives. Patientez quelques minutes puis réessayez." },
   503: {
     title: "Service momentanément indisponible",
@@ -108,5 +108,8 @@ export function ErrorBoundary() {
   const requestId =
     data?.requestId ??
     (errorData && typeof errorData === "object" && "requestId" in errorData && typeof errorData.requestId === "string" ? errorData.requestId : undefined);
-  return <ErrorPage status={status} title={message.title} text={message.text} requestId={requestId} />;
+  // A body over its limit (app/server/http/body-limits.server.ts) says which limit, in its own words.
+  const text =
+    status === 413 && errorData && typeof errorData === "object" && "message" in errorData && typeof errorData.message === "string" ? errorData.message : message.text;
+  return <ErrorPage status={status} title={message.title} text={text} requestId={requestId} />;
 }

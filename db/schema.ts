@@ -500,6 +500,8 @@ export interface SubmissionVersionTable {
   reviewed_by: string | null;
   reviewed_at: NullableTimestamp;
   return_reason: string | null;
+  /** The annotated workbook, stored the first time it is downloaded (2026120407_annotated_workbooks). */
+  annotated_file_id: string | null;
 }
 
 export interface SubmissionValueTable {

@@ -36,3 +36,33 @@ export function splitLineKey(key: string): { indicatorCode: string; breakdownKey
 /** Metadata keys written in the hidden, protected metadata sheet (column A = key, B = value). */
 export const META_KEYS = ["template_version", "organisation_code", "reference_year", "campaign_id", "plan_hash", "line_count", "generated_at"] as const;
 export type MetaKey = (typeof META_KEYS)[number];
+
+/** How far a sheet may extend: rows 1…`rows`, columns A…(`columns`). */
+export interface SheetBounds {
+  rows: number;
+  columns: number;
+}
+
+/**
+ * Room accepted around the template's own cells, so that a stray note beside
+ * the table still gets the interpretation's precise message (« ligne ajoutée »),
+ * while a sheet padded with a million cells is refused at its first cell out
+ * of bounds (ADR 016).
+ */
+export const LAYOUT_MARGIN: Readonly<SheetBounds> = Object.freeze({ rows: 50, columns: 4 });
+
+/** Rows used on the cover sheet: title, 6 facts, the instructions. */
+const COVER_ROWS = 20;
+
+/**
+ * The accepted area of each sheet of an organisation's template with
+ * `lineCount` data lines (the template's used range plus `LAYOUT_MARGIN`);
+ * null for a sheet the template does not have.
+ */
+export function templateSheetBounds(sheet: string, lineCount: number): SheetBounds | null {
+  const withMargin = (rows: number, columns: number) => ({ rows: rows + LAYOUT_MARGIN.rows, columns: columns + LAYOUT_MARGIN.columns });
+  if (sheet === DATA_SHEET) return withMargin(FIRST_DATA_ROW + lineCount - 1, 8);
+  if (sheet === META_SHEET) return withMargin(Math.max(META_KEYS.length, lineCount), 5);
+  if (sheet === COVER_SHEET) return withMargin(COVER_ROWS, 2);
+  return null;
+}

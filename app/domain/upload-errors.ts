@@ -107,6 +107,7 @@ export const uploadRefusalCodes = [
   "too_many_rows",
   "too_many_columns",
   "cell_text_too_long",
+  "outside_template_layout",
 ] as const;
 export type UploadRefusalCode = (typeof uploadRefusalCodes)[number];
 
@@ -135,6 +136,7 @@ export const uploadRefusalStatus: Record<UploadRefusalCode, UploadRefusalStatus>
   too_many_rows: 422,
   too_many_columns: 422,
   cell_text_too_long: 422,
+  outside_template_layout: 422,
 };
 
 /** Short French titles (RFC 9457 `title`). */
@@ -161,6 +163,7 @@ export const uploadRefusalTitles: Record<UploadRefusalCode, string> = {
   too_many_rows: "Trop de lignes",
   too_many_columns: "Trop de colonnes",
   cell_text_too_long: "Texte de cellule trop long",
+  outside_template_layout: "Cellules hors du modèle",
 };
 
 /** A refusal, ready to show or to send as `application/problem+json`. */
@@ -225,6 +228,8 @@ export interface UploadRefusalParams {
   too_many_rows: { sheet: string; row: number; limit: number };
   too_many_columns: { sheet: string; column: number; cell?: string; limit: number };
   cell_text_too_long: { sheet?: string; cell?: string; length?: number; limit: number };
+  /** `range`: the template's area of the sheet, A1:H120 style; `cell`: the first cell outside it (absent for a sheet refused by its size). */
+  outside_template_layout: { sheet: string; range: string | null; cell?: string };
 }
 
 const nf = new Intl.NumberFormat("fr-FR");
@@ -357,6 +362,12 @@ const messages: { [C in UploadRefusalCode]: (p: UploadRefusalParams[C], s: strin
     `La feuille « ${p.sheet} » utilise la colonne ${columnLetters(p.column)} (cellule ${qualifiedCellReference(p.sheet, p.cell ?? `${columnLetters(p.column)}1`)}) ; seules les colonnes A à ${columnLetters(p.limit)} (${int(p.limit)} colonnes) sont acceptées. Supprimez le contenu ou la mise en forme ajoutés à droite du tableau, puis déposez le fichier à nouveau.`,
   cell_text_too_long: (p) =>
     `${p.sheet && p.cell ? `La cellule ${qualifiedCellReference(p.sheet, p.cell)} contient` : p.sheet ? `La feuille « ${p.sheet} » contient` : "Le classeur contient"} un texte de ${p.length !== undefined ? `${int(p.length)} caractères` : `plus de ${int(p.limit)} caractères`} ; ${int(p.limit)} au plus sont acceptés par cellule. Raccourcissez ce texte (un commentaire peut être résumé), puis déposez le fichier à nouveau.`,
+  outside_template_layout: (p) =>
+    p.range === null
+      ? `La feuille « ${p.sheet} » ne fait pas partie du modèle et contient trop de données pour une simple note : elle n'a pas été lue. Supprimez cette feuille (le portail ne lit que les onglets du modèle), puis déposez le fichier à nouveau.`
+      : p.cell
+      ? `La feuille « ${p.sheet} » contient des cellules hors du modèle (à partir de ${qualifiedCellReference(p.sheet, p.cell)}) : le modèle n'occupe que la plage ${p.range} de cette feuille. Supprimez le contenu et la mise en forme ajoutés hors de cette plage (lignes sous le tableau, colonnes à droite), ou recopiez vos valeurs dans un modèle neuf, puis déposez le fichier à nouveau.`
+      : `La feuille « ${p.sheet} » contient bien plus de données que le modèle n'en prévoit (plage ${p.range}) : elle n'a pas été lue. Supprimez cette feuille ou ce qui y a été ajouté, ou recopiez vos valeurs dans un modèle neuf, puis déposez le fichier à nouveau.`,
 };
 
 /** Builds the refusal value for `code`: status, title, French message and location. */

@@ -69,6 +69,11 @@ export const envSchema = z
     RETENTION_OUTBOX_MAIL_DAYS: retentionDays(180),
     // Partner API (app/server/api): requests per token and per minute, counted in PostgreSQL (shared by every instance).
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+    // HTTP server (app/server/http/platform.server.ts): a request's headers, then the whole request, must arrive within these.
+    HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(120).default(20),
+    HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(600).default(60),
+    // Heavy work (app/server/heavy): workbook parsing, annotated workbooks and PDF renders run in worker threads, at most this many at once.
+    HEAVY_WORK_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   })
   .transform((env) => {
     const appMode = env.APP_MODE ?? (env.DATABASE_URL ? "production" : "demo");
@@ -128,6 +133,9 @@ const frenchHints: Record<string, string> = {
   RETENTION_NOTIFICATION_UNREAD_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
   RETENTION_OUTBOX_MAIL_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
   API_RATE_LIMIT_PER_MINUTE: "doit être un nombre entier de requêtes par minute entre 1 et 100 000",
+  HTTP_HEADERS_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 5 et 120",
+  HTTP_REQUEST_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 10 et 600",
+  HEAVY_WORK_CONCURRENCY: "doit être un nombre entier entre 1 et 16",
 };
 
 export class EnvError extends Error {

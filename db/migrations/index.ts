@@ -10,6 +10,7 @@ import * as m2026120404 from "./2026120404_rates_populations";
 import * as m2026120408 from "./2026120408_governance_proposals";
 import * as m2026120410 from "./2026120410_data_requests";
 import * as m2026120401 from "./2026120401_disclosure_ledger";
+import * as m2026120407 from "./2026120407_annotated_workbooks";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   "2026120408_governance_proposals": m2026120408,
   "2026120410_data_requests": m2026120410,
   "2026120401_disclosure_ledger": m2026120401,
+  "2026120407_annotated_workbooks": m2026120407,
 };

@@ -12,7 +12,7 @@ import { readSheetRows } from "./workbook-reader.server";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
 import { countBySeverity, type Problem } from "~/domain/problems";
 import { validateLines } from "~/domain/validation";
-import { DATA_SHEET } from "~/domain/template-layout";
+import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
 import { canTransition, versionStatusLabels, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
 import { can, type Subject } from "~/domain/permissions";
 import { announceTransition } from "./notices.server";
@@ -71,7 +71,12 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
   if (!guarded.ok) return refuse(guarded.refusal);
   let interpretation: Awaited<ReturnType<typeof interpretWorkbook>>;
   try {
-    interpretation = await interpretWorkbook(readSheetRows(guarded.workbook), {
+    // Only the template's data and metadata sheets are read, each within the template's layout (ADR 016).
+    const rows = readSheetRows(guarded.workbook, {
+      sheets: (sheet) => sheet.name === DATA_SHEET || sheet.name === META_SHEET,
+      layout: (sheet) => templateSheetBounds(sheet.name, plan.lines.length),
+    });
+    interpretation = await interpretWorkbook(rows, {
       organisationCode: plan.organisation.code,
       organisationName: plan.organisation.name,
       year: input.year,

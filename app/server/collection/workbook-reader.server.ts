@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import ExcelJS, { type Cell, type CellValue, type Row } from "exceljs";
 import { SaxesParser } from "saxes";
 import { columnLetters, uploadRefusal, type UploadLimits, type UploadRefusal, type UploadRefusalCode, type UploadRefusalParams } from "~/domain/upload-errors";
+import type { SheetBounds } from "~/domain/template-layout";
 import type { SheetRow } from "./interpret.server";
 import { UploadRefusedError, guardedInternals, type GuardedInternals, type GuardedWorkbook, type WorkbookSheet } from "./upload-guard.server";
 import type { ZipEntryInfo } from "./zip-archive.server";
@@ -106,7 +107,25 @@ export interface ReadOptions {
   sheets?: (sheet: WorkbookSheet) => boolean;
   /** Tighter limits than the ones the workbook was guarded with. */
   limits?: Partial<ReadLimits>;
+  /**
+   * The template's layout: each sheet's accepted area, null for a sheet the
+   * template does not have. Before anything is parsed, every worksheet's size
+   * is checked against its area (`sheetByteBudget`); then each cell read must
+   * lie inside it. Either way the refusal (`outside_template_layout`) names the
+   * sheet and the range, and reading stops there.
+   */
+  layout?: (sheet: WorkbookSheet) => SheetBounds | null;
 }
+
+/** Bytes of sheet XML allowed per cell of the accepted area (a cell is ~40 bytes; long inline texts fit too), plus a fixed allowance. */
+const BYTES_PER_CELL = 2048;
+const SHEET_BYTES_ALLOWANCE = 256 * 1024;
+
+/** The largest sheet part (uncompressed XML) accepted for an area; a sheet outside the template gets the fixed allowance. */
+export const sheetByteBudget = (bounds: SheetBounds | null) => SHEET_BYTES_ALLOWANCE + (bounds ? bounds.rows * bounds.columns * BYTES_PER_CELL : 0);
+
+/** `A1:L70` style range of an area. */
+export const boundsRange = (bounds: SheetBounds) => `A1:${columnLetters(bounds.columns)}${bounds.rows}`;
 
 export interface WorkbookReadSummary {
   sheets: { name: string; rows: number; cells: number }[];
@@ -139,6 +158,16 @@ export async function* iterateWorkbook(workbook: GuardedWorkbook, options: ReadO
     throw new UploadRefusedError(uploadRefusal(code, params, { filename: workbook.filename, ...(logDetail ? { logDetail } : {}) }));
   };
 
+  if (options.layout) {
+    // Sizes first, from the zip's central directory: a padded sheet is refused before any of it is inflated or parsed.
+    for (const sheet of workbook.sheets.filter((s) => s.kind === "worksheet")) {
+      const bounds = options.layout(sheet);
+      const size = entryOf(inside, sheet.part).uncompressedSize;
+      if (size > sheetByteBudget(bounds)) {
+        refuse("outside_template_layout", { sheet: sheet.name, range: bounds ? boundsRange(bounds) : null }, `${sheet.part}: ${size} bytes uncompressed`);
+      }
+    }
+  }
   const sheets = workbook.sheets.filter((s) => s.kind === "worksheet" && (options.sheets?.(s) ?? true));
   if (sheets.length === 0) return;
 
@@ -159,7 +188,7 @@ export async function* iterateWorkbook(workbook: GuardedWorkbook, options: ReadO
       iterator: partText(inside, sheet.part, refuse),
       options: { worksheets: "emit", hyperlinks: "ignore" },
     });
-    const converter = new RowConverter(sheet, limits, refuse);
+    const converter = new RowConverter(sheet, limits, refuse, options.layout ? options.layout(sheet) : undefined);
     let rows = 0;
     let cells = 0;
     const iterator = reader[Symbol.asyncIterator]();
@@ -347,6 +376,8 @@ class RowConverter {
     private readonly sheet: WorkbookSheet,
     private readonly limits: ReadLimits,
     private readonly refuse: Refuse,
+    /** The template's area of this sheet (null: none, undefined: no layout given). */
+    private readonly bounds?: SheetBounds | null,
   ) {}
 
   convert(row: Row): WorkbookCell[] {
@@ -361,6 +392,9 @@ class RowConverter {
     row.eachCell((cell, column) => {
       const ref = `${this.columnName(column)}${number}`;
       if (column > this.limits.maxColumns) this.refuse("too_many_columns", { sheet, column, cell: ref, limit: this.limits.maxColumns });
+      if (this.bounds !== undefined && (!this.bounds || number > this.bounds.rows || column > this.bounds.columns)) {
+        this.refuse("outside_template_layout", { sheet, cell: ref, range: this.bounds ? boundsRange(this.bounds) : null });
+      }
       const content = this.content(valueOf(cell), ref);
       if (content) cells.push({ ref, row: number, column, content });
     });

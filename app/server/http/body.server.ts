@@ -1,4 +1,6 @@
-import { unstable_parseMultipartFormData, type UploadHandler } from "@remix-run/node";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import busboy from "busboy";
 import { ApiProblem } from "./problem.server";
 import { formatBytes } from "~/domain/files";
 
@@ -109,20 +111,165 @@ function cappedStream(body: ReadableStream<Uint8Array>, limit: number, tooLarge:
   return readable;
 }
 
-/** Room for the multipart envelope (boundaries, part headers) around the file itself. */
-const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+/**
+ * The request with its body capped at `limit` bytes, for code that reads it
+ * with `request.formData()` and the like: a declared Content-Length above the
+ * limit is refused before anything is read; otherwise the stream errors as
+ * soon as the limit is passed (the rest is not read, only discarded for a
+ * bounded while: see `linger`). `passed()` tells whether the limit was hit,
+ * whatever the reader made of the error.
+ */
+export function boundRequestBody(request: Request, limit: number, tooLarge: () => Error): { request: Request; passed: () => boolean } {
+  let passed = false;
+  const refuse = () => {
+    passed = true;
+    return closing(tooLarge());
+  };
+  checkDeclaredLength(request, limit, refuse);
+  if (!request.body) return { request, passed: () => passed };
+  const bounded = new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: cappedStream(request.body, limit, refuse),
+    signal: request.signal,
+    duplex: "half",
+  } as RequestInit);
+  return { request: bounded, passed: () => passed };
+}
+
+/** Room for the multipart envelope (boundaries, part headers, small fields) around the files themselves. */
+export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 export interface ReceivedFile {
+  /** The multipart field that carried it. */
+  field: string;
+  /** The file name as sent (RFC 7578 `filename`, or RFC 5987 `filename*=UTF-8''…`), UTF-8 decoded; "" when absent. */
   filename: string;
   /** The part's declared type, if any. */
   contentType: string | null;
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+export interface MultipartContent {
+  fields: [name: string, value: string][];
+  files: ReceivedFile[];
+}
+
+export interface MultipartOptions {
+  /** Largest file accepted; the whole body is capped at `maxFiles × maxFileBytes` plus the envelope. */
+  maxFileBytes: number;
+  /** Files kept (the others are drained and dropped); 1 by default. */
+  maxFiles?: number;
+  /** Only files of these fields are kept (all fields when absent). */
+  fileFields?: readonly string[];
+  /** The error for a file (or the body) above the limit; `field` is null when the body as a whole passed it. */
+  tooLarge: (maxFileBytes: number, field: string | null) => Error;
+  /** The error for a body that is not readable multipart. */
+  unreadable: () => Error;
+}
+
+const FIELD_MAX_BYTES = 64 * 1024;
+const MAX_PARTS = 100;
+
+/**
+ * The one multipart/form-data reader (web forms and API), streamed through
+ * busboy: RFC 7578 headers parsed properly (`;`, `=` and quotes in a quoted
+ * file name), RFC 5987 `filename*=UTF-8''…`, raw UTF-8 names as browsers
+ * send them. Each file is capped at `maxFileBytes` (busboy stops reading it),
+ * the body as a whole at the files plus the envelope; nothing is buffered
+ * beyond. Text fields above 64 Kio or more than 100 parts are refused.
+ */
+export async function readMultipart(request: Request, options: MultipartOptions): Promise<MultipartContent> {
+  const maxFiles = options.maxFiles ?? 1;
+  const limit = maxFiles * options.maxFileBytes + MULTIPART_OVERHEAD_BYTES;
+  let failure: Error | null = null;
+  const bodyTooLarge = () => (failure ??= closing(options.tooLarge(options.maxFileBytes, null)));
+  checkDeclaredLength(request, limit, bodyTooLarge);
+  const content: MultipartContent = { fields: [], files: [] };
+  if (!request.body) return content;
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: { "content-type": request.headers.get("Content-Type") ?? "" },
+      defParamCharset: "utf8",
+      limits: { fileSize: options.maxFileBytes, fieldSize: FIELD_MAX_BYTES, parts: MAX_PARTS },
+    });
+  } catch {
+    linger(request.body);
+    throw options.unreadable();
+  }
+  const source = Readable.fromWeb(cappedStream(request.body, limit, bodyTooLarge) as NodeReadableStream<Uint8Array>);
+  // Stopping is deferred to the next turn: busboy emits its limit events mid-step and must finish that step first.
+  const fail = (error: Error) => {
+    failure ??= error;
+    source.unpipe(parser);
+    setImmediate(() => {
+      source.destroy();
+      parser.destroy();
+    });
+  };
+  const pending: Promise<void>[] = [];
+  parser.on("file", (field, stream, info) => {
+    // A file cut short (limit, client gone) errors its stream; the outcome is decided by `failure` / the parser.
+    stream.on("error", () => {});
+    if (pending.length >= maxFiles || (options.fileFields && !options.fileFields.includes(field))) {
+      stream.resume();
+      return;
+    }
+    pending.push(
+      new Promise<void>((resolve) => {
+        const chunks: Buffer[] = [];
+        let total = 0;
+        stream.on("data", (chunk: Buffer) => {
+          total += chunk.byteLength;
+          chunks.push(chunk);
+        });
+        stream.on("limit", () => fail(closing(options.tooLarge(options.maxFileBytes, field))));
+        stream.on("close", () => {
+          if (!stream.truncated) {
+            const bytes = new Uint8Array(total);
+            let offset = 0;
+            for (const chunk of chunks) {
+              bytes.set(chunk, offset);
+              offset += chunk.byteLength;
+            }
+            content.files.push({ field, filename: info.filename ?? "", contentType: info.mimeType || null, bytes });
+          }
+          resolve();
+        });
+      }),
+    );
+  });
+  parser.on("field", (name, value, info) => {
+    if (info.valueTruncated) fail(options.unreadable());
+    else content.fields.push([name, value]);
+  });
+  parser.on("partsLimit", () => fail(options.unreadable()));
+  parser.on("error", () => {});
+  let broken = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      parser.on("close", resolve);
+      parser.on("error", reject);
+      source.on("error", reject);
+      source.pipe(parser);
+    });
+    await Promise.all(pending);
+  } catch {
+    // The cause is in `failure` when it is ours (a limit); otherwise the body is not well-formed multipart.
+    broken = true;
+  }
+  if (failure || broken) {
+    source.destroy();
+    linger(request.body);
+    throw failure ?? options.unreadable();
+  }
+  return content;
 }
 
 /**
- * The file sent in multipart field `field`, streamed: the body as a whole is
- * capped at `maxBytes` plus the envelope, the file part at `maxBytes`; every
- * other part is drained and dropped. Null when the field is absent.
+ * The file sent in multipart field `field` (the first one), within
+ * `maxBytes`; every other part is drained and dropped. Null when the field is absent.
  */
 export async function readMultipartFile(
   request: Request,
@@ -130,51 +277,16 @@ export async function readMultipartFile(
   maxBytes: number,
   tooLarge: TooLarge = genericTooLarge,
 ): Promise<ReceivedFile | null> {
-  const limit = maxBytes + MULTIPART_OVERHEAD_BYTES;
-  let overLimit: Error | null = null;
-  const refuse = () => (overLimit ??= tooLarge(maxBytes));
-  checkDeclaredLength(request, limit, refuse);
-  if (!request.body) return null;
-  const capped = new Request(request.url, {
-    method: request.method,
-    headers: request.headers,
-    body: cappedStream(request.body, limit, refuse),
-    duplex: "half",
-  } as RequestInit);
-  let received: ReceivedFile | null = null;
-  const handler: UploadHandler = async ({ name, filename, contentType, data }) => {
-    if (name !== field || received) {
-      for await (const _chunk of data) {
-        /* drained: only the first `field` part is kept */
-      }
-      return undefined;
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of data) {
-      total += chunk.byteLength;
-      if (total > maxBytes) throw refuse();
-      chunks.push(chunk);
-    }
-    const bytes = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    received = { filename: filename ?? "", contentType: contentType || null, bytes };
-    return undefined;
-  };
-  try {
-    await unstable_parseMultipartFormData(capped, handler);
-  } catch (error) {
-    if (overLimit) throw closing(overLimit);
-    if (error instanceof ApiProblem) throw error;
-    throw new ApiProblem("bad-request", {
-      detail: "Le corps multipart est illisible : envoyez le classeur dans un champ « file » (multipart/form-data) ou brut avec son type de contenu.",
-    });
-  }
-  return received;
+  const content = await readMultipart(request, {
+    maxFileBytes: maxBytes,
+    fileFields: [field],
+    tooLarge: (limit) => tooLarge(limit),
+    unreadable: () =>
+      new ApiProblem("bad-request", {
+        detail: "Le corps multipart est illisible : envoyez le classeur dans un champ « file » (multipart/form-data) ou brut avec son type de contenu.",
+      }),
+  });
+  return content.files[0] ?? null;
 }
 
 /** A small JSON body (optional: an empty body gives `{}`); 400 when it is not JSON, 413 beyond `maxBytes`. */

@@ -1,4 +1,5 @@
 import "./context.server";
+import type { Server as HttpServer } from "node:http";
 import compression from "compression";
 import express, { type Express, type Request as ExpressRequest, type Response as ExpressResponse } from "express";
 import helmet from "helmet";
@@ -9,10 +10,12 @@ import { logger } from "../logger.server";
 import { bootstrap } from "../bootstrap.server";
 import { closeRuntimeDb } from "../runtime.server";
 import { startJobs, stopJobs } from "../jobs/worker.server";
+import { closeHeavyPool } from "../heavy/pool.server";
 import { cspDirectives, isOriginAllowed, newNonce, requestIdFrom } from "./security.server";
 import { problemTypeUri } from "./problem.server";
 import { runInRequestScope } from "./request-scope.server";
 import { withOutageResponses } from "./outage.server";
+import { withBodyLimits } from "./body-limits.server";
 
 /**
  * The HTTP layer around Remix, exported through entry.server so that
@@ -111,7 +114,8 @@ export function install(app: Express, options: InstallOptions) {
     "*",
     createRequestHandler({
       // Database outages answer 503 (problem+json on /api/), not Remix's opaque 500: see outage.server.ts.
-      build: typeof options.build === "function" ? withOutageBuild(options.build) : withOutageResponses(options.build),
+      // Page actions read their bodies within their route's limit (413 beyond): see body-limits.server.ts.
+      build: typeof options.build === "function" ? withOutageBuild(options.build) : withBodyLimits(withOutageResponses(options.build)),
       mode: env.NODE_ENV === "production" ? "production" : "development",
       getLoadContext: (req: ExpressRequest, res: ExpressResponse) => {
         const locals = res.locals as Locals;
@@ -122,7 +126,7 @@ export function install(app: Express, options: InstallOptions) {
 }
 
 function withOutageBuild(load: () => Promise<ServerBuild>) {
-  return async () => withOutageResponses(await load());
+  return async () => withBodyLimits(withOutageResponses(await load()));
 }
 
 export async function start() {
@@ -134,7 +138,20 @@ export async function start() {
 
 export async function shutdown() {
   await stopJobs();
+  await closeHeavyPool();
   await closeRuntimeDb();
+}
+
+/** The server's timeouts: headers, then the whole request (its body included), must arrive within these; idle keep-alive below the headers timeout. */
+export function serverTimeouts() {
+  const env = getEnv();
+  const headersTimeout = env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000;
+  return { headersTimeout, requestTimeout: Math.max(env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000, headersTimeout), keepAliveTimeout: Math.min(5_000, headersTimeout - 1000) };
+}
+
+/** Applies `serverTimeouts()` to the listening server (server.mjs): a slow body is cut after `requestTimeout`, not Node's 300 s. */
+export function configureServer(server: Pick<HttpServer, "headersTimeout" | "requestTimeout" | "keepAliveTimeout">) {
+  Object.assign(server, serverTimeouts());
 }
 
 export function settings() {

@@ -1,25 +1,33 @@
-import { MaxPartSizeExceededError, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData } from "@remix-run/node";
 import { DOCUMENT_MAX_BYTES, LOGO_MAX_BYTES, formatBytes, type LogoContentType } from "~/domain/files";
 import { DomainError } from "../errors.server";
+import { readMultipart } from "./body.server";
 
 /**
  * Reading uploaded files. The browser's file name and declared type are
  * never trusted: the server reads the bytes (magic numbers) and the size.
  */
 
-/** Parses a form that may carry files, refusing any part above `maxPartBytes` with a French message. */
+/**
+ * Parses a form that may carry files (the one multipart reader, body.server.ts),
+ * refusing a file above `maxPartBytes` with a French message on its field.
+ * File names keep what the user gave them (`;`, `=`, accents, RFC 5987 `filename*`).
+ */
 export async function readUploadForm(request: Request, maxPartBytes: number): Promise<FormData> {
   const type = request.headers.get("Content-Type") ?? "";
-  if (!type.startsWith("multipart/form-data")) return request.formData();
-  try {
-    return await unstable_parseMultipartFormData(request, unstable_createMemoryUploadHandler({ maxPartSize: maxPartBytes }));
-  } catch (error) {
-    if (error instanceof MaxPartSizeExceededError) {
-      const message = `Le fichier dépasse la taille autorisée (${formatBytes(maxPartBytes)} au plus) : réduisez-le puis réessayez.`;
-      throw new DomainError("too_large", message, { [error.field]: [message] });
-    }
-    throw error;
+  if (!type.toLowerCase().startsWith("multipart/form-data")) return request.formData();
+  const tooLargeMessage = `Le fichier dépasse la taille autorisée (${formatBytes(maxPartBytes)} au plus) : réduisez-le puis réessayez.`;
+  const content = await readMultipart(request, {
+    maxFileBytes: maxPartBytes,
+    tooLarge: (_limit, field) => new DomainError("too_large", tooLargeMessage, field ? { [field]: [tooLargeMessage] } : {}, { Connection: "close" }),
+    unreadable: () =>
+      new DomainError("validation", "Le formulaire envoyé est illisible (envoi interrompu ou mal formé) : rechargez la page, choisissez de nouveau le fichier puis réessayez."),
+  });
+  const form = new FormData();
+  for (const [name, value] of content.fields) form.append(name, value);
+  for (const file of content.files) {
+    form.append(file.field, new File([file.bytes], file.filename, file.contentType ? { type: file.contentType } : {}));
   }
+  return form;
 }
 
 export interface Upload {
