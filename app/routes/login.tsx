@@ -4,7 +4,7 @@ import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/
 import { Alert, Button, Container, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { z } from "zod";
 import { getOptionalUser } from "~/server/auth/authorize.server";
-import { loginFromRequest, safeRedirectTarget } from "~/server/auth/web.server";
+import { loginFromRequest, loginRedirectTarget } from "~/server/auth/web.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Connexion — Portail ODPE" }];
@@ -25,7 +25,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const input = parseForm(loginSchema, await request.formData());
     const result = await loginFromRequest(request, context, input.email, input.password);
-    return redirect(safeRedirectTarget(input.redirectTo), { headers: { "Set-Cookie": result.setCookie } });
+    return redirect(loginRedirectTarget(request, input.redirectTo), { headers: { "Set-Cookie": result.setCookie } });
   } catch (error) {
     return formFailure(error);
   }

@@ -30,11 +30,22 @@ interface Locals {
   cspNonce: string;
 }
 
+/**
+ * Express's `trust proxy` from TRUST_PROXY (env.server.ts): a hop count or the
+ * proxies' addresses/CIDR ranges, never "every hop". `req.ip` (the client
+ * address used by login throttling and the audit trail) is then the address
+ * the outermost trusted proxy saw (proxy-addr), so a client cannot choose it
+ * by sending its own X-Forwarded-For.
+ */
+export function applyTrustProxy(app: Express, setting: false | number | string[]) {
+  app.set("trust proxy", Array.isArray(setting) ? setting.join(",") : setting);
+}
+
 export function install(app: Express, options: InstallOptions) {
   const env = getEnv();
   const dev = env.NODE_ENV === "development";
   app.disable("x-powered-by");
-  if (env.TRUST_PROXY) app.set("trust proxy", true);
+  applyTrustProxy(app, env.TRUST_PROXY);
 
   app.use((req, res, next) => {
     const locals = res.locals as Locals;
