@@ -306,6 +306,7 @@ export interface Database {
   submission_comment: SubmissionCommentTable;
   api_token: ApiTokenTable;
   api_rate_bucket: ApiRateBucketTable;
+  api_ip_failure_bucket: ApiIpFailureBucketTable;
   outbox_mail: OutboxMailTable;
   notification: NotificationTable;
   workspace_document: WorkspaceDocumentTable;
@@ -693,3 +694,10 @@ export type WorkspaceDocument = Selectable<WorkspaceDocumentTable>;
 export type Publication = Selectable<PublicationTable>;
 export type PublicationApproval = Selectable<PublicationApprovalTable>;
 
+
+/** Unknown or revoked Bearer tokens per client address and minute (issue 11, item 9). */
+export interface ApiIpFailureBucketTable {
+  ip: string;
+  window_start: Timestamp;
+  count: number;
+}

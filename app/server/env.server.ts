@@ -109,6 +109,8 @@ export const envSchema = z
     RETENTION_OUTBOX_MAIL_DAYS: retentionDays(180),
     // Partner API (app/server/api): requests per token and per minute, counted in PostgreSQL (shared by every instance).
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+    // Unknown or revoked Bearer tokens accepted per client address and minute before 429 (issue 11, item 9).
+    API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   })
   .transform((env) => {
     const appMode = env.APP_MODE ?? (env.DATABASE_URL ? "production" : "demo");
@@ -167,6 +169,7 @@ const frenchHints: Record<string, string> = {
   RETENTION_NOTIFICATION_READ_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
   RETENTION_NOTIFICATION_UNREAD_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
   RETENTION_OUTBOX_MAIL_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
+  API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE: "doit être un nombre entier de jetons inconnus par minute entre 1 et 10 000",
   TRUST_PROXY:
     "doit être un nombre de proxys (0 à 10) ou une liste d'adresses ou de plages CIDR de proxys séparées par des virgules, p. ex. 1 ou 10.0.0.0/8,192.168.1.1",
   API_RATE_LIMIT_PER_MINUTE: "doit être un nombre entier de requêtes par minute entre 1 et 100 000",

@@ -92,16 +92,16 @@ describe("no 5xx on hostile query strings and path parameters (issue 11, item 8)
   });
 
   it.each([
-    ["/workspace?q=%00", "workspace._index"],
-    ["/audit?action=%00", "audit"],
-    ["/admin/users?q=%00", "admin.users._index"],
-    ["/demo/mailbox?q=%00", "demo.mailbox"],
-    ["/admin/users?organisation=pas-un-uuid", "admin.users._index"],
-    ["/completeness/99999999999999999999", "completeness.$year"],
-    ["/collection/2025/%00", "collection.$year.$org"],
-  ])("%s answers 400 or 404 with a French message", async (url, name) => {
+    ["/workspace?q=%00", "workspace._index", "admin"],
+    ["/audit?action=%00", "audit", "admin"],
+    ["/admin/users?q=%00", "admin.users._index", "admin"],
+    ["/demo/mailbox?q=%00", "demo.mailbox", "admin"],
+    ["/admin/users?organisation=pas-un-uuid", "admin.users._index", "admin"],
+    ["/completeness/99999999999999999999", "completeness.$year", "odpe_referent"],
+    ["/collection/2025/%00", "collection.$year.$org", "odpe_referent"],
+  ] as const)("%s answers 400 or 404 with a French message (%s, as %s)", async (url, name, role) => {
     const org = await makeOrganisation(t.db);
-    const cookie = await sessionCookie((await makeUser(t.db, "admin", org.id)).id);
+    const cookie = await sessionCookie((await makeUser(t.db, role, org.id)).id);
     const route = routes().find((r) => r.file.endsWith(`/${name}.tsx`) || r.file.endsWith(`/${name}.ts`))!;
     const path = url.split("?")[0]!;
     const params: Record<string, string> = {};
