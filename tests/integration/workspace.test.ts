@@ -84,7 +84,7 @@ describe("Art. 4 — the shared workspace", () => {
   });
 
   it("a document is always downloaded, named with the extension of its sniffed type (a PDF named a.html is a.pdf) — issue 11, item 9", async () => {
-    const id = await share("Étude déguisée", "Nom trompeur", { ...pdf("déguisé"), filename: "a.html" });
+    const id = await share("Note technique XJ", "Fichier renommé", { ...pdf("déguisé"), filename: "a.html" });
     const cookie = await sessionCookie(author.id);
     const result = await runRoute(fileRoute.loader, makeRequest(`/workspace/${id}/file`, { cookie }), { id });
     expect(result.status).toBe(200);
