@@ -87,6 +87,7 @@ const statusMessages: Record<number, { title: string; text: string }> = {
   },
   404: { title: "Page introuvable", text: "Cette page n'existe pas ou a été déplacée. Vérifiez l'adresse ou revenez à l'accueil." },
   405: { title: "Action non permise", text: "Cette action n'est pas possible sur cette page." },
+  409: { title: "Action impossible pour l'instant", text: "L'état de cet élément ne permet pas cette action. Revenez à la page précédente et vérifiez son statut." },
   413: { title: "Envoi trop volumineux", text: "Le formulaire ou le fichier envoyé dépasse la taille autorisée." },
   429: { title: "Trop de requêtes", text: "Vous avez fait trop de tentatives. Patientez quelques minutes puis réessayez." },
   503: {
@@ -108,8 +109,10 @@ export function ErrorBoundary() {
   const requestId =
     data?.requestId ??
     (errorData && typeof errorData === "object" && "requestId" in errorData && typeof errorData.requestId === "string" ? errorData.requestId : undefined);
-  // A body over its limit (app/server/http/body-limits.server.ts) says which limit, in its own words.
-  const text =
-    status === 413 && errorData && typeof errorData === "object" && "message" in errorData && typeof errorData.message === "string" ? errorData.message : message.text;
-  return <ErrorPage status={status} title={message.title} text={text} requestId={requestId} />;
+  // A body over its limit (app/server/http/body-limits.server.ts) says which limit, in its own words; a refusal of the
+  // request (4xx) thrown with a French sentence (a domain refusal, bad input: outage.server.ts) says what was wrong.
+  const limitText =
+    status === 413 && errorData && typeof errorData === "object" && "message" in errorData && typeof errorData.message === "string" ? errorData.message : null;
+  const detail = status >= 400 && status < 500 && typeof errorData === "string" && errorData.length > 0 && errorData.length <= 600 ? errorData : null;
+  return <ErrorPage status={status} title={message.title} text={limitText ?? detail ?? message.text} requestId={requestId} />;
 }

@@ -409,6 +409,7 @@ export interface Database {
   submission_comment: SubmissionCommentTable;
   api_token: ApiTokenTable;
   api_rate_bucket: ApiRateBucketTable;
+  api_ip_failure_bucket: ApiIpFailureBucketTable;
   outbox_mail: OutboxMailTable;
   notification: NotificationTable;
   workspace_document: WorkspaceDocumentTable;
@@ -912,4 +913,11 @@ export interface DisclosureWithdrawalTable {
   withdrawn_at: Timestamp;
   withdrawn_by: string | null;
   reason: string;
+}
+
+/** Unknown or revoked Bearer tokens per client address and minute (issue 11, item 9). */
+export interface ApiIpFailureBucketTable {
+  ip: string;
+  window_start: Timestamp;
+  count: number;
 }

@@ -24,6 +24,34 @@ export const workspaceContentTypes = {
 } as const;
 export type WorkspaceContentType = keyof typeof workspaceContentTypes;
 
+/** The extension a stored document is served with: its sniffed type's, whatever name it was uploaded under. */
+export const workspaceExtensions: Record<WorkspaceContentType, string> = {
+  "application/pdf": "pdf",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+  "application/vnd.oasis.opendocument.text": "odt",
+  "application/vnd.oasis.opendocument.spreadsheet": "ods",
+  "application/vnd.oasis.opendocument.presentation": "odp",
+  "application/msword": "doc",
+  "application/vnd.ms-excel": "xls",
+  "application/vnd.ms-powerpoint": "ppt",
+  "image/png": "png",
+  "image/jpeg": "jpg",
+  "image/webp": "webp",
+};
+
+/**
+ * The download name of a workspace document (issue 11, item 9): the uploaded
+ * name with its extension replaced by the sniffed type's (« a.html » holding a
+ * PDF is served as « a.pdf »); an unknown type gets « .bin ».
+ */
+export function downloadName(filename: string, contentType: string): string {
+  const extension = (workspaceExtensions as Record<string, string>)[contentType] ?? "bin";
+  const base = filename.replace(/[/\\]/g, "_").replace(/\.[^.]{0,10}$/, "").trim() || "document";
+  return `${base}.${extension}`;
+}
+
 export const WORKSPACE_ACCEPT = ".pdf,.docx,.xlsx,.pptx,.odt,.ods,.odp,.doc,.xls,.ppt,.png,.jpg,.jpeg,.webp";
 export const WORKSPACE_FORMATS_HINT = "PDF, Word, Excel, PowerPoint, OpenDocument ou image (PNG, JPEG, WebP), 20 Mo au plus. Les fichiers avec macros sont refusés.";
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { listAuditActions, listAuditEvents } from "~/server/audit/audit-query.server";
-import { verifyAuditChain } from "~/server/audit/audit.server";
+import { verifyAuditChainCached } from "~/server/audit/audit.server";
 import { auditActionLabel } from "~/domain/audit-actions";
 import { formatDateTime } from "~/ui/format";
 import { TableScroll } from "~/ui/TableScroll";
@@ -29,7 +29,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const [{ events, hasMore }, actions, verification] = await Promise.all([
     listAuditEvents(db, filter),
     listAuditActions(db),
-    filter.verify ? verifyAuditChain(db) : Promise.resolve(null),
+    filter.verify ? verifyAuditChainCached(db) : Promise.resolve(null),
   ]);
   return { events, hasMore, actions, filter, verification };
 }

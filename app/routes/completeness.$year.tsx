@@ -23,7 +23,7 @@ type Filter = keyof typeof filters;
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "read:submission", ANY_ORGANISATION);
   const year = Number(params.year);
-  if (!Number.isInteger(year)) throw new Response("Campagne introuvable", { status: 404 });
+  if (!Number.isInteger(year) || year < 1900 || year > 9999) throw new Response("Campagne introuvable", { status: 404 });
   const filter = (new URL(request.url).searchParams.get("filtre") ?? "all") as Filter;
   const rows = await completenessBoard(await getDb(), year);
   const shown = rows.filter((r) => {

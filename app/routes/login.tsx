@@ -1,10 +1,10 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Alert, Button, Container, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { z } from "zod";
 import { getOptionalUser } from "~/server/auth/authorize.server";
-import { loginFromRequest, safeRedirectTarget } from "~/server/auth/web.server";
+import { loginFromRequest, loginRedirectTarget } from "~/server/auth/web.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Connexion — Portail ODPE" }];
@@ -14,6 +14,14 @@ const loginSchema = z.object({
   password: z.string({ error: "Indiquez votre mot de passe." }).min(1, { error: "Indiquez votre mot de passe." }).max(256),
   redirectTo: z.string().optional(),
 });
+
+/** A throttled sign-in (429) says when to come back, on the HTML page too (Remix keeps only Set-Cookie otherwise). */
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get("Retry-After");
+  const headers: Record<string, string> = {};
+  if (retryAfter) headers["Retry-After"] = retryAfter;
+  return headers;
+};
 
 export async function loader({ request }: LoaderFunctionArgs) {
   // Public page: the login form. A signed-in user goes straight home.
@@ -25,7 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const input = parseForm(loginSchema, await request.formData());
     const result = await loginFromRequest(request, context, input.email, input.password);
-    return redirect(safeRedirectTarget(input.redirectTo), { headers: { "Set-Cookie": result.setCookie } });
+    return redirect(loginRedirectTarget(request, input.redirectTo), { headers: { "Set-Cookie": result.setCookie } });
   } catch (error) {
     return formFailure(error);
   }

@@ -5,8 +5,12 @@ import { getDb } from "~/server/runtime.server";
 import { getWorkspaceFile } from "~/server/workspace/workspace.server";
 import { orNotFound } from "~/server/http/results.server";
 import { fileResponse } from "~/server/storage/files.server";
+import { downloadName } from "~/domain/workspace";
 
-/** A workspace document's file (a given version, or the current one), for members. PDF and images inline, others downloaded. */
+/**
+ * A workspace document's file (a given version, or the current one), for members: always a download
+ * (Content-Disposition: attachment) named with the extension of its sniffed type, never shown inline.
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "read:workspace");
   const id = z.uuid().safeParse(params.id);
@@ -14,6 +18,5 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const version = new URL(request.url).searchParams.get("version");
   const number = version && /^\d{1,6}$/.test(version) ? Number(version) : null;
   const file = await orNotFound(async () => getWorkspaceFile(await getDb(), id.data, number));
-  const inline = file.contentType === "application/pdf" || file.contentType.startsWith("image/");
-  return fileResponse(file, { download: !inline });
+  return fileResponse({ ...file, filename: downloadName(file.filename, file.contentType) }, { download: true });
 }

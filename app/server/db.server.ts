@@ -192,8 +192,13 @@ function logConnectionError(error: Error) {
 
 /** Node's network failures: the server cannot be reached or the connection broke. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);
-/** SQLSTATEs of a server going away: class 08 (connection exception), shutdown/crash/starting up (57P01–57P03), too many connections. */
-const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+/**
+ * SQLSTATEs of a server going away: class 08 (connection exception), shutdown/crash/starting up (57P01–57P03),
+ * too many connections; and of a database the portal may no longer use (issue 11, item 8): dropped or renamed
+ * (3D000), its role revoked or refused (42501 insufficient privilege, 28000/28P01 authorization) — an operator's
+ * fault to fix, answered like an outage (503) rather than a 500.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300|3D000|42501|28000|28P01)$/;
 /** What `pg` and its pool say when the connection is gone or cannot be made in time. */
 const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Connection refused/i;
 

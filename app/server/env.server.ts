@@ -1,3 +1,4 @@
+import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -16,6 +17,45 @@ const cron = (fallback: string) =>
     .string()
     .regex(/^[0-9*,/-]+( [0-9*,/-]+){4}$/, `must be a cron expression of five fields, e.g. ${fallback}`)
     .default(fallback);
+
+/**
+ * Which proxies in front of the portal are trusted to say who the client is
+ * (Express's `trust proxy`, proxy-addr semantics): `false`/`0`/unset → none
+ * (the socket address is the client); a hop count `1`…`10` → that many
+ * proxies, the client address being the one the outermost trusted proxy saw;
+ * or a comma-separated list of proxy addresses, CIDR ranges and the names
+ * `loopback`, `linklocal`, `uniquelocal`. `true` (trust every hop, letting any
+ * client choose its address through the leftmost X-Forwarded-For) is refused.
+ */
+const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+function isProxyAddress(entry: string) {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, extra] = entry.split("/");
+  if (extra !== undefined || !address) return false;
+  const family = net.isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix) && !(family === 4 && net.isIPv4(prefix))) return false;
+  return net.isIPv4(prefix) || Number(prefix) <= (family === 4 ? 32 : 128);
+}
+export const trustProxySchema = z
+  .string()
+  .transform((value, ctx): false | number | string[] => {
+    const v = value.trim().toLowerCase();
+    if (["0", "false", "no", "off"].includes(v)) return false;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops <= 10) return hops;
+    } else if (!["true", "yes", "on"].includes(v)) {
+      const entries = v.split(",").map((e) => e.trim()).filter(Boolean);
+      if (entries.length > 0 && entries.every(isProxyAddress)) return entries;
+    }
+    ctx.addIssue({
+      code: "custom",
+      message: "must be a hop count (0-10) or a comma-separated list of proxy addresses or CIDR ranges, e.g. 1 or 10.0.0.0/8,192.168.1.1",
+    });
+    return z.NEVER;
+  });
 
 /** How many days a kind of personal data is kept (app/server/personal-data/retention.server.ts). */
 const retentionDays = (fallback: number) => z.coerce.number().int().min(1).max(3650).default(fallback);
@@ -39,7 +79,7 @@ export const envSchema = z
     LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(100).default(5),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(20),
     LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
-    TRUST_PROXY: booleanish.default(false),
+    TRUST_PROXY: trustProxySchema.optional().transform((v) => v ?? false),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     OBSERVATORY_DIR: z.string().min(1).default("."),
     // Mail (app/server/mail): SMTP relay; without SMTP_HOST, or in demo mode, mails stay in the outbox.
@@ -74,6 +114,8 @@ export const envSchema = z
     HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(600).default(60),
     // Heavy work (app/server/heavy): workbook parsing, annotated workbooks and PDF renders run in worker threads, at most this many at once.
     HEAVY_WORK_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+    // Unknown or revoked Bearer tokens accepted per client address and minute before 429 (issue 11, item 9).
+    API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   })
   .transform((env) => {
     const appMode = env.APP_MODE ?? (env.DATABASE_URL ? "production" : "demo");
@@ -132,6 +174,9 @@ const frenchHints: Record<string, string> = {
   RETENTION_NOTIFICATION_READ_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
   RETENTION_NOTIFICATION_UNREAD_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
   RETENTION_OUTBOX_MAIL_DAYS: "doit être un nombre entier de jours entre 1 et 3 650",
+  API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE: "doit être un nombre entier de jetons inconnus par minute entre 1 et 10 000",
+  TRUST_PROXY:
+    "doit être un nombre de proxys (0 à 10) ou une liste d'adresses ou de plages CIDR de proxys séparées par des virgules, p. ex. 1 ou 10.0.0.0/8,192.168.1.1",
   API_RATE_LIMIT_PER_MINUTE: "doit être un nombre entier de requêtes par minute entre 1 et 100 000",
   HTTP_HEADERS_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 5 et 120",
   HTTP_REQUEST_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 10 et 600",

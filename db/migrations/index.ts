@@ -11,6 +11,7 @@ import * as m2026120408 from "./2026120408_governance_proposals";
 import * as m2026120410 from "./2026120410_data_requests";
 import * as m2026120401 from "./2026120401_disclosure_ledger";
 import * as m2026120407 from "./2026120407_annotated_workbooks";
+import * as m2026120402 from "./2026120402_audit_anchor";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   "2026120410_data_requests": m2026120410,
   "2026120401_disclosure_ledger": m2026120401,
   "2026120407_annotated_workbooks": m2026120407,
+  "2026120402_audit_anchor": m2026120402,
 };

@@ -9,13 +9,35 @@ import * as catchAll from "~/routes/api.v1.$";
 import { revokeApiToken, hashApiToken } from "~/server/api/tokens.server";
 import { systemContext } from "~/server/audit/audit.server";
 import { resetEnvForTests } from "~/server/env.server";
+import { testContext } from "../factories";
 
 const t = useTestDb();
 const LIST = "/api/v1/campaigns";
 
+const unknownTokenDefault = process.env.API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE;
 afterEach(() => {
   delete process.env.API_RATE_LIMIT_PER_MINUTE;
+  process.env.API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE = unknownTokenDefault;
   resetEnvForTests();
+});
+
+describe("unknown tokens are rate-limited per client address (issue 11, item 9)", () => {
+  it("past API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE unknown tokens from one address: 429 with Retry-After, even for a valid token; other addresses unaffected", async () => {
+    process.env.API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE = "3";
+    resetEnvForTests();
+    const { token } = await setupApiPartner(t.db);
+    const from = (ip: string, secret: string) =>
+      (campaigns.loader as unknown as (a: unknown) => Promise<Response>)({ request: apiRequest("/campaigns", { token: secret }), params: {}, context: { ...testContext(), ip } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await from("203.0.113.50", `odpe_inconnu_${i}_${"x".repeat(30)}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const blocked = await from("203.0.113.50", token);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(((await blocked.json()) as { detail: string }).detail).toMatch(/jetons d'accès inconnus/);
+    expect((await from("203.0.113.51", token)).status).toBe(200);
+    expect((await from("203.0.113.51", "odpe_inconnu_autre_" + "y".repeat(30))).status).toBe(401);
+  });
 });
 
 describe("bearer token (issue 4, item 8: partner systems authenticate with a token, never a cookie)", () => {

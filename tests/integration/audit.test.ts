@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { useTestDb } from "../support/db";
-import { GENESIS_HASH, recordAudit, systemContext, verifyAuditChain } from "~/server/audit/audit.server";
+import { GENESIS_HASH, recordAudit, systemContext, verifyAuditChain, verifyAuditChainCached } from "~/server/audit/audit.server";
 
 const t = useTestDb();
 
@@ -58,5 +58,18 @@ describe("audit trail (append-only, hash-chained)", () => {
     ).rejects.toThrow("boom");
     const after = await t.db.selectFrom("audit_event").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
+  });
+});
+
+describe("/audit?verify=1 is cached by the chain's head (issue 11, item 9)", () => {
+  it("answers from the cache while the head is unchanged, and walks the chain again after a new event", async () => {
+    await addEvents(2);
+    const first = await verifyAuditChainCached(t.db);
+    expect(first.cached).toBe(false);
+    expect(await verifyAuditChainCached(t.db)).toEqual({ ...first, cached: true });
+    await addEvents(1);
+    const after = await verifyAuditChainCached(t.db);
+    expect(after.cached).toBe(false);
+    expect(await verifyAuditChainCached(t.db)).toEqual({ ...after, cached: true });
   });
 });

@@ -100,6 +100,22 @@ describe("login page action", () => {
   });
 });
 
+describe("login page redirect (issue 11, item 4)", () => {
+  it.each([
+    ["/%09/evil.example/", "/"],
+    ["/\\evil.example", "/"],
+    ["/admin/users?q=é", "/admin/users?q=%C3%A9"],
+    ["/organisations/Œuvre", "/organisations/%C5%92uvre"],
+    ["https://evil.example/", "/"],
+  ])("after a successful login, redirectTo=%j sends to %s (never a 500, never another host)", async (redirectTo, location) => {
+    const org = await makeOrganisation(t.db);
+    const user = await makeUser(t.db, "reader", org.id);
+    const ok = await run(loginRoute.action, makeRequest("/login", { form: { email: user.email, password: TEST_PASSWORD, redirectTo } }));
+    expect(ok.status).toBe(302);
+    expect(ok.response!.headers.get("Location")).toBe(location);
+  });
+});
+
 describe("/healthz", () => {
   it("reports the database as reachable", async () => {
     const result = await run(healthz.loader, makeRequest("/healthz"));

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { zipSync, strToU8 } from "fflate";
 import { useTestDb } from "../support/db";
-import { makeOrganisation, makeUser } from "../factories";
+import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
+import { runRoute } from "../factories/referential";
+import * as fileRoute from "~/routes/workspace.$id.file";
 import { ensureDomain } from "../factories/collection";
 import { systemContext } from "~/server/audit/audit.server";
 import { DomainError } from "~/server/errors.server";
@@ -79,6 +81,17 @@ describe("Art. 4 — the shared workspace", () => {
     expect((await getWorkspaceFile(t.db, id, null)).content.toString()).toContain("version 2");
     const audited = await t.db.selectFrom("audit_event").select("action").where("entity_id", "=", id).execute();
     expect(audited.map((a) => a.action).sort()).toEqual(["workspace.document_shared", "workspace.version_added"]);
+  });
+
+  it("a document is always downloaded, named with the extension of its sniffed type (a PDF named a.html is a.pdf) — issue 11, item 9", async () => {
+    const id = await share("Note technique XJ", "Fichier renommé", { ...pdf("déguisé"), filename: "a.html" });
+    const cookie = await sessionCookie(author.id);
+    const result = await runRoute(fileRoute.loader, makeRequest(`/workspace/${id}/file`, { cookie }), { id });
+    expect(result.status).toBe(200);
+    const headers = result.response!.headers;
+    expect(headers.get("Content-Type")).toBe("application/pdf");
+    expect(headers.get("Content-Disposition")).toMatch(/^attachment; filename="a\.pdf"; filename\*=UTF-8''a\.pdf$/);
+    expect(headers.get("X-Content-Type-Options")).toBe("nosniff");
   });
 
   it("only the owner organisation's members add versions or share in its name", async () => {

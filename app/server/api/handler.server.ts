@@ -1,5 +1,5 @@
 import type { AppLoadContext } from "@remix-run/node";
-import { apiRateHeaders } from "../auth/authorize.server";
+import { apiRateHeaders, rememberClientIp } from "../auth/authorize.server";
 import { ApiProblem, problemResponse, toProblemResponse } from "../http/problem.server";
 
 interface HandlerArgs {
@@ -16,6 +16,7 @@ interface HandlerArgs {
 export function apiHandler(handler: (args: HandlerArgs) => Promise<Response>) {
   return async (args: HandlerArgs): Promise<Response> => {
     let response: Response;
+    rememberClientIp(args.request, args.context?.ip);
     try {
       response = await handler(args);
     } catch (error) {

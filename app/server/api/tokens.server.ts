@@ -200,3 +200,32 @@ export async function consumeRateLimit(db: Db, tokenId: string, limitPerMinute: 
     resetSeconds: Math.min(60, Math.max(1, Number(row.reset_seconds))),
   };
 }
+
+/**
+ * Unknown Bearer tokens, per client address (issue 11, item 9): how many the
+ * address presented in the current one-minute window. `peek` reads without
+ * counting (checked before the token lookup); `count` adds one failure (one
+ * atomic upsert, shared by every instance) and clears the address's older windows.
+ */
+export async function unknownTokenFailures(db: Db, ip: string, mode: "peek" | "count"): Promise<{ count: number; resetSeconds: number }> {
+  const reset = sql<number>`ceil(extract(epoch from (date_trunc('minute', now()) + interval '1 minute' - now())))::int`;
+  if (mode === "peek") {
+    const row = await db
+      .selectFrom("api_ip_failure_bucket")
+      .select(["count", reset.as("reset_seconds")])
+      .where("ip", "=", ip)
+      .where("window_start", "=", sql<Date>`date_trunc('minute', now())`)
+      .executeTakeFirst();
+    return { count: row?.count ?? 0, resetSeconds: Math.min(60, Math.max(1, Number(row?.reset_seconds ?? 60))) };
+  }
+  const row = await db
+    .insertInto("api_ip_failure_bucket")
+    .values({ ip, window_start: sql<Date>`date_trunc('minute', now())`, count: 1 })
+    .onConflict((oc) => oc.columns(["ip", "window_start"]).doUpdateSet({ count: sql<number>`api_ip_failure_bucket.count + 1` }))
+    .returning(["count", reset.as("reset_seconds")])
+    .executeTakeFirstOrThrow();
+  if (row.count === 1) {
+    await db.deleteFrom("api_ip_failure_bucket").where("ip", "=", ip).where("window_start", "<", sql<Date>`date_trunc('minute', now())`).execute();
+  }
+  return { count: row.count, resetSeconds: Math.min(60, Math.max(1, Number(row.reset_seconds))) };
+}

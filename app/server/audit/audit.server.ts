@@ -200,3 +200,27 @@ export async function verifyAuditChain(db: Executor, batchSize = 5_000): Promise
     }
   }
 }
+
+/**
+ * `verifyAuditChain` for the /audit page's « Vérifier l'intégrité » (issue 11,
+ * item 9): the result is kept, per database, for as long as the chain's head
+ * (last id, its hash and the number of events) is unchanged, so repeated
+ * clicks do not walk the whole trail again. A cache only: a new event (or any
+ * change of the head) recomputes; `npm run audit:verify` never uses it.
+ */
+const verificationCache = new WeakMap<object, { head: string; result: AuditVerification }>();
+
+export async function verifyAuditChainCached(db: Executor): Promise<AuditVerification & { cached: boolean }> {
+  const head = await db
+    .selectFrom("audit_event")
+    .select([sql<string>`id::text`.as("id"), "hash", sql<string>`(select count(*) from audit_event)::text`.as("n")])
+    .orderBy("audit_event.id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  const key = head ? `${head.id}:${head.hash}:${head.n}` : "empty";
+  const cached = verificationCache.get(db);
+  if (cached && cached.head === key) return { ...cached.result, cached: true };
+  const result = await verifyAuditChain(db);
+  verificationCache.set(db, { head: key, result });
+  return { ...result, cached: false };
+}

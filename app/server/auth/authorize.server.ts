@@ -6,7 +6,7 @@ import { todayIso } from "~/domain/dates";
 import { getEnv } from "../env.server";
 import { getDb } from "../runtime.server";
 import type { AuditContext } from "../audit/audit.server";
-import { authenticateApiToken, consumeRateLimit, tokenLabel, type RateDecision } from "../api/tokens.server";
+import { authenticateApiToken, consumeRateLimit, tokenLabel, unknownTokenFailures, type RateDecision } from "../api/tokens.server";
 import { ApiProblem } from "../http/problem.server";
 import { SessionManager, type SessionUser } from "./session.server";
 import { requestScope } from "../http/request-scope.server";
@@ -179,6 +179,19 @@ export interface ApiClient extends Subject {
 }
 
 const rateDecisions = new WeakMap<Request, RateDecision>();
+const clientIps = new WeakMap<Request, string>();
+
+/** The API handler records the client address of a request (req.ip, TRUST_PROXY) for the per-IP limit on unknown tokens. */
+export function rememberClientIp(request: Request, ip: string | undefined) {
+  if (ip) clientIps.set(request, ip);
+}
+
+function unknownTokenThrottled(resetSeconds: number, limit: number) {
+  return new ApiProblem("rate-limited", {
+    detail: `Trop de jetons d'accès inconnus envoyés depuis votre adresse (${limit} par minute au plus) : réessayez dans ${resetSeconds} seconde(s) avec un jeton valide.`,
+    headers: { "Retry-After": String(resetSeconds) },
+  });
+}
 const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i;
 const CHALLENGE = 'Bearer realm="Portail ODPE"';
 
@@ -200,8 +213,15 @@ export async function requireApiToken(request: Request, permission: PermissionRe
     });
   }
   const db = await getDb();
+  // Unknown tokens are limited per client address (issue 11, item 9): past the limit, no lookup at all.
+  const ip = clientIps.get(request) ?? "inconnue";
+  const limit = getEnv().API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE;
+  const before = await unknownTokenFailures(db, ip, "peek");
+  if (before.count >= limit) throw unknownTokenThrottled(before.resetSeconds, limit);
   const token = await authenticateApiToken(db, secret);
   if (!token) {
+    const after = await unknownTokenFailures(db, ip, "count");
+    if (after.count > limit) throw unknownTokenThrottled(after.resetSeconds, limit);
     throw new ApiProblem("unauthenticated", {
       detail: "Jeton d'accès inconnu ou révoqué : vérifiez sa valeur ou demandez à votre correspondant d'en créer un nouveau dans « Accès API ».",
       headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` },

@@ -2,7 +2,7 @@ import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError } from "../errors.server";
 import { dummyPasswordHash, verifyPassword } from "./password.server";
-import { checkLoginThrottle, type ThrottleSettings } from "./throttle.server";
+import { markAttemptSucceeded, reserveLoginAttempt, type ThrottleSettings } from "./throttle.server";
 import type { SessionManager } from "./session.server";
 
 export const LOGIN_FAILED_MESSAGE = "Adresse e-mail ou mot de passe incorrect.";
@@ -30,7 +30,7 @@ export async function login(
   input: LoginInput,
 ): Promise<{ userId: string; setCookie: string }> {
   const email = normaliseEmail(input.email);
-  const verdict = await checkLoginThrottle(db, email, input.ip, throttle);
+  const verdict = await reserveLoginAttempt(db, email, input.ip, throttle);
   if (verdict.blocked) {
     // A known account is named by its id, never its e-mail; a typed address stays out of the trail, which
     // is never rewritten (ADR 012): login_attempt keeps it for the retention period.
@@ -61,8 +61,8 @@ export async function login(
   const passwordOk = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), input.password);
 
   if (!user || !passwordOk || user.status !== "active") {
+    // The attempt was reserved as a failure by reserveLoginAttempt: only the audit event remains.
     await db.transaction().execute(async (trx) => {
-      await trx.insertInto("login_attempt").values({ email, ip: input.ip, succeeded: false }).execute();
       await recordAudit(trx, { ...context, organisationId: user?.organisation_id ?? null }, {
         action: "auth.login_failed",
         entityType: "user",
@@ -77,7 +77,7 @@ export async function login(
   if (input.previousSessionId) await sessions.invalidate(input.previousSessionId);
   const created = await sessions.create(user.id, { ip: input.ip, userAgent: input.userAgent });
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto("login_attempt").values({ email, ip: input.ip, succeeded: true }).execute();
+    await markAttemptSucceeded(trx, verdict.attemptId);
     await trx.updateTable("app_user").set({ last_login_at: new Date() }).where("id", "=", user.id).execute();
     await recordAudit(
       trx,

@@ -3,6 +3,7 @@ import { getEnv } from "../env.server";
 import { getDb } from "../runtime.server";
 import { auditContext, getOptionalUser, getSessionManager } from "./authorize.server";
 import { login, logout } from "./login.server";
+import { safeRedirectTarget } from "../http/redirect-target.server";
 
 /** Web glue for the login/logout pages: reads the request, calls the use case. */
 export async function loginFromRequest(request: Request, context: AppLoadContext, email: string, password: string) {
@@ -35,8 +36,7 @@ export async function logoutFromRequest(request: Request, context: AppLoadContex
   return logout(await getDb(), sessions, auditContext(user, context), user.sessionId);
 }
 
-/** Only local paths are accepted as post-login targets (no open redirect). */
-export function safeRedirectTarget(value: unknown): string {
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
-  return value;
+/** The post-login target: a known route of the portal's own origin, or home (redirect-target.server.ts). */
+export function loginRedirectTarget(request: Request, value: unknown): string {
+  return safeRedirectTarget(value, getEnv().PUBLIC_URL ?? new URL(request.url).origin);
 }

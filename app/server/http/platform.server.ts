@@ -33,11 +33,43 @@ interface Locals {
   cspNonce: string;
 }
 
+/**
+ * Express's `trust proxy` from TRUST_PROXY (env.server.ts): a hop count or the
+ * proxies' addresses/CIDR ranges, never "every hop". `req.ip` (the client
+ * address used by login throttling and the audit trail) is then the address
+ * the outermost trusted proxy saw (proxy-addr), so a client cannot choose it
+ * by sending its own X-Forwarded-For.
+ */
+export function applyTrustProxy(app: Express, setting: false | number | string[]) {
+  app.set("trust proxy", Array.isArray(setting) ? setting.join(",") : setting);
+}
+
+/**
+ * Headers every response of the Remix handler gets, fixed just before they are
+ * sent (issue 11, item 9):
+ * - `Cache-Control: private, no-store` unless the route set its own (public
+ *   extranet pages and files set theirs): a signed-in page or download is never
+ *   kept by a shared cache or the browser's history cache;
+ * - exactly one `X-Content-Type-Options: nosniff` (helmet sets it, and file
+ *   responses set it again, which the Remix adapter used to append).
+ */
+export function responseHeaderDefaults(_req: ExpressRequest, res: ExpressResponse, next: () => void) {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ExpressResponse, ...args: unknown[]) {
+    if (!res.headersSent) {
+      if (!res.getHeader("Cache-Control")) res.setHeader("Cache-Control", "private, no-store");
+      res.setHeader("X-Content-Type-Options", "nosniff");
+    }
+    return (writeHead as (...a: unknown[]) => ExpressResponse).apply(this, args);
+  } as typeof res.writeHead;
+  next();
+}
+
 export function install(app: Express, options: InstallOptions) {
   const env = getEnv();
   const dev = env.NODE_ENV === "development";
   app.disable("x-powered-by");
-  if (env.TRUST_PROXY) app.set("trust proxy", true);
+  applyTrustProxy(app, env.TRUST_PROXY);
 
   app.use((req, res, next) => {
     const locals = res.locals as Locals;
@@ -110,6 +142,7 @@ export function install(app: Express, options: InstallOptions) {
     app.use(express.static(options.clientDir, { maxAge: "1h" }));
   }
 
+  app.use(responseHeaderDefaults);
   app.all(
     "*",
     createRequestHandler({

@@ -1,3 +1,4 @@
+import { BAD_INPUT_MESSAGE, isBadInputError, logBadInput } from "./bad-input.server";
 import type { AppLoadContext } from "@remix-run/node";
 import { DomainError } from "../errors.server";
 import { logger } from "../logger.server";
@@ -177,6 +178,10 @@ export function toProblemResponse(error: unknown, context?: Pick<AppLoadContext,
     return problemResponse(domainTypes[error.code], { detail: error.message, headers: error.headers, extra: fieldErrors }, context);
   }
   if (isDatabaseUnavailable(error)) return databaseUnavailableProblem(error, context);
+  if (isBadInputError(error)) {
+    logBadInput(error, context?.requestId, "/api/");
+    return problemResponse("bad-request", { detail: BAD_INPUT_MESSAGE }, context);
+  }
   logger.error({ err: error, requestId: context?.requestId }, "api: unexpected error");
   return problemResponse(
     "internal",

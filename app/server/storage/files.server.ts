@@ -105,7 +105,8 @@ export function fileResponse(file: StoredFileContent, options: { download?: bool
       "Content-Length": String(file.sizeBytes),
       "Content-Disposition": disposition,
       "X-Content-Type-Options": "nosniff",
-      "Cache-Control": `private, max-age=${options.maxAgeSeconds ?? 0}`,
+      // Without a max-age (signed-in documents, workbooks, exports): never stored by any cache (issue 11, item 9).
+      "Cache-Control": options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : "private, no-store",
       ETag: `"${file.sha256}"`,
     },
   });
