@@ -323,6 +323,7 @@ export interface Database {
   dashboard_edition_comment: DashboardEditionCommentTable;
   dashboard_edition_file: DashboardEditionFileTable;
   onpe_transmission: OnpeTransmissionTable;
+  published_artefact: PublishedArtefactTable;
 }
 
 export type Observatory = Selectable<ObservatoryTable>;
@@ -693,3 +694,15 @@ export type WorkspaceDocument = Selectable<WorkspaceDocumentTable>;
 export type Publication = Selectable<PublicationTable>;
 export type PublicationApproval = Selectable<PublicationApprovalTable>;
 
+
+/** A published page rendered once, with its compressed variants (issue 14, ADR 021). */
+export interface PublishedArtefactTable {
+  key: string;
+  scope: string;
+  etag: string;
+  content_type: string;
+  body: Buffer;
+  body_gzip: Buffer;
+  body_br: Buffer;
+  created_at: Generated<Date>;
+}

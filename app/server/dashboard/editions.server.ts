@@ -31,6 +31,7 @@ import sharp from "sharp";
 import { renderEditionPdf, type PdfLogo } from "./pdf.server";
 import { renderEditionXlsx } from "./xlsx.server";
 import { buildOnpePackage, packageBaseName } from "./package.server";
+import { invalidateReportArtefacts } from "./report-artefacts.server";
 
 type Executor = Db | Transaction<Database>;
 
@@ -402,7 +403,9 @@ export async function publishEdition(db: Db, context: AuditContext, subject: Sub
         superseded: superseded.map((s) => s.number),
       },
     });
-    return { sha256, packageSha256: stored.onpe_package!.sha256 };
+    // The year's stored pages list its editions and which one is current (ADR 021).
+    await invalidateReportArtefacts(trx, edition.reference_year);
+    return { sha256, packageSha256: stored.onpe_package!.sha256, year: edition.reference_year };
   });
 }
 
@@ -440,6 +443,8 @@ export async function recordOnpeTransmission(db: Db, context: AuditContext, subj
       summary: `Édition n° ${edition.number} du tableau de bord ${edition.reference_year} transmise à l'ONPE le ${formatDate(input.transmittedOn)} (paquet sha256 ${meta.sha256.slice(0, 12)}…).`,
       details: { transmittedOn: input.transmittedOn, packageSha256: meta.sha256, packageFileId: meta.id, note: input.note },
     });
+    // The report shows the transmission date (ADR 021).
+    await invalidateReportArtefacts(trx, edition.reference_year);
   });
 }
 
