@@ -489,7 +489,6 @@ describe("pages and access (readers see published reports only, never raw submis
   it("the extranet shows the public edition without login, its public files and contributors' logos, nothing else", async () => {
     const page = await run(extranetRoute.loader, makeRequest("/extranet/tableau-de-bord/2024"), { year: "2024" });
     const html = await page.response!.text();
-    console.log("DEBUGLEN", html.length, page.response!.headers.get("Content-Length"), html.slice(-3000));
     expect(html).toContain("édition publique");
     expect(html).toContain("/extranet/tableau-de-bord/logos/");
     expect(html).toContain("/extranet/tableau-de-bord/2024/2/rapport-public.pdf");

@@ -31,7 +31,7 @@ import sharp from "sharp";
 import { renderEditionPdf, type PdfLogo } from "./pdf.server";
 import { renderEditionXlsx } from "./xlsx.server";
 import { buildOnpePackage, packageBaseName } from "./package.server";
-import { invalidateReportArtefacts } from "./report-artefacts.server";
+import { invalidateReportArtefacts } from "./report-scope.server";
 
 type Executor = Db | Transaction<Database>;
 

@@ -2,7 +2,8 @@ import type { Transaction } from "kysely";
 import type { Database } from "#db/schema";
 import type { Db } from "../db.server";
 import { logger } from "../logger.server";
-import { invalidateArtefacts, storedArtefact, type Artefact } from "../artefacts/artefacts.server";
+import { storedArtefact, type Artefact } from "../artefacts/artefacts.server";
+import { reportScope } from "./report-scope.server";
 import { publishedReportPage, type ReportPageInput } from "./pages.server";
 import { reportDocumentHtml } from "./document.server";
 
@@ -13,7 +14,7 @@ import { reportDocumentHtml } from "./document.server";
  * ONPE, so every change of a year's editions (publication, correction,
  * transmission) deletes the year's artefacts in its transaction.
  */
-export const reportScope = (year: number) => `report:${year}`;
+export { invalidateReportArtefacts, reportScope } from "./report-scope.server";
 
 export const PUBLIC_REPORT_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400";
 
@@ -46,9 +47,6 @@ export function reportArtefact(db: Db, input: ReportPageInput): Promise<Artefact
     lockYear(input.year),
   );
 }
-
-/** In a transaction that changes a year's editions. */
-export const invalidateReportArtefacts = (trx: Transaction<Database>, year: number) => invalidateArtefacts(trx, reportScope(year));
 
 /**
  * After a publication's commit: renders the year's public page at once, so
