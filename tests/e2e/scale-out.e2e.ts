@@ -22,7 +22,7 @@ beforeAll(async () => {
   await admin.query("create database scale_production");
   await admin.query("create database scale_demo");
   await admin.end();
-});
+}, 180_000);
 
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
@@ -52,7 +52,7 @@ describe("two instances started at once on one empty PostgreSQL", () => {
       expect(server.child.exitCode, report(pair)).toBeNull();
     }
     expect(report(pair)).not.toMatch(/deadlock/i);
-  });
+  }, 400_000);
 
   it("demo mode: the observatory and demo accounts are seeded once (no unique violation); a session opened on one instance is valid on the other", async () => {
     const pair = await startTwo({ DATABASE_URL: cluster!.url("scale_demo"), APP_MODE: "demo" });
@@ -78,5 +78,5 @@ describe("two instances started at once on one empty PostgreSQL", () => {
     // Sessions live in the database: the other instance knows this one's session.
     const page = await fetch(`${b.url}/account`, { redirect: "manual", headers: { Cookie: cookie! } });
     expect(page.status).toBe(200);
-  });
+  }, 400_000);
 });
