@@ -38,6 +38,7 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 20;
 const sys = systemContext("banc d'essai");
 
+const perRequest = (n: number | null) => (n === null ? "?" : `${n.toFixed(2)} ms`);
 const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
@@ -181,11 +182,75 @@ async function login(url: string, email: string): Promise<string> {
   return cookie;
 }
 
-async function cannon(url: string, cookie: string | null): Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }> {
-  const headers = cookie ? { cookie } : {};
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; 0 elsewhere). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
+interface CannonResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  /** Server CPU per request (ms), when the server's pid is given. */
+  cpuMs: number | null;
+  statuses: string;
+}
+
+async function cannon(url: string, cookie: string | null, extra: Record<string, string> = {}, pid?: number): Promise<CannonResult> {
+  const headers = { ...(cookie ? { cookie } : {}), ...extra };
   await autocannon({ url, connections: CONNECTIONS, duration: 2, headers }); // warm-up
+  const cpu0 = pid ? processCpuMs(pid) : 0;
   const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+  const cpuMs = pid ? (processCpuMs(pid) - cpu0) / Math.max(1, r.requests.total) : null;
+  const statuses = Object.entries(r.statusCodeStats ?? {})
+    .map(([code, { count }]) => `${code}×${count}`)
+    .join(" ");
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, cpuMs, statuses };
+}
+
+/** The body of `url` as sent with Content-Encoding: br (not decoded). */
+async function brotliBytes(url: string): Promise<Buffer> {
+  const http = await import("node:http");
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers: { "Accept-Encoding": "br" } }, (res) => {
+      if (res.headers["content-encoding"] !== "br") reject(new Error(`${url}: not brotli (${res.statusCode})`));
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve(Buffer.concat(chunks)));
+    }).on("error", reject);
+  });
+}
+
+/**
+ * The anchor of the public report: a bare Node server (no framework, no
+ * database) sending the same precompressed bytes with the same headers,
+ * in a child process, measured in the same run.
+ */
+async function bareNodeServer(bytes: Buffer, headers: Record<string, string>): Promise<{ url: string; stop: () => void }> {
+  const file = path.join(os.tmpdir(), `odpe-bench-bare-${process.pid}.bin`);
+  fs.writeFileSync(file, bytes);
+  const code = `
+    const http = require("node:http"); const fs = require("node:fs");
+    const body = fs.readFileSync(${JSON.stringify(file)}); const headers = ${JSON.stringify(headers)};
+    const server = http.createServer((req, res) => { res.writeHead(200, { ...headers, "Content-Length": body.length }); res.end(body); });
+    server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve) => child.stdout!.once("data", (d) => resolve(Number(String(d).trim()))));
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    stop: () => {
+      child.kill();
+      fs.rmSync(file, { force: true });
+    },
+  };
 }
 
 async function sequential(url: string, cookie: string, runs = 30) {
@@ -255,10 +320,29 @@ async function main() {
     const reportSeq = await sequential(reportUrl, cookie);
     const trivialSeq = await sequential(trivialUrl, cookie);
     console.log(`page du rapport ${ms(reportSeq.median)} (p95 ${ms(reportSeq.p95)}), page triviale ${ms(trivialSeq.median)}`);
-    const report = await cannon(reportUrl, cookie);
-    const trivial = await cannon(trivialUrl, cookie);
-    const health = await cannon(`${server.url}/healthz`, null);
-    const extranet = await cannon(`${server.url}/extranet/tableau-de-bord/${LAST_YEAR}`, null);
+    const report = await cannon(reportUrl, cookie, { "Accept-Encoding": "gzip, deflate, br" }, server.child.pid);
+    const trivial = await cannon(trivialUrl, cookie, { "Accept-Encoding": "gzip, deflate, br" }, server.child.pid);
+    const pid = server.child.pid;
+    const health = await cannon(`${server.url}/healthz`, null, {}, pid);
+    const extranetUrl = `${server.url}/extranet/tableau-de-bord/${LAST_YEAR}`;
+    const browser = { "Accept-Encoding": "gzip, deflate, br" };
+    const stored = await fetch(extranetUrl, { headers: browser });
+    const extranet = await cannon(extranetUrl, null, browser, pid);
+    // The same precompressed bytes from a bare Node server (anchor); fetch would decode them, node:http does not.
+    const brotli = await brotliBytes(extranetUrl);
+    const bare = await bareNodeServer(brotli, {
+      "Content-Type": "text/html; charset=utf-8",
+      "Content-Encoding": "br",
+      "Cache-Control": stored.headers.get("Cache-Control") ?? "",
+      ETag: stored.headers.get("ETag") ?? "",
+      Vary: "Accept-Encoding",
+    });
+    const anchor = await cannon(bare.url, null, browser);
+    bare.stop();
+    const extranetEtag = stored.headers.get("ETag") ?? "";
+    const extranet304 = await cannon(extranetUrl, null, { ...browser, "If-None-Match": extranetEtag }, pid);
+    const readerEtag = (await fetch(reportUrl, { headers: { cookie } })).headers.get("ETag") ?? "";
+    const reader304 = await cannon(reportUrl, cookie, { ...browser, "If-None-Match": readerEtag }, pid);
     const ratio = report.rps / trivial.rps;
     console.log(`autocannon ${CONNECTIONS} connexions : rapport ${report.rps.toFixed(0)} req/s, /account ${trivial.rps.toFixed(0)} req/s (×${ratio.toFixed(2)}), /healthz ${health.rps.toFixed(0)} req/s, extranet ${extranet.rps.toFixed(0)} req/s`);
 
@@ -288,6 +372,16 @@ Report page \`/dashboard/${LAST_YEAR}\` (a standalone document, see ADR 010) ser
 | trivial page \`/account\` (same reader, a portal page with its shell) | ${trivial.rps.toFixed(0)} | ${trivial.p50} ms | ${trivial.p99} ms | ${trivial.errors} / ${trivial.non2xx} |
 | public edition \`/extranet/tableau-de-bord/${LAST_YEAR}\` (no session) | ${extranet.rps.toFixed(0)} | ${extranet.p50} ms | ${extranet.p99} ms | ${extranet.errors} / ${extranet.non2xx} |
 | \`/healthz\` (JSON, no page) | ${health.rps.toFixed(0)} | ${health.p50} ms | ${health.p99} ms | ${health.errors} / ${health.non2xx} |
+| **anchor**: the same brotli bytes from a bare Node server (child process, no framework, no database) | ${anchor.rps.toFixed(0)} | ${anchor.p50} ms | ${anchor.p99} ms | ${anchor.errors} / ${anchor.non2xx} |
+| public edition, \`If-None-Match\` hit (304) | ${extranet304.rps.toFixed(0)} | ${extranet304.p50} ms | ${extranet304.p99} ms | ${extranet304.statuses} |
+| reader's report, \`If-None-Match\` hit (304) | ${reader304.rps.toFixed(0)} | ${reader304.p50} ms | ${reader304.p99} ms | ${reader304.statuses} |
+
+Server CPU per request (from /proc, user + system, divided by requests served): public edition ${perRequest(extranet.cpuMs)}, its 304 ${perRequest(extranet304.cpuMs)}, reader's report ${perRequest(report.cpuMs)}, reader's 304 ${perRequest(reader304.cpuMs)}, /account ${perRequest(trivial.cpuMs)}, /healthz ${perRequest(health.cpuMs)}.
+
+Issue 14 targets (ADR 021; machine loaded by parallel work, so ratios to the anchor matter more than absolute figures):
+- public report ≥ 2,000 req/s: ${verdict(extranet.rps >= 2000)} (${extranet.rps.toFixed(0)}); p99 < 50 ms: ${verdict(extranet.p99 < 50)} (${extranet.p99} ms); ≥ 0.3× the bare Node anchor: ${verdict(extranet.rps >= 0.3 * anchor.rps)} (×${(extranet.rps / anchor.rps).toFixed(2)} of ${anchor.rps.toFixed(0)} req/s);
+- reader's report ≥ 500 req/s: ${verdict(report.rps >= 500)} (${report.rps.toFixed(0)});
+- a 304 < 1 ms server CPU: public ${verdict((extranet304.cpuMs ?? 9) < 1)} (${perRequest(extranet304.cpuMs)}), reader's ${verdict((reader304.cpuMs ?? 9) < 1)} (${perRequest(reader304.cpuMs)}).
 
 Report page / trivial page: **×${ratio.toFixed(2)}** (target ≥ 0.5×: ${verdict(ratio >= 0.5)}). The load generator runs on the same machine as the server.
 `);

@@ -65,6 +65,8 @@ interface Options {
   only: string[];
   /** Directory for the measured server's V8 CPU profile (node --cpu-prof), written when it stops. */
   cpuProf: string | null;
+  /** Server processes on the one database, started at the same moment; the load is split between them (issue 14, item 7). */
+  instances: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -80,6 +82,7 @@ function parseOptions(argv: string[]): Options {
     database: env.BENCH_LOAD_DB ?? "bench_load",
     only: [],
     cpuProf: null,
+    instances: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -98,13 +101,15 @@ function parseOptions(argv: string[]): Options {
     else if (arg === "--database") options.database = value();
     else if (arg === "--only") options.only.push(value());
     else if (arg === "--cpu-prof") options.cpuProf = path.resolve(value());
+    else if (arg === "--instances") options.instances = Number(value());
     else throw new Error(`Unknown option ${arg}`);
   }
   const positive = (n: number) => Number.isInteger(n) && n >= 1;
   if (!positive(options.duration) || !positive(options.runs) || !positive(options.connections) || !(options.warmup >= 0)) {
     throw new Error("--duration, --runs and --connections take whole numbers ≥ 1, --warmup a number ≥ 0");
   }
-  if (options.only.length || options.cpuProf) options.write = false;
+  if (!Number.isInteger(options.instances) || options.instances < 1 || options.instances > 8) throw new Error("--instances takes a whole number from 1 to 8");
+  if (options.only.length || options.cpuProf || options.instances > 1) options.write = false;
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(options.database)) throw new Error("--database: a lower-case PostgreSQL name");
   return options;
 }
@@ -555,25 +560,52 @@ async function main() {
   await admin((c) => c.query(`create database ${options.database}`));
   log(`database ${options.database} created on ${dbUrl.host} (${pgVersion})`);
   let server: ProductionServer | undefined;
+  let others: ProductionServer[] = [];
   let handle: Awaited<ReturnType<typeof createDb>> | undefined;
   try {
     const common = { DATABASE_URL: dbUrl.toString(), DATA_DIR: undefined };
-    log("seeding the demo data (first start, APP_MODE=demo)…");
-    const seeding = await startProductionServer({ env: { ...common, APP_MODE: "demo" } });
-    await seeding.stop();
-    server = await startProductionServer({
-      build: false,
-      env: {
-        ...common,
-        APP_MODE: "production",
-        SESSION_SECRET: randomBytes(32).toString("hex"),
-        LOGIN_MAX_FAILURES_PER_ACCOUNT: "100",
-        LOGIN_MAX_FAILURES_PER_IP: "1000",
-        API_RATE_LIMIT_PER_MINUTE: "100000",
-      },
-      nodeArgs: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProf}`] : [],
-    });
-    log(`server (APP_MODE=production) pid ${server.child.pid} at ${server.url}`);
+    log(`seeding the demo data (first start, APP_MODE=demo, ${options.instances} instance(s) at once)…`);
+    const seeding = await Promise.all(
+      Array.from({ length: options.instances }, (_, i) => startProductionServer({ build: i === 0 ? undefined : false, env: { ...common, APP_MODE: "demo" } })),
+    );
+    await Promise.all(seeding.map((s) => s.stop()));
+    const secret = randomBytes(32).toString("hex");
+    const servers = await Promise.all(
+      Array.from({ length: options.instances }, () =>
+        startProductionServer({
+          build: false,
+          env: {
+            ...common,
+            APP_MODE: "production",
+            SESSION_SECRET: secret,
+            LOGIN_MAX_FAILURES_PER_ACCOUNT: "100",
+            LOGIN_MAX_FAILURES_PER_IP: "1000",
+            API_RATE_LIMIT_PER_MINUTE: "100000",
+          },
+          nodeArgs: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProf}`] : [],
+        }),
+      ),
+    );
+    others = servers.slice(1);
+    server = servers[0]!;
+    log(`server(s) (APP_MODE=production) pid ${servers.map((s) => s.child.pid).join(", ")} at ${servers.map((s) => s.url).join(", ")}`);
+    if (options.instances > 1) {
+      // Sessions opened through the first instance, load split across all (a round-robin balancer's view).
+      const kinds = await buildScenario((handle = await createDb({ databaseUrl: dbUrl.toString(), poolMax: 2 })).db, server.url);
+      await preflight(server.url, kinds);
+      const split = { ...options, connections: Math.max(1, Math.ceil(options.connections / servers.length)) };
+      if (options.warmup > 0) await Promise.all(servers.map((s) => run("warm-up", s, kinds, split, options.warmup)));
+      for (let i = 1; i <= options.runs; i++) {
+        const results = await Promise.all(servers.map((s) => run(`run ${i}`, s, kinds, split, options.duration)));
+        const total = results.reduce((a, r) => ({ rps: a.rps + r.rps, bad: a.bad + r.bad, errors: a.errors + r.errors }), { rps: 0, bad: 0, errors: 0 });
+        log(
+          `run ${i}, ${servers.length} instances: ${total.rps.toFixed(1)} req/s in all, ${total.bad} non-2xx/3xx, ${total.errors} errors; ` +
+            results.map((r, k) => `instance ${k + 1}: ${r.rps.toFixed(1)} req/s, p50 ${msText(r.p50)}, p99 ${msText(r.p99)}, ${r.bad} bad (${r.badStatuses || "none"}), ${r.errors} errors`).join("; "),
+        );
+        if (total.bad + total.errors) process.exitCode = 1;
+      }
+      return;
+    }
     handle = await createDb({ databaseUrl: dbUrl.toString(), poolMax: 2 });
     const kinds = (await buildScenario(handle.db, server.url)).filter((k) => !options.only.length || options.only.some((o) => k.name.includes(o)));
     if (!kinds.length) throw new Error(`--only ${options.only.join(", ")}: no kind of request matches`);
@@ -601,7 +633,7 @@ async function main() {
     if (failures) process.exitCode = 1;
   } finally {
     await handle?.close().catch(() => {});
-    await server?.stop();
+    await Promise.all([server, ...others].map((s) => s?.stop()));
     await admin((c) => c.query(`drop database if exists ${options.database} with (force)`)).catch((error: unknown) => console.error(`could not drop ${options.database}:`, error));
     log(`database ${options.database} dropped`);
   }

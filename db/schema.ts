@@ -442,6 +442,7 @@ export interface Database {
   disclosure_release: DisclosureReleaseTable;
   disclosure_cell: DisclosureCellTable;
   disclosure_withdrawal: DisclosureWithdrawalTable;
+  published_artefact: PublishedArtefactTable;
 }
 
 export type Observatory = Selectable<ObservatoryTable>;
@@ -920,4 +921,15 @@ export interface ApiIpFailureBucketTable {
   ip: string;
   window_start: Timestamp;
   count: number;
+}
+/** A published page rendered once, with its compressed variants (issue 14, ADR 021). */
+export interface PublishedArtefactTable {
+  key: string;
+  scope: string;
+  etag: string;
+  content_type: string;
+  body: Buffer;
+  body_gzip: Buffer;
+  body_br: Buffer;
+  created_at: Generated<Date>;
 }

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { orNotFound } from "~/server/http/results.server";
-import { publishedReportPage } from "~/server/dashboard/pages.server";
-import { reportDocumentResponse } from "~/server/dashboard/document.server";
+import { reportArtefact } from "~/server/dashboard/report-artefacts.server";
+import { artefactResponse } from "~/server/artefacts/artefacts.server";
 
 const paramsSchema = z.object({ year: z.coerce.number().int().min(2000).max(2200) });
 const querySchema = z.object({
@@ -23,8 +23,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!parsed.success) throw new Response("Tableau de bord introuvable", { status: 404 });
   const query = querySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const internal = userCan(user, "read:internal_dashboard");
-  const page = await orNotFound(async () =>
-    publishedReportPage(await getDb(), {
+  const artefact = await orNotFound(async () =>
+    reportArtefact(await getDb(), {
       year: parsed.data.year,
       number: query.edition,
       variant: internal && query.vue !== "publique" ? "internal" : "public",
@@ -33,5 +33,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       canManage: userCan(user, "manage:dashboard"),
     }),
   );
-  return reportDocumentResponse(request, page.document, { cacheControl: "private, no-cache" });
+  // The session check above, then the stored bytes of this reader's page (ADR 021).
+  return artefactResponse(request, artefact, "private, no-cache", "Cookie");
 }

@@ -7,6 +7,7 @@ import { getDb } from "~/server/runtime.server";
 import { parseForm } from "~/server/http/forms.server";
 import { intentFailure, intentSuccess, orNotFound, unknownIntent, type IntentResult } from "~/server/http/results.server";
 import { editionOverview, getEdition, publishEdition, recordOnpeTransmission, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
+import { renderPublicReport } from "~/server/dashboard/report-artefacts.server";
 import { editionFileUrl } from "~/server/dashboard/pages.server";
 import {
   canApply,
@@ -77,6 +78,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         return intentSuccess(intent, intent === "validate" ? "L'édition est validée : prévisualisez-la une dernière fois puis publiez-la." : "La rédaction est rouverte.");
       case "publish": {
         const result = await publishEdition(db, audit, user, id);
+        await renderPublicReport(db, result.year);
         return intentSuccess(intent, `L'édition est publiée et figée (empreinte ${result.sha256.slice(0, 12)}…). Le paquet ONPE est prêt à être transmis.`);
       }
       case "transmit":

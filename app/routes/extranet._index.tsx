@@ -5,7 +5,7 @@ import { getDb } from "~/server/runtime.server";
 import { getObservatory } from "~/server/observatory/observatory.server";
 import { listExtranetPublications } from "~/server/publications/publications.server";
 import { listPublishedEditions } from "~/server/dashboard/editions.server";
-import { Contributors } from "~/ui/diffusion";
+import { Contributors } from "~/ui/contributors";
 import { formatDate } from "~/ui/format";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

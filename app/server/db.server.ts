@@ -126,13 +126,13 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     fs.mkdirSync(options.dataDir, { recursive: true });
     release = acquireDataDirLock(options.dataDir);
     try {
-      pglite = await PGlite.create(path.join(options.dataDir, "pgdata"), { parsers: { [pgliteTypes.DATE]: keepText } });
+      pglite = await PGlite.create(path.join(options.dataDir, "pgdata"), pgliteOptions);
     } catch (error) {
       release();
       throw error;
     }
   } else {
-    pglite = await PGlite.create({ parsers: { [pgliteTypes.DATE]: keepText } });
+    pglite = await PGlite.create(pgliteOptions);
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {
@@ -153,6 +153,23 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
  */
 const DATE_OID = 1082;
 const keepText = (value: string) => value;
+/**
+ * bytea through Node's hex codec: PGlite's default converts byte by byte
+ * (`Array.from(bytes).map(…padStart…)`), 2.8 s for a 5 MB workbook against
+ * ~35 ms here. Values come back as Buffers (a Uint8Array), as with `pg`.
+ */
+const BYTEA_OID = pgliteTypes.BYTEA;
+export const serializeBytea = (value: unknown): string => {
+  if (!(value instanceof Uint8Array)) throw new Error("Invalid input for bytea type");
+  return "\\x" + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
+};
+export const parseBytea = (text: string): Buffer => Buffer.from(text.startsWith("\\x") ? text.slice(2) : text, "hex");
+
+const pgliteOptions = {
+  parsers: { [pgliteTypes.DATE]: keepText, [BYTEA_OID]: parseBytea },
+  serializers: { [BYTEA_OID]: serializeBytea },
+};
+
 const pgTypes = {
   getTypeParser: ((oid: number, format?: "text" | "binary") =>
     oid === DATE_OID ? keepText : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,

@@ -17,6 +17,7 @@ import {
 import { formatBytes } from "~/domain/files";
 import { formatDecimal, formatInteger } from "./format";
 import { TableScroll } from "./TableScroll";
+import { Contributors } from "./contributors";
 
 /** Shared views of pooled data and publications: tables, charts, statuses, rendered publications. */
 
@@ -153,22 +154,8 @@ export interface RenderedPublicationView {
   external: boolean;
 }
 
-/** Contributor logos and names (Art. 5: sources cited; the dashboard shows each contributor's logo too). */
-export function Contributors({ contributors, logoUrl }: { contributors: RenderedPublicationView["contributors"]; logoUrl: (id: string) => string }) {
-  if (contributors.length === 0) return null;
-  return (
-    <Group gap="md" aria-label="Organismes contributeurs" role="list">
-      {contributors.map((c) => (
-        <Group key={c.id} gap={6} role="listitem" wrap="nowrap" style={{ minWidth: 0 }}>
-          {c.hasLogo && <img src={logoUrl(c.id)} alt="" height={32} style={{ maxWidth: 96, objectFit: "contain", flex: "none" }} />}
-          <Text size="sm" style={{ minWidth: 0 }}>
-            {c.name}
-          </Text>
-        </Group>
-      ))}
-    </Group>
-  );
-}
+// Contributors has its own module (no chart library in the extranet home's bundle, issue 14).
+export { Contributors } from "./contributors";
 
 /**
  * A publication as it reads: Markdown body (already sanitised on the

@@ -49,6 +49,12 @@ import * as extranetRoute from "~/routes/extranet_.tableau-de-bord.$year";
 import * as extranetFiles from "~/routes/extranet_.tableau-de-bord.$year_.$number.$file";
 import * as extranetLogos from "~/routes/extranet_.tableau-de-bord.logos.$fileId";
 import * as memberLogos from "~/routes/dashboard.logos.$fileId";
+import * as editionRoute from "~/routes/dashboard.editions.$id";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import express from "express";
+import type { AddressInfo } from "node:net";
+import { extranetReportKey, invalidateReportArtefacts } from "~/server/dashboard/report-artefacts.server";
+import { publicReportFastPath } from "~/server/http/artefact-route.server";
 
 const t = useTestDb();
 const root = path.resolve(__dirname, "../..");
@@ -534,7 +540,7 @@ describe("pages and access (readers see published reports only, never raw submis
     expect(html).toContain("édition publique");
     expect(html).toContain("/extranet/tableau-de-bord/logos/");
     expect(html).toContain("/extranet/tableau-de-bord/2024/2/rapport-public.pdf");
-    expect(page.response!.headers.get("Cache-Control")).toBe("public, max-age=300");
+    expect(page.response!.headers.get("Cache-Control")).toBe("public, max-age=300, stale-while-revalidate=86400");
     expect((await run(extranetRoute.loader, makeRequest("/extranet/tableau-de-bord/2019"), { year: "2019" })).status).toBe(404);
     const file = await run(extranetFiles.loader, makeRequest("/extranet/tableau-de-bord/2024/1/rapport-public.pdf"), { year: "2024", number: "1", file: "rapport-public.pdf" });
     expect(file.status).toBe(200);
@@ -548,5 +554,90 @@ describe("pages and access (readers see published reports only, never raw submis
     const { cookie } = await userCookie("reader");
     expect((await run(memberLogos.loader, makeRequest("/x", { cookie }), { fileId: workbook.file_id })).status).toBe(404);
     expect((await run(memberLogos.loader, makeRequest("/x", { cookie }), { fileId: logo })).status).toBe(200);
+  });
+});
+
+describe("published pages stored as artefacts (issue 14, ADR 021)", () => {
+  const key = extranetReportKey(2024);
+  const stored = () => t.db.selectFrom("published_artefact").selectAll().where("key", "=", key).executeTakeFirst();
+
+  it("Art. 5: the public report is rendered once and stored with its gzip and brotli variants under a strong ETag (sha256 of its bytes)", async () => {
+    await t.db.transaction().execute((trx) => invalidateReportArtefacts(trx, 2024));
+    const first = await run(extranetRoute.loader, makeRequest("/extranet/tableau-de-bord/2024"), { year: "2024" });
+    const html = Buffer.from(await first.response!.arrayBuffer());
+    const row = (await stored())!;
+    expect(Buffer.compare(row.body, html)).toBe(0);
+    expect(row.etag).toBe(`"${createHash("sha256").update(html).digest("base64url")}"`);
+    expect(first.response!.headers.get("ETag")).toBe(row.etag);
+    expect(Buffer.compare(gunzipSync(row.body_gzip), html)).toBe(0);
+    expect(Buffer.compare(brotliDecompressSync(row.body_br), html)).toBe(0);
+    expect(row.body_br.length).toBeLessThan(html.length / 3);
+    expect(first.response!.headers.get("Vary")).toBe("Accept-Encoding");
+    // The same request again: the stored bytes, not a new render.
+    await t.db.updateTable("published_artefact").set({ created_at: new Date("2000-01-01T00:00:00Z") }).where("key", "=", key).execute();
+    const second = await run(extranetRoute.loader, new Request("http://localhost/extranet/tableau-de-bord/2024", { headers: { "Accept-Encoding": "gzip, br" } }), { year: "2024" });
+    expect(second.response!.headers.get("Content-Encoding")).toBe("br");
+    expect(Buffer.compare(brotliDecompressSync(Buffer.from(await second.response!.arrayBuffer())), html)).toBe(0);
+    expect((await stored())!.created_at.toISOString()).toBe("2000-01-01T00:00:00.000Z");
+  });
+
+  it("the HTTP fast path answers from the stored bytes before Remix: 304 on If-None-Match, brotli or gzip as accepted, public caching", async () => {
+    await run(extranetRoute.loader, makeRequest("/extranet/tableau-de-bord/2024"), { year: "2024" });
+    const { etag, body } = (await stored())!;
+    const app = express();
+    app.use(publicReportFastPath);
+    app.use((_req, res) => res.status(599).end("remix"));
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const gz = await fetch(`${base}/extranet/tableau-de-bord/2024`, { headers: { "Accept-Encoding": "gzip" } });
+      expect(gz.status).toBe(200);
+      expect(gz.headers.get("Cache-Control")).toBe("public, max-age=300, stale-while-revalidate=86400");
+      expect(gz.headers.get("Vary")).toBe("Accept-Encoding");
+      expect(Buffer.compare(Buffer.from(await gz.arrayBuffer()), body)).toBe(0); // fetch decodes gzip
+      const notModified = await fetch(`${base}/extranet/tableau-de-bord/2024`, { headers: { "If-None-Match": etag } });
+      expect(notModified.status).toBe(304);
+      expect(notModified.headers.get("ETag")).toBe(etag);
+      // Not stored yet (edition 1 of 2024), another year, another query: Remix answers.
+      expect((await fetch(`${base}/extranet/tableau-de-bord/2024?edition=1`)).status).toBe(599);
+      expect((await fetch(`${base}/extranet/tableau-de-bord/2024?vue=interne`)).status).toBe(599);
+      expect((await fetch(`${base}/extranet/tableau-de-bord/2019`)).status).toBe(599);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("a reader's report: the session check, then the same stored bytes for every reader; a 304 on If-None-Match", async () => {
+    const a = await userCookie("reader");
+    const b = await userCookie("reader", "PREF42");
+    const first = await run(reportRoute.loader, makeRequest("/dashboard/2024", { cookie: a.cookie }), { year: "2024" });
+    const second = await run(reportRoute.loader, makeRequest("/dashboard/2024", { cookie: b.cookie }), { year: "2024" });
+    expect(second.response!.headers.get("ETag")).toBe(first.response!.headers.get("ETag"));
+    expect(first.response!.headers.get("Cache-Control")).toBe("private, no-cache");
+    expect(first.response!.headers.get("Vary")).toBe("Accept-Encoding, Cookie");
+    const again = await run(reportRoute.loader, new Request("http://localhost/dashboard/2024", { headers: { Cookie: a.cookie, "If-None-Match": first.response!.headers.get("ETag")! } }), { year: "2024" });
+    expect(again.status).toBe(304);
+    expect((await run(reportRoute.loader, makeRequest("/dashboard/2024"), { year: "2024" })).status).toBe(302);
+  });
+
+  it("Art. 5: a correction deletes the year's stored pages in its transaction; the public page then shows the new edition", async () => {
+    await run(extranetRoute.loader, makeRequest("/extranet/tableau-de-bord/2024"), { year: "2024" });
+    const before = (await stored())!;
+    expect(before.body.toString()).toContain("<strong aria-current=\"page\">n° 2");
+    const id = await createEdition(t.db, audit, { year: 2024, correctionNote: "Correction des délais de placement transmis par le Département." });
+    await transitionEdition(t.db, audit, referent, id, "validate");
+    const { cookie } = await userCookie("odpe_referent", "ODPE42");
+    const published = await run(
+      editionRoute.action as Loader,
+      makeRequest(`/dashboard/editions/${id}?intent=publish`, { cookie, form: {} }),
+      { id },
+    );
+    expect(published.status).toBe(200);
+    // Rendered again right after the publication's commit.
+    const after = (await stored())!;
+    expect(after.etag).not.toBe(before.etag);
+    expect(after.body.toString()).toContain("<strong aria-current=\"page\">n° 3");
+    expect(await t.db.selectFrom("published_artefact").select("key").where("scope", "=", "report:2024").where("key", "<>", key).execute()).toEqual([]);
   });
 });

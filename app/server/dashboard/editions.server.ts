@@ -33,6 +33,7 @@ import { renderEditionXlsx } from "./xlsx.server";
 import { buildOnpePackage, packageBaseName } from "./package.server";
 import { protectEdition, type EarlierEdition } from "../disclosure/release.server";
 import { copyRelease, recordRelease, withdrawRelease } from "../disclosure/ledger.server";
+import { invalidateReportArtefacts } from "./report-scope.server";
 
 type Executor = Db | Transaction<Database>;
 
@@ -418,7 +419,9 @@ export async function publishEdition(db: Db, context: AuditContext, subject: Sub
         withdrawn: withdraw.map((w) => w.label),
       },
     });
-    return { sha256, packageSha256: stored.onpe_package!.sha256 };
+    // The year's stored pages list its editions and which one is current (ADR 021).
+    await invalidateReportArtefacts(trx, edition.reference_year);
+    return { sha256, packageSha256: stored.onpe_package!.sha256, year: edition.reference_year };
   });
 }
 
@@ -473,6 +476,8 @@ export async function recordOnpeTransmission(db: Db, context: AuditContext, subj
       summary: `Édition n° ${edition.number} du tableau de bord ${edition.reference_year} transmise à l'ONPE le ${formatDate(input.transmittedOn)} (paquet sha256 ${meta.sha256.slice(0, 12)}…).`,
       details: { transmittedOn: input.transmittedOn, packageSha256: meta.sha256, packageFileId: meta.id, note: input.note },
     });
+    // The report shows the transmission date (ADR 021).
+    await invalidateReportArtefacts(trx, edition.reference_year);
   });
 }
 

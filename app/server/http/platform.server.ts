@@ -16,6 +16,8 @@ import { problemTypeUri } from "./problem.server";
 import { runInRequestScope } from "./request-scope.server";
 import { withOutageResponses } from "./outage.server";
 import { withBodyLimits } from "./body-limits.server";
+import { publicReportFastPath } from "./artefact-route.server";
+import { withStartupLock } from "../startup-lock.server";
 
 /**
  * The HTTP layer around Remix, exported through entry.server so that
@@ -133,6 +135,8 @@ export function install(app: Express, options: InstallOptions) {
       );
   });
 
+  // Published pages stored with their compressed variants (ADR 021): before compression() and Remix.
+  app.use(publicReportFastPath);
   app.use(compression());
 
   if (options.viteMiddlewares) {
@@ -163,10 +167,13 @@ function withOutageBuild(load: () => Promise<ServerBuild>) {
 }
 
 export async function start() {
-  const info = await bootstrap();
-  // The job queue and, unless JOBS_ENABLED=false, its workers run in this process (app/server/jobs).
-  await startJobs();
-  return info;
+  // Several instances on one PostgreSQL start one after the other (startup-lock.server.ts).
+  return withStartupLock(getEnv().DATABASE_URL, async () => {
+    const info = await bootstrap();
+    // The job queue and, unless JOBS_ENABLED=false, its workers run in this process (app/server/jobs).
+    await startJobs();
+    return info;
+  });
 }
 
 export async function shutdown() {
