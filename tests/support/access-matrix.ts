@@ -496,6 +496,8 @@ export const accessMatrix: Record<string, RouteEntry> = {
         article: "Art. 4",
         label: "organisation B's dossier",
         url: (f) => `/collection/${f.year}/${f.orgB.code}`,
+        // Art. 4: the ODPE sees the dossier, not the version B has not validated (transmitted) yet.
+        conceals: { from: REFERENT, values: (f) => [f.internalVersionB] },
         expect: { ...only(REFERENT), ...hiddenFor(["partner_correspondent", "partner_validator"]) },
       },
       {
@@ -572,6 +574,13 @@ export const accessMatrix: Record<string, RouteEntry> = {
     probes: [
       { method: "GET", article: "Art. 6", label: "own organisation's version", url: (f) => `/versions/${f.versionA}/file`, expect: only(ORG_DATA, "hidden") },
       { method: "GET", article: "Art. 6", label: "organisation B's version", url: (f) => `/versions/${f.versionB}/file`, expect: only(REFERENT, "hidden") },
+      {
+        method: "GET",
+        article: "Art. 4",
+        label: "organisation B's version not yet validated by its institution",
+        url: (f) => `/versions/${f.internalVersionB}/file`,
+        expect: only([], "hidden"),
+      },
       { method: "GET", label: "malformed id", url: () => "/versions/abc/file", expect: only([], "notFound") },
     ],
   },
@@ -581,6 +590,13 @@ export const accessMatrix: Record<string, RouteEntry> = {
     probes: [
       { method: "GET", article: "Art. 6", label: "own organisation's version", url: (f) => `/versions/${f.versionA}/annotated`, expect: only(ORG_DATA, "hidden") },
       { method: "GET", article: "Art. 6", label: "organisation B's version", url: (f) => `/versions/${f.versionB}/annotated`, expect: only(REFERENT, "hidden") },
+      {
+        method: "GET",
+        article: "Art. 4",
+        label: "organisation B's version not yet validated by its institution",
+        url: (f) => `/versions/${f.internalVersionB}/annotated`,
+        expect: only([], "hidden"),
+      },
       { method: "GET", label: "malformed id", url: () => "/versions/abc/annotated", expect: only([], "notFound") },
       { method: "GET", label: "unknown id", url: () => `/versions/${UNKNOWN_ID}/annotated`, expect: only([], "notFound") },
     ],
