@@ -119,6 +119,8 @@ export interface IndicatorTable {
   secrecy_threshold: Generated<number>;
   introduced_by_amendment_id: string | null;
   evidence: string | null;
+  /** How several organisations' values make one figure (app/domain/aggregation.ts); null = not declared. */
+  aggregation: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -1,3 +1,4 @@
+import { aggregationOf, NOT_AGGREGABLE_LABEL, type AggregationKind } from "./aggregation";
 import { z } from "zod";
 import { isIsoDate } from "./dates";
 import type { PermissionRequest } from "./permissions";
@@ -24,6 +25,8 @@ export type SecretReason = "primary" | "secondary";
 export interface Figure {
   value: number | null;
   secret?: SecretReason;
+  /** Several organisations' values that cannot make one figure: shown « non agrégeable », never a number. */
+  notAggregable?: true;
 }
 
 export interface TrendPoint extends Figure {
@@ -55,7 +58,12 @@ export interface Breakdown {
   previous: Record<string, Figure> | null;
 }
 
-export type Aggregation = "sum" | "mean";
+/**
+ * How the block's figure was made from several organisations' values
+ * (app/domain/aggregation.ts). "mean": an unweighted mean, only in editions
+ * assembled before ADR 018 (kept to read them).
+ */
+export type Aggregation = AggregationKind | "mean";
 
 export interface IndicatorBlock {
   kind: "indicator" | "derived";
@@ -194,17 +202,14 @@ export interface EditionMeta {
 
 export const TREND_YEARS = 5;
 
-/** Units whose values are averages or shares: several organisations' values are averaged, not summed. */
-const NON_ADDITIVE_UNITS = new Set(["pourcentage", "%", "taux", "ratio", "jours", "mois", "années", "ans", "euros", "€", "indice"]);
-
 /**
- * How the département figure is made from several organisations' values:
+ * How the département figure is made when the catalogue declares nothing:
  * counts, amounts in thousands of euros, hours, full-time equivalents are
- * summed; percentages, average durations and unit prices are averaged
- * (unweighted mean of the organisations that transmitted).
+ * summed; percentages, average durations and unit prices are « non agrégeable »
+ * (their weighted mean is declared in the catalogue: app/domain/aggregation.ts).
  */
 export function aggregationFor(unit: string): Aggregation {
-  return NON_ADDITIVE_UNITS.has(unit.trim().toLowerCase()) ? "mean" : "sum";
+  return aggregationOf(null, unit).kind;
 }
 
 /** The relative and absolute change from `previous` to `current`. */
@@ -229,9 +234,10 @@ const percentFormat = new Intl.NumberFormat("fr-FR", { style: "percent", maximum
 export const SECRET_TEXT = "< seuil";
 export const MISSING_TEXT = "n.d.";
 
-/** A figure in French: "2 538", "12,4", "< seuil" (secret) or "n.d." (not available). */
+/** A figure in French: "2 538", "12,4", "< seuil" (secret), "non agrégeable" or "n.d." (not available). */
 export function formatFigure(figure: Figure, decimals: number): string {
   if (figure.secret) return SECRET_TEXT;
+  if (figure.notAggregable) return NOT_AGGREGABLE_LABEL;
   if (figure.value === null) return MISSING_TEXT;
   return numberFormat(decimals).format(figure.value);
 }

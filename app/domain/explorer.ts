@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseBreakdownKey, TOTAL_KEY } from "./breakdowns";
 import { applySecrecy, SECRET_LABEL, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "./secrecy";
+import { aggregateContributions, aggregationNote, aggregationOf, NOT_AGGREGABLE_LABEL, type Contribution, type IndicatorAggregation } from "./aggregation";
 
 /**
  * The pooled-data explorer (convention Art. 5): members analyse the accepted
@@ -81,6 +82,8 @@ export interface SnapshotIndicator {
   valueType: "integer" | "decimal";
   secrecyThreshold: number;
   domainLabel: string;
+  /** How organisations' values make the « Ensemble » (catalogue); absent in snapshots frozen before ADR 018: the default of the unit. */
+  aggregation?: IndicatorAggregation;
 }
 
 /** One accepted value with its lineage: the submission version it was accepted from. */
@@ -116,6 +119,8 @@ export interface DataSnapshot {
   denominator: { indicator: SnapshotIndicator; values: SnapshotValue[] } | null;
   /** Definition changes inside the period (app/domain/indicators.ts seriesBreaks). */
   breaks: { year: number; breaksComparability: boolean; changes: string[] }[];
+  /** The totals of the indicators the aggregation reads (weights, ratio parts), per organisation and year. */
+  aggregationInputs?: { code: string; label: string; values: SnapshotValue[] }[];
 }
 
 /** Only counts are added up across organisations and only counts get rates. */
@@ -129,6 +134,8 @@ export interface TableCell {
   value: number | null;
   /** The underlying count (what statistical secrecy looks at). */
   count: number | null;
+  /** An « Ensemble » of an indicator that cannot be aggregated: shown « non agrégeable », never a number. */
+  notAggregable?: true;
 }
 
 export interface TableRow {
@@ -228,6 +235,23 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
   if (isRate) notes.push(`Taux pour 1 000 : ${indicator.label} rapporté à « ${snapshot.denominator!.indicator.label} » de la même année.`);
   if (query.rate && !additive) notes.push("Les taux ne s'appliquent qu'aux effectifs : valeurs affichées telles quelles.");
   const unitLabel = isRate ? rateUnit(snapshot) : indicator.unit;
+  const aggregation = aggregationOf(indicator.aggregation, indicator.unit);
+  /** One organisation's value with its aggregation inputs (weights, ratio parts) of year y. */
+  const contribution = (org: string, y: number, value: number | null): Contribution => ({
+    value,
+    inputs: Object.fromEntries(
+      (snapshot.aggregationInputs ?? []).map((input) => [input.code, input.values.find((v) => v.organisationId === org && v.year === y && v.key === TOTAL_KEY)?.value ?? null]),
+    ),
+  });
+  const ensembleCell = (id: string, contributions: Contribution[]): TableCell => {
+    const result = aggregateContributions(contributions, aggregation);
+    return result.notAggregable ? { id, count: null, value: null, notAggregable: true } : { id, count: null, value: result.value === null ? null : round(result.value, 2) };
+  };
+  if (!additive && new Set(snapshot.values.map((v) => v.organisationId)).size > 1) {
+    const labels = new Map((snapshot.aggregationInputs ?? []).map((i) => [i.code, i.label]));
+    const note = aggregationNote(aggregation, (code) => labels.get(code) ?? code);
+    if (note) notes.push(note);
+  }
 
   if (query.view === "series") {
     const totals = snapshot.values.filter((v) => v.key === TOTAL_KEY);
@@ -241,6 +265,15 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
       cells: years.map((y) => ({ id: `${org}|${y}`, count: valueOf(org, y), value: shown(valueOf(org, y), y) })),
     }));
     const constraints: SecrecyConstraint[] = [];
+    if (!additive && orgIds.length > 1) {
+      // Rates, averages, prices: the « Ensemble » follows the catalogue's aggregation (weighted mean, ratio of sums or « non agrégeable »).
+      rows.push({
+        id: "*",
+        label: ENSEMBLE,
+        isTotal: true,
+        cells: years.map((y) => ensembleCell(`*|${y}`, orgIds.map((org) => contribution(org, y, valueOf(org, y))))),
+      });
+    }
     if (additive && orgIds.length > 1) {
       rows.push({
         id: "*",
@@ -277,7 +310,7 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
   const orgIds = [...new Set(ofYear.map((v) => v.organisationId))].sort((a, b) => orgName(a).localeCompare(orgName(b), "fr"));
   const keys = sortKeys([...new Set(ofYear.filter((v) => v.key !== TOTAL_KEY).map((v) => v.key))], snapshot.lists);
   const valueOf = (key: string, org: string) => ofYear.find((v) => v.organisationId === org && v.key === key)?.value ?? null;
-  const withEnsemble = additive && orgIds.length > 1;
+  const withEnsemble = orgIds.length > 1;
   const columns = [
     ...orgIds.map((org) => ({ id: org, label: orgName(org), isTotal: false })),
     ...(withEnsemble ? [{ id: "*", label: ENSEMBLE, isTotal: true }] : []),
@@ -285,9 +318,16 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
   const rowOf = (key: string, rowId: string, label: string, isTotal: boolean): TableRow => {
     const counts = orgIds.map((org) => valueOf(key, org));
     const cells: TableCell[] = orgIds.map((org, i) => ({ id: `${rowId}@${org}`, count: counts[i]!, value: shown(counts[i]!, y) }));
-    if (withEnsemble) {
+    if (withEnsemble && additive) {
       const total = sum(counts);
       cells.push({ id: `${rowId}@*`, count: total, value: shown(total, y) });
+    } else if (withEnsemble) {
+      // A breakdown cell of a ratio of sums needs its parts cell by cell: not available.
+      cells.push(
+        aggregation.kind === "ratio_of_sums" && key !== TOTAL_KEY
+          ? { id: `${rowId}@*`, count: null, value: null }
+          : ensembleCell(`${rowId}@*`, orgIds.map((org, i) => contribution(org, y, counts[i]!))),
+      );
     }
     return { id: rowId, label, isTotal, cells };
   };
@@ -297,9 +337,9 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
     for (const org of orgIds) {
       if (valueOf(TOTAL_KEY, org) !== null) constraints.push({ total: `*@${org}`, members: keys.map((k) => `${k}@${org}`) });
     }
-    if (withEnsemble) constraints.push({ total: "*@*", members: keys.map((k) => `${k}@*`) });
+    if (withEnsemble && additive) constraints.push({ total: "*@*", members: keys.map((k) => `${k}@*`) });
   }
-  if (withEnsemble) {
+  if (withEnsemble && additive) {
     for (const k of [...keys, TOTAL_KEY]) {
       const rowId = k === TOTAL_KEY ? "*" : k;
       constraints.push({ total: `${rowId}@*`, members: orgIds.map((org) => `${rowId}@${org}`) });
@@ -321,7 +361,7 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
 
 // ── Statistical secrecy at the gate (anything external) ────────────────────
 
-export type PublishedValue = number | null | typeof SECRET_LABEL;
+export type PublishedValue = number | null | typeof SECRET_LABEL | typeof NOT_AGGREGABLE_LABEL;
 
 export interface PublishedTable extends Omit<DataTable, "rows" | "constraints"> {
   rows: { id: string; label: string; isTotal: boolean; cells: { id: string; value: PublishedValue; masked: SuppressionReason | null }[] }[];
@@ -348,7 +388,7 @@ export function maskTable(table: DataTable, indicator: Pick<SnapshotIndicator, "
       isTotal: r.isTotal,
       cells: r.cells.map((c) => {
         const reason = masked.get(c.id) ?? null;
-        return { id: c.id, value: reason ? SECRET_LABEL : c.value, masked: reason };
+        return { id: c.id, value: reason ? SECRET_LABEL : c.notAggregable ? NOT_AGGREGABLE_LABEL : c.value, masked: reason };
       }),
     })),
     maskedCount: masked.size,
@@ -363,7 +403,12 @@ export function unmaskedTable(table: DataTable): PublishedTable {
   const { constraints: _constraints, rows, ...rest } = table;
   return {
     ...rest,
-    rows: rows.map((r) => ({ id: r.id, label: r.label, isTotal: r.isTotal, cells: r.cells.map((c) => ({ id: c.id, value: c.value, masked: null })) })),
+    rows: rows.map((r) => ({
+      id: r.id,
+      label: r.label,
+      isTotal: r.isTotal,
+      cells: r.cells.map((c) => ({ id: c.id, value: c.notAggregable ? NOT_AGGREGABLE_LABEL : c.value, masked: null })),
+    })),
     maskedCount: 0,
   };
 }

@@ -73,7 +73,7 @@ describe("Art. 4 : la transmission à l'ODPE est la validation par l'institution
   it("Art. 4 : l'ODPE n'ouvre ni un brouillon ni une version soumise en validation interne ; le partenaire voit tout ce qui est à lui", async () => {
     const d = await dossier(2044, "2045-03-31");
     const referent = actor(d.referent);
-    const visibleToReferent = async () => (await getDossier(t.db, d.referent, 2044, d.setup.org.code)).versions.map((v) => v.id);
+    const visibleToReferent = async () => (await getDossier(t.db, actor(d.referent), 2044, d.setup.org.code)).versions.map((v) => v.id);
 
     expect(await versionForDownload(t.db, referent, d.versionId)).toBeNull();
     expect(await versionForDownload(t.db, actor(d.correspondent), d.versionId)).not.toBeNull();
@@ -87,7 +87,7 @@ describe("Art. 4 : la transmission à l'ODPE est la validation par l'institution
     // The validator sends it back to the correspondent: still internal, and so is the reason.
     await transitionVersion(t.db, ctx, actor(d.validator), { versionId: d.versionId, action: "send_back", comment: "Motif interne à l'institution" });
     expect(await versionForDownload(t.db, referent, d.versionId)).toBeNull();
-    const forReferent = await getDossier(t.db, d.referent, 2044, d.setup.org.code);
+    const forReferent = await getDossier(t.db, actor(d.referent), 2044, d.setup.org.code);
     expect(JSON.stringify(forReferent.comments)).not.toContain("Motif interne");
     const forPartner = await getDossier(t.db, { ...actor(d.correspondent), id: d.correspondent.id }, 2044, d.setup.org.code);
     expect(forPartner.versions.map((v) => v.id)).toEqual([d.versionId]);

@@ -1,3 +1,4 @@
+import { NOT_AGGREGABLE_LABEL } from "~/domain/aggregation";
 import ExcelJS from "exceljs";
 import { SECRET_TEXT, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
 import { parseBreakdownKey } from "~/domain/breakdowns";
@@ -24,8 +25,16 @@ function sheetName(name: string, used: Set<string>): string {
 }
 
 const statusOf = (f: Figure): string =>
-  f.secret === "primary" ? "secret statistique (primaire)" : f.secret === "secondary" ? "secret statistique (secondaire)" : f.value === null ? "non disponible" : "valeur";
-const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.value);
+  f.secret === "primary"
+    ? "secret statistique (primaire)"
+    : f.secret === "secondary"
+      ? "secret statistique (secondaire)"
+      : f.notAggregable
+        ? NOT_AGGREGABLE_LABEL
+        : f.value === null
+          ? "non disponible"
+          : "valeur";
+const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.notAggregable ? NOT_AGGREGABLE_LABEL : f.value);
 const numFmt = (decimals: number) => (decimals === 0 ? "#,##0" : `#,##0.${"0".repeat(decimals)}`);
 
 function breakdownLabel(block: IndicatorBlock, key: string): string {

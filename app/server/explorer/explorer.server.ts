@@ -5,6 +5,7 @@ import { notFound } from "../errors.server";
 import { getIndicator } from "../indicators/indicators.server";
 import { parseBreakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
 import type { DataSnapshot, ExplorerQuery, SnapshotIndicator, SnapshotValue } from "~/domain/explorer";
+import { aggregationInputs as aggregationInputs_ } from "~/domain/aggregation";
 
 type Executor = Db | Transaction<Database>;
 
@@ -69,6 +70,7 @@ async function snapshotIndicator(db: Executor, code: string) {
     valueType: current.value_type,
     secrecyThreshold: indicator.secrecy_threshold,
     domainLabel: indicator.domain_label,
+    aggregation: indicator.aggregation,
   };
   return { indicator, info };
 }
@@ -139,6 +141,20 @@ export async function runQuery(db: Executor, query: ExplorerQuery): Promise<{ qu
     }
   }
 
+  // The totals the « Ensemble » of a weighted mean or a ratio of sums reads, for the same organisations and years.
+  const aggregationInputs: NonNullable<DataSnapshot["aggregationInputs"]> = [];
+  const valueYears = [...new Set(values.map((v) => v.year))];
+  for (const code of aggregationInputs_(indicator.aggregation)) {
+    const input = await snapshotIndicator(db, code).catch(() => null);
+    if (!input) continue;
+    const organisations = [...new Set(values.map((v) => v.organisationId))];
+    aggregationInputs.push({
+      code,
+      label: input.info.label,
+      values: organisations.length ? await lineageValues(db, input.indicator.id, { from: null, to: null, years: valueYears, organisations, totalsOnly: true }) : [],
+    });
+  }
+
   const orgIds = [...new Set([...values, ...(denominator?.values ?? [])].map((v) => v.organisationId))];
   const organisations = orgIds.length
     ? await db.selectFrom("organisation").select(["id", "code", "name"]).where("id", "in", orgIds).orderBy("name").execute()
@@ -172,6 +188,7 @@ export async function runQuery(db: Executor, query: ExplorerQuery): Promise<{ qu
       values,
       denominator,
       breaks,
+      ...(aggregationInputs.length ? { aggregationInputs } : {}),
     },
   };
 }
