@@ -318,6 +318,7 @@ export interface Database {
   publication_attachment: PublicationAttachmentTable;
   publication_approval: PublicationApprovalTable;
   publication_event: PublicationEventTable;
+  publication_comment: PublicationCommentTable;
   mutual_information_notice: MutualInformationNoticeTable;
   derived_indicator: DerivedIndicatorTable;
   dashboard_key_figure: DashboardKeyFigureTable;
@@ -692,6 +693,16 @@ export interface MutualInformationNoticeTable {
 }
 
 export type WorkspaceDocument = Selectable<WorkspaceDocumentTable>;
+/** Art. 2: a comment of the comité de suivi (or the referent, or an author) on a production being prepared. */
+export interface PublicationCommentTable {
+  id: Generated<string>;
+  publication_id: string;
+  author_id: string | null;
+  author_label: string;
+  body: string;
+  created_at: Timestamp;
+}
+
 export type Publication = Selectable<PublicationTable>;
 export type PublicationApproval = Selectable<PublicationApprovalTable>;
 

@@ -56,6 +56,7 @@ export const auditActionLabels: Record<string, string> = {
   "publication.approval_refused": "Diffusion refusée par une source",
   "publication.approvals_invalidated": "Accords des sources invalidés (contenu modifié)",
   "publication.created": "Publication créée",
+  "publication.comment_added": "Commentaire du comité de suivi sur une production",
   "publication.document_attached": "Document joint à une publication",
   "publication.document_detached": "Document retiré d'une publication",
   "publication.item_frozen": "Tableau ou graphique figé dans une publication",

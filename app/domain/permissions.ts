@@ -24,7 +24,7 @@ export const roleLabels: Record<Role, string> = {
 };
 
 export type Scope = "own" | "any";
-export type Action = "read" | "create" | "update" | "manage" | "submit" | "validate" | "review" | "decide" | "export" | "erase";
+export type Action = "read" | "create" | "update" | "manage" | "submit" | "validate" | "review" | "decide" | "export" | "erase" | "comment";
 export type Entity =
   | "user"
   /**
@@ -51,7 +51,13 @@ export type Entity =
   | "api_token"
   | "mailbox"
   /** Art. 5 mutual information: being told when another member's study or draft uses one's data. */
-  | "mutual_information";
+  | "mutual_information"
+  /**
+   * Art. 5: the productions released (validated and online) for the elected
+   * officials and directions (audience « Institutions : élus, directions ») and
+   * the public: the readers' « Publications » space, and being told of a release.
+   */
+  | "released_publication";
 export type Permission = `${Action}:${Entity}:${Scope}`;
 /** A permission without its scope, as asked for by a guard. */
 export type PermissionRequest = `${Action}:${Entity}`;
@@ -94,6 +100,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "create:publication:any",
     "update:publication:any",
     "validate:publication:any",
+    "comment:publication:any",
     "read:dashboard:any",
     "read:internal_dashboard:any",
     "manage:dashboard:any",
@@ -113,6 +120,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:publication:any",
     "create:publication:any",
     "update:publication:own",
+    // Art. 2: the comité de suivi comments on the productions being prepared.
+    "comment:publication:any",
     "read:dashboard:any",
     "read:internal_dashboard:any",
   ],
@@ -133,6 +142,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:publication:any",
     "create:publication:any",
     "update:publication:own",
+    "comment:publication:any",
     "read:mutual_information:own",
     "read:dashboard:any",
     "read:internal_dashboard:any",
@@ -157,7 +167,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:internal_dashboard:any",
     "export:organisation_data:own",
   ],
-  reader: ["export:account:own", "read:organisation:any", "read:dashboard:any"],
+  reader: ["export:account:own", "read:organisation:any", "read:dashboard:any", "read:released_publication:any"],
 };
 
 /**

@@ -12,6 +12,8 @@ import { type Kysely, sql } from "kysely";
  *   one figure (app/domain/aggregation.ts). Null: not declared yet — a sum
  *   for additive units, « non agrégeable » for shares and averages, until the
  *   catalogue import (`npm run observatory:import`) or the referent declares it.
+ * - Art. 2: `publication_comment`, the comité de suivi's comments on a
+ *   production being prepared (its thread, shown on the publication page).
  *
  * Frozen once released.
  */
@@ -25,6 +27,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     alter table indicator add constraint indicator_aggregation_kind check (
       aggregation is null or aggregation->>'kind' in ('sum', 'weighted_mean', 'ratio_of_sums', 'not_aggregable')
     )`.execute(db);
+  await sql`
+    create table publication_comment (
+      id uuid primary key default gen_random_uuid(),
+      publication_id uuid not null references publication(id) on delete cascade,
+      author_id uuid references app_user(id),
+      author_label text not null,
+      body text not null check (length(body) between 1 and 10000),
+      created_at timestamptz not null default now()
+    )`.execute(db);
+  await sql`create index publication_comment_publication_idx on publication_comment(publication_id, created_at)`.execute(db);
 }
 
 export async function down(): Promise<void> {

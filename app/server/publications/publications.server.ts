@@ -8,6 +8,7 @@ import { computeStoredHash, contentHash, getPublicationRow, loadContent, type Pu
 import { computeLineage } from "./lineage.server";
 import { renderPublication } from "./render.server";
 import { tellHolders, tellOrganisations, tellUsers } from "./notices.server";
+import { announceRelease } from "./released.server";
 import { can, type Subject } from "~/domain/permissions";
 import {
   approvalStatusLabels,
@@ -569,6 +570,8 @@ export async function validatePublication(db: Db, context: AuditContext, actor: 
       link: `/publications/${id}`,
       dedupeKey: `publication-published:${id}:${hash}`,
     });
+    // Art. 5: every signatory is told of the release, and the readers of what is addressed to them.
+    await announceRelease(trx, { id, title: row.title, audience: row.audience, contentHash: hash });
     await recordAudit(trx, context, {
       action: "publication.published",
       entityType: "publication",
