@@ -319,6 +319,7 @@ export interface Database {
   publication_approval: PublicationApprovalTable;
   publication_event: PublicationEventTable;
   publication_comment: PublicationCommentTable;
+  export_notice: ExportNoticeTable;
   mutual_information_notice: MutualInformationNoticeTable;
   derived_indicator: DerivedIndicatorTable;
   dashboard_key_figure: DashboardKeyFigureTable;
@@ -701,6 +702,18 @@ export interface PublicationCommentTable {
   author_label: string;
   body: string;
   created_at: Timestamp;
+}
+
+/** Art. 5: an export of pooled data that a source organisation is to be told of (daily digest). */
+export interface ExportNoticeTable {
+  id: Generated<string>;
+  organisation_id: string;
+  exporter_organisation_id: string | null;
+  exporter_label: string;
+  indicator_code: string;
+  indicator_label: string;
+  exported_at: Timestamp;
+  notified_at: Timestamp | null;
 }
 
 export type Publication = Selectable<PublicationTable>;

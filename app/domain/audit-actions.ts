@@ -52,6 +52,7 @@ export const auditActionLabels: Record<string, string> = {
   "organisation.withdrawal_recorded": "Retrait d'un organisme enregistré",
   "personal_data.purged": "Données personnelles expirées purgées",
   "pooled_data.exported": "Données mutualisées exportées",
+  "pooled_data.export_digest_sent": "Information mutuelle : exports signalés aux organismes sources",
   "publication.approval_given": "Diffusion accordée par une source",
   "publication.approval_refused": "Diffusion refusée par une source",
   "publication.approvals_invalidated": "Accords des sources invalidés (contenu modifié)",

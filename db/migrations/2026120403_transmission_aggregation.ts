@@ -14,6 +14,9 @@ import { type Kysely, sql } from "kysely";
  *   catalogue import (`npm run observatory:import`) or the referent declares it.
  * - Art. 2: `publication_comment`, the comité de suivi's comments on a
  *   production being prepared (its thread, shown on the publication page).
+ * - Art. 5: `export_notice`, one row per export of pooled data and per source
+ *   organisation (not the exporter's own), gathered daily into one
+ *   notification and mail per organisation (`notified_at` once told).
  *
  * Frozen once released.
  */
@@ -37,6 +40,18 @@ export async function up(db: Kysely<any>): Promise<void> {
       created_at timestamptz not null default now()
     )`.execute(db);
   await sql`create index publication_comment_publication_idx on publication_comment(publication_id, created_at)`.execute(db);
+  await sql`
+    create table export_notice (
+      id uuid primary key default gen_random_uuid(),
+      organisation_id uuid not null references organisation(id),
+      exporter_organisation_id uuid references organisation(id),
+      exporter_label text not null,
+      indicator_code text not null,
+      indicator_label text not null,
+      exported_at timestamptz not null default now(),
+      notified_at timestamptz
+    )`.execute(db);
+  await sql`create index export_notice_pending_idx on export_notice(organisation_id, exported_at) where notified_at is null`.execute(db);
 }
 
 export async function down(): Promise<void> {

@@ -8,6 +8,7 @@ import { computeLineage } from "./lineage.server";
 import { renderPublication } from "./render.server";
 import { tellHolders, tellOrganisations } from "./notices.server";
 import { can, type Subject } from "~/domain/permissions";
+import { todayIso } from "~/domain/dates";
 import { publicationAudienceLabels, type PublicationAudience, type PublicationStatus } from "~/domain/publications";
 
 type Executor = Db | Transaction<Database>;
@@ -85,7 +86,14 @@ export async function releasedAttachmentFileId(db: Executor, publicationId: stri
  * them or public, the readers. Written in the release's transaction.
  */
 export async function announceRelease(trx: Trx, publication: { id: string; title: string; audience: string; contentHash: string | null }) {
-  const members = await trx.selectFrom("organisation").select("id").where("member_since", "is not", null).execute();
+  const today = todayIso();
+  // The signatories: member organisations whose withdrawal (Art. 7) has not taken effect.
+  const members = await trx
+    .selectFrom("organisation")
+    .select("id")
+    .where("member_since", "is not", null)
+    .where((eb) => eb.or([eb("withdrawal_effective_date", "is", null), eb("withdrawal_effective_date", ">", today)]))
+    .execute();
   const audience = publicationAudienceLabels[publication.audience as PublicationAudience] ?? publication.audience;
   const notice = {
     kind: "publication.released",
