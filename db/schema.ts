@@ -119,6 +119,8 @@ export interface IndicatorTable {
   secrecy_threshold: Generated<number>;
   introduced_by_amendment_id: string | null;
   evidence: string | null;
+  /** How several organisations' values make one figure (app/domain/aggregation.ts); null = not declared. */
+  aggregation: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -420,6 +422,8 @@ export interface Database {
   publication_attachment: PublicationAttachmentTable;
   publication_approval: PublicationApprovalTable;
   publication_event: PublicationEventTable;
+  publication_comment: PublicationCommentTable;
+  export_notice: ExportNoticeTable;
   mutual_information_notice: MutualInformationNoticeTable;
   derived_indicator: DerivedIndicatorTable;
   dashboard_key_figure: DashboardKeyFigureTable;
@@ -812,6 +816,28 @@ export interface MutualInformationNoticeTable {
 }
 
 export type WorkspaceDocument = Selectable<WorkspaceDocumentTable>;
+/** Art. 2: a comment of the comité de suivi (or the referent, or an author) on a production being prepared. */
+export interface PublicationCommentTable {
+  id: Generated<string>;
+  publication_id: string;
+  author_id: string | null;
+  author_label: string;
+  body: string;
+  created_at: Timestamp;
+}
+
+/** Art. 5: an export of pooled data that a source organisation is to be told of (daily digest). */
+export interface ExportNoticeTable {
+  id: Generated<string>;
+  organisation_id: string;
+  exporter_organisation_id: string | null;
+  exporter_label: string;
+  indicator_code: string;
+  indicator_label: string;
+  exported_at: Timestamp;
+  notified_at: Timestamp | null;
+}
+
 export type Publication = Selectable<PublicationTable>;
 export type PublicationApproval = Selectable<PublicationApprovalTable>;
 

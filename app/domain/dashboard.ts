@@ -1,3 +1,4 @@
+import { aggregationOf, NOT_AGGREGABLE_LABEL, type AggregationKind } from "./aggregation";
 import { z } from "zod";
 import { isIsoDate } from "./dates";
 import { SECRET_LABEL } from "./secrecy";
@@ -27,6 +28,8 @@ export interface Figure {
   secret?: true;
   /** A rate cell the rate's definition does not define (its breakdown rule, or outside the population's universe): shown « non défini », never a number. */
   notDefined?: true;
+  /** Several organisations' values that cannot make one figure: shown « non agrégeable », never a number. */
+  notAggregable?: true;
 }
 
 export interface TrendPoint extends Figure {
@@ -58,7 +61,12 @@ export interface Breakdown {
   previous: Record<string, Figure> | null;
 }
 
-export type Aggregation = "sum" | "mean";
+/**
+ * How the block's figure was made from several organisations' values
+ * (app/domain/aggregation.ts). "mean": an unweighted mean, only in editions
+ * assembled before ADR 018 (kept to read them).
+ */
+export type Aggregation = AggregationKind | "mean";
 
 export interface IndicatorBlock {
   kind: "indicator" | "derived";
@@ -201,17 +209,14 @@ export interface EditionMeta {
 
 export const TREND_YEARS = 5;
 
-/** Units whose values are averages or shares: several organisations' values are averaged, not summed. */
-const NON_ADDITIVE_UNITS = new Set(["pourcentage", "%", "taux", "ratio", "jours", "mois", "années", "ans", "euros", "€", "indice"]);
-
 /**
- * How the département figure is made from several organisations' values:
+ * How the département figure is made when the catalogue declares nothing:
  * counts, amounts in thousands of euros, hours, full-time equivalents are
- * summed; percentages, average durations and unit prices are averaged
- * (unweighted mean of the organisations that transmitted).
+ * summed; percentages, average durations and unit prices are « non agrégeable »
+ * (their weighted mean is declared in the catalogue: app/domain/aggregation.ts).
  */
 export function aggregationFor(unit: string): Aggregation {
-  return NON_ADDITIVE_UNITS.has(unit.trim().toLowerCase()) ? "mean" : "sum";
+  return aggregationOf(null, unit).kind;
 }
 
 /** The relative and absolute change from `previous` to `current`. */
@@ -237,10 +242,11 @@ export const SECRET_TEXT = SECRET_LABEL;
 export const MISSING_TEXT = "n.d.";
 export const NOT_DEFINED_FIGURE_TEXT = "non défini";
 
-/** A figure in French: "2 538", "12,4", "s" (secret) or "n.d." (not available). */
+/** A figure in French: "2 538", "12,4", "s" (secret), "non défini", "non agrégeable" or "n.d." (not available). */
 export function formatFigure(figure: Figure, decimals: number): string {
   if (figure.secret) return SECRET_TEXT;
   if (figure.notDefined) return NOT_DEFINED_FIGURE_TEXT;
+  if (figure.notAggregable) return NOT_AGGREGABLE_LABEL;
   if (figure.value === null) return MISSING_TEXT;
   return numberFormat(decimals).format(figure.value);
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseBreakdownKey, TOTAL_KEY } from "./breakdowns";
 import { referenceNote, type ReferenceRate } from "./rates";
 import { applySecrecy, SECRET_EXPLANATION, SECRET_LABEL, type SecrecyCell, type SecrecyConstraint } from "./secrecy";
+import { aggregateContributions, aggregationNote, aggregationOf, NOT_AGGREGABLE_LABEL, type Contribution, type IndicatorAggregation } from "./aggregation";
 
 /**
  * The pooled-data explorer (convention Art. 5): members analyse the accepted
@@ -82,6 +83,8 @@ export interface SnapshotIndicator {
   valueType: "integer" | "decimal";
   secrecyThreshold: number;
   domainLabel: string;
+  /** How organisations' values make the « Ensemble » (catalogue); absent in snapshots frozen before ADR 018: the default of the unit. */
+  aggregation?: IndicatorAggregation;
 }
 
 /** One accepted value with its lineage: the submission version it was accepted from. */
@@ -119,6 +122,8 @@ export interface DataSnapshot {
   rate?: SnapshotRate;
   /** Definition changes inside the period (app/domain/indicators.ts seriesBreaks). */
   breaks: { year: number; breaksComparability: boolean; changes: string[] }[];
+  /** The totals of the indicators the aggregation reads (weights, ratio parts), per organisation and year. */
+  aggregationInputs?: { code: string; label: string; values: SnapshotValue[] }[];
 }
 
 export interface SnapshotRate {
@@ -150,6 +155,8 @@ export interface TableCell {
   count: number | null;
   /** A rate the definition does not define for this cell: shown « non défini », never a number. */
   notDefined?: true;
+  /** An « Ensemble » of an indicator that cannot be aggregated: shown « non agrégeable », never a number. */
+  notAggregable?: true;
 }
 
 export interface TableRow {
@@ -265,6 +272,23 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
   }
   if (query.rate && !additive) notes.push("Les taux ne s'appliquent qu'aux effectifs : valeurs affichées telles quelles.");
   const unitLabel = rate ? rate.unit : isRate ? rateUnit(snapshot) : indicator.unit;
+  const aggregation = aggregationOf(indicator.aggregation, indicator.unit);
+  /** One organisation's value with its aggregation inputs (weights, ratio parts) of year y. */
+  const contribution = (org: string, y: number, value: number | null): Contribution => ({
+    value,
+    inputs: Object.fromEntries(
+      (snapshot.aggregationInputs ?? []).map((input) => [input.code, input.values.find((v) => v.organisationId === org && v.year === y && v.key === TOTAL_KEY)?.value ?? null]),
+    ),
+  });
+  const ensembleCell = (id: string, contributions: Contribution[]): TableCell => {
+    const result = aggregateContributions(contributions, aggregation);
+    return result.notAggregable ? { id, count: null, value: null, notAggregable: true } : { id, count: null, value: result.value === null ? null : round(result.value, 2) };
+  };
+  if (!additive && new Set(snapshot.values.map((v) => v.organisationId)).size > 1) {
+    const labels = new Map((snapshot.aggregationInputs ?? []).map((i) => [i.code, i.label]));
+    const note = aggregationNote(aggregation, (code) => labels.get(code) ?? code);
+    if (note) notes.push(note);
+  }
 
   if (query.view === "series") {
     const totals = snapshot.values.filter((v) => v.key === TOTAL_KEY);
@@ -279,6 +303,15 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
       cells: years.map((y) => ({ id: `${org}|${y}`, count: valueOf(org, y), ...cellOf(valueOf(org, y), y, TOTAL_KEY, true) })),
     }));
     const constraints: SecrecyConstraint[] = [];
+    if (!additive && orgIds.length > 1) {
+      // Rates, averages, prices: the « Ensemble » follows the catalogue's aggregation (weighted mean, ratio of sums or « non agrégeable »).
+      rows.push({
+        id: "*",
+        label: ENSEMBLE,
+        isTotal: true,
+        cells: years.map((y) => ensembleCell(`*|${y}`, orgIds.map((org) => contribution(org, y, valueOf(org, y))))),
+      });
+    }
     if (additive && orgIds.length > 1) {
       rows.push({
         id: "*",
@@ -318,7 +351,7 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
   const orgIds = [...new Set(ofYear.map((v) => v.organisationId))].sort((a, b) => orgName(a).localeCompare(orgName(b), "fr"));
   const keys = sortKeys([...new Set(ofYear.filter((v) => v.key !== TOTAL_KEY).map((v) => v.key))], snapshot.lists);
   const valueOf = (key: string, org: string) => ofYear.find((v) => v.organisationId === org && v.key === key)?.value ?? null;
-  const withEnsemble = additive && orgIds.length > 1;
+  const withEnsemble = orgIds.length > 1;
   soleOrganisation = orgIds.length <= 1;
   const columns = [
     ...orgIds.map((org) => ({ id: org, label: orgName(org), isTotal: false })),
@@ -327,9 +360,16 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
   const rowOf = (key: string, rowId: string, label: string, isTotal: boolean): TableRow => {
     const counts = orgIds.map((org) => valueOf(key, org));
     const cells: TableCell[] = orgIds.map((org, i) => ({ id: `${rowId}@${org}`, count: counts[i]!, ...cellOf(counts[i]!, y, key, true) }));
-    if (withEnsemble) {
+    if (withEnsemble && additive) {
       const total = sum(counts);
       cells.push({ id: `${rowId}@*`, count: total, ...cellOf(total, y, key, false) });
+    } else if (withEnsemble) {
+      // A breakdown cell of a ratio of sums needs its parts cell by cell: not available.
+      cells.push(
+        aggregation.kind === "ratio_of_sums" && key !== TOTAL_KEY
+          ? { id: `${rowId}@*`, count: null, value: null }
+          : ensembleCell(`${rowId}@*`, orgIds.map((org, i) => contribution(org, y, counts[i]!))),
+      );
     }
     return { id: rowId, label, isTotal, cells };
   };
@@ -339,9 +379,9 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
     for (const org of orgIds) {
       if (valueOf(TOTAL_KEY, org) !== null) constraints.push({ total: `*@${org}`, members: keys.map((k) => `${k}@${org}`) });
     }
-    if (withEnsemble) constraints.push({ total: "*@*", members: keys.map((k) => `${k}@*`) });
+    if (withEnsemble && additive) constraints.push({ total: "*@*", members: keys.map((k) => `${k}@*`) });
   }
-  if (withEnsemble) {
+  if (withEnsemble && additive) {
     for (const k of [...keys, TOTAL_KEY]) {
       const rowId = k === TOTAL_KEY ? "*" : k;
       constraints.push({ total: `${rowId}@*`, members: orgIds.map((org) => `${rowId}@${org}`) });
@@ -366,7 +406,7 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
 
 // ── Statistical secrecy at the gate (anything external) ────────────────────
 
-export type PublishedValue = number | null | typeof SECRET_LABEL;
+export type PublishedValue = number | null | typeof SECRET_LABEL | typeof NOT_AGGREGABLE_LABEL;
 
 export interface PublishedTable extends Omit<DataTable, "rows" | "constraints"> {
   rows: { id: string; label: string; isTotal: boolean; cells: { id: string; value: PublishedValue; masked: boolean; notDefined?: true }[] }[];
@@ -397,7 +437,12 @@ export function maskTableWith(table: DataTable, masked: ReadonlySet<string>): Pu
       isTotal: r.isTotal,
       cells: r.cells.map((c) => {
         const secret = masked.has(c.id);
-        return { id: c.id, value: secret ? SECRET_LABEL : c.value, masked: secret, ...(c.notDefined && !secret ? { notDefined: true as const } : {}) };
+        return {
+          id: c.id,
+          value: secret ? SECRET_LABEL : c.notAggregable ? NOT_AGGREGABLE_LABEL : c.value,
+          masked: secret,
+          ...(c.notDefined && !secret ? { notDefined: true as const } : {}),
+        };
       }),
     })),
     maskedCount: masked.size,
@@ -421,7 +466,7 @@ export function unmaskedTable(table: DataTable): PublishedTable {
       id: r.id,
       label: r.label,
       isTotal: r.isTotal,
-      cells: r.cells.map((c) => ({ id: c.id, value: c.value, masked: false, ...(c.notDefined ? { notDefined: true as const } : {}) })),
+      cells: r.cells.map((c) => ({ id: c.id, value: c.notAggregable ? NOT_AGGREGABLE_LABEL : c.value, masked: false, ...(c.notDefined ? { notDefined: true as const } : {}) })),
     })),
     maskedCount: 0,
   };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { aggregationInputs, indicatorAggregationSchema, isNonAdditiveUnit } from "./aggregation";
 
 /**
  * The file format of `partners/` and `conventions/` (documented in their
@@ -146,6 +147,11 @@ export const indicatorsFile = z.object({
         validFrom: z.number().int().min(1990).max(2200).optional(),
         providers: z.array(organisationCode),
         evidence: z.string().optional(),
+        /**
+         * How several organisations' values make one figure (app/domain/aggregation.ts).
+         * Omitted: a sum. Required for a non-additive unit (percentage, days, euros…).
+         */
+        aggregation: indicatorAggregationSchema.optional(),
         /** Statistical secrecy: counts from 1 to threshold-1 are masked outside the observatory. Default 5; 0 = not applicable. */
         secrecyThreshold: z.number().int().min(0).max(1000).optional(),
         /** Later definitions, each in force from `validFrom`; fields not repeated are kept from the previous one. */
@@ -167,7 +173,27 @@ export const indicatorsFile = z.object({
           .refine((list) => list.every((v, i) => i === 0 || v.validFrom > list[i - 1]!.validFrom), "versions are in increasing validFrom order"),
       }),
     )
-    .refine((list) => new Set(list.map((i) => i.code)).size === list.length, "indicator codes must be unique"),
+    .refine((list) => new Set(list.map((i) => i.code)).size === list.length, "indicator codes must be unique")
+    .superRefine((list, ctx) => {
+      // Every non-additive indicator declares its aggregation; weights and ratio parts are additive indicators of the catalogue.
+      const byCode = new Map(list.map((i) => [i.code, i]));
+      list.forEach((indicator, index) => {
+        const units = [indicator.unit, ...indicator.versions.map((v) => v.unit).filter((u): u is string => !!u)];
+        if (units.some(isNonAdditiveUnit) && (!indicator.aggregation || indicator.aggregation.kind === "sum")) {
+          ctx.addIssue({
+            code: "custom",
+            path: [index, "aggregation"],
+            message: `${indicator.code}: a non-additive indicator (unit "${indicator.unit}") declares its aggregation: weighted_mean, ratio_of_sums or not_aggregable`,
+          });
+        }
+        for (const input of indicator.aggregation ? aggregationInputs(indicator.aggregation) : []) {
+          const other = byCode.get(input);
+          if (!other || other.valueType !== "integer" || isNonAdditiveUnit(other.unit)) {
+            ctx.addIssue({ code: "custom", path: [index, "aggregation"], message: `${indicator.code}: aggregation input ${input} is not an additive indicator of the catalogue` });
+          }
+        }
+      });
+    }),
 });
 
 export type OrganisationsFile = z.infer<typeof organisationsFile>;

@@ -24,7 +24,7 @@ export const roleLabels: Record<Role, string> = {
 };
 
 export type Scope = "own" | "any";
-export type Action = "read" | "create" | "update" | "manage" | "submit" | "validate" | "review" | "decide" | "export" | "erase";
+export type Action = "read" | "create" | "update" | "manage" | "submit" | "validate" | "review" | "decide" | "export" | "erase" | "comment";
 export type Entity =
   | "user"
   /**
@@ -57,7 +57,13 @@ export type Entity =
   /** Art. 2–3: proposals of new or changed indicators, agreed by the signatories concerned. */
   | "indicator_proposal"
   /** Art. 3: ad-hoc data requests to partners and their answers. */
-  | "data_request";
+  | "data_request"
+  /**
+   * Art. 5: the productions released (validated and online) for the elected
+   * officials and directions (audience « Institutions : élus, directions ») and
+   * the public: the readers' « Publications » space, and being told of a release.
+   */
+  | "released_publication";
 export type Permission = `${Action}:${Entity}:${Scope}`;
 /** A permission without its scope, as asked for by a guard. */
 export type PermissionRequest = `${Action}:${Entity}`;
@@ -100,6 +106,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "create:publication:any",
     "update:publication:any",
     "validate:publication:any",
+    "comment:publication:any",
     "read:dashboard:any",
     "read:internal_dashboard:any",
     "manage:dashboard:any",
@@ -127,6 +134,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:publication:any",
     "create:publication:any",
     "update:publication:own",
+    // Art. 2: the comité de suivi comments on the productions being prepared.
+    "comment:publication:any",
     "read:dashboard:any",
     "read:internal_dashboard:any",
     "read:governance:any",
@@ -152,6 +161,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:publication:any",
     "create:publication:any",
     "update:publication:own",
+    "comment:publication:any",
     "read:mutual_information:own",
     "read:dashboard:any",
     "read:internal_dashboard:any",
@@ -185,7 +195,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "decide:indicator_proposal:own",
     "read:data_request:any",
   ],
-  reader: ["export:account:own", "read:organisation:any", "read:dashboard:any", "read:governance:any"],
+  reader: ["export:account:own", "read:organisation:any", "read:dashboard:any", "read:governance:any", "read:released_publication:any"],
 };
 
 /**

@@ -1,4 +1,4 @@
-import type { PermissionRequest } from "./permissions";
+import type { PermissionRequest, Subject } from "./permissions";
 
 /**
  * The collection workflow (Art. 4) as a transition table: for each action,
@@ -63,4 +63,26 @@ export function canTransition(action: WorkflowAction, from: VersionStatus): bool
 /** The actions available from a status (before permission checks). */
 export function actionsFrom(from: VersionStatus): WorkflowAction[] {
   return (Object.keys(workflowTransitions) as WorkflowAction[]).filter((a) => canTransition(a, from));
+}
+
+/**
+ * Art. 4: the partner's institution validates, *then* transmits. A version is
+ * transmitted to the ODPE when its institution validates it: from then on it
+ * is institution_validated, accepted, or (returned by the ODPE, superseded)
+ * carries its validation date. A draft or a version submitted for internal
+ * validation is still the partner's own work.
+ */
+export const transmittedStatuses: readonly VersionStatus[] = ["institution_validated", "accepted"];
+
+export function isTransmitted(version: { status: VersionStatus | string; validated_at?: Date | string | null }): boolean {
+  return (transmittedStatuses as readonly string[]).includes(version.status) || Boolean(version.validated_at);
+}
+
+/**
+ * Art. 4: who may open a version (its file, its problems) among those allowed
+ * to read the organisation's submissions: the organisation's own users see
+ * every version of their own; anyone else (the ODPE) only transmitted ones.
+ */
+export function versionVisibleTo(viewer: Subject, ownerOrganisationId: string, version: { status: VersionStatus | string; validated_at?: Date | string | null }): boolean {
+  return viewer.organisationId === ownerOrganisationId || isTransmitted(version);
 }

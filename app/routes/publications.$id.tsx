@@ -18,6 +18,7 @@ import {
   withdrawSubmission,
 } from "~/server/publications/publications.server";
 import { listWorkspaceDocuments } from "~/server/workspace/workspace.server";
+import { addPublicationComment, commentsOpen, listPublicationComments } from "~/server/publications/released.server";
 import { parseForm } from "~/server/http/forms.server";
 import { intentFailure, intentSuccess, orNotFound, unknownIntent, type IntentResult } from "~/server/http/results.server";
 import type { PermissionRequest } from "~/domain/permissions";
@@ -56,6 +57,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const mayEdit = userCan(user, "update:publication", page.row.organisation_id);
   const mayValidate = userCan(user, "validate:publication", page.row.organisation_id);
   const documents = mayEdit && isEditable(status) ? await listWorkspaceDocuments(db, {}, 200) : [];
+  // Art. 2: the comité de suivi's comments on the production while it is prepared.
+  const comments = await listPublicationComments(db, id);
   return {
     row: { ...page.row },
     author: page.author,
@@ -68,7 +71,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     internal: page.internal,
     items: page.content.items.map((i) => ({ id: i.id, title: i.title, kind: i.kind, indicator: i.snapshot.indicator.label })),
     attachable: documents.filter((d) => !page.content.attachments.some((a) => a.documentId === d.id)).map((d) => ({ id: d.id, title: d.title, owner: d.owner_name })),
+    comments,
     can: {
+      comment: userCan(user, "comment:publication", page.row.organisation_id) && commentsOpen(status),
       edit: mayEdit && isEditable(status),
       submit: mayEdit && canTransition(status, "submit"),
       withdraw: mayEdit && canTransition(status, "withdraw"),
@@ -88,6 +93,7 @@ const intentPermission: Record<string, PermissionRequest> = {
   validate: "validate:publication",
   reject: "validate:publication",
   unpublish: "validate:publication",
+  comment: "comment:publication",
 };
 
 const invalidatedMessage = (names: string[]) =>
@@ -146,6 +152,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case "unpublish":
         await unpublishPublication(db, audit, user, id, parseForm(reasonSchema, form).reason);
         return intentSuccess(intent, "La publication est retirée de la diffusion ; son historique est conservé.");
+      case "comment": {
+        const { body } = parseForm(z.object({ body: z.string().max(10_000, { error: "Le commentaire dépasse 10 000 caractères." }) }), form);
+        await addPublicationComment(db, audit, user, id, body);
+        return intentSuccess(intent, "Commentaire ajouté au fil de la production.");
+      }
       default:
         throw unknownIntent();
     }
@@ -164,6 +175,7 @@ export default function PublicationPage() {
   const status = row.status as PublicationStatus;
   const workflow = resultFor(result, "submit", "withdraw", "validate", "reject", "unpublish");
   const edit = resultFor(result, "text", "remove-item", "attach", "detach");
+  const comment = resultFor(result, "comment");
   const refusals = data.approvals.filter((a) => a.status === "refused" && (!row.submitted_at || !a.decided_at || a.decided_at >= row.submitted_at));
   const currentApproval = (orgId: string) => data.approvals.find((a) => a.organisation_id === orgId && a.content_hash === row.content_hash && a.status !== "invalidated");
   return (
@@ -522,6 +534,36 @@ export default function PublicationPage() {
           </TableScroll>
         </section>
       )}
+
+      <section aria-labelledby="commentaires">
+        <Title order={3} size="h4" id="commentaires" mb="xs">
+          Commentaires du comité de suivi (art. 2)
+        </Title>
+        {data.comments.length === 0 ? (
+          <Text size="sm">Aucun commentaire.</Text>
+        ) : (
+          <List size="sm">
+            {data.comments.map((c) => (
+              <List.Item key={c.id}>
+                <strong>{c.author_label}</strong>, {formatDateTime(c.created_at)} : {c.body}
+              </List.Item>
+            ))}
+          </List>
+        )}
+        {can.comment && (
+          <Form method="post" action="?intent=comment" noValidate>
+            <Stack gap="xs" mt="sm">
+              <FormAlert error={comment && !comment.ok ? comment.formError : null} success={comment?.ok ? comment.message : null} />
+              <Textarea label="Votre commentaire" name="body" required autosize minRows={2} error={comment?.fieldErrors.body?.[0]} />
+              <Group>
+                <Button type="submit" variant="light">
+                  Commenter
+                </Button>
+              </Group>
+            </Stack>
+          </Form>
+        )}
+      </section>
 
       <section aria-labelledby="historique">
         <Title order={3} size="h4" id="historique" mb="xs">

@@ -4,6 +4,7 @@ import { BarChart, LineChart } from "@mantine/charts";
 import { SECRET_LABEL } from "~/domain/secrecy";
 import { NOT_DEFINED_TEXT } from "~/domain/rates";
 import type { ChartSpec, PublishedTable, PublishedValue } from "~/domain/explorer";
+import { NOT_AGGREGABLE_LABEL } from "~/domain/aggregation";
 import {
   approvalStatusColors,
   approvalStatusLabels,
@@ -51,6 +52,7 @@ export function RequirementBadge({ requirement }: { requirement: SourceRequireme
 
 function formatValue(value: PublishedValue, isRate: boolean) {
   if (value === SECRET_LABEL) return SECRET_LABEL;
+  if (value === NOT_AGGREGABLE_LABEL) return NOT_AGGREGABLE_LABEL;
   if (value === null) return "—";
   return isRate || !Number.isInteger(value) ? formatDecimal(value) : formatInteger(value);
 }

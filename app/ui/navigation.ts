@@ -30,6 +30,8 @@ const items: Item[] = [
   { to: "/explorer", label: "Données mutualisées", permission: "read:pooled_data" },
   { to: "/workspace", label: "Espace de travail", permission: "read:workspace" },
   { to: "/publications", label: "Publications", permission: "read:publication" },
+  // Art. 5: the readers' (elected officials, directions) space of released productions.
+  { to: "/publications-diffusees", label: "Publications", permission: "read:released_publication" },
   { to: "/approvals", label: "Accords de diffusion", permission: "decide:approval", scope: "own" },
   { to: "/dashboard", label: "Tableau de bord annuel", permission: "read:dashboard" },
   { to: "/diffusions", label: "Registre des diffusions", permission: "manage:dashboard" },

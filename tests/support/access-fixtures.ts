@@ -40,6 +40,8 @@ export interface AccessFixtures {
   /** Accepted versions (closedYear), their stored workbooks. */
   versionA: string;
   versionB: string;
+  /** Art. 4: organisation B's version of the open campaign, submitted for internal validation (not transmitted): not the ODPE's to open. */
+  internalVersionB: string;
   /** The stored workbook of versionB: a file id no route may serve to A's users but through versions/:id. */
   workbookFileB: string;
   agreementA: string;
@@ -132,6 +134,18 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
       { campaign_id: campaign.id, organisation_id: orgB.id, agreement_id: agreementB, deadline: `${year + 1}-12-31` },
     ])
     .execute();
+
+  // Art. 4: B's version of the open campaign, submitted for internal validation only (not yet transmitted to the ODPE).
+  const internalSubmission = await db
+    .insertInto("submission")
+    .values({ campaign_id: campaign.id, organisation_id: orgB.id, status: "submitted", version_count: 1 })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const internalVersionB = await db
+    .insertInto("submission_version")
+    .values({ submission_id: internalSubmission.id, number: 1, file_id: storedB.file_id, uploaded_via: "web", status: "submitted", problems: "[]", submitted_at: new Date() })
+    .returning("id")
+    .executeTakeFirstOrThrow();
 
   // Both organisations were expected in the closed campaign too (their accepted versions belong to it).
   const closed = await db.selectFrom("campaign").select("id").where("reference_year", "=", closedYear).executeTakeFirstOrThrow();
@@ -252,6 +266,7 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     indicatorCode: indicator.code,
     versionA: acceptedA.versionId,
     versionB: acceptedB.versionId,
+    internalVersionB: internalVersionB.id,
     workbookFileB: storedB.file_id,
     agreementA,
     agreementB,

@@ -574,6 +574,8 @@ export const accessMatrix: Record<string, RouteEntry> = {
         article: "Art. 4",
         label: "organisation B's dossier",
         url: (f) => `/collection/${f.year}/${f.orgB.code}`,
+        // Art. 4: the ODPE sees the dossier, not the version B has not validated (transmitted) yet.
+        conceals: { from: REFERENT, values: (f) => [f.internalVersionB] },
         expect: { ...only(REFERENT), ...hiddenFor(["partner_correspondent", "partner_validator"]) },
       },
       {
@@ -650,6 +652,13 @@ export const accessMatrix: Record<string, RouteEntry> = {
     probes: [
       { method: "GET", article: "Art. 6", label: "own organisation's version", url: (f) => `/versions/${f.versionA}/file`, expect: only(ORG_DATA, "hidden") },
       { method: "GET", article: "Art. 6", label: "organisation B's version", url: (f) => `/versions/${f.versionB}/file`, expect: only(REFERENT, "hidden") },
+      {
+        method: "GET",
+        article: "Art. 4",
+        label: "organisation B's version not yet validated by its institution",
+        url: (f) => `/versions/${f.internalVersionB}/file`,
+        expect: only([], "hidden"),
+      },
       { method: "GET", label: "malformed id", url: () => "/versions/abc/file", expect: only([], "notFound") },
     ],
   },
@@ -659,6 +668,13 @@ export const accessMatrix: Record<string, RouteEntry> = {
     probes: [
       { method: "GET", article: "Art. 6", label: "own organisation's version", url: (f) => `/versions/${f.versionA}/annotated`, expect: only(ORG_DATA, "hidden") },
       { method: "GET", article: "Art. 6", label: "organisation B's version", url: (f) => `/versions/${f.versionB}/annotated`, expect: only(REFERENT, "hidden") },
+      {
+        method: "GET",
+        article: "Art. 4",
+        label: "organisation B's version not yet validated by its institution",
+        url: (f) => `/versions/${f.internalVersionB}/annotated`,
+        expect: only([], "hidden"),
+      },
       { method: "GET", label: "malformed id", url: () => "/versions/abc/annotated", expect: only([], "notFound") },
       { method: "GET", label: "unknown id", url: () => `/versions/${UNKNOWN_ID}/annotated`, expect: only([], "notFound") },
     ],
@@ -760,6 +776,48 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "POST", article: "Art. 5", label: "edit own organisation's publication, empty form", url: (f) => `/publications/${f.publicationA}?intent=text`, expect: only(AUTHORS) },
       { method: "POST", article: "Art. 5", label: "edit organisation B's publication", url: (f) => `/publications/${f.publicationB}?intent=text`, expect: only(REFERENT) },
       { method: "POST", article: "Art. 5", label: "validate (only the referent puts online)", url: (f) => `/publications/${f.publicationA}?intent=validate`, expect: only(REFERENT) },
+      {
+        method: "POST",
+        article: "Art. 2",
+        label: "comité de suivi comment on a production being prepared, empty form",
+        url: (f) => `/publications/${f.publicationA}?intent=comment`,
+        expect: only(["odpe_referent", "committee_member", "partner_correspondent"]),
+      },
+    ],
+  },
+  // Art. 5: the readers' (elected officials, directions) space of released productions.
+  "routes/publications-diffusees._index": {
+    kind: "page",
+    path: "publications-diffusees",
+    probes: [{ method: "GET", article: "Art. 5", url: () => "/publications-diffusees", expect: only(["reader"]) }],
+  },
+  "routes/publications-diffusees.$id": {
+    kind: "page",
+    path: "publications-diffusees/:id",
+    probes: [
+      { method: "GET", article: "Art. 5", label: "released publication", url: (f) => `/publications-diffusees/${f.publicationB}`, expect: only(["reader"]) },
+      { method: "GET", article: "Art. 5", label: "publication awaiting approvals", url: (f) => `/publications-diffusees/${f.publicationA}`, expect: { ...only([]), reader: "notFound" } },
+      { method: "GET", label: "malformed id", url: () => "/publications-diffusees/abc", expect: { ...only([]), reader: "notFound" } },
+    ],
+  },
+  "routes/publications-diffusees.$id.attachments.$documentId": {
+    kind: "page",
+    path: "publications-diffusees/:id/attachments/:documentId",
+    probes: [
+      { method: "GET", article: "Art. 5", label: "released publication", url: (f) => `/publications-diffusees/${f.publicationB}/attachments/${f.documentB}`, expect: only(["reader"]) },
+      {
+        method: "GET",
+        article: "Art. 5",
+        label: "publication awaiting approvals",
+        url: (f) => `/publications-diffusees/${f.publicationA}/attachments/${f.documentA}`,
+        expect: { ...only([]), reader: "notFound" },
+      },
+      {
+        method: "GET",
+        label: "document not attached to it",
+        url: (f) => `/publications-diffusees/${f.publicationB}/attachments/${f.documentA}`,
+        expect: { ...only([]), reader: "notFound" },
+      },
     ],
   },
   "routes/publications.$id.attachments.$documentId": {

@@ -191,16 +191,18 @@ describe("dashboard assembly (Art. 3 and 5: the annual dashboard)", () => {
     expect(b.previous!["SEXE=F"]!.value).toBe(20 + 25 + 2 + 2);
   });
 
-  it("percentages are averaged over the organisations that sent a value", () => {
+  it("a percentage whose aggregation the catalogue does not declare is « non agrégeable » across organisations, never an unweighted mean", () => {
     const txo = block(edition, "TXO");
-    expect(txo.aggregation).toBe("mean");
-    expect(txo.current.value).toBe(85);
+    expect(txo.aggregation).toBe("not_aggregable");
+    expect(txo.current).toEqual({ value: null, notAggregable: true });
+    expect(formatFigure(txo.current, 1)).toBe("non agrégeable");
+    // One organisation's value is itself (2023: A alone).
     expect(txo.previous.value).toBe(88);
-    expect(txo.change!.absolute).toBe(-3);
+    expect(txo.change).toBeNull();
     // The expected MECS did not transmit: the figure says it is incomplete.
-    expect(txo.notes).toEqual(["Valeur 2024 incomplète : Maison d'enfants n'a pas transmis."]);
+    expect(txo.notes).toContain("Valeur 2024 incomplète : Maison d'enfants n'a pas transmis.");
     expect(aggregationFor("milliers d'euros")).toBe("sum");
-    expect(aggregationFor("euros")).toBe("mean");
+    expect(aggregationFor("euros")).toBe("not_aggregable");
   });
 
   it("rates per 1,000 from the catalogue's derived indicators: 132 / 200 000 × 1 000 = 0.66", () => {
@@ -288,7 +290,8 @@ describe("public edition (Art. 5, CASF D226-3-4: statistical secrecy; internal i
   it("large counts, zero-threshold indicators and averages are published as they are", () => {
     expect(block(pub, "CONF").current.value).toBe(132);
     expect(block(pub, "POP").current.value).toBe(200000);
-    expect(block(pub, "TXO").current.value).toBe(85);
+    expect(block(pub, "TXO").current).toEqual({ value: null, notAggregable: true });
+    expect(block(pub, "TXO").previous.value).toBe(88);
     expect(pub.maskedCount).toBeGreaterThanOrEqual(4);
   });
 

@@ -126,7 +126,11 @@ describe("tables built from accepted values", () => {
     const s = snapshot([v(A, 2023, "", 12.5), v(B, 2023, "", 14)], {
       indicator: { id: "i", code: "TX", label: "Taux d'occupation", unit: "pourcentage", valueType: "decimal", secrecyThreshold: 0, domainLabel: "Accueil" },
     });
-    expect(buildTable(query(), s).rows.map((r) => r.label)).toEqual(["CAF de la Loire", "Département de la Loire"]);
+    const table = buildTable(query(), s);
+    expect(table.rows.map((r) => r.label)).toEqual(["CAF de la Loire", "Département de la Loire", "Ensemble des organismes"]);
+    // No aggregation declared for a percentage: the « Ensemble » is « non agrégeable », never a number (ADR 018).
+    expect(table.rows[2]!.cells).toEqual([{ id: "*|2023", count: null, value: null, notAggregable: true }]);
+    expect(table.constraints).toEqual([]);
   });
 
   it("breakdown: cells in code-list order × organisations, a total row, an « Ensemble » column", () => {

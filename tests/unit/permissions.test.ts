@@ -25,6 +25,10 @@ const expected: Partial<Record<PermissionRequest, Record<Role, "Y" | "O" | "-">>
   "decide:approval": { admin: "-", odpe_referent: "-", committee_member: "-", partner_correspondent: "-", partner_validator: "O", reader: "-" },
   "read:pooled_data": { admin: "-", odpe_referent: "Y", committee_member: "Y", partner_correspondent: "Y", partner_validator: "Y", reader: "-" },
   "validate:publication": { admin: "-", odpe_referent: "Y", committee_member: "-", partner_correspondent: "-", partner_validator: "-", reader: "-" },
+  // Art. 5: the readers (elected officials, directions) read the productions released for them.
+  "read:released_publication": { admin: "-", odpe_referent: "-", committee_member: "-", partner_correspondent: "-", partner_validator: "-", reader: "Y" },
+  // Art. 2: the comité de suivi comments on productions being prepared (the referent and authors answer).
+  "comment:publication": { admin: "-", odpe_referent: "Y", committee_member: "Y", partner_correspondent: "Y", partner_validator: "-", reader: "-" },
   "read:dashboard": { admin: "-", odpe_referent: "Y", committee_member: "Y", partner_correspondent: "Y", partner_validator: "Y", reader: "Y" },
   "manage:dashboard": { admin: "-", odpe_referent: "Y", committee_member: "-", partner_correspondent: "-", partner_validator: "-", reader: "-" },
   // Art. 5: members read the internal edition (true values, internal indicators); readers the public one.

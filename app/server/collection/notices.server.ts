@@ -6,7 +6,7 @@ import { notify } from "../notifications/notifications.server";
 import { can, type PermissionRequest, type Role } from "~/domain/permissions";
 import { reminderDates } from "~/domain/campaigns";
 import type { IsoDate } from "~/domain/dates";
-import type { WorkflowAction } from "~/domain/submissions";
+import { transmittedStatuses, type WorkflowAction } from "~/domain/submissions";
 
 type Executor = Db | Transaction<Database>;
 
@@ -117,7 +117,8 @@ async function orgCode(db: Executor, id: string) {
 /**
  * The daily campaign reminder rule: on each reminder day of its deadline
  * (default 14 and 3 days before, 1 day after), every expected organisation
- * that has not transmitted yet is reminded — its correspondents and validators.
+ * that has not transmitted yet (no version validated by its institution and
+ * awaiting or holding the ODPE's acceptance: Art. 4) is reminded — its correspondents and validators.
  * Dedupe keys carry the date: a rerun the same day sends nothing twice.
  */
 export async function campaignDeadlineReminders(db: Db, today: IsoDate, publicUrl: string) {
@@ -127,7 +128,17 @@ export async function campaignDeadlineReminders(db: Db, today: IsoDate, publicUr
     .innerJoin("organisation as o", "o.id", "e.organisation_id")
     .leftJoin("submission as s", (j) => j.onRef("s.campaign_id", "=", "c.id").onRef("s.organisation_id", "=", "e.organisation_id"))
     .select(["c.id as campaign_id", "c.reference_year", "c.status", "c.reminder_days_before", "c.reminder_days_after", "e.deadline", "e.reopened_at", "o.id as organisation_id", "o.code", "o.name", "o.withdrawal_effective_date"])
-    .where("s.first_transmitted_at", "is", null)
+    // Art. 4: transmitted means validated by the institution; a return by the ODPE re-opens the reminders.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("submission_version as tv")
+            .select("tv.id")
+            .whereRef("tv.submission_id", "=", "s.id")
+            .where("tv.status", "in", [...transmittedStatuses]),
+        ),
+      ),
+    )
     .where((eb) => eb.or([eb("c.status", "=", "open"), eb("e.reopened_at", "is not", null)]))
     .execute();
   let mails = 0;

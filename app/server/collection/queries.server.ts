@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Db } from "../db.server";
 import { notFound } from "../errors.server";
 import { can, type Subject } from "~/domain/permissions";
-import { actionsFrom, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
+import { actionsFrom, versionVisibleTo, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
 import type { Problem } from "~/domain/problems";
 import { todayIso } from "~/domain/dates";
 
@@ -40,7 +40,7 @@ export async function getDossier(db: Db, viewer: Subject & { id: string }, year:
     .where("campaign_id", "=", head.campaign_id)
     .where("organisation_id", "=", head.organisation_id)
     .executeTakeFirst();
-  const versions = submission
+  const allVersions = submission
     ? await db
         .selectFrom("submission_version as v")
         .innerJoin("stored_file as f", "f.id", "v.file_id")
@@ -70,13 +70,20 @@ export async function getDossier(db: Db, viewer: Subject & { id: string }, year:
         .orderBy("v.number", "desc")
         .execute()
     : [];
+  // Art. 4: the ODPE sees a partner's version only once its institution has validated (transmitted) it.
+  const versions = allVersions.filter((v) => versionVisibleTo(viewer, head.organisation_id, v));
+  const hiddenVersionIds = new Set(allVersions.filter((v) => !versions.includes(v)).map((v) => v.id));
   const comments = submission
-    ? await db
-        .selectFrom("submission_comment")
-        .select(["id", "author_label", "kind", "body", "created_at"])
-        .where("submission_id", "=", submission.id)
-        .orderBy("created_at")
-        .execute()
+    ? (
+        await db
+          .selectFrom("submission_comment")
+          .select(["id", "version_id", "author_label", "kind", "body", "created_at"])
+          .where("submission_id", "=", submission.id)
+          .orderBy("created_at")
+          .execute()
+      )
+        .filter((c) => !c.version_id || !hiddenVersionIds.has(c.version_id))
+        .map(({ version_id: _versionId, ...c }) => c)
     : [];
   const selected = versions.find((v) => v.number === selectedNumber) ?? versions[0] ?? null;
   const actionsFor = (status: VersionStatus): WorkflowAction[] =>
@@ -106,10 +113,12 @@ export async function versionForDownload(db: Db, viewer: Subject, versionId: str
     .innerJoin("submission as s", "s.id", "v.submission_id")
     .innerJoin("campaign as c", "c.id", "s.campaign_id")
     .innerJoin("organisation as o", "o.id", "s.organisation_id")
-    .select(["v.id", "v.number", "v.file_id", "v.problems", "s.organisation_id", "o.code", "c.reference_year"])
+    .select(["v.id", "v.number", "v.status", "v.validated_at", "v.file_id", "v.problems", "s.organisation_id", "o.code", "c.reference_year"])
     .where("v.id", "=", versionId)
     .executeTakeFirst();
   if (!row || !can(viewer, "read:submission", row.organisation_id)) return null;
+  // Art. 4: a draft or an internally submitted version is not the ODPE's to open.
+  if (!versionVisibleTo(viewer, row.organisation_id, row)) return null;
   return row;
 }
 

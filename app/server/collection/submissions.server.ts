@@ -344,7 +344,8 @@ export async function transitionVersion(db: Db, context: AuditContext, actor: Ac
     }
 
     await trx.updateTable("submission_version").set(patch).where("id", "=", version.id).execute();
-    if (input.action === "submit") {
+    if (input.action === "validate") {
+      // Art. 4: transmission to the ODPE is the institution's validation, not the internal submission.
       await trx
         .updateTable("submission")
         .set({ first_transmitted_at: sql`coalesce(first_transmitted_at, ${now})` })

@@ -1,11 +1,10 @@
 import { DEFAULT_USAGE_RIGHTS, type UsageRights } from "~/domain/agreements";
 import { TOTAL_KEY } from "~/domain/breakdowns";
 import { todayIso } from "~/domain/dates";
+import { aggregateContributions, aggregationInputs, aggregationNote, aggregationOf, type Contribution, type IndicatorAggregation } from "~/domain/aggregation";
 import {
-  aggregationFor,
   computeChange,
   TREND_YEARS,
-  type Aggregation,
   type Breakdown,
   type BreakdownList,
   type CompletenessRow,
@@ -41,6 +40,8 @@ export interface AssemblyIndicator {
   code: string;
   domainCode: string;
   secrecyThreshold: number;
+  /** Declared in the catalogue (indicator.aggregation); omitted: the default of its unit (app/domain/aggregation.ts). */
+  aggregation?: IndicatorAggregation | null;
   /** Every version of the definition, any order. */
   versions: AssemblyVersion[];
 }
@@ -135,11 +136,9 @@ function organisationTotal(keys: KeyValues, version: VersionDefinition): number 
   return any ? sum : null;
 }
 
-function aggregate(values: readonly number[], how: Aggregation): number | null {
-  if (values.length === 0) return null;
-  const sum = values.reduce((a, b) => a + b, 0);
-  return how === "sum" ? sum : sum / values.length;
-}
+/** A figure from an aggregate: « non agrégeable » carries no number. */
+const figureOfAggregate = (result: ReturnType<typeof aggregateContributions>): Figure =>
+  result.notAggregable ? { value: null, notAggregable: true } : { value: result.value };
 
 const figure = (value: number | null): Figure => ({ value });
 
@@ -176,16 +175,18 @@ function hasValue(keys: KeyValues | undefined): boolean {
 function aggregateBreakdown(
   byOrg: Map<string, KeyValues> | undefined,
   lists: BreakdownList[],
-  how: Aggregation,
+  aggregation: IndicatorAggregation,
+  inputsOf: (organisationId: string) => Contribution["inputs"],
 ): Record<string, Figure> {
-  const sums = new Map<string, number>();
-  const counts = new Map<string, number>();
-  const add = (key: string, value: number) => {
-    sums.set(key, (sums.get(key) ?? 0) + value);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+  const contributions = new Map<string, Contribution[]>();
+  const add = (key: string, value: number, inputs: Contribution["inputs"]) => {
+    const list = contributions.get(key) ?? [];
+    list.push({ value, inputs });
+    contributions.set(key, list);
   };
   const width = lists.length;
-  for (const keys of byOrg?.values() ?? []) {
+  for (const [orgId, keys] of byOrg ?? []) {
+    const inputs = inputsOf(orgId);
     // Per organisation: one-list cells from its full cells, or as given when it sent only one-list cells.
     const marginal = new Map<string, number>();
     const given = new Map<string, number>();
@@ -193,20 +194,17 @@ function aggregateBreakdown(
       if (key === TOTAL_KEY || value === null) continue;
       const parts = key.split("|");
       if (parts.length === width) {
-        if (width === 2) add(key, value);
+        if (width === 2) add(key, value, inputs);
         for (const part of parts) marginal.set(part, (marginal.get(part) ?? 0) + value);
       } else if (parts.length === 1) {
         given.set(key, value);
       }
     }
-    for (const [k, v] of marginal.size > 0 ? marginal : given) add(k, v);
+    for (const [k, v] of marginal.size > 0 ? marginal : given) add(k, v, inputs);
   }
-  const figureOf = (key: string): Figure => {
-    const n = counts.get(key);
-    if (!n) return { value: null };
-    const sum = sums.get(key)!;
-    return { value: how === "sum" ? sum : sum / n };
-  };
+  // A ratio of sums needs its parts cell by cell: a breakdown cell of it is not available.
+  const figureOf = (key: string): Figure =>
+    aggregation.kind === "ratio_of_sums" ? { value: null } : figureOfAggregate(aggregateContributions(contributions.get(key) ?? [], aggregation));
   const result: Record<string, Figure> = {};
   for (const list of lists) {
     for (const item of list.items) {
@@ -255,6 +253,15 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     expectedOrgs.set(pair.indicatorId, set);
   }
 
+  const byCode = new Map(input.indicators.map((i) => [i.code, i]));
+  /** One organisation's total of indicator `code` in year y (a weight or a ratio part). */
+  const inputTotal = (code: string, y: number, orgId: string): number | null => {
+    const other = byCode.get(code);
+    const v = other ? versionForYear(other.versions, y) : null;
+    const keys = other && v ? index.get(other.id)?.get(y)?.get(orgId) : undefined;
+    return keys && v ? organisationTotal(keys, v) : null;
+  };
+
   const indicators = [...input.indicators].sort(
     (a, b) => (domainOf.get(a.domainCode)?.position ?? 99) - (domainOf.get(b.domainCode)?.position ?? 99) || a.code.localeCompare(b.code),
   );
@@ -269,30 +276,41 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       }
     }
     const byYear = index.get(indicator.id);
-    const aggregation = aggregationFor(version.unit);
+    const declared = indicator.aggregation ?? aggregationOf(null, version.unit);
+    const aggregation = declared.kind;
+    /** An organisation's totals of the aggregation's inputs (weights, ratio parts) in year y. */
+    const inputsOf = (y: number) => (orgId: string) =>
+      Object.fromEntries(aggregationInputs(declared).map((code) => [code, inputTotal(code, y, orgId)]));
     const yearTotals = new Map<number, number | null>();
+    const yearFigures = new Map<number, Figure>();
     const sources = new Set<string>();
     for (const y of years) {
       const v = versionForYear(indicator.versions, y);
       const byOrg = byYear?.get(y);
-      const orgTotals: number[] = [];
+      const contributions: Contribution[] = [];
       if (v && byOrg) {
         for (const [orgId, keys] of byOrg) {
           const t = organisationTotal(keys, v);
-          if (t !== null) orgTotals.push(t);
+          if (t !== null) contributions.push({ value: t, inputs: inputsOf(y)(orgId) });
           if (hasValue(keys)) sources.add(orgId);
         }
       }
-      yearTotals.set(y, aggregate(orgTotals, aggregation));
+      const result = figureOfAggregate(aggregateContributions(contributions, declared));
+      yearFigures.set(y, result);
+      yearTotals.set(y, result.value);
     }
     totals.set(indicator.code, yearTotals);
     if (sources.size === 0) continue; // nothing transmitted in the window: listed in the quality section only
 
     const comparableBreak = breaks.find((b) => b.year === year && b.breaksComparability);
     const comparable = !comparableBreak;
-    const current = figure(yearTotals.get(year) ?? null);
-    const previous = figure(yearTotals.get(year - 1) ?? null);
+    const current = yearFigures.get(year) ?? figure(null);
+    const previous = yearFigures.get(year - 1) ?? figure(null);
     const notes: string[] = [];
+    if (aggregation !== "sum" && sources.size > 1) {
+      const note = aggregationNote(declared, (code) => versionForYear(byCode.get(code)?.versions ?? [], year)?.label ?? code);
+      if (note) notes.push(note);
+    }
     if (comparableBreak) {
       notes.push(`Rupture de série en ${year} (${comparableBreak.changes.join(", ")}) : l'évolution sur un an n'est pas calculée.`);
     }
@@ -328,8 +346,8 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       const sameLists = !!previousVersion && previousVersion.breakdowns.join("|") === version.breakdowns.join("|");
       breakdown = {
         lists,
-        current: aggregateBreakdown(byYear?.get(year), lists, aggregation),
-        previous: comparable && sameLists ? aggregateBreakdown(byYear?.get(year - 1), lists, aggregation) : null,
+        current: aggregateBreakdown(byYear?.get(year), lists, declared, inputsOf(year)),
+        previous: comparable && sameLists ? aggregateBreakdown(byYear?.get(year - 1), lists, declared, inputsOf(year - 1)) : null,
       };
     }
 
@@ -353,7 +371,7 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       previous,
       change: comparable ? computeChange(current.value, previous.value) : null,
       comparable,
-      trend: years.map((y) => ({ year: y, value: yearTotals.get(y) ?? null, ...(breakYears.has(y) && y > firstYear ? { breakBefore: true } : {}) })),
+      trend: years.map((y) => ({ year: y, ...(yearFigures.get(y) ?? figure(null)), ...(breakYears.has(y) && y > firstYear ? { breakBefore: true } : {}) })),
       breakdown,
       sources: sourceCodes,
       usage: mostRestrictive(rights),

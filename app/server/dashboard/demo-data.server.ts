@@ -7,7 +7,7 @@ import { putFile } from "../storage/files.server";
 import { setOrganisationLogo } from "../organisations/organisations.server";
 import { breakdownCells, breakdownKey } from "~/domain/breakdowns";
 import { addDays } from "~/domain/dates";
-import { aggregationFor } from "~/domain/dashboard";
+import { isNonAdditiveUnit } from "~/domain/aggregation";
 import { versionForYear, type VersionDefinition } from "~/domain/indicators";
 import type { Subject } from "~/domain/permissions";
 import { setKeyFigures } from "./catalogue.server";
@@ -169,7 +169,8 @@ export function demoValues(
   const [base, growth] = MAGNITUDES[code] ?? [100, 0.02];
   let level = base * Math.pow(1 + growth, year - 2020) * jitter(`${code}|${year}`, 0.025);
   if (code === "IP_NB" && (version.valid_from_year ?? 0) >= 2022) level *= 1.22; // counted per child from 2022 (break in series)
-  const mean = aggregationFor(version.unit) === "mean";
+  // Shares and averages: each organisation near the level (never divided among providers).
+  const mean = isNonAdditiveUnit(version.unit);
   let value: number;
   if (mean || providers.length <= 1) {
     value = mean ? level * jitter(`${code}|${orgCode}|${year}`, 0.04) : level;

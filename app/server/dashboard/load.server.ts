@@ -3,6 +3,7 @@ import type { Database } from "#db/schema";
 import type { Db } from "../db.server";
 import { agreementCoversYear, type UsageRights } from "~/domain/agreements";
 import { TREND_YEARS, type DashboardEdition } from "~/domain/dashboard";
+import { aggregationOf } from "~/domain/aggregation";
 import { getObservatory } from "../observatory/observatory.server";
 import { loadVersions } from "../indicators/indicators.server";
 import { listRates, ratePopulations } from "../populations/rates.server";
@@ -24,7 +25,7 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
     await Promise.all([
       getObservatory(db as Db),
       db.selectFrom("indicator_domain").select(["code", "label", "position"]).orderBy("position").execute(),
-      db.selectFrom("indicator").select(["id", "code", "domain_code", "secrecy_threshold"]).execute(),
+      db.selectFrom("indicator").select(["id", "code", "domain_code", "secrecy_threshold", "aggregation"]).execute(),
       loadVersions(db, "all"),
       db.selectFrom("codelist").select(["code", "label"]).execute(),
       db.selectFrom("codelist_item").select(["codelist_code", "code", "label"]).orderBy("codelist_code").orderBy("position").execute(),
@@ -131,6 +132,8 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
       code: i.code,
       domainCode: i.domain_code,
       secrecyThreshold: i.secrecy_threshold,
+      // Declared in the catalogue, else the default of the current unit (sum, or « non agrégeable »).
+      aggregation: i.aggregation ? aggregationOf(i.aggregation, "") : null,
       versions: versionsOf.get(i.id) ?? [],
     })),
     codelists: codelists.map((c) => ({ code: c.code, label: c.label, items: items.filter((i) => i.codelist_code === c.code).map(({ code, label }) => ({ code, label })) })),

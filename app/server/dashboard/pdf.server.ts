@@ -433,7 +433,7 @@ class ReportPdf {
     this.doc.moveDown(1);
     this.heading("Méthode et secret statistique", 2);
     this.text(
-      "Les valeurs sont celles acceptées par l'ODPE après validation par chaque institution (art. 4). La valeur départementale additionne les valeurs des organismes ; les pourcentages, durées moyennes et prix unitaires sont la moyenne non pondérée des organismes ayant transmis. Les taux rapportent un indicateur à la population de référence.",
+      "Les valeurs sont celles acceptées par l'ODPE après validation par chaque institution (art. 4). La valeur départementale additionne les valeurs des organismes ; les pourcentages, durées moyennes et prix unitaires sont la moyenne des organismes pondérée comme le catalogue le déclare (par exemple le taux d'occupation par les places installées), ou « non agrégeable ». Les taux rapportent un indicateur à la population de référence.",
       { size: 8.5 },
     );
     this.text(

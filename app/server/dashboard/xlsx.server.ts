@@ -1,3 +1,4 @@
+import { NOT_AGGREGABLE_LABEL } from "~/domain/aggregation";
 import ExcelJS from "exceljs";
 import { NOT_DEFINED_FIGURE_TEXT, SECRET_TEXT, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
 import { parseBreakdownKey } from "~/domain/breakdowns";
@@ -25,8 +26,9 @@ function sheetName(name: string, used: Set<string>): string {
 }
 
 /** One status for every masked figure, whatever the reason it was masked (issue 10: the reason is internal). */
-const statusOf = (f: Figure): string => (f.secret ? "secret statistique" : f.notDefined ? "non défini" : f.value === null ? "non disponible" : "valeur");
-const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.notDefined ? NOT_DEFINED_FIGURE_TEXT : f.value);
+const statusOf = (f: Figure): string =>
+  f.secret ? "secret statistique" : f.notDefined ? "non défini" : f.notAggregable ? NOT_AGGREGABLE_LABEL : f.value === null ? "non disponible" : "valeur";
+const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.notDefined ? NOT_DEFINED_FIGURE_TEXT : f.notAggregable ? NOT_AGGREGABLE_LABEL : f.value);
 const numFmt = (decimals: number) => (decimals === 0 ? "#,##0" : `#,##0.${"0".repeat(decimals)}`);
 
 function breakdownLabel(block: IndicatorBlock, key: string): string {

@@ -8,6 +8,7 @@ import type { DataSnapshot, ExplorerQuery, SnapshotIndicator, SnapshotRate, Snap
 import { describeUniverse, populationCell, populationCitation, populationYear } from "~/domain/rates";
 import { listRates, ratePopulations } from "../populations/rates.server";
 import { loadReferenceRates } from "../populations/reference-rates.server";
+import { aggregationInputs as aggregationInputs_ } from "~/domain/aggregation";
 
 type Executor = Db | Transaction<Database>;
 
@@ -71,6 +72,7 @@ async function snapshotIndicator(db: Executor, code: string) {
     valueType: current.value_type,
     secrecyThreshold: indicator.secrecy_threshold,
     domainLabel: indicator.domain_label,
+    aggregation: indicator.aggregation,
   };
   return { indicator, info };
 }
@@ -162,6 +164,21 @@ export async function runQuery(db: Executor, query: ExplorerQuery): Promise<{ qu
       };
     }
   }
+
+  // The totals the « Ensemble » of a weighted mean or a ratio of sums reads, for the same organisations and years.
+  const aggregationInputs: NonNullable<DataSnapshot["aggregationInputs"]> = [];
+  const valueYears = [...new Set(values.map((v) => v.year))];
+  for (const code of aggregationInputs_(indicator.aggregation)) {
+    const input = await snapshotIndicator(db, code).catch(() => null);
+    if (!input) continue;
+    const organisations = [...new Set(values.map((v) => v.organisationId))];
+    aggregationInputs.push({
+      code,
+      label: input.info.label,
+      values: organisations.length ? await lineageValues(db, input.indicator.id, { from: null, to: null, years: valueYears, organisations, totalsOnly: true }) : [],
+    });
+  }
+
   const orgIds = [...new Set(values.map((v) => v.organisationId))];
   const organisations = orgIds.length
     ? await db.selectFrom("organisation").select(["id", "code", "name"]).where("id", "in", orgIds).orderBy("name").execute()
@@ -196,6 +213,7 @@ export async function runQuery(db: Executor, query: ExplorerQuery): Promise<{ qu
       denominator: null,
       ...(rate ? { rate } : {}),
       breaks,
+      ...(aggregationInputs.length ? { aggregationInputs } : {}),
     },
   };
 }

@@ -2,6 +2,7 @@ import { NOT_DEFINED_TEXT } from "~/domain/rates";
 import ExcelJS from "exceljs";
 import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { recordExportNotices } from "./export-notices.server";
 import { runQuery } from "./explorer.server";
 import {
   breakdownLabel,
@@ -137,6 +138,13 @@ export async function exportPooledData(db: Db, context: AuditContext, query: Exp
       summary: `Export ${format.toUpperCase()} des données mutualisées « ${snapshot.indicator.label} » (${table.rows.length} ligne(s)) — usage interne.`,
       details: { format, query: resolved, values: snapshot.values.length, organisations: snapshot.organisations.map((o) => o.code) },
     });
+    // Art. 5: the organisations whose data are exported are told (daily digest).
+    await recordExportNotices(trx, context, {
+      indicatorCode: snapshot.indicator.code,
+      indicatorLabel: snapshot.indicator.label,
+      sourceOrganisationIds: sourceOrganisationIds(snapshot),
+      at: now,
+    });
     return {
       filename: `odpe-${snapshot.indicator.code.toLowerCase()}-${resolved.view}-${day}.${format}`,
       contentType: format === "csv" ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -156,4 +164,10 @@ export function exportResponse(file: ExportFile): Response {
       "X-Content-Type-Options": "nosniff",
     },
   });
+}
+
+/** The organisations behind a snapshot's non-empty values (the denominator and aggregation inputs included). */
+function sourceOrganisationIds(snapshot: ExportDoc["snapshot"]): string[] {
+  const all = [...snapshot.values, ...(snapshot.denominator?.values ?? []), ...(snapshot.aggregationInputs ?? []).flatMap((i) => i.values)];
+  return [...new Set(all.filter((v) => v.value !== null).map((v) => v.organisationId))];
 }

@@ -1,3 +1,4 @@
+import { aggregationOf } from "~/domain/aggregation";
 import type { Transaction } from "kysely";
 import type { Database } from "#db/schema";
 import type { Db } from "../db.server";
@@ -128,7 +129,7 @@ export async function getIndicator(db: Executor, code: string) {
     .selectFrom("indicator as i")
     .innerJoin("indicator_domain as d", "d.code", "i.domain_code")
     .leftJoin("amendment as a", "a.id", "i.introduced_by_amendment_id")
-    .select(["i.id", "i.code", "i.domain_code", "d.label as domain_label", "i.secrecy_threshold", "i.evidence", "a.number as amendment_number"])
+    .select(["i.id", "i.code", "i.domain_code", "d.label as domain_label", "i.secrecy_threshold", "i.evidence", "i.aggregation as declared_aggregation", "a.number as amendment_number"])
     .where("i.code", "=", code)
     .executeTakeFirst();
   if (!indicator) throw notFound("Cet indicateur");
@@ -148,6 +149,8 @@ export async function getIndicator(db: Executor, code: string) {
     current: versions[versions.length - 1]!,
     breaks: seriesBreaks(versions),
     providers,
+    /** How organisations' values make one figure: declared, else the default of the current unit (app/domain/aggregation.ts). */
+    aggregation: aggregationOf(indicator.declared_aggregation, versions[versions.length - 1]!.unit),
   };
 }
 

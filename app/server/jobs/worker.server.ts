@@ -8,11 +8,14 @@ import { createMailTransport, type MailTransport } from "../mail/transport.serve
 import { runDueReminders, type ReminderRule } from "../reminders/reminders.server";
 import { reminderRules } from "../reminders/rules.server";
 import { PURGE_JOB, purgeExpiredPersonalData, retentionSettingsFrom, type RetentionSettings } from "../personal-data/retention.server";
+import { sendExportDigests } from "../explorer/export-notices.server";
 import { JobQueue } from "./queue.server";
 import { getJobQueue, setJobQueue } from "./registry.server";
 
 /** The portal's jobs and where their handlers live. */
 export const REMINDERS_JOB = "reminders.run";
+/** Art. 5: the daily digest of exports of each organisation's data. */
+export const EXPORT_NOTICES_JOB = "exports.mutual-information";
 export const JOBS_TIMEZONE = "Europe/Paris";
 
 export interface AppJobDeps {
@@ -26,6 +29,8 @@ export interface AppJobDeps {
   purgeCron?: string;
   /** Retention periods (default: from the environment, app/server/env.server.ts). */
   retention?: RetentionSettings;
+  /** Five-field cron of the daily export digest (Art. 5; default 07:00 Paris time). */
+  exportNoticesCron?: string;
 }
 
 export interface RemindersJobData {
@@ -66,6 +71,14 @@ export function defineAppJobs(queue: JobQueue, deps: AppJobDeps): JobQueue {
         const today = job.data.today && isIsoDate(job.data.today) ? job.data.today : todayIso();
         return runDueReminders(deps.db, today, rules());
       },
+    })
+    .define({
+      // Art. 5: each organisation is told once a day of the exports of its data (app/server/explorer/export-notices.server.ts).
+      name: EXPORT_NOTICES_JOB,
+      cron: { expression: deps.exportNoticesCron ?? "0 7 * * *", timezone: JOBS_TIMEZONE },
+      policy: { retryLimit: 3, retryDelay: 600, expireInSeconds: 3_600 },
+      pollingIntervalSeconds: 60,
+      handler: async () => sendExportDigests(deps.db),
     })
     .define({
       name: PURGE_JOB,

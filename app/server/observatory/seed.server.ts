@@ -250,6 +250,7 @@ async function importReferential(trx: Trx, data: ObservatoryData) {
           secrecy_threshold: i.secrecyThreshold ?? 5,
           introduced_by_amendment_id: introducedBy.get(i.code) ?? null,
           evidence: i.evidence ?? null,
+          aggregation: i.aggregation ? JSON.stringify(i.aggregation) : null,
         })),
       )
       .returning(["id", "code"])
@@ -257,6 +258,16 @@ async function importReferential(trx: Trx, data: ObservatoryData) {
     for (const c of created) existingId.set(c.code, c.id);
     const providers = fresh.flatMap((i) => i.providers.map((code) => ({ indicator_id: existingId.get(i.code)!, organisation_id: orgId.get(code)! })));
     if (providers.length) await trx.insertInto("indicator_provider").values(providers).onConflict((oc) => oc.doNothing()).execute();
+  }
+  // Aggregations declared in the file, for indicators that have none yet (the portal's declaration stays).
+  for (const entry of data.indicators) {
+    if (!entry.aggregation || fresh.includes(entry)) continue;
+    await trx
+      .updateTable("indicator")
+      .set({ aggregation: JSON.stringify(entry.aggregation) })
+      .where("code", "=", entry.code)
+      .where("aggregation", "is", null)
+      .execute();
   }
   // Amendments listing existing indicators that no amendment introduced yet.
   for (const [code, amendmentId] of introducedBy) {

@@ -10,6 +10,7 @@ import { renderPublication } from "./render.server";
 import { protectPublication } from "../disclosure/release.server";
 import { recordRelease, releasedValues } from "../disclosure/ledger.server";
 import { tellHolders, tellOrganisations, tellUsers } from "./notices.server";
+import { announceRelease } from "./released.server";
 import { can, type Subject } from "~/domain/permissions";
 import {
   approvalStatusLabels,
@@ -574,6 +575,8 @@ export async function validatePublication(db: Db, context: AuditContext, actor: 
       link: `/publications/${id}`,
       dedupeKey: `publication-published:${id}:${hash}`,
     });
+    // Art. 5: every signatory is told of the release, and the readers of what is addressed to them.
+    await announceRelease(trx, { id, title: row.title, audience: row.audience, contentHash: hash });
     await recordAudit(trx, context, {
       action: "publication.published",
       entityType: "publication",

@@ -328,6 +328,8 @@ export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) 
                         {b.unit}
                         {b.kind === "derived" ? " — indicateur calculé" : ""}
                         {b.aggregation === "mean" && b.sources.length > 1 ? " — moyenne des organismes" : ""}
+                        {b.aggregation === "weighted_mean" && b.sources.length > 1 ? " — moyenne pondérée des organismes" : ""}
+                        {b.aggregation === "ratio_of_sums" && b.sources.length > 1 ? " — rapport des sommes" : ""}
                       </span>
                       {b.notes.map((n, i) => (
                         <span key={i} className="rp-note">
@@ -502,7 +504,7 @@ export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) 
         <h3>Méthode et secret statistique</h3>
         <p>
           Les valeurs sont celles acceptées par l&apos;ODPE après validation par chaque institution (art. 4). La valeur départementale additionne les valeurs des
-          organismes ; les pourcentages, durées moyennes et prix unitaires sont la moyenne non pondérée des organismes ayant transmis. Les taux rapportent un
+          organismes ; les pourcentages, durées moyennes et prix unitaires sont la moyenne des organismes pondérée comme le catalogue le déclare (par exemple le taux d&apos;occupation par les places installées), ou « non agrégeable ». Les taux rapportent un
           indicateur à la population de référence du domaine « Contexte départemental ».
         </p>
         {edition.variant === "public" ? (
