@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { Anchor, Badge, Button, Group, Select, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Button, Group, Select, Stack, Table, Text, Title } from "@mantine/core";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { completenessBoard } from "~/server/collection/queries.server";
@@ -8,6 +8,7 @@ import { ANY_ORGANISATION } from "~/domain/permissions";
 import { versionStatusColors, versionStatusLabels, type VersionStatus } from "~/domain/submissions";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDate, formatDateTime } from "~/ui/format";
+import { WrapBadge } from "~/ui/WrapBadge";
 
 export const meta: MetaFunction = () => [{ title: "Suivi de la collecte — Portail ODPE" }];
 
@@ -93,13 +94,13 @@ export default function CompletenessBoard() {
                 </Table.Td>
                 <Table.Td>
                   {r.status === "expected" ? (
-                    <Badge color="gray.8" variant="light">
+                    <WrapBadge color="gray.8">
                       Attendu
-                    </Badge>
+                    </WrapBadge>
                   ) : (
-                    <Badge color={versionStatusColors[r.status as VersionStatus]} variant="light">
+                    <WrapBadge color={versionStatusColors[r.status as VersionStatus]}>
                       {versionStatusLabels[r.status as VersionStatus]}
-                    </Badge>
+                    </WrapBadge>
                   )}
                 </Table.Td>
                 <Table.Td>{formatDate(r.deadline)}</Table.Td>

@@ -6,6 +6,7 @@ import * as m2026112304 from "./2026112304_collection";
 import * as m2026112305 from "./2026112305_diffusion";
 import * as m2026112306 from "./2026112306_dashboard";
 import * as m2026112307 from "./2026112307_personal_data";
+import * as m2026120405 from "./2026120405_review";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   "2026112305_diffusion": m2026112305,
   "2026112306_dashboard": m2026112306,
   "2026112307_personal_data": m2026112307,
+  "2026120405_review": m2026120405,
 };

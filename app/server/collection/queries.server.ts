@@ -82,6 +82,9 @@ export async function getDossier(db: Db, viewer: Subject & { id: string }, year:
   const actionsFor = (status: VersionStatus): WorkflowAction[] =>
     actionsFrom(status).filter((action) => can(viewer, workflowTransitions[action].permission, head.organisation_id));
   const latest = versions[0];
+  // The accepted version still stands when a newer one is in progress (issue 13): say both.
+  const acceptedVersion = versions.find((v) => v.status === "accepted") ?? null;
+  const inProgress = latest && latest.status !== "accepted" && acceptedVersion && latest.number > acceptedVersion.number ? latest : null;
   return {
     campaign: { id: head.campaign_id, year: head.reference_year, status: head.campaign_status, deadline: head.deadline, late: todayIso() > head.deadline },
     organisation: { id: head.organisation_id, code: head.code, name: head.name },
@@ -93,9 +96,26 @@ export async function getDossier(db: Db, viewer: Subject & { id: string }, year:
     })),
     selected: selected ? { id: selected.id, number: selected.number, problems: (selected.problems ?? []) as Problem[] } : null,
     comments,
+    standing: acceptedVersion ? { acceptedNumber: acceptedVersion.number, inProgress: inProgress ? { number: inProgress.number, status: inProgress.status } : null } : null,
+    /** Active validator accounts of the organisation: with none, a transmitted version waits forever (Art. 4). */
+    validatorCount: await countValidators(db, head.organisation_id),
+    viewerIsOwner: viewer.organisationId === head.organisation_id,
     canUpload: can(viewer, "submit:submission", head.organisation_id),
     canComment: can(viewer, "read:submission", head.organisation_id),
   };
+}
+
+/** Active, not erased validator accounts of an organisation (Art. 4: someone must validate for the institution). */
+export async function countValidators(db: Db, organisationId: string): Promise<number> {
+  const row = await db
+    .selectFrom("app_user")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("organisation_id", "=", organisationId)
+    .where("role", "=", "partner_validator")
+    .where("status", "=", "active")
+    .where("erased_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** A version's owner and file, for downloads (null when the viewer may not see it: 404, not 403). */
