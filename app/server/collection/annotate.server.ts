@@ -1,14 +1,16 @@
 import ExcelJS from "exceljs";
 import type { Problem } from "~/domain/problems";
 
+// Red for errors, amber for warnings: two hues told apart at a glance (the
+// former pale orange read as the same pink-red as errors).
 const fills = {
-  error: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFFC9C9" } },
-  warning: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFFE8CC" } },
+  error: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFF8787" } },
+  warning: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFFD666" } },
 } as const;
 
 /**
  * The partner's own workbook with each faulty cell highlighted (red: error,
- * orange: warning) and a note saying what is wrong and what to do, so every
+ * amber: warning) and a note saying what is wrong and what to do, so every
  * problem can be fixed in one pass.
  */
 export async function annotateWorkbook(original: Uint8Array, problems: readonly Problem[]): Promise<Buffer> {
