@@ -99,3 +99,13 @@ describe("annotated workbook", () => {
     expect(hue(colour("E9"))).toBeLessThanOrEqual(50);
   });
 });
+
+describe("observatory contact on templates", () => {
+  it("prints the configured address, else the observatory file's, never a placeholder on .invalid", async () => {
+    const { configuredContact } = await import("~/server/observatory/observatory.server");
+    expect(configuredContact("odpe@example.invalid", "observatoire@departement.example.org")).toBe("observatoire@departement.example.org");
+    expect(configuredContact("odpe@loire.example.org", undefined)).toBe("odpe@loire.example.org");
+    expect(configuredContact("odpe@example.invalid", undefined)).toBeNull();
+    expect(configuredContact(null, undefined)).toBeNull();
+  });
+});
