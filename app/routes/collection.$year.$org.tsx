@@ -14,7 +14,7 @@ import { DomainError } from "~/server/errors.server";
 import { versionStatusColors, versionStatusLabels, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
 import type { Problem } from "~/domain/problems";
 import { ProblemsTable } from "~/ui/collection/ProblemsTable";
-import { UploadZone } from "~/ui/collection/UploadZone";
+import { UploadOutcome, UploadZone } from "~/ui/collection/UploadZone";
 import { VersionValues } from "~/ui/collection/VersionValues";
 import { WrapBadge } from "~/ui/WrapBadge";
 import { FormAlert } from "~/ui/FormAlert";
@@ -151,7 +151,7 @@ export default function DossierPage() {
           </Form>
           {result?.problems && result.problems.length > 0 && (
             <Stack mt="md">
-              <FormAlert error={result.ok ? null : result.formError} success={result.ok ? result.message : null} />
+              <UploadOutcome ok={result.ok} problems={result.problems} message={(result.ok ? result.message : result.formError) ?? ""} />
               <ProblemsTable problems={result.problems} caption="Problèmes du fichier" />
             </Stack>
           )}
