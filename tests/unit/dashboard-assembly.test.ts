@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { assembleEdition, toPublicEdition, type AssemblyInput, type AssemblyValue, type AssemblyVersion } from "~/server/dashboard/assembly.server";
 import type { DashboardEdition, IndicatorBlock } from "~/domain/dashboard";
 import { aggregationFor, formatChange, formatFigure, frenchTypography } from "~/domain/dashboard";
+import { renderEditionPdf } from "~/server/dashboard/pdf.server";
+import { pdfPages } from "../support/pdf";
 
 /**
  * A small hand-made observatory: 4 organisations, 6 indicators, 5 years.
@@ -306,5 +308,21 @@ describe("French formatting", () => {
     expect(formatChange({ absolute: 22, relative: 0.2 }, 0)).toBe("+20,0\u00a0%");
     expect(formatChange({ absolute: -5, relative: null }, 0)).toBe("−5");
     expect(frenchTypography("Attention : voir « ici » ; merci !")).toBe("Attention\u00a0: voir «\u00a0ici\u00a0»\u202f; merci\u202f!");
+  });
+
+  it("public PDF « Qualité des données » : a long organisation name wraps in its row, whole, without running into the next one", async () => {
+    const long = "Centre hospitalier universitaire de Saint-Étienne, service de pédiatrie et unité d'accueil pédiatrique enfance en danger";
+    const edition = assembleEdition(fixture());
+    const withLong: DashboardEdition = {
+      ...edition,
+      quality: { ...edition.quality, transmissions: edition.quality.transmissions.map((r, i) => (i === 0 ? { ...r, organisationName: long } : r)) },
+    };
+    const pages = await pdfPages(await renderEditionPdf(withLong, null));
+    const quality = pages.find((p) => p.includes("Transmissions de la campagne"))!.replace(/\s+/g, " ");
+    // the whole name is printed (it was cut with an ellipsis and overflowed the row)
+    expect(quality).toContain("enfance en danger");
+    expect(quality).not.toContain("…");
+    // and the next organisation's row follows the complete name
+    expect(quality.indexOf("enfance en danger")).toBeLessThan(quality.indexOf(edition.quality.transmissions[1]!.organisationName));
   });
 });
