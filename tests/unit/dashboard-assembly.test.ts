@@ -324,5 +324,15 @@ describe("French formatting", () => {
     expect(quality).not.toContain("…");
     // and the next organisation's row follows the complete name
     expect(quality.indexOf("enfance en danger")).toBeLessThan(quality.indexOf(edition.quality.transmissions[1]!.organisationName));
+    // the row is as tall as the wrapped name: the next row starts below its last line (PDF y grows upwards)
+    const { getDocument } = await import("pdfjs-dist/legacy/build/pdf.mjs");
+    const doc = await getDocument({ data: new Uint8Array(await renderEditionPdf(withLong, null)), verbosity: 0 }).promise;
+    const page = await doc.getPage(pages.findIndex((p) => p.includes("Transmissions de la campagne")) + 1);
+    const items = (await page.getTextContent()).items.flatMap((i) => ("str" in i ? [{ str: i.str, y: i.transform[5] as number }] : []));
+    const nameLines = items.filter((i) => i.str.length > 3 && long.includes(i.str.trim()));
+    expect(nameLines.length).toBeGreaterThan(1);
+    const next = items.find((i) => i.str.startsWith(edition.quality.transmissions[1]!.organisationName))!;
+    expect(Math.min(...nameLines.map((l) => l.y)) - next.y).toBeGreaterThanOrEqual(8);
+    await doc.destroy();
   });
 });
