@@ -12,6 +12,8 @@ import { systemContext } from "~/server/audit/audit.server";
 import { COLUMNS, DATA_SHEET } from "~/domain/template-layout";
 import type { Role } from "~/domain/permissions";
 import * as dossierRoute from "~/routes/collection.$year.$org";
+import * as boardRoute from "~/routes/completeness.$year";
+import { makeOrganisation } from "../factories";
 
 const t = useTestDb();
 const ctx = systemContext("test");
@@ -83,5 +85,38 @@ describe("review with the values on screen (Art. 4 : validation par l'institutio
     const stranger = await makeUser(t.db, "partner_validator", other.org.id);
     const asStranger = await runRoute(dossierRoute.loader, makeRequest(path, { cookie: await sessionCookie(stranger.id) }), params);
     expect([403, 404]).toContain(asStranger.status);
+  });
+
+  it("Art. 4 : after acceptance a new upload does not hide the accepted version (« accepté, v1 ; nouvelle version en brouillon v2 »), and organisations without a validator are listed on the board", async () => {
+    const setup = await setupCampaign(t.db, { year: 2041 });
+    const correspondent = await makeUser(t.db, "partner_correspondent", setup.org.id);
+    const validator = await makeUser(t.db, "partner_validator", setup.org.id);
+    const team = await makeOrganisation(t.db);
+    const referent = await makeUser(t.db, "odpe_referent", team.id);
+    const lonely = await setupCampaign(t.db, { year: 2041 });
+    const plan = await buildCollectionPlan(t.db, 2041, setup.org.id);
+    const template = await buildTemplate(plan, { observatoryName: "ODPE", contactEmail: null });
+    const [total, f, m] = plan.lines;
+    const send = async () => {
+      const bytes = await fillTemplate(template, { [total!.key]: 10, [f!.key]: 6, [m!.key]: 4 });
+      const r = await receiveUpload(t.db, ctx, { year: 2041, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "t.xlsx", bytes });
+      if (r.kind !== "stored") throw new Error("not stored");
+      return r;
+    };
+    const v1 = await send();
+    await transitionVersion(t.db, ctx, actor(correspondent), { versionId: v1.versionId, action: "submit" });
+    await transitionVersion(t.db, ctx, actor(validator), { versionId: v1.versionId, action: "validate" });
+    await transitionVersion(t.db, ctx, actor(referent), { versionId: v1.versionId, action: "accept" });
+    await send();
+
+    const board = await runRoute(boardRoute.loader, makeRequest("/completeness/2041", { cookie: await sessionCookie(referent.id) }), { year: "2041" });
+    const data = board.data as { rows: { code: string; acceptedNumber: number | null; currentNumber: number | null; status: string }[]; summary: { accepted: number }; withoutValidator: { code: string }[] };
+    expect(data.rows.find((r) => r.code === setup.org.code)).toMatchObject({ acceptedNumber: 1, currentNumber: 2, status: "draft" });
+    expect(data.summary.accepted).toBeGreaterThanOrEqual(1);
+    expect(data.withoutValidator.map((o) => o.code)).toContain(lonely.org.code);
+    expect(data.withoutValidator.map((o) => o.code)).not.toContain(setup.org.code);
+
+    const dossier = await runRoute(dossierRoute.loader, makeRequest(`/collection/2041/${setup.org.code}`, { cookie: await sessionCookie(correspondent.id) }), { year: "2041", org: setup.org.code });
+    expect((dossier.data as { dossier: { standing: unknown } }).dossier.standing).toEqual({ acceptedNumber: 1, inProgress: { number: 2, status: "draft" } });
   });
 });

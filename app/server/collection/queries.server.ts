@@ -151,6 +151,10 @@ export async function completenessBoard(db: Db, year: number) {
       "s.accepted_at",
       "s.last_activity_at",
       sql<number>`(e.deadline - current_date)`.as("days_to_deadline"),
+      // The accepted version still stands while a newer one goes through the workflow (issue 13).
+      sql<number | null>`(select max(v.number) from submission_version v where v.submission_id = s.id and v.status = 'accepted')`.as("accepted_number"),
+      sql<number | null>`(select max(v.number) from submission_version v where v.submission_id = s.id and v.status <> 'superseded')`.as("current_number"),
+      sql<string>`(select count(*) from app_user u where u.organisation_id = o.id and u.role = 'partner_validator' and u.status = 'active' and u.erased_at is null)`.as("validator_count"),
     ])
     .where("c.reference_year", "=", year)
     .orderBy("o.code")
@@ -161,6 +165,10 @@ export async function completenessBoard(db: Db, year: number) {
       ...r,
       status: r.status ?? "expected",
       daysToDeadline: Number(r.days_to_deadline),
+      acceptedNumber: r.accepted_number === null ? null : Number(r.accepted_number),
+      currentNumber: r.current_number === null ? null : Number(r.current_number),
+      /** No active validator account: a transmitted version would wait forever (Art. 4). */
+      withoutValidator: Number(r.validator_count) === 0,
       onTime: transmittedOn === null ? null : transmittedOn <= r.deadline,
     };
   });
