@@ -407,6 +407,7 @@ export interface Database {
   submission: SubmissionTable;
   submission_version: SubmissionVersionTable;
   submission_value: SubmissionValueTable;
+  submission_line_comment: SubmissionLineCommentTable;
   accepted_value: AcceptedValueTable;
   submission_comment: SubmissionCommentTable;
   api_token: ApiTokenTable;
@@ -517,6 +518,14 @@ export interface SubmissionValueTable {
   breakdown_key: Generated<string>;
   value: number | null;
   cell_ref: string;
+}
+
+/** The correspondent's comment on one line of a version (workbook column G); only non-empty ones. */
+export interface SubmissionLineCommentTable {
+  version_id: string;
+  indicator_version_id: string;
+  breakdown_key: Generated<string>;
+  body: string;
 }
 
 export interface AcceptedValueTable {

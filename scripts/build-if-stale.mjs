@@ -20,12 +20,24 @@ export function buildIfStale() {
   const sources = ["app", "db", "public", "vite.config.ts", "package.json", "postcss.config.cjs"].map((p) => path.join(root, p));
   const builtAt = fs.existsSync(buildEntry) ? fs.statSync(buildEntry).mtimeMs : 0;
   if (builtAt !== 0 && Math.max(...sources.map(newestMtime)) <= builtAt) return;
+  // Vite prints ~240 lines (asset sizes, empty chunks, Rollup comment
+  // warnings): kept for `--verbose`; otherwise one line with the outcome,
+  // and the whole log only when the build fails.
+  const verbose = process.argv.includes("--verbose");
+  const started = Date.now();
   console.log("Construction du portail / building the portal…");
   const result = spawnSync(process.execPath, [path.join(root, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], {
     cwd: root,
-    stdio: "inherit",
+    stdio: verbose ? "inherit" : ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
   });
-  if (result.status !== 0) throw new Error("La construction a échoué / build failed");
+  if (result.status !== 0) {
+    if (!verbose) process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
+    throw new Error("La construction a échoué / build failed");
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`Portail construit en ${seconds} s / built in ${seconds} s (build/; détails : npm start -- --verbose)`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) buildIfStale();

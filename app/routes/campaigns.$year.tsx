@@ -15,6 +15,7 @@ import { FormAlert } from "~/ui/FormAlert";
 import { CampaignStatusBadge, MembershipBadge } from "~/ui/referential";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDate, formatDateTime } from "~/ui/format";
+import { WrapBadge } from "~/ui/WrapBadge";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Campagne ${data?.campaign.reference_year ?? ""} — Portail ODPE` }];
 
@@ -174,9 +175,9 @@ export default function CampaignPage() {
                     <Table.Td>{formatDate(e.deadline)}</Table.Td>
                     <Table.Td>
                       {e.window.open ? (
-                        <Badge color={e.window.late ? "orange.9" : "green.9"} variant="light">
+                        <WrapBadge color={e.window.late ? "orange.9" : "green.9"}>
                           {e.window.late ? "Ouvert (en retard)" : "Ouvert"}
-                        </Badge>
+                        </WrapBadge>
                       ) : (
                         <Badge color="gray.8" variant="light" title={e.window.message}>
                           Fermé

@@ -1,19 +1,22 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Alert, Anchor, Badge, Button, Card, Group, Stack, Table, Text, Textarea, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Card, Group, Stack, Table, Text, Textarea, Title } from "@mantine/core";
 import { z } from "zod";
 import { auditContext, requirePermission, requireUser } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getDossier } from "~/server/collection/queries.server";
+import { versionReview } from "~/server/collection/review.server";
 import { addComment, transitionVersion } from "~/server/collection/submissions.server";
 import { handleWebUpload, resolveDossierParams, UPLOAD_MAX_BYTES } from "~/server/collection/web.server";
 import { formFailure } from "~/server/http/forms.server";
 import { DomainError } from "~/server/errors.server";
-import { versionStatusColors, versionStatusLabels, workflowTransitions, type WorkflowAction } from "~/domain/submissions";
+import { versionStatusColors, versionStatusLabels, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
 import type { Problem } from "~/domain/problems";
 import { ProblemsTable } from "~/ui/collection/ProblemsTable";
-import { UploadZone } from "~/ui/collection/UploadZone";
+import { UploadOutcome, UploadZone } from "~/ui/collection/UploadZone";
+import { VersionValues } from "~/ui/collection/VersionValues";
+import { WrapBadge } from "~/ui/WrapBadge";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDate, formatDateTime } from "~/ui/format";
@@ -27,8 +30,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:submission", org.id);
   const selected = Number(new URL(request.url).searchParams.get("version")) || undefined;
   try {
-    const dossier = await getDossier(await getDb(), user, year, org.code, selected);
-    return { dossier, maxBytes: UPLOAD_MAX_BYTES };
+    const db = await getDb();
+    const dossier = await getDossier(db, user, year, org.code, selected);
+    // The values on screen: validators and the referent review without downloading the workbook (Art. 4).
+    const review = dossier.selected ? await versionReview(db, dossier.selected.id) : null;
+    return { dossier, review, maxBytes: UPLOAD_MAX_BYTES };
   } catch (error) {
     if (error instanceof DomainError) throw new Response(error.message, { status: error.status });
     throw error;
@@ -73,6 +79,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
 }
 
+function standingLabel(standing: { acceptedNumber: number; inProgress: { number: number; status: VersionStatus } | null }) {
+  const accepted = `Accepté, v${standing.acceptedNumber}`;
+  if (!standing.inProgress) return accepted;
+  return `${accepted} ; nouvelle version ${standing.inProgress.status === "draft" ? "en brouillon" : `« ${versionStatusLabels[standing.inProgress.status].toLowerCase()} »`} v${standing.inProgress.number}`;
+}
+
 const needsComment: Partial<Record<WorkflowAction, { label: string; required: boolean }>> = {
   submit: { label: "Commentaire de transmission (obligatoire s'il reste des avertissements)", required: false },
   return: { label: "Motif du retour (communiqué au partenaire)", required: true },
@@ -80,18 +92,26 @@ const needsComment: Partial<Record<WorkflowAction, { label: string; required: bo
 };
 
 export default function DossierPage() {
-  const { dossier, maxBytes } = useLoaderData<typeof loader>();
+  const { dossier, review, maxBytes } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const { campaign, organisation, versions, selected } = dossier;
   const base = `/collection/${campaign.year}/${organisation.code}`;
   const pending = versions.filter((v) => v.actions.length > 0);
+  // Wording per role: the partner reads « mes dépôts », the ODPE team a partner's dossier.
+  const annotatedLabel = dossier.viewerIsOwner ? "Télécharger mon classeur annoté" : "Télécharger le classeur annoté";
 
   return (
     <Stack maw={1100}>
-      <Anchor component={Link} to="/collection">
-        ← Mes dépôts
-      </Anchor>
+      {dossier.viewerIsOwner ? (
+        <Anchor component={Link} to="/collection">
+          ← Mes dépôts
+        </Anchor>
+      ) : (
+        <Anchor component={Link} to={`/completeness/${campaign.year}`}>
+          ← Complétude de la campagne {campaign.year}
+        </Anchor>
+      )}
       <Title order={2}>
         Indicateurs {campaign.year} — {organisation.name}
       </Title>
@@ -100,10 +120,16 @@ export default function DossierPage() {
           Date limite : <strong>{formatDate(campaign.deadline)}</strong>
           {campaign.late && campaign.status === "open" ? " (dépassée)" : ""}
         </Text>
-        <Badge color={dossier.submission ? versionStatusColors[dossier.submission.status] : "gray.8"} variant="light">
-          {dossier.submission ? versionStatusLabels[dossier.submission.status] : "Aucun dépôt"}
-        </Badge>
+        <WrapBadge color={dossier.submission ? versionStatusColors[dossier.submission.status] : "gray.8"}>
+          {dossier.standing ? standingLabel(dossier.standing) : dossier.submission ? versionStatusLabels[dossier.submission.status] : "Aucun dépôt"}
+        </WrapBadge>
       </Group>
+      {dossier.viewerIsOwner && dossier.validatorCount === 0 && (
+        <Alert color="orange.9" variant="light" title="Aucun validateur dans votre organisme">
+          Personne ne peut valider vos données au nom de votre institution (convention, art. 4) : une version transmise resterait en attente. Demandez à
+          l'administrateur du portail ou au référent de l'ODPE de créer un compte de validateur avant de transmettre.
+        </Alert>
+      )}
       {(result?.message || result?.formError) && !result.problems?.length && <FormAlert error={result.ok ? null : result.formError} success={result.ok ? result.message : null} />}
 
       {dossier.canUpload && (
@@ -125,7 +151,7 @@ export default function DossierPage() {
           </Form>
           {result?.problems && result.problems.length > 0 && (
             <Stack mt="md">
-              <FormAlert error={result.ok ? null : result.formError} success={result.ok ? result.message : null} />
+              <UploadOutcome ok={result.ok} problems={result.problems} message={(result.ok ? result.message : result.formError) ?? ""} />
               <ProblemsTable problems={result.problems} caption="Problèmes du fichier" />
             </Stack>
           )}
@@ -206,9 +232,7 @@ export default function DossierPage() {
                     </Table.Td>
                     <Table.Td>
                       {/* Long states wrap instead of being cut (« Remplacé par une version plus récente »). */}
-                      <Badge color={versionStatusColors[v.status]} variant="light" h="auto" py={2} styles={{ label: { whiteSpace: "normal", overflow: "visible" } }}>
-                        {versionStatusLabels[v.status]}
-                      </Badge>
+                      <WrapBadge color={versionStatusColors[v.status]}>{versionStatusLabels[v.status]}</WrapBadge>
                       {v.return_reason && <Text size="xs">Motif : {v.return_reason}</Text>}
                     </Table.Td>
                     <Table.Td>
@@ -218,7 +242,7 @@ export default function DossierPage() {
                         </Anchor>
                         {v.error_count + v.warning_count > 0 && (
                           <Anchor href={`/versions/${v.id}/annotated`} size="sm">
-                            Télécharger mon classeur annoté
+                            {annotatedLabel}
                           </Anchor>
                         )}
                       </Stack>
@@ -231,12 +255,18 @@ export default function DossierPage() {
         )}
       </Card>
 
+      {review && (
+        <Card withBorder>
+          <VersionValues review={review} year={campaign.year} />
+        </Card>
+      )}
+
       {selected && (
         <Card withBorder>
           <ProblemsTable problems={selected.problems} caption={`Problèmes de la version ${selected.number}`} />
           {selected.problems.length > 0 && (
             <Button component="a" href={`/versions/${selected.id}/annotated`} variant="outline" mt="sm">
-              Télécharger mon classeur annoté (cellules surlignées et commentées)
+              {annotatedLabel} (cellules surlignées et commentées)
             </Button>
           )}
         </Card>

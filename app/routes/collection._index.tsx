@@ -1,12 +1,13 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { Anchor, Badge, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Stack, Table, Text, Title } from "@mantine/core";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { campaignsForOrganisation } from "~/server/collection/queries.server";
 import { versionStatusColors, versionStatusLabels } from "~/domain/submissions";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDate, formatDateTime } from "~/ui/format";
+import { WrapBadge } from "~/ui/WrapBadge";
 
 export const meta: MetaFunction = () => [{ title: "Dépôt des tableaux — Portail ODPE" }];
 
@@ -52,9 +53,9 @@ export default function CollectionIndex() {
                   <Table.Td>{c.campaign_status === "open" ? "Ouverte" : "Clôturée"}</Table.Td>
                   <Table.Td>
                     {c.submission_status ? (
-                      <Badge color={versionStatusColors[c.submission_status]} variant="light">
+                      <WrapBadge color={versionStatusColors[c.submission_status]}>
                         {versionStatusLabels[c.submission_status]}
-                      </Badge>
+                      </WrapBadge>
                     ) : (
                       "À déposer"
                     )}

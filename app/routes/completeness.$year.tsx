@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { Anchor, Badge, Button, Group, Select, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Group, List, Select, Stack, Table, Text, Title } from "@mantine/core";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { completenessBoard } from "~/server/collection/queries.server";
@@ -8,6 +8,7 @@ import { ANY_ORGANISATION } from "~/domain/permissions";
 import { versionStatusColors, versionStatusLabels, type VersionStatus } from "~/domain/submissions";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDate, formatDateTime } from "~/ui/format";
+import { WrapBadge } from "~/ui/WrapBadge";
 
 export const meta: MetaFunction = () => [{ title: "Suivi de la collecte — Portail ODPE" }];
 
@@ -33,7 +34,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       case "waiting":
         return r.status === "submitted" || r.status === "institution_validated";
       case "accepted":
-        return r.status === "accepted";
+        return r.acceptedNumber !== null;
       case "late":
         return r.onTime === false || (!r.first_transmitted_at && r.daysToDeadline < 0);
       default:
@@ -43,13 +44,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const summary = {
     expected: rows.length,
     transmitted: rows.filter((r) => r.first_transmitted_at).length,
-    accepted: rows.filter((r) => r.status === "accepted").length,
+    accepted: rows.filter((r) => r.acceptedNumber !== null).length,
   };
-  return { year, rows: shown, summary, filter: filter in filters ? filter : "all" };
+  const withoutValidator = rows.filter((r) => r.withoutValidator).map((r) => ({ code: r.code, name: r.name }));
+  return { year, rows: shown, summary, withoutValidator, filter: filter in filters ? filter : "all" };
 }
 
 export default function CompletenessBoard() {
-  const { year, rows, summary, filter } = useLoaderData<typeof loader>();
+  const { year, rows, summary, withoutValidator, filter } = useLoaderData<typeof loader>();
   return (
     <Stack>
       <Title order={2}>Suivi de la collecte {year}</Title>
@@ -69,6 +71,21 @@ export default function CompletenessBoard() {
           Exporter (.xlsx)
         </Button>
       </Group>
+      {withoutValidator.length > 0 && (
+        <Alert color="orange.9" variant="light" title={`${withoutValidator.length} organisme(s) sans validateur`}>
+          <Text size="sm" mb={4}>
+            Personne ne peut y valider les données au nom de l'institution (convention, art. 4) : une version transmise y resterait en attente. Créez un compte de
+            validateur ou contactez l'organisme.
+          </Text>
+          <List size="sm">
+            {withoutValidator.map((o) => (
+              <List.Item key={o.code}>
+                {o.code} — {o.name}
+              </List.Item>
+            ))}
+          </List>
+        </Alert>
+      )}
       <TableScroll label="État des transmissions" minWidth={1000}>
         <Table striped>
           <Table.Thead>
@@ -92,14 +109,20 @@ export default function CompletenessBoard() {
                   — {r.name}
                 </Table.Td>
                 <Table.Td>
-                  {r.status === "expected" ? (
-                    <Badge color="gray.8" variant="light">
+                  {r.acceptedNumber !== null ? (
+                    <WrapBadge color={versionStatusColors.accepted}>
+                      {r.currentNumber !== null && r.currentNumber > r.acceptedNumber
+                        ? `Accepté, v${r.acceptedNumber} ; nouvelle version ${r.status === "draft" ? "en brouillon" : `« ${versionStatusLabels[r.status as VersionStatus].toLowerCase()} »`} v${r.currentNumber}`
+                        : `Accepté, v${r.acceptedNumber}`}
+                    </WrapBadge>
+                  ) : r.status === "expected" ? (
+                    <WrapBadge color="gray.8">
                       Attendu
-                    </Badge>
+                    </WrapBadge>
                   ) : (
-                    <Badge color={versionStatusColors[r.status as VersionStatus]} variant="light">
+                    <WrapBadge color={versionStatusColors[r.status as VersionStatus]}>
                       {versionStatusLabels[r.status as VersionStatus]}
-                    </Badge>
+                    </WrapBadge>
                   )}
                 </Table.Td>
                 <Table.Td>{formatDate(r.deadline)}</Table.Td>

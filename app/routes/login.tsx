@@ -55,6 +55,11 @@ export default function LoginPage() {
       <Paper withBorder shadow="sm" p="lg" radius="md">
         <Form method="post" noValidate>
           <Stack>
+            {params.get("reset") === "1" && !result?.formError && (
+              <Alert color="green.9" role="status" title="Mot de passe enregistré">
+                Connectez-vous avec votre nouveau mot de passe.
+              </Alert>
+            )}
             {result?.formError && (
               <Alert color="red.9" role="alert" title="Connexion impossible">
                 {result.formError}

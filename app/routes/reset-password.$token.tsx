@@ -5,6 +5,7 @@ import { Button, Container, Paper, PasswordInput, Stack, Text, Title } from "@ma
 import { z } from "zod";
 import { getDb } from "~/server/runtime.server";
 import { auditContext } from "~/server/auth/authorize.server";
+import { loginFromRequest } from "~/server/auth/web.server";
 import { checkResetToken, resetPassword } from "~/server/users/users.server";
 import { DomainError } from "~/server/errors.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -37,13 +38,27 @@ const schema = z
   });
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
+  let email: string;
+  let password: string;
   try {
     const input = parseForm(schema, await request.formData());
-    await resetPassword(await getDb(), auditContext(null, context), params.token ?? "", input.password);
+    const db = await getDb();
+    email = (await checkResetToken(db, params.token ?? "")).email;
+    password = input.password;
+    await resetPassword(db, auditContext(null, context), params.token ?? "", input.password);
   } catch (error) {
     return formFailure(error);
   }
-  return redirect("/login?reset=1");
+  // As the button says: the new password signs the person in, through the
+  // ordinary login path (limits, audit, session). Should that refuse (a
+  // disabled account), the login form says the password is saved.
+  try {
+    const signedIn = await loginFromRequest(request, context, email, password);
+    return redirect("/", { headers: { "Set-Cookie": signedIn.setCookie } });
+  } catch (error) {
+    if (error instanceof DomainError) return redirect("/login?reset=1");
+    throw error;
+  }
 }
 
 export default function ResetPasswordPage() {

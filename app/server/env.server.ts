@@ -82,6 +82,8 @@ export const envSchema = z
     TRUST_PROXY: trustProxySchema.optional().transform((v) => v ?? false),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     OBSERVATORY_DIR: z.string().min(1).default("."),
+    // The observatory's contact address printed on templates (overrides the observatory file's contactEmail).
+    OBSERVATORY_CONTACT_EMAIL: z.email("must be an e-mail address, e.g. odpe@departement.fr").optional(),
     // Mail (app/server/mail): SMTP relay; without SMTP_HOST, or in demo mode, mails stay in the outbox.
     SMTP_HOST: z.string().min(1).optional(),
     SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
@@ -163,6 +165,7 @@ const frenchHints: Record<string, string> = {
   SMTP_SECURE: "doit valoir « true » ou « false »",
   SMTP_USER: "est obligatoire quand SMTP_PASSWORD est renseigné",
   SMTP_PASSWORD: "est obligatoire quand SMTP_USER est renseigné",
+  OBSERVATORY_CONTACT_EMAIL: "doit être une adresse e-mail, p. ex. odpe@departement.fr",
   MAIL_FROM: "doit être une adresse d'expéditeur, p. ex. Portail ODPE <odpe@departement.fr>, et est obligatoire quand SMTP_HOST est renseigné",
   JOBS_ENABLED: "doit valoir « true » ou « false »",
   JOBS_SCHEMA: "doit être un nom de schéma PostgreSQL en minuscules",

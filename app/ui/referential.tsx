@@ -42,9 +42,14 @@ export function CampaignStatusBadge({ status }: { status: CampaignStatus }) {
   );
 }
 
+/**
+ * Rendered as a <span>: it sits inside sentences (<p>), where Mantine's
+ * default <div> is invalid HTML — the browser reparents it and React's
+ * hydration fails (#418/#423 on « Ma convention »).
+ */
 export function UsageRightsBadge({ rights }: { rights: UsageRights }) {
   return (
-    <Badge color={usageRightsColors[rights]} variant="light" title={usageRightsLabels[rights]} style={noShrink}>
+    <Badge component="span" color={usageRightsColors[rights]} variant="light" title={usageRightsLabels[rights]} style={noShrink}>
       {usageRightsShortLabels[rights]}
     </Badge>
   );

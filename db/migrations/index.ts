@@ -14,6 +14,7 @@ import * as m2026120407 from "./2026120407_annotated_workbooks";
 import * as m2026120402 from "./2026120402_audit_anchor";
 import * as m2026120406 from "./2026120406_published_artefacts";
 import * as m2026120403 from "./2026120403_transmission_aggregation";
+import * as m2026120405 from "./2026120405_review";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   "2026120402_audit_anchor": m2026120402,
   "2026120406_published_artefacts": m2026120406,
   "2026120403_transmission_aggregation": m2026120403,
+  "2026120405_review": m2026120405,
 };

@@ -6,7 +6,8 @@ import { setupCampaign } from "../factories/campaign-setup";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload, transitionVersion } from "~/server/collection/submissions.server";
-import { campaignDeadlineReminders } from "~/server/collection/notices.server";
+import { campaignDeadlineReminders, reasonSentence } from "~/server/collection/notices.server";
+import { makeOrganisation } from "../factories";
 import { systemContext } from "~/server/audit/audit.server";
 import type { Role } from "~/domain/permissions";
 
@@ -35,6 +36,32 @@ describe("notifications and mails of the collection", () => {
     expect(mails).toHaveLength(1);
     expect(JSON.stringify(mails[0]!.to_addresses)).toContain(validator.email);
     expect(JSON.stringify(mails)).not.toContain(foreignValidator.email);
+  });
+
+  it("Art. 4 : an organisation without a validator account is not a silent dead end — submitting tells the referent and the admin", async () => {
+    const setup = await setupCampaign(t.db, { year: 2033, indicators: [{}] });
+    const correspondent = await makeUser(t.db, "partner_correspondent", setup.org.id);
+    const team = await makeOrganisation(t.db);
+    const referent = await makeUser(t.db, "odpe_referent", team.id);
+    const admin = await makeUser(t.db, "admin", team.id);
+    const plan = await buildCollectionPlan(t.db, 2033, setup.org.id);
+    const bytes = await fillTemplate(await buildTemplate(plan, { observatoryName: "ODPE", contactEmail: null }), { [plan.lines[0]!.key]: 4 });
+    const upload = await receiveUpload(t.db, ctx, { year: 2033, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "t.xlsx", bytes });
+    if (upload.kind !== "stored") throw new Error("stored expected");
+    await transitionVersion(t.db, ctx, actor(correspondent), { versionId: upload.versionId, action: "submit" });
+
+    const notes = await t.db.selectFrom("notification").select(["user_id", "title", "body"]).where("kind", "=", "submission.submit").where("link", "=", `/collection/2033/${setup.org.code}`).execute();
+    expect(notes.map((n) => n.user_id).sort()).toEqual([referent.id, admin.id].sort());
+    for (const n of notes) {
+      expect(n.title).toContain("Aucun validateur");
+      expect(n.body).toContain(setup.org.name);
+    }
+  });
+
+  it("a return reason ending with a full stop is not followed by a second one (« commentaire.. Déposez »)", () => {
+    expect(`${reasonSentence("Il manque le commentaire.")} Déposez une version corrigée.`).toBe("Motif : Il manque le commentaire. Déposez une version corrigée.");
+    expect(reasonSentence("Totaux faux")).toBe("Motif : Totaux faux.");
+    expect(reasonSentence(null)).toBe("Motif : —.");
   });
 
   it("campaign reminders go out on reminder days to organisations that have not transmitted, once per day", async () => {

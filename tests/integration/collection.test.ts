@@ -156,7 +156,7 @@ describe("validation: every problem at once, with sheet, cell, indicator and wha
     const ws = wb.getWorksheet(DATA_SHEET)!;
     for (const p of result.problems) {
       const cell = ws.getCell(p.cell!);
-      expect((cell.fill as ExcelJS.FillPattern).fgColor?.argb).toBe("FFFFC9C9");
+      expect((cell.fill as ExcelJS.FillPattern).fgColor?.argb).toBe("FFFF8787");
       expect(JSON.stringify(cell.note)).toContain(p.message.slice(0, 20));
     }
   });

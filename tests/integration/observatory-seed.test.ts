@@ -11,9 +11,9 @@ import { roles } from "~/domain/permissions";
 const t = useTestDb();
 const repoRoot = path.resolve(__dirname, "../..");
 
-/** partners.csv of the shared domain folder (beside the checkout), parsed minimally: code is the first field. */
+/** docs/domain/partners.csv (the signatories, copied into the repository), parsed minimally: code is the first field. */
 function sharedPartnerCodes(): string[] {
-  const csv = fs.readFileSync(path.resolve(repoRoot, "../shared/domain/partners.csv"), "utf8");
+  const csv = fs.readFileSync(path.resolve(repoRoot, "docs/domain/partners.csv"), "utf8");
   return csv
     .trim()
     .split("\n")
@@ -22,7 +22,7 @@ function sharedPartnerCodes(): string[] {
 }
 
 describe("the observatory as data (partners/ and conventions/)", () => {
-  it("holds every signatory of the shared partners.csv", () => {
+  it("holds every signatory of docs/domain/partners.csv", () => {
     const data = loadObservatoryFiles(repoRoot);
     const codes = data.organisations.map((o) => o.code);
     const expected = sharedPartnerCodes();

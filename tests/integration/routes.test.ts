@@ -6,6 +6,7 @@ import * as usersNew from "~/routes/admin.users.new";
 import * as userEdit from "~/routes/admin.users.$id";
 import * as auditRoute from "~/routes/audit";
 import * as loginRoute from "~/routes/login";
+import * as resetRoute from "~/routes/reset-password.$token";
 import * as home from "~/routes/_index";
 import * as healthz from "~/routes/healthz";
 import { roles, type Role } from "~/domain/permissions";
@@ -79,6 +80,23 @@ describe("admin manages accounts", () => {
     expect((await run(userEdit.loader, makeRequest("/admin/users/nope", { cookie }), { id: "nope" })).status).toBe(404);
     const id = crypto.randomUUID();
     expect((await run(userEdit.loader, makeRequest(`/admin/users/${id}`, { cookie }), { id })).status).toBe(404);
+  });
+});
+
+describe("password page", () => {
+  it("« Enregistrer et me connecter » saves the password and signs the person in (no detour through the login form)", async () => {
+    const { cookie, org } = await cookieFor("admin");
+    const form = { intent: "save", email: "lien.reset@example.org", displayName: "Lien Reset", role: "reader", organisationId: org.id };
+    await run(usersNew.action, makeRequest("/admin/users/new", { cookie, form }));
+    const row = await t.db.selectFrom("app_user").select("id").where("email", "=", "lien.reset@example.org").executeTakeFirstOrThrow();
+    const link = await run(userEdit.action, makeRequest(`/admin/users/${row.id}`, { cookie, form: { intent: "reset-link" } }), { id: row.id });
+    const token = (link.data as { resetLink: string }).resetLink.split("/").pop()!;
+    const saved = await run(resetRoute.action, makeRequest(`/reset-password/${token}`, { form: { password: "Un-mot-de-passe-solide-42", confirmPassword: "Un-mot-de-passe-solide-42" } }), { token });
+    expect(saved.status).toBe(302);
+    expect(saved.response!.headers.get("Location")).toBe("/");
+    const session = saved.response!.headers.get("Set-Cookie")!.split(";")[0]!;
+    expect(session).toMatch(/^odpe_session=/);
+    expect((await run(home.loader, makeRequest("/", { cookie: session }))).status).toBe(200);
   });
 });
 

@@ -135,7 +135,7 @@ describe("the annotated workbook is built once per version, off the event loop, 
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(second) as unknown as ArrayBuffer);
     const cell = wb.getWorksheet(DATA_SHEET)!.getCell(`E${FIRST_DATA_ROW}`);
-    expect((cell.fill as ExcelJS.FillPattern).fgColor?.argb).toBe("FFFFC9C9");
+    expect((cell.fill as ExcelJS.FillPattern).fgColor?.argb).toBe("FFFF8787");
     expect(plan.lines.length).toBe(2);
   });
 });

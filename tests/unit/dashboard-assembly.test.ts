@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { assembleEdition, toPublicEdition, type AssemblyInput, type AssemblyValue, type AssemblyVersion } from "~/server/dashboard/assembly.server";
 import type { DashboardEdition, IndicatorBlock } from "~/domain/dashboard";
 import { aggregationFor, formatChange, formatFigure, frenchTypography } from "~/domain/dashboard";
+import { renderEditionPdf } from "~/server/dashboard/pdf.server";
+import { pdfPages } from "../support/pdf";
 
 /**
  * A small hand-made observatory: 4 organisations, 6 indicators, 5 years.
@@ -309,5 +311,31 @@ describe("French formatting", () => {
     expect(formatChange({ absolute: 22, relative: 0.2 }, 0)).toBe("+20,0\u00a0%");
     expect(formatChange({ absolute: -5, relative: null }, 0)).toBe("−5");
     expect(frenchTypography("Attention : voir « ici » ; merci !")).toBe("Attention\u00a0: voir «\u00a0ici\u00a0»\u202f; merci\u202f!");
+  });
+
+  it("public PDF « Qualité des données » : a long organisation name wraps in its row, whole, without running into the next one", async () => {
+    const long = "Centre hospitalier universitaire de Saint-Étienne, service de pédiatrie et unité d'accueil pédiatrique enfance en danger";
+    const edition = assembleEdition(fixture());
+    const withLong: DashboardEdition = {
+      ...edition,
+      quality: { ...edition.quality, transmissions: edition.quality.transmissions.map((r, i) => (i === 0 ? { ...r, organisationName: long } : r)) },
+    };
+    const pages = await pdfPages(await renderEditionPdf(withLong, null));
+    const quality = pages.find((p) => p.includes("Transmissions de la campagne"))!.replace(/\s+/g, " ");
+    // the whole name is printed (it was cut with an ellipsis and overflowed the row)
+    expect(quality).toContain("enfance en danger");
+    expect(quality).not.toContain("…");
+    // and the next organisation's row follows the complete name
+    expect(quality.indexOf("enfance en danger")).toBeLessThan(quality.indexOf(edition.quality.transmissions[1]!.organisationName));
+    // the row is as tall as the wrapped name: the next row starts below its last line (PDF y grows upwards)
+    const { getDocument } = await import("pdfjs-dist/legacy/build/pdf.mjs");
+    const doc = await getDocument({ data: new Uint8Array(await renderEditionPdf(withLong, null)), verbosity: 0 }).promise;
+    const page = await doc.getPage(pages.findIndex((p) => p.includes("Transmissions de la campagne")) + 1);
+    const items = (await page.getTextContent()).items.flatMap((i) => ("str" in i ? [{ str: i.str, y: i.transform[5] as number }] : []));
+    const nameLines = items.filter((i) => i.str.length > 3 && long.includes(i.str.trim()));
+    expect(nameLines.length).toBeGreaterThan(1);
+    const next = items.find((i) => i.str.startsWith(edition.quality.transmissions[1]!.organisationName))!;
+    expect(Math.min(...nameLines.map((l) => l.y)) - next.y).toBeGreaterThanOrEqual(8);
+    await doc.destroy();
   });
 });

@@ -1,3 +1,4 @@
+import { getObservatoryContact } from "../observatory/observatory.server";
 import type { Db } from "../db.server";
 import type { AuditContext } from "../audit/audit.server";
 import type { ApiClient } from "../auth/authorize.server";
@@ -104,11 +105,7 @@ async function assertExpected(db: Db, client: ApiClient, year: number) {
 export async function templateFor(db: Db, client: ApiClient, year: number) {
   await assertExpected(db, client, year);
   const plan = await buildCollectionPlan(db, year, client.organisationId);
-  const observatory = await db.selectFrom("observatory").select(["name", "contact_email"]).executeTakeFirst();
-  const bytes = await buildTemplate(plan, {
-    observatoryName: observatory?.name ?? "Observatoire départemental de la protection de l'enfance",
-    contactEmail: observatory?.contact_email ?? null,
-  });
+  const bytes = await buildTemplate(plan, await getObservatoryContact(db));
   return { filename: templateFilename(plan), contentType: XLSX_CONTENT_TYPE, bytes };
 }
 

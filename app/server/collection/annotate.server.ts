@@ -3,7 +3,7 @@ import { runHeavy } from "../heavy/pool.server";
 
 /**
  * The partner's own workbook with each faulty cell highlighted (red: error,
- * orange: warning) and a note saying what is wrong and what to do, so every
+ * amber: warning) and a note saying what is wrong and what to do, so every
  * problem can be fixed in one pass. Loading and writing the whole workbook
  * runs in a worker thread (app/server/heavy): the event loop only waits.
  */

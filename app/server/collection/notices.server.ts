@@ -26,7 +26,23 @@ interface Notice {
   within: "organisation" | "everyone";
   title: (p: NoticeParams) => string;
   body: (p: NoticeParams) => string;
+  /** Sent instead when nobody holds `permission` (e.g. an organisation without a validator account: a silent dead end otherwise). */
+  fallback?: Notice[];
 }
+
+/** « Motif : … » as one sentence, without doubling the reason's own final punctuation (« commentaire.. Déposez »). */
+export function reasonSentence(reason: string | null): string {
+  const text = (reason ?? "—").trim();
+  return `Motif : ${text}${/[.!?…]$/.test(text) ? "" : "."}`;
+}
+
+const noValidator = (permission: PermissionRequest): Notice => ({
+  permission,
+  within: "everyone",
+  title: (p) => `Aucun validateur : indicateurs ${p.year} de ${p.organisationName} en attente`,
+  body: (p) =>
+    `La version ${p.versionNumber} a été transmise pour validation interne, mais ${p.organisationName} n'a aucun compte de validateur actif : personne ne peut la valider (convention, art. 4). Créez un compte de validateur pour cet organisme ou contactez-le.`,
+});
 
 export interface NoticeParams {
   organisationId: string;
@@ -44,6 +60,7 @@ const notices: Partial<Record<WorkflowAction, Notice[]>> = {
       within: "organisation",
       title: (p) => `À valider : indicateurs ${p.year} de ${p.organisationName}`,
       body: (p) => `La version ${p.versionNumber} a été transmise pour validation par votre institution avant son envoi à l'ODPE (convention, art. 4).`,
+      fallback: [noValidator("review:submission"), noValidator("create:user")],
     },
   ],
   validate: [
@@ -65,7 +82,7 @@ const notices: Partial<Record<WorkflowAction, Notice[]>> = {
       permission: "submit:submission",
       within: "organisation",
       title: (p) => `Indicateurs ${p.year} renvoyés par votre validateur`,
-      body: (p) => `Motif : ${p.comment ?? "—"}`,
+      body: (p) => reasonSentence(p.comment),
     },
   ],
   return: [
@@ -73,7 +90,7 @@ const notices: Partial<Record<WorkflowAction, Notice[]>> = {
       permission: "submit:submission",
       within: "organisation",
       title: (p) => `Indicateurs ${p.year} retournés par l'ODPE`,
-      body: (p) => `Motif : ${p.comment ?? "—"}. Déposez une version corrigée.`,
+      body: (p) => `${reasonSentence(p.comment)} Déposez une version corrigée.`,
     },
   ],
   accept: [
@@ -89,9 +106,13 @@ const notices: Partial<Record<WorkflowAction, Notice[]>> = {
 /** Notification and mail to the people concerned by a transition, in the transition's transaction (exactly once per version and action). */
 export async function announceTransition(trx: Transaction<Database>, action: WorkflowAction, params: NoticeParams, publicUrl: string) {
   const link = `/collection/${params.year}/${encodeURIComponent(await orgCode(trx, params.organisationId))}`;
-  for (const notice of notices[action] ?? []) {
+  const queue = [...(notices[action] ?? [])];
+  for (let notice = queue.shift(); notice; notice = queue.shift()) {
     const users = await recipients(trx, notice.permission, params.organisationId, notice.within);
-    if (users.length === 0) continue;
+    if (users.length === 0) {
+      queue.push(...(notice.fallback ?? []));
+      continue;
+    }
     const title = notice.title(params);
     const body = notice.body(params);
     const key = `submission.${action}:${params.versionId}:${notice.permission}`;

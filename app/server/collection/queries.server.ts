@@ -89,6 +89,9 @@ export async function getDossier(db: Db, viewer: Subject & { id: string }, year:
   const actionsFor = (status: VersionStatus): WorkflowAction[] =>
     actionsFrom(status).filter((action) => can(viewer, workflowTransitions[action].permission, head.organisation_id));
   const latest = versions[0];
+  // The accepted version still stands when a newer one is in progress (issue 13): say both.
+  const acceptedVersion = versions.find((v) => v.status === "accepted") ?? null;
+  const inProgress = latest && latest.status !== "accepted" && acceptedVersion && latest.number > acceptedVersion.number ? latest : null;
   return {
     campaign: { id: head.campaign_id, year: head.reference_year, status: head.campaign_status, deadline: head.deadline, late: todayIso() > head.deadline },
     organisation: { id: head.organisation_id, code: head.code, name: head.name },
@@ -100,9 +103,26 @@ export async function getDossier(db: Db, viewer: Subject & { id: string }, year:
     })),
     selected: selected ? { id: selected.id, number: selected.number, problems: (selected.problems ?? []) as Problem[] } : null,
     comments,
+    standing: acceptedVersion ? { acceptedNumber: acceptedVersion.number, inProgress: inProgress ? { number: inProgress.number, status: inProgress.status } : null } : null,
+    /** Active validator accounts of the organisation: with none, a transmitted version waits forever (Art. 4). */
+    validatorCount: await countValidators(db, head.organisation_id),
+    viewerIsOwner: viewer.organisationId === head.organisation_id,
     canUpload: can(viewer, "submit:submission", head.organisation_id),
     canComment: can(viewer, "read:submission", head.organisation_id),
   };
+}
+
+/** Active, not erased validator accounts of an organisation (Art. 4: someone must validate for the institution). */
+export async function countValidators(db: Db, organisationId: string): Promise<number> {
+  const row = await db
+    .selectFrom("app_user")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("organisation_id", "=", organisationId)
+    .where("role", "=", "partner_validator")
+    .where("status", "=", "active")
+    .where("erased_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** A version's owner and file, for downloads (null when the viewer may not see it: 404, not 403). */
@@ -140,6 +160,10 @@ export async function completenessBoard(db: Db, year: number) {
       "s.accepted_at",
       "s.last_activity_at",
       sql<number>`(e.deadline - current_date)`.as("days_to_deadline"),
+      // The accepted version still stands while a newer one goes through the workflow (issue 13).
+      sql<number | null>`(select max(v.number) from submission_version v where v.submission_id = s.id and v.status = 'accepted')`.as("accepted_number"),
+      sql<number | null>`(select max(v.number) from submission_version v where v.submission_id = s.id and v.status <> 'superseded')`.as("current_number"),
+      sql<string>`(select count(*) from app_user u where u.organisation_id = o.id and u.role = 'partner_validator' and u.status = 'active' and u.erased_at is null)`.as("validator_count"),
     ])
     .where("c.reference_year", "=", year)
     .orderBy("o.code")
@@ -150,6 +174,10 @@ export async function completenessBoard(db: Db, year: number) {
       ...r,
       status: r.status ?? "expected",
       daysToDeadline: Number(r.days_to_deadline),
+      acceptedNumber: r.accepted_number === null ? null : Number(r.accepted_number),
+      currentNumber: r.current_number === null ? null : Number(r.current_number),
+      /** No active validator account: a transmitted version would wait forever (Art. 4). */
+      withoutValidator: Number(r.validator_count) === 0,
       onTime: transmittedOn === null ? null : transmittedOn <= r.deadline,
     };
   });

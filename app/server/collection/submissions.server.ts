@@ -139,6 +139,7 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     for (let i = 0; i < rows.length; i += 2_000) {
       await trx.insertInto("submission_value").values(rows.slice(i, i + 2_000)).execute();
     }
+    await storeLineComments(trx, version.id, values, interpretation.read);
     // Older drafts are replaced (kept, marked superseded); versions in the workflow stay until the new one is submitted.
     await trx
       .updateTable("submission_version")
@@ -159,6 +160,26 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     });
     return { kind: "stored" as const, versionId: version.id, submissionId: submission.id, number, problems, errors: counts.errors, warnings: counts.warnings };
   });
+}
+
+/**
+ * The correspondent's comments on lines (workbook column G), kept with the
+ * version so the validator and the referent read them beside the values
+ * (issue 13). Only non-empty comments are stored, capped at 1 000 characters.
+ */
+async function storeLineComments(
+  trx: Trx,
+  versionId: string,
+  values: ReadonlyMap<string, { line: { indicatorVersionId: string; breakdownKey: string } }>,
+  read: ReadonlyMap<string, { comment?: string | null }>,
+) {
+  const rows = [...values.entries()].flatMap(([key, v]) => {
+    const body = read.get(key)?.comment?.trim();
+    return body ? [{ version_id: versionId, indicator_version_id: v.line.indicatorVersionId, breakdown_key: v.line.breakdownKey, body: body.slice(0, 1_000) }] : [];
+  });
+  for (let i = 0; i < rows.length; i += 2_000) {
+    await trx.insertInto("submission_line_comment").values(rows.slice(i, i + 2_000)).execute();
+  }
 }
 
 /** A guard refusal in the shape of a problem, for the same table in the UI and the API. */

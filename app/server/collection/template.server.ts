@@ -117,7 +117,20 @@ async function writeTemplate(
   commitSheet(cover);
 
   // Data sheet
-  const ws = wb.addWorksheet(DATA_SHEET, { views: [{ state: "frozen", ySplit: HEADER_ROW }] });
+  // Printable as is: landscape A4, one page wide, the header row repeated on every page.
+  const ws = wb.addWorksheet(DATA_SHEET, {
+    views: [{ state: "frozen", ySplit: HEADER_ROW }],
+    pageSetup: {
+      paperSize: 9,
+      orientation: "landscape",
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      printTitlesRow: `${HEADER_ROW}:${HEADER_ROW}`,
+      margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
+    },
+    headerFooter: { oddFooter: "&L&A&RPage &P / &N" },
+  });
   ws.columns = [
     { key: "code", width: 18 },
     { key: "label", width: 60 },
@@ -141,6 +154,10 @@ async function writeTemplate(
   });
 
   const grey = { type: "pattern", pattern: "solid", fgColor: { argb: "FFF1F3F5" } } as const;
+  // Data validations are added by range, consecutive rows with the same rule
+  // together: exceljs's per-cell grouping sorts addresses as text (E10 before
+  // E6) and wrote overlapping ranges (E6:E14 and E10:E14), which Excel repairs.
+  const validations = new ValidationRanges(COLUMNS.value);
   const thin = { style: "thin" } as const;
   plan.lines.forEach((line, i) => {
     const row = ws.getRow(FIRST_DATA_ROW + i);
@@ -153,7 +170,7 @@ async function writeTemplate(
     input.numFmt = numFmt;
     input.border = { top: thin, bottom: thin, left: thin, right: thin };
     const min = line.min ?? (line.nonNegative ? 0 : null);
-    input.dataValidation = {
+    validations.add(FIRST_DATA_ROW + i, {
       type: line.valueType === "integer" ? "whole" : "decimal",
       allowBlank: true,
       operator: min !== null && line.max !== null ? "between" : min !== null ? "greaterThanOrEqual" : line.max !== null ? "lessThanOrEqual" : "between",
@@ -163,10 +180,16 @@ async function writeTemplate(
       errorStyle: "stop",
       errorTitle: "Valeur non admise",
       error: `${line.valueType === "integer" ? "Nombre entier" : "Nombre"}${min !== null ? ` supérieur ou égal à ${min}` : ""}${line.max !== null ? ` et inférieur ou égal à ${line.max}` : ""} attendu (${line.unit}).`,
-    };
+    });
     const comment = row.getCell(COLUMNS.comment);
     comment.protection = { locked: false };
-    comment.dataValidation = {
+    if (line.previous !== null) row.getCell(COLUMNS.previous).numFmt = numFmt;
+    row.commit();
+  });
+  const lastRow = FIRST_DATA_ROW + plan.lines.length - 1;
+  validations.writeTo(ws);
+  if (plan.lines.length) {
+    dataValidationsOf(ws).add(`${COLUMNS.comment}${FIRST_DATA_ROW}:${COLUMNS.comment}${lastRow}`, {
       type: "textLength",
       operator: "lessThanOrEqual",
       formulae: [1000],
@@ -174,10 +197,9 @@ async function writeTemplate(
       showErrorMessage: true,
       errorTitle: "Commentaire trop long",
       error: "1 000 caractères au plus.",
-    };
-    if (line.previous !== null) row.getCell(COLUMNS.previous).numFmt = numFmt;
-    row.commit();
-  });
+    });
+  }
+  ws.pageSetup.printArea = `A1:${COLUMNS.comment}${Math.max(lastRow, HEADER_ROW)}`;
   await ws.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
   commitSheet(ws);
 
@@ -204,6 +226,26 @@ async function writeTemplate(
   commitSheet(meta);
 
   wb.views = [{ x: 0, y: 0, width: 20000, height: 12000, firstSheet: 0, activeTab: 1, visibility: "visible" }];
+}
+
+/** The sheet's data validations by address or range (present in exceljs, missing from its typings). */
+const dataValidationsOf = (ws: ExcelJS.Worksheet) => (ws as unknown as { dataValidations: { add(address: string, rule: ExcelJS.DataValidation): void } }).dataValidations;
+
+/** Consecutive rows of one column sharing a data-validation rule, written as one non-overlapping range each. */
+class ValidationRanges {
+  private readonly ranges: { from: number; to: number; rule: ExcelJS.DataValidation; signature: string }[] = [];
+  constructor(private readonly column: string) {}
+
+  add(row: number, rule: ExcelJS.DataValidation) {
+    const signature = JSON.stringify(rule);
+    const last = this.ranges.at(-1);
+    if (last && last.signature === signature && last.to === row - 1) last.to = row;
+    else this.ranges.push({ from: row, to: row, rule, signature });
+  }
+
+  writeTo(ws: ExcelJS.Worksheet) {
+    for (const r of this.ranges) dataValidationsOf(ws).add(r.from === r.to ? `${this.column}${r.from}` : `${this.column}${r.from}:${this.column}${r.to}`, r.rule);
+  }
 }
 
 export function templateFilename(plan: CollectionPlan): string {

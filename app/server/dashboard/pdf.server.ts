@@ -340,18 +340,21 @@ class ReportPdf {
       const missing = q.transmissions.filter((r) => r.timing === "missing").length;
       this.text(`${onTime} organisme(s) à temps, ${late} en retard, ${missing} sans transmission, sur ${q.transmissions.length} attendu(s).`);
       for (const r of q.transmissions) {
-        this.ensure(14);
+        // Long organisation names wrap inside their column; the row is as tall as its tallest cell.
+        const name = t(r.organisationName);
+        const timing = r.timing === "on_time" ? "À temps" : r.timing === "late" ? `En retard (${formatDate(r.transmittedAt)})` : "Non transmis";
+        const nameH = doc.font("regular").fontSize(8).heightOfString(name, { width: 260 });
+        const timingH = doc.font("bold").fontSize(8).heightOfString(timing, { width: this.width - 380 });
+        const rowH = Math.max(12, Math.ceil(Math.max(nameH, timingH)) + 3);
+        this.ensure(rowH + 2);
         const y = doc.y;
-        doc.font("regular").fontSize(8).fillColor(INK).text(t(r.organisationName), MARGIN, y, { width: 260, lineBreak: false, ellipsis: true });
+        doc.font("regular").fontSize(8).fillColor(INK).text(name, MARGIN, y, { width: 260 });
         doc.text(`limite ${formatDate(r.deadline)}`, MARGIN + 265, y, { width: 110, lineBreak: false });
         doc
           .font("bold")
           .fillColor(r.timing === "on_time" ? UP : DOWN)
-          .text(r.timing === "on_time" ? "À temps" : r.timing === "late" ? `En retard (${formatDate(r.transmittedAt)})` : "Non transmis", MARGIN + 380, y, {
-            width: this.width - 380,
-            lineBreak: false,
-          });
-        doc.y = y + 12;
+          .text(timing, MARGIN + 380, y, { width: this.width - 380 });
+        doc.y = y + rowH;
       }
     }
     doc.moveDown(0.5);

@@ -6,8 +6,8 @@
 import ExcelJS from "exceljs";
 
 const fills = {
-  error: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFFC9C9" } },
-  warning: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFFE8CC" } },
+  error: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFF8787" } },
+  warning: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFFD666" } },
 };
 
 /**

@@ -1,3 +1,4 @@
+import { getEnv } from "../env.server";
 import type { Db } from "../db.server";
 
 export interface ObservatoryIdentity {
@@ -32,8 +33,19 @@ export async function getObservatory(db: Db): Promise<ObservatoryIdentity> {
   };
 }
 
-/** Name and contact printed on templates and reports. */
+/**
+ * Name and contact printed on templates and reports. The contact is the
+ * deployment's OBSERVATORY_CONTACT_EMAIL when set, else the observatory
+ * file's `contactEmail`; a placeholder on the reserved `.invalid` domain is
+ * never printed (the template then says « le référent de l'ODPE »).
+ */
 export async function getObservatoryContact(db: Db): Promise<{ observatoryName: string; contactEmail: string | null }> {
   const row = await db.selectFrom("observatory").select(["name", "contact_email"]).executeTakeFirst();
-  return { observatoryName: row?.name ?? "Observatoire départemental de la protection de l'enfance", contactEmail: row?.contact_email ?? null };
+  return { observatoryName: row?.name ?? "Observatoire départemental de la protection de l'enfance", contactEmail: configuredContact(row?.contact_email ?? null) };
+}
+
+/** The contact address to show: the configured one first; never a placeholder on `.invalid`. */
+export function configuredContact(fromFile: string | null, configured: string | undefined = getEnv().OBSERVATORY_CONTACT_EMAIL): string | null {
+  const address = configured ?? fromFile;
+  return address && !/\.invalid$/i.test(address) ? address : null;
 }

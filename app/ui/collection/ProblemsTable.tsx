@@ -1,6 +1,7 @@
-import { Badge, Table, Text } from "@mantine/core";
+import { Table, Text } from "@mantine/core";
 import { cellReference, type Problem } from "~/domain/problems";
 import { TableScroll } from "../TableScroll";
+import { WrapBadge } from "~/ui/WrapBadge";
 
 /** Every problem of a workbook, in one table: where, which indicator, what is wrong, what to do. */
 export function ProblemsTable({ problems, caption }: { problems: readonly Problem[]; caption: string }) {
@@ -22,9 +23,9 @@ export function ProblemsTable({ problems, caption }: { problems: readonly Proble
           {problems.map((p, i) => (
             <Table.Tr key={`${p.cell ?? "file"}-${p.code}-${i}`}>
               <Table.Td style={{ whiteSpace: "nowrap" }}>
-                <Badge color={p.severity === "error" ? "red.9" : "orange.9"} variant="light">
+                <WrapBadge color={p.severity === "error" ? "red.9" : "orange.9"}>
                   {p.severity === "error" ? "Erreur" : "Avertissement"}
-                </Badge>
+                </WrapBadge>
               </Table.Td>
               <Table.Td>
                 <code>{cellReference(p)}</code>

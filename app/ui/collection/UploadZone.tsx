@@ -102,11 +102,29 @@ export function UploadZone({ action, maxBytes }: { action: string; maxBytes: num
       </Paper>
       {progress !== null && <Progress value={progress} size="lg" aria-label={`Envoi en cours : ${progress} %`} striped animated />}
       {result && (
-        <Alert color={result.ok ? "green.9" : "red.9"} role={result.ok ? "status" : "alert"} title={result.ok ? "Fichier reçu" : "Fichier refusé"}>
-          {result.message}
-        </Alert>
+        <UploadOutcome ok={result.ok} problems={result.problems ?? []} message={result.message} />
       )}
       {result && !result.ok && result.problems && result.problems.length > 0 && <ProblemsTable problems={result.problems} caption="Problèmes du fichier refusé" />}
     </Stack>
+  );
+}
+
+/**
+ * The outcome of an upload, in the colour of its worst problem: a file kept
+ * with errors is not a green success (red), one with warnings only is amber.
+ */
+export function uploadTone(ok: boolean, problems: readonly Problem[]): { color: string; role: "status" | "alert"; title: string } {
+  if (!ok) return { color: "red.9", role: "alert", title: "Fichier refusé" };
+  if (problems.some((p) => p.severity === "error")) return { color: "red.9", role: "alert", title: "Fichier reçu, avec des erreurs à corriger" };
+  if (problems.length > 0) return { color: "orange.9", role: "status", title: "Fichier reçu, avec des avertissements" };
+  return { color: "green.9", role: "status", title: "Fichier reçu" };
+}
+
+export function UploadOutcome({ ok, problems, message }: { ok: boolean; problems: readonly Problem[]; message: string }) {
+  const tone = uploadTone(ok, problems);
+  return (
+    <Alert color={tone.color} role={tone.role} title={tone.title}>
+      {message}
+    </Alert>
   );
 }

@@ -1,10 +1,10 @@
-import { Badge } from "@mantine/core";
 import { editionStatusColors, editionStatusLabels, type EditionStatus } from "~/domain/dashboard";
+import { WrapBadge } from "~/ui/WrapBadge";
 
 export function EditionStatusBadge({ status }: { status: EditionStatus }) {
   return (
-    <Badge color={editionStatusColors[status]} variant="light">
+    <WrapBadge color={editionStatusColors[status]}>
       {editionStatusLabels[status]}
-    </Badge>
+    </WrapBadge>
   );
 }

@@ -1,0 +1,45 @@
+/** The values of a version as validators and the referent read them on screen (issue 13, Art. 4). */
+
+/** One line of a version as the reviewer reads it (issue 13, Art. 4 validation). */
+export interface ReviewLine {
+  cell: string;
+  indicatorCode: string;
+  indicatorLabel: string;
+  unit: string;
+  breakdownLabel: string;
+  isTotal: boolean;
+  value: number | null;
+  /** Last year's accepted value of the organisation (Art. 4: for comparison). */
+  previousYear: number | null;
+  /** Relative change against last year (0.12 = +12 %); null when not computable. */
+  change: number | null;
+  /** The same line in the previous version of the same year, when it differs (undefined: no previous version or same value). */
+  previousVersionValue?: number | null;
+  comment: string | null;
+  warnings: string[];
+  errors: string[];
+}
+
+export interface ReviewIndicator {
+  code: string;
+  label: string;
+  unit: string;
+  lines: ReviewLine[];
+}
+
+export interface ReviewDomain {
+  code: string;
+  label: string;
+  indicators: ReviewIndicator[];
+  changedCount: number;
+  warningCount: number;
+}
+
+export interface VersionReview {
+  versionNumber: number;
+  /** The version compared with (the one numbered just below), if any. */
+  comparedWith: number | null;
+  lineCount: number;
+  changedCount: number;
+  domains: ReviewDomain[];
+}
