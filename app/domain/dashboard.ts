@@ -85,6 +85,12 @@ export interface IndicatorBlock {
   previous: Figure;
   /** null when a value is missing or masked, or when a break in series makes the years not comparable. */
   change: Change | null;
+  /**
+   * Set when last year's contributors differ from this year's: the change is
+   * then computed like with like, over the organisations that sent a value
+   * both years, or not at all, and this French sentence says which.
+   */
+  changeNote?: string;
   comparable: boolean;
   trend: TrendPoint[];
   breakdown: Breakdown | null;
@@ -119,6 +125,8 @@ export interface KeyFigure {
   current: Figure;
   previous: Figure;
   change: Change | null;
+  /** See IndicatorBlock.changeNote. */
+  changeNote?: string;
 }
 
 export interface Contributor {
@@ -223,6 +231,16 @@ export function aggregationFor(unit: string): Aggregation {
 export function computeChange(current: number | null, previous: number | null): Change | null {
   if (current === null || previous === null) return null;
   return { absolute: current - previous, relative: previous === 0 ? null : (current - previous) / previous };
+}
+
+/**
+ * Art. 5: a block's sources as organisation names, never codes, read from
+ * the edition's contributors (frozen with it); a code no contributor carries
+ * is kept as it is.
+ */
+export function sourceNamesOf(edition: Pick<DashboardEdition, "contributors">, codes: readonly string[]): string[] {
+  const names = new Map(edition.contributors.map((c) => [c.code, c.name]));
+  return codes.map((c) => names.get(c) ?? c).sort((a, b) => a.localeCompare(b, "fr"));
 }
 
 // ── Formatting (fr-FR) ───────────────────────────────────────────────────

@@ -91,6 +91,11 @@ export default function DashboardHome() {
                 <Text size="sm">
                   {formatChange(k.change, k.decimals)} <VisuallyHidden>({describeChange(k.change, k.decimals)})</VisuallyHidden> par rapport à {latest.year - 1}
                 </Text>
+                {k.changeNote && (
+                  <Text size="xs" c="dimmed">
+                    {k.changeNote}
+                  </Text>
+                )}
               </Card>
             ))}
           </SimpleGrid>

@@ -435,6 +435,32 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
     expect(confies[10]).toBe("Département de la Loire");
   });
 
+  it("Art. 5: sources print organisation names, never codes, in the PDF and the XLSX", async () => {
+    const { files } = await getEdition(t.db, first);
+    const read = async (kind: string) => (await getFile(t.db, files.find((f) => f.kind === kind)!.id))!.content;
+    const codes = internal2024.contributors.map((c) => c.code);
+    const pdf = (await pdfPages(await read("pdf_internal"))).join("\n").replace(/\s+/g, " ");
+    const pdfSources = [...pdf.matchAll(/sources : (.*?)(?= [A-ZÉ][a-zé]|$)/g)].map((m) => m[1]!);
+    expect(pdfSources.length).toBeGreaterThan(0);
+    expect(pdf).toContain("sources : Département de la Loire");
+    for (const code of codes) expect(pdf).not.toMatch(new RegExp(`sources : [^.]*\\b${code}\\b`));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await read("xlsx_internal")) as unknown as ArrayBuffer);
+    const names = new Set(internal2024.contributors.map((c) => c.name));
+    let cells = 0;
+    for (const ws of wb.worksheets) {
+      const header = (ws.getRow(1).values as unknown[]).indexOf("Sources");
+      if (header < 1) continue;
+      ws.eachRow((row, n) => {
+        const value = row.getCell(header).value;
+        if (n === 1 || typeof value !== "string" || !value) return;
+        cells++;
+        for (const part of value.split(", ")) expect(names.has(part), `${ws.name} ligne ${n} : « ${part} »`).toBe(true);
+      });
+    }
+    expect(cells).toBeGreaterThan(0);
+  });
+
   it("Art. 5: recording the transmission to ONPE keeps the date, who and the package checksum, once", async () => {
     await expectDomainError(recordOnpeTransmission(t.db, audit, referent, first, { transmittedOn: "2099-01-01", note: null }, "2025-10-02"), "validation", /entre la publication/);
     await recordOnpeTransmission(t.db, audit, referent, first, { transmittedOn: "2025-09-25", note: "Dépôt sur la plateforme de l'ONPE" }, "2025-10-02");
@@ -509,6 +535,16 @@ describe("pages and access (readers see published reports only, never raw submis
     expect(anonymous.status).toBe(302);
     const home = (await run(homeRoute.loader, makeRequest("/dashboard", { cookie }))).data as { latest: { year: number; number: number } };
     expect(home.latest).toMatchObject({ year: 2024, number: 2 });
+  });
+
+  it("Art. 5: the report's sources print organisation names, never codes", async () => {
+    const { cookie } = await userCookie("reader");
+    const html = await (await run(reportRoute.loader, makeRequest("/dashboard/2024", { cookie }), { year: "2024" })).response!.text();
+    const cells = [...html.matchAll(/<td class="rp-sources">(.*?)<\/td>/g)].map((m) => m[1]!.replace(/&#x27;/g, "'"));
+    expect(cells.length).toBeGreaterThan(0);
+    const names = new Set(internal2024.contributors.map((c) => c.name));
+    for (const cell of cells) for (const part of cell.split(", ")) expect(names.has(part), `« ${part} »`).toBe(true);
+    expect(cells.some((c) => c.includes("Département de la Loire"))).toBe(true);
   });
 
   it("a reader downloads the public PDF but not the internal files, the ONPE package or the editions screen", async () => {

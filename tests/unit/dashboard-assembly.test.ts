@@ -175,12 +175,60 @@ describe("dashboard assembly (Art. 3 and 5: the annual dashboard)", () => {
     expect(conf.notes).toEqual([]);
   });
 
-  it("a total made of other organisations than the year before says so", () => {
+  it("Art. 5: a change made of other organisations than the year before is computed like with like, and says so", () => {
     const input = fixture();
     input.values = input.values.filter((v) => !(v.indicatorId === "CONF" && v.year === 2023 && v.lineageOrganisationId === "org-c"));
-    const conf = block(assembleEdition(input), "CONF");
+    const edition = assembleEdition(input);
+    const conf = block(edition, "CONF");
+    // The totals stay as transmitted: 2023 = 100 (DEP alone), 2024 = 132 (DEP 120 + TJ 12).
     expect(conf.previous.value).toBe(100);
-    expect(conf.notes).toEqual(["Sans valeur 2023 de : Tribunal judiciaire ; l'évolution est à lire avec prudence."]);
+    expect(conf.current.value).toBe(132);
+    // The change is DEP's alone, present both years: 100 → 120 = +20 %, not +32 %.
+    expect(conf.change).toEqual({ absolute: 20, relative: 0.2 });
+    const note =
+      "Évolution à périmètre constant, calculée sur 1 contributeur présent en 2023 et en 2024 : 1 contributeur de 2024 n'avait pas transmis en 2023 (Tribunal judiciaire).";
+    expect(conf.changeNote).toBe(note);
+    expect(conf.notes).toEqual([note]);
+    expect(edition.keyFigures.find((k) => k.code === "CONF")!.changeNote).toBe(note);
+    // The rate built on it has no change, and says why.
+    const rate = block(edition, "CONF_TX");
+    expect(rate.change).toBeNull();
+    expect(rate.notes[0]).toMatch(/^Évolution non calculée : le numérateur/);
+  });
+
+  it("Art. 5: no contributor present both years: no trend arrow, the reason in words", () => {
+    const input = fixture();
+    // 2023 from TJ only, 2024 from DEP only: nothing alike to compare.
+    input.values = input.values.filter(
+      (v) => !(v.indicatorId === "CONF" && ((v.year === 2023 && v.lineageOrganisationId === "org-a") || (v.year === 2024 && v.lineageOrganisationId === "org-c"))),
+    );
+    const conf = block(assembleEdition(input), "CONF");
+    expect(conf.previous.value).toBe(10);
+    expect(conf.current.value).toBe(120);
+    expect(conf.change).toBeNull();
+    expect(formatChange(conf.change, 0)).toBe("—");
+    expect(conf.changeNote).toBe(
+      "Évolution non calculée : 1 contributeur de 2023 n'a pas transmis en 2024 (Tribunal judiciaire) ; 1 contributeur de 2024 n'avait pas transmis en 2023 (Département).",
+    );
+  });
+
+  it("CASF D226-3-4: a like-with-like change over a small count is not published", () => {
+    const input = fixture();
+    // 2023: TJ 3; 2024: TJ 4 and DEP 120. Like with like: TJ 3 → 4, both under the threshold 5.
+    input.values = input.values.filter((v) => !(v.indicatorId === "CONF" && [2023, 2024].includes(v.year)));
+    input.values.push(
+      { indicatorId: "CONF", year: 2023, breakdownKey: "", value: 3, lineageOrganisationId: "org-c" },
+      { indicatorId: "CONF", year: 2023, breakdownKey: "", value: 50, lineageOrganisationId: "org-d" },
+      { indicatorId: "CONF", year: 2024, breakdownKey: "", value: 4, lineageOrganisationId: "org-c" },
+      { indicatorId: "CONF", year: 2024, breakdownKey: "", value: 120, lineageOrganisationId: "org-a" },
+    );
+    const internal = assembleEdition(input);
+    expect(block(internal, "CONF").change).toEqual({ absolute: 1, relative: 1 / 3 });
+    const pub = block(toPublicEdition(internal), "CONF");
+    expect(pub.current.value).toBe(124);
+    expect(pub.change).toBeNull();
+    expect(pub.changeNote).toMatch(/^Évolution non publiée/);
+    expect(JSON.stringify(pub)).not.toContain("contributeur présent");
   });
 
   it("breakdowns: cross cells and one-list margins summed over organisations", () => {

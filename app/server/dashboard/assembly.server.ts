@@ -7,6 +7,7 @@ import {
   TREND_YEARS,
   type Breakdown,
   type BreakdownList,
+  type Change,
   type CompletenessRow,
   type Contributor,
   type DashboardEdition,
@@ -21,7 +22,7 @@ import {
 import { seriesBreaks, versionForYear, type VersionDefinition } from "~/domain/indicators";
 import { describeUniverse, populationCell, populationCitation, populationYear, rateCell, referenceNote, type ReferenceRate, type YearPopulation } from "~/domain/rates";
 import type { StoredRate } from "../populations/rates.server";
-import { applySecrecy, breakdownConstraint, crossTableConstraints, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "~/domain/secrecy";
+import { applySecrecy, breakdownConstraint, crossTableConstraints, isPrimarySecret, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "~/domain/secrecy";
 
 /**
  * Assembly of an edition of the annual dashboard (Art. 3 and 5) from loaded
@@ -224,6 +225,43 @@ function aggregateBreakdown(
   return result;
 }
 
+const DERIVED_OTHER_CONTRIBUTORS = "Évolution non calculée : le numérateur ou le dénominateur n'a pas les mêmes contributeurs que l'année précédente.";
+
+const count = (n: number, one: string, many: string) => `${n} ${n > 1 ? many : one}`;
+const namesOf = (ids: string[], name: (id: string) => string) => ids.map(name).sort((a, b) => a.localeCompare(b, "fr")).join(", ");
+
+/**
+ * The N−1 → N change compared like with like (Art. 5: a figure élus can
+ * trust). Same contributors both years: the change of the totals. Otherwise
+ * the change over the organisations that sent a value both years, with a
+ * sentence naming who is left out; none in common: no change, and why.
+ */
+export function changeLikeForLike<T>(
+  before: Map<string, T>,
+  now: Map<string, T>,
+  year: number,
+  /** The figure of a set of organisations' contributions, by the indicator's catalogue aggregation (null: none). */
+  aggregate: (items: T[]) => number | null,
+  name: (organisationId: string) => string,
+): { change: Change | null; note: string | null } {
+  const all = computeChange(aggregate([...now.values()]), aggregate([...before.values()]));
+  const gone = [...before.keys()].filter((id) => !now.has(id));
+  const added = [...now.keys()].filter((id) => !before.has(id));
+  if (!now.size || !before.size || (!gone.length && !added.length)) return { change: all, note: null };
+  const why: string[] = [];
+  if (gone.length) {
+    why.push(`${count(gone.length, `contributeur de ${year - 1} n'a`, `contributeurs de ${year - 1} n'ont`)} pas transmis en ${year} (${namesOf(gone, name)})`);
+  }
+  if (added.length) {
+    why.push(`${count(added.length, `contributeur de ${year} n'avait`, `contributeurs de ${year} n'avaient`)} pas transmis en ${year - 1} (${namesOf(added, name)})`);
+  }
+  const common = [...now.keys()].filter((id) => before.has(id));
+  if (!common.length) return { change: null, note: `Évolution non calculée : ${why.join(" ; ")}.` };
+  const change = computeChange(aggregate(common.map((id) => now.get(id)!)), aggregate(common.map((id) => before.get(id)!)));
+  const scope = count(common.length, `contributeur présent en ${year - 1} et en ${year}`, `contributeurs présents en ${year - 1} et en ${year}`);
+  return { change, note: `Évolution à périmètre constant, calculée sur ${scope} : ${why.join(" ; ")}.` };
+}
+
 const parisDate = (value: Date | string) => todayIso(value instanceof Date ? value : new Date(value));
 
 /** Assembles the internal edition of year `input.year` (true values). */
@@ -284,17 +322,25 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     const yearTotals = new Map<number, number | null>();
     const yearFigures = new Map<number, Figure>();
     const sources = new Set<string>();
+    /** year → organisation → its total (the organisations that make the year's figure) */
+    const totalsByOrg = new Map<number, Map<string, Contribution>>();
     for (const y of years) {
       const v = versionForYear(indicator.versions, y);
       const byOrg = byYear?.get(y);
       const contributions: Contribution[] = [];
+      const orgTotals = new Map<string, Contribution>();
       if (v && byOrg) {
         for (const [orgId, keys] of byOrg) {
           const t = organisationTotal(keys, v);
-          if (t !== null) contributions.push({ value: t, inputs: inputsOf(y)(orgId) });
+          if (t !== null) {
+            const contribution = { value: t, inputs: inputsOf(y)(orgId) };
+            contributions.push(contribution);
+            orgTotals.set(orgId, contribution);
+          }
           if (hasValue(keys)) sources.add(orgId);
         }
       }
+      totalsByOrg.set(y, orgTotals);
       const result = figureOfAggregate(aggregateContributions(contributions, declared));
       yearFigures.set(y, result);
       yearTotals.set(y, result.value);
@@ -319,21 +365,18 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       const names = silent.map((id) => organisations.get(id)?.name ?? id).sort((a, b) => a.localeCompare(b, "fr"));
       notes.push(`Valeur ${year} incomplète : ${names.join(", ")} ${names.length > 1 ? "n'ont" : "n'a"} pas transmis.`);
     }
-    // A département total made of other organisations than the year before: say so, the change may reflect it.
-    const sendersOf = (y: number) => {
-      const senders = new Set<string>();
-      for (const [orgId, keys] of byYear?.get(y) ?? []) if (hasValue(keys)) senders.add(orgId);
-      return senders;
-    };
-    const nowSending = sendersOf(year);
-    const beforeSending = sendersOf(year - 1);
-    if (nowSending.size && beforeSending.size && aggregation === "sum") {
-      const name = (id: string) => organisations.get(id)?.name ?? id;
-      const gone = [...beforeSending].filter((id) => !nowSending.has(id)).map(name);
-      const added = [...nowSending].filter((id) => !beforeSending.has(id)).map(name);
-      if (added.length) notes.push(`Sans valeur ${year - 1} de : ${added.sort((a, b) => a.localeCompare(b, "fr")).join(", ")} ; l'évolution est à lire avec prudence.`);
-      if (gone.length && !silent.length) notes.push(`Sans valeur ${year} de : ${gone.sort((a, b) => a.localeCompare(b, "fr")).join(", ")} ; l'évolution est à lire avec prudence.`);
-    }
+    // Like with like: when last year's contributors are not this year's, the change is computed over
+    // the organisations present both years, or not at all; a sentence says which.
+    const likeForLike = comparable
+      ? changeLikeForLike(
+          totalsByOrg.get(year - 1)!,
+          totalsByOrg.get(year)!,
+          year,
+          (items) => aggregateContributions(items, declared).value ?? null,
+          (id) => organisations.get(id)?.name ?? id,
+        )
+      : null;
+    if (likeForLike?.note) notes.push(likeForLike.note);
     const breakYears = new Set(breaks.filter((b) => b.breaksComparability).map((b) => b.year));
 
     let breakdown: Breakdown | null = null;
@@ -369,7 +412,8 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       version: version.version,
       current,
       previous,
-      change: comparable ? computeChange(current.value, previous.value) : null,
+      change: likeForLike ? likeForLike.change : null,
+      ...(likeForLike?.note ? { changeNote: likeForLike.note } : {}),
       comparable,
       trend: years.map((y) => ({ year: y, ...(yearFigures.get(y) ?? figure(null)), ...(breakYears.has(y) && y > firstYear ? { breakBefore: true } : {}) })),
       breakdown,
@@ -393,6 +437,8 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       return n === null || q === null || q === 0 ? null : (n / q) * d.multiplier;
     };
     const comparable = num.comparable && den.comparable;
+    // A rate over a numerator or denominator made of other organisations than the year before: no change.
+    const otherContributors = comparable && !!(num.changeNote || den.changeNote);
     const current = figure(rate(year));
     const previous = figure(rate(year - 1));
     const breakYears = new Set([...num.trend, ...den.trend].filter((p) => p.breakBefore).map((p) => p.year));
@@ -409,7 +455,8 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       version: null,
       current,
       previous,
-      change: comparable ? computeChange(current.value, previous.value) : null,
+      change: comparable && !otherContributors ? computeChange(current.value, previous.value) : null,
+      ...(otherContributors ? { changeNote: DERIVED_OTHER_CONTRIBUTORS } : {}),
       comparable,
       trend: years.map((y) => ({ year: y, value: rate(y), ...(breakYears.has(y) ? { breakBefore: true } : {}) })),
       breakdown: null,
@@ -417,7 +464,11 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       usage: mostRestrictive([num.usage, den.usage]),
       secrecyThreshold: 0,
       formula: { numerator: d.numeratorCode, denominator: d.denominatorCode, multiplier: d.multiplier },
-      notes: comparable ? [] : ["Rupture de série du numérateur ou du dénominateur : l'évolution sur un an n'est pas calculée."],
+      notes: !comparable
+        ? ["Rupture de série du numérateur ou du dénominateur : l'évolution sur un an n'est pas calculée."]
+        : otherContributors
+          ? [DERIVED_OTHER_CONTRIBUTORS]
+          : [],
     });
   }
 
@@ -512,7 +563,19 @@ function keyFiguresOf(codes: readonly string[], blocks: Map<string, IndicatorBlo
   return codes.flatMap((code) => {
     const b = blocks.get(code);
     if (!b) return [];
-    return [{ code, label: b.label, unit: b.unit, decimals: b.decimals, domainCode: b.domainCode, current: b.current, previous: b.previous, change: b.change }];
+    return [
+      {
+        code,
+        label: b.label,
+        unit: b.unit,
+        decimals: b.decimals,
+        domainCode: b.domainCode,
+        current: b.current,
+        previous: b.previous,
+        change: b.change,
+        ...(b.changeNote ? { changeNote: b.changeNote } : {}),
+      },
+    ];
   });
 }
 
@@ -642,6 +705,21 @@ function maskCells(cells: Record<string, Figure>, masks: Map<string, Suppression
   return Object.fromEntries(Object.entries(cells).map(([k, f]) => [k, masks.has(k) ? masked(masks.get(k)!) : f]));
 }
 
+const LIKE_FOR_LIKE_SECRET =
+  "Évolution non publiée : les contributeurs ne sont pas les mêmes que l'année précédente et, à périmètre constant, l'effectif est sous le seuil du secret statistique.";
+
+/**
+ * A change computed like with like is over a part of the organisations: its
+ * two totals (recoverable from the absolute and relative change) are counts
+ * of their own and must not be small ones (CASF D226-3-4).
+ */
+function likeForLikeSecret(b: IndicatorBlock): boolean {
+  if (!b.changeNote || !b.change) return false;
+  const before = b.change.relative === null ? 0 : Math.round(b.change.absolute / b.change.relative);
+  const now = before + b.change.absolute;
+  return isPrimarySecret(before, b.secrecyThreshold) || isPrimarySecret(now, b.secrecyThreshold);
+}
+
 /**
  * The public edition (Art. 5; CASF D226-3-4): indicators an agreement marks
  * `internal` are left out (with the rates built on them), and statistical
@@ -679,11 +757,14 @@ export function toPublicEdition(internal: DashboardEdition, decide?: SecretDecis
     maskedCount += trend.filter((p, i) => p.secret && i < trend.length - 2).length;
     const current = currentMasks.has(TOTAL_KEY) ? masked(currentMasks.get(TOTAL_KEY)!) : b.current;
     const previous = previousMasks.has(TOTAL_KEY) ? masked(previousMasks.get(TOTAL_KEY)!) : b.previous;
+    const hidden = current.secret || previous.secret || likeForLikeSecret(b);
     published.set(b.code, {
       ...b,
       current,
       previous,
-      change: current.secret || previous.secret ? null : b.change,
+      change: hidden ? null : b.change,
+      ...(b.changeNote && likeForLikeSecret(b) ? { changeNote: LIKE_FOR_LIKE_SECRET } : {}),
+      notes: b.changeNote && likeForLikeSecret(b) ? b.notes.map((n) => (n === b.changeNote ? LIKE_FOR_LIKE_SECRET : n)) : b.notes,
       trend,
       breakdown: b.breakdown
         ? {

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
 import {
   formatChange,
+  sourceNamesOf,
   formatFigure,
   frenchTypography,
   type DashboardEdition,
@@ -210,7 +211,7 @@ class ReportPdf {
       doc.font("bold").fontSize(9).fillColor(INK).text(t(k.label), x + 8, y + 7, { width: boxW - 16, height: 24, ellipsis: true });
       doc.font("bold").fontSize(20).fillColor(ACCENT).text(this.figureText(k.current, k.decimals), x + 8, y + 32, { width: boxW - 110, lineBreak: false });
       doc.font("regular").fontSize(7.5).fillColor(MUTED).text(t(k.unit), x + 8, y + 58, { width: boxW - 110, lineBreak: false, ellipsis: true });
-      const change = formatChange(k.change, k.decimals);
+      const change = formatChange(k.change, k.decimals) + (k.changeNote ? (k.change ? " à périmètre constant" : " (non calculée)") : "");
       doc
         .font("regular")
         .fontSize(8)
@@ -249,7 +250,7 @@ class ReportPdf {
       const labelW = cols[0]!.w - 6;
       doc.font("bold").fontSize(8.5);
       const labelH = doc.heightOfString(t(b.label), { width: labelW });
-      const sub = `${b.unit}${b.kind === "derived" ? " — indicateur calculé" : ""} — sources : ${b.sources.join(", ")}`;
+      const sub = `${b.unit}${b.kind === "derived" ? " — indicateur calculé" : ""} — sources : ${sourceNamesOf(edition, b.sources).join(", ")}`;
       doc.font("regular").fontSize(7);
       const subH = doc.heightOfString(t(sub), { width: labelW });
       const notes = b.notes.map(t).join(" ");

@@ -1,6 +1,6 @@
 import { NOT_AGGREGABLE_LABEL } from "~/domain/aggregation";
 import ExcelJS from "exceljs";
-import { NOT_DEFINED_FIGURE_TEXT, SECRET_TEXT, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
+import { NOT_DEFINED_FIGURE_TEXT, SECRET_TEXT, sourceNamesOf, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
 import { parseBreakdownKey } from "~/domain/breakdowns";
 import { SECRET_EXPLANATION } from "~/domain/secrecy";
 import { formatDate } from "~/ui/format";
@@ -97,7 +97,7 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
         "Total",
         ...b.trend.map(cellOf),
         b.change?.relative ?? null,
-        b.sources.join(", "),
+        sourceNamesOf(edition, b.sources).join(", "),
         [b.kind === "derived" && b.formula ? `${b.formula.numerator} / ${b.formula.denominator} × ${b.formula.multiplier}` : "", ...b.notes].filter(Boolean).join(" "),
       ]);
       row.font = bold;
@@ -131,10 +131,9 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
     { header: "Source", width: 40 },
   ];
   header(long, 1);
-  const sourceNames = new Map(edition.contributors.map((c) => [c.code, c.name]));
   for (const section of edition.sections) {
     for (const b of section.blocks) {
-      const source = b.sources.map((c) => sourceNames.get(c) ?? c).join(" ; ");
+      const source = sourceNamesOf(edition, b.sources).join(" ; ");
       const add = (label: string, key: string, year: number, f: Figure, breakBefore?: boolean) => {
         const status = statusOf(f) + (breakBefore ? " ; rupture de série (nouvelle définition)" : "");
         const r = long.addRow([b.code, b.label, section.domainLabel, label, key, year, cellOf(f), b.unit, status, source]);

@@ -4,6 +4,7 @@ import {
   formatChange,
   formatFigure,
   frenchTypography,
+  sourceNamesOf,
   type Breakdown,
   type DashboardEdition,
   type EditionMeta,
@@ -84,7 +85,7 @@ function FigureText({ figure, decimals }: { figure: Figure; decimals: number }) 
   return <>{formatFigure(figure, decimals)}</>;
 }
 
-function ChangeText({ block }: { block: Pick<IndicatorBlock, "change" | "decimals"> }) {
+function ChangeText({ block, full = false }: { block: Pick<IndicatorBlock, "change" | "decimals" | "changeNote">; full?: boolean }) {
   const text = formatChange(block.change, block.decimals);
   const direction = !block.change ? "none" : block.change.absolute > 0 ? "up" : block.change.absolute < 0 ? "down" : "flat";
   return (
@@ -92,6 +93,7 @@ function ChangeText({ block }: { block: Pick<IndicatorBlock, "change" | "decimal
       <span aria-hidden="true">{direction === "up" ? "▲ " : direction === "down" ? "▼ " : ""}</span>
       {text}
       <span className="rp-sr"> ({describeChange(block.change, block.decimals)})</span>
+      {block.changeNote && <span className="rp-note">{full ? frenchTypography(block.changeNote) : block.change ? "à périmètre constant" : "non calculée"}</span>}
     </span>
   );
 }
@@ -288,7 +290,7 @@ export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) 
                   </span>
                   <span className="rp-key-unit">{k.unit}</span>
                   <span className="rp-key-change">
-                    <ChangeText block={k} /> par rapport à {year - 1} (<FigureText figure={k.previous} decimals={k.decimals} />)
+                    <ChangeText block={k} full /> par rapport à {year - 1} (<FigureText figure={k.previous} decimals={k.decimals} />)
                   </span>
                   {block && <Sparkline points={block.trend} decimals={block.decimals} />}
                 </li>
@@ -349,7 +351,7 @@ export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) 
                     <td>
                       <Sparkline points={b.trend} decimals={b.decimals} />
                     </td>
-                    <td className="rp-sources">{b.sources.join(", ")}</td>
+                    <td className="rp-sources">{sourceNamesOf(edition, b.sources).join(", ")}</td>
                   </tr>
                 ))}
               </tbody>
