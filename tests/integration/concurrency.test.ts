@@ -227,7 +227,8 @@ describe("Art. 4: the same transition attempted in parallel happens once", () =>
     }
     const row = await t.db.selectFrom("submission").select(["status", "first_transmitted_at"]).where("id", "=", version.submissionId).executeTakeFirstOrThrow();
     expect(row.status).toBe("submitted");
-    expect(row.first_transmitted_at).not.toBeNull();
+    // Art. 4: submitting for the institution's validation is not yet a transmission (ADR 018).
+    expect(row.first_transmitted_at).toBeNull();
   });
 
   it("Art. 4: parallel institution validations, then parallel ODPE acceptances of one version — each once; official values written once", async () => {

@@ -455,7 +455,9 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
         const value = row.getCell(header).value;
         if (n === 1 || typeof value !== "string" || !value) return;
         cells++;
-        for (const part of value.split(", ")) expect(names.has(part), `${ws.name} ligne ${n} : « ${part} »`).toBe(true);
+        // Organisation names (never codes); a rate also cites its population (« Insee, estimations de population… »).
+        for (const part of value.split(", ")) expect(codes.includes(part), `${ws.name} ligne ${n} : « ${part} »`).toBe(false);
+        if (!value.startsWith("Insee")) expect(names.has(value.split(", ")[0]!), `${ws.name} ligne ${n} : « ${value} »`).toBe(true);
       });
     }
     expect(cells).toBeGreaterThan(0);
@@ -543,7 +545,10 @@ describe("pages and access (readers see published reports only, never raw submis
     const cells = [...html.matchAll(/<td class="rp-sources">(.*?)<\/td>/g)].map((m) => m[1]!.replace(/&#x27;/g, "'"));
     expect(cells.length).toBeGreaterThan(0);
     const names = new Set(internal2024.contributors.map((c) => c.name));
-    for (const cell of cells) for (const part of cell.split(", ")) expect(names.has(part), `« ${part} »`).toBe(true);
+    const codes = internal2024.contributors.map((c) => c.code);
+    // Organisation names (never codes); a rate also cites its population (« Insee, estimations de population… »).
+    for (const cell of cells) for (const part of cell.split(", ")) expect(codes.includes(part), `« ${part} »`).toBe(false);
+    for (const cell of cells) if (!cell.startsWith("Insee")) expect(names.has(cell.split(", ")[0]!), `« ${cell} »`).toBe(true);
     expect(cells.some((c) => c.includes("Département de la Loire"))).toBe(true);
   });
 

@@ -301,7 +301,7 @@ describe("the dashboard's rates", () => {
     // Public edition: the rate of a masked numerator cell (3 girls in 2023) is masked too.
     const pub = toPublicEdition(edition);
     const published = pub.sections.flatMap((s) => s.blocks).find((b) => b.code === "TX_CONFIES")!;
-    expect(published.breakdown!.previous!["SEXE=F"]!.secret).toBe("primary");
+    expect(published.breakdown!.previous!["SEXE=F"]!.secret).toBe(true);
     expect(published.breakdown!.current["SEXE=F"]!.value).toBeCloseTo(8.163265, 5);
   });
 });

@@ -367,7 +367,8 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     }
     // Like with like: when last year's contributors are not this year's, the change is computed over
     // the organisations present both years, or not at all; a sentence says which.
-    const likeForLike = comparable
+    // A figure that is not a number (« non agrégeable », missing) has no change beside it.
+    const likeForLike = comparable && current.value !== null && previous.value !== null
       ? changeLikeForLike(
           totalsByOrg.get(year - 1)!,
           totalsByOrg.get(year)!,

@@ -24,6 +24,8 @@ export const UPLOAD_ROUTE_FILE_LIMITS: Readonly<Record<string, number>> = Object
   "routes/organisations.$id": LOGO_MAX_BYTES,
   "routes/workspace._index": WORKSPACE_MAX_BYTES,
   "routes/workspace.$id": WORKSPACE_MAX_BYTES,
+  "routes/governance.meetings.$id": DOCUMENT_MAX_BYTES,
+  "routes/requests.$id": WORKSPACE_MAX_BYTES,
 });
 
 /** The whole-body limit of a route's action. */
