@@ -33,7 +33,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const db = await getDb();
     const dossier = await getDossier(db, user, year, org.code, selected);
     // The values on screen: validators and the referent review without downloading the workbook (Art. 4).
-    const review = dossier.selected ? await versionReview(db, dossier.selected.id) : null;
+    const review = dossier.selected ? await versionReview(db, dossier.selected.id, { transmittedOnly: user.organisationId !== org.id }) : null;
     return { dossier, review, maxBytes: UPLOAD_MAX_BYTES };
   } catch (error) {
     if (error instanceof DomainError) throw new Response(error.message, { status: error.status });

@@ -46,6 +46,18 @@ describe("review with the values on screen (Art. 4)", () => {
     await page.getByRole("link", { name: "← Mes dépôts" }).waitFor();
     await expectAccessible(page);
     await page.screenshot({ path: path.join(shots, "review-correspondent.png"), fullPage: true });
+    // Art. 4: the institution validates (transmits) with the values on screen; the ODPE sees transmitted versions only.
+    await page.getByLabel(/Commentaire de transmission/).fill("Valeurs de démonstration.");
+    await page.getByRole("button", { name: "Transmettre pour validation interne" }).click();
+    await page.getByText(/Transmettre pour validation interne : c'est fait/).waitFor();
+    await logout(page);
+
+    await login(page, demoEmail("validateur.tj"));
+    await page.goto(dossier());
+    await page.getByRole("heading", { name: /Valeurs de la version \d+/ }).waitFor();
+    await expectAccessible(page);
+    await page.getByRole("button", { name: "Valider au nom de mon institution" }).click();
+    await page.getByText(/c'est fait/).waitFor();
     await logout(page);
 
     await login(page, demoEmail("referent"));

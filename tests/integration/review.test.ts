@@ -69,6 +69,16 @@ describe("review with the values on screen (Art. 4 : validation par l'institutio
     expect(first.domains[0]!.indicators[0]!.lines[0]!.comment).toBeNull();
   });
 
+  it("Art. 4 : outside the organisation, a version is compared with the previous transmitted version, never with a draft", async () => {
+    const { v2 } = await twoVersions();
+    // v1 was never transmitted: the ODPE must not see its values through the comparison.
+    const outside = (await versionReview(t.db, v2.versionId, { transmittedOnly: true }))!;
+    expect(outside).toMatchObject({ versionNumber: 2, comparedWith: null, changedCount: 0 });
+    expect(outside.domains[0]!.indicators[0]!.lines.map((l) => l.previousVersionValue)).toEqual([undefined, undefined, undefined]);
+    // The partner's own users still see the difference with their draft.
+    expect((await versionReview(t.db, v2.versionId))!).toMatchObject({ comparedWith: 1 });
+  });
+
   it("Art. 4 : the validator's and the referent's dossier page carry the values; another organisation's validator gets 404", async () => {
     const { setup, correspondent, v2 } = await twoVersions();
     const validator = await makeUser(t.db, "partner_validator", setup.org.id);

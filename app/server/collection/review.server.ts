@@ -1,9 +1,9 @@
+import { transmittedStatuses } from "~/domain/submissions";
 import type { Db } from "../db.server";
 import type { Problem } from "~/domain/problems";
 import type { ReviewDomain, ReviewLine, VersionReview } from "~/domain/review";
 
 export type { ReviewDomain, ReviewLine, VersionReview };
-
 
 const rowOf = (cell: string) => Number(/(\d+)$/.exec(cell)?.[1] ?? 0);
 const bareCell = (cellRef: string) => cellRef.slice(cellRef.lastIndexOf("!") + 1);
@@ -15,7 +15,7 @@ const bareCell = (cellRef: string) => cellRef.slice(cellRef.lastIndexOf("!") + 1
  * the previous version of the same year when different. The caller has
  * already checked the viewer may read the submission (getDossier).
  */
-export async function versionReview(db: Db, versionId: string): Promise<VersionReview | null> {
+export async function versionReview(db: Db, versionId: string, options: { transmittedOnly?: boolean } = {}): Promise<VersionReview | null> {
   const version = await db
     .selectFrom("submission_version as v")
     .innerJoin("submission as s", "s.id", "v.submission_id")
@@ -37,14 +37,16 @@ export async function versionReview(db: Db, versionId: string): Promise<VersionR
     .where("sv.version_id", "=", versionId)
     .execute();
 
-  const earlier = await db
+  // Art. 4: outside the organisation, the comparison is with the previous transmitted version only (a draft stays the partner's).
+  let earlierQuery = db
     .selectFrom("submission_version")
     .select(["id", "number"])
     .where("submission_id", "=", version.submission_id)
-    .where("number", "<", version.number)
-    .orderBy("number", "desc")
-    .limit(1)
-    .executeTakeFirst();
+    .where("number", "<", version.number);
+  if (options.transmittedOnly) {
+    earlierQuery = earlierQuery.where((eb) => eb.or([eb("status", "in", [...transmittedStatuses]), eb("validated_at", "is not", null)]));
+  }
+  const earlier = await earlierQuery.orderBy("number", "desc").limit(1).executeTakeFirst();
   const earlierValues = earlier
     ? new Map(
         (
