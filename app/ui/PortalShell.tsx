@@ -81,7 +81,7 @@ export function PortalShell({ data, children }: { data: RootData | undefined; ch
         </Group>
       </AppShell.Header>
       {hasNav && (
-        <AppShell.Navbar p="sm" aria-label="Navigation principale" component="nav">
+        <AppShell.Navbar p="sm" aria-label="Navigation principale" component="nav" style={{ overflowY: "auto" }}>
           {data!.navigation.map((item) => (
             <NavLink
               key={item.to}
