@@ -10,7 +10,7 @@ import { can } from "~/domain/permissions";
 import { todayIso, type IsoDate } from "~/domain/dates";
 import { answerFormatLabels, isRequestReminderDay, parseFigures, type DataRequestFormInput } from "~/domain/data-requests";
 import { formatDate } from "~/ui/format";
-import type { Actor } from "./governance.server";
+import { partnerOrganisations, type Actor } from "./governance.server";
 
 /**
  * Ad-hoc data requests (Art. 3). The referent or a member asks partner
@@ -96,15 +96,7 @@ export async function createDataRequest(db: Db, actor: Actor, context: AuditCont
   if (!can(actor, "create:data_request")) throw forbidden();
   if (input.dueOn < today) throw new DomainError("validation", "La date de réponse est passée.", { dueOn: ["Choisissez une date à venir."] });
   return db.transaction().execute(async (trx) => {
-    const organisations = await trx
-      .selectFrom("organisation")
-      .select(["id", "code"])
-      .where("id", "in", input.organisationIds)
-      .where("is_observatory_team", "=", false)
-      .execute();
-    if (organisations.length !== new Set(input.organisationIds).size) {
-      throw new DomainError("validation", "Un des organismes choisis n'existe pas.", { organisationIds: ["Choisissez les organismes dans la liste."] });
-    }
+    const organisations = await partnerOrganisations(trx, input.organisationIds);
     const created = await trx
       .insertInto("data_request")
       .values({

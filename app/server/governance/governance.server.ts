@@ -31,6 +31,17 @@ function authorize(actor: Actor, permission: PermissionRequest) {
   if (!can(actor, permission)) throw forbidden();
 }
 
+/** The partner organisations named in a form (never the observatory team); a French field error when one is unknown. */
+export async function partnerOrganisations(trx: Pick<Db, "selectFrom">, ids: readonly string[]) {
+  const organisations = await trx.selectFrom("organisation").select(["id", "code"]).where("id", "in", [...ids]).where("is_observatory_team", "=", false).execute();
+  if (organisations.length !== new Set(ids).size) {
+    throw new DomainError("validation", "Un des organismes choisis n'existe pas ou n'est pas un partenaire.", {
+      organisationIds: ["Choisissez les organismes dans la liste, puis enregistrez de nouveau."],
+    });
+  }
+  return organisations;
+}
+
 /** Both bodies with their current members and meetings, latest first. */
 export async function listGovernance(db: Db, today = todayIso()) {
   const [bodies, members, meetings] = await Promise.all([

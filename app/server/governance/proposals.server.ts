@@ -3,8 +3,8 @@ import type { Database } from "#db/schema";
 import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
-import { notify } from "../notifications/notifications.server";
-import { can, rolesHolding } from "~/domain/permissions";
+import { tellHolders, tellOrganisations, tellUsers } from "../publications/notices.server";
+import { can } from "~/domain/permissions";
 import {
   adoptionRefusal,
   proposalKindLabels,
@@ -13,7 +13,7 @@ import {
   type ProposalFormInput,
   type ProposalStatus,
 } from "~/domain/governance";
-import type { Actor } from "./governance.server";
+import { partnerOrganisations, type Actor } from "./governance.server";
 
 /**
  * Indicator proposals (Art. 2–3: the list of data shared is agreed
@@ -24,18 +24,6 @@ import type { Actor } from "./governance.server";
  * when every signatory concerned agrees, or closes it as not retained.
  * Commands check their actor's permission themselves.
  */
-
-async function usersOf(trx: Transaction<Database>, organisationIds: string[], permission: Parameters<typeof rolesHolding>[0]) {
-  if (organisationIds.length === 0) return [];
-  const rows = await trx
-    .selectFrom("app_user")
-    .select("id")
-    .where("organisation_id", "in", organisationIds)
-    .where("role", "in", rolesHolding(permission))
-    .where("status", "=", "active")
-    .execute();
-  return rows.map((r) => r.id);
-}
 
 export async function listProposals(db: Db) {
   const proposals = await db
@@ -129,15 +117,7 @@ export async function createProposal(db: Db, actor: Actor, context: AuditContext
     if (input.indicatorId && !(await trx.selectFrom("indicator").select("id").where("id", "=", input.indicatorId).executeTakeFirst())) {
       throw new DomainError("validation", "Cet indicateur n'existe pas.", { indicatorId: ["Choisissez un indicateur du catalogue."] });
     }
-    const organisations = await trx
-      .selectFrom("organisation")
-      .select(["id", "code"])
-      .where("id", "in", input.organisationIds)
-      .where("is_observatory_team", "=", false)
-      .execute();
-    if (organisations.length !== new Set(input.organisationIds).size) {
-      throw new DomainError("validation", "Un des signataires choisis n'existe pas.", { organisationIds: ["Choisissez les signataires dans la liste."] });
-    }
+    const organisations = await partnerOrganisations(trx, input.organisationIds);
     const created = await trx
       .insertInto("indicator_proposal")
       .values({
@@ -155,18 +135,18 @@ export async function createProposal(db: Db, actor: Actor, context: AuditContext
       .insertInto("indicator_proposal_opinion")
       .values(organisations.map((o) => ({ proposal_id: created.id, organisation_id: o.id })))
       .execute();
-    await notify(trx, {
-      userIds: await usersOf(
-        trx,
-        organisations.map((o) => o.id),
-        "decide:indicator_proposal",
-      ),
+    await tellOrganisations(
+      trx,
+      organisations.map((o) => o.id),
+      "decide:indicator_proposal",
+      {
       kind: "indicator_proposal.opened",
       title: "Proposition d'indicateur : votre accord est demandé",
       body: `« ${input.title} » (${proposalKindLabels[input.kind].toLowerCase()}) concerne votre organisme. Art. 2–3 : la liste des données est convenue avec vous au préalable ; indiquez votre accord ou votre objection.`,
       link: `/proposals/${created.id}`,
       dedupeKey: `indicator-proposal-opened:${created.id}`,
-    });
+      },
+    );
     await recordAudit(trx, context, {
       action: "indicator_proposal.created",
       entityType: "indicator_proposal",
@@ -203,20 +183,15 @@ export async function recordOpinion(db: Db, actor: Actor, context: AuditContext,
       .where("proposal_id", "=", proposalId)
       .where("organisation_id", "=", actor.organisationId)
       .execute();
-    const referents = await trx
-      .selectFrom("app_user")
-      .select("id")
-      .where("role", "in", rolesHolding("manage:indicator_proposal"))
-      .where("status", "=", "active")
-      .execute();
-    await notify(trx, {
-      userIds: [...referents.map((r) => r.id), proposal.proposed_by],
+    const opinionNotice = {
       kind: "indicator_proposal.opinion",
       title: input.position === "agree" ? "Accord sur une proposition d'indicateur" : "Objection à une proposition d'indicateur",
       body: `« ${proposal.title} » : ${input.position === "agree" ? "accord" : "objection"} d'un signataire concerné${input.comment ? ` (« ${input.comment.slice(0, 300)} »)` : ""}.`,
       link: `/proposals/${proposalId}`,
       dedupeKey: `indicator-proposal-opinion:${proposalId}:${actor.organisationId}:${input.position}:${Date.now()}`,
-    });
+    };
+    await tellHolders(trx, "manage:indicator_proposal", opinionNotice);
+    await tellUsers(trx, [proposal.proposed_by], { ...opinionNotice, dedupeKey: `${opinionNotice.dedupeKey}:author` });
     await recordAudit(trx, context, {
       action: input.position === "agree" ? "indicator_proposal.agreed" : "indicator_proposal.objected",
       entityType: "indicator_proposal",
@@ -259,8 +234,7 @@ export async function adoptProposal(db: Db, actor: Actor, context: AuditContext,
       .set({ status: "adopted", closed_at: new Date(), closed_by: actor.id, adopted_amendment_id: amendment.id, adopted_indicator_id: indicator.id })
       .where("id", "=", proposalId)
       .execute();
-    await notify(trx, {
-      userIds: [proposal.proposed_by],
+    await tellUsers(trx, [proposal.proposed_by], {
       kind: "indicator_proposal.adopted",
       title: "Proposition d'indicateur adoptée",
       body: `« ${proposal.title} » est adoptée par l'avenant n° ${amendment.number} (indicateur ${indicator.code}).`,
@@ -286,8 +260,7 @@ export async function rejectProposal(db: Db, actor: Actor, context: AuditContext
       .set({ status: "rejected", closed_at: new Date(), closed_by: actor.id, closing_reason: reason })
       .where("id", "=", proposalId)
       .execute();
-    await notify(trx, {
-      userIds: [proposal.proposed_by],
+    await tellUsers(trx, [proposal.proposed_by], {
       kind: "indicator_proposal.rejected",
       title: "Proposition d'indicateur non retenue",
       body: `« ${proposal.title} » n'est pas retenue : ${reason.slice(0, 500)}`,
