@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { getDb } from "~/server/runtime.server";
-import { extranetAttachmentFileId } from "~/server/publications/publications.server";
+import { publishedAttachmentFileId } from "~/server/publications/publications.server";
 import { orNotFound } from "~/server/http/results.server";
 import { fileResponse, getFile } from "~/server/storage/files.server";
 
@@ -11,7 +11,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
   const documentId = z.uuid().safeParse(params.documentId);
   if (!id.success || !documentId.success) throw new Response("Document introuvable", { status: 404 });
   const db = await getDb();
-  const fileId = await orNotFound(() => extranetAttachmentFileId(db, id.data, documentId.data));
+  const fileId = await orNotFound(() => publishedAttachmentFileId(db, id.data, documentId.data));
   const file = await getFile(db, fileId);
   if (!file) throw new Response("Document introuvable", { status: 404 });
   return fileResponse(file, { download: file.contentType !== "application/pdf" && !file.contentType.startsWith("image/"), maxAgeSeconds: 300 });

@@ -12,6 +12,7 @@ import { toPublicEdition } from "~/server/dashboard/assembly.server";
 import { createEdition, getEdition, loadSnapshot, publishEdition, recordOnpeTransmission, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
 import { todayIso } from "~/domain/dates";
 import { getFile } from "~/server/storage/files.server";
+import { getReleasedPublication } from "~/server/publications/released.server";
 import { addFrozenItem, createPublication, getExtranetPublication, submitPublication, validatePublication, type Actor } from "~/server/publications/publications.server";
 import { getPublicationRow, loadContent } from "~/server/publications/content.server";
 import { buildTable, maskTable, type ExplorerQuery } from "~/domain/explorer";
@@ -251,6 +252,8 @@ describe("Art. 5, D226-3-4 — linked tables: the dashboard and a publication ar
 
     // What the extranet shows, combined with the dashboard's total.
     const shown = (await getExtranetPublication(t.db, pubId)).rendered.items[0]!.table;
+    // Art. 5: the élus' « Publications » space shows exactly what the ledger released, never a masking recomputed per table.
+    expect((await getReleasedPublication(t.db, pubId)).rendered.items[0]!.table).toEqual(shown);
     const publicValues: Record<string, number> = { all: 174 };
     for (const row of shown.rows) {
       const cell = row.cells.find((c) => c.id.endsWith("|2016"))!;

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from "kysely";
-import type { Database, PublicationApprovalStatus } from "#db/schema";
+import type { Database, PublicationApprovalStatus, PublicationAudience } from "#db/schema";
 import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
@@ -786,8 +786,8 @@ export async function getExtranetPublication(db: Executor, id: string) {
   return { id: row.id, publishedAt: row.published_at!, rendered: renderPublication(content, lineage, { external: true, released }) };
 }
 
-/** An attachment of a published extranet publication (the frozen version). */
-export async function extranetAttachmentFileId(db: Executor, publicationId: string, documentId: string): Promise<string> {
+/** An attachment (frozen version) of a publication published for one of `audiences`. */
+export async function publishedAttachmentFileId(db: Executor, publicationId: string, documentId: string, audiences: readonly PublicationAudience[] = ["extranet"]): Promise<string> {
   const row = await db
     .selectFrom("publication_attachment as a")
     .innerJoin("publication as p", "p.id", "a.publication_id")
@@ -796,7 +796,7 @@ export async function extranetAttachmentFileId(db: Executor, publicationId: stri
     .where("a.publication_id", "=", publicationId)
     .where("a.document_id", "=", documentId)
     .where("p.status", "=", "published")
-    .where("p.audience", "=", "extranet")
+    .where("p.audience", "in", [...audiences])
     .executeTakeFirst();
   if (!row) throw notFound("Ce document");
   return row.file_id;

@@ -6,6 +6,7 @@ import { DomainError, notFound } from "../errors.server";
 import { getPublicationRow, loadContent } from "./content.server";
 import { computeLineage } from "./lineage.server";
 import { renderPublication } from "./render.server";
+import { releasedValues } from "../disclosure/ledger.server";
 import { tellHolders, tellOrganisations } from "./notices.server";
 import { can, type Subject } from "~/domain/permissions";
 import { todayIso } from "~/domain/dates";
@@ -60,25 +61,11 @@ export async function getReleasedPublication(db: Executor, id: string) {
     title: row.title,
     audienceLabel: publicationAudienceLabels[row.audience as PublicationAudience] ?? row.audience,
     publishedAt: row.published_at!,
-    rendered: renderPublication(content, lineage, { external: true }),
+    // What the disclosure ledger recorded at the release (ADR 015), never a masking recomputed here.
+    rendered: renderPublication(content, lineage, { external: true, released: await releasedValues(db, "publication", row.id) }),
   };
 }
 
-/** An attachment (frozen version) of a released production. */
-export async function releasedAttachmentFileId(db: Executor, publicationId: string, documentId: string): Promise<string> {
-  const row = await db
-    .selectFrom("publication_attachment as a")
-    .innerJoin("publication as p", "p.id", "a.publication_id")
-    .innerJoin("workspace_document_version as v", "v.id", "a.document_version_id")
-    .select("v.file_id")
-    .where("a.publication_id", "=", publicationId)
-    .where("a.document_id", "=", documentId)
-    .where("p.status", "=", "published")
-    .where("p.audience", "in", [...RELEASED_AUDIENCES])
-    .executeTakeFirst();
-  if (!row) throw notFound("Ce document");
-  return row.file_id;
-}
 
 /**
  * Art. 5: a production is released — every signatory is told (each member
