@@ -276,6 +276,8 @@ export interface AuditEventTable {
   details: ColumnType<unknown, string | null | undefined, string | null>;
   prev_hash: string;
   hash: string;
+  /** Fingerprint of the HMAC key of `hash`; null for the sealed sha256 events written before ADR 024. */
+  key_id: string | null;
 }
 
 export type GovernanceBodyCode = "conference_strategique" | "comite_de_suivi";
@@ -448,6 +450,7 @@ export interface Database {
   disclosure_cell: DisclosureCellTable;
   disclosure_withdrawal: DisclosureWithdrawalTable;
   published_artefact: PublishedArtefactTable;
+  audit_anchor: AuditAnchorTable;
 }
 
 export type Observatory = Selectable<ObservatoryTable>;
@@ -967,4 +970,19 @@ export interface PublishedArtefactTable {
   body_gzip: Buffer;
   body_br: Buffer;
   created_at: Generated<Date>;
+}
+
+/** The audit chain's head at a moment, signed with the HMAC key (ADR 024); append-only. */
+export interface AuditAnchorTable {
+  id: Generated<string>;
+  /** `seal`: the sha256 events before ADR 024 (unsigned, written by the migration); `anchor`: a signed anchor. */
+  kind: "seal" | "anchor";
+  /** Why it was written: `migration`, `daily`, `backup`, `onpe_package`, `manual`. */
+  reason: string;
+  created_at: Timestamp;
+  event_count: string;
+  head_event_id: string | null;
+  head_hash: string;
+  key_id: string | null;
+  signature: string | null;
 }

@@ -118,6 +118,16 @@ export const envSchema = z
     HEAVY_WORK_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
     // Unknown or revoked Bearer tokens accepted per client address and minute before 429 (issue 11, item 9).
     API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+    // Audit chain (ADR 024): the HMAC key, kept outside the database; required when APP_MODE=production.
+    AUDIT_HMAC_KEY: z.string().min(32, "must be at least 32 characters long, e.g. the output of openssl rand -hex 32").optional(),
+    // Former keys, comma-separated, kept after a rotation to verify the events and anchors they signed.
+    AUDIT_HMAC_PREVIOUS_KEYS: z
+      .string()
+      .transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean))
+      .pipe(z.array(z.string().min(32, "must be a comma-separated list of keys of at least 32 characters each")))
+      .optional(),
+    // When the daily signed anchor of the audit chain is written and mailed (Europe/Paris).
+    AUDIT_ANCHOR_CRON: cron("30 2 * * *"),
   })
   .transform((env) => {
     const appMode = env.APP_MODE ?? (env.DATABASE_URL ? "production" : "demo");
@@ -140,6 +150,13 @@ export const envSchema = z
         code: "custom",
         path: ["SESSION_SECRET"],
         message: "is required when APP_MODE=production",
+      });
+    }
+    if (env.APP_MODE === "production" && !env.AUDIT_HMAC_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUDIT_HMAC_KEY"],
+        message: "is required when APP_MODE=production (at least 32 characters kept outside the database, e.g. openssl rand -hex 32)",
       });
     }
     if (env.mailTransport === "smtp" && !env.mailFromConfigured) {
@@ -184,6 +201,10 @@ const frenchHints: Record<string, string> = {
   HTTP_HEADERS_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 5 et 120",
   HTTP_REQUEST_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 10 et 600",
   HEAVY_WORK_CONCURRENCY: "doit être un nombre entier entre 1 et 16",
+  AUDIT_HMAC_KEY:
+    "doit contenir au moins 32 caractères (p. ex. la sortie de openssl rand -hex 32), conservés hors de la base, et est obligatoire en mode production",
+  AUDIT_HMAC_PREVIOUS_KEYS: "doit être une liste de clés séparées par des virgules, d'au moins 32 caractères chacune",
+  AUDIT_ANCHOR_CRON: "doit être une expression cron à cinq champs, p. ex. 30 2 * * *",
 };
 
 export class EnvError extends Error {
