@@ -166,8 +166,11 @@ async function generateHistory(handle: DbHandle) {
   return { organisations: orgs.length, indicators: indicators.length, values, referentId: referent.id, teamId: team.id };
 }
 
+/** ADR 024: production mode requires the audit chain's HMAC key; one for the whole run, so every start verifies the same chain. */
+const auditKey = randomBytes(32).toString("hex");
+
 async function startServer(env: Record<string, string>): Promise<ProductionServer> {
-  return startProductionServer({ env: { APP_MODE: "production", SESSION_SECRET: randomBytes(32).toString("hex"), DATABASE_URL: undefined, ...env } });
+  return startProductionServer({ env: { APP_MODE: "production", SESSION_SECRET: randomBytes(32).toString("hex"), AUDIT_HMAC_KEY: auditKey, DATABASE_URL: undefined, ...env } });
 }
 
 async function login(url: string, email: string): Promise<string> {

@@ -563,7 +563,8 @@ async function main() {
   let others: ProductionServer[] = [];
   let handle: Awaited<ReturnType<typeof createDb>> | undefined;
   try {
-    const common = { DATABASE_URL: dbUrl.toString(), DATA_DIR: undefined };
+    // ADR 024: one audit HMAC key for the demo seeding and the production run (required in production).
+    const common = { DATABASE_URL: dbUrl.toString(), DATA_DIR: undefined, AUDIT_HMAC_KEY: randomBytes(32).toString("hex") };
     log(`seeding the demo data (first start, APP_MODE=demo, ${options.instances} instance(s) at once)…`);
     const seeding = await Promise.all(
       Array.from({ length: options.instances }, (_, i) => startProductionServer({ build: i === 0 ? undefined : false, env: { ...common, APP_MODE: "demo" } })),

@@ -1,15 +1,22 @@
-// npm run audit:verify — walks the audit hash chain and reports the first broken link.
-import { verifyAuditChain } from "~/server/audit/audit.server";
+// npm run audit:verify [-- --anchor <audit-anchor.json> …] — checks the audit chain with the HMAC key(s)
+// against every anchor of the database and the anchors kept outside it (ADR 024); reports the first bad
+// event (rewriting) and truncation. Exit 0 intact, 2 tampered.
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { describeVerification, verifyAuditChain } from "~/server/audit/audit.server";
+import { readAnchorFile } from "~/server/audit/anchor.server";
 import { runCli } from "./cli";
 
+const { values } = parseArgs({ options: { anchor: { type: "string", multiple: true } } });
+
 await runCli(async (handle) => {
-  const result = await verifyAuditChain(handle.db);
+  const externalAnchors = (values.anchor ?? []).map((file) => readAnchorFile(path.resolve(file)));
+  const result = await verifyAuditChain(handle.db, { externalAnchors });
+  const lines = describeVerification(result);
   if (result.ok) {
-    console.log(`Journal d'audit intègre : ${result.checked} événement(s) vérifié(s). / Audit chain intact.`);
+    for (const line of lines) console.log(line);
     return 0;
   }
-  console.error(
-    `Journal d'audit rompu à l'événement n° ${result.brokenAt!.id} : ${result.brokenAt!.reason} (${result.checked} événement(s) valides avant). / Audit chain broken at event ${result.brokenAt!.id}.`,
-  );
+  for (const line of lines) console.error(line);
   return 2;
 });

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { listAuditActions, listAuditEvents } from "~/server/audit/audit-query.server";
-import { verifyAuditChainCached } from "~/server/audit/audit.server";
+import { describeVerification, verifyAuditChainCached } from "~/server/audit/audit.server";
 import { auditActionLabel } from "~/domain/audit-actions";
 import { formatDateTime } from "~/ui/format";
 import { TableScroll } from "~/ui/TableScroll";
@@ -31,7 +31,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     listAuditActions(db),
     filter.verify ? verifyAuditChainCached(db) : Promise.resolve(null),
   ]);
-  return { events, hasMore, actions, filter, verification };
+  return {
+    events,
+    hasMore,
+    actions,
+    filter,
+    verification: verification && { ok: verification.ok, lines: describeVerification(verification, "fr") },
+  };
 }
 
 export default function AuditPage() {
@@ -47,14 +53,17 @@ export default function AuditPage() {
     <Stack>
       <Title order={2}>Journal d'audit</Title>
       <Text>
-        Chaque action sensible est tracée ; chaque événement est chaîné au précédent par une empreinte, ce qui rend
-        toute modification a posteriori détectable.
+        Chaque action sensible est tracée ; chaque événement est chaîné au précédent par une empreinte calculée avec une
+        clé conservée hors de la base, et l'état du journal est ancré chaque jour (ancre signée envoyée par courriel aux
+        référents) : toute modification, suppression ou troncature a posteriori est détectable.
       </Text>
       {verification && (
         <Alert color={verification.ok ? "green.9" : "red.9"} role="status" title="Vérification de l'intégrité">
-          {verification.ok
-            ? `Chaîne intègre : ${verification.checked} événement(s) vérifié(s).`
-            : `Chaîne rompue à l'événement n° ${verification.brokenAt?.id} (${verification.checked} événement(s) vérifié(s) avant).`}
+          {verification.lines.map((line) => (
+            <Text key={line} size="sm">
+              {line}
+            </Text>
+          ))}
         </Alert>
       )}
       <Form method="get" role="search" aria-label="Filtrer le journal">

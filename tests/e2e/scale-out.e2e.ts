@@ -30,9 +30,11 @@ afterAll(async () => {
 });
 
 const secret = randomBytes(32).toString("hex");
+/** ADR 024: production mode requires the audit chain's HMAC key. */
+const auditKey = randomBytes(32).toString("hex");
 
 function startTwo(env: Record<string, string | undefined>) {
-  const common = { DATA_DIR: undefined, LOG_LEVEL: "info", SESSION_SECRET: secret, ...env };
+  const common = { DATA_DIR: undefined, LOG_LEVEL: "info", SESSION_SECRET: secret, AUDIT_HMAC_KEY: auditKey, ...env };
   return Promise.all(
     [0, 1].map(async () => {
       const server = await startProductionServer({ env: common, timeoutMs: 180_000, build: false });

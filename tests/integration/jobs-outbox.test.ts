@@ -202,7 +202,7 @@ describe("mail transports", () => {
     const result = await transport.send({ messageId: "<abc@example.org>", to: ["a@example.org"], subject: "Rappel", text: "Bonjour" });
     expect(result.messageId).toBe("<abc@example.org>");
     transport.close();
-    expect(parseEnv({ APP_MODE: "production", SESSION_SECRET: "s".repeat(40) }).mailTransport).toBe("capture");
+    expect(parseEnv({ APP_MODE: "production", SESSION_SECRET: "s".repeat(40), AUDIT_HMAC_KEY: "k".repeat(40) }).mailTransport).toBe("capture");
   });
 
   it("a production deployment with SMTP_HOST delivers through SMTP, with the mail's stable Message-ID", async () => {
@@ -226,6 +226,7 @@ describe("mail transports", () => {
       const env = parseEnv({
         APP_MODE: "production",
         SESSION_SECRET: "s".repeat(40),
+        AUDIT_HMAC_KEY: "k".repeat(40),
         SMTP_HOST: "127.0.0.1",
         SMTP_PORT: String(port),
         MAIL_FROM: "Portail ODPE <odpe@departement.example>",
@@ -261,7 +262,7 @@ describe("mail transports", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.server.address() as { port: number }).port;
     try {
-      const env = parseEnv({ APP_MODE: "production", SESSION_SECRET: "s".repeat(40), SMTP_HOST: "127.0.0.1", SMTP_PORT: String(port), MAIL_FROM: "odpe@departement.example" });
+      const env = parseEnv({ APP_MODE: "production", SESSION_SECRET: "s".repeat(40), AUDIT_HMAC_KEY: "k".repeat(40), SMTP_HOST: "127.0.0.1", SMTP_PORT: String(port), MAIL_FROM: "odpe@departement.example" });
       const transport = createMailTransport(env);
       const { id } = await t.db.transaction().execute((trx) => enqueueMail(trx, mail(), { queue: null }));
       await expect(deliverOutboxMail(t.db, transport, id)).rejects.toThrow(/not delivered/);
@@ -275,7 +276,7 @@ describe("mail transports", () => {
 
 describe("configuration", () => {
   it("requires MAIL_FROM with SMTP_HOST in production, and SMTP_USER and SMTP_PASSWORD together, in French and English", () => {
-    const base = { APP_MODE: "production", SESSION_SECRET: "s".repeat(40) };
+    const base = { APP_MODE: "production", SESSION_SECRET: "s".repeat(40), AUDIT_HMAC_KEY: "k".repeat(40) };
     expect(() => parseEnv({ ...base, SMTP_HOST: "smtp.example.org" })).toThrow(/Configuration invalide : MAIL_FROM .+ \/ Invalid configuration: MAIL_FROM/);
     expect(() => parseEnv({ ...base, SMTP_HOST: "h", MAIL_FROM: "x@y.fr", SMTP_USER: "u" })).toThrow(/SMTP_PASSWORD est obligatoire/);
     expect(() => parseEnv({ ...base, MAIL_FROM: "Nom <pas une adresse>" })).toThrow(/MAIL_FROM/);

@@ -19,9 +19,29 @@ describe("configuration (zod-validated environment)", () => {
       expect((error as Error).message).toMatch(/^Configuration invalide : SESSION_SECRET .+ \/ Invalid configuration: SESSION_SECRET .+/);
       expect((error as Error).message.split("\n")).toHaveLength(1);
     }
-    const env = parseEnv({ DATABASE_URL: "postgres://x@localhost/db", SESSION_SECRET: "s".repeat(40), NODE_ENV: "production" });
+    const env = parseEnv({ DATABASE_URL: "postgres://x@localhost/db", SESSION_SECRET: "s".repeat(40), AUDIT_HMAC_KEY: "k".repeat(40), NODE_ENV: "production" });
     expect(env.APP_MODE).toBe("production");
     expect(env.secureCookies).toBe(true);
+  });
+
+  it("ADR 024: production mode requires AUDIT_HMAC_KEY (at least 32 characters), without echoing it", () => {
+    const production = { DATABASE_URL: "postgres://x@localhost/db", SESSION_SECRET: "s".repeat(40) };
+    for (const source of [production, { ...production, AUDIT_HMAC_KEY: "trop-court-secret" }]) {
+      let caught: unknown;
+      try {
+        parseEnv(source);
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as EnvError).variable).toBe("AUDIT_HMAC_KEY");
+      expect((caught as Error).message).toMatch(/^Configuration invalide : AUDIT_HMAC_KEY .+ \/ Invalid configuration: AUDIT_HMAC_KEY .+/);
+      expect((caught as Error).message).not.toContain("trop-court-secret");
+    }
+    const env = parseEnv({ ...production, AUDIT_HMAC_KEY: "k".repeat(40), AUDIT_HMAC_PREVIOUS_KEYS: ` ${"a".repeat(32)} , ${"b".repeat(32)},` });
+    expect(env.AUDIT_HMAC_PREVIOUS_KEYS).toEqual(["a".repeat(32), "b".repeat(32)]);
+    expect(env.AUDIT_ANCHOR_CRON).toBe("30 2 * * *");
+    // Demo mode: no key needed (DATA_DIR/audit-hmac.key, app/server/audit/keys.server.ts).
+    expect(parseEnv({}).AUDIT_HMAC_KEY).toBeUndefined();
   });
 
   it.each([
@@ -30,6 +50,8 @@ describe("configuration (zod-validated environment)", () => {
     [{ DATABASE_URL: "mysql://nope" }, "DATABASE_URL"],
     [{ APP_MODE: "staging" }, "APP_MODE"],
     [{ SESSION_SECRET: "short" }, "SESSION_SECRET"],
+    [{ AUDIT_HMAC_PREVIOUS_KEYS: "short" }, "AUDIT_HMAC_PREVIOUS_KEYS"],
+    [{ AUDIT_ANCHOR_CRON: "every day" }, "AUDIT_ANCHOR_CRON"],
   ])("names the faulty variable in French and English: %o", (source, variable) => {
     let caught: unknown;
     try {

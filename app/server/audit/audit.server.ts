@@ -348,35 +348,38 @@ export async function verifyAuditChain(db: Executor, options: VerifyOptions | nu
   };
 }
 
-/** One line per finding, French then English, for `npm run audit:verify` and the /audit page. */
-export function describeVerification(result: AuditVerification): string[] {
-  const lines: string[] = [];
+/**
+ * One line per finding, for `npm run audit:verify` (French / English) and
+ * the /audit page (`"fr"`: French only).
+ */
+export function describeVerification(result: AuditVerification, language: "fr" | "fr-en" = "fr-en"): string[] {
+  const pairs: [string, string][] = [];
   const anchorName = (a: AnchorSummary) =>
-    a.kind === "seal" ? "le scellement de la migration" : `l'ancre ${a.source === "file" ? "du fichier" : `n° ${a.anchorId}`} du ${a.createdAt}`;
+    a.kind === "seal" ? "le scellement de la migration" : `l'ancre ${a.source === "file" ? "du fichier fourni" : `n° ${a.anchorId}`} du ${a.createdAt}`;
   if (result.ok) {
-    lines.push(
-      `Journal d'audit intègre : ${result.checked} événement(s) vérifié(s) (dont ${result.legacy} scellé(s) avant la clé), ${result.anchorsChecked} ancre(s) concordante(s). / ` +
-        `Audit chain intact: ${result.checked} event(s), ${result.anchorsChecked} anchor(s) agree.`,
-    );
-    return lines;
+    pairs.push([
+      `Journal d'audit intègre : ${result.checked} événement(s) vérifié(s) (dont ${result.legacy} scellé(s) avant la clé), ${result.anchorsChecked} ancre(s) concordante(s)` +
+        (result.latestAnchor ? `, la plus récente du ${result.latestAnchor.createdAt}.` : "."),
+      `Audit chain intact: ${result.checked} event(s), ${result.anchorsChecked} anchor(s) agree.`,
+    ]);
   }
   if (result.brokenAt) {
-    lines.push(
-      `Réécriture : premier événement altéré n° ${result.brokenAt.id} (${result.checked} événement(s) valides avant). / ` +
-        `Rewritten: first bad event id ${result.brokenAt.id}: ${result.brokenAt.reason}.`,
-    );
+    pairs.push([
+      `Réécriture : premier événement altéré n° ${result.brokenAt.id} (${result.checked} événement(s) valides avant).`,
+      `Rewritten: first bad event id ${result.brokenAt.id}: ${result.brokenAt.reason}.`,
+    ]);
   }
   if (result.truncated) {
     const a = result.truncated.anchor;
-    lines.push(
-      `Troncature : ${anchorName(a)} compte ${a.eventCount} événement(s) jusqu'au n° ${a.headEventId}, le journal en contient ${result.truncated.found} (dernier n° ${result.truncated.lastId ?? "aucun"}). / ` +
-        `Truncated: ${result.truncated.reason}.`,
-    );
+    pairs.push([
+      `Troncature : ${anchorName(a)} compte ${a.eventCount} événement(s) jusqu'au n° ${a.headEventId}, le journal en contient ${result.truncated.found} (dernier n° ${result.truncated.lastId ?? "aucun"}).`,
+      `Truncated: ${result.truncated.reason}.`,
+    ]);
   }
   for (const p of result.anchorProblems) {
-    lines.push(`Ancre en désaccord : ${anchorName(p.anchor)}. / Anchor problem (${p.anchor.source} ${p.anchor.anchorId ?? ""}): ${p.reason}.`);
+    pairs.push([`Ancre en désaccord avec le journal : ${anchorName(p.anchor)}.`, `Anchor problem (${p.anchor.source} ${p.anchor.anchorId ?? ""}): ${p.reason}.`]);
   }
-  return lines;
+  return pairs.map(([fr, en]) => (language === "fr" ? fr : `${fr} / ${en}`));
 }
 
 /**

@@ -31,6 +31,7 @@ import sharp from "sharp";
 import { renderEditionPdf, type PdfLogo } from "./pdf.server";
 import { renderEditionXlsx } from "./xlsx.server";
 import { buildOnpePackage, packageBaseName } from "./package.server";
+import { createAuditAnchor, type AuditAnchorDocument } from "../audit/anchor.server";
 import { protectEdition, type EarlierEdition } from "../disclosure/release.server";
 import { copyRelease, recordRelease, withdrawRelease } from "../disclosure/ledger.server";
 import { invalidateReportArtefacts } from "./report-scope.server";
@@ -313,7 +314,14 @@ async function webpAsPng(bytes: Buffer): Promise<Buffer | null> {
 }
 
 /** The PDF and XLSX of both variants and the ONPE package of an edition. */
-export async function generateEditionFiles(db: Executor, internal: DashboardEdition, publicEdition: DashboardEdition, meta: EditionMeta, generatedAt: Date) {
+export async function generateEditionFiles(
+  db: Executor,
+  internal: DashboardEdition,
+  publicEdition: DashboardEdition,
+  meta: EditionMeta,
+  generatedAt: Date,
+  auditAnchor?: AuditAnchorDocument,
+) {
   const logos = await logosOf(db, internal);
   const [pdfInternal, pdfPublic, xlsxInternal, xlsxPublic] = await Promise.all([
     renderEditionPdf(internal, meta, logos),
@@ -321,7 +329,7 @@ export async function generateEditionFiles(db: Executor, internal: DashboardEdit
     renderEditionXlsx(internal, meta),
     renderEditionXlsx(publicEdition, meta),
   ]);
-  const onpe = buildOnpePackage({ edition: publicEdition, meta, pdf: pdfPublic, xlsx: xlsxPublic, generatedAt });
+  const onpe = buildOnpePackage({ edition: publicEdition, meta, pdf: pdfPublic, xlsx: xlsxPublic, generatedAt, auditAnchor });
   return { pdfInternal, pdfPublic, xlsxInternal, xlsxPublic, onpe };
 }
 
@@ -353,7 +361,9 @@ export async function publishEdition(db: Db, context: AuditContext, subject: Sub
     const { publicEdition, ledgerCells, withdraw } = await protectEdition(trx, internal, releaseLabel, await earlierEditions(trx, edition.reference_year, id));
     const row = await editionColumns(trx).where("e.id", "=", id).executeTakeFirstOrThrow();
     const meta: EditionMeta = { ...metaOf(row, await commentsOf(trx, id)), status: "published", publishedAt: now.toISOString() };
-    const files = await generateEditionFiles(trx, internal, publicEdition, meta, now);
+    // ADR 024: the package carries a signed anchor of the audit chain as it stands before this publication.
+    const auditAnchor = await createAuditAnchor(trx, "onpe_package");
+    const files = await generateEditionFiles(trx, internal, publicEdition, meta, now, auditAnchor);
     const sha256 = editionHash(internal);
     await trx
       .updateTable("dashboard_edition")

@@ -9,6 +9,7 @@ import { runDueReminders, type ReminderRule } from "../reminders/reminders.serve
 import { reminderRules } from "../reminders/rules.server";
 import { PURGE_JOB, purgeExpiredPersonalData, retentionSettingsFrom, type RetentionSettings } from "../personal-data/retention.server";
 import { sendExportDigests } from "../explorer/export-notices.server";
+import { AUDIT_ANCHOR_JOB, sendDailyAuditAnchor } from "../audit/anchor.server";
 import { JobQueue } from "./queue.server";
 import { getJobQueue, setJobQueue } from "./registry.server";
 
@@ -31,6 +32,8 @@ export interface AppJobDeps {
   retention?: RetentionSettings;
   /** Five-field cron of the daily export digest (Art. 5; default 07:00 Paris time). */
   exportNoticesCron?: string;
+  /** Five-field cron of the daily signed anchor of the audit chain (ADR 024; default AUDIT_ANCHOR_CRON). */
+  auditAnchorCron?: string;
 }
 
 export interface RemindersJobData {
@@ -38,7 +41,7 @@ export interface RemindersJobData {
   today?: string;
 }
 
-/** Defines the portal's jobs on `queue`: mail delivery, outbox sweep, daily reminders, daily personal-data purge. */
+/** Defines the portal's jobs on `queue`: mail delivery, outbox sweep, daily reminders, daily personal-data purge, daily audit anchor. */
 export function defineAppJobs(queue: JobQueue, deps: AppJobDeps): JobQueue {
   const rules = deps.reminderRules ?? (() => reminderRules.list());
   return queue
@@ -86,6 +89,14 @@ export function defineAppJobs(queue: JobQueue, deps: AppJobDeps): JobQueue {
       policy: { retryLimit: 3, retryDelay: 600, expireInSeconds: 3_600 },
       pollingIntervalSeconds: 60,
       handler: async () => purgeExpiredPersonalData(deps.db, deps.retention ?? retentionSettingsFrom(getEnv())),
+    })
+    .define({
+      // ADR 024: the chain's head, signed, written and mailed to the holders of read:audit once a day.
+      name: AUDIT_ANCHOR_JOB,
+      cron: { expression: deps.auditAnchorCron ?? getEnv().AUDIT_ANCHOR_CRON, timezone: JOBS_TIMEZONE },
+      policy: { retryLimit: 3, retryDelay: 600, expireInSeconds: 3_600 },
+      pollingIntervalSeconds: 60,
+      handler: async () => sendDailyAuditAnchor(deps.db),
     });
 }
 
