@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -406,4 +407,40 @@ describe("ADR 024: where the key comes from", () => {
     expect([...configured.byId.keys()].sort()).toEqual([auditKeyId(KEY_A), auditKeyId(KEY_B)].sort());
     fs.rmSync(dir, { recursive: true, force: true });
   });
+});
+
+describe("npm run audit:verify (the command an operator runs, here on an embedded database folder)", () => {
+  it("exit 0 with one French / English line when intact; exit 2 naming the truncation when the tail is gone, from the anchor file given with --anchor", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "odpe-verify-cli-"));
+    const dataDir = path.join(dir, "data");
+    const key = "cle-de-la-commande-de-verification-0123456789";
+    setAuditKeyringForTests(keyringFrom(key));
+    const handle = await createDb({ dataDir });
+    await migrateToLatest(handle.db);
+    const all = await addEvents(handle.db, 4, "cli");
+    const anchorFile = path.join(dir, ANCHOR_FILE_NAME);
+    fs.writeFileSync(anchorFile, JSON.stringify(await createAuditAnchor(handle.db, "daily")));
+    const root = path.resolve(__dirname, "../..");
+    const run = () =>
+      spawnSync(path.join(root, "node_modules/.bin/tsx"), ["scripts/audit-verify.ts", "--anchor", anchorFile], {
+        cwd: root,
+        env: { PATH: process.env.PATH, APP_MODE: "demo", DATA_DIR: dataDir, AUDIT_HMAC_KEY: key, LOG_LEVEL: "silent" } as unknown as NodeJS.ProcessEnv,
+        encoding: "utf8",
+      });
+    await handle.close();
+    const intact = run();
+    expect(intact.status, intact.stderr).toBe(0);
+    expect(intact.stdout.trim()).toMatch(/^Journal d'audit intègre : 4 événement\(s\) vérifié\(s\) .+ \/ Audit chain intact: 4 event\(s\), 3 anchor\(s\) agree\.$/);
+
+    const again = await createDb({ dataDir });
+    await tamper(again.db, (trx) => sql`delete from audit_event where id = ${all[3]}::bigint`.execute(trx));
+    await tamper(again.db, (trx) => sql`delete from audit_anchor where kind = 'anchor'`.execute(trx));
+    await again.close();
+    const cut = run();
+    expect(cut.status).toBe(2);
+    expect(cut.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(new RegExp(`^Troncature : l'ancre du fichier fourni .+ compte 4 événement\\(s\\) jusqu'au n° ${all[3]}, le journal en contient 3 .+ / Truncated: the anchor says 4 events up to id ${all[3]}, found 3`)),
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 });

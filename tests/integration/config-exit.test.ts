@@ -17,4 +17,21 @@ describe("bad configuration stops the process", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^Configuration invalide : PORT .+ \/ Invalid configuration: PORT .+/);
   });
+
+  it("ADR 024: production mode without AUDIT_HMAC_KEY refuses to start, in one French and English line", () => {
+    const result = spawnSync(
+      path.join(root, "node_modules/.bin/tsx"),
+      ["-e", 'import("./app/server/env.server.ts").then((m) => { m.getEnv(); console.log("started"); })'],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH, APP_MODE: "production", SESSION_SECRET: "s".repeat(40) } as unknown as NodeJS.ProcessEnv,
+        encoding: "utf8",
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).not.toContain("started");
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Configuration invalide : AUDIT_HMAC_KEY .+obligatoire en mode production\. \/ Invalid configuration: AUDIT_HMAC_KEY is required when APP_MODE=production/);
+  });
 });

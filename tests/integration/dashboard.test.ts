@@ -13,7 +13,7 @@ import { loadObservatoryFiles } from "~/server/observatory/files.server";
 import { importObservatory } from "~/server/observatory/seed.server";
 import { seedDemoReferential } from "~/server/observatory/demo-referential.server";
 import { seedDemoDashboard, splitInteger } from "~/server/dashboard/demo-data.server";
-import { systemContext, type AuditContext } from "~/server/audit/audit.server";
+import { systemContext, verifyAuditChain, type AuditContext } from "~/server/audit/audit.server";
 import { assembleFromDb } from "~/server/dashboard/load.server";
 import { toPublicEdition } from "~/server/dashboard/assembly.server";
 import {
@@ -38,6 +38,7 @@ import { listVintages, loadPopulations } from "~/server/populations/populations.
 import { explorerOptions, runQuery } from "~/server/explorer/explorer.server";
 import { buildTable, snapshotSources, sourcesLine } from "~/domain/explorer";
 import { MANIFEST_NAME, type OnpeManifest } from "~/server/dashboard/package.server";
+import { ANCHOR_FILE_NAME, anchorDocumentSchema } from "~/server/audit/anchor.server";
 import type { BreakdownList, DashboardEdition, IndicatorBlock } from "~/domain/dashboard";
 import { SECRET_TEXT } from "~/domain/dashboard";
 import type { Subject } from "~/domain/permissions";
@@ -375,6 +376,12 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
     const publicPdf = (await getFile(t.db, files.find((f) => f.kind === "pdf_public")!.id))!;
     expect(manifest.files.find((f) => f.name.endsWith(".pdf"))!.sha256).toBe(publicPdf.sha256);
     expect(row.reference_year).toBe(2024);
+    // ADR 024: a signed anchor of the audit chain leaves the portal with the package, and the chain agrees with it.
+    expect(manifest.files.map((f) => f.name)).toContain(ANCHOR_FILE_NAME);
+    const anchor = anchorDocumentSchema.parse(JSON.parse(strFromU8(entries[ANCHOR_FILE_NAME]!)));
+    expect(anchor.reason).toBe("onpe_package");
+    expect(anchor.eventCount).toBeGreaterThan(0);
+    expect(await verifyAuditChain(t.db, { externalAnchors: [anchor] })).toMatchObject({ ok: true, anchorProblems: [] });
   });
 
   it("the PDF has the report's titles, French typography, page numbers; the public one leaves internal indicators out", async () => {
