@@ -184,7 +184,7 @@ describe("pg-boss on the embedded database (PGlite adapter)", () => {
     defineAppJobs(queue, { db: handle.db, transport: new RecordingTransport(), remindersCron: "0 7 * * *" });
     await queue.start();
     expect(await queue.boss.isInstalled()).toBe(true);
-    expect((await queue.boss.getQueues()).map((q) => q.name).sort()).toEqual(["exports.mutual-information", "mail.send", "mail.sweep", "personal_data.purge", "reminders.run"]);
+    expect((await queue.boss.getQueues()).map((q) => q.name).sort()).toEqual(["audit.anchor", "exports.mutual-information", "mail.send", "mail.sweep", "personal_data.purge", "reminders.run"]);
     await queue.stop();
     // Late polls after stop find nothing rather than failing on a closing database.
     expect(await queue.boss.getDb().executeSql("select 1 as one", [])).toEqual({ rows: [] });
