@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
 import { createDb, type DbHandle } from "~/server/db.server";
 import { verifyAuditChain } from "~/server/audit/audit.server";
+import { keyringFrom } from "~/server/audit/keys.server";
 import { createPgCluster, type PgCluster } from "../support/pg-cluster";
 import { startProductionServer, type ProductionServer } from "../support/production-server";
 import { fillConsistently } from "../support/workbook";
@@ -86,6 +88,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
+const auditKey = randomBytes(32).toString("hex");
+
 beforeAll(async () => {
   cluster = await createPgCluster();
   server = await startProductionServer({
@@ -94,6 +98,8 @@ beforeAll(async () => {
       APP_MODE: "demo",
       DATA_DIR: undefined,
       JOBS_SCHEMA: "pgboss",
+      // ADR 024: the key the server hashes the audit chain with, so this process can verify it.
+      AUDIT_HMAC_KEY: auditKey,
       // Many uploads in a few seconds: the per-token limit is not what this test is about.
       API_RATE_LIMIT_PER_MINUTE: "10000",
       LOG_LEVEL: "warn",
@@ -317,7 +323,7 @@ describe("PostgreSQL outage while the portal serves (Art. 4: no upload half stor
     const { rows: orphans } = await sql<{ n: number }>`select count(*)::int as n from stored_file f join app_user u on u.id = f.created_by where u.email = ${demoEmail("correspondant.tj")} and not exists (select 1 from submission_version v where v.file_id = f.id)`.execute(db);
     expect(orphans[0]!.n).toBe(0);
 
-    const chain = await verifyAuditChain(db);
+    const chain = await verifyAuditChain(db, { keyring: keyringFrom(auditKey) });
     expect(chain, JSON.stringify(chain)).toMatchObject({ ok: true });
     expect(chain.checked).toBeGreaterThan(versions.length);
   });
