@@ -10,7 +10,9 @@ import type { Database } from "#db/schema";
 import { migrations } from "#db/migrations/index";
 import { useTestDb, createTestDb } from "../support/db";
 import { useTestJobs } from "../support/jobs";
-import { makeOrganisation, makeUser } from "../factories";
+import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
+import { runRoute } from "../factories/referential";
+import * as auditRoute from "~/routes/audit";
 import { createDb, migrateToLatest, type Db, type DbHandle } from "~/server/db.server";
 import {
   GENESIS_HASH,
@@ -443,4 +445,24 @@ describe("npm run audit:verify (the command an operator runs, here on an embedde
     ]);
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+});
+
+describe("ADR 024: the /audit screen's « Vérifier l'intégrité »", () => {
+  it("says in French how many events and anchors agree, then names the truncation once the tail is deleted", async () => {
+    const team = await makeOrganisation(t.db, { isTeam: true, kind: "observatory" });
+    const cookie = await sessionCookie((await makeUser(t.db, "admin", team.id)).id);
+    await addEvents(t.db, 2, "écran");
+    const anchor = await createAuditAnchor(t.db, "manual");
+    const verify = async () => ((await runRoute(auditRoute.loader, makeRequest("/audit?verify=1", { cookie }))).data as { verification: { ok: boolean; lines: string[] } }).verification;
+    const intact = await verify();
+    expect(intact.ok).toBe(true);
+    expect(intact.lines).toEqual([expect.stringMatching(/^Journal d'audit intègre : \d+ événement\(s\) vérifié\(s\) .+ ancre\(s\) concordante\(s\), la plus récente du .+\.$/)]);
+    await tamper(t.db, (trx) => sql`delete from audit_event where id = ${anchor.headEventId}::bigint`.execute(trx));
+    const cut = await verify();
+    expect(cut.ok).toBe(false);
+    expect(cut.lines).toEqual([
+      expect.stringMatching(new RegExp(`^Troncature : l'ancre n° ${anchor.anchorId} du .+ compte ${anchor.eventCount} événement\\(s\\) jusqu'au n° ${anchor.headEventId}, le journal en contient ${anchor.eventCount - 1} `)),
+    ]);
+    expect(cut.lines.join(" ")).not.toContain(" / ");
+  });
 });
