@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, describe, expect, inject, it, vi } from "vitest";
 import { sql, Migrator, type Kysely } from "kysely";
 import pg from "pg";
 import type { Database } from "#db/schema";
@@ -42,6 +42,10 @@ import { parseEnv } from "~/server/env.server";
  * first bad event where there is one. A tamperer is a superuser: they
  * disable the append-only triggers.
  */
+// Most tests migrate a database of their own (a tampering cannot be undone) and the command test spawns
+// two processes: slow on a loaded machine with the embedded database.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 240_000 });
+
 const t = useTestDb();
 const jobs = useTestJobs(t);
 
@@ -444,7 +448,7 @@ describe("npm run audit:verify (the command an operator runs, here on an embedde
       expect.stringMatching(new RegExp(`^Troncature : l'ancre du fichier fourni .+ compte 4 événement\\(s\\) jusqu'au n° ${all[3]}, le journal en contient 3 .+ / Truncated: the anchor says 4 events up to id ${all[3]}, found 3`)),
     ]);
     fs.rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  });
 });
 
 describe("ADR 024: the /audit screen's « Vérifier l'intégrité »", () => {
