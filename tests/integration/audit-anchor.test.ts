@@ -299,7 +299,7 @@ async function legacyDb(events: number): Promise<Db> {
   }
   handles.push(handle);
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db);
-  const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== "2026120411_audit_hmac"));
+  const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "2026120411_audit_hmac"));
   const { error } = await new Migrator({ db: handle.db, provider: { getMigrations: async () => before }, migrationTableSchema: rows[0]!.schema }).migrateToLatest();
   if (error) throw error;
   let prev = GENESIS_HASH;
