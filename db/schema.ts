@@ -110,6 +110,20 @@ export interface CodelistItemTable {
   code: string;
   label: string;
   position: number;
+  /** 1 = as loaded from conventions/; each change in the portal adds one (codelist_item_version). */
+  version: Generated<number>;
+}
+
+/** One change of a code-list item's label made in the portal (append-only). */
+export interface CodelistItemVersionTable {
+  codelist_code: string;
+  code: string;
+  version: number;
+  label: string;
+  previous_label: string;
+  change_note: string;
+  created_at: Timestamp;
+  created_by: string | null;
 }
 
 export interface IndicatorTable {
@@ -398,6 +412,7 @@ export interface Database {
   indicator_domain: IndicatorDomainTable;
   codelist: CodelistTable;
   codelist_item: CodelistItemTable;
+  codelist_item_version: CodelistItemVersionTable;
   indicator: IndicatorTable;
   indicator_version: IndicatorVersionTable;
   indicator_version_breakdown: IndicatorVersionBreakdownTable;

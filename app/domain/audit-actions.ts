@@ -20,6 +20,7 @@ export const auditActionLabels: Record<string, string> = {
   "campaign.opened": "Campagne ouverte",
   "campaign.reopened_for_organisation": "Campagne rouverte pour un organisme",
   "campaign.updated": "Campagne modifiée",
+  "codelist.item_relabelled": "Libellé d'une modalité de liste de codes modifié",
   "convention.amendment_document_set": "Avenant : document joint",
   "convention.amendment_recorded": "Avenant enregistré",
   "convention.document_set": "Convention : document joint",

@@ -239,3 +239,24 @@ export const indicatorSettingsSchema = z.object({
   providerIds: idList,
 });
 export type IndicatorSettingsInput = z.infer<typeof indicatorSettingsSchema>;
+
+/**
+ * A code-list item's new label, set by the referent in the portal. The code
+ * and its meaning stay: only the wording changes (a new meaning is a new code,
+ * by amendment — Art. 7), so the change is versioned but breaks no series.
+ */
+export const codelistLabelSchema = z.object({
+  codelist: z.string().trim().regex(/^[A-Z0-9_]{1,40}$/, "Liste de codes inconnue."),
+  code: z.string().trim().min(1, "Modalité inconnue.").max(32, "Modalité inconnue."),
+  label: z
+    .string()
+    .trim()
+    .min(1, "Indiquez le libellé.")
+    .max(120, "Le libellé tient en 120 caractères au plus."),
+  changeNote: z
+    .string()
+    .trim()
+    .min(3, "Indiquez la raison du changement (elle figure dans l'historique).")
+    .max(1000, "La raison tient en 1 000 caractères au plus."),
+});
+export type CodelistLabelInput = z.infer<typeof codelistLabelSchema>;

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { Accordion, Anchor, Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Accordion, Anchor, Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
 import { z } from "zod";
 import { requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
@@ -148,6 +148,10 @@ export default function IndicatorsPage() {
               {c.label} ({c.code}, {c.items.length} modalités)
             </Accordion.Control>
             <Accordion.Panel>
+              <Anchor component={Link} to={`/indicators/codelists/${c.code}`}>
+                {canManage ? "Modifier les libellés et voir l'historique" : "Voir l'historique des libellés"}
+                <VisuallyHidden> de la liste {c.label}</VisuallyHidden>
+              </Anchor>
               <Table>
                 <Table.Thead>
                   <Table.Tr>

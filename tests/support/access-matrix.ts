@@ -457,6 +457,16 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "POST", article: "Art. 3", label: "no intent", url: (f) => `/indicators/${f.indicatorCode}`, expect: only(REFERENT) },
     ],
   },
+  "routes/indicators.codelists.$code": {
+    kind: "page",
+    path: "indicators/codelists/:code",
+    probes: [
+      { method: "GET", article: "Art. 3", url: () => "/indicators/codelists/SEXE", expect: only(MEMBERS) },
+      { method: "GET", label: "malformed code", url: () => "/indicators/codelists/pas-un-code", expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "GET", label: "unknown code", url: () => "/indicators/codelists/INCONNUE", expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "POST", article: "Art. 3", label: "empty form", url: () => "/indicators/codelists/SEXE?intent=relabel", expect: only(REFERENT) },
+    ],
+  },
 
   // Governance bodies and indicator proposals (Art. 2–3, 7).
   "routes/governance._index": {

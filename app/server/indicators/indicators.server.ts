@@ -8,6 +8,7 @@ import {
   seriesBreaks,
   versionEndYear,
   versionForYear,
+  type CodelistLabelInput,
   type IndicatorCreateInput,
   type IndicatorSettingsInput,
   type IndicatorVersionInput,
@@ -28,6 +29,60 @@ export async function listCodelists(db: Executor) {
     db.selectFrom("codelist_item").selectAll().orderBy("codelist_code").orderBy("position").execute(),
   ]);
   return lists.map((l) => ({ ...l, items: items.filter((i) => i.codelist_code === l.code).map(({ code, label }) => ({ code, label })) }));
+}
+
+/** One code list with its items and every label change made in the portal, newest first. */
+export async function getCodelist(db: Executor, code: string) {
+  const list = await db.selectFrom("codelist").selectAll().where("code", "=", code).executeTakeFirst();
+  if (!list) throw notFound("Cette liste de codes");
+  const [items, history] = await Promise.all([
+    db.selectFrom("codelist_item").select(["code", "label", "position", "version"]).where("codelist_code", "=", code).orderBy("position").execute(),
+    db
+      .selectFrom("codelist_item_version as v")
+      .leftJoin("app_user as u", "u.id", "v.created_by")
+      .select(["v.code", "v.version", "v.label", "v.previous_label", "v.change_note", "v.created_at", "u.display_name as author"])
+      .where("v.codelist_code", "=", code)
+      .orderBy("v.created_at", "desc")
+      .orderBy("v.version", "desc")
+      .execute(),
+  ]);
+  return { ...list, items, history };
+}
+
+/**
+ * Changes the label of one code-list item (the referent, in the portal): the
+ * new label applies everywhere the code is shown from now on (templates,
+ * explorer, dashboards being prepared); published editions keep the bytes
+ * they were published with. The previous label stays in the history.
+ */
+export async function relabelCodelistItem(db: Db, context: AuditContext, input: CodelistLabelInput) {
+  return db.transaction().execute(async (trx) => {
+    const item = await trx
+      .selectFrom("codelist_item")
+      .select(["label", "version"])
+      .where("codelist_code", "=", input.codelist)
+      .where("code", "=", input.code)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!item) throw notFound("Cette modalité");
+    if (item.label === input.label) {
+      throw new DomainError("validation", "Le libellé est identique au libellé en vigueur : rien à changer.", { label: ["Saisissez un libellé différent."] });
+    }
+    const version = item.version + 1;
+    await trx
+      .insertInto("codelist_item_version")
+      .values({ codelist_code: input.codelist, code: input.code, version, label: input.label, previous_label: item.label, change_note: input.changeNote, created_by: context.actorUserId })
+      .execute();
+    await trx.updateTable("codelist_item").set({ label: input.label, version }).where("codelist_code", "=", input.codelist).where("code", "=", input.code).execute();
+    await recordAudit(trx, context, {
+      action: "codelist.item_relabelled",
+      entityType: "codelist",
+      entityId: input.codelist,
+      summary: `Liste ${input.codelist}, modalité ${input.code} : « ${item.label} » devient « ${input.label} » (version ${version}). ${input.changeNote}`,
+      details: { code: input.code, version, previousLabel: item.label, label: input.label, changeNote: input.changeNote },
+    });
+    return { version };
+  });
 }
 
 export type IndicatorVersionRow = VersionDefinition & {

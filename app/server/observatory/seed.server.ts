@@ -230,7 +230,15 @@ async function importReferential(trx: Trx, data: ObservatoryData) {
     await trx
       .insertInto("codelist_item")
       .values(items)
-      .onConflict((oc) => oc.columns(["codelist_code", "code"]).doUpdateSet((eb) => ({ label: eb.ref("excluded.label"), position: eb.ref("excluded.position") })))
+      // A label the referent changed in the portal (version > 1) is kept: the file never overwrites it silently.
+      .onConflict((oc) =>
+        oc
+          .columns(["codelist_code", "code"])
+          .doUpdateSet((eb) => ({
+            label: eb.case().when("codelist_item.version", "=", 1).then(eb.ref("excluded.label")).else(eb.ref("codelist_item.label")).end(),
+            position: eb.ref("excluded.position"),
+          })),
+      )
       .execute();
   }
 
