@@ -62,7 +62,7 @@ export default function CodelistPage() {
         Les libellés des modalités s'affichent dans les modèles de saisie, l'explorateur et le tableau de bord. Changer un libellé ne change pas le sens du
         code : une modalité au sens nouveau est un nouveau code, ajouté par avenant (Art. 7).
       </Text>
-      <TableScroll>
+      <TableScroll label={`Modalités de la liste ${codelist.code}`}>
         <Table>
           <Table.Caption>Modalités de la liste {codelist.code}</Table.Caption>
           <Table.Thead>
@@ -124,7 +124,7 @@ export default function CodelistPage() {
       {codelist.history.length === 0 ? (
         <Text>Aucun libellé n'a été modifié depuis le chargement de la convention.</Text>
       ) : (
-        <TableScroll>
+        <TableScroll label="Historique des libellés">
           <Table>
             <Table.Caption>Changements de libellé, du plus récent au plus ancien</Table.Caption>
             <Table.Thead>
