@@ -247,7 +247,7 @@ export type IndicatorSettingsInput = z.infer<typeof indicatorSettingsSchema>;
  */
 export const codelistLabelSchema = z.object({
   codelist: z.string().trim().regex(/^[A-Z0-9_]{1,40}$/, "Liste de codes inconnue."),
-  code: z.string().trim().min(1, "Modalité inconnue.").max(32, "Modalité inconnue."),
+  code: z.string().trim().min(1, "Choisissez la modalité à renommer.").max(32, "Modalité inconnue."),
   label: z
     .string()
     .trim()

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Anchor, Badge, Button, Select, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Anchor, Badge, Button, NativeSelect, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useState } from "react";
 import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
@@ -91,14 +91,13 @@ export default function CodelistPage() {
               Modifier un libellé
             </Title>
             <FormAlert error={result?.ok === false ? result.formError : null} success={result?.ok ? result.message : null} />
-            <Select
+            <NativeSelect
               label="Modalité"
               name="code"
               required
-              searchable
-              value={selected}
-              onChange={setSelected}
-              data={codelist.items.map((i) => ({ value: i.code, label: `${i.code} — ${i.label}` }))}
+              value={selected ?? ""}
+              onChange={(event) => setSelected(event.currentTarget.value || null)}
+              data={[{ value: "", label: "Choisissez une modalité" }, ...codelist.items.map((i) => ({ value: i.code, label: `${i.code} — ${i.label}` }))]}
               error={errors.code?.join(" ")}
             />
             <TextInput
