@@ -6,13 +6,10 @@ import { neutralizeCell, preamble, type ExportDoc } from "./export-workbook.serv
 import { runHeavy } from "../heavy/pool.server";
 import { runQuery } from "./explorer.server";
 import {
-  breakdownLabel,
   buildTable,
   INTERNAL_USE_MENTION,
   snapshotSources,
   sourcesLine,
-  type DataSnapshot,
-  type DataTable,
   type ExplorerQuery,
 } from "~/domain/explorer";
 
