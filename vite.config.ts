@@ -1,7 +1,6 @@
 import { vitePlugin as remix } from "@remix-run/dev";
 import { defineConfig } from "vite";
 import path from "node:path";
-import { copyFileSync } from "node:fs";
 import type { Plugin } from "vite";
 
 declare module "@remix-run/node" {
@@ -48,17 +47,37 @@ export default defineConfig({
 });
 
 /**
- * The heavy-work worker (app/server/heavy/heavy-work.worker.mjs, plain ESM) is
- * loaded by worker threads from a file, not imported: copy it beside the
- * server bundle (build/server/index.js), where pool.server.ts looks for it.
+ * The heavy-work tasks (app/server/heavy/tasks.server.ts, TypeScript) are
+ * loaded by worker threads from a file, not imported: bundle them with esbuild
+ * beside the server bundle, as build/server/heavy-tasks.mjs, where
+ * pool.server.ts looks first (ADR 016). Packages stay external (node_modules).
  */
 function heavyWorker(): Plugin {
   return {
     name: "odpe-heavy-worker",
     apply: "build",
-    writeBundle(options) {
+    async writeBundle(options) {
       if (!options.dir || path.basename(options.dir) !== "server") return;
-      copyFileSync(path.resolve(__dirname, "app/server/heavy/heavy-work.worker.mjs"), path.join(options.dir, "heavy-work.worker.mjs"));
+      const esbuild = await import("esbuild");
+      await esbuild.build({
+        entryPoints: [path.resolve(__dirname, "app/server/heavy/tasks.server.ts")],
+        outfile: path.join(options.dir, "heavy-tasks.mjs"),
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        target: "node20",
+        tsconfig: path.resolve(__dirname, "tsconfig.json"),
+        logLevel: "warning",
+        plugins: [
+          {
+            name: "external-packages",
+            // Bare specifiers (packages, node: builtins) stay imports; ~/ and #db/ go through tsconfig paths.
+            setup(build) {
+              build.onResolve({ filter: /^[^./~#]/ }, (args) => ({ path: args.path, external: true }));
+            },
+          },
+        ],
+      });
     },
   };
 }

@@ -55,7 +55,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const { outcome } = await handleWebUpload(request, context, params);
     return data<ActionData>(
       { ok: outcome.ok, formError: outcome.ok ? null : outcome.message, fieldErrors: {}, message: outcome.message, problems: outcome.problems },
-      { status: outcome.ok ? 200 : outcome.status },
+      { status: outcome.ok ? 200 : outcome.status, ...(outcome.headers ? { headers: outcome.headers } : {}) },
     );
   }
   const user = await requireUser(request);

@@ -8,7 +8,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!(request.headers.get("Accept") ?? "").includes("application/json")) {
     return redirect(`/collection/${params.year}/${params.org}${outcome.number ? `?version=${outcome.number}` : ""}`);
   }
-  return Response.json(outcome, { status: outcome.ok ? 201 : outcome.status });
+  const { headers, ...body } = outcome;
+  return Response.json(body, { status: outcome.ok ? 201 : outcome.status, ...(headers ? { headers } : {}) });
 }
 
 export async function loader() {

@@ -116,6 +116,10 @@ export const envSchema = z
     HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(600).default(60),
     // Heavy work (app/server/heavy): workbook parsing, annotated workbooks and PDF renders run in worker threads, at most this many at once.
     HEAVY_WORK_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+    // Each worker's heap ceiling (MB) and each task's time limit: beyond either, the task is abandoned, the worker
+    // replaced, and the request answered 503 with Retry-After (ADR 016).
+    HEAVY_WORK_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
+    HEAVY_WORK_TIMEOUT_SECONDS: z.coerce.number().min(0.01).max(3_600).default(120),
     // Unknown or revoked Bearer tokens accepted per client address and minute before 429 (issue 11, item 9).
     API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
     // Audit chain (ADR 024): the HMAC key, kept outside the database; required when APP_MODE=production.
@@ -201,6 +205,8 @@ const frenchHints: Record<string, string> = {
   HTTP_HEADERS_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 5 et 120",
   HTTP_REQUEST_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 10 et 600",
   HEAVY_WORK_CONCURRENCY: "doit être un nombre entier entre 1 et 16",
+  HEAVY_WORK_MAX_MEMORY_MB: "doit être un nombre entier de mégaoctets entre 64 et 16 384",
+  HEAVY_WORK_TIMEOUT_SECONDS: "doit être un nombre de secondes entre 0,01 et 3 600",
   AUDIT_HMAC_KEY:
     "doit contenir au moins 32 caractères (p. ex. la sortie de openssl rand -hex 32), conservés hors de la base, et est obligatoire en mode production",
   AUDIT_HMAC_PREVIOUS_KEYS: "doit être une liste de clés séparées par des virgules, d'au moins 32 caractères chacune",

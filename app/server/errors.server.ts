@@ -9,7 +9,9 @@ export type DomainErrorCode =
   | "conflict"
   | "throttled"
   | "unauthenticated"
-  | "too_large";
+  | "too_large"
+  /** The server cannot do it now (heavy work out of time or memory): 503, retry later. */
+  | "unavailable";
 
 const statusOf: Record<DomainErrorCode, number> = {
   validation: 422,
@@ -19,6 +21,7 @@ const statusOf: Record<DomainErrorCode, number> = {
   throttled: 429,
   unauthenticated: 401,
   too_large: 413,
+  unavailable: 503,
 };
 
 export class DomainError extends Error {

@@ -6,13 +6,13 @@ import { DomainError, notFound } from "../errors.server";
 import { assertSubmissionOpen } from "../campaigns/campaigns.server";
 import { putFile, sha256Hex } from "../storage/files.server";
 import { buildCollectionPlan, type CollectionPlan } from "./plan.server";
-import { interpretWorkbook } from "./interpret.server";
-import { guardUpload, isUploadRefusedError } from "./upload-guard.server";
-import { readSheetRows } from "./workbook-reader.server";
+import type { InterpretExpectation } from "./interpret.server";
+import { isHeavyWorkUnavailable, runHeavy } from "../heavy/pool.server";
+import type { ParseUploadOutput } from "../heavy/tasks.server";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
 import { countBySeverity, type Problem } from "~/domain/problems";
 import { validateLines } from "~/domain/validation";
-import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
+import { DATA_SHEET } from "~/domain/template-layout";
 import { canTransition, versionStatusLabels, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
 import { can, type Subject } from "~/domain/permissions";
 import { announceTransition } from "./notices.server";
@@ -67,24 +67,38 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     );
     return { kind: "refused", refusal, problems: [refusalProblem(refusal)] };
   };
-  const guarded = await guardUpload({ body: input.bytes, filename: input.filename, contentType: input.contentType ?? null, declaredSize: input.bytes.byteLength }, input.limits);
-  if (!guarded.ok) return refuse(guarded.refusal);
-  let interpretation: Awaited<ReturnType<typeof interpretWorkbook>>;
+  // Guard, bounded read and interpretation run in a worker thread (ADR 016); the database work stays here.
+  const expected: InterpretExpectation = {
+    organisationCode: plan.organisation.code,
+    organisationName: plan.organisation.name,
+    year: input.year,
+    planHash: plan.hash,
+    lines: plan.lines,
+  };
+  let interpretation: Extract<ParseUploadOutput, { kind: "interpreted" }>;
   try {
-    // Only the template's data and metadata sheets are read, each within the template's layout (ADR 016).
-    const rows = readSheetRows(guarded.workbook, {
-      sheets: (sheet) => sheet.name === DATA_SHEET || sheet.name === META_SHEET,
-      layout: (sheet) => templateSheetBounds(sheet.name, plan.lines.length),
+    const parsed = await runHeavy("parseUpload", {
+      bytes: input.bytes,
+      filename: input.filename,
+      contentType: input.contentType ?? null,
+      ...(input.limits ? { limits: input.limits } : {}),
+      expected,
     });
-    interpretation = await interpretWorkbook(rows, {
-      organisationCode: plan.organisation.code,
-      organisationName: plan.organisation.name,
-      year: input.year,
-      planHash: plan.hash,
-      lines: plan.lines,
-    });
+    if (parsed.kind === "refused") return refuse(parsed.refusal);
+    interpretation = parsed;
   } catch (error) {
-    if (isUploadRefusedError(error)) return refuse(error.refusal);
+    if (isHeavyWorkUnavailable(error)) {
+      // Out of time or memory: nothing is stored; the refusal is audited and the client told to retry (503).
+      await db.transaction().execute((trx) =>
+        recordAudit(trx, context, {
+          action: "submission.upload_refused",
+          entityType: "submission",
+          organisationId: input.organisationId,
+          summary: `Fichier non traité pour ${plan.organisation.code} (${input.year}) : ${error.reason === "timeout" ? "temps de traitement dépassé" : "mémoire de traitement dépassée"}.`,
+          details: { filename: input.filename, size: input.bytes.byteLength, sha256, via: input.via, code: `heavy_work_${error.reason}`, detail: null },
+        }),
+      );
+    }
     throw error;
   }
   if (interpretation.structural.length) {

@@ -15,6 +15,8 @@ export interface WebUploadOutcome {
   message: string;
   number?: number;
   problems: Problem[];
+  /** Response headers, e.g. Retry-After when the server could not process the file now (503). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function handleWebUpload(request: Request, context: AppLoadContext,
           : `Version ${result.number} enregistrée sans erreur : vous pouvez la transmettre pour validation.`;
     return { user, outcome: { ok: true, status: 201, message, number: result.number, problems: result.problems } };
   } catch (error) {
-    if (error instanceof DomainError) return { user, outcome: { ok: false, status: error.status, message: error.message, problems: [] } };
+    if (error instanceof DomainError) return { user, outcome: { ok: false, status: error.status, message: error.message, problems: [], headers: error.headers } };
     throw error;
   }
 }

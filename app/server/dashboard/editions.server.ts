@@ -28,8 +28,8 @@ import { formatDate } from "~/ui/format";
 import { toPublicEdition } from "./assembly.server";
 import { assembleFromDb, yearsWithValues } from "./load.server";
 import sharp from "sharp";
-import { renderEditionPdf, type PdfLogo } from "./pdf.server";
-import { renderEditionXlsx } from "./xlsx.server";
+import type { PdfLogo } from "./pdf.server";
+import { runHeavy } from "../heavy/pool.server";
 import { buildOnpePackage, packageBaseName } from "./package.server";
 import { createAuditAnchor, type AuditAnchorDocument } from "../audit/anchor.server";
 import { protectEdition, type EarlierEdition } from "../disclosure/release.server";
@@ -311,6 +311,18 @@ async function webpAsPng(bytes: Buffer): Promise<Buffer | null> {
   } catch {
     return null;
   }
+}
+
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** The edition as PDF, drawn in a worker thread (pdf.server.ts, ADR 016). */
+async function renderEditionPdf(edition: DashboardEdition, meta: EditionMeta | null, logos: PdfLogo[]): Promise<Buffer> {
+  return asBuffer(await runHeavy("renderPdf", { edition, meta, logos }));
+}
+
+/** The edition as XLSX, written in a worker thread (xlsx.server.ts, ADR 016). */
+async function renderEditionXlsx(edition: DashboardEdition, meta: EditionMeta | null): Promise<Buffer> {
+  return asBuffer(await runHeavy("renderXlsx", { edition, meta }));
 }
 
 /** The PDF and XLSX of both variants and the ONPE package of an edition. */

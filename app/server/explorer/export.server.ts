@@ -1,17 +1,15 @@
 import { NOT_DEFINED_TEXT } from "~/domain/rates";
-import ExcelJS from "exceljs";
 import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { recordExportNotices } from "./export-notices.server";
+import { neutralizeCell, preamble, type ExportDoc } from "./export-workbook.server";
+import { runHeavy } from "../heavy/pool.server";
 import { runQuery } from "./explorer.server";
 import {
-  breakdownLabel,
   buildTable,
   INTERNAL_USE_MENTION,
   snapshotSources,
   sourcesLine,
-  type DataSnapshot,
-  type DataTable,
   type ExplorerQuery,
 } from "~/domain/explorer";
 
@@ -22,17 +20,10 @@ import {
  * Every export is audited.
  */
 
+export { neutralizeCell };
+
 export const exportFormats = ["csv", "xlsx"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
-
-/**
- * Formula injection (CSV/XLSX): a text cell starting with `=`, `+`, `-`, `@`,
- * tab or carriage return is read as a formula by spreadsheet software; it is
- * neutralised with a leading apostrophe. Numbers are written as numbers.
- */
-export function neutralizeCell(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
 
 const decimalFr = (value: number) => String(value).replace(".", ",");
 
@@ -50,18 +41,6 @@ export interface ExportFile {
   rows: number;
 }
 
-interface ExportDoc {
-  title: string;
-  sources: string;
-  extractedAt: string;
-  table: DataTable;
-  snapshot: DataSnapshot;
-}
-
-function preamble(doc: ExportDoc): string[] {
-  return [doc.title, doc.sources, INTERNAL_USE_MENTION, `Extraction du ${doc.extractedAt}`, `Unité : ${doc.table.unitLabel}`, ...doc.table.notes];
-}
-
 export function toCsv(doc: ExportDoc): Uint8Array {
   const lines: string[] = preamble(doc).map((line) => csvField(line));
   lines.push("");
@@ -71,50 +50,6 @@ export function toCsv(doc: ExportDoc): Uint8Array {
   lines.push(csvField(INTERNAL_USE_MENTION));
   const text = "\uFEFF" + lines.join("\r\n") + "\r\n";
   return new TextEncoder().encode(text);
-}
-
-export async function toXlsx(doc: ExportDoc): Promise<Uint8Array> {
-  const workbook = new ExcelJS.Workbook();
-  workbook.creator = "Portail ODPE";
-  workbook.created = new Date();
-  const sheet = workbook.addWorksheet("Tableau");
-  for (const line of preamble(doc)) sheet.addRow([neutralizeCell(line)]);
-  sheet.getRow(1).font = { bold: true, size: 13 };
-  sheet.getRow(3).font = { bold: true, color: { argb: "FF8A3300" } };
-  sheet.addRow([]);
-  const header = sheet.addRow([neutralizeCell(doc.table.rowHeader), ...doc.table.columns.map((c) => neutralizeCell(c.label))]);
-  header.font = { bold: true };
-  for (const row of doc.table.rows) {
-    const added = sheet.addRow([neutralizeCell(row.label), ...row.cells.map((c) => (c.notDefined ? NOT_DEFINED_TEXT : c.value))]);
-    if (row.isTotal) added.font = { bold: true };
-  }
-  sheet.addRow([]);
-  sheet.addRow([neutralizeCell(INTERNAL_USE_MENTION)]).font = { italic: true };
-  sheet.getColumn(1).width = 48;
-
-  const long = workbook.addWorksheet("Données");
-  long.addRow([neutralizeCell(doc.sources)]);
-  long.addRow([neutralizeCell(INTERNAL_USE_MENTION)]);
-  long.addRow([]);
-  long.addRow(["Organisme", "Code organisme", "Indicateur", "Année", "Ventilation", "Valeur", "Unité", "Transmission d'origine"]).font = { bold: true };
-  const { snapshot } = doc;
-  const orgOf = (id: string) => snapshot.organisations.find((o) => o.id === id);
-  for (const v of snapshot.values) {
-    const org = orgOf(v.organisationId);
-    long.addRow([
-      neutralizeCell(org?.name ?? ""),
-      neutralizeCell(org?.code ?? ""),
-      neutralizeCell(snapshot.indicator.code),
-      v.year,
-      neutralizeCell(breakdownLabel(v.key, snapshot.lists)),
-      v.value,
-      neutralizeCell(snapshot.indicator.unit),
-      v.sourceVersionId,
-    ]);
-  }
-  long.columns.forEach((c, i) => (c.width = i === 0 ? 40 : 18));
-  const buffer = await workbook.xlsx.writeBuffer();
-  return new Uint8Array(buffer as ArrayBuffer);
 }
 
 /** Builds the export of a query and records it in the audit trail (one transaction). */
@@ -129,7 +64,7 @@ export async function exportPooledData(db: Db, context: AuditContext, query: Exp
       table,
       snapshot,
     };
-    const body = format === "csv" ? toCsv(doc) : await toXlsx(doc);
+    const body = format === "csv" ? toCsv(doc) : await runHeavy("renderExplorerXlsx", doc);
     const day = now.toISOString().slice(0, 10);
     await recordAudit(trx, context, {
       action: "pooled_data.exported",

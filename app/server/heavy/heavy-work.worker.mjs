@@ -1,49 +1,21 @@
-// Heavy work run in worker threads (piscina), off the portal's event loop: see
-// pool.server.ts and docs/decisions/016-bounded-workbooks-and-heavy-work.md.
-// Plain JavaScript (ESM) on purpose: the same file runs from the source tree
-// (vitest, `npm run dev`) and, copied beside the server bundle by vite.config.ts,
-// from build/server/ in production. Each export is one task (piscina `name`).
-import ExcelJS from "exceljs";
+// The heavy-work worker in the source tree (vitest, `npm run dev`, tsx scripts):
+// registers tsx's loader in this worker thread, then loads the tasks from
+// TypeScript. In production the pool loads the bundle build/server/heavy-tasks.mjs
+// instead (vite.config.ts). See pool.server.ts and ADR 016.
+// No top-level await: piscina first tries require() on the worker file.
+import { register } from "tsx/esm/api";
 
-const fills = {
-  error: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFF8787" } },
-  warning: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFFD666" } },
-};
+register();
+const tasks = import("./tasks.server.ts");
 
-/**
- * The partner's own workbook with each faulty cell highlighted (red: error,
- * orange: warning) and a note saying what is wrong and what to do.
- * @param {{ original: Uint8Array; problems: { sheet: string; cell: string | null; severity: string; message: string; hint: string }[] }} input
- * @returns {Promise<Uint8Array>}
- */
-export async function annotate({ original, problems }) {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(Buffer.from(original.buffer, original.byteOffset, original.byteLength));
-  const byCell = new Map();
-  for (const problem of problems) {
-    if (!problem.cell) continue;
-    const key = `${problem.sheet}!${problem.cell}`;
-    byCell.set(key, [...(byCell.get(key) ?? []), problem]);
-  }
-  for (const [key, list] of byCell) {
-    const [sheetName, address] = key.split("!");
-    const sheet = wb.getWorksheet(sheetName);
-    if (!sheet) continue;
-    const cell = sheet.getCell(address);
-    const severity = list.some((p) => p.severity === "error") ? "error" : "warning";
-    cell.fill = fills[severity];
-    cell.note = {
-      texts: [
-        { font: { bold: true }, text: `${severity === "error" ? "Erreur" : "Avertissement"} — portail ODPE\n` },
-        { text: list.map((p) => `${p.message}\n→ ${p.hint}`).join("\n\n") },
-      ],
-    };
-  }
-  return new Uint8Array(await wb.xlsx.writeBuffer());
-}
+/** @param {string} name */
+const task = (name) => async (/** @type {unknown} */ input) => (await tasks)[name](input);
 
-/** A no-op task: the pool's health and the tests' check that work runs in another thread. */
-export async function threadInfo() {
-  const { threadId, isMainThread } = await import("node:worker_threads");
-  return { threadId, isMainThread };
-}
+export const parseUpload = task("parseUpload");
+export const renderPdf = task("renderPdf");
+export const renderXlsx = task("renderXlsx");
+export const renderExplorerXlsx = task("renderExplorerXlsx");
+export const annotate = task("annotate");
+export const threadInfo = task("threadInfo");
+export const spin = task("spin");
+export const exhaustMemory = task("exhaustMemory");

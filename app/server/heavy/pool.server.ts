@@ -3,23 +3,33 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { getEnv } from "../env.server";
+import { DomainError } from "../errors.server";
+import { logger } from "../logger.server";
+import type * as Tasks from "./tasks.server";
 
 /**
- * Heavy work off the event loop (issue 11 item 1, issue 14 item 5, ADR 016):
- * tasks that parse or write whole workbooks run in worker threads, at most
+ * Heavy work off the event loop (ADR 016): tasks that parse or write whole
+ * workbooks or draw PDFs run in worker threads, at most
  * `HEAVY_WORK_CONCURRENCY` at once per process (the rest wait in the pool's
- * queue), so that `/healthz` and every page keep answering meanwhile.
+ * queue), so that `/healthz` and every page keep answering meanwhile. Each
+ * worker's heap is capped (`HEAVY_WORK_MAX_MEMORY_MB`) and each task timed
+ * (`HEAVY_WORK_TIMEOUT_SECONDS`): a task beyond either is abandoned, its
+ * worker replaced, and the request answered 503 with Retry-After.
  *
- * The worker is a plain ESM file, `heavy-work.worker.mjs`: beside this module
- * in the source tree (vitest, dev server), and copied beside the server
- * bundle (build/server/) by vite.config.ts for production, where
- * `import.meta.url` is build/server/index.js.
+ * The tasks are tasks.server.ts. Workers load them from the bundle
+ * `heavy-tasks.mjs` beside the server bundle in production (build/server/,
+ * written by vite.config.ts), else from the source tree through
+ * heavy-work.worker.mjs (tsx).
  */
-const WORKER_FILE = "heavy-work.worker.mjs";
+const BUNDLE_FILE = "heavy-tasks.mjs";
+const SOURCE_WORKER_FILE = "heavy-work.worker.mjs";
+
+/** Seconds a client is asked to wait (Retry-After) when heavy work was abandoned. */
+export const HEAVY_WORK_RETRY_AFTER_SECONDS = 30;
 
 export function heavyWorkerFile(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, WORKER_FILE), path.join(here, "heavy", WORKER_FILE), path.resolve("app/server/heavy", WORKER_FILE)];
+  const candidates = [path.join(here, BUNDLE_FILE), path.join(here, SOURCE_WORKER_FILE), path.resolve("app/server/heavy", SOURCE_WORKER_FILE)];
   const found = candidates.find((file) => existsSync(file));
   if (!found) throw new Error(`Heavy-work worker not found (looked for ${candidates.join(", ")}): run npm run build.`);
   return found;
@@ -28,35 +38,72 @@ export function heavyWorkerFile(): string {
 let pool: Piscina | null = null;
 
 function heavyPool(): Piscina {
+  const env = getEnv();
   pool ??= new Piscina({
     filename: heavyWorkerFile(),
-    maxThreads: getEnv().HEAVY_WORK_CONCURRENCY,
+    maxThreads: env.HEAVY_WORK_CONCURRENCY,
     minThreads: 0,
     idleTimeout: 30_000,
+    resourceLimits: { maxOldGenerationSizeMb: env.HEAVY_WORK_MAX_MEMORY_MB },
   });
   return pool;
 }
 
-/** The task names exported by the worker, with their input and output. */
-export interface HeavyTasks {
-  annotate: {
-    input: { original: Uint8Array; problems: readonly { sheet: string; cell: string | null; severity: string; message: string; hint: string }[] };
-    output: Uint8Array;
-  };
-  threadInfo: { input: Record<string, never>; output: { threadId: number; isMainThread: boolean } };
+type TaskName = keyof typeof Tasks;
+type TaskOf<K extends TaskName> = (typeof Tasks)[K] extends (...args: infer A) => Promise<infer R> ? { input: A extends [infer I, ...unknown[]] ? I : Record<string, never>; output: R } : never;
+
+/** The task was abandoned: out of time, or its worker out of memory. */
+export class HeavyWorkUnavailableError extends DomainError {
+  constructor(
+    readonly reason: "timeout" | "out_of_memory",
+    readonly task: string,
+  ) {
+    super(
+      "unavailable",
+      reason === "timeout"
+        ? `Le traitement a dépassé le temps permis (${getEnv().HEAVY_WORK_TIMEOUT_SECONDS} s) : il a été interrompu et rien n'a été enregistré. Le portail est peut-être très sollicité : réessayez dans quelques minutes ; si cela se reproduit, prévenez le référent de l'ODPE.`
+        : "Le traitement a demandé plus de mémoire que le portail n'en accorde : il a été interrompu et rien n'a été enregistré. Réessayez dans quelques minutes ; si cela se reproduit avec ce fichier, prévenez le référent de l'ODPE.",
+      {},
+      { "Retry-After": String(HEAVY_WORK_RETRY_AFTER_SECONDS) },
+    );
+  }
 }
 
-/** Runs `task` in a worker thread (waiting for a free one beyond `HEAVY_WORK_CONCURRENCY`). */
-export async function runHeavy<K extends keyof HeavyTasks>(task: K, input: HeavyTasks[K]["input"]): Promise<HeavyTasks[K]["output"]> {
-  return (await heavyPool().run(input, { name: task })) as HeavyTasks[K]["output"];
+const isOutOfMemory = (error: unknown) =>
+  (error as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY" || /out of memory|heap limit/i.test(String((error as Error | null)?.message ?? ""));
+const isAbort = (error: unknown) => (error as { name?: unknown } | null)?.name === "AbortError" || (error as { code?: unknown } | null)?.code === "ABORT_ERR";
+
+/**
+ * Runs `task` in a worker thread (waiting for a free one beyond
+ * `HEAVY_WORK_CONCURRENCY`). Throws HeavyWorkUnavailableError (503) when it
+ * runs out of time or memory; any other error of the task is rethrown.
+ */
+export async function runHeavy<K extends TaskName>(task: K, input: TaskOf<K>["input"]): Promise<TaskOf<K>["output"]> {
+  const timeoutMs = Math.round(getEnv().HEAVY_WORK_TIMEOUT_SECONDS * 1000);
+  try {
+    return (await heavyPool().run(input, { name: task, signal: AbortSignal.timeout(timeoutMs) })) as TaskOf<K>["output"];
+  } catch (error) {
+    if (isAbort(error) || isOutOfMemory(error)) {
+      const reason = isOutOfMemory(error) ? "out_of_memory" : "timeout";
+      logger.warn({ task, reason, timeoutMs, maxMemoryMb: getEnv().HEAVY_WORK_MAX_MEMORY_MB, err: { message: String((error as Error)?.message ?? error) } }, "heavy work abandoned: answered 503");
+      throw new HeavyWorkUnavailableError(reason, task);
+    }
+    throw error;
+  }
 }
+
+export const isHeavyWorkUnavailable = (error: unknown): error is HeavyWorkUnavailableError => error instanceof HeavyWorkUnavailableError;
 
 /** How many tasks run and wait now (for the benchmark and tests). */
 export function heavyWorkLoad() {
-  return { threads: pool?.threads.length ?? 0, queued: pool?.queueSize ?? 0, maxThreads: pool?.options.maxThreads ?? getEnv().HEAVY_WORK_CONCURRENCY };
+  return {
+    threads: pool?.threads.length ?? 0,
+    queued: pool?.queueSize ?? 0,
+    maxThreads: pool?.options.maxThreads ?? getEnv().HEAVY_WORK_CONCURRENCY,
+  };
 }
 
-/** Stops the worker threads (shutdown, tests). */
+/** Stops the worker threads (shutdown, tests: after resetEnvForTests, the next task starts a pool with the new settings). */
 export async function closeHeavyPool() {
   const current = pool;
   pool = null;

@@ -74,7 +74,7 @@ export const problemTypes = {
     status: 503,
     title: "Service momentanément indisponible",
     explanation:
-      "Le portail ne peut pas joindre sa base de données (maintenance, redémarrage, incident) : la requête n'a pas abouti. Réessayez après le nombre de secondes indiqué par l'en-tête Retry-After ; avant de déposer de nouveau un fichier, listez vos versions (un dépôt dont la réponse s'est perdue au moment de la panne peut avoir été enregistré).",
+      "Le portail ne peut pas traiter la requête pour le moment (base de données injoignable pendant une maintenance, un redémarrage ou un incident ; ou traitement d'un classeur trop long ou trop gourmand en mémoire) : la requête n'a pas abouti. Réessayez après le nombre de secondes indiqué par l'en-tête Retry-After ; avant de déposer de nouveau un fichier, listez vos versions (un dépôt dont la réponse s'est perdue au moment de la panne peut avoir été enregistré).",
   },
 } as const satisfies Record<string, { status: number; title: string; explanation: string }>;
 export type ProblemType = keyof typeof problemTypes;
@@ -128,6 +128,7 @@ const domainTypes: Record<DomainError["code"], ProblemType> = {
   throttled: "rate-limited",
   unauthenticated: "unauthenticated",
   too_large: "payload-too-large",
+  unavailable: "unavailable",
 };
 
 /** What the upload guard and the bounded reader say when they refuse a file (see app/domain/upload-errors.ts). */

@@ -1,0 +1,140 @@
+import { isMainThread, threadId } from "node:worker_threads";
+import ExcelJS from "exceljs";
+import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
+import type { Problem } from "~/domain/problems";
+import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
+import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
+import type { ReadLine } from "~/domain/validation";
+import { interpretWorkbook, type InterpretExpectation } from "../collection/interpret.server";
+import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.server";
+import { readSheetRows } from "../collection/workbook-reader.server";
+import { renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
+import { renderEditionXlsx } from "../dashboard/xlsx.server";
+import { toXlsx, type ExportDoc } from "../explorer/export-workbook.server";
+
+/**
+ * The heavy tasks, each run in a worker thread of the pool (pool.server.ts,
+ * ADR 016): parsing an upload, drawing a dashboard PDF, writing an XLSX.
+ * Inputs and outputs are plain data (structured clone): no database, no
+ * request, no class instances. Workers load this module through
+ * heavy-work.worker.mjs (tsx, source tree: tests and `npm run dev`) or as the
+ * bundle build/server/heavy-tasks.mjs (vite.config.ts, production).
+ */
+
+export interface ParseUploadInput {
+  /** The uploaded bytes (already size-capped by the HTTP layer). */
+  bytes: Uint8Array;
+  filename: string;
+  contentType: string | null;
+  limits?: Partial<UploadLimits>;
+  /**
+   * Everything the organisation is expected to send (organisation, year,
+   * plan hash and lines): passed whole to interpretWorkbook, so a field added
+   * there needs no change here.
+   */
+  expected: InterpretExpectation;
+}
+
+export type ParseUploadOutput =
+  /** Not a safe OOXML workbook, or one beyond the template's bounds (ADR 016). */
+  | { kind: "refused"; refusal: UploadRefusal }
+  /** What was read, and the structural problems (non-empty: not this organisation's template for this year). */
+  | { kind: "interpreted"; read: Map<string, ReadLine>; structural: Problem[] };
+
+/** Guard, bounded read of the template's two sheets, interpretation against the expected plan (Art. 4). */
+export async function parseUpload({ bytes, filename, contentType, limits, expected }: ParseUploadInput): Promise<ParseUploadOutput> {
+  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength }, limits);
+  if (!guarded.ok) return { kind: "refused", refusal: guarded.refusal };
+  try {
+    // Only the template's data and metadata sheets are read, each within the template's layout (ADR 016).
+    const rows = readSheetRows(guarded.workbook, {
+      sheets: (sheet) => sheet.name === DATA_SHEET || sheet.name === META_SHEET,
+      layout: (sheet) => templateSheetBounds(sheet.name, expected.lines.length),
+    });
+    const { read, structural } = await interpretWorkbook(rows, expected);
+    return { kind: "interpreted", read, structural };
+  } catch (error) {
+    if (isUploadRefusedError(error)) return { kind: "refused", refusal: error.refusal };
+    throw error;
+  }
+}
+
+/** A dashboard edition as PDF (pdf.server.ts). */
+export async function renderPdf({ edition, meta, logos }: { edition: DashboardEdition; meta: EditionMeta | null; logos: PdfLogo[] }): Promise<Uint8Array> {
+  // Logos arrive as Uint8Array (structured clone drops the Buffer prototype); pdfkit wants Buffers.
+  const buffers = logos.map((l) => ({ fileId: l.fileId, bytes: Buffer.from(l.bytes.buffer, l.bytes.byteOffset, l.bytes.byteLength) }));
+  return new Uint8Array(await renderEditionPdf(edition, meta, buffers));
+}
+
+/** A dashboard edition as XLSX (xlsx.server.ts). */
+export async function renderXlsx({ edition, meta }: { edition: DashboardEdition; meta: EditionMeta | null }): Promise<Uint8Array> {
+  return new Uint8Array(await renderEditionXlsx(edition, meta));
+}
+
+/** An export of pooled data as XLSX (explorer, Art. 5). */
+export async function renderExplorerXlsx(doc: ExportDoc): Promise<Uint8Array> {
+  return toXlsx(doc);
+}
+
+const fills = {
+  error: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFF8787" } },
+  warning: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFFD666" } },
+} as const;
+
+export interface AnnotateInput {
+  original: Uint8Array;
+  problems: readonly Pick<Problem, "sheet" | "cell" | "severity" | "message" | "hint">[];
+}
+
+/**
+ * The partner's own workbook with each faulty cell highlighted (red: error,
+ * orange: warning) and a note saying what is wrong and what to do.
+ */
+export async function annotate({ original, problems }: AnnotateInput): Promise<Uint8Array> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(Buffer.from(original.buffer, original.byteOffset, original.byteLength) as unknown as ArrayBuffer);
+  const byCell = new Map<string, AnnotateInput["problems"][number][]>();
+  for (const problem of problems) {
+    if (!problem.cell) continue;
+    const key = `${problem.sheet}!${problem.cell}`;
+    byCell.set(key, [...(byCell.get(key) ?? []), problem]);
+  }
+  for (const [key, list] of byCell) {
+    const [sheetName, address] = key.split("!") as [string, string];
+    const sheet = wb.getWorksheet(sheetName);
+    if (!sheet) continue;
+    const cell = sheet.getCell(address);
+    const severity = list.some((p) => p.severity === "error") ? "error" : "warning";
+    cell.fill = { ...fills[severity], fgColor: { ...fills[severity].fgColor } };
+    cell.note = {
+      texts: [
+        { font: { bold: true }, text: `${severity === "error" ? "Erreur" : "Avertissement"} — portail ODPE\n` },
+        { text: list.map((p) => `${p.message}\n→ ${p.hint}`).join("\n\n") },
+      ],
+    };
+  }
+  return new Uint8Array(await wb.xlsx.writeBuffer());
+}
+
+/** A no-op task: the pool's health, and the tests' check that work runs in another thread. */
+export async function threadInfo(): Promise<{ threadId: number; isMainThread: boolean }> {
+  return { threadId, isMainThread };
+}
+
+/**
+ * Test hooks: a task that runs past any time limit, and one that exhausts the
+ * worker's heap (`HEAVY_WORK_MAX_MEMORY_MB`), to check that the pool answers
+ * 503 and replaces the worker (tests/integration/heavy-work.test.ts).
+ */
+export async function spin({ ms }: { ms: number }): Promise<number> {
+  const until = Date.now() + ms;
+  let n = 0;
+  while (Date.now() < until) n++;
+  return n;
+}
+
+export async function exhaustMemory(): Promise<number> {
+  const hoard: number[][] = [];
+  for (;;) hoard.push(Array.from({ length: 1_000_000 }, (_, i) => i));
+}
