@@ -16,6 +16,7 @@ import * as m2026120406 from "./2026120406_published_artefacts";
 import * as m2026120403 from "./2026120403_transmission_aggregation";
 import * as m2026120405 from "./2026120405_review";
 import * as m2026120411 from "./2026120411_audit_hmac";
+import * as m2026120412 from "./2026120412_workspace_hold";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   "2026120403_transmission_aggregation": m2026120403,
   "2026120405_review": m2026120405,
   "2026120411_audit_hmac": m2026120411,
+  "2026120412_workspace_hold": m2026120412,
 };
