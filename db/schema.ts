@@ -748,6 +748,13 @@ export interface WorkspaceDocumentVersionTable {
   note: string | null;
   uploaded_by: string | null;
   uploaded_at: Generated<Date>;
+  /** Art. 4: held for the referent's review (personal data suspected); null when it went straight through. */
+  held_at: Date | null;
+  /** The findings of the personal-data scan (French explanations, values masked); set with `held_at`. */
+  hold_reasons: ColumnType<unknown | null, string | null, string | null>;
+  hold_released_at: Date | null;
+  hold_released_by: string | null;
+  hold_release_reason: string | null;
 }
 
 export interface WorkspaceDocumentSourceTable {

@@ -109,6 +109,10 @@ export const auditActionLabels: Record<string, string> = {
   "user.updated": "Compte modifié",
   "workspace.document_shared": "Document partagé dans l'espace de travail",
   "workspace.version_added": "Nouvelle version d'un document de l'espace de travail",
+  "workspace.upload_refused": "Dépôt refusé dans l'espace de travail (anonymisation non confirmée, art. 4)",
+  "workspace.version_held": "Version retenue pour vérification (données personnelles possibles, art. 4)",
+  "workspace.hold_released": "Version retenue libérée par le référent",
+  "workspace.hold_deleted": "Version retenue supprimée par le référent",
 };
 
 /** The French label of an action code; an unknown (older) code is shown as it is. */

@@ -102,6 +102,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "read:workspace:any",
     "create:workspace:any",
     "update:workspace:any",
+    // Art. 4: versions held by the personal-data scan are released or deleted by the referent (ADR 025).
+    "review:workspace:any",
     "read:publication:any",
     "create:publication:any",
     "update:publication:any",

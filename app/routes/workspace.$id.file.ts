@@ -8,15 +8,16 @@ import { fileResponse } from "~/server/storage/files.server";
 import { downloadName } from "~/domain/workspace";
 
 /**
- * A workspace document's file (a given version, or the current one), for members: always a download
+ * A workspace document's file (a given version, or the current one), for members (a version held for
+ * review only for its uploader and the referent, Art. 4): always a download
  * (Content-Disposition: attachment) named with the extension of its sniffed type, never shown inline.
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, "read:workspace");
+  const user = await requirePermission(request, "read:workspace");
   const id = z.uuid().safeParse(params.id);
   if (!id.success) throw new Response("Document introuvable", { status: 404 });
   const version = new URL(request.url).searchParams.get("version");
   const number = version && /^\d{1,6}$/.test(version) ? Number(version) : null;
-  const file = await orNotFound(async () => getWorkspaceFile(await getDb(), id.data, number));
+  const file = await orNotFound(async () => getWorkspaceFile(await getDb(), id.data, number, user));
   return fileResponse({ ...file, filename: downloadName(file.filename, file.contentType) }, { download: true });
 }

@@ -13,6 +13,7 @@ import { documentKindLabels, versionNoteSchema, WORKSPACE_ACCEPT, WORKSPACE_FORM
 import { formatBytes } from "~/domain/files";
 import { FileField } from "~/ui/referential";
 import { FormAlert } from "~/ui/FormAlert";
+import { AnonymisationConfirmation, anonymisationConfirmed } from "~/ui/AnonymisationConfirmation";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDateTime } from "~/ui/format";
 
@@ -27,8 +28,8 @@ const documentId = (id: string | undefined) => {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:workspace");
   const id = documentId(params.id);
-  const document = await orNotFound(async () => getWorkspaceDocument(await getDb(), id));
-  return { document, canAddVersion: userCan(user, "update:workspace", document.owner_id) };
+  const document = await orNotFound(async () => getWorkspaceDocument(await getDb(), id, user));
+  return { document, canAddVersion: userCan(user, "update:workspace", document.owner_id), mayReview: userCan(user, "review:workspace") };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -43,15 +44,21 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const { note } = parseForm(versionNoteSchema, form);
     const upload = await uploadedFile(form, "file");
     if (!upload) throw new DomainError("validation", "Choisissez le fichier de la nouvelle version.", { file: ["Choisissez un fichier."] });
-    const number = await addWorkspaceVersion(db, auditContext(user, context), user, id, upload, note);
-    return { ok: true as const, message: `Version ${number} déposée ; les précédentes restent consultables.` };
+    const added = await addWorkspaceVersion(db, auditContext(user, context), user, id, upload, note, anonymisationConfirmed(form));
+    return {
+      ok: true as const,
+      message: added.held
+        ? `Version ${added.number} retenue pour vérification : elle pourrait contenir des données personnelles (convention, art. 4). Le référent de l'observatoire la vérifie avant qu'elle soit visible des autres membres ; les raisons sont indiquées dans la liste des versions.`
+        : `Version ${added.number} déposée ; les précédentes restent consultables.`,
+    };
   } catch (error) {
     return formFailure(error);
   }
 }
 
 export default function WorkspaceDocumentPage() {
-  const { document: d, canAddVersion } = useLoaderData<typeof loader>();
+  const { document: d, canAddVersion, mayReview } = useLoaderData<typeof loader>();
+  const heldVersions = d.versions.filter((v) => v.held);
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const [params] = useSearchParams();
@@ -66,9 +73,39 @@ export default function WorkspaceDocumentPage() {
           {documentKindLabels[d.kind as DocumentKind]}
         </Badge>
       </Group>
-      {params.get("created") && (
+      {params.get("created") && d.current_version_id !== null && (
         <Alert color="green.9" role="status">
           Le document est partagé avec tous les membres de l'observatoire.
+        </Alert>
+      )}
+      {heldVersions.length > 0 && (
+        <Alert color="orange.9" role="status" title={heldVersions.length > 1 ? "Versions retenues pour vérification" : "Version retenue pour vérification"}>
+          <Stack gap="xs">
+            <Text size="sm">
+              {d.current_version_id === null ? "Le document n'est pas encore visible des autres membres : " : "Les autres membres ne voient pas cette version : "}
+              elle pourrait contenir des données personnelles, alors que seules des données anonymisées sont partagées (convention, art. 4). Le référent de
+              l'observatoire la vérifie, puis la libère ou la supprime.
+            </Text>
+            {heldVersions.map((v) => (
+              <div key={v.id}>
+                <Text size="sm" fw={700}>
+                  Version {v.number} :
+                </Text>
+                <ul style={{ margin: 0 }}>
+                  {v.holdFindings.map((f, i) => (
+                    <li key={i}>
+                      <Text size="sm">{f.explanation}</Text>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ))}
+            {mayReview && (
+              <Anchor component={Link} to="/workspace/held" size="sm">
+                Vérifier les versions retenues
+              </Anchor>
+            )}
+          </Stack>
         </Alert>
       )}
       <Text>
@@ -77,11 +114,13 @@ export default function WorkspaceDocumentPage() {
       {d.summary && <Text style={{ whiteSpace: "pre-wrap" }}>{d.summary}</Text>}
       {d.domainLabels.length > 0 && <Text size="sm">Domaines : {d.domainLabels.join(", ")}</Text>}
       {d.sources.length > 0 && <Text size="sm">Données utilisées (organismes informés, art. 5) : {d.sources.map((s) => s.name).join(", ")}</Text>}
-      <Group>
-        <Button component="a" href={`/workspace/${d.id}/file`}>
-          Télécharger la version en cours
-        </Button>
-      </Group>
+      {d.current_version_id !== null && (
+        <Group>
+          <Button component="a" href={`/workspace/${d.id}/file`}>
+            Télécharger la version en cours
+          </Button>
+        </Group>
+      )}
 
       <section aria-labelledby="versions">
         <Title order={3} size="h4" id="versions" mb="xs">
@@ -100,7 +139,14 @@ export default function WorkspaceDocumentPage() {
             <Table.Tbody>
               {d.versions.map((v) => (
                 <Table.Tr key={v.id}>
-                  <Table.Td>{v.number}</Table.Td>
+                  <Table.Td>
+                    {v.number}
+                    {v.held && (
+                      <Badge ml={6} variant="light" color="orange.9">
+                        version retenue pour vérification
+                      </Badge>
+                    )}
+                  </Table.Td>
                   <Table.Td>
                     <Anchor href={`/workspace/${d.id}/file?version=${v.number}`}>{v.filename}</Anchor>{" "}
                     <Text span size="sm" c="dimmed">
@@ -137,6 +183,7 @@ export default function WorkspaceDocumentPage() {
                 error={result && !result.ok ? result.fieldErrors.file?.[0] : undefined}
               />
               <TextInput label="Ce qui change (facultatif)" name="note" error={result && !result.ok ? result.fieldErrors.note?.[0] : undefined} />
+              <AnonymisationConfirmation id="version-anonymised" error={result && !result.ok ? result.fieldErrors.anonymisedConfirmed?.[0] : undefined} />
               <Group>
                 <Button type="submit" variant="outline" loading={navigation.state === "submitting"}>
                   Déposer la version

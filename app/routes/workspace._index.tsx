@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { Anchor, Badge, Button, Card, Group, MultiSelect, NativeSelect, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
-import { createWorkspaceDocument, listWorkspaceDocuments } from "~/server/workspace/workspace.server";
+import { createWorkspaceDocument, listHeldVersions, listWorkspaceDocuments } from "~/server/workspace/workspace.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { readUploadForm, uploadedFile } from "~/server/http/uploads.server";
 import { DomainError } from "~/server/errors.server";
@@ -25,6 +25,7 @@ import {
 import { formatBytes } from "~/domain/files";
 import { FileField } from "~/ui/referential";
 import { FormAlert } from "~/ui/FormAlert";
+import { AnonymisationConfirmation, anonymisationConfirmed } from "~/ui/AnonymisationConfirmation";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDate } from "~/ui/format";
 
@@ -41,10 +42,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
     owner: UUID.test(params.get("owner") ?? "") ? params.get("owner")! : "",
     kind: (documentKinds as readonly string[]).includes(params.get("kind") ?? "") ? params.get("kind")! : "",
   };
-  const [documents, domains, organisations] = await Promise.all([
+  const mayReview = userCan(user, "review:workspace");
+  const [documents, domains, organisations, held] = await Promise.all([
     listWorkspaceDocuments(db, filter),
     db.selectFrom("indicator_domain").select(["code", "label"]).orderBy("position").execute(),
     db.selectFrom("organisation").select(["id", "name"]).orderBy("name").execute(),
+    mayReview ? listHeldVersions(db) : Promise.resolve([]),
   ]);
   return {
     filter,
@@ -55,6 +58,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     owners: organisations.filter((o) => userCan(user, "update:workspace", o.id)),
     defaultOwner: user.organisationId,
     canCreate: userCan(user, "create:workspace"),
+    // Art. 4: the referent reviews the versions held for possible personal data.
+    heldCount: mayReview ? held.length : null,
   };
 }
 
@@ -71,6 +76,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       user,
       { ...input, domains: formList(form, "domains", DOMAIN_CODE), sources: formList(form, "sources", UUID) },
       upload,
+      anonymisationConfirmed(form),
     );
     return redirect(`/workspace/${id}?created=1`);
   } catch (error) {
@@ -79,7 +85,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Workspace() {
-  const { filter, documents, domains, organisations, owners, defaultOwner, canCreate } = useLoaderData<typeof loader>();
+  const { filter, documents, domains, organisations, owners, defaultOwner, canCreate, heldCount } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const navigation = useNavigation();
   const errorOf = (field: string) => (failure && !failure.ok ? failure.fieldErrors[field]?.[0] : undefined);
@@ -88,8 +94,15 @@ export default function Workspace() {
       <Title order={2}>Espace de travail</Title>
       <Text>
         Études, analyses et initiatives partagées entre les membres de l'observatoire (convention, art. 4). Tous les membres les consultent ; chaque
-        version déposée est conservée.
+        version déposée est conservée. Seules des données anonymisées y sont partagées.
       </Text>
+      {heldCount !== null && (
+        <Text>
+          <Anchor component={Link} to="/workspace/held">
+            Versions retenues pour vérification ({heldCount})
+          </Anchor>
+        </Text>
+      )}
 
       <Card withBorder component="section" aria-labelledby="recherche">
         <Title order={3} size="h4" id="recherche" mb="sm">
@@ -149,9 +162,9 @@ export default function Workspace() {
                     <Table.Td>
                       {d.content_type ? workspaceContentTypes[d.content_type as WorkspaceContentType] ?? d.content_type : "—"}
                       {d.size_bytes ? ` (${formatBytes(d.size_bytes)})` : ""}
-                      {d.version_count > 1 && (
+                      {d.current_number > 1 && (
                         <Badge ml={6} variant="light" color="gray.8">
-                          v{d.version_count}
+                          v{d.current_number}
                         </Badge>
                       )}
                     </Table.Td>
@@ -196,6 +209,7 @@ export default function Workspace() {
                 error={errorOf("sources")}
               />
               <FileField id="workspace-file" name="file" label="Fichier" accept={WORKSPACE_ACCEPT} description={WORKSPACE_FORMATS_HINT} required error={errorOf("file")} />
+              <AnonymisationConfirmation id="workspace-anonymised" error={errorOf("anonymisedConfirmed")} />
               <Group>
                 <Button type="submit" loading={navigation.state === "submitting"}>
                   Partager

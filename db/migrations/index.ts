@@ -18,6 +18,7 @@ import * as m2026120405 from "./2026120405_review";
 import * as m2026120411 from "./2026120411_audit_hmac";
 import * as m2026120414 from "./2026120414_codelist_labels";
 import * as m2026120415 from "./2026120415_session_hash";
+import * as m2026120412 from "./2026120412_workspace_hold";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   "2026120411_audit_hmac": m2026120411,
   "2026120414_codelist_labels": m2026120414,
   "2026120415_session_hash": m2026120415,
+  "2026120412_workspace_hold": m2026120412,
 };

@@ -150,6 +150,8 @@ describe("Art. 4: the shared workspace", () => {
     await page.getByLabel(/^Titre/).fill(docTitle);
     await page.getByLabel(/^Résumé/).fill("Analyse des mesures de placement ordonnées par le juge des enfants.");
     await page.getByLabel(/^Fichier/).setInputFiles({ name: "etude.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n% étude\n%%EOF") });
+    // Art. 4: only anonymised data; the upload is refused without this box.
+    await page.getByLabel(/Je confirme que ce document ne contient que des données anonymisées/).check();
     await page.getByRole("button", { name: "Partager" }).click();
     await page.waitForURL(/\/workspace\/[0-9a-f-]{36}\?created=1$/);
     await page.getByText("Le document est partagé avec tous les membres de l'observatoire.").waitFor();
@@ -157,6 +159,7 @@ describe("Art. 4: the shared workspace", () => {
 
     await page.getByLabel(/^Fichier/).setInputFiles({ name: "etude-v2.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n% v2\n%%EOF") });
     await page.getByLabel("Ce qui change (facultatif)").fill("Chiffres 2024 ajoutés");
+    await page.getByLabel(/Je confirme que ce document ne contient que des données anonymisées/).check();
     await page.getByRole("button", { name: "Déposer la version" }).click();
     await page.getByText("Version 2 déposée ; les précédentes restent consultables.").waitFor();
 

@@ -149,6 +149,7 @@ describe("Art. 5 — lineage is computed, never typed", () => {
       { id: w.referent.id, role: "odpe_referent", organisationId: w.team.id },
       { title: "Étude universitaire sur les placements", summary: "Analyse qualitative.", kind: "study", ownerOrganisationId: w.studies.id, domains: [], sources: [] },
       { field: "file", filename: "etude.pdf", bytes: new TextEncoder().encode("%PDF-1.7\n% test\n") },
+      true,
     );
     const id = await publicationWith([series("ENF_SUIVIS")]);
     await attachDocument(t.db, audit, w.author, id, docId);
@@ -336,6 +337,7 @@ describe("Art. 5 — mutual information", () => {
       w.author,
       { title: "Étude des suivis CAF", summary: "", kind: "study", ownerOrganisationId: w.asso.id, domains: [], sources: [w.caf.id] },
       { field: "file", filename: "etude.pdf", bytes: new TextEncoder().encode("%PDF-1.4\n") },
+      true,
     );
     const notes = await t.db.selectFrom("notification").select("link").where("user_id", "=", w.cafCorrespondent.id).where("link", "=", `/workspace/${docId}`).execute();
     expect(notes).toHaveLength(1);

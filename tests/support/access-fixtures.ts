@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import ExcelJS from "exceljs";
+import { strToU8, zipSync } from "fflate";
 import type { Db } from "~/server/db.server";
 import { roles, type Role } from "~/domain/permissions";
 import { parseExplorerQuery } from "~/domain/explorer";
@@ -49,6 +50,8 @@ export interface AccessFixtures {
   /** Workspace documents owned by A and by B. */
   documentA: string;
   documentB: string;
+  /** Shared by B's correspondent, its only version held for review (Art. 4: personal data suspected). */
+  heldDocumentB: string;
   /** Authored by A's correspondent, submitted: awaits the approvals of A and B (attachment: documentA). */
   publicationA: string;
   /** Authored by B's correspondent, approved by A and B, validated: online (attachment: documentB). */
@@ -186,9 +189,23 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
 
   // Art. 4: the members' workspace.
   const share = (actor: Actor, ownerOrganisationId: string, title: string) =>
-    createWorkspaceDocument(db, ctx, actor, { title, summary: "", kind: "study", ownerOrganisationId, domains: [], sources: [] }, { field: "file", filename: "etude.pdf", bytes: samplePdf() });
+    createWorkspaceDocument(db, ctx, actor, { title, summary: "", kind: "study", ownerOrganisationId, domains: [], sources: [] }, { field: "file", filename: "etude.pdf", bytes: samplePdf() }, true);
   const documentA = await share(actorA, orgA.id, "Étude de l'organisme A");
   const documentB = await share(actorB, orgB.id, "Étude de l'organisme B");
+  // Art. 4: a workbook with a « Nom » column, held for the referent's review (only B's uploader and the referent see it).
+  const heldWorkbook = zipSync({
+    "[Content_Types].xml": strToU8("<Types/>"),
+    "xl/workbook.xml": strToU8("<workbook/>"),
+    "xl/worksheets/sheet1.xml": strToU8('<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Nom</t></is></c></row></sheetData></worksheet>'),
+  });
+  const heldDocumentB = await createWorkspaceDocument(
+    db,
+    ctx,
+    actorB,
+    { title: "Liste nominative de l'organisme B", summary: "", kind: "study", ownerOrganisationId: orgB.id, domains: [], sources: [] },
+    { field: "file", filename: "liste.xlsx", bytes: heldWorkbook },
+    true,
+  );
 
   // Art. 5: two publications through the approval circuit.
   const query = parseExplorerQuery(new URLSearchParams(`indicator=${indicator.code}`))!;
@@ -271,6 +288,7 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     agreementA,
     agreementB,
     documentA,
+    heldDocumentB,
     documentB,
     publicationA,
     publicationB,

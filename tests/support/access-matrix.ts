@@ -730,6 +730,8 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "POST", label: "unknown id", url: () => `/workspace/${UNKNOWN_ID}`, multipart: true, expect: { ...everyone("notFound"), anonymous: "login" } },
       { method: "POST", article: "Art. 4", label: "new version of own document, no file", url: (f) => `/workspace/${f.documentA}`, multipart: true, expect: only(AUTHORS) },
       { method: "POST", article: "Art. 4", label: "new version of organisation B's document", url: (f) => `/workspace/${f.documentB}`, multipart: true, expect: only(REFERENT) },
+      // Art. 4: a version held for possible personal data is seen only by its uploader (B's correspondent) and the referent.
+      { method: "GET", article: "Art. 4", label: "organisation B's held document", url: (f) => `/workspace/${f.heldDocumentB}`, expect: { ...only(MEMBERS), ...notFoundFor(["committee_member", "partner_correspondent", "partner_validator"]) } },
     ],
   },
   "routes/workspace.$id.file": {
@@ -739,6 +741,25 @@ export const accessMatrix: Record<string, RouteEntry> = {
       { method: "GET", article: "Art. 4", label: "organisation B's document", url: (f) => `/workspace/${f.documentB}/file`, expect: only(MEMBERS) },
       { method: "GET", label: "malformed id", url: () => "/workspace/abc/file", expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
       { method: "GET", label: "unknown version", url: (f) => `/workspace/${f.documentB}/file?version=99`, expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+      { method: "GET", article: "Art. 4", label: "organisation B's held version", url: (f) => `/workspace/${f.heldDocumentB}/file?version=1`, expect: { ...only(MEMBERS), ...notFoundFor(["committee_member", "partner_correspondent", "partner_validator"]) } },
+      { method: "GET", article: "Art. 4", label: "organisation B's held document, current version", url: (f) => `/workspace/${f.heldDocumentB}/file`, expect: { ...only(MEMBERS), ...notFoundFor(MEMBERS) } },
+    ],
+  },
+  // Art. 4: the referent reviews the versions held for possible personal data.
+  "routes/workspace.held": {
+    kind: "page",
+    path: "workspace/held",
+    probes: [
+      { method: "GET", article: "Art. 4", url: () => "/workspace/held", expect: only(REFERENT) },
+      { method: "POST", article: "Art. 4", label: "empty form", url: () => "/workspace/held", expect: only(REFERENT) },
+      {
+        method: "POST",
+        article: "Art. 4",
+        label: "release of organisation B's held version without a reason",
+        url: () => "/workspace/held",
+        form: () => ({ versionId: UNKNOWN_ID, intent: "release", reason: "" }),
+        expect: only(REFERENT),
+      },
     ],
   },
 

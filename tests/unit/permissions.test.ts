@@ -23,6 +23,8 @@ const expected: Partial<Record<PermissionRequest, Record<Role, "Y" | "O" | "-">>
   "review:submission": { admin: "-", odpe_referent: "Y", committee_member: "-", partner_correspondent: "-", partner_validator: "-", reader: "-" },
   "read:submission": { admin: "-", odpe_referent: "Y", committee_member: "-", partner_correspondent: "O", partner_validator: "O", reader: "-" },
   "decide:approval": { admin: "-", odpe_referent: "-", committee_member: "-", partner_correspondent: "-", partner_validator: "O", reader: "-" },
+  // Art. 4: only the referent releases or deletes a workspace version held for possible personal data.
+  "review:workspace": { admin: "-", odpe_referent: "Y", committee_member: "-", partner_correspondent: "-", partner_validator: "-", reader: "-" },
   "read:pooled_data": { admin: "-", odpe_referent: "Y", committee_member: "Y", partner_correspondent: "Y", partner_validator: "Y", reader: "-" },
   "validate:publication": { admin: "-", odpe_referent: "Y", committee_member: "-", partner_correspondent: "-", partner_validator: "-", reader: "-" },
   // Art. 5: the readers (elected officials, directions) read the productions released for them.
