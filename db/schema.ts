@@ -250,6 +250,8 @@ export interface UserTable {
 
 export interface UserSessionTable {
   id: string;
+  /** sha256 (hex) of the token's secret part (2026120415_session_hash, ADR 028); the cookie carries `<id>.<secret>`. */
+  secret_hash: string;
   user_id: string;
   expires_at: Timestamp;
   created_at: Timestamp;

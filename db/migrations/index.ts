@@ -17,6 +17,7 @@ import * as m2026120403 from "./2026120403_transmission_aggregation";
 import * as m2026120405 from "./2026120405_review";
 import * as m2026120411 from "./2026120411_audit_hmac";
 import * as m2026120414 from "./2026120414_codelist_labels";
+import * as m2026120415 from "./2026120415_session_hash";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   "2026120405_review": m2026120405,
   "2026120411_audit_hmac": m2026120411,
   "2026120414_codelist_labels": m2026120414,
+  "2026120415_session_hash": m2026120415,
 };

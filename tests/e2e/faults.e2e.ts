@@ -126,7 +126,7 @@ describe("PostgreSQL outage while the portal serves (Art. 4: no upload half stor
       body: new URLSearchParams({ email: demoEmail("correspondant.tj"), password: DEMO_PASSWORD, redirectTo: "/" }),
     });
     expect(login.status, output()).toBe(302);
-    cookie = /^(odpe_session=[a-z0-9]+);/.exec(login.headers.get("set-cookie") ?? "")![1]!;
+    cookie = /^(odpe_session=[a-z0-9]+\.[a-z0-9]+);/.exec(login.headers.get("set-cookie") ?? "")![1]!;
 
     const created = await pageFetch("/api-tokens?intent=create", { method: "POST", body: new URLSearchParams({ name: "Système du greffe (panne)" }) });
     expect(created.status).toBe(200);

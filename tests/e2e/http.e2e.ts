@@ -31,7 +31,7 @@ describe("HTTP layer of the production build", () => {
     const same = await fetch(`${baseUrl()}/login`, { method: "POST", body, headers: { Origin: baseUrl() }, redirect: "manual" });
     expect(same.status).toBe(302);
     const cookie = same.headers.get("set-cookie") ?? "";
-    expect(cookie).toMatch(/^odpe_session=[a-z0-9]+; /);
+    expect(cookie).toMatch(/^odpe_session=[a-z0-9]{24}\.[a-z0-9]{24}; /);
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Lax");
   });

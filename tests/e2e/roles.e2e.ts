@@ -79,14 +79,14 @@ describe("each demo role", () => {
     await page.goto(`${baseUrl()}/indicators/codelists/TERRITOIRE`);
     await page.getByRole("heading", { level: 2, name: /Territoire d'action sociale/ }).waitFor();
     await expectAccessible(page);
-    await page.getByLabel("Modalité").selectOption("T2");
+    await page.getByRole("combobox", { name: /^Modalité/ }).selectOption("T2");
     await page.getByLabel("Nouveau libellé").fill("Territoire du Forez");
     await page.getByLabel("Raison du changement").fill("Nom adopté par le comité de suivi.");
     await page.getByRole("button", { name: "Enregistrer le libellé" }).click();
     await page.getByText(/Le libellé de la modalité T2 est enregistré \(version 2\)/).waitFor();
     const history = page.getByRole("table", { name: /Changements de libellé/ });
-    await expect(history.getByRole("cell", { name: "Territoire 2 (à paramétrer)" }).isVisible()).resolves.toBe(true);
-    await expect(history.getByRole("cell", { name: "Territoire du Forez" }).isVisible()).resolves.toBe(true);
+    await history.getByRole("cell", { name: "Territoire 2 (à paramétrer)", exact: true }).waitFor();
+    await history.getByRole("cell", { name: "Territoire du Forez", exact: true }).waitFor();
     await expectAccessible(page);
     await logout(page);
     await page.close();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import { useTestDb } from "../support/db";
 import { makeOrganisation, makeUser, TEST_PASSWORD } from "../factories";
@@ -17,8 +18,8 @@ const t = useTestDb();
 const throttle = { maxPerAccount: 5, maxPerIp: 20, windowMinutes: 15 };
 const sessions = () => new SessionManager(t.db, { idleMinutes: 60, absoluteHours: 12, secureCookies: true });
 const ctx = { ...systemContext("anonyme"), ip: "192.0.2.10", requestId: "req-auth" };
-const attempt = (email: string, password: string, ip = "192.0.2.10", previousSessionId: string | null = null) =>
-  login(t.db, sessions(), throttle, { ...ctx, ip }, { email, password, ip, userAgent: "vitest", previousSessionId });
+const attempt = (email: string, password: string, ip = "192.0.2.10", previousSessionToken: string | null = null) =>
+  login(t.db, sessions(), throttle, { ...ctx, ip }, { email, password, ip, userAgent: "vitest", previousSessionToken });
 
 async function expectDomainError(promise: Promise<unknown>, status: number, message?: string | RegExp) {
   const error = await promise.then(
@@ -40,7 +41,7 @@ describe("login", () => {
     const user = await makeUser(t.db, "partner_correspondent", org.id);
     const result = await attempt(user.email.toUpperCase(), TEST_PASSWORD);
     expect(result.userId).toBe(user.id);
-    expect(result.setCookie).toMatch(/^odpe_session=[a-z0-9]{40};/);
+    expect(result.setCookie).toMatch(/^odpe_session=[a-z0-9]{24}\.[a-z0-9]{24};/);
     expect(result.setCookie).toContain("HttpOnly");
     expect(result.setCookie).toContain("Secure");
     expect(result.setCookie).toContain("SameSite=Lax");
@@ -68,12 +69,21 @@ describe("login", () => {
     const org = await makeOrganisation(t.db);
     const user = await makeUser(t.db, "reader", org.id);
     const first = await attempt(user.email, TEST_PASSWORD);
-    const firstId = first.setCookie.split(";")[0]!.split("=")[1]!;
-    const second = await attempt(user.email, TEST_PASSWORD, "192.0.2.10", firstId);
-    const secondId = second.setCookie.split(";")[0]!.split("=")[1]!;
-    expect(secondId).not.toBe(firstId);
-    expect(await sessions().validate(firstId)).toBeNull();
-    expect((await sessions().validate(secondId))?.user.id).toBe(user.id);
+    const firstToken = first.setCookie.split(";")[0]!.split("=")[1]!;
+    const second = await attempt(user.email, TEST_PASSWORD, "192.0.2.10", firstToken);
+    const secondToken = second.setCookie.split(";")[0]!.split("=")[1]!;
+    expect(secondToken.split(".")[0]).not.toBe(firstToken.split(".")[0]);
+    expect(await sessions().validate(firstToken)).toBeNull();
+    expect((await sessions().validate(secondToken))?.user.id).toBe(user.id);
+  });
+
+  it("a login presenting another session's id with a wrong secret does not end that session", async () => {
+    const org = await makeOrganisation(t.db);
+    const victim = await makeUser(t.db, "reader", org.id);
+    const other = await makeUser(t.db, "reader", org.id);
+    const { sessionId, token } = await sessions().create(victim.id, { ip: null, userAgent: null });
+    await attempt(other.email, TEST_PASSWORD, "192.0.2.11", `${sessionId}.${"a".repeat(24)}`);
+    expect((await sessions().validate(token))?.user.id).toBe(victim.id);
   });
 });
 
@@ -114,27 +124,29 @@ describe("session expiry and logout", () => {
   it("expires a session after the idle timeout", async () => {
     const org = await makeOrganisation(t.db);
     const user = await makeUser(t.db, "reader", org.id);
-    const { sessionId } = await sessions().create(user.id, { ip: null, userAgent: null });
+    const { sessionId, token } = await sessions().create(user.id, { ip: null, userAgent: null });
     await t.db.updateTable("user_session").set({ expires_at: new Date(Date.now() - 1000) }).where("id", "=", sessionId).execute();
-    expect(await sessions().validate(sessionId)).toBeNull();
+    expect(await sessions().validate(token)).toBeNull();
   });
 
   it("expires a session after the absolute limit even when active", async () => {
     const org = await makeOrganisation(t.db);
     const user = await makeUser(t.db, "reader", org.id);
-    const { sessionId } = await sessions().create(user.id, { ip: null, userAgent: null });
-    expect(await sessions().validate(sessionId)).not.toBeNull();
-    expect(await sessions().validate(sessionId, new Date(Date.now() + 12 * 3_600_000 + 1000))).toBeNull();
+    const { sessionId, token } = await sessions().create(user.id, { ip: null, userAgent: null });
+    expect(await sessions().validate(token)).not.toBeNull();
+    // Kept active: the idle expiry is not what ends it.
+    await t.db.updateTable("user_session").set({ expires_at: new Date(Date.now() + 24 * 3_600_000) }).where("id", "=", sessionId).execute();
+    expect(await sessions().validate(token, new Date(Date.now() + 12 * 3_600_000 + 1000))).toBeNull();
     expect(await t.db.selectFrom("user_session").select("id").where("id", "=", sessionId).executeTakeFirst()).toBeUndefined();
   });
 
   it("extends an active session (sliding idle expiry)", async () => {
     const org = await makeOrganisation(t.db);
     const user = await makeUser(t.db, "reader", org.id);
-    const { sessionId } = await sessions().create(user.id, { ip: null, userAgent: null });
+    const { sessionId, token } = await sessions().create(user.id, { ip: null, userAgent: null });
     const soon = new Date(Date.now() + 10 * 60_000); // less than half of 60 min left
     await t.db.updateTable("user_session").set({ expires_at: soon }).where("id", "=", sessionId).execute();
-    await sessions().validate(sessionId);
+    await sessions().validate(token);
     const row = await t.db.selectFrom("user_session").select("expires_at").where("id", "=", sessionId).executeTakeFirstOrThrow();
     expect(new Date(row.expires_at).getTime()).toBeGreaterThan(soon.getTime() + 30 * 60_000);
   });
@@ -142,10 +154,10 @@ describe("session expiry and logout", () => {
   it("logout ends the session, clears the cookie and is audited", async () => {
     const org = await makeOrganisation(t.db);
     const user = await makeUser(t.db, "reader", org.id);
-    const { sessionId } = await sessions().create(user.id, { ip: null, userAgent: null });
+    const { sessionId, token } = await sessions().create(user.id, { ip: null, userAgent: null });
     const cookie = await logout(t.db, sessions(), { ...ctx, actorUserId: user.id, actorLabel: user.email }, sessionId);
-    expect(cookie).toMatch(/odpe_session=;/);
-    expect(await sessions().validate(sessionId)).toBeNull();
+    expect(cookie).toMatch(/^odpe_session=;.*Max-Age=0/);
+    expect(await sessions().validate(token)).toBeNull();
     expect(await countAudit("auth.logout")).toBeGreaterThanOrEqual(1);
   });
 
@@ -153,12 +165,46 @@ describe("session expiry and logout", () => {
     const org = await makeOrganisation(t.db);
     const admin = await makeUser(t.db, "admin", org.id);
     const user = await makeUser(t.db, "reader", org.id);
-    const { sessionId } = await sessions().create(user.id, { ip: null, userAgent: null });
+    const { token } = await sessions().create(user.id, { ip: null, userAgent: null });
     await setUserStatus(t.db, { ...ctx, actorUserId: admin.id, actorLabel: admin.email }, user.id, "disabled");
-    expect(await sessions().validate(sessionId)).toBeNull();
+    expect(await sessions().validate(token)).toBeNull();
     expect(await countAudit("user.disabled")).toBe(1);
     await setUserStatus(t.db, { ...ctx, actorUserId: admin.id, actorLabel: admin.email }, user.id, "active");
     expect(await countAudit("user.enabled")).toBe(1);
+  });
+});
+
+describe("session storage (ADR 028)", () => {
+  it("stores only the sha256 of the token's secret, never the secret itself", async () => {
+    const org = await makeOrganisation(t.db);
+    const user = await makeUser(t.db, "reader", org.id);
+    const { sessionId, token } = await sessions().create(user.id, { ip: null, userAgent: null });
+    const [id, secret] = token.split(".") as [string, string];
+    expect(id).toBe(sessionId);
+    const row = await t.db.selectFrom("user_session").selectAll().where("id", "=", sessionId).executeTakeFirstOrThrow();
+    expect(row.secret_hash).toBe(createHash("sha256").update(secret).digest("hex"));
+    expect(JSON.stringify(row)).not.toContain(secret);
+  });
+
+  it("refuses a token whose secret is wrong or missing, and keeps the session", async () => {
+    const org = await makeOrganisation(t.db);
+    const user = await makeUser(t.db, "reader", org.id);
+    const { sessionId, token } = await sessions().create(user.id, { ip: null, userAgent: null });
+    const secret = token.split(".")[1]!;
+    const wrong = (secret[0] === "a" ? "b" : "a") + secret.slice(1);
+    for (const forged of [sessionId, `${sessionId}.`, `${sessionId}.${wrong}`, `${sessionId}.${secret}.x`, `${sessionId}.${secret.toUpperCase()}`]) {
+      expect(await sessions().validate(forged), forged).toBeNull();
+    }
+    expect((await sessions().validate(token))?.sessionId).toBe(sessionId);
+  });
+
+  it("reads the token from a Cookie header among other cookies", () => {
+    const manager = sessions();
+    expect(manager.readSessionToken("a=1; odpe_session=abc.def; b=2")).toBe("abc.def");
+    expect(manager.readSessionToken("a=1;odpe_session=abc.def")).toBe("abc.def");
+    expect(manager.readSessionToken("odpe_session=; a=1")).toBeNull();
+    expect(manager.readSessionToken("x_odpe_session=abc.def")).toBeNull();
+    expect(manager.readSessionToken(null)).toBeNull();
   });
 });
 
@@ -173,8 +219,8 @@ describe("passwords: change and one-time reset link", () => {
     await expectDomainError(changePassword(t.db, audit, user.id, keep.sessionId, { currentPassword: TEST_PASSWORD, newPassword: "court" }), 422, /12 caractères/);
     await expectDomainError(changePassword(t.db, audit, user.id, keep.sessionId, { currentPassword: TEST_PASSWORD, newPassword: "durand-durand-2026" }), 422, /nom/);
     await changePassword(t.db, audit, user.id, keep.sessionId, { currentPassword: TEST_PASSWORD, newPassword: "Nouveau-secret-2026" });
-    expect(await sessions().validate(keep.sessionId)).not.toBeNull();
-    expect(await sessions().validate(other.sessionId)).toBeNull();
+    expect(await sessions().validate(keep.token)).not.toBeNull();
+    expect(await sessions().validate(other.token)).toBeNull();
     expect((await attempt(user.email, "Nouveau-secret-2026", "192.0.2.50")).userId).toBe(user.id);
   });
 

@@ -42,7 +42,7 @@ const attempt = (email: string, password: string, ip: string) =>
     password,
     ip,
     userAgent: "vitest",
-    previousSessionId: null,
+    previousSessionToken: null,
   });
 
 async function settle(operations: Promise<unknown>[]) {

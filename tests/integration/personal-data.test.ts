@@ -89,9 +89,9 @@ beforeAll(async () => {
   admin = await makeUser(t.db, "admin", team.id, { displayName: "Admin Portail" });
   const sessions = await getSessionManager();
   // A real failed then successful login: login attempts, a session and audit events for Alice.
-  await expect(login(t.db, sessions, throttle, systemContext("anonyme"), { email: alice.email, password: "mauvais", ip: "192.0.2.7", userAgent: "vitest", previousSessionId: null })).rejects.toThrow();
-  await login(t.db, sessions, throttle, systemContext("anonyme"), { email: alice.email, password: TEST_PASSWORD, ip: "192.0.2.7", userAgent: "vitest", previousSessionId: null });
-  await login(t.db, sessions, throttle, systemContext("anonyme"), { email: bob.email, password: TEST_PASSWORD, ip: "192.0.2.8", userAgent: "vitest", previousSessionId: null });
+  await expect(login(t.db, sessions, throttle, systemContext("anonyme"), { email: alice.email, password: "mauvais", ip: "192.0.2.7", userAgent: "vitest", previousSessionToken: null })).rejects.toThrow();
+  await login(t.db, sessions, throttle, systemContext("anonyme"), { email: alice.email, password: TEST_PASSWORD, ip: "192.0.2.7", userAgent: "vitest", previousSessionToken: null });
+  await login(t.db, sessions, throttle, systemContext("anonyme"), { email: bob.email, password: TEST_PASSWORD, ip: "192.0.2.8", userAgent: "vitest", previousSessionToken: null });
   aliceCookie = await sessionCookie(alice.id);
   aliceToken = await makeApiToken(t.db, partner.id, { name: "ERP Alice", createdBy: alice.id });
   await makeApiToken(t.db, partner.id, { name: "ERP Bob", createdBy: bob.id });
@@ -145,12 +145,12 @@ describe("GDPR art. 15: export of one's personal data", () => {
     // …and never a secret.
     const secrets = await t.db.selectFrom("app_user").select("password_hash").where("id", "=", alice.id).executeTakeFirstOrThrow();
     const tokenRow = await t.db.selectFrom("api_token").select("token_hash").where("id", "=", aliceToken.id).executeTakeFirstOrThrow();
-    const sessionIds = await t.db.selectFrom("user_session").select("id").where("user_id", "=", alice.id).execute();
+    const sessionRows = await t.db.selectFrom("user_session").select(["id", "secret_hash"]).where("user_id", "=", alice.id).execute();
     const resetHashes = await t.db.selectFrom("password_reset").select("token_hash").where("user_id", "=", alice.id).execute();
-    for (const secret of [secrets.password_hash!, aliceToken.token, tokenRow.token_hash, aliceResetToken, ...sessionIds.map((s) => s.id), ...resetHashes.map((r) => r.token_hash)]) {
+    for (const secret of [secrets.password_hash!, aliceToken.token, tokenRow.token_hash, aliceResetToken, ...sessionRows.flatMap((s) => [s.id, s.secret_hash]), ...resetHashes.map((r) => r.token_hash)]) {
       expect(text).not.toContain(secret);
     }
-    expect(text).not.toMatch(/password_hash|passwordHash|token_hash|tokenHash/);
+    expect(text).not.toMatch(/password_hash|passwordHash|token_hash|tokenHash|secret_hash|secretHash/);
 
     const audited = await t.db.selectFrom("audit_event").select(["actor_user_id", "entity_id"]).where("action", "=", "user.personal_data_exported").execute();
     expect(audited).toEqual([{ actor_user_id: alice.id, entity_id: alice.id }]);
@@ -221,7 +221,7 @@ describe("GDPR art. 17: erasure of an account, keeping the organisation's data a
     expect(row.erased_at).not.toBeNull();
     expect(await t.db.selectFrom("login_attempt").select("id").where("email", "=", alice.email).execute()).toEqual([]);
     await expect(
-      login(t.db, await getSessionManager(), throttle, systemContext("anonyme"), { email: alice.email, password: TEST_PASSWORD, ip: "192.0.2.9", userAgent: "vitest", previousSessionId: null }),
+      login(t.db, await getSessionManager(), throttle, systemContext("anonyme"), { email: alice.email, password: TEST_PASSWORD, ip: "192.0.2.9", userAgent: "vitest", previousSessionToken: null }),
     ).rejects.toThrow(/incorrect/);
     expect((await run(accountPage.loader, makeRequest("/account", { cookie: aliceCookie }))).status).toBe(302);
     await expect(setUserStatus(t.db, actorCtx(admin), alice.id, "active")).rejects.toThrow(/effacé/);
@@ -296,9 +296,9 @@ describe("retention: the daily purge of personal data (docs/operations.md)", () 
     await t.db
       .insertInto("user_session")
       .values([
-        { id: "pd-expired", user_id: carol.id, expires_at: ago(1), created_at: ago(2) },
-        { id: "pd-too-old", user_id: carol.id, expires_at: new Date(Date.now() + DAY), created_at: ago(40) },
-        { id: "pd-live", user_id: carol.id, expires_at: new Date(Date.now() + 3_600_000), created_at: new Date() },
+        { id: "pd-expired", secret_hash: "c".repeat(64), user_id: carol.id, expires_at: ago(1), created_at: ago(2) },
+        { id: "pd-too-old", secret_hash: "d".repeat(64), user_id: carol.id, expires_at: new Date(Date.now() + DAY), created_at: ago(40) },
+        { id: "pd-live", secret_hash: "e".repeat(64), user_id: carol.id, expires_at: new Date(Date.now() + 3_600_000), created_at: new Date() },
       ])
       .execute();
     const attempts = await t.db

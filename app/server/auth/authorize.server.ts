@@ -60,9 +60,9 @@ export function getOptionalUser(request: Request): Promise<CurrentUser | null> {
   if (!pending) {
     pending = (async () => {
       const sessions = await getSessionManager();
-      const sessionId = sessions.readSessionId(cookie);
-      if (!sessionId) return null;
-      const validated = await sessions.validate(sessionId);
+      const token = sessions.readSessionToken(cookie);
+      if (!token) return null;
+      const validated = await sessions.validate(token);
       if (!validated) return null;
       return {
         ...validated.user,

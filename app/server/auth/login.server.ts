@@ -12,8 +12,8 @@ export interface LoginInput {
   password: string;
   ip: string;
   userAgent: string | null;
-  /** The session presented with the login request, if any: it is ended (rotation). */
-  previousSessionId: string | null;
+  /** The session token presented with the login request, if any: its session is ended (rotation). */
+  previousSessionToken: string | null;
 }
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
@@ -74,7 +74,7 @@ export async function login(
     throw new DomainError("unauthenticated", LOGIN_FAILED_MESSAGE);
   }
 
-  if (input.previousSessionId) await sessions.invalidate(input.previousSessionId);
+  if (input.previousSessionToken) await sessions.invalidateToken(input.previousSessionToken);
   const created = await sessions.create(user.id, { ip: input.ip, userAgent: input.userAgent });
   await db.transaction().execute(async (trx) => {
     await markAttemptSucceeded(trx, verdict.attemptId);

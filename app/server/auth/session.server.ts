@@ -1,120 +1,20 @@
-import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from "lucia";
+import { createHash, getRandomValues, timingSafeEqual } from "node:crypto";
 import type { Db } from "../db.server";
 import type { Role } from "~/domain/permissions";
 import type { IsoDate } from "~/domain/dates";
 
 /**
- * Sessions. lucia v3 lives only in this module (its upstream has stopped
- * development): swapping it means rewriting this file alone.
- * - idle expiry: lucia's sliding expiry (`SESSION_IDLE_MINUTES`);
+ * Sessions: the project's own module, written after lucia's guide
+ * ("Basic session API", lucia-auth.com) once lucia v3 was deprecated (ADR 028).
+ * - token: `<id>.<secret>`, two random strings of 24 characters (120 bits each);
+ *   the row is found by its id and the secret is checked against the stored
+ *   `secret_hash` = sha256(secret), compared in constant time. The database never
+ *   holds what the cookie holds, like API tokens and reset links.
+ * - idle expiry: sliding, `SESSION_IDLE_MINUTES`; the expiry is pushed back once
+ *   less than half of the idle period remains (as lucia did);
  * - absolute expiry: `SESSION_ABSOLUTE_HOURS` after creation, whatever the activity;
- * - cookie: HttpOnly, SameSite=Lax, Secure in production, no persistent expiry.
+ * - cookie: HttpOnly, SameSite=Lax, Path=/, Secure in production, no persistent expiry.
  */
-
-interface SessionAttributes {
-  created_at: Date;
-}
-interface UserAttributes {
-  email: string;
-  display_name: string;
-  role: Role;
-  organisation_id: string;
-  status: "active" | "disabled";
-  /** Read with the session (one query): every page shows the name, every guard checks the withdrawal. */
-  organisation_name: string;
-  organisation_withdrawal_effective_date: IsoDate | null;
-}
-
-declare module "lucia" {
-  interface Register {
-    Lucia: Lucia<{ createdAt: Date }, UserAttributes>;
-    DatabaseSessionAttributes: SessionAttributes & { ip?: string | null; user_agent?: string | null };
-    DatabaseUserAttributes: UserAttributes;
-  }
-}
-
-/** A ~60-line Kysely adapter: works on both pg and PGlite. */
-class KyselyAdapter implements Adapter {
-  constructor(private readonly db: Db) {}
-
-  async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
-    const row = await this.db
-      .selectFrom("user_session as s")
-      .innerJoin("app_user as u", "u.id", "s.user_id")
-      .innerJoin("organisation as o", "o.id", "u.organisation_id")
-      .select([
-        "s.id",
-        "s.user_id",
-        "s.expires_at",
-        "s.created_at",
-        "u.email",
-        "u.display_name",
-        "u.role",
-        "u.organisation_id",
-        "u.status",
-        "o.name as organisation_name",
-        "o.withdrawal_effective_date",
-      ])
-      .where("s.id", "=", sessionId)
-      .executeTakeFirst();
-    if (!row) return [null, null];
-    return [
-      { id: row.id, userId: row.user_id, expiresAt: new Date(row.expires_at), attributes: { created_at: new Date(row.created_at) } },
-      {
-        id: row.user_id,
-        attributes: {
-          email: row.email,
-          display_name: row.display_name,
-          role: row.role,
-          organisation_id: row.organisation_id,
-          status: row.status,
-          organisation_name: row.organisation_name,
-          organisation_withdrawal_effective_date: row.withdrawal_effective_date,
-        },
-      },
-    ];
-  }
-
-  async getUserSessions(userId: string): Promise<DatabaseSession[]> {
-    const rows = await this.db.selectFrom("user_session").selectAll().where("user_id", "=", userId).execute();
-    return rows.map((r) => ({
-      id: r.id,
-      userId: r.user_id,
-      expiresAt: new Date(r.expires_at),
-      attributes: { created_at: new Date(r.created_at) },
-    }));
-  }
-
-  async setSession(session: DatabaseSession): Promise<void> {
-    const attributes = session.attributes as { ip?: string | null; user_agent?: string | null };
-    await this.db
-      .insertInto("user_session")
-      .values({
-        id: session.id,
-        user_id: session.userId,
-        expires_at: session.expiresAt,
-        ip: attributes.ip ?? null,
-        user_agent: attributes.user_agent?.slice(0, 300) ?? null,
-      })
-      .execute();
-  }
-
-  async updateSessionExpiration(sessionId: string, expiresAt: Date): Promise<void> {
-    await this.db.updateTable("user_session").set({ expires_at: expiresAt }).where("id", "=", sessionId).execute();
-  }
-
-  async deleteSession(sessionId: string): Promise<void> {
-    await this.db.deleteFrom("user_session").where("id", "=", sessionId).execute();
-  }
-
-  async deleteUserSessions(userId: string): Promise<void> {
-    await this.db.deleteFrom("user_session").where("user_id", "=", userId).execute();
-  }
-
-  async deleteExpiredSessions(): Promise<void> {
-    await this.db.deleteFrom("user_session").where("expires_at", "<=", new Date()).execute();
-  }
-}
 
 export interface SessionSettings {
   idleMinutes: number;
@@ -134,90 +34,168 @@ export interface SessionUser {
 
 export interface ValidatedSession {
   user: SessionUser;
+  /** The session's id (the row's key, not a secret: it authenticates nothing alone). */
   sessionId: string;
-  /** Set-Cookie to send back (sliding expiry refreshed or session cleared), if any. */
+  /** Set-Cookie to send back (sliding expiry refreshed), if any. */
   setCookie?: string;
 }
 
 export const SESSION_COOKIE = "odpe_session";
 
-export class SessionManager {
-  private readonly lucia: Lucia<{ createdAt: Date }, UserAttributes>;
+/** lucia's guide: 24 characters of a 32-letter alphabet without look-alikes, 120 random bits. */
+const ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
+function randomString(): string {
+  const bytes = getRandomValues(new Uint8Array(24));
+  let out = "";
+  for (const byte of bytes) out += ALPHABET[byte >> 3];
+  return out;
+}
 
+const TOKEN_PART = /^[a-z0-9]{24}$/;
+const hashSecret = (secret: string) => createHash("sha256").update(secret, "utf8").digest("hex");
+
+/** Splits `<id>.<secret>`; null for anything else. */
+function parseToken(token: string): { id: string; secret: string } | null {
+  const [id, secret, ...rest] = token.split(".");
+  if (rest.length || !id || !secret || !TOKEN_PART.test(id) || !TOKEN_PART.test(secret)) return null;
+  return { id, secret };
+}
+
+function secretMatches(secret: string, storedHash: string): boolean {
+  const given = Buffer.from(hashSecret(secret), "hex");
+  const stored = Buffer.from(storedHash, "hex");
+  return given.length === stored.length && timingSafeEqual(given, stored);
+}
+
+export class SessionManager {
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly settings: SessionSettings,
-  ) {
-    this.lucia = new Lucia(new KyselyAdapter(db), {
-      sessionExpiresIn: new TimeSpan(settings.idleMinutes, "m"),
-      sessionCookie: {
-        name: SESSION_COOKIE,
-        expires: false,
-        attributes: { sameSite: "lax", secure: settings.secureCookies, path: "/" },
-      },
-      getSessionAttributes: (a) => ({ createdAt: a.created_at }),
-      getUserAttributes: (a) => a,
-    });
+  ) {}
+
+  private get idleMs() {
+    return this.settings.idleMinutes * 60_000;
   }
 
   /** A browser-session cookie (no Max-Age): closing the browser ends it; the server enforces expiry. */
-  private cookie(sessionId: string): string {
-    const cookie = this.lucia.createSessionCookie(sessionId);
-    delete cookie.attributes.maxAge;
-    delete cookie.attributes.expires;
-    return cookie.serialize();
+  private cookie(value: string, extra: string[] = []): string {
+    const parts = [`${SESSION_COOKIE}=${value}`, ...extra, "HttpOnly", "Path=/", "SameSite=Lax"];
+    if (this.settings.secureCookies) parts.push("Secure");
+    return parts.join("; ");
   }
 
-  readSessionId(cookieHeader: string | null): string | null {
-    return cookieHeader ? this.lucia.readSessionCookie(cookieHeader) : null;
+  /** The session token carried by a Cookie header, or null. */
+  readSessionToken(cookieHeader: string | null): string | null {
+    if (!cookieHeader) return null;
+    for (const item of cookieHeader.split(";")) {
+      const eq = item.indexOf("=");
+      if (eq < 0 || item.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+      const value = item.slice(eq + 1).trim();
+      return value || null;
+    }
+    return null;
   }
 
-  /** Creates a new session (a new id: rotation at every login) and its cookie. */
-  async create(userId: string, meta: { ip: string | null; userAgent: string | null }) {
-    const session = await this.lucia.createSession(userId, {
-      created_at: new Date(),
-      ip: meta.ip,
-      user_agent: meta.userAgent,
-    });
-    return { sessionId: session.id, setCookie: this.cookie(session.id) };
+  /** Creates a new session (a new id and secret: rotation at every login) and its cookie. */
+  async create(userId: string, meta: { ip: string | null; userAgent: string | null }, now = new Date()) {
+    const id = randomString();
+    const secret = randomString();
+    await this.db
+      .insertInto("user_session")
+      .values({
+        id,
+        secret_hash: hashSecret(secret),
+        user_id: userId,
+        created_at: now,
+        expires_at: new Date(now.getTime() + this.idleMs),
+        ip: meta.ip,
+        user_agent: meta.userAgent?.slice(0, 300) ?? null,
+      })
+      .execute();
+    const token = `${id}.${secret}`;
+    return { sessionId: id, token, setCookie: this.cookie(token) };
   }
 
-  async validate(sessionId: string, now = new Date()): Promise<ValidatedSession | null> {
-    const { session, user } = await this.lucia.validateSession(sessionId);
-    if (!session || !user) return null;
-    const absoluteLimit = session.createdAt.getTime() + this.settings.absoluteHours * 3_600_000;
-    if (now.getTime() >= absoluteLimit || user.status !== "active") {
-      await this.lucia.invalidateSession(session.id);
+  /**
+   * The session and its user for a token, or null. An expired session (idle or
+   * absolute limit) or one whose user is disabled is deleted; a wrong secret
+   * leaves the row alone (whoever guessed an id cannot end someone's session).
+   */
+  async validate(token: string, now = new Date()): Promise<ValidatedSession | null> {
+    const parsed = parseToken(token);
+    if (!parsed) return null;
+    const row = await this.db
+      .selectFrom("user_session as s")
+      .innerJoin("app_user as u", "u.id", "s.user_id")
+      .innerJoin("organisation as o", "o.id", "u.organisation_id")
+      .select([
+        "s.id",
+        "s.secret_hash",
+        "s.user_id",
+        "s.expires_at",
+        "s.created_at",
+        "u.email",
+        "u.display_name",
+        "u.role",
+        "u.organisation_id",
+        "u.status",
+        "o.name as organisation_name",
+        "o.withdrawal_effective_date",
+      ])
+      .where("s.id", "=", parsed.id)
+      .executeTakeFirst();
+    if (!row || !secretMatches(parsed.secret, row.secret_hash)) return null;
+    const expiresAt = new Date(row.expires_at).getTime();
+    const absoluteLimit = new Date(row.created_at).getTime() + this.settings.absoluteHours * 3_600_000;
+    if (now.getTime() >= expiresAt || now.getTime() >= absoluteLimit || row.status !== "active") {
+      await this.invalidate(row.id);
       return null;
     }
+    let setCookie: string | undefined;
+    if (expiresAt - now.getTime() < this.idleMs / 2) {
+      await this.db
+        .updateTable("user_session")
+        .set({ expires_at: new Date(now.getTime() + this.idleMs) })
+        .where("id", "=", row.id)
+        .execute();
+      setCookie = this.cookie(token);
+    }
     return {
-      sessionId: session.id,
+      sessionId: row.id,
       user: {
-        id: user.id,
-        email: user.email,
-        displayName: user.display_name,
-        role: user.role,
-        organisationId: user.organisation_id,
-        organisationName: user.organisation_name,
-        organisationWithdrawalEffectiveDate: user.organisation_withdrawal_effective_date,
+        id: row.user_id,
+        email: row.email,
+        displayName: row.display_name,
+        role: row.role,
+        organisationId: row.organisation_id,
+        organisationName: row.organisation_name,
+        organisationWithdrawalEffectiveDate: row.withdrawal_effective_date,
       },
-      setCookie: session.fresh ? this.cookie(session.id) : undefined,
+      setCookie,
     };
   }
 
+  /** Ends a session by its id (the signed-in user's own, already validated). */
   async invalidate(sessionId: string) {
-    await this.lucia.invalidateSession(sessionId);
+    await this.db.deleteFrom("user_session").where("id", "=", sessionId).execute();
+  }
+
+  /** Ends the session a token names, only if the token's secret is right (login rotation). */
+  async invalidateToken(token: string) {
+    const validated = await this.validate(token);
+    if (validated) await this.invalidate(validated.sessionId);
   }
 
   async invalidateUser(userId: string) {
-    await this.lucia.invalidateUserSessions(userId);
+    await this.db.deleteFrom("user_session").where("user_id", "=", userId).execute();
   }
 
+  /** The Set-Cookie that clears the session cookie. */
   blankCookie(): string {
-    return this.lucia.createBlankSessionCookie().serialize();
+    return this.cookie("", ["Max-Age=0"]);
   }
 
-  purgeExpired() {
-    return this.lucia.deleteExpiredSessions();
+  async purgeExpired(now = new Date()) {
+    await this.db.deleteFrom("user_session").where("expires_at", "<=", now).execute();
   }
 }

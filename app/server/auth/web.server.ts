@@ -23,7 +23,7 @@ export async function loginFromRequest(request: Request, context: AppLoadContext
       password,
       ip: context.ip ?? "inconnue",
       userAgent: request.headers.get("User-Agent"),
-      previousSessionId: sessions.readSessionId(request.headers.get("Cookie")),
+      previousSessionToken: sessions.readSessionToken(request.headers.get("Cookie")),
     },
   );
 }
