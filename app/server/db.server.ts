@@ -165,7 +165,16 @@ export const serializeBytea = (value: unknown): string => {
 };
 export const parseBytea = (text: string): Buffer => Buffer.from(text.startsWith("\\x") ? text.slice(2) : text, "hex");
 
+/**
+ * PGlite's settings (ADR 021): PostgreSQL's default 128 MB of shared buffers
+ * and 4 MB of WAL buffers live in the WASM heap and are touched at start,
+ * ~150 MiB of RSS for a portal whose working set is a few MB; 16 MB is plenty
+ * for one process (the operating system caches the data folder's files).
+ */
+const pgliteStartParams = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB", "-c", "wal_buffers=1MB"];
+
 const pgliteOptions = {
+  startParams: pgliteStartParams,
   parsers: { [pgliteTypes.DATE]: keepText, [BYTEA_OID]: parseBytea },
   serializers: { [BYTEA_OID]: serializeBytea },
 };
