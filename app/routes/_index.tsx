@@ -1,15 +1,15 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, Link } from "@remix-run/react";
-import { Anchor, Card, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Card, List, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { requireUser, userCan } from "~/server/auth/authorize.server";
 import { deadlinesForOrganisation, listCampaigns } from "~/server/campaigns/campaigns.server";
 import { ANY_ORGANISATION } from "~/domain/permissions";
 import { todayIso } from "~/domain/dates";
-import { formatDate } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/ui/format";
 import { roleLabels, type Role } from "~/domain/permissions";
 import { getDb } from "~/server/runtime.server";
 import { getObservatory } from "~/server/observatory/observatory.server";
-import { pendingActionsFor } from "~/server/collection/queries.server";
+import { pendingWorkFor } from "~/server/home/pending-work.server";
 import { navigationFor } from "~/ui/navigation";
 import { listPublishedEditions } from "~/server/dashboard/editions.server";
 
@@ -35,11 +35,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
     allCampaigns ? listCampaigns(db).then((list) => list.filter((c) => c.status === "open")) : Promise.resolve([]),
     !allCampaigns && userCan(user, "read:campaign", user.organisationId) ? deadlinesForOrganisation(db, user.organisationId, todayIso()) : Promise.resolve([]),
   ]);
-  const pending = await pendingActionsFor(db, user);
+  const pending = await pendingWorkFor(db, user, todayIso());
   // Readers (elected officials, directors) find the latest published dashboard and the previous years here.
   const reports = userCan(user, "read:dashboard") ? (await listPublishedEditions(db)).filter((e) => !e.supersededAt).slice(0, 4) : [];
   return {
-    pending: pending.map((p) => ({ id: p.id, year: p.reference_year, code: p.code, name: p.name, number: p.number, status: p.status })),
+    pending,
     displayName: user.displayName,
     role: user.role,
     observatory,
@@ -95,21 +95,7 @@ export default function Home() {
           )}
         </Card>
       )}
-      {data.pending.length > 0 && (
-        <Card withBorder>
-          <Title order={3} size="h4" mb="xs">
-            En attente de votre action
-          </Title>
-          {data.pending.map((p) => (
-            <Text key={p.id}>
-              <Anchor component={Link} to={`/collection/${p.year}/${p.code}`}>
-                {p.name} — indicateurs {p.year}, version {p.number}
-              </Anchor>{" "}
-              : {p.status === "submitted" ? "à valider au nom de votre institution" : "à examiner par l'ODPE"}.
-            </Text>
-          ))}
-        </Card>
-      )}
+      <PendingWorkCard work={data.pending} />
       {data.deadlines.length > 0 && (
         <Card withBorder>
           <Title order={3} size="h4" mb="xs">
@@ -155,5 +141,61 @@ export default function Home() {
         réservé aux membres de l'observatoire, et toute diffusion externe requiert l'accord préalable des sources.
       </Text>
     </Stack>
+  );
+}
+
+/** Everything that waits for the user, each line a link to where it is done. */
+function PendingWorkCard({ work }: { work: ReturnType<typeof useLoaderData<typeof loader>>["pending"] }) {
+  const count = work.versions.length + work.returned.length + work.approvals.length + work.requests.length + work.proposals.length;
+  if (count === 0) return null;
+  return (
+    <Card withBorder>
+      <Title order={3} size="h4" mb="xs">
+        En attente de votre action ({count})
+      </Title>
+      <List spacing={4}>
+        {work.returned.map((r) => (
+          <List.Item key={`returned-${r.id}`}>
+            <Anchor component={Link} to={`/collection/${r.year}/${r.code}`}>
+              Indicateurs {r.year}, version {r.number} : renvoyés par l'ODPE
+            </Anchor>
+            {r.reason ? ` — motif : ${r.reason.replace(/[.\s]+$/, "")}.` : "."} Déposez une version corrigée.
+          </List.Item>
+        ))}
+        {work.versions.map((p) => (
+          <List.Item key={`version-${p.id}`}>
+            <Anchor component={Link} to={`/collection/${p.year}/${p.code}`}>
+              {p.name} — indicateurs {p.year}, version {p.number}
+            </Anchor>{" "}
+            : {p.status === "submitted" ? "à valider au nom de votre institution" : "à examiner par l'ODPE"}.
+          </List.Item>
+        ))}
+        {work.approvals.map((a) => (
+          <List.Item key={`approval-${a.id}`}>
+            <Anchor component={Link} to={`/approvals/${a.id}`}>
+              Diffusion externe « {a.title} »
+            </Anchor>{" "}
+            ({a.author}) : accord de votre organisme demandé le {formatDateTime(a.requestedAt)}.
+          </List.Item>
+        ))}
+        {work.requests.map((r) => (
+          <List.Item key={`request-${r.id}`}>
+            <Anchor component={Link} to={`/requests/${r.id}`}>
+              Demande de données « {r.title} »
+            </Anchor>{" "}
+            : réponse attendue le {formatDate(r.dueOn)}
+            {r.late ? " (échéance dépassée)" : ""}.
+          </List.Item>
+        ))}
+        {work.proposals.map((p) => (
+          <List.Item key={`proposal-${p.id}`}>
+            <Anchor component={Link} to={`/proposals/${p.id}`}>
+              Proposition d'indicateur « {p.title} »
+            </Anchor>{" "}
+            : accord ou objection de votre organisme attendu.
+          </List.Item>
+        ))}
+      </List>
+    </Card>
   );
 }
