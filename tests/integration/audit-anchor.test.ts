@@ -2,13 +2,10 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
-import { afterAll, afterEach, describe, expect, inject, it, vi } from "vitest";
-import { sql, Migrator, type Kysely } from "kysely";
-import pg from "pg";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "#db/schema";
-import { migrations } from "#db/migrations/index";
-import { useTestDb, createTestDb } from "../support/db";
+import { useTestDb, createTestDb, createTestDbBefore } from "../support/db";
 import { useTestJobs } from "../support/jobs";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
 import { runRoute } from "../factories/referential";
@@ -285,23 +282,8 @@ describe("ADR 024: the four tamperings are reported", () => {
 
 /** A database migrated up to (not including) 2026120411_audit_hmac, holding sha256 events as ADR 005 wrote them. */
 async function legacyDb(events: number): Promise<Db> {
-  const url = process.env.DATABASE_URL;
-  let handle: DbHandle;
-  if (!url) {
-    handle = await createDb({});
-  } else {
-    const schema = `t_${inject("testRunId")}_${randomBytes(3).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    handle = await createDb({ databaseUrl: url, schema, poolMax: 3 });
-  }
+  const handle = await createTestDbBefore("2026120411_audit_hmac");
   handles.push(handle);
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db);
-  const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "2026120411_audit_hmac"));
-  const { error } = await new Migrator({ db: handle.db, provider: { getMigrations: async () => before }, migrationTableSchema: rows[0]!.schema }).migrateToLatest();
-  if (error) throw error;
   let prev = GENESIS_HASH;
   for (let i = 0; i < events; i++) {
     const fields = {

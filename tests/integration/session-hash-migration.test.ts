@@ -1,10 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { sql, Migrator } from "kysely";
-import pg from "pg";
-import { migrations } from "#db/migrations/index";
-import { createDb, migrateToLatest, type DbHandle } from "~/server/db.server";
+import { afterAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { migrateToLatest, type DbHandle } from "~/server/db.server";
 import { makeOrganisation, makeUser } from "../factories";
+import { createTestDbBefore } from "../support/db";
 
 const handles: DbHandle[] = [];
 afterAll(async () => {
@@ -13,28 +11,8 @@ afterAll(async () => {
 
 /** A database migrated up to (not including) 2026120415_session_hash: sessions keyed by their clear id. */
 async function beforeSessionHash(): Promise<DbHandle> {
-  const url = process.env.DATABASE_URL;
-  let handle: DbHandle;
-  if (!url) {
-    handle = await createDb({});
-  } else {
-    const schema = `t_${inject("testRunId")}_${randomBytes(3).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    handle = await createDb({ databaseUrl: url, schema, poolMax: 3 });
-  }
+  const handle = await createTestDbBefore("2026120415_session_hash");
   handles.push(handle);
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db);
-  const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "2026120415_session_hash"));
-  const { error } = await new Migrator({
-    db: handle.db,
-    provider: { getMigrations: async () => before },
-    migrationTableSchema: rows[0]!.schema,
-    allowUnorderedMigrations: true,
-  }).migrateToLatest();
-  if (error) throw error;
   return handle;
 }
 

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, inject } from "vitest";
 import pg from "pg";
+import { Migrator, sql } from "kysely";
+import { migrations } from "#db/migrations/index";
 import { createDb, migrateToLatest, type DbHandle, type Db } from "~/server/db.server";
 import { setRuntimeDb } from "~/server/runtime.server";
 
@@ -10,22 +12,41 @@ import { setRuntimeDb } from "~/server/runtime.server";
  * - unset → a fresh in-memory PGlite.
  */
 export async function createTestDb(): Promise<DbHandle & { schema?: string }> {
+  const handle = await createEmptyTestDb(5);
+  await migrateToLatest(handle.db);
+  return handle;
+}
+
+/** A fresh, unmigrated database: in-memory PGlite, or a new schema when DATABASE_URL is set. */
+async function createEmptyTestDb(poolMax: number): Promise<DbHandle & { schema?: string }> {
   const url = process.env.DATABASE_URL;
-  if (!url) {
-    const handle = await createDb({});
-    await migrateToLatest(handle.db);
-    return handle;
-  }
+  if (!url) return createDb({});
   const schema = `t_${inject("testRunId")}_${randomBytes(3).toString("hex")}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
   await admin.end();
-  const handle = await createDb({ databaseUrl: url, schema, poolMax: 5 });
-  await migrateToLatest(handle.db);
   // The schema stays until the run ends (tests/support/global-setup.ts drops
   // them all): a DROP SCHEMA here would race other files' catalogue reads.
-  return { ...handle, schema };
+  return { ...(await createDb({ databaseUrl: url, schema, poolMax })), schema };
+}
+
+/**
+ * A fresh database migrated up to (not including) `migration`: the state a
+ * migration test starts from. The caller closes it.
+ */
+export async function createTestDbBefore(migration: string): Promise<DbHandle> {
+  const handle = await createEmptyTestDb(3);
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db);
+  const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < migration));
+  const { error } = await new Migrator({
+    db: handle.db,
+    provider: { getMigrations: async () => before },
+    migrationTableSchema: rows[0]!.schema,
+    allowUnorderedMigrations: true,
+  }).migrateToLatest();
+  if (error) throw error;
+  return handle;
 }
 
 export const driverName = () => (process.env.DATABASE_URL ? "pg" : "pglite");
