@@ -196,7 +196,12 @@ export interface AgreementIndicatorTable {
   agreement_id: string;
   indicator_id: string;
   usage_rights: ColumnType<UsageRights, UsageRights | undefined, UsageRights>;
+  /** The organisation may declare this indicator's cells « non disponible » (ND/NC) — 2026120413_not_available. */
+  not_available_allowed: Generated<boolean>;
 }
+
+/** « non disponible » / « non concerné » (app/domain/not-available.ts). */
+export type NotAvailableCode = "ND" | "NC";
 
 export type CampaignStatus = "draft" | "open" | "closed";
 
@@ -538,6 +543,9 @@ export interface SubmissionValueTable {
   breakdown_key: Generated<string>;
   value: number | null;
   cell_ref: string;
+  /** ND/NC when the cell was declared not available (value then null) — 2026120413_not_available. */
+  not_available_code: ColumnType<NotAvailableCode | null, NotAvailableCode | null | undefined, NotAvailableCode | null>;
+  not_available_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The correspondent's comment on one line of a version (workbook column G); only non-empty ones. */
@@ -557,6 +565,9 @@ export interface AcceptedValueTable {
   value: number | null;
   source_version_id: string;
   accepted_at: Timestamp;
+  /** ND/NC when the accepted cell was declared not available (value then null). */
+  not_available_code: ColumnType<NotAvailableCode | null, NotAvailableCode | null | undefined, NotAvailableCode | null>;
+  not_available_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SubmissionCommentTable {

@@ -19,6 +19,7 @@ import * as m2026120411 from "./2026120411_audit_hmac";
 import * as m2026120414 from "./2026120414_codelist_labels";
 import * as m2026120415 from "./2026120415_session_hash";
 import * as m2026120412 from "./2026120412_workspace_hold";
+import * as m2026120413 from "./2026120413_not_available";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   "2026120414_codelist_labels": m2026120414,
   "2026120415_session_hash": m2026120415,
   "2026120412_workspace_hold": m2026120412,
+  "2026120413_not_available": m2026120413,
 };
