@@ -152,7 +152,11 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
 
   // Breakdown cells must add up to the indicator's total.
   const byIndicator = new Map<string, PlanLine[]>();
-  for (const line of plan) byIndicator.set(line.indicatorCode, [...(byIndicator.get(line.indicatorCode) ?? []), line]);
+  for (const line of plan) {
+    const lines = byIndicator.get(line.indicatorCode);
+    if (lines) lines.push(line);
+    else byIndicator.set(line.indicatorCode, [line]);
+  }
   for (const lines of byIndicator.values()) {
     const total = lines.find((l) => l.breakdownKey === "");
     const cells = lines.filter((l) => l.breakdownKey !== "");

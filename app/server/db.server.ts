@@ -7,6 +7,7 @@ import { PGliteDialect } from "kysely-pglite-dialect";
 import type { Database } from "#db/schema";
 import { migrations } from "#db/migrations/index";
 import { logger } from "./logger.server";
+import { installPgCopyHook, pgliteWithCopyHook } from "./bulk-copy.server";
 
 export type Db = Kysely<Database>;
 export type Driver = "pg" | "pglite";
@@ -110,7 +111,11 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     // broken client is discarded and the next query opens a new connection.
     // Each client logs its error once, through its own listener (the pool's
     // would repeat it for idle clients).
-    pool.on("connect", (client) => client.on("error", logConnectionError));
+    // Each client also carries the hook that runs bulk COPY requests (bulk-copy.server.ts, ADR 031).
+    pool.on("connect", (client) => {
+      client.on("error", logConnectionError);
+      installPgCopyHook(client);
+    });
     pool.on("error", () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
@@ -134,7 +139,8 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   } else {
     pglite = await PGlite.create(pgliteOptions);
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  // Kysely's queries go through the COPY hook (bulk-copy.server.ts, ADR 031); the handle keeps the instance itself.
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pgliteWithCopyHook(pglite)) });
   return {
     db,
     driver: "pglite",

@@ -23,6 +23,8 @@ describe("heavy work in worker threads (ADR 016)", () => {
       filename: "valeurs.csv",
       contentType: "text/csv",
       expected: { organisationCode: "X", organisationName: "X", year: 2025, planHash: "h", lines: [] },
+      variationThreshold: 0.3,
+      versionId: "00000000-0000-4000-8000-000000000000",
     });
     expect(parsed.kind).toBe("refused");
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { Database } from "#db/schema";
 import type { Db } from "../db.server";
@@ -11,12 +12,11 @@ import { isHeavyWorkUnavailable, runHeavy } from "../heavy/pool.server";
 import type { ParseUploadOutput } from "../heavy/tasks.server";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
 import { countBySeverity, type Problem } from "~/domain/problems";
-import { validateLines } from "~/domain/validation";
-import { DATA_SHEET } from "~/domain/template-layout";
 import { canTransition, versionStatusLabels, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
 import { can, type Subject } from "~/domain/permissions";
 import { announceTransition } from "./notices.server";
 import { getEnv } from "../env.server";
+import { copyRows } from "../bulk-copy.server";
 
 type Trx = Transaction<Database>;
 export const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -67,7 +67,8 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     );
     return { kind: "refused", refusal, problems: [refusalProblem(refusal)] };
   };
-  // Guard, bounded read and interpretation run in a worker thread (ADR 016); the database work stays here.
+  // Guard, bounded read, interpretation and validation run in a worker thread (ADR 016, ADR 031);
+  // it also encodes the rows to store, for the version id chosen here. The database work stays here.
   const expected: InterpretExpectation = {
     organisationCode: plan.organisation.code,
     organisationName: plan.organisation.name,
@@ -75,7 +76,8 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     planHash: plan.hash,
     lines: plan.lines,
   };
-  let interpretation: Extract<ParseUploadOutput, { kind: "interpreted" }>;
+  const versionId = randomUUID();
+  let validated: Extract<ParseUploadOutput, { kind: "validated" }>;
   try {
     const parsed = await runHeavy("parseUpload", {
       bytes: input.bytes,
@@ -83,9 +85,24 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
       contentType: input.contentType ?? null,
       ...(input.limits ? { limits: input.limits } : {}),
       expected,
+      variationThreshold: input.variationThreshold ?? DEFAULT_VARIATION_THRESHOLD,
+      versionId,
     });
     if (parsed.kind === "refused") return refuse(parsed.refusal);
-    interpretation = parsed;
+    if (parsed.kind === "rejected") {
+      const structural = parsed.structural;
+      await db.transaction().execute((trx) =>
+        recordAudit(trx, context, {
+          action: "submission.upload_rejected",
+          entityType: "submission",
+          organisationId: input.organisationId,
+          summary: `Dépôt refusé pour ${plan.organisation.code} (${input.year}) : ${structural[0]!.message}`,
+          details: { filename: input.filename, size: input.bytes.byteLength, sha256, via: input.via, problems: structural.slice(0, 20) },
+        }),
+      );
+      return { kind: "rejected", problems: capProblems(structural) };
+    }
+    validated = parsed;
   } catch (error) {
     if (isHeavyWorkUnavailable(error)) {
       // Out of time or memory: nothing is stored; the refusal is audited and the client told to retry (503).
@@ -101,22 +118,7 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     }
     throw error;
   }
-  if (interpretation.structural.length) {
-    await db.transaction().execute((trx) =>
-      recordAudit(trx, context, {
-        action: "submission.upload_rejected",
-        entityType: "submission",
-        organisationId: input.organisationId,
-        summary: `Dépôt refusé pour ${plan.organisation.code} (${input.year}) : ${interpretation.structural[0]!.message}`,
-        details: { filename: input.filename, size: input.bytes.byteLength, sha256, via: input.via, problems: interpretation.structural.slice(0, 20) },
-      }),
-    );
-    return { kind: "rejected", problems: capProblems(interpretation.structural) };
-  }
-  const { values, problems } = validateLines(plan.lines, interpretation.read, {
-    sheet: DATA_SHEET,
-    variationThreshold: input.variationThreshold ?? DEFAULT_VARIATION_THRESHOLD,
-  });
+  const { problems } = validated;
   const counts = countBySeverity(problems);
 
   return db.transaction().execute(async (trx) => {
@@ -131,6 +133,7 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     const version = await trx
       .insertInto("submission_version")
       .values({
+        id: versionId,
         submission_id: submission.id,
         number,
         file_id: file.id,
@@ -143,17 +146,9 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    const rows = [...values.values()].map((v) => ({
-      version_id: version.id,
-      indicator_version_id: v.line.indicatorVersionId,
-      breakdown_key: v.line.breakdownKey,
-      value: v.value,
-      cell_ref: v.cellRef,
-    }));
-    for (let i = 0; i < rows.length; i += 2_000) {
-      await trx.insertInto("submission_value").values(rows.slice(i, i + 2_000)).execute();
-    }
-    await storeLineComments(trx, version.id, values, interpretation.read);
+    // The values and the correspondent's line comments (workbook column G), by COPY in this transaction (ADR 031).
+    await copyRows(trx, validated.values);
+    await copyRows(trx, validated.comments);
     // Older drafts are replaced (kept, marked superseded); versions in the workflow stay until the new one is submitted.
     await trx
       .updateTable("submission_version")
@@ -174,26 +169,6 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     });
     return { kind: "stored" as const, versionId: version.id, submissionId: submission.id, number, problems, errors: counts.errors, warnings: counts.warnings };
   });
-}
-
-/**
- * The correspondent's comments on lines (workbook column G), kept with the
- * version so the validator and the referent read them beside the values
- * (issue 13). Only non-empty comments are stored, capped at 1 000 characters.
- */
-async function storeLineComments(
-  trx: Trx,
-  versionId: string,
-  values: ReadonlyMap<string, { line: { indicatorVersionId: string; breakdownKey: string } }>,
-  read: ReadonlyMap<string, { comment?: string | null }>,
-) {
-  const rows = [...values.entries()].flatMap(([key, v]) => {
-    const body = read.get(key)?.comment?.trim();
-    return body ? [{ version_id: versionId, indicator_version_id: v.line.indicatorVersionId, breakdown_key: v.line.breakdownKey, body: body.slice(0, 1_000) }] : [];
-  });
-  for (let i = 0; i < rows.length; i += 2_000) {
-    await trx.insertInto("submission_line_comment").values(rows.slice(i, i + 2_000)).execute();
-  }
 }
 
 /** A guard refusal in the shape of a problem, for the same table in the UI and the API. */

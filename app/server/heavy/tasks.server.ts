@@ -4,8 +4,9 @@ import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
 import type { Problem } from "~/domain/problems";
 import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
-import type { ReadLine } from "~/domain/validation";
+import { validateLines } from "~/domain/validation";
 import { interpretWorkbook, type InterpretExpectation } from "../collection/interpret.server";
+import { encodeUploadRows, type CopyPayload } from "../collection/value-rows";
 import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.server";
 import { readSheetRows } from "../collection/workbook-reader.server";
 import { renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
@@ -33,16 +34,29 @@ export interface ParseUploadInput {
    * there needs no change here.
    */
   expected: InterpretExpectation;
+  /** Relative year-over-year change of a total above which a comment is required (validateLines). */
+  variationThreshold: number;
+  /** The id the new version will have: the stored rows carry it (ADR 031). */
+  versionId: string;
 }
 
 export type ParseUploadOutput =
   /** Not a safe OOXML workbook, or one beyond the template's bounds (ADR 016). */
   | { kind: "refused"; refusal: UploadRefusal }
-  /** What was read, and the structural problems (non-empty: not this organisation's template for this year). */
-  | { kind: "interpreted"; read: Map<string, ReadLine>; structural: Problem[] };
+  /** Not this organisation's template for this year: the structural problems (never empty). */
+  | { kind: "rejected"; structural: Problem[] }
+  /**
+   * Validated (ADR 031): every problem found, and the rows to store as COPY
+   * text (submission_value, submission_line_comment) for the version `versionId`.
+   */
+  | { kind: "validated"; problems: Problem[]; values: CopyPayload; comments: CopyPayload };
 
-/** Guard, bounded read of the template's two sheets, interpretation against the expected plan (Art. 4). */
-export async function parseUpload({ bytes, filename, contentType, limits, expected }: ParseUploadInput): Promise<ParseUploadOutput> {
+/**
+ * Guard, bounded read of the template's two sheets, interpretation against
+ * the expected plan, validation of every line (Art. 4), and the rows to
+ * store: the main thread only writes them (ADR 016, ADR 031).
+ */
+export async function parseUpload({ bytes, filename, contentType, limits, expected, variationThreshold, versionId }: ParseUploadInput): Promise<ParseUploadOutput> {
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength }, limits);
   if (!guarded.ok) return { kind: "refused", refusal: guarded.refusal };
@@ -53,7 +67,10 @@ export async function parseUpload({ bytes, filename, contentType, limits, expect
       layout: (sheet) => templateSheetBounds(sheet.name, expected.lines.length),
     });
     const { read, structural } = await interpretWorkbook(rows, expected);
-    return { kind: "interpreted", read, structural };
+    if (structural.length) return { kind: "rejected", structural };
+    // The plan's lines are passed as they came (validateLines reads whatever fields PlanLine has).
+    const { values, problems } = validateLines(expected.lines, read, { sheet: DATA_SHEET, variationThreshold });
+    return { kind: "validated", problems, ...encodeUploadRows(versionId, values, read) };
   } catch (error) {
     if (isUploadRefusedError(error)) return { kind: "refused", refusal: error.refusal };
     throw error;
