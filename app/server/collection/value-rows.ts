@@ -1,3 +1,4 @@
+import type { NotAvailableCode } from "#db/schema";
 import type { ReadLine, ValidatedValue } from "~/domain/validation";
 
 /**
@@ -29,7 +30,7 @@ export interface SubmissionValueRow {
   breakdown_key: string;
   value: number | null;
   cell_ref: string;
-  not_available_code: string | null;
+  not_available_code: NotAvailableCode | null;
   not_available_reason: string | null;
 }
 
