@@ -5,7 +5,7 @@
  * before ADR 016; DATABASE_URL for PostgreSQL, else embedded).
  *
  * In one process, as the server runs them: upload a big valid workbook
- * (three versions), then fetch the three annotated workbooks concurrently
+ * (three versions one after the other, then three at once), then fetch the three annotated workbooks concurrently
  * (built in worker threads, at most HEAVY_WORK_CONCURRENCY at once), then
  * fetch them again (served from storage); meanwhile a /healthz server in
  * the same process is polled every 100 ms and the event-loop delay is
@@ -140,6 +140,10 @@ async function main() {
     phases.push(refused.phase);
     const uploads = await phase(`3 uploads of the valid workbook (${LINES} lines, ${(bytes.length / 1e6).toFixed(1)} MB)`, healthz, async () => [await upload(bytes), await upload(bytes), await upload(bytes)]);
     phases.push(uploads.phase);
+    // The same three at once, as three partners sending at the same moment would (ADR 031).
+    const concurrent = await phase(`3 uploads of the valid workbook at once (${LINES} lines each)`, healthz, () => Promise.all([upload(bytes), upload(bytes), upload(bytes)]));
+    phases.push(concurrent.phase);
+    if (concurrent.value.some((r) => r.kind !== "stored")) throw new Error(`concurrent upload: ${concurrent.value.map((r) => r.kind).join(", ")}`);
     const versions: VersionToAnnotate[] = [];
     for (const result of uploads.value) {
       if (result.kind !== "stored") throw new Error(`upload ${result.kind}`);

@@ -81,6 +81,9 @@ async function copyToPg(client: pg.PoolClient | pg.Client, request: CopyRequest)
  */
 export function pgliteWithCopyHook(pglite: PGlite): PGlite {
   const hookedQuery = async (text: string, values?: unknown[], options?: Parameters<PGlite["query"]>[2]) => {
+    // PGlite answers within promise callbacks only: a transaction's statements would chain without
+    // ever giving the event loop a turn. One turn before each statement bounds a block to one statement.
+    await yieldToEventLoop();
     if (isCopyQuery(text, values)) return copyToPglite(pglite, values[0]);
     return pglite.query(text, values, options);
   };

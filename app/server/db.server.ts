@@ -177,7 +177,7 @@ export const parseBytea = (text: string): Buffer => Buffer.from(text.startsWith(
  * ~150 MiB of RSS for a portal whose working set is a few MB; 16 MB is plenty
  * for one process (the operating system caches the data folder's files).
  */
-const pgliteStartParams = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB", "-c", "wal_buffers=1MB"];
+const pgliteStartParams = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB", "-c", "wal_buffers=1MB", "-c", "wal_init_zero=off"];
 
 const pgliteOptions = {
   startParams: pgliteStartParams,

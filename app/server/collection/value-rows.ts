@@ -104,7 +104,7 @@ export interface CopyPayload {
 }
 
 /** Rows per chunk: ~60 KB of text for submission_value, a few ms for the embedded database to store. */
-export const COPY_CHUNK_ROWS = 500;
+export const COPY_CHUNK_ROWS = 250;
 
 /** Collects rows into a CopyPayload. */
 export function copyPayloadBuilder<C extends string>(table: CopyPayload["table"], columns: readonly C[]) {
