@@ -39,7 +39,8 @@ const WORKER = path.join(here, "import-worker.ts");
 const DOC = path.join(root, "docs", "benchmarks.md");
 const SECTION = "## Import (bench:import)";
 const MiB = 1024 * 1024;
-const TARGET_RATIO = 2;
+/** Issue 14 item 4: within 1.5× exceljs's stream read on PostgreSQL, 2.5× on the embedded database (ADR 031). */
+const TARGET_RATIO: Record<string, number> = { pg: 1.5, pglite: 2.5 };
 const TARGET_RSS = 300 * MiB;
 /** Used only if the default upload limits refuse a generated file (then said in the report). */
 const RAISED_LIMITS: Partial<UploadLimits> = { maxFileBytes: 64 * MiB, maxTotalUncompressedBytes: 1024 * MiB, maxCachedPartBytes: 128 * MiB };
@@ -252,11 +253,12 @@ function renderDriverBlock(r: Report): string {
     out.push("The targets concern 100k lines, not measured in this run.");
   } else {
     const ratio = median(largest.pipeline.map((p) => p.ms)) / median(largest.floor.map((f) => f.ms));
+    const target = TARGET_RATIO[r.driver] ?? 2;
     const worst = memoryOf(largest.pipeline).reduce((a, b) => (b.peak > a.peak ? b : a));
     const delta = worst.peak - worst.rssBefore;
     out.push(
-      `**Targets at 100k lines:** time ${ratio.toFixed(1)}× the floor (target ≤ ${TARGET_RATIO}×): **${ratio <= TARGET_RATIO ? "met" : "missed"}**; ` +
-        `peak RSS ${mb(worst.peak)} (target < ${mb(TARGET_RSS)}): **${worst.peak < TARGET_RSS ? "met" : "missed"}**` +
+      `**Targets at 100k lines:** time ${ratio.toFixed(1)}× the floor (target ≤ ${target}×): **${ratio <= target ? "met" : "missed"}**; ` +
+        `peak RSS ${mb(worst.peak)} (target ≤ ${mb(TARGET_RSS)}${r.driver === "pg" ? "" : ", set for PostgreSQL"}): **${worst.peak <= TARGET_RSS ? "met" : "missed"}**` +
         (r.driver === "pglite"
           ? ` — the embedded database lives in the same process and already holds ${mb(worst.rssBefore)} before the upload starts; the import itself adds ${mb(delta)} (${delta < TARGET_RSS ? "under" : "over"} ${mb(TARGET_RSS)}).`
           : ` (${mb(worst.rssBefore)} before the upload, +${mb(delta)} during it).`),
@@ -294,12 +296,12 @@ function sectionIntro(): string {
     "- **floor** — exceljs's streaming reader alone: `new ExcelJS.stream.xlsx.WorkbookReader(stream, { sharedStrings: \"cache\", styles: \"cache\", worksheets: \"emit\" })`,",
     "  every worksheet and every row iterated, nothing else (exceljs loaded, not the portal);",
     "- **pipeline** — `receiveUpload(db, ctx, { year, organisationId, uploadedBy: null, via: \"web\", filename, bytes })`: upload guard (zip/XML checks),",
-    "  bounded streaming reader, interpretation against the organisation's plan, validation, storage in one transaction",
-    "  (stored_file + submission_version + submission_value rows) and its audit event.",
+    "  bounded streaming reader, interpretation against the organisation's plan and validation in a worker thread (ADR 016, ADR 031), storage in one",
+    "  transaction (stored_file + submission_version, submission_value and submission_line_comment rows by COPY) and its audit event.",
     "",
     "Each measurement runs in a child process of its own; the database, the referential and the file's bytes are ready before the clock starts.",
     "Peak RSS: the kernel's high-water mark (VmHWM, reset through /proc/self/clear_refs when the phase starts; `process.resourceUsage().maxRSS` agrees)",
-    "and a 5 ms `process.memoryUsage.rss()` sampler, whichever is higher. Targets: 100k lines within 2× the floor, peak RSS under 300 MB.",
+    "and a 5 ms `process.memoryUsage.rss()` sampler, whichever is higher. Targets (issue 14 item 4): 100k lines within 1.5× the floor on PostgreSQL and 2.5× on the embedded database, peak RSS ≤ 300 MB on PostgreSQL.",
     "Re-running with one driver rewrites that driver's part only.",
   ].join("\n");
 }
