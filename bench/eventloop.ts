@@ -29,6 +29,9 @@ import { DATA_SHEET } from "~/domain/template-layout";
 import type { Problem } from "~/domain/problems";
 import { openBenchDb, seedReferential, writeFilledWorkbook } from "./import-fixture";
 
+// The portal's settings (heavy-work pool) default to production mode with DATABASE_URL, which needs secrets; a bench is not production.
+process.env.APP_MODE ??= "demo";
+
 const arg = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`);
   return at > 0 ? (process.argv[at + 1] ?? fallback) : fallback;

@@ -82,6 +82,8 @@ function runWorker(mode: Mode, lines: number, file: string, extra?: string): Pro
     const child = fork(WORKER, [mode, String(lines), file, ...(extra ? [extra] : [])], {
       cwd: root,
       execArgv: ["--import", "tsx", "--expose-gc"],
+      // The pipeline reads the portal's settings (heavy-work pool): with DATABASE_URL they would default to production mode, which needs secrets.
+      env: { ...process.env, APP_MODE: process.env.APP_MODE ?? "demo" },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let result: WorkerResult | undefined;
