@@ -23,7 +23,7 @@ import { systemContext } from "~/server/audit/audit.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { receiveUpload, XLSX_CONTENT_TYPE } from "~/server/collection/submissions.server";
 import { storedAnnotatedWorkbook, type VersionToAnnotate } from "~/server/collection/annotated.server";
-import { closeHeavyPool } from "~/server/heavy/pool.server";
+import { closeHeavyPool, runHeavy } from "~/server/heavy/pool.server";
 import { getFile } from "~/server/storage/files.server";
 import { DATA_SHEET } from "~/domain/template-layout";
 import type { Problem } from "~/domain/problems";
@@ -139,6 +139,10 @@ async function main() {
     const upload = (b: Buffer) =>
       receiveUpload(handle.db, context, { year: ref.year, organisationId: ref.organisationId, uploadedBy: null, via: "web", filename: "big.xlsx", bytes: b, contentType: XLSX_CONTENT_TYPE });
 
+    // Anchor of the same run: the loop's delay with no work at all (on a shared machine, the scheduler's share of the figures).
+    phases.push((await phase("idle, no work (anchor: the machine's own scheduling delay)", healthz, () => new Promise((r) => setTimeout(r, 3000)))).phase);
+    // Second anchor: two worker threads computing while the main thread does nothing — what CPU contention alone costs the loop.
+    phases.push((await phase("two worker threads busy, main thread idle (anchor)", healthz, () => Promise.all([runHeavy("spin", { ms: 3000 }), runHeavy("spin", { ms: 3000 })]))).phase);
     const refused = await phase(`upload of the padded template (+${PAD_CELLS.toLocaleString("en")} cells, ${(attack.length / 1e6).toFixed(1)} MB)`, healthz, () => upload(attack));
     phases.push(refused.phase);
     const uploads = await phase(`3 uploads of the valid workbook (${LINES} lines, ${(bytes.length / 1e6).toFixed(1)} MB)`, healthz, async () => [await upload(bytes), await upload(bytes), await upload(bytes)]);

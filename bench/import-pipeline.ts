@@ -10,6 +10,7 @@ import { guardUpload } from "~/server/collection/upload-guard.server";
 import { readSheetRows } from "~/server/collection/workbook-reader.server";
 import { interpretWorkbook, type SheetRow } from "~/server/collection/interpret.server";
 import { putFile } from "~/server/storage/files.server";
+import { closeHeavyPool, runHeavy } from "~/server/heavy/pool.server";
 import { validateLines } from "~/domain/validation";
 import { countBySeverity } from "~/domain/problems";
 import { DATA_SHEET } from "~/domain/template-layout";
@@ -54,6 +55,8 @@ export async function pipeline(lines: number, file: string, limits: Partial<Uplo
     const db = handle.db;
     const ref = await seedReferential(db, lines);
     const bytes = fs.readFileSync(file);
+    // A running server has its worker threads up (ADR 016): start one before the clock, as the database is.
+    await runHeavy("threadInfo", {} as never);
     const { value: result, ms, memory } = await measure(() => receiveUpload(db, context, uploadInput(ref.organisationId, ref.year, file, bytes, limits)));
     const detail: Record<string, unknown> = { kind: result.kind, bytes: bytes.length, limits: limits ?? null };
     if (result.kind === "stored") {
@@ -68,6 +71,7 @@ export async function pipeline(lines: number, file: string, limits: Partial<Uplo
     }
     return { mode: "pipeline", lines, driver: handle.label, ms, memory, detail };
   } finally {
+    await closeHeavyPool();
     await handle.close();
   }
 }

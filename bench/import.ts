@@ -301,7 +301,7 @@ function sectionIntro(): string {
     "  bounded streaming reader, interpretation against the organisation's plan and validation in a worker thread (ADR 016, ADR 031), storage in one",
     "  transaction (stored_file + submission_version, submission_value and submission_line_comment rows by COPY) and its audit event.",
     "",
-    "Each measurement runs in a child process of its own; the database, the referential and the file's bytes are ready before the clock starts.",
+    "Each measurement runs in a child process of its own; the database, the referential, the file's bytes and (for the pipeline) one heavy-work thread are ready before the clock starts.",
     "Peak RSS: the kernel's high-water mark (VmHWM, reset through /proc/self/clear_refs when the phase starts; `process.resourceUsage().maxRSS` agrees)",
     "and a 5 ms `process.memoryUsage.rss()` sampler, whichever is higher. Targets (issue 14 item 4): 100k lines within 1.5× the floor on PostgreSQL and 2.5× on the embedded database, peak RSS ≤ 300 MB on PostgreSQL.",
     "Re-running with one driver rewrites that driver's part only.",
