@@ -28,6 +28,7 @@ import {
   type PublicationTransition,
 } from "~/domain/publications";
 import type { ExplorerQuery } from "~/domain/explorer";
+import { pageNotFound } from "../http/params.server";
 
 type Trx = Transaction<Database>;
 type Executor = Db | Trx;
@@ -632,13 +633,13 @@ export async function unpublishPublication(db: Db, context: AuditContext, actor:
 
 export async function publicationOwner(db: Executor, id: string): Promise<string> {
   const row = await db.selectFrom("publication").select("organisation_id").where("id", "=", id).executeTakeFirst();
-  if (!row) throw new Response("Publication introuvable", { status: 404 });
+  if (!row) throw pageNotFound("Publication introuvable");
   return row.organisation_id;
 }
 
 export async function approvalOwner(db: Executor, approvalId: string): Promise<string> {
   const row = await db.selectFrom("publication_approval").select("organisation_id").where("id", "=", approvalId).executeTakeFirst();
-  if (!row) throw new Response("Demande introuvable", { status: 404 });
+  if (!row) throw pageNotFound("Demande introuvable");
   return row.organisation_id;
 }
 
