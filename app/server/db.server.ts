@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { Kysely, Migrator, PostgresDialect, type MigrationProvider, sql } from "kysely";
+import { Kysely, Migrator, PostgresDialect, type MigrationProvider, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { PGliteDialect } from "kysely-pglite-dialect";
@@ -9,6 +9,10 @@ import { migrations } from "#db/migrations/index";
 import { logger } from "./logger.server";
 
 export type Db = Kysely<Database>;
+/** A transaction of the one database. */
+export type Trx = Transaction<Database>;
+/** What queries run on: the database or a transaction (a use case's steps take either). */
+export type Executor = Db | Trx;
 export type Driver = "pg" | "pglite";
 
 export interface DbHandle {

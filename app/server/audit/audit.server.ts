@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto";
 import { getAuditKeyring, hmacHex, sameDigest, type AuditKey, type AuditKeyring } from "./keys.server";
 import { anchorRecordOf, anchorSignatureProblem, listAnchors, type AnchorRecord, type AuditAnchorDocument } from "./anchor.server";
-import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { sql } from "kysely";
+import type { Executor } from "../db.server";
 
 /** Who did it and from where; built once per request (see request-context). */
 export interface AuditContext {

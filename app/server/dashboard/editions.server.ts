@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { Database, DashboardEditionFileKind } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
 import { fileResponse, getFile, getFileMeta, putFile, type StoredFileContent } from "../storage/files.server";
@@ -35,8 +35,6 @@ import { createAuditAnchor, type AuditAnchorDocument } from "../audit/anchor.ser
 import { protectEdition, type EarlierEdition } from "../disclosure/release.server";
 import { copyRelease, recordRelease, withdrawRelease } from "../disclosure/ledger.server";
 import { invalidateReportArtefacts } from "./report-scope.server";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * Editions of the annual dashboard (Art. 3 and 5). The referent prepares an

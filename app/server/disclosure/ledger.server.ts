@@ -1,11 +1,9 @@
 import type { Transaction } from "kysely";
 import type { Database, DisclosureReleaseKind } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { notFound } from "../errors.server";
 import { scopeKey, statKey, type StatisticRef } from "./statistics.server";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * The disclosure ledger (issue 10, ADR 015): every release outside the

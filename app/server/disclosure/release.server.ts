@@ -1,5 +1,4 @@
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
+import type { Trx } from "../db.server";
 import { DomainError } from "../errors.server";
 import { protect, type ProtectResult } from "../secrecy/protect.server";
 import { toPublicEdition } from "../dashboard/assembly.server";
@@ -10,8 +9,6 @@ import { buildTable, isAdditive, type DataTable } from "~/domain/explorer";
 import { ledgerRows, releaseKindLabels, type LedgerCell, type LedgerRow } from "./ledger.server";
 import { ProtectionModel, type ProtectInput } from "./model.server";
 import { globalKey, OrganisationData, statKey, type StatisticRef } from "./statistics.server";
-
-type Trx = Transaction<Database>;
 
 /**
  * Protection of a release over linked tables and the disclosure ledger

@@ -1,10 +1,7 @@
 import { createHash } from "node:crypto";
-import { sql, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import { sql } from "kysely";
+import type { Executor } from "../db.server";
 import { TOTAL_KEY } from "~/domain/breakdowns";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * Statistics as the disclosure ledger and release protection see them

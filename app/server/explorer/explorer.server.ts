@@ -1,6 +1,5 @@
-import { sql, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import { sql } from "kysely";
+import type { Executor } from "../db.server";
 import { notFound } from "../errors.server";
 import { getIndicator } from "../indicators/indicators.server";
 import { parseBreakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
@@ -9,8 +8,6 @@ import { describeUniverse, populationCell, populationCitation, populationYear } 
 import { listRates, ratePopulations } from "../populations/rates.server";
 import { loadReferenceRates } from "../populations/reference-rates.server";
 import { aggregationInputs as aggregationInputs_ } from "~/domain/aggregation";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * The pooled data (convention Art. 5): every provider's accepted values,

@@ -1,12 +1,8 @@
 import ExcelJS from "exceljs";
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError } from "../errors.server";
 import { compareVintages, parseVintage, populationCounts, vintageLabel, type Vintage, type YearPopulation } from "~/domain/rates";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * Reference populations (issue 12, item 6; ADR 019): Insee population

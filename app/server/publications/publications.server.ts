@@ -1,6 +1,6 @@
-import { sql, type Transaction } from "kysely";
-import type { Database, PublicationApprovalStatus, PublicationAudience } from "#db/schema";
-import type { Db } from "../db.server";
+import { sql } from "kysely";
+import type { PublicationApprovalStatus, PublicationAudience } from "#db/schema";
+import type { Db, Executor, Trx } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
 import { runQuery } from "../explorer/explorer.server";
@@ -29,9 +29,6 @@ import {
 } from "~/domain/publications";
 import type { ExplorerQuery } from "~/domain/explorer";
 import { pageNotFound } from "../http/params.server";
-
-type Trx = Transaction<Database>;
-type Executor = Db | Trx;
 
 /**
  * Publications and their diffusion governance (convention Art. 5). Every use

@@ -1,8 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
-import type { Database } from "#db/schema";
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { Executor } from "../db.server";
 
 /**
  * The storage module: files (logos, signed PDFs, later uploaded workbooks)
