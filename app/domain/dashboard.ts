@@ -24,7 +24,7 @@ export const editionVariantLabels: Record<EditionVariant, string> = {
 /** One published number: the value, or null, masked by statistical secrecy (public edition; never why) or missing. */
 export interface Figure {
   value: number | null;
-  /** Masked (public edition). The reason (primary or secondary) is never kept in an edition (issue 10). */
+  /** Masked (public edition). The reason (primary or secondary) is never kept in an edition (ADR 015). */
   secret?: true;
   /** A rate cell the rate's definition does not define (its breakdown rule, or outside the population's universe): shown « non défini », never a number. */
   notDefined?: true;

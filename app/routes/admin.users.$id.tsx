@@ -15,7 +15,7 @@ import { intentFailure, orNotFound, unknownIntent } from "~/server/http/results.
 import { RESET_LINK_HOURS, userFormSchema } from "~/domain/users";
 import { UserForm } from "~/ui/UserForm";
 import { FormAlert } from "~/ui/FormAlert";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 import { pageNotFound } from "~/server/http/params.server";
 
 export const meta: MetaFunction = () => [{ title: "Compte utilisateur — Portail ODPE" }];

@@ -11,7 +11,7 @@ import { usageRightsLabels } from "~/domain/agreements";
 import { formatYears } from "~/domain/explorer";
 import { ApprovalStatusBadge, PublicationContentView } from "~/ui/diffusion";
 import { FormAlert } from "~/ui/FormAlert";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Accord : ${data?.publication.title ?? "publication"} — Portail ODPE` }];

@@ -14,7 +14,7 @@ import { CampaignForm } from "~/ui/CampaignForm";
 import { FormAlert } from "~/ui/FormAlert";
 import { CampaignStatusBadge, MembershipBadge } from "~/ui/referential";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
 import { WrapBadge } from "~/ui/WrapBadge";
 import { requireParam } from "~/server/http/params.server";
 

@@ -7,7 +7,7 @@ import { completenessBoard } from "~/server/collection/queries.server";
 import { ANY_ORGANISATION } from "~/domain/permissions";
 import { versionStatusColors, versionStatusLabels, type VersionStatus } from "~/domain/submissions";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
 import { WrapBadge } from "~/ui/WrapBadge";
 import { requireParam } from "~/server/http/params.server";
 

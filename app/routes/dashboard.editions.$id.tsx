@@ -23,7 +23,7 @@ import { formatBytes } from "~/domain/files";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
 import { EditionStatusBadge } from "~/ui/dashboard/EditionStatusBadge";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

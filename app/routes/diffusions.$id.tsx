@@ -7,12 +7,12 @@ import { orNotFound } from "~/server/http/results.server";
 import { getRelease, releaseKindLabels } from "~/server/disclosure/ledger.server";
 import { SECRET_EXPLANATION, SECRET_LABEL } from "~/domain/secrecy";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDateTime, formatDecimal } from "~/ui/format";
+import { formatDateTime, formatDecimal } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction = () => [{ title: "Diffusion — registre des diffusions — Portail ODPE" }];
 
-/** One release of the disclosure ledger and every value it made public (issue 10): for the referent. */
+/** One release of the disclosure ledger and every value it made public (ADR 015): for the referent. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "manage:dashboard");
   const id = requireParam(params, "id", "uuid", "Diffusion introuvable");

@@ -5,7 +5,7 @@ import { getDb } from "~/server/runtime.server";
 import { getExtranetPublication } from "~/server/publications/publications.server";
 import { orNotFound } from "~/server/http/results.server";
 import { PublicationContentView } from "~/ui/diffusion";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.rendered.title ?? "Publication"} — Extranet de l'observatoire` }];

@@ -12,7 +12,7 @@ import { decisionFormSchema, decisionSubjectLabels, decisionSubjectTypes, decisi
 import { DOCUMENT_MAX_BYTES } from "~/domain/files";
 import { FormAlert } from "~/ui/FormAlert";
 import { FileField } from "~/ui/referential";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

@@ -13,7 +13,7 @@ import { IndicatorDefinitionFields } from "~/ui/IndicatorFields";
 import { TableScroll } from "~/ui/TableScroll";
 import { proposalsForIndicator } from "~/server/governance/proposals.server";
 import { proposalKindLabels, proposalStatusLabels } from "~/domain/governance";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.indicator.code ?? "Indicateur"} — Catalogue des indicateurs` }];

@@ -10,7 +10,7 @@ import { intentFailure, intentSuccess, orNotFound, unknownIntent, type IntentRes
 import { codelistLabelSchema } from "~/domain/indicators";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.codelist.label ?? "Liste de codes"} — Catalogue des indicateurs` }];

@@ -27,7 +27,7 @@ import type { PermissionRequest } from "~/domain/permissions";
 import { OrganisationForm } from "~/ui/OrganisationForm";
 import { FormAlert } from "~/ui/FormAlert";
 import { FileField, MembershipBadge, membershipSentence } from "~/ui/referential";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 import { pageNotFound } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.organisation.name ?? "Organisme"} — Portail ODPE` }];

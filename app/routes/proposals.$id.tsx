@@ -21,7 +21,7 @@ import {
 } from "~/domain/governance";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Proposition : ${data?.proposal.title ?? "indicateur"} — Portail ODPE` }];

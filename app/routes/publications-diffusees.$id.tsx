@@ -6,7 +6,7 @@ import { getDb } from "~/server/runtime.server";
 import { getReleasedPublication } from "~/server/publications/released.server";
 import { orNotFound } from "~/server/http/results.server";
 import { PublicationContentView } from "~/ui/diffusion";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? "Publication"} — Portail ODPE` }];

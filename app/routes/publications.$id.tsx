@@ -38,7 +38,7 @@ import { formatYears } from "~/domain/explorer";
 import { ApprovalStatusBadge, PublicationContentView, PublicationStatusBadge, RequirementBadge } from "~/ui/diffusion";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.row.title ?? "Publication"} — Portail ODPE` }];

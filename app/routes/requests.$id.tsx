@@ -13,7 +13,7 @@ import { WORKSPACE_ACCEPT, WORKSPACE_FORMATS_HINT, WORKSPACE_MAX_BYTES } from "~
 import { FormAlert } from "~/ui/FormAlert";
 import { FileField } from "~/ui/referential";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate, formatDateTime, formatDecimal } from "~/ui/format";
+import { formatDate, formatDateTime, formatDecimal } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Demande : ${data?.request.title ?? "données"} — Portail ODPE` }];

@@ -14,7 +14,7 @@ import { FileField } from "~/ui/referential";
 import { FormAlert } from "~/ui/FormAlert";
 import { AnonymisationConfirmation, anonymisationConfirmed } from "~/ui/AnonymisationConfirmation";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 import { pageNotFound, requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.document.title ?? "Document"} — Espace de travail` }];

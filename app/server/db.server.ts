@@ -224,7 +224,7 @@ function logConnectionError(error: Error) {
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);
 /**
  * SQLSTATEs of a server going away: class 08 (connection exception), shutdown/crash/starting up (57P01–57P03),
- * too many connections; and of a database the portal may no longer use (issue 11, item 8): dropped or renamed
+ * too many connections; and of a database the portal may no longer use (ADR 017): dropped or renamed
  * (3D000), its role revoked or refused (42501 insufficient privilege, 28000/28P01 authorization) — an operator's
  * fault to fix, answered like an outage (503) rather than a 500.
  */

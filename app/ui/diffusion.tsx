@@ -16,7 +16,7 @@ import {
   type SourceRequirement,
 } from "~/domain/publications";
 import { formatBytes } from "~/domain/files";
-import { formatDecimal, formatInteger } from "./format";
+import { formatDecimal, formatInteger } from "~/domain/format";
 import { TableScroll } from "./TableScroll";
 import { Contributors } from "./contributors";
 
@@ -156,7 +156,7 @@ export interface RenderedPublicationView {
   external: boolean;
 }
 
-// Contributors has its own module (no chart library in the extranet home's bundle, issue 14).
+// Contributors has its own module (no chart library in the extranet home's bundle, ADR 021).
 export { Contributors } from "./contributors";
 
 /**

@@ -6,7 +6,7 @@ import { checkPdf, type Upload } from "../http/uploads.server";
 import { todayIso, type IsoDate } from "~/domain/dates";
 import { agreementInForce, DEFAULT_USAGE_RIGHTS, type AgreementFormInput, type UsageRights } from "~/domain/agreements";
 import { membershipStatus } from "~/domain/organisations";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 const agreementColumns = [
   "g.id",

@@ -199,7 +199,7 @@ export async function consumeRateLimit(db: Db, tokenId: string, limitPerMinute: 
 }
 
 /**
- * Unknown Bearer tokens, per client address (issue 11, item 9): how many the
+ * Unknown Bearer tokens, per client address (ADR 017): how many the
  * address presented in the current one-minute window. `peek` reads without
  * counting (checked before the token lookup); `count` adds one failure (one
  * atomic upsert, shared by every instance) and clears the address's older windows.

@@ -6,7 +6,7 @@ import type { Database } from "#db/schema";
 import type { Db, Executor } from "../db.server";
 
 /**
- * Published outputs as immutable artefacts (issue 14, ADR 021).
+ * Published outputs as immutable artefacts (ADR 021).
  *
  * A published page (the public report of a year, a reader's view of it) is
  * rendered once and stored in `published_artefact` with its gzip and brotli

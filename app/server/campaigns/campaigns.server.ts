@@ -16,7 +16,7 @@ import {
   type ReopenFormInput,
   type SubmissionWindow,
 } from "~/domain/campaigns";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 /** Every campaign, latest reference year first, with the number of expected submissions. */
 export async function listCampaigns(db: Executor) {

@@ -177,7 +177,7 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
 /**
  * The correspondent's comments on lines (workbook column G), kept with the
  * version so the validator and the referent read them beside the values
- * (issue 13). Only non-empty comments are stored, capped at 1 000 characters.
+ * (Art. 4). Only non-empty comments are stored, capped at 1 000 characters.
  */
 async function storeLineComments(
   trx: Trx,

@@ -6,7 +6,7 @@ import { notFound } from "../errors.server";
 import { scopeKey, statKey, type StatisticRef } from "./statistics.server";
 
 /**
- * The disclosure ledger (issue 10, ADR 015): every release outside the
+ * The disclosure ledger (ADR 015): every release outside the
  * observatory and each cell it made public. Written in the release's own
  * transaction, with an audit event; append-only (the database refuses
  * UPDATE and DELETE). Read by release protection (what is already public)

@@ -12,7 +12,7 @@ import { globalKey, OrganisationData, statKey, type StatisticRef } from "./stati
 
 /**
  * Protection of a release over linked tables and the disclosure ledger
- * (issue 10, ADR 015). Before a dashboard edition or a publication goes
+ * (ADR 015). Before a dashboard edition or a publication goes
  * out, its cells are protected *together with* what is already public and
  * every additive relation between them, by the same `protect()` as the
  * `secrecy:protect` command. What it returns is what is published; when no

@@ -5,7 +5,7 @@ import { TOTAL_KEY } from "~/domain/breakdowns";
 
 /**
  * Statistics as the disclosure ledger and release protection see them
- * (issue 10, ADR 015). A statistic is one number about the observatory's
+ * (ADR 015). A statistic is one number about the observatory's
  * data: an indicator, a reference year, a scope (one organisation, or the
  * sum over a set of organisations) and a breakdown cell ('' for the total).
  * Its key is stable whatever table shows it, so the same number in the

@@ -4,7 +4,7 @@ import { DomainError } from "../errors.server";
 import type { ReferenceRate } from "~/domain/rates";
 
 /**
- * Reference rates of France and the region (issue 12, item 6; ADR 019):
+ * Reference rates of France and the region (ADR 019):
  * published figures (DREES, ONPE…) imported with their source, shown beside
  * the département's rate. The file: CSV (UTF-8, « ; », decimal comma) with
  * the header `taux;territoire;libelle;annee;valeur;source`; `territoire` is

@@ -562,7 +562,7 @@ export async function validatePublication(db: Db, context: AuditContext, actor: 
     const approvals = await approvalsOf(trx, id);
     const clearance = diffusionClearance(lineage, asApprovals(approvals), hash);
     if (!clearance.ok) throw new DomainError("conflict", clearanceMessage(clearance, lineage));
-    // Issue 10: every table protected together, against the disclosure ledger (ADR 015); refused if it cannot be.
+    // Every table protected together, against the disclosure ledger (ADR 015); refused if it cannot be.
     const ledgerCells = await protectPublication(trx, row.title, content.items);
     await moveTo(trx, row, "validate", actor, { content: { content, lineage } });
     await recordRelease(trx, context, { kind: "publication", subjectId: id, label: row.title, releasedAt: new Date(), cells: ledgerCells });
@@ -779,7 +779,7 @@ export async function getExtranetPublication(db: Executor, id: string) {
   if (!row) throw notFound("Cette publication");
   const content = await loadContent(db, row);
   const lineage = await computeLineage(db, content);
-  // What the ledger recorded at the release, never a masking recomputed here (issue 10).
+  // What the ledger recorded at the release, never a masking recomputed here (ADR 015).
   const released = await releasedValues(db, "publication", row.id);
   return { id: row.id, publishedAt: row.published_at!, rendered: renderPublication(content, lineage, { external: true, released }) };
 }
