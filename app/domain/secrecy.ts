@@ -96,8 +96,3 @@ export function crossTableConstraints(
   constraints.push({ total: cellId("*", "*"), members: columns.map((c) => cellId("*", c)) });
   return constraints;
 }
-
-/** The value as published: the number, or the secret mark when masked. */
-export function publishedValue(value: number | null, reason: SuppressionReason | undefined): number | null | typeof SECRET_LABEL {
-  return reason ? SECRET_LABEL : value;
-}

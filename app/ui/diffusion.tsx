@@ -156,8 +156,6 @@ export interface RenderedPublicationView {
   external: boolean;
 }
 
-// Contributors has its own module (no chart library in the extranet home's bundle, ADR 021).
-export { Contributors } from "./contributors";
 
 /**
  * A publication as it reads: Markdown body (already sanitised on the

@@ -1,6 +1,5 @@
 import { sql } from "kysely";
 import type { Executor } from "../db.server";
-import { notFound } from "../errors.server";
 import { getIndicator } from "../indicators/indicators.server";
 import { parseBreakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
 import type { DataSnapshot, ExplorerQuery, SnapshotIndicator, SnapshotRate, SnapshotValue } from "~/domain/explorer";
@@ -213,10 +212,4 @@ export async function runQuery(db: Executor, query: ExplorerQuery): Promise<{ qu
       ...(aggregationInputs.length ? { aggregationInputs } : {}),
     },
   };
-}
-
-/** The indicator must exist; a 404 otherwise (used by routes before running a query). */
-export async function assertIndicator(db: Executor, code: string) {
-  const row = await db.selectFrom("indicator").select("id").where("code", "=", code).executeTakeFirst();
-  if (!row) throw notFound("Cet indicateur");
 }

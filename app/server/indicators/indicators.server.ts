@@ -174,8 +174,6 @@ export async function listCatalogue(db: Executor) {
   });
 }
 
-export type CatalogueEntry = Awaited<ReturnType<typeof listCatalogue>>[number];
-
 /** One indicator with its whole version history. */
 export async function getIndicator(db: Executor, code: string) {
   const indicator = await db

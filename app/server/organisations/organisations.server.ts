@@ -324,12 +324,6 @@ export async function cancelWithdrawal(db: Db, context: AuditContext, id: string
   });
 }
 
-/** Art. 7: has the organisation's withdrawal taken effect on `today`? (used by the authorization guards). */
-export async function organisationWithdrawalEffectiveDate(db: Db, organisationId: string): Promise<IsoDate | null> {
-  const row = await db.selectFrom("organisation").select("withdrawal_effective_date").where("id", "=", organisationId).executeTakeFirst();
-  return row?.withdrawal_effective_date ?? null;
-}
-
 /**
  * Art. 5–6: an organisation's data remain its property. Everything the
  * portal holds about and from the organisation, as one JSON document; the
