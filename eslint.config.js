@@ -25,6 +25,66 @@ export default tseslint.config(
       ],
     },
   },
+  // Import boundaries (docs/architecture.md, « Map »): routes → server → domain and db; the UI is never imported
+  // by server code; the domain imports nothing from the server, the UI, the routes or the database schema.
+  {
+    files: ["app/domain/**/*.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["~/server", "~/server/**", "~/ui/**", "~/routes/**", "~/root", "\\#db/**", "**/server/**", "**/ui/**", "**/routes/**", "*.server", "**/*.server"],
+              message: "app/domain is isomorphic and pure: it imports only other app/domain modules and libraries (docs/architecture.md, « Map »).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["app/server/**/*.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["~/ui/**", "~/routes/**", "~/root", "**/ui/**", "**/routes/**"],
+              message: "Server code never imports the UI or the routes: move the shared helper to app/domain (docs/architecture.md, « Map »).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["app/ui/**/*.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["~/server", "~/server/**", "~/routes/**", "\\#db/**", "**/server/**", "**/routes/**", "*.server", "**/*.server"],
+              message: "UI components receive data from their route: they import app/domain and libraries, never server code (docs/architecture.md, « Map »).",
+            },
+            { group: ["~/root"], allowTypeImports: true, message: "The UI may name the root loader's data type, nothing else of app/root.tsx." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["db/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["~/**", "**/app/**"], message: "Migrations and the schema never import app code (docs/architecture.md, « Map »)." }] },
+      ],
+    },
+  },
   {
     // Migrations take Kysely<any> by design (they must not import app types).
     files: ["db/migrations/**/*.ts"],

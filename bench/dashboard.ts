@@ -381,7 +381,7 @@ Report page \`/dashboard/${LAST_YEAR}\` (a standalone document, see ADR 010) ser
 
 Server CPU per request (from /proc, user + system, divided by requests served): public edition ${perRequest(extranet.cpuMs)}, its 304 ${perRequest(extranet304.cpuMs)}, reader's report ${perRequest(report.cpuMs)}, reader's 304 ${perRequest(reader304.cpuMs)}, /account ${perRequest(trivial.cpuMs)}, /healthz ${perRequest(health.cpuMs)}.
 
-Issue 14 targets (ADR 021; machine loaded by parallel work, so ratios to the anchor matter more than absolute figures):
+ targets (ADR 021; machine loaded by parallel work, so ratios to the anchor matter more than absolute figures):
 - public report ≥ 2,000 req/s: ${verdict(extranet.rps >= 2000)} (${extranet.rps.toFixed(0)}); p99 < 50 ms: ${verdict(extranet.p99 < 50)} (${extranet.p99} ms); ≥ 0.3× the bare Node anchor: ${verdict(extranet.rps >= 0.3 * anchor.rps)} (×${(extranet.rps / anchor.rps).toFixed(2)} of ${anchor.rps.toFixed(0)} req/s);
 - reader's report ≥ 500 req/s: ${verdict(report.rps >= 500)} (${report.rps.toFixed(0)});
 - a 304 < 1 ms server CPU: public ${verdict((extranet304.cpuMs ?? 9) < 1)} (${perRequest(extranet304.cpuMs)}), reader's ${verdict((reader304.cpuMs ?? 9) < 1)} (${perRequest(reader304.cpuMs)}).

@@ -1,6 +1,6 @@
 /**
  * bench/eventloop.ts — event-loop delay while heavy workbook work runs
- * (issue 11 item 1, issue 14 item 5). Run: `npx tsx bench/eventloop.ts`
+ * (ADR 016, ADR 021). Run: `npx tsx bench/eventloop.ts`
  * (options: `--lines 5000`, `--inline` to annotate on the main thread as
  * before ADR 016; DATABASE_URL for PostgreSQL, else embedded).
  *
@@ -10,7 +10,7 @@
  * fetch them again (served from storage); meanwhile a /healthz server in
  * the same process is polled every 100 ms and the event-loop delay is
  * sampled (perf_hooks.monitorEventLoopDelay). Also uploads the attack of
- * issue 11 (a valid template padded with numeric cells) and reports how long
+ * ADR 017 (a valid template padded with numeric cells) and reports how long
  * its refusal took.
  */
 import fs from "node:fs";

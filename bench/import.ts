@@ -9,7 +9,7 @@ import type { ProfileStep } from "./import-pipeline";
 import type { MemoryFigures, Mode, WorkerResult } from "./import-measure";
 
 /**
- * `npm run bench:import` — issue 4, item 9.
+ * `npm run bench:import` — docs/benchmarks.md.
  *
  * For each size (1k, 10k, 100k data lines): generate the organisation's
  * filled workbook, then on that same file, in the same run, alternately
@@ -291,7 +291,7 @@ function sectionIntro(): string {
   return [
     SECTION,
     "",
-    "`npm run bench:import` (bench/import.ts; issue 4, item 9). For 1k, 10k and 100k data lines: an organisation whose agreement lists",
+    "`npm run bench:import` (bench/import.ts; docs/benchmarks.md). For 1k, 10k and 100k data lines: an organisation whose agreement lists",
     "lines ÷ 25 indicators, each broken down by sex (2) × age band (12), i.e. 1 total + 24 cells; its filled workbook (every value given,",
     "cells summing to totals); then, on that same file, alternately:",
     "",

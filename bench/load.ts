@@ -16,7 +16,7 @@ import { fillTemplate } from "../tests/support/workbook";
 import { startProductionServer, type ProductionServer } from "../tests/support/production-server";
 
 /**
- * `npm run bench:load` — issue 7, item 5.
+ * `npm run bench:load` — docs/benchmarks.md.
  *
  * A mixed load against the production build (`server.mjs` over `build/`)
  * and a real PostgreSQL: a fresh database (`bench_load` by default) is
@@ -65,7 +65,7 @@ interface Options {
   only: string[];
   /** Directory for the measured server's V8 CPU profile (node --cpu-prof), written when it stops. */
   cpuProf: string | null;
-  /** Server processes on the one database, started at the same moment; the load is split between them (issue 14, item 7). */
+  /** Server processes on the one database, started at the same moment; the load is split between them (ADR 021). */
   instances: number;
 }
 
@@ -511,7 +511,7 @@ function writeSection(markdown: string) {
   const intro = [
     SECTION,
     "",
-    "`npm run bench:load` (bench/load.ts; issue 7, item 5): a weighted mix of signed-in portal pages (six demo users of five roles, each with the session of a real login POST),",
+    "`npm run bench:load` (bench/load.ts; docs/benchmarks.md): a weighted mix of signed-in portal pages (six demo users of five roles, each with the session of a real login POST),",
     "the dashboard report page, the extranet (no session), explorer queries with parameters and API uploads of a filled template (bearer token; each creates a version),",
     "drawn at random for every request by autocannon over 20 connections, against the production build (`server.mjs`, APP_MODE=production) on a fresh PostgreSQL database",
     "seeded with the demo data, dropped at the end. Pages are requested with `Accept-Encoding: gzip`, as a browser would. A 429 or a 5xx counts as an error.",

@@ -493,7 +493,7 @@ export type Agreement = Selectable<AgreementTable>;
 export type Campaign = Selectable<CampaignTable>;
 export type ExpectedSubmission = Selectable<ExpectedSubmissionTable>;
 
-// ── Collection (issue 4) ────────────────────────────────────────────────
+// ── Collection (Art. 4) ────────────────────────────────────────────────
 export type SubmissionStatus = "draft" | "submitted" | "institution_validated" | "accepted" | "returned";
 export type VersionStatus = SubmissionStatus | "superseded";
 
@@ -647,7 +647,7 @@ export interface NotificationTable {
 export type OutboxMail = Selectable<OutboxMailTable>;
 export type Notification = Selectable<NotificationTable>;
 
-// ── Annual dashboard (issue 6) ──────────────────────────────────────────
+// ── Annual dashboard (ADR 010) ──────────────────────────────────────────
 /** A rate in the catalogue: numerator / denominator × multiplier (e.g. per 1,000 minors). */
 export interface DerivedIndicatorTable {
   id: Generated<string>;
@@ -728,7 +728,7 @@ export type DerivedIndicator = Selectable<DerivedIndicatorTable>;
 export type DashboardEditionRow = Selectable<DashboardEditionTable>;
 export type OnpeTransmission = Selectable<OnpeTransmissionTable>;
 
-// ── Pooled data, workspace and diffusion (issue 5) ──────────────────────
+// ── Pooled data, workspace and diffusion (ADR 011) ──────────────────────
 type StringArray = ColumnType<string[], string[] | undefined, string[]>;
 /** jsonb: read as parsed JSON, written as JSON text. */
 type Json<T> = ColumnType<T, string, string>;
@@ -889,7 +889,7 @@ export type Publication = Selectable<PublicationTable>;
 export type PublicationApproval = Selectable<PublicationApprovalTable>;
 
 
-// ── Rates and reference populations (issue 12, ADR 019) ─────────────────
+// ── Rates and reference populations (ADR 018, ADR 019) ─────────────────
 
 export interface PopulationVintageTable {
   id: Generated<string>;
@@ -944,7 +944,7 @@ export interface ReferenceRateTable {
   imported_by: string | null;
 }
 
-// ── Disclosure ledger (issue 10, ADR 015): append-only ─────────────────────
+// ── Disclosure ledger (ADR 015): append-only ─────────────────────
 
 export type DisclosureReleaseKind = "dashboard_edition" | "publication" | "onpe_package";
 
@@ -989,13 +989,13 @@ export interface DisclosureWithdrawalTable {
   reason: string;
 }
 
-/** Unknown or revoked Bearer tokens per client address and minute (issue 11, item 9). */
+/** Unknown or revoked Bearer tokens per client address and minute (ADR 017). */
 export interface ApiIpFailureBucketTable {
   ip: string;
   window_start: Timestamp;
   count: number;
 }
-/** A published page rendered once, with its compressed variants (issue 14, ADR 021). */
+/** A published page rendered once, with its compressed variants (ADR 021). */
 export interface PublishedArtefactTable {
   key: string;
   scope: string;

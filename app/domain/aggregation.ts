@@ -29,13 +29,6 @@ export const indicatorAggregationSchema = z.discriminatedUnion("kind", [
 ]);
 export type IndicatorAggregation = z.infer<typeof indicatorAggregationSchema>;
 
-export const aggregationLabels: Record<AggregationKind, string> = {
-  sum: "Somme des organismes",
-  weighted_mean: "Moyenne pondérée",
-  ratio_of_sums: "Rapport des sommes",
-  not_aggregable: "Non agrégeable",
-};
-
 /** What is shown instead of a number when an indicator cannot be aggregated across organisations. */
 export const NOT_AGGREGABLE_LABEL = "non agrégeable";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Tokens of the partner API (issue 4, item 8): a partner system sends
+ * Tokens of the partner API (ADR 008): a partner system sends
  * `Authorization: Bearer <token>` and acts for its organisation. A token is
  * shown once; the portal keeps only its sha256 and its first characters
  * (the prefix) so that people can tell their tokens apart.

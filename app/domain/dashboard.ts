@@ -16,15 +16,11 @@ import type { ReferenceRate } from "./rates";
 
 /** "internal": true values for the observatory's members; "public": secrecy applied, internal indicators left out. */
 export type EditionVariant = "internal" | "public";
-export const editionVariantLabels: Record<EditionVariant, string> = {
-  internal: "Édition interne (membres de l'observatoire)",
-  public: "Édition publique",
-};
 
 /** One published number: the value, or null, masked by statistical secrecy (public edition; never why) or missing. */
 export interface Figure {
   value: number | null;
-  /** Masked (public edition). The reason (primary or secondary) is never kept in an edition (issue 10). */
+  /** Masked (public edition). The reason (primary or secondary) is never kept in an edition (ADR 015). */
   secret?: true;
   /** A rate cell the rate's definition does not define (its breakdown rule, or outside the population's universe): shown « non défini », never a number. */
   notDefined?: true;
@@ -347,8 +343,6 @@ export const editionTransitions: Record<EditionAction, EditionTransition> = {
 export function canApply(action: EditionAction, from: EditionStatus): boolean {
   return editionTransitions[action].from.includes(from);
 }
-
-export const isPublishedStatus = (status: EditionStatus) => status === "published" || status === "transmitted";
 
 /** The files of a published edition, their download names and who may read them. */
 export const editionFileKinds = ["pdf_public", "xlsx_public", "pdf_internal", "xlsx_internal", "onpe_package"] as const;

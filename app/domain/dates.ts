@@ -51,13 +51,6 @@ export function addDays(date: IsoDate, days: number): IsoDate {
   return format(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate());
 }
 
-/** Whole days from `from` to `to` (negative when `to` is earlier). */
-export function daysBetween(from: IsoDate, to: IsoDate): number {
-  const [y1, m1, d1] = parts(from);
-  const [y2, m2, d2] = parts(to);
-  return Math.round((Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / 86_400_000);
-}
-
 export const yearOf = (date: IsoDate) => parts(date)[0];
 
 /** "MM-DD" (an annual due date) is a real day of some year (29 February allowed). */

@@ -196,8 +196,5 @@ export const indicatorsFile = z.object({
     }),
 });
 
-export type OrganisationsFile = z.infer<typeof organisationsFile>;
-export type ObservatoryFile = z.infer<typeof observatoryFile>;
-export type ConventionFile = z.infer<typeof conventionFile>;
 export type IndicatorsFile = z.infer<typeof indicatorsFile>;
 export type IndicatorFileEntry = IndicatorsFile["indicators"][number];

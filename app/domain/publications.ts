@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { PermissionRequest } from "./permissions";
 import type { UsageRights } from "./agreements";
-import { explorerQuerySchema } from "./explorer";
 
 /**
  * Publications: external diffusion of raw data, studies and analyses
@@ -232,8 +231,6 @@ export const freezeFormSchema = z.object({
   /** An editable publication, or "new" to start one. */
   publicationId: z.union([z.literal("new"), z.uuid()], { error: "Choisissez la publication." }),
 });
-
-export const frozenQuerySchema = explorerQuerySchema;
 
 export const reasonSchema = z.object({
   reason: z

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseBreakdownKey, TOTAL_KEY } from "./breakdowns";
 
 /**
- * Rates (issue 12, items 3 and 5; ADR 019): a numerator indicator over a
+ * Rates (ADR 019): a numerator indicator over a
  * reference population of the SAME universe (age range, sex, territory,
  * reference date), times a multiplier (‰, per 10,000, € per young person),
  * with a rule per breakdown: the numerator's cell over the matching cell of

@@ -1,6 +1,6 @@
-/** The values of a version as validators and the referent read them on screen (issue 13, Art. 4). */
+/** The values of a version as validators and the referent read them on screen (Art. 4). */
 
-/** One line of a version as the reviewer reads it (issue 13, Art. 4 validation). */
+/** One line of a version as the reviewer reads it (Art. 4 validation). */
 export interface ReviewLine {
   cell: string;
   indicatorCode: string;

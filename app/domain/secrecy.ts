@@ -17,7 +17,7 @@
  * Whatever the reason a cell is masked (primary or secondary), everything
  * that leaves the observatory shows the same mark, SECRET_LABEL, explained
  * once by SECRET_EXPLANATION: the reason is internal information (telling a
- * secondary cell from a primary one narrows it, issue 10).
+ * secondary cell from a primary one narrows it, ADR 015).
  */
 export const SECRET_LABEL = "s";
 export const SECRET_EXPLANATION = "s : secret statistique";
@@ -95,9 +95,4 @@ export function crossTableConstraints(
   constraints.push({ total: cellId("*", "*"), members: rows.map((r) => cellId(r, "*")) });
   constraints.push({ total: cellId("*", "*"), members: columns.map((c) => cellId("*", c)) });
   return constraints;
-}
-
-/** The value as published: the number, or the secret mark when masked. */
-export function publishedValue(value: number | null, reason: SuppressionReason | undefined): number | null | typeof SECRET_LABEL {
-  return reason ? SECRET_LABEL : value;
 }

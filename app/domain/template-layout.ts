@@ -27,12 +27,6 @@ export const COLUMNS = {
 /** The key of a data line: indicator code and breakdown key (see breakdowns.ts). */
 export const lineKey = (indicatorCode: string, breakdownKey: string) => `${indicatorCode}#${breakdownKey}`;
 
-export function splitLineKey(key: string): { indicatorCode: string; breakdownKey: string } | null {
-  const at = key.indexOf("#");
-  if (at <= 0) return null;
-  return { indicatorCode: key.slice(0, at), breakdownKey: key.slice(at + 1) };
-}
-
 /** Metadata keys written in the hidden, protected metadata sheet (column A = key, B = value). */
 export const META_KEYS = ["template_version", "organisation_code", "reference_year", "campaign_id", "plan_hash", "line_count", "generated_at"] as const;
 export type MetaKey = (typeof META_KEYS)[number];

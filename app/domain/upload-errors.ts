@@ -82,7 +82,6 @@ export function resolveUploadLimits(overrides: Partial<UploadLimits> = {}): Uplo
 
 /** The accepted format, for `<input accept>` and the API documentation. */
 export const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-export const XLSX_ACCEPT = `.xlsx,${XLSX_CONTENT_TYPE}`;
 
 export const uploadRefusalCodes = [
   "file_empty",

@@ -42,7 +42,7 @@ export const workspaceExtensions: Record<WorkspaceContentType, string> = {
 };
 
 /**
- * The download name of a workspace document (issue 11, item 9): the uploaded
+ * The download name of a workspace document (ADR 017): the uploaded
  * name with its extension replaced by the sniffed type's (« a.html » holding a
  * PDF is served as « a.pdf »); an unknown type gets « .bin ».
  */

@@ -5,7 +5,7 @@ import { requireUser, userCan } from "~/server/auth/authorize.server";
 import { deadlinesForOrganisation, listCampaigns } from "~/server/campaigns/campaigns.server";
 import { ANY_ORGANISATION } from "~/domain/permissions";
 import { todayIso } from "~/domain/dates";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
 import { roleLabels, type Role } from "~/domain/permissions";
 import { getDb } from "~/server/runtime.server";
 import { getObservatory } from "~/server/observatory/observatory.server";

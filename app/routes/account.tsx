@@ -9,7 +9,7 @@ import { changePassword } from "~/server/users/users.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { roleLabels } from "~/domain/permissions";
 import { FormAlert } from "~/ui/FormAlert";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 import { PASSWORD_MIN_LENGTH } from "~/domain/password-policy";
 
 export const meta: MetaFunction = () => [{ title: "Mon compte — Portail ODPE" }];

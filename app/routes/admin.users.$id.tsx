@@ -15,7 +15,8 @@ import { intentFailure, orNotFound, unknownIntent } from "~/server/http/results.
 import { RESET_LINK_HOURS, userFormSchema } from "~/domain/users";
 import { UserForm } from "~/ui/UserForm";
 import { FormAlert } from "~/ui/FormAlert";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
+import { pageNotFound } from "~/server/http/params.server";
 
 export const meta: MetaFunction = () => [{ title: "Compte utilisateur — Portail ODPE" }];
 
@@ -23,7 +24,7 @@ const idSchema = z.uuid();
 
 async function loadUser(id: string | undefined) {
   const parsed = idSchema.safeParse(id);
-  if (!parsed.success) throw new Response("Compte introuvable", { status: 404 });
+  if (!parsed.success) throw pageNotFound("Compte introuvable");
   return orNotFound(async () => getUser(await getDb(), parsed.data));
 }
 

@@ -6,7 +6,7 @@ import { getDb } from "~/server/runtime.server";
 import { listUsers } from "~/server/users/users.server";
 import { listOrganisationOptions } from "~/server/organisations/organisations.server";
 import { roleLabels } from "~/domain/permissions";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 import { TableScroll } from "~/ui/TableScroll";
 
 export const meta: MetaFunction = () => [{ title: "Comptes utilisateurs — Portail ODPE" }];

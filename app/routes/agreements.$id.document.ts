@@ -1,20 +1,19 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { z } from "zod";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { agreementOwner, getAgreementDocument } from "~/server/agreements/agreements.server";
 import { fileResponse } from "~/server/storage/files.server";
+import { pageNotFound, requireParam } from "~/server/http/params.server";
 
 /** The signed agreement (PDF), for the referent and the organisation itself. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "read:agreement");
-  const id = z.uuid().safeParse(params.id);
-  if (!id.success) throw new Response("Document introuvable", { status: 404 });
+  const id = requireParam(params, "id", "uuid", "Document introuvable");
   const db = await getDb();
-  const owner = await agreementOwner(db, id.data);
-  if (!owner) throw new Response("Document introuvable", { status: 404 });
+  const owner = await agreementOwner(db, id);
+  if (!owner) throw pageNotFound("Document introuvable");
   await requirePermission(request, "read:agreement", owner);
-  const found = await getAgreementDocument(db, id.data);
-  if (!found?.file) throw new Response("Aucun document joint", { status: 404 });
+  const found = await getAgreementDocument(db, id);
+  if (!found?.file) throw pageNotFound("Aucun document joint");
   return fileResponse(found.file, { download: true });
 }

@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Checkbox, Group, NativeSelect, Stack, Table, Text, Title } from "@mantine/core";
-import { z } from "zod";
 import { auditContext, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getAgreement, setAgreementDocument, setAgreementIndicators, updateAgreement } from "~/server/agreements/agreements.server";
@@ -17,20 +16,15 @@ import { AgreementForm } from "~/ui/AgreementForm";
 import { FormAlert } from "~/ui/FormAlert";
 import { DocumentLink, FileField, MembershipBadge } from "~/ui/referential";
 import { TableScroll } from "~/ui/TableScroll";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `Convention d'application ${data?.agreement.organisation_code ?? ""} — Portail ODPE` },
 ];
 
-const agreementId = (id: string | undefined) => {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) throw new Response("Convention d'application introuvable", { status: 404 });
-  return parsed.data;
-};
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "manage:agreement");
-  const id = agreementId(params.id);
+  const id = requireParam(params, "id", "uuid", "Convention d'application introuvable");
   const db = await getDb();
   const [agreement, catalogue] = await Promise.all([orNotFound(() => getAgreement(db, id, todayIso())), listCatalogue(db)]);
   const covered = new Map(agreement.indicators.map((i) => [i.indicator_id, i.usage_rights]));
@@ -48,7 +42,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "manage:agreement");
-  const id = agreementId(params.id);
+  const id = requireParam(params, "id", "uuid", "Convention d'application introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
   const audit = auditContext(user, context);

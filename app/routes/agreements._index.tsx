@@ -9,7 +9,7 @@ import { formatMonthDay, todayIso } from "~/domain/dates";
 import { ANY_ORGANISATION } from "~/domain/permissions";
 import { MembershipBadge, noShrink } from "~/ui/referential";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Conventions d'application — Portail ODPE" }];
 

@@ -11,11 +11,11 @@ import { intentFailure, intentSuccess, unknownIntent, type IntentResult } from "
 import { apiTokenFormSchema, apiTokenRevokeSchema, MAX_ACTIVE_TOKENS_PER_ORGANISATION } from "~/domain/api-tokens";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Accès API — Portail ODPE" }];
 
-/** "Accès API": a correspondent manages its organisation's tokens for the partner API (issue 4, item 8). */
+/** "Accès API": a correspondent manages its organisation's tokens for the partner API (ADR 008). */
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "manage:api_token");
   const db = await getDb();

@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Code, Group, List, Stack, Text, Textarea, Title } from "@mantine/core";
-import { z } from "zod";
 import { auditContext, requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { approvalOwner, decideApproval, getApprovalPage } from "~/server/publications/publications.server";
@@ -12,20 +11,15 @@ import { usageRightsLabels } from "~/domain/agreements";
 import { formatYears } from "~/domain/explorer";
 import { ApprovalStatusBadge, PublicationContentView } from "~/ui/diffusion";
 import { FormAlert } from "~/ui/FormAlert";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Accord : ${data?.publication.title ?? "publication"} — Portail ODPE` }];
-
-const approvalId = (id: string | undefined) => {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) throw new Response("Demande introuvable", { status: 404 });
-  return parsed.data;
-};
 
 /** Art. 5: the validator sees exactly the content to be diffused (as it would go out, statistical secrecy applied) and decides. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireSignedIn(request);
-  const id = approvalId(params.id);
+  const id = requireParam(params, "id", "uuid", "Demande introuvable");
   const db = await getDb();
   await requirePermission(request, "decide:approval", await approvalOwner(db, id));
   return orNotFound(() => getApprovalPage(db, id));
@@ -33,7 +27,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   await requireSignedIn(request);
-  const id = approvalId(params.id);
+  const id = requireParam(params, "id", "uuid", "Demande introuvable");
   const db = await getDb();
   const user = await requirePermission(request, "decide:approval", await approvalOwner(db, id));
   try {

@@ -7,7 +7,7 @@ import { listApprovalsFor } from "~/server/publications/publications.server";
 import { publicationAudienceLabels } from "~/domain/publications";
 import { ApprovalStatusBadge } from "~/ui/diffusion";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Demandes d'accord de diffusion — Portail ODPE" }];
 

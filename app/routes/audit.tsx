@@ -7,7 +7,7 @@ import { getDb } from "~/server/runtime.server";
 import { listAuditActions, listAuditEvents } from "~/server/audit/audit-query.server";
 import { describeVerification, verifyAuditChainCached } from "~/server/audit/audit.server";
 import { auditActionLabel } from "~/domain/audit-actions";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 import { TableScroll } from "~/ui/TableScroll";
 
 export const meta: MetaFunction = () => [{ title: "Journal d'audit — Portail ODPE" }];

@@ -14,20 +14,15 @@ import { CampaignForm } from "~/ui/CampaignForm";
 import { FormAlert } from "~/ui/FormAlert";
 import { CampaignStatusBadge, MembershipBadge } from "~/ui/referential";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
 import { WrapBadge } from "~/ui/WrapBadge";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Campagne ${data?.campaign.reference_year ?? ""} — Portail ODPE` }];
 
-const yearOf = (value: string | undefined) => {
-  const year = Number(value);
-  if (!Number.isInteger(year) || year < 2000 || year > 2200) throw new Response("Campagne introuvable", { status: 404 });
-  return year;
-};
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:campaign", ANY_ORGANISATION);
-  const year = yearOf(params.year);
+  const year = requireParam(params, "year", "year", "Campagne introuvable");
   const today = todayIso();
   const db = await getDb();
   const campaign = await orNotFound(() => getCampaign(db, year, today));
@@ -46,7 +41,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "manage:campaign");
-  const year = yearOf(params.year);
+  const year = requireParam(params, "year", "year", "Campagne introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
   const audit = auditContext(user, context);

@@ -9,7 +9,7 @@ import { todayIso } from "~/domain/dates";
 import { ANY_ORGANISATION } from "~/domain/permissions";
 import { CampaignStatusBadge } from "~/ui/referential";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Campagnes de collecte — Portail ODPE" }];
 

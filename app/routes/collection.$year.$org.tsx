@@ -19,7 +19,7 @@ import { VersionValues } from "~/ui/collection/VersionValues";
 import { WrapBadge } from "~/ui/WrapBadge";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Dossier ${data.dossier.organisation.code} ${data.dossier.campaign.year} — Portail ODPE` : "Dossier — Portail ODPE" },

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { handleWebUpload } from "~/server/collection/web.server";
+import { pageNotFound } from "~/server/http/params.server";
 
 /** The drag-and-drop endpoint (JSON, with upload progress in the browser). */
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -13,5 +14,5 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export async function loader() {
-  throw new Response("Page introuvable", { status: 404 });
+  throw pageNotFound("Page introuvable");
 }

@@ -6,7 +6,7 @@ import { getDb } from "~/server/runtime.server";
 import { campaignsForOrganisation } from "~/server/collection/queries.server";
 import { versionStatusColors, versionStatusLabels } from "~/domain/submissions";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
 import { WrapBadge } from "~/ui/WrapBadge";
 
 export const meta: MetaFunction = () => [{ title: "Dépôt des tableaux — Portail ODPE" }];

@@ -7,12 +7,12 @@ import { recordAudit } from "~/server/audit/audit.server";
 import { XLSX_CONTENT_TYPE } from "~/server/collection/submissions.server";
 import { ANY_ORGANISATION } from "~/domain/permissions";
 import { versionStatusLabels, type VersionStatus } from "~/domain/submissions";
+import { requireParam } from "~/server/http/params.server";
 
 /** The completeness board as a workbook (audited export). */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:submission", ANY_ORGANISATION);
-  const year = Number(params.year);
-  if (!Number.isInteger(year)) throw new Response("Campagne introuvable", { status: 404 });
+  const year = requireParam(params, "year", "year", "Campagne introuvable");
   const db = await getDb();
   const rows = await completenessBoard(db, year);
   const wb = new ExcelJS.Workbook();

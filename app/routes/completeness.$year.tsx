@@ -7,8 +7,9 @@ import { completenessBoard } from "~/server/collection/queries.server";
 import { ANY_ORGANISATION } from "~/domain/permissions";
 import { versionStatusColors, versionStatusLabels, type VersionStatus } from "~/domain/submissions";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
 import { WrapBadge } from "~/ui/WrapBadge";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction = () => [{ title: "Suivi de la collecte — Portail ODPE" }];
 
@@ -23,8 +24,7 @@ type Filter = keyof typeof filters;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "read:submission", ANY_ORGANISATION);
-  const year = Number(params.year);
-  if (!Number.isInteger(year) || year < 1900 || year > 9999) throw new Response("Campagne introuvable", { status: 404 });
+  const year = requireParam(params, "year", "year", "Campagne introuvable");
   const filter = (new URL(request.url).searchParams.get("filtre") ?? "all") as Filter;
   const rows = await completenessBoard(await getDb(), year);
   const shown = rows.filter((r) => {

@@ -14,7 +14,7 @@ import { DOCUMENT_ACCEPT, DOCUMENT_MAX_BYTES } from "~/domain/files";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
 import { DocumentLink, FileField, noShrink } from "~/ui/referential";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Convention et avenants — Portail ODPE" }];
 

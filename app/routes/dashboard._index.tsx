@@ -7,7 +7,7 @@ import { keyFigureComparison, listPublishedEditions, loadSnapshot } from "~/serv
 import { editionFileUrl } from "~/server/dashboard/pages.server";
 import { describeChange, formatChange, formatFigure, type EditionVariant } from "~/domain/dashboard";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Tableau de bord annuel — Portail ODPE" }];
 

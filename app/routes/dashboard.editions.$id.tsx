@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Code, Group, List, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { z } from "zod";
 import { auditContext, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { parseForm } from "~/server/http/forms.server";
@@ -24,21 +23,16 @@ import { formatBytes } from "~/domain/files";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
 import { EditionStatusBadge } from "~/ui/dashboard/EditionStatusBadge";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `Tableau de bord ${data?.edition.row.reference_year ?? ""}, édition n° ${data?.edition.row.number ?? ""} — Portail ODPE` },
 ];
 
-const idOf = (value: string | undefined) => {
-  const id = z.uuid().safeParse(value);
-  if (!id.success) throw new Response("Édition introuvable", { status: 404 });
-  return id.data;
-};
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "manage:dashboard");
-  const id = idOf(params.id);
+  const id = requireParam(params, "id", "uuid", "Édition introuvable");
   const db = await getDb();
   const edition = await orNotFound(() => getEdition(db, id));
   const overview = await editionOverview(db, id);
@@ -62,7 +56,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "manage:dashboard");
-  const id = idOf(params.id);
+  const id = requireParam(params, "id", "uuid", "Édition introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
   const audit = auditContext(user, context);

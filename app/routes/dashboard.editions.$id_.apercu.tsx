@@ -1,7 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Alert, Anchor, Group, Stack } from "@mantine/core";
-import { z } from "zod";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { orNotFound } from "~/server/http/results.server";
@@ -9,6 +8,7 @@ import { editionForDisplay } from "~/server/dashboard/editions.server";
 import { editionFileUrl, MEMBERS_LOGO_BASE } from "~/server/dashboard/pages.server";
 import { renderReportHtml } from "~/server/dashboard/render.server";
 import { ReportView } from "~/ui/dashboard/ReportView";
+import { requireParam } from "~/server/http/params.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: "/dashboard-report.css" }];
 
@@ -17,10 +17,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Aperç
 /** The referent previews an edition before validating it, in its internal and public variants. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "manage:dashboard");
-  const id = z.uuid().safeParse(params.id);
-  if (!id.success) throw new Response("Édition introuvable", { status: 404 });
+  const id = requireParam(params, "id", "uuid", "Édition introuvable");
   const variant = new URL(request.url).searchParams.get("vue") === "publique" ? "public" : "internal";
-  const { row, meta, edition, frozen } = await orNotFound(async () => editionForDisplay(await getDb(), id.data, variant));
+  const { row, meta, edition, frozen } = await orNotFound(async () => editionForDisplay(await getDb(), id, variant));
   const html = renderReportHtml(edition, meta, { logoBase: MEMBERS_LOGO_BASE, cacheKey: frozen ? `${row.id}|${meta.transmittedOn ?? ""}|${meta.supersededAt ?? ""}` : undefined });
   return {
     id: row.id,

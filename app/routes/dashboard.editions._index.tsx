@@ -10,7 +10,7 @@ import { newEditionSchema } from "~/domain/dashboard";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
 import { EditionStatusBadge } from "~/ui/dashboard/EditionStatusBadge";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Éditions du tableau de bord — Portail ODPE" }];
 

@@ -7,7 +7,7 @@ import { getDb } from "~/server/runtime.server";
 import { getEnv } from "~/server/env.server";
 import { getOutboxMail, listOutbox } from "~/server/mail/outbox.server";
 import { outboxStatusLabels, outboxStatuses } from "~/domain/outbox";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 import { TableScroll } from "~/ui/TableScroll";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

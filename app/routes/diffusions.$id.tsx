@@ -1,23 +1,22 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Alert, Anchor, Stack, Table, Text, Title } from "@mantine/core";
-import { z } from "zod";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { orNotFound } from "~/server/http/results.server";
 import { getRelease, releaseKindLabels } from "~/server/disclosure/ledger.server";
 import { SECRET_EXPLANATION, SECRET_LABEL } from "~/domain/secrecy";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDateTime, formatDecimal } from "~/ui/format";
+import { formatDateTime, formatDecimal } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction = () => [{ title: "Diffusion — registre des diffusions — Portail ODPE" }];
 
-/** One release of the disclosure ledger and every value it made public (issue 10): for the referent. */
+/** One release of the disclosure ledger and every value it made public (ADR 015): for the referent. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "manage:dashboard");
-  const id = z.uuid().safeParse(params.id);
-  if (!id.success) throw new Response("Diffusion introuvable", { status: 404 });
-  const { release, cells } = await orNotFound(async () => getRelease(await getDb(), id.data));
+  const id = requireParam(params, "id", "uuid", "Diffusion introuvable");
+  const { release, cells } = await orNotFound(async () => getRelease(await getDb(), id));
   return {
     release: {
       kind: releaseKindLabels[release.kind],

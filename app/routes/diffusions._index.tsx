@@ -5,11 +5,11 @@ import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { listReleases, releaseKindLabels } from "~/server/disclosure/ledger.server";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Registre des diffusions — Portail ODPE" }];
 
-/** The disclosure ledger, per release (issue 10, ADR 015): for the referent. */
+/** The disclosure ledger, per release (ADR 015): for the referent. */
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, "manage:dashboard");
   const releases = await listReleases(await getDb());

@@ -6,7 +6,7 @@ import { getObservatory } from "~/server/observatory/observatory.server";
 import { listExtranetPublications } from "~/server/publications/publications.server";
 import { listPublishedEditions } from "~/server/dashboard/editions.server";
 import { Contributors } from "~/ui/contributors";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `Extranet — ${data?.observatory.name ?? "Observatoire départemental de la protection de l'enfance"}` },

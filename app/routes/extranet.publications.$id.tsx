@@ -1,20 +1,19 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Anchor, Stack, Text, Title } from "@mantine/core";
-import { z } from "zod";
 import { getDb } from "~/server/runtime.server";
 import { getExtranetPublication } from "~/server/publications/publications.server";
 import { orNotFound } from "~/server/http/results.server";
 import { PublicationContentView } from "~/ui/diffusion";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.rendered.title ?? "Publication"} — Extranet de l'observatoire` }];
 
 /** A published publication, open to all: statistical secrecy applied on the server, sources and contributors shown. */
 export async function loader({ params }: LoaderFunctionArgs) {
-  const id = z.uuid().safeParse(params.id);
-  if (!id.success) throw new Response("Publication introuvable", { status: 404 });
-  return orNotFound(async () => getExtranetPublication(await getDb(), id.data));
+  const id = requireParam(params, "id", "uuid", "Publication introuvable");
+  return orNotFound(async () => getExtranetPublication(await getDb(), id));
 }
 
 export default function ExtranetPublication() {

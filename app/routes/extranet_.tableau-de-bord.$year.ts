@@ -5,6 +5,7 @@ import { orNotFound } from "~/server/http/results.server";
 import { withdrawnEditionResponse } from "~/server/disclosure/withdrawn.server";
 import { PUBLIC_REPORT_CACHE_CONTROL, reportArtefact } from "~/server/dashboard/report-artefacts.server";
 import { artefactResponse } from "~/server/artefacts/artefacts.server";
+import { pageNotFound } from "~/server/http/params.server";
 
 const paramsSchema = z.object({ year: z.coerce.number().int().min(2000).max(2200) });
 const querySchema = z.object({ edition: z.coerce.number().int().positive().optional().catch(undefined) });
@@ -18,7 +19,7 @@ const querySchema = z.object({ edition: z.coerce.number().int().positive().optio
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const parsed = paramsSchema.safeParse(params);
-  if (!parsed.success) throw new Response("Tableau de bord introuvable", { status: 404 });
+  if (!parsed.success) throw pageNotFound("Tableau de bord introuvable");
   const query = querySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   // A superseded edition withdrawn from the public site (ADR 015) answers 410; its stored page was deleted with the withdrawal.
   const withdrawn = await withdrawnEditionResponse(await getDb(), parsed.data.year, query.edition);

@@ -13,7 +13,7 @@ import { todayIso } from "~/domain/dates";
 import { z } from "zod";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Instances de gouvernance — Portail ODPE" }];
 

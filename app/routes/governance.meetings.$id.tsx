@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Button, Card, Group, Select, Stack, Text, Textarea, Title } from "@mantine/core";
-import { z } from "zod";
 import { auditContext, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { addDecision, getMeeting, listDecisionSubjects, setMinutes } from "~/server/governance/governance.server";
@@ -13,21 +12,16 @@ import { decisionFormSchema, decisionSubjectLabels, decisionSubjectTypes, decisi
 import { DOCUMENT_MAX_BYTES } from "~/domain/files";
 import { FormAlert } from "~/ui/FormAlert";
 import { FileField } from "~/ui/referential";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? `${data.meeting.body_name}, ${formatDate(data.meeting.held_on)}` : "Réunion"} — Portail ODPE` },
 ];
 
-const meetingId = (id: string | undefined) => {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) throw new Response("Réunion introuvable", { status: 404 });
-  return parsed.data;
-};
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:governance");
-  const id = meetingId(params.id);
+  const id = requireParam(params, "id", "uuid", "Réunion introuvable");
   const db = await getDb();
   const meeting = await orNotFound(() => getMeeting(db, id));
   const manage = can(user, "manage:governance");
@@ -44,7 +38,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "manage:governance");
-  const id = meetingId(params.id);
+  const id = requireParam(params, "id", "uuid", "Réunion introuvable");
   const db = await getDb();
   try {
     if (new URL(request.url).searchParams.get("intent") === "minutes") {

@@ -13,18 +13,14 @@ import { IndicatorDefinitionFields } from "~/ui/IndicatorFields";
 import { TableScroll } from "~/ui/TableScroll";
 import { proposalsForIndicator } from "~/server/governance/proposals.server";
 import { proposalKindLabels, proposalStatusLabels } from "~/domain/governance";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.indicator.code ?? "Indicateur"} — Catalogue des indicateurs` }];
 
-const codeOf = (code: string | undefined) => {
-  if (!code || !/^[A-Z0-9_]{2,40}$/.test(code)) throw new Response("Indicateur introuvable", { status: 404 });
-  return code;
-};
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:indicator");
-  const code = codeOf(params.code);
+  const code = requireParam(params, "code", "code", "Indicateur introuvable");
   const db = await getDb();
   const canManage = userCan(user, "manage:indicator");
   const [indicator, codelists, organisations] = await Promise.all([
@@ -39,7 +35,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "manage:indicator");
-  const code = codeOf(params.code);
+  const code = requireParam(params, "code", "code", "Indicateur introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
   const audit = auditContext(user, context);

@@ -10,25 +10,21 @@ import { intentFailure, intentSuccess, orNotFound, unknownIntent, type IntentRes
 import { codelistLabelSchema } from "~/domain/indicators";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.codelist.label ?? "Liste de codes"} — Catalogue des indicateurs` }];
 
-const codeOf = (code: string | undefined) => {
-  if (!code || !/^[A-Z0-9_]{1,40}$/.test(code)) throw new Response("Liste de codes introuvable", { status: 404 });
-  return code;
-};
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:indicator");
-  const code = codeOf(params.code);
+  const code = requireParam(params, "code", "code", "Liste de codes introuvable");
   const codelist = await orNotFound(async () => getCodelist(await getDb(), code));
   return { codelist, canManage: userCan(user, "manage:indicator") };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "manage:indicator");
-  const code = codeOf(params.code);
+  const code = requireParam(params, "code", "code", "Liste de codes introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
   try {

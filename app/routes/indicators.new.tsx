@@ -10,7 +10,7 @@ import { formFailure, parseForm } from "~/server/http/forms.server";
 import { DEFAULT_SECRECY_THRESHOLD, indicatorCreateSchema } from "~/domain/indicators";
 import { FormAlert } from "~/ui/FormAlert";
 import { IndicatorDefinitionFields } from "~/ui/IndicatorFields";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Ajouter un indicateur — Portail ODPE" }];
 

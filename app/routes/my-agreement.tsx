@@ -10,7 +10,7 @@ import { agreementFormatLabels, statisticalLevelLabels, usageRightsExplanations,
 import { formatMonthDay, todayIso } from "~/domain/dates";
 import { DocumentLink, MembershipBadge, UsageRightsBadge, membershipSentence } from "~/ui/referential";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Ma convention — Portail ODPE" }];
 

@@ -6,7 +6,7 @@ import { getDb } from "~/server/runtime.server";
 import { getOrganisation } from "~/server/organisations/organisations.server";
 import { todayIso } from "~/domain/dates";
 import { MembershipBadge, membershipSentence } from "~/ui/referential";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Données de mon organisme — Portail ODPE" }];
 

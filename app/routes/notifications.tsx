@@ -7,7 +7,7 @@ import { requireUser } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { countUnreadNotifications, listNotifications, markNotificationsRead } from "~/server/notifications/notifications.server";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Notifications — Portail ODPE" }];
 

@@ -1,17 +1,16 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { z } from "zod";
 import { auditContext, requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { exportOrganisationData } from "~/server/organisations/organisations.server";
 import { orNotFound } from "~/server/http/results.server";
 import { organisationDataResponse } from "~/server/organisations/export.server";
+import { requireParam } from "~/server/http/params.server";
 
 /** Art. 5–6: an organisation's data, exported for it (referent: any organisation). */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   await requireSignedIn(request);
-  const id = z.uuid().safeParse(params.id);
-  if (!id.success) throw new Response("Organisme introuvable", { status: 404 });
-  const user = await requirePermission(request, "export:organisation_data", id.data);
-  const data = await orNotFound(async () => exportOrganisationData(await getDb(), auditContext(user, context), id.data));
+  const id = requireParam(params, "id", "uuid", "Organisme introuvable");
+  const user = await requirePermission(request, "export:organisation_data", id);
+  const data = await orNotFound(async () => exportOrganisationData(await getDb(), auditContext(user, context), id));
   return organisationDataResponse(data);
 }

@@ -27,14 +27,15 @@ import type { PermissionRequest } from "~/domain/permissions";
 import { OrganisationForm } from "~/ui/OrganisationForm";
 import { FormAlert } from "~/ui/FormAlert";
 import { FileField, MembershipBadge, membershipSentence } from "~/ui/referential";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
+import { pageNotFound } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.organisation.name ?? "Organisme"} — Portail ODPE` }];
 
 const idSchema = z.uuid();
 const orgId = (id: string | undefined) => {
   const parsed = idSchema.safeParse(id);
-  if (!parsed.success) throw new Response("Organisme introuvable", { status: 404 });
+  if (!parsed.success) throw pageNotFound("Organisme introuvable");
   return parsed.data;
 };
 

@@ -8,7 +8,7 @@ import { countMembers, listOrganisations } from "~/server/organisations/organisa
 import { joinedByLabel, organisationKindLabels } from "~/domain/organisations";
 import { todayIso } from "~/domain/dates";
 import { MembershipBadge } from "~/ui/referential";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Organismes membres — Portail ODPE" }];
 

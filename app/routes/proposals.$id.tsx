@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Group, Radio, Select, Stack, Table, Text, Textarea, Title } from "@mantine/core";
-import { z } from "zod";
 import { auditContext, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { adoptProposal, getProposal, recordOpinion, rejectProposal } from "~/server/governance/proposals.server";
@@ -22,19 +21,14 @@ import {
 } from "~/domain/governance";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate, formatDateTime } from "~/ui/format";
+import { formatDate, formatDateTime } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Proposition : ${data?.proposal.title ?? "indicateur"} — Portail ODPE` }];
 
-const proposalId = (id: string | undefined) => {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) throw new Response("Proposition introuvable", { status: 404 });
-  return parsed.data;
-};
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:indicator_proposal");
-  const id = proposalId(params.id);
+  const id = requireParam(params, "id", "uuid", "Proposition introuvable");
   const db = await getDb();
   const proposal = await orNotFound(() => getProposal(db, id));
   const manage = can(user, "manage:indicator_proposal");
@@ -60,7 +54,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   // Each command checks its own permission (opinion: the institution's validator; adopt/reject: the referent).
   const user = await requirePermission(request, "read:indicator_proposal");
-  const id = proposalId(params.id);
+  const id = requireParam(params, "id", "uuid", "Proposition introuvable");
   const db = await getDb();
   const audit = auditContext(user, context);
   try {

@@ -12,7 +12,7 @@ import { can } from "~/domain/permissions";
 import { proposalFormSchema, proposalKindLabels, proposalKinds, proposalStatusColors, proposalStatusLabels } from "~/domain/governance";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Propositions d'indicateurs — Portail ODPE" }];
 

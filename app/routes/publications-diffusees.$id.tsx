@@ -1,22 +1,21 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Anchor, Stack, Text, Title } from "@mantine/core";
-import { z } from "zod";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getReleasedPublication } from "~/server/publications/released.server";
 import { orNotFound } from "~/server/http/results.server";
 import { PublicationContentView } from "~/ui/diffusion";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? "Publication"} — Portail ODPE` }];
 
 /** Art. 5: a production released for the elected officials and directions (or the public), as it went out. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "read:released_publication");
-  const id = z.uuid().safeParse(params.id);
-  if (!id.success) throw new Response("Publication introuvable", { status: 404 });
-  return orNotFound(async () => getReleasedPublication(await getDb(), id.data));
+  const id = requireParam(params, "id", "uuid", "Publication introuvable");
+  return orNotFound(async () => getReleasedPublication(await getDb(), id));
 }
 
 export default function ReleasedPublication() {

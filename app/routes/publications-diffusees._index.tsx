@@ -4,7 +4,7 @@ import { Anchor, Card, Stack, Text, Title } from "@mantine/core";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { listReleasedPublications } from "~/server/publications/released.server";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Publications — Portail ODPE" }];
 

@@ -38,19 +38,14 @@ import { formatYears } from "~/domain/explorer";
 import { ApprovalStatusBadge, PublicationContentView, PublicationStatusBadge, RequirementBadge } from "~/ui/diffusion";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.row.title ?? "Publication"} — Portail ODPE` }];
 
-const publicationId = (id: string | undefined) => {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) throw new Response("Publication introuvable", { status: 404 });
-  return parsed.data;
-};
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:publication");
-  const id = publicationId(params.id);
+  const id = requireParam(params, "id", "uuid", "Publication introuvable");
   const db = await getDb();
   const page = await orNotFound(() => getPublicationPage(db, id));
   const status = page.row.status;
@@ -101,7 +96,7 @@ const invalidatedMessage = (names: string[]) =>
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   await requireSignedIn(request);
-  const id = publicationId(params.id);
+  const id = requireParam(params, "id", "uuid", "Publication introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
   const owner = await publicationOwner(db, id);

@@ -10,7 +10,7 @@ import { publicationAudienceLabels, publicationAudiences, publicationFormSchema 
 import { PublicationStatusBadge } from "~/ui/diffusion";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Publications — Portail ODPE" }];
 

@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Group, Stack, Table, Text, Textarea, Title } from "@mantine/core";
-import { z } from "zod";
 import { auditContext, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { answerDataRequest, closeDataRequest, declineDataRequest, getDataRequest } from "~/server/governance/data-requests.server";
@@ -14,19 +13,14 @@ import { WORKSPACE_ACCEPT, WORKSPACE_FORMATS_HINT, WORKSPACE_MAX_BYTES } from "~
 import { FormAlert } from "~/ui/FormAlert";
 import { FileField } from "~/ui/referential";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate, formatDateTime, formatDecimal } from "~/ui/format";
+import { formatDate, formatDateTime, formatDecimal } from "~/domain/format";
+import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Demande : ${data?.request.title ?? "données"} — Portail ODPE` }];
 
-const requestId = (id: string | undefined) => {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) throw new Response("Demande introuvable", { status: 404 });
-  return parsed.data;
-};
-
 export async function loader({ request: httpRequest, params }: LoaderFunctionArgs) {
   const user = await requirePermission(httpRequest, "read:data_request");
-  const id = requestId(params.id);
+  const id = requireParam(params, "id", "uuid", "Demande introuvable");
   const db = await getDb();
   const request = await orNotFound(() => getDataRequest(db, id));
   const mine = request.recipients.find((r) => r.organisation_id === user.organisationId) ?? null;
@@ -41,7 +35,7 @@ export async function action({ request: httpRequest, params, context }: ActionFu
   const intent = new URL(httpRequest.url).searchParams.get("intent") ?? "";
   // Each command checks its own permission (answer, decline: the organisation's correspondent; close: requester or referent).
   const user = await requirePermission(httpRequest, "read:data_request");
-  const id = requestId(params.id);
+  const id = requireParam(params, "id", "uuid", "Demande introuvable");
   const db = await getDb();
   const audit = auditContext(user, context);
   try {

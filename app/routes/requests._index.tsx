@@ -12,7 +12,7 @@ import { addDays, todayIso } from "~/domain/dates";
 import { answerFormatLabels, answerFormats, dataRequestFormSchema, recipientStatusColors, recipientStatusLabels, type RecipientStatus } from "~/domain/data-requests";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Demandes de données — Portail ODPE" }];
 

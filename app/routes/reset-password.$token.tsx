@@ -11,6 +11,7 @@ import { DomainError } from "~/server/errors.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { FormAlert } from "~/ui/FormAlert";
 import { PASSWORD_MIN_LENGTH } from "~/domain/password-policy";
+import { pageNotFound } from "~/server/http/params.server";
 
 export const meta: MetaFunction = () => [
   { title: "Définir mon mot de passe — Portail ODPE" },
@@ -22,7 +23,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
   try {
     return await checkResetToken(await getDb(), params.token ?? "");
   } catch (error) {
-    if (error instanceof DomainError) throw new Response(error.message, { status: 404 });
+    if (error instanceof DomainError) throw pageNotFound(error.message);
     throw error;
   }
 }

@@ -4,15 +4,16 @@ import { getDb } from "~/server/runtime.server";
 import { versionForDownload } from "~/server/collection/queries.server";
 import { storedAnnotatedWorkbook } from "~/server/collection/annotated.server";
 import { XLSX_CONTENT_TYPE } from "~/server/collection/submissions.server";
+import { pageNotFound } from "~/server/http/params.server";
 
 /** "Download my workbook annotated": the partner's own file, faulty cells highlighted and commented (built once, then served from storage). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const db = await getDb();
   const version = await versionForDownload(db, user, params.id ?? "");
-  if (!version) throw new Response("Fichier introuvable", { status: 404 });
+  if (!version) throw pageNotFound("Fichier introuvable");
   const annotated = await storedAnnotatedWorkbook(db, version);
-  if (!annotated) throw new Response("Fichier introuvable", { status: 404 });
+  if (!annotated) throw pageNotFound("Fichier introuvable");
   return new Response(new Uint8Array(annotated.content), {
     headers: {
       "Content-Type": XLSX_CONTENT_TYPE,

@@ -3,14 +3,15 @@ import { requireUser } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { versionForDownload } from "~/server/collection/queries.server";
 import { fileResponse, getFile } from "~/server/storage/files.server";
+import { pageNotFound } from "~/server/http/params.server";
 
 /** The original bytes of an uploaded version, exactly as sent (nothing lost). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const db = await getDb();
   const version = await versionForDownload(db, user, params.id ?? "");
-  if (!version) throw new Response("Fichier introuvable", { status: 404 });
+  if (!version) throw pageNotFound("Fichier introuvable");
   const file = await getFile(db, version.file_id);
-  if (!file) throw new Response("Fichier introuvable", { status: 404 });
+  if (!file) throw pageNotFound("Fichier introuvable");
   return fileResponse(file, { download: true });
 }

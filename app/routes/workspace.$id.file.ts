@@ -1,11 +1,11 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { z } from "zod";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getWorkspaceFile } from "~/server/workspace/workspace.server";
 import { orNotFound } from "~/server/http/results.server";
 import { fileResponse } from "~/server/storage/files.server";
 import { downloadName } from "~/domain/workspace";
+import { requireParam } from "~/server/http/params.server";
 
 /**
  * A workspace document's file (a given version, or the current one), for members (a version held for
@@ -14,10 +14,9 @@ import { downloadName } from "~/domain/workspace";
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:workspace");
-  const id = z.uuid().safeParse(params.id);
-  if (!id.success) throw new Response("Document introuvable", { status: 404 });
+  const id = requireParam(params, "id", "uuid", "Document introuvable");
   const version = new URL(request.url).searchParams.get("version");
   const number = version && /^\d{1,6}$/.test(version) ? Number(version) : null;
-  const file = await orNotFound(async () => getWorkspaceFile(await getDb(), id.data, number, user));
+  const file = await orNotFound(async () => getWorkspaceFile(await getDb(), id, number, user));
   return fileResponse({ ...file, filename: downloadName(file.filename, file.contentType) }, { download: true });
 }

@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Group, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { z } from "zod";
 import { auditContext, requirePermission, userCan, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { addWorkspaceVersion, getWorkspaceDocument, workspaceDocumentOwner } from "~/server/workspace/workspace.server";
@@ -15,29 +14,24 @@ import { FileField } from "~/ui/referential";
 import { FormAlert } from "~/ui/FormAlert";
 import { AnonymisationConfirmation, anonymisationConfirmed } from "~/ui/AnonymisationConfirmation";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
+import { pageNotFound, requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.document.title ?? "Document"} — Espace de travail` }];
 
-const documentId = (id: string | undefined) => {
-  const parsed = z.uuid().safeParse(id);
-  if (!parsed.success) throw new Response("Document introuvable", { status: 404 });
-  return parsed.data;
-};
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:workspace");
-  const id = documentId(params.id);
+  const id = requireParam(params, "id", "uuid", "Document introuvable");
   const document = await orNotFound(async () => getWorkspaceDocument(await getDb(), id, user));
   return { document, canAddVersion: userCan(user, "update:workspace", document.owner_id), mayReview: userCan(user, "review:workspace") };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   await requireSignedIn(request);
-  const id = documentId(params.id);
+  const id = requireParam(params, "id", "uuid", "Document introuvable");
   const db = await getDb();
   const owner = await workspaceDocumentOwner(db, id);
-  if (!owner) throw new Response("Document introuvable", { status: 404 });
+  if (!owner) throw pageNotFound("Document introuvable");
   const user = await requirePermission(request, "update:workspace", owner);
   try {
     const form = await readUploadForm(request, WORKSPACE_MAX_BYTES);

@@ -27,7 +27,7 @@ import { FileField } from "~/ui/referential";
 import { FormAlert } from "~/ui/FormAlert";
 import { AnonymisationConfirmation, anonymisationConfirmed } from "~/ui/AnonymisationConfirmation";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Espace de travail — Portail ODPE" }];
 

@@ -9,7 +9,7 @@ import { formFailure, parseForm } from "~/server/http/forms.server";
 import { workspaceContentTypes, type WorkspaceContentType } from "~/domain/workspace";
 import { formatBytes } from "~/domain/files";
 import { FormAlert } from "~/ui/FormAlert";
-import { formatDateTime } from "~/ui/format";
+import { formatDateTime } from "~/domain/format";
 
 export const meta: MetaFunction = () => [{ title: "Versions retenues pour vérification — Espace de travail" }];
 

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { Kysely, Migrator, PostgresDialect, type MigrationProvider, sql } from "kysely";
+import { Kysely, Migrator, PostgresDialect, type MigrationProvider, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { PGliteDialect } from "kysely-pglite-dialect";
@@ -10,6 +10,10 @@ import { logger } from "./logger.server";
 import { installPgCopyHook, pgliteWithCopyHook } from "./bulk-copy.server";
 
 export type Db = Kysely<Database>;
+/** A transaction of the one database. */
+export type Trx = Transaction<Database>;
+/** What queries run on: the database or a transaction (a use case's steps take either). */
+export type Executor = Db | Trx;
 export type Driver = "pg" | "pglite";
 
 export interface DbHandle {
@@ -226,7 +230,7 @@ function logConnectionError(error: Error) {
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);
 /**
  * SQLSTATEs of a server going away: class 08 (connection exception), shutdown/crash/starting up (57P01–57P03),
- * too many connections; and of a database the portal may no longer use (issue 11, item 8): dropped or renamed
+ * too many connections; and of a database the portal may no longer use (ADR 017): dropped or renamed
  * (3D000), its role revoked or refused (42501 insufficient privilege, 28000/28P01 authorization) — an operator's
  * fault to fix, answered like an outage (503) rather than a 500.
  */

@@ -120,7 +120,7 @@ export const envSchema = z
     // replaced, and the request answered 503 with Retry-After (ADR 016).
     HEAVY_WORK_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
     HEAVY_WORK_TIMEOUT_SECONDS: z.coerce.number().min(0.01).max(3_600).default(120),
-    // Unknown or revoked Bearer tokens accepted per client address and minute before 429 (issue 11, item 9).
+    // Unknown or revoked Bearer tokens accepted per client address and minute before 429 (ADR 017).
     API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
     // Audit chain (ADR 024): the HMAC key, kept outside the database; required when APP_MODE=production.
     AUDIT_HMAC_KEY: z.string().min(32, "must be at least 32 characters long, e.g. the output of openssl rand -hex 32").optional(),

@@ -2,7 +2,7 @@ import pg from "pg";
 import { logger } from "./logger.server";
 
 /**
- * Serialises process start on one PostgreSQL (issue 14, item 7; ADR 021):
+ * Serialises process start on one PostgreSQL (ADR 021):
  * migrations, pg-boss's schema and queue creation, and the demo seeding run
  * under a session advisory lock, so two instances started at the same moment
  * on an empty database take turns instead of one dying (pg-boss's « deadlock

@@ -16,7 +16,7 @@ import {
   type SourceRequirement,
 } from "~/domain/publications";
 import { formatBytes } from "~/domain/files";
-import { formatDecimal, formatInteger } from "./format";
+import { formatDecimal, formatInteger } from "~/domain/format";
 import { TableScroll } from "./TableScroll";
 import { Contributors } from "./contributors";
 
@@ -156,8 +156,6 @@ export interface RenderedPublicationView {
   external: boolean;
 }
 
-// Contributors has its own module (no chart library in the extranet home's bundle, issue 14).
-export { Contributors } from "./contributors";
 
 /**
  * A publication as it reads: Markdown body (already sanitised on the

@@ -3,7 +3,7 @@ import { membershipStatusColors, membershipStatusLabels, joinedByLabel, type Mem
 import { campaignStatusColors, campaignStatusLabels, type CampaignStatus } from "~/domain/campaigns";
 import { usageRightsColors, usageRightsLabels, usageRightsShortLabels, type UsageRights } from "~/domain/agreements";
 import { formatBytes } from "~/domain/files";
-import { formatDate } from "./format";
+import { formatDate } from "~/domain/format";
 
 /** Badges keep their whole label in narrow table cells. */
 export const noShrink = { minWidth: "max-content" } as const;

@@ -10,7 +10,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-describe("campaigns (issue 3)", () => {
+describe("campaigns (Art. 2)", () => {
   it("the referent opens a campaign and a partner correspondent sees the new deadline on its home page", async () => {
     const page = await browser.newPage();
     await login(page, demoEmail("referent"));

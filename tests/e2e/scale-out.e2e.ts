@@ -6,7 +6,7 @@ import { startProductionServer, type ProductionServer } from "../support/product
 import { DEMO_PASSWORD, demoEmail } from "./browser";
 
 /**
- * Scale-out (issue 14, item 7; ADR 021): two instances of the production
+ * Scale-out (ADR 021): two instances of the production
  * build started at the same moment on one empty PostgreSQL database both come
  * up — migrations, pg-boss's schema and queues and the demo seeding run under
  * one advisory lock (app/server/startup-lock.server.ts) — and then behave as

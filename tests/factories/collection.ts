@@ -188,7 +188,7 @@ export async function withdrawOrganisation(db: Db, organisationId: string) {
     .execute();
 }
 
-// ── Partner API (issue 4, item 8) ───────────────────────────────────────────
+// ── Partner API (ADR 008) ───────────────────────────────────────────
 
 /** A partner-API token of `organisationId`, made by the use case (stored hashed, audited). Returns the secret once. */
 export async function makeApiToken(db: Db, organisationId: string, options: { name?: string; createdBy?: string | null } = {}) {

@@ -21,7 +21,7 @@ afterEach(() => {
   resetEnvForTests();
 });
 
-describe("unknown tokens are rate-limited per client address (issue 11, item 9)", () => {
+describe("unknown tokens are rate-limited per client address (ADR 017)", () => {
   it("past API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE unknown tokens from one address: 429 with Retry-After, even for a valid token; other addresses unaffected", async () => {
     process.env.API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE = "3";
     resetEnvForTests();
@@ -40,7 +40,7 @@ describe("unknown tokens are rate-limited per client address (issue 11, item 9)"
   });
 });
 
-describe("bearer token (issue 4, item 8: partner systems authenticate with a token, never a cookie)", () => {
+describe("bearer token (ADR 008: partner systems authenticate with a token, never a cookie)", () => {
   it("answers 401 problem+json with a Bearer challenge when the header is missing", async () => {
     const response = await call(campaigns.loader, apiRequest("/campaigns"));
     const body = await expectProblem(response, "get", LIST, 401, "unauthenticated");

@@ -32,7 +32,7 @@ import { AUDIT_KEY_FILE, DEV_AUDIT_HMAC_KEY, auditKeyId, keyringFrom, keyringFro
 import { parseEnv } from "~/server/env.server";
 
 /**
- * ADR 024 (issue 11, item 7): the audit chain is keyed (HMAC with a key
+ * ADR 024: the audit chain is keyed (HMAC with a key
  * outside the database) and anchored (signed head and count, kept outside
  * the database). Each of the four tamperings — update a row, delete one in
  * the middle, delete the tail, recompute every hash — is reported, with the

@@ -61,7 +61,7 @@ describe("audit trail (append-only, hash-chained)", () => {
   });
 });
 
-describe("/audit?verify=1 is cached by the chain's head (issue 11, item 9)", () => {
+describe("/audit?verify=1 is cached by the chain's head (ADR 017)", () => {
   it("answers from the cache while the head is unchanged, and walks the chain again after a new event", async () => {
     await addEvents(2);
     const first = await verifyAuditChainCached(t.db);

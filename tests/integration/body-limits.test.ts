@@ -16,7 +16,7 @@ import { WORKSPACE_MAX_BYTES } from "~/domain/workspace";
  * Every page action reads its body within its route's limit (forms 1 Mio,
  * upload pages their file limit): 413 with a French message as soon as it
  * is passed, without reading the rest; slow bodies are cut by the server's
- * timeouts. The attack of issue 11: 4 × 250 MB posts to /login.
+ * timeouts. The attack of ADR 017: 4 × 250 MB posts to /login.
  */
 const t = useTestDb();
 const MiB = 1024 * 1024;

@@ -5,7 +5,7 @@ import { useTestDb } from "../support/db";
 
 const t = useTestDb();
 
-describe("bytea round trip on both drivers (issue 14: PGlite's per-byte serializer replaced)", () => {
+describe("bytea round trip on both drivers (ADR 021: PGlite's per-byte serializer replaced)", () => {
   it("a 1 MiB file, an empty one and every byte value come back identical, as Buffers", async () => {
     const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const big = randomBytes(1024 * 1024);

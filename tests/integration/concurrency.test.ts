@@ -25,7 +25,7 @@ import type { Role } from "~/domain/permissions";
 import type { ExplorerQuery } from "~/domain/explorer";
 
 /**
- * Issue 7, item 4 — concurrency. The same object is acted upon in parallel
+ * ADR 013 — concurrency. The same object is acted upon in parallel
  * (Promise.all, each operation in its own transaction and, on PostgreSQL, on
  * its own pooled connection — PGlite serialises them, which must give the same
  * results): every transition happens once, version numbers stay monotonic,

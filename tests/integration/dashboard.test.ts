@@ -605,7 +605,7 @@ describe("pages and access (readers see published reports only, never raw submis
   });
 });
 
-describe("published pages stored as artefacts (issue 14, ADR 021)", () => {
+describe("published pages stored as artefacts (ADR 021)", () => {
   const key = extranetReportKey(2024);
   const stored = () => t.db.selectFrom("published_artefact").selectAll().where("key", "=", key).executeTakeFirst();
 

@@ -25,7 +25,7 @@ import { loader as diffusionsList } from "~/routes/diffusions._index";
 import { loader as diffusionPage } from "~/routes/diffusions.$id";
 
 /**
- * Issue 10, the four attacks on statistical secrecy, through the portal
+ * ADR 015, the four attacks on statistical secrecy, through the portal
  * (convention Art. 5; CASF D226-3-4: no direct or indirect identification):
  * each is refused or protected. The intruder is an independent LP (glpk.js),
  * not the engine's code. Scenarios use reference years five apart, so each
@@ -114,7 +114,7 @@ function intruder(sums: { total: string; parts: string[] }[], publicValues: Reco
   return { min: solve(glpk.GLP_MIN), max: solve(glpk.GLP_MAX) };
 }
 
-/** The audit criterion of issue 10 (3a): upper bound ≥ t and width ≥ t. */
+/** The audit criterion of ADR 015 (3a): upper bound ≥ t and width ≥ t. */
 const passes = (i: { min: number; max: number }, threshold: number) => i.max >= threshold - 1e-6 && i.max - i.min >= threshold - 1e-6;
 
 async function runLoader(fn: (args: never) => Promise<unknown>, url: string, params: Record<string, string>): Promise<Response> {

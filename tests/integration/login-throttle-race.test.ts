@@ -12,7 +12,7 @@ import { DomainError } from "~/server/errors.server";
 import * as loginRoute from "~/routes/login";
 
 /**
- * Issue 11, item 6 (ADR 004, ADR 017) — the login throttle decides and
+ *  (ADR 004, ADR 017) — the login throttle decides and
  * reserves atomically: concurrent wrong passwords, each on its own PostgreSQL
  * connection, never get more attempts processed than the limit (40 at once
  * used to process 17 with a limit of 5). PGlite serialises them: same result.

@@ -15,7 +15,7 @@ import { importReferenceRates, loadReferenceRates } from "~/server/populations/r
 import { populationCell } from "~/domain/rates";
 
 /**
- * Issue 12, items 5 and 6 (ADR 019): rates shipped in conventions/, Insee
+ *  (ADR 019): rates shipped in conventions/, Insee
  * population estimates imported with their vintage, a newer vintage replacing
  * an older one for rates while the older stays as history.
  */

@@ -7,7 +7,7 @@ import { DomainError } from "~/server/errors.server";
 import { flatRouteFilePattern } from "~/server/http/redirect-target.server";
 
 /**
- * Issue 11, item 8 — no 500 on bad input. Every loader of app/routes, through
+ * ADR 017 — no 500 on bad input. Every loader of app/routes, through
  * the guard every loader and action of the production build goes through
  * (outage.server.ts), is called by a signed-in admin and a partner
  * correspondent with hostile values in every query parameter any loader reads
@@ -58,7 +58,7 @@ const safeDecode = (v: string) => {
   }
 };
 
-describe("no 5xx on hostile query strings and path parameters (issue 11, item 8)", () => {
+describe("no 5xx on hostile query strings and path parameters (ADR 017)", () => {
   it("every loader, every query parameter, every hostile value: never a 5xx", { timeout: 600_000 }, async () => {
     const org = await makeOrganisation(t.db);
     const actors = await Promise.all((["admin", "partner_correspondent"] as const).map(async (role) => sessionCookie((await makeUser(t.db, role, org.id)).id)));

@@ -8,7 +8,7 @@ import { runInRequestScope } from "~/server/http/request-scope.server";
 import * as root from "~/root";
 
 /**
- * The signed-in user is read once per HTTP request (issue 7, item 5: load).
+ * The signed-in user is read once per HTTP request (docs/benchmarks.md: load).
  * Remix gives each loader of a document request its own copy of the Request;
  * within the HTTP layer's scope of a GET request they share one session query,
  * which also brings the organisation's name and withdrawal date.

@@ -118,7 +118,7 @@ describe("login page action", () => {
   });
 });
 
-describe("login page redirect (issue 11, item 4)", () => {
+describe("login page redirect (ADR 017)", () => {
   it.each([
     ["/%09/evil.example/", "/"],
     ["/\\evil.example", "/"],

@@ -5,7 +5,7 @@ import { EnvError, parseEnv } from "~/server/env.server";
 import { applyTrustProxy } from "~/server/http/platform.server";
 
 /**
- * Issue 11, item 5 — the client address (login throttling per IP, the audit
+ * ADR 017 — the client address (login throttling per IP, the audit
  * trail's IP) is the one the trusted proxy chain saw: a client cannot choose it
  * with a spoofed leftmost X-Forwarded-For.
  */
@@ -40,7 +40,7 @@ afterAll(() => {
 const clientIp = async (setting: string, xff?: string) =>
   (await fetch(`${urls.get(setting)}/ip`, { headers: xff === undefined ? {} : { "X-Forwarded-For": xff } })).text();
 
-describe("TRUST_PROXY: the client address as the trusted proxies see it (issue 11, item 5)", () => {
+describe("TRUST_PROXY: the client address as the trusted proxies see it (ADR 017)", () => {
   // The test client connects from 127.0.0.1: that is the socket (the « proxy » for these cases).
   it("unset: X-Forwarded-For is ignored, the socket address is the client", async () => {
     expect(await clientIp("unset", "6.6.6.6")).toMatch(/127\.0\.0\.1$/);

@@ -18,7 +18,7 @@ import { DEFAULT_UPLOAD_LIMITS, XLSX_CONTENT_TYPE } from "~/domain/upload-errors
 import type { Problem } from "~/domain/problems";
 
 /**
- * Issue 7, item 2 — fuzzed uploads (Art. 4: a file that is not the expected
+ * ADR 013 — fuzzed uploads (Art. 4: a file that is not the expected
  * template is refused and leaves only an audit event; any other file becomes a
  * complete, numbered version). A valid filled template is mutated at every
  * level — cell values and types, sheets, the hidden metadata sheet, the zip

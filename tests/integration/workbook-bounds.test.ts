@@ -14,7 +14,7 @@ import { systemContext } from "~/server/audit/audit.server";
 import { DATA_SHEET, FIRST_DATA_ROW, LAYOUT_MARGIN } from "~/domain/template-layout";
 
 /**
- * Issue 11 item 1: the template's layout bounds what is read (a template
+ * ADR 016: the template's layout bounds what is read (a template
  * padded with cells is refused, naming the sheet and the range, without
  * parsing the padding), and the annotated workbook is built once per
  * version, in a worker thread, then served from storage.

@@ -101,7 +101,7 @@ describe("Art. 4 — the shared workspace", () => {
     expect(audited.map((a) => a.action).sort()).toEqual(["workspace.document_shared", "workspace.version_added"]);
   });
 
-  it("a document is always downloaded, named with the extension of its sniffed type (a PDF named a.html is a.pdf) — issue 11, item 9", async () => {
+  it("a document is always downloaded, named with the extension of its sniffed type (a PDF named a.html is a.pdf) — ADR 017", async () => {
     const id = await share("Note technique XJ", "Fichier renommé", { ...pdf("déguisé"), filename: "a.html" });
     const cookie = await sessionCookie(author.id);
     const result = await runRoute(fileRoute.loader, makeRequest(`/workspace/${id}/file`, { cookie }), { id });

@@ -7,7 +7,7 @@ import { indicatorsFile } from "~/domain/observatory-files";
 import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "~/server/dashboard/assembly.server";
 
 /**
- * Weighted averages (issue 12, item 4): every non-additive indicator declares
+ * Weighted averages (ADR 018): every non-additive indicator declares
  * how several organisations' values make one figure; the explorer, the
  * dashboard and the exports follow it. Two homes: 90 % with 10 places and
  * 50 % with 100 places → (90 × 10 + 50 × 100) / 110 = 53.636… %, not 70 %.

@@ -19,7 +19,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 /**
- * Issue 12, items 3 and 5 (ADR 019): a rate is a numerator over a population
+ *  (ADR 019): a rate is a numerator over a population
  * of the SAME universe, cell by cell. The reference example of the issue:
  * 800 girls in care, 98 000 girls aged 0–20 (200 000 in all) → 8.16 ‰,
  * never 800 / 200 000 = 4.0 ‰.

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { flatRouteFilePattern, isKnownRoutePath, safeRedirectTarget } from "~/server/http/redirect-target.server";
 
 /**
- * Issue 11, item 4 — no open redirect after login: the target is parsed with
+ * ADR 017 — no open redirect after login: the target is parsed with
  * the URL API against the portal's origin and must be a known route of that origin.
  */
 const ORIGIN = "https://odpe.example.fr";
@@ -14,7 +14,7 @@ interface ConfigEntry {
   children?: ConfigEntry[];
 }
 
-describe("post-login redirect target (issue 11, item 4)", () => {
+describe("post-login redirect target (ADR 017)", () => {
   it.each([
     // [value, expected]
     ["/admin/users?q=x", "/admin/users?q=x"],

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { responseHeaderDefaults } from "~/server/http/platform.server";
 
 /**
- * Issue 11, item 9 — response headers of the HTTP layer: `Cache-Control:
+ * ADR 017 — response headers of the HTTP layer: `Cache-Control:
  * private, no-store` by default (never over a route's own), and a single
  * X-Content-Type-Options although helmet and the file responses both set it
  * (the Remix Express adapter copies a route's headers with res.append).
@@ -39,7 +39,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-describe("response headers (issue 11, item 9)", () => {
+describe("response headers (ADR 017)", () => {
   it("a page without its own Cache-Control is private, no-store, with one X-Content-Type-Options", async () => {
     const res = await fetch(`${base}/page`);
     expect(res.headers.get("cache-control")).toBe("private, no-store");

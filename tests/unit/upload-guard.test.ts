@@ -22,7 +22,7 @@ import {
 } from "./upload-guard-corpus";
 
 /**
- * Issue 4, item 2 (upload limits) and item 10 (hostile files): every upload
+ * Art. 4 and ADR 016 (upload limits, hostile files): every upload
  * passes the guard before any parsing; each hostile file is refused with its
  * own code, the HTTP status to answer (413 / 415 / 422) and a French message
  * saying what to do. The corpus is built here, in memory.

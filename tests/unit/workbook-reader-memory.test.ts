@@ -6,7 +6,7 @@ import { readWorkbook, type WorkbookCell } from "~/server/collection/workbook-re
 import { craftZip, largeWorkbookFast, minimalWorkbookEntries, worksheetXml } from "./upload-guard-corpus";
 
 /**
- * Issue 4, item 2: "streaming parse; memory bounded whatever the file".
+ * Art. 4: "streaming parse; memory bounded whatever the file".
  * - The guard inflates a workbook holding 100 Mo of sheet XML: its memory
  *   grows by a fraction of that (heap + external buffers).
  * - The reader reads a 100 000-line workbook (≈ 19 Mo of sheet XML, 500 000

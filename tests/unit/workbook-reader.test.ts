@@ -7,7 +7,7 @@ import { iterateWorkbook, readSheetRows, readWorkbook, type CellContent, type Wo
 import { minimalWorkbook, minimalWorkbookEntries, rezip, templateLikeWorkbook, worksheetXml } from "./upload-guard-corpus";
 
 /**
- * Issue 4, items 2 and 10: the bounded streaming reader behind the guard —
+ * Art. 4: the bounded streaming reader behind the guard —
  * every cell with its A1 reference, formulas reported with their cached
  * value, hidden sheets readable, absurd sheets refused at the first absurd
  * row or cell with a French message naming the cell.

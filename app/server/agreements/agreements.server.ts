@@ -1,6 +1,4 @@
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, notFound } from "../errors.server";
 import { getFile, getFileMeta, putFile } from "../storage/files.server";
@@ -8,9 +6,7 @@ import { checkPdf, type Upload } from "../http/uploads.server";
 import { todayIso, type IsoDate } from "~/domain/dates";
 import { agreementInForce, DEFAULT_USAGE_RIGHTS, type AgreementFormInput, type UsageRights } from "~/domain/agreements";
 import { membershipStatus } from "~/domain/organisations";
-import { formatDate } from "~/ui/format";
-
-type Executor = Db | Transaction<Database>;
+import { formatDate } from "~/domain/format";
 
 const agreementColumns = [
   "g.id",

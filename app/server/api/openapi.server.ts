@@ -294,5 +294,3 @@ export function buildOpenApiDocument(origin?: string) {
     "x-problem-types": Object.fromEntries(Object.entries(problemTypes).map(([type, p]) => [problemTypeUri(type as ProblemType), { status: p.status, title: p.title }])),
   };
 }
-
-export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { sql, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import { sql } from "kysely";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, notFound } from "../errors.server";
 import { isWithdrawn } from "~/domain/organisations";
@@ -13,8 +12,6 @@ import {
   MAX_ACTIVE_TOKENS_PER_ORGANISATION,
   type ApiTokenFormInput,
 } from "~/domain/api-tokens";
-
-type Executor = Db | Transaction<Database>;
 
 /** The stored form of a token: its sha256 (a token has 256 random bits, so no salt or slow hash is needed). */
 export const hashApiToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
@@ -202,7 +199,7 @@ export async function consumeRateLimit(db: Db, tokenId: string, limitPerMinute: 
 }
 
 /**
- * Unknown Bearer tokens, per client address (issue 11, item 9): how many the
+ * Unknown Bearer tokens, per client address (ADR 017): how many the
  * address presented in the current one-minute window. `peek` reads without
  * counting (checked before the token lookup); `count` adds one failure (one
  * atomic upsert, shared by every instance) and clears the address's older windows.

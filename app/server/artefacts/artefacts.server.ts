@@ -3,10 +3,10 @@ import { promisify } from "node:util";
 import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
 import { sql, type Transaction } from "kysely";
 import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 
 /**
- * Published outputs as immutable artefacts (issue 14, ADR 021).
+ * Published outputs as immutable artefacts (ADR 021).
  *
  * A published page (the public report of a year, a reader's view of it) is
  * rendered once and stored in `published_artefact` with its gzip and brotli
@@ -19,7 +19,6 @@ import type { Db } from "../db.server";
  * its commit) renders them again. What is stored is whatever the renderer
  * produces: this layer knows nothing of the report's content.
  */
-type Executor = Db | Transaction<Database>;
 
 export interface Artefact {
   etag: string;

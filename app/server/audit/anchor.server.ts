@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type Kysely } from "kysely";
+import type { Executor } from "../db.server";
 import { z } from "zod";
 import type { Database } from "#db/schema";
 import { can, rolesHolding } from "~/domain/permissions";
@@ -8,8 +9,6 @@ import { isWithdrawn } from "~/domain/organisations";
 import { todayIso } from "~/domain/dates";
 import { enqueueMail } from "../mail/outbox.server";
 import { getAuditKeyring, hmacHex, sameDigest, type AuditKeyring } from "./keys.server";
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /**
  * Anchors of the audit chain (ADR 024): the chain's head at a moment — how

@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto";
 import { getAuditKeyring, hmacHex, sameDigest, type AuditKey, type AuditKeyring } from "./keys.server";
 import { anchorRecordOf, anchorSignatureProblem, listAnchors, type AnchorRecord, type AuditAnchorDocument } from "./anchor.server";
-import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import { sql } from "kysely";
+import type { Executor } from "../db.server";
 
 /** Who did it and from where; built once per request (see request-context). */
 export interface AuditContext {
@@ -383,7 +381,7 @@ export function describeVerification(result: AuditVerification, language: "fr" |
 }
 
 /**
- * `verifyAuditChain` for the /audit page's « Vérifier l'intégrité » (issue 11,
+ * `verifyAuditChain` for the /audit page's « Vérifier l'intégrité » (ADR 017,
  * item 9): the result is kept, per database, for as long as the chain's head
  * (last id, its hash, the number of events and the latest anchor) is unchanged, so repeated
  * clicks do not walk the whole trail again. A cache only: a new event (or any

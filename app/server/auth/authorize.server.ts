@@ -161,7 +161,7 @@ export function auditContext(user: CurrentUser | null, context: AppLoadContext |
   };
 }
 
-// ── Partner API (issue 4, item 8) ───────────────────────────────────────────
+// ── Partner API (ADR 008) ───────────────────────────────────────────
 
 /**
  * What an API token may do: act for its organisation with the permissions of
@@ -213,7 +213,7 @@ export async function requireApiToken(request: Request, permission: PermissionRe
     });
   }
   const db = await getDb();
-  // Unknown tokens are limited per client address (issue 11, item 9): past the limit, no lookup at all.
+  // Unknown tokens are limited per client address (ADR 017): past the limit, no lookup at all.
   const ip = clientIps.get(request) ?? "inconnue";
   const limit = getEnv().API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE;
   const before = await unknownTokenFailures(db, ip, "peek");

@@ -16,7 +16,7 @@ export interface ThrottleVerdict {
 export type Reservation = { blocked: false; attemptId: string } | { blocked: true; retryAfterMinutes: number };
 
 /**
- * Decides and reserves atomically (issue 11, item 6): under transaction-scoped
+ * Decides and reserves atomically (ADR 017): under transaction-scoped
  * advisory locks on the account and on the IP address (always taken in that
  * order, so two attempts cannot deadlock), counts the failures and, when the
  * attempt is allowed, inserts it at once as a failure — the caller turns it

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from "kysely";
 import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
 import { todayIso, type IsoDate } from "~/domain/dates";
@@ -16,9 +16,7 @@ import {
   type ReopenFormInput,
   type SubmissionWindow,
 } from "~/domain/campaigns";
-import { formatDate } from "~/ui/format";
-
-type Executor = Db | Transaction<Database>;
+import { formatDate } from "~/domain/format";
 
 /** Every campaign, latest reference year first, with the number of expected submissions. */
 export async function listCampaigns(db: Executor) {

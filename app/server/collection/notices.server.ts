@@ -1,14 +1,12 @@
 import type { Transaction } from "kysely";
 import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { enqueueMail } from "../mail/outbox.server";
 import { notify } from "../notifications/notifications.server";
 import { can, type PermissionRequest, type Role } from "~/domain/permissions";
 import { reminderDates } from "~/domain/campaigns";
 import type { IsoDate } from "~/domain/dates";
 import { transmittedStatuses, type WorkflowAction } from "~/domain/submissions";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * Who is told what when a submission moves (Art. 4), and the campaign

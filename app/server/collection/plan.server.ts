@@ -1,15 +1,11 @@
 import { createHash } from "node:crypto";
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Executor } from "../db.server";
 import { DomainError } from "../errors.server";
 import { loadVersions } from "../indicators/indicators.server";
 import { versionForYear } from "~/domain/indicators";
 import { breakdownCells, breakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
 import { lineKey } from "~/domain/template-layout";
 import type { PlanLine } from "~/domain/validation";
-
-type Executor = Db | Transaction<Database>;
 
 /** What one organisation is expected to send for one campaign: its lines, in template order. */
 export interface CollectionPlan {

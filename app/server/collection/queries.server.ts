@@ -89,7 +89,7 @@ export async function getDossier(db: Db, viewer: Subject & { id: string }, year:
   const actionsFor = (status: VersionStatus): WorkflowAction[] =>
     actionsFrom(status).filter((action) => can(viewer, workflowTransitions[action].permission, head.organisation_id));
   const latest = versions[0];
-  // The accepted version still stands when a newer one is in progress (issue 13): say both.
+  // The accepted version still stands when a newer one is in progress (Art. 4): say both.
   const acceptedVersion = versions.find((v) => v.status === "accepted") ?? null;
   const inProgress = latest && latest.status !== "accepted" && acceptedVersion && latest.number > acceptedVersion.number ? latest : null;
   return {
@@ -160,7 +160,7 @@ export async function completenessBoard(db: Db, year: number) {
       "s.accepted_at",
       "s.last_activity_at",
       sql<number>`(e.deadline - current_date)`.as("days_to_deadline"),
-      // The accepted version still stands while a newer one goes through the workflow (issue 13).
+      // The accepted version still stands while a newer one goes through the workflow (Art. 4).
       sql<number | null>`(select max(v.number) from submission_version v where v.submission_id = s.id and v.status = 'accepted')`.as("accepted_number"),
       sql<number | null>`(select max(v.number) from submission_version v where v.submission_id = s.id and v.status <> 'superseded')`.as("current_number"),
       sql<string>`(select count(*) from app_user u where u.organisation_id = o.id and u.role = 'partner_validator' and u.status = 'active' and u.erased_at is null)`.as("validator_count"),

@@ -3,7 +3,7 @@ import type { Db } from "../db.server";
 import type { Problem } from "~/domain/problems";
 import type { ReviewDomain, ReviewLine, VersionReview } from "~/domain/review";
 
-export type { ReviewDomain, ReviewLine, VersionReview };
+export type { VersionReview };
 
 const rowOf = (cell: string) => Number(/(\d+)$/.exec(cell)?.[1] ?? 0);
 const bareCell = (cellRef: string) => cellRef.slice(cellRef.lastIndexOf("!") + 1);

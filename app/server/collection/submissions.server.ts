@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { sql, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import { sql } from "kysely";
+import type { Db, Trx } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, notFound } from "../errors.server";
 import { assertSubmissionOpen } from "../campaigns/campaigns.server";
@@ -18,7 +17,6 @@ import { announceTransition } from "./notices.server";
 import { getEnv } from "../env.server";
 import { copyRows } from "../bulk-copy.server";
 
-type Trx = Transaction<Database>;
 export const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /** Relative year-over-year change of a total above which a comment is required. */

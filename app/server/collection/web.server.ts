@@ -2,6 +2,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import { auditContext, requirePermission, requireUser, type CurrentUser } from "../auth/authorize.server";
 import { getDb } from "../runtime.server";
 import { DomainError, notFound } from "../errors.server";
+import { pageNotFound } from "../http/params.server";
 import { readUploadForm, uploadedFile } from "../http/uploads.server";
 import { receiveUpload } from "./submissions.server";
 import { DEFAULT_UPLOAD_LIMITS } from "~/domain/upload-errors";
@@ -27,7 +28,7 @@ export interface WebUploadOutcome {
 export async function resolveDossierParams(request: Request, params: { year?: string; org?: string }) {
   // Who asks first: an anonymous visitor learns nothing of which dossiers exist.
   await requireUser(request);
-  const dossierNotFound = () => new Response(notFound("Ce dossier").message, { status: 404 });
+  const dossierNotFound = () => pageNotFound(notFound("Ce dossier").message);
   const year = Number(params.year);
   if (!Number.isInteger(year) || year < 2000 || year > 2200 || !params.org) throw dossierNotFound();
   const db = await getDb();

@@ -258,9 +258,6 @@ export async function* readSheetRows(workbook: GuardedWorkbook, options: ReadOpt
   }
 }
 
-/** `Données!E14` style reference for messages. */
-export { qualifiedCellReference } from "~/domain/upload-errors";
-
 // ---------------------------------------------------------------------------
 
 type Refuse = <C extends UploadRefusalCode>(code: C, params: UploadRefusalParams[C], logDetail?: string) => never;

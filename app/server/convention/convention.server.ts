@@ -6,7 +6,7 @@ import { getFile, getFileMeta, putFile } from "../storage/files.server";
 import { checkPdf, type Upload } from "../http/uploads.server";
 import { todayIso, type IsoDate } from "~/domain/dates";
 import { amendmentKindLabels, type AmendmentFormInput, type ConventionFormInput } from "~/domain/convention";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 /** The framework convention (one per deployment), or null before the first import. */
 export async function getConvention(db: Db) {

@@ -689,7 +689,7 @@ function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Fi
 }
 
 /**
- * Which figures a protected release masks (issue 10): indicator code, year
+ * Which figures a protected release masks (ADR 015): indicator code, year
  * and breakdown key ('' for the total) → masked. Given by release protection
  * (app/server/disclosure/release.server.ts); without it, previews use the
  * local rule of `applySecrecy`.

@@ -1,11 +1,7 @@
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, notFound } from "../errors.server";
 import type { DerivedIndicatorInput, KeyFiguresInput } from "~/domain/dashboard";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * The dashboard's part of the catalogue: derived indicators (rates such as

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { renderToStaticMarkup } from "react-dom/server";
 
 /**
@@ -103,13 +102,4 @@ function Page({ page }: { page: ReportDocumentPage }) {
 /** The whole page as HTML text (stored once per published page: see app/server/artefacts). */
 export function reportDocumentHtml(page: ReportDocumentPage): string {
   return `<!DOCTYPE html>${renderToStaticMarkup(<Page page={page} />)}`;
-}
-
-/** The page as an HTTP response, with an ETag so an unchanged report is not sent twice (drafts' previews). */
-export function reportDocumentResponse(request: Request, page: ReportDocumentPage, options: { cacheControl: string }): Response {
-  const body = reportDocumentHtml(page);
-  const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 32)}"`;
-  const headers = { "Content-Type": "text/html; charset=utf-8", "Cache-Control": options.cacheControl, ETag: etag, Vary: "Cookie" };
-  if (request.headers.get("If-None-Match") === etag) return new Response(null, { status: 304, headers });
-  return new Response(body, { status: 200, headers });
 }

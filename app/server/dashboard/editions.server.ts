@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { Database, DashboardEditionFileKind } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
 import { fileResponse, getFile, getFileMeta, putFile, type StoredFileContent } from "../storage/files.server";
@@ -24,7 +24,7 @@ import {
   type NewEditionInput,
   type TransmissionInput,
 } from "~/domain/dashboard";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 import { toPublicEdition } from "./assembly.server";
 import { assembleFromDb, yearsWithValues } from "./load.server";
 import sharp from "sharp";
@@ -35,8 +35,6 @@ import { createAuditAnchor, type AuditAnchorDocument } from "../audit/anchor.ser
 import { protectEdition, type EarlierEdition } from "../disclosure/release.server";
 import { copyRelease, recordRelease, withdrawRelease } from "../disclosure/ledger.server";
 import { invalidateReportArtefacts } from "./report-scope.server";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * Editions of the annual dashboard (Art. 3 and 5). The referent prepares an
@@ -368,7 +366,7 @@ export async function publishEdition(db: Db, context: AuditContext, subject: Sub
     const edition = await lockEdition(trx, id);
     const transition = requireTransition(subject, "publish", edition.status);
     const internal = await assembleFromDb(trx, edition.reference_year, now);
-    // Issue 10: protected against the disclosure ledger and the editions it supersedes (ADR 015).
+    // Protected against the disclosure ledger and the editions it supersedes (ADR 015).
     const releaseLabel = `Tableau de bord ${edition.reference_year}, édition n° ${edition.number}`;
     const { publicEdition, ledgerCells, withdraw } = await protectEdition(trx, internal, releaseLabel, await earlierEditions(trx, edition.reference_year, id));
     const row = await editionColumns(trx).where("e.id", "=", id).executeTakeFirstOrThrow();
@@ -489,7 +487,7 @@ export async function recordOnpeTransmission(db: Db, context: AuditContext, subj
       })
       .execute();
     await trx.updateTable("dashboard_edition").set({ status: transition.to, updated_at: new Date() }).where("id", "=", id).execute();
-    // Issue 10: the package carries the public edition: its cells go to the ledger as a release of their own.
+    // ADR 015: the package carries the public edition: its cells go to the ledger as a release of their own.
     await copyRelease(trx, context, { fromKind: "dashboard_edition", subjectId: id, kind: "onpe_package", label: `Paquet ONPE du tableau de bord ${edition.reference_year}, édition n° ${edition.number}`, releasedAt: new Date() });
     await recordAudit(trx, context, {
       action: transition.audit,
@@ -558,7 +556,7 @@ export interface PublishedEditionSummary {
   publishedAt: string;
   transmittedOn: string | null;
   supersededAt: string | null;
-  /** Withdrawn from the public site (issue 10): the extranet lists it no more. */
+  /** Withdrawn from the public site (ADR 015): the extranet lists it no more. */
   withdrawn: boolean;
   /** The public page of the edition (extranet, no login). */
   url: string;
@@ -570,7 +568,7 @@ export interface PublishedEditionSummary {
 export const EXTRANET_BASE = "/extranet/tableau-de-bord";
 
 /**
- * Every published edition for the extranet (issue 5) and readers: public
+ * Every published edition for the extranet (ADR 011) and readers: public
  * edition links, date, contributors with their logos. Latest first.
  */
 export async function listPublishedEditions(db: Executor): Promise<PublishedEditionSummary[]> {
@@ -578,7 +576,7 @@ export async function listPublishedEditions(db: Executor): Promise<PublishedEdit
     .selectFrom("dashboard_edition as e")
     .leftJoin("onpe_transmission as t", "t.edition_id", "e.id")
     .select(["e.id", "e.reference_year", "e.number", "e.published_at", "e.superseded_at", "t.transmitted_on", sql<unknown>`e.public_snapshot -> 'contributors'`.as("contributors")])
-    // Issue 10: withdrawn from the public site (a superseded edition failing the audit with its correction).
+    // ADR 015: withdrawn from the public site (a superseded edition failing the audit with its correction).
     .select(sql<boolean>`exists (select 1 from disclosure_withdrawal w join disclosure_release r on r.id = w.release_id where r.kind = 'dashboard_edition' and r.subject_id = e.id)`.as("withdrawn"))
     .where("e.published_at", "is not", null)
     .orderBy("e.reference_year", "desc")

@@ -1,6 +1,5 @@
-import { sql, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import { sql } from "kysely";
+import type { Db, Executor } from "../db.server";
 import { agreementCoversYear, type UsageRights } from "~/domain/agreements";
 import { TREND_YEARS, type DashboardEdition } from "~/domain/dashboard";
 import { aggregationOf } from "~/domain/aggregation";
@@ -9,8 +8,6 @@ import { loadVersions } from "../indicators/indicators.server";
 import { listRates, ratePopulations } from "../populations/rates.server";
 import { loadReferenceRates } from "../populations/reference-rates.server";
 import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "./assembly.server";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * Reads everything an edition of year `year` is assembled from: the

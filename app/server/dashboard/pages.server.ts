@@ -1,7 +1,7 @@
 import type { Db } from "../db.server";
 import { notFound } from "../errors.server";
 import { editionFileLabels, editionFileSlugs, type EditionFileKind, type EditionVariant } from "~/domain/dashboard";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 import { EXTRANET_BASE, findPublishedEdition, loadSnapshot } from "./editions.server";
 import { renderReportHtml } from "./render.server";
 import type { ReportDocumentPage } from "./document.server";

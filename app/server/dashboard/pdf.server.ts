@@ -11,7 +11,7 @@ import {
   type IndicatorBlock,
   type TrendPoint,
 } from "~/domain/dashboard";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 import { SECRET_EXPLANATION, SECRET_LABEL } from "~/domain/secrecy";
 
 /**

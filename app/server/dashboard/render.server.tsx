@@ -1,6 +1,6 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
-import { ReportDocument } from "~/ui/dashboard/ReportDocument";
+import { ReportDocument } from "./report-document.server";
 
 /**
  * The report as HTML, rendered once per published edition and variant:

@@ -14,7 +14,7 @@ import { reportDocumentHtml } from "./document.server";
  * ONPE, so every change of a year's editions (publication, correction,
  * transmission) deletes the year's artefacts in its transaction.
  */
-export { invalidateReportArtefacts, reportScope } from "./report-scope.server";
+export { invalidateReportArtefacts } from "./report-scope.server";
 
 export const PUBLIC_REPORT_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400";
 

@@ -3,7 +3,7 @@ import ExcelJS from "exceljs";
 import { NOT_DEFINED_FIGURE_TEXT, SECRET_TEXT, sourceNamesOf, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
 import { parseBreakdownKey } from "~/domain/breakdowns";
 import { SECRET_EXPLANATION } from "~/domain/secrecy";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 /**
  * The edition as an XLSX workbook: a summary, one sheet per domain, a
@@ -25,7 +25,7 @@ function sheetName(name: string, used: Set<string>): string {
   return candidate;
 }
 
-/** One status for every masked figure, whatever the reason it was masked (issue 10: the reason is internal). */
+/** One status for every masked figure, whatever the reason it was masked (ADR 015: the reason is internal). */
 const statusOf = (f: Figure): string =>
   f.secret ? "secret statistique" : f.notDefined ? "non défini" : f.notAggregable ? NOT_AGGREGABLE_LABEL : f.value === null ? "non disponible" : "valeur";
 const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.notDefined ? NOT_DEFINED_FIGURE_TEXT : f.notAggregable ? NOT_AGGREGABLE_LABEL : f.value);

@@ -1,14 +1,12 @@
 import type { Transaction } from "kysely";
 import type { Database, DisclosureReleaseKind } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { notFound } from "../errors.server";
 import { scopeKey, statKey, type StatisticRef } from "./statistics.server";
 
-type Executor = Db | Transaction<Database>;
-
 /**
- * The disclosure ledger (issue 10, ADR 015): every release outside the
+ * The disclosure ledger (ADR 015): every release outside the
  * observatory and each cell it made public. Written in the release's own
  * transaction, with an audit event; append-only (the database refuses
  * UPDATE and DELETE). Read by release protection (what is already public)

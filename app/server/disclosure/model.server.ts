@@ -2,7 +2,7 @@ import { TOTAL_KEY } from "~/domain/breakdowns";
 import { scopeKey, statKey, type OrganisationData, type StatisticRef } from "./statistics.server";
 
 /**
- * The input of `protect()` (app/server/secrecy/protect.server.ts, issue 10
+ * The input of `protect()` (app/server/secrecy/protect.server.ts, ADR 015
  * JSON contract) for one release, built over *linked* tables (ADR 015):
  *
  * - the cells the release would show (ids: statistic keys, the same as the

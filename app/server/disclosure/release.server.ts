@@ -1,5 +1,4 @@
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
+import type { Trx } from "../db.server";
 import { DomainError } from "../errors.server";
 import { protect, type ProtectResult } from "../secrecy/protect.server";
 import { toPublicEdition } from "../dashboard/assembly.server";
@@ -11,11 +10,9 @@ import { ledgerRows, releaseKindLabels, type LedgerCell, type LedgerRow } from "
 import { ProtectionModel, type ProtectInput } from "./model.server";
 import { globalKey, OrganisationData, statKey, type StatisticRef } from "./statistics.server";
 
-type Trx = Transaction<Database>;
-
 /**
  * Protection of a release over linked tables and the disclosure ledger
- * (issue 10, ADR 015). Before a dashboard edition or a publication goes
+ * (ADR 015). Before a dashboard edition or a publication goes
  * out, its cells are protected *together with* what is already public and
  * every additive relation between them, by the same `protect()` as the
  * `secrecy:protect` command. What it returns is what is published; when no

@@ -1,14 +1,11 @@
 import { createHash } from "node:crypto";
-import { sql, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import { sql } from "kysely";
+import type { Executor } from "../db.server";
 import { TOTAL_KEY } from "~/domain/breakdowns";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * Statistics as the disclosure ledger and release protection see them
- * (issue 10, ADR 015). A statistic is one number about the observatory's
+ * (ADR 015). A statistic is one number about the observatory's
  * data: an indicator, a reference year, a scope (one organisation, or the
  * sum over a set of organisations) and a breakdown cell ('' for the total).
  * Its key is stable whatever table shows it, so the same number in the

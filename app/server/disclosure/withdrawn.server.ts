@@ -2,7 +2,7 @@ import type { Db } from "../db.server";
 import { withdrawalOf } from "./ledger.server";
 
 /**
- * A superseded dashboard edition withdrawn from the public site (issue 10,
+ * A superseded dashboard edition withdrawn from the public site (ADR 015,
  * 3b: with its correction it would let a secret cell be worked back): the
  * extranet answers 410 Gone with a French notice pointing to the current
  * edition. Members keep reading it internally.

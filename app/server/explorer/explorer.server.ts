@@ -1,7 +1,5 @@
-import { sql, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
-import { notFound } from "../errors.server";
+import { sql } from "kysely";
+import type { Executor } from "../db.server";
 import { getIndicator } from "../indicators/indicators.server";
 import { parseBreakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
 import type { DataSnapshot, ExplorerQuery, SnapshotIndicator, SnapshotRate, SnapshotValue } from "~/domain/explorer";
@@ -9,8 +7,6 @@ import { describeUniverse, populationCell, populationCitation, populationYear } 
 import { listRates, ratePopulations } from "../populations/rates.server";
 import { loadReferenceRates } from "../populations/reference-rates.server";
 import { aggregationInputs as aggregationInputs_ } from "~/domain/aggregation";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * The pooled data (convention Art. 5): every provider's accepted values,
@@ -216,10 +212,4 @@ export async function runQuery(db: Executor, query: ExplorerQuery): Promise<{ qu
       ...(aggregationInputs.length ? { aggregationInputs } : {}),
     },
   };
-}
-
-/** The indicator must exist; a 404 otherwise (used by routes before running a query). */
-export async function assertIndicator(db: Executor, code: string) {
-  const row = await db.selectFrom("indicator").select("id").where("code", "=", code).executeTakeFirst();
-  if (!row) throw notFound("Cet indicateur");
 }

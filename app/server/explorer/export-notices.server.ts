@@ -1,11 +1,7 @@
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Trx } from "../db.server";
 import { recordAudit, systemContext, type AuditContext } from "../audit/audit.server";
 import { tellOrganisations } from "../publications/notices.server";
 import { todayIso } from "~/domain/dates";
-
-type Trx = Transaction<Database>;
 
 /**
  * Art. 5, mutual information on exports: when a member exports pooled data

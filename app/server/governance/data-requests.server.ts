@@ -9,7 +9,7 @@ import { tellOrganisations, tellUsers } from "../publications/notices.server";
 import { can } from "~/domain/permissions";
 import { todayIso, type IsoDate } from "~/domain/dates";
 import { answerFormatLabels, isRequestReminderDay, parseFigures, type DataRequestFormInput } from "~/domain/data-requests";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 import { partnerOrganisations, type Actor } from "./governance.server";
 
 /**

@@ -14,7 +14,7 @@ import {
   type MemberFormInput,
 } from "~/domain/governance";
 import { todayIso } from "~/domain/dates";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 /**
  * Governance bodies of the convention (Art. 2): the conférence stratégique

@@ -98,8 +98,6 @@ export async function getProposal(db: Db, id: string) {
   return { ...proposal, opinions, refusal: adoptionRefusal(proposal.status, opinions.map((o) => ({ position: o.position, organisationName: o.organisation_name }))) };
 }
 
-export type ProposalDetail = Awaited<ReturnType<typeof getProposal>>;
-
 /** Proposals adopted into (or proposing a change of) an indicator: shown on the indicator's page. */
 export async function proposalsForIndicator(db: Db, indicatorId: string) {
   return db

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { logger } from "../logger.server";
 
 /**
- * Bad input that reached the database (issue 11, item 8): PostgreSQL refuses
+ * Bad input that reached the database (ADR 017): PostgreSQL refuses
  * it with a *data exception* (SQLSTATE class 22: a NUL byte or invalid UTF-8
  * in a text parameter, a non-UUID where a uuid is compared, a number out of
  * range, a malformed date…), or a loader's zod schema refuses the query

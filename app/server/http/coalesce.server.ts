@@ -7,7 +7,7 @@ import { Transform, type TransformCallback } from "node:stream";
  * each one then goes on its own through the web stream Remix builds, the
  * compression middleware's gzip stream and the socket, and that per-piece
  * work showed up as a sizeable share of a portal page's CPU time under load
- * (bench:load, issue 7). Everything React writes in one turn (the whole page
+ * (bench:load, ADR 013). Everything React writes in one turn (the whole page
  * when nothing is deferred) now travels as one chunk; content that streams in
  * later turns (deferred data) still goes out as soon as it is written.
  */

@@ -47,7 +47,7 @@ export function outageResponse(error: unknown, request: Request, context: AppLoa
 
 const isApi = (request: Request) => new URL(request.url).pathname.startsWith("/api/");
 
-/** 400 for bad input (issue 11, item 8): the API's problem+json, or the page's French error page. */
+/** 400 for bad input (ADR 017): the API's problem+json, or the page's French error page. */
 export function badInputResponse(request: Request, context: AppLoadContext | undefined, message = BAD_INPUT_MESSAGE): Response {
   if (isApi(request)) return problemResponse("bad-request", { detail: message }, context);
   return new Response(message, { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });

@@ -48,7 +48,7 @@ export function applyTrustProxy(app: Express, setting: false | number | string[]
 
 /**
  * Headers every response of the Remix handler gets, fixed just before they are
- * sent (issue 11, item 9):
+ * sent (ADR 017):
  * - `Cache-Control: private, no-store` unless the route set its own (public
  *   extranet pages and files set theirs): a signed-in page or download is never
  *   kept by a shared cache or the browser's history cache;

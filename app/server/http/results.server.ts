@@ -1,6 +1,7 @@
 import { data } from "@remix-run/node";
 import { DomainError } from "../errors.server";
 import { formFailure } from "./forms.server";
+import { pageNotFound } from "./params.server";
 
 /**
  * Results of pages with several forms: each carries the `intent` of the
@@ -29,7 +30,7 @@ export async function orNotFound<T>(load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (error) {
-    if (error instanceof DomainError && error.status === 404) throw new Response(error.message, { status: 404 });
+    if (error instanceof DomainError && error.status === 404) throw pageNotFound(error.message);
     throw error;
   }
 }

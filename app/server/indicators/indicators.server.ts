@@ -1,7 +1,7 @@
 import { aggregationOf } from "~/domain/aggregation";
 import type { Transaction } from "kysely";
 import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, notFound } from "../errors.server";
 import {
@@ -14,8 +14,6 @@ import {
   type IndicatorVersionInput,
   type VersionDefinition,
 } from "~/domain/indicators";
-
-type Executor = Db | Transaction<Database>;
 
 /** The eight domains of Art. 4, in their order. */
 export async function listDomains(db: Executor) {
@@ -175,8 +173,6 @@ export async function listCatalogue(db: Executor) {
     };
   });
 }
-
-export type CatalogueEntry = Awaited<ReturnType<typeof listCatalogue>>[number];
 
 /** One indicator with its whole version history. */
 export async function getIndicator(db: Executor, code: string) {

@@ -2,7 +2,7 @@ import PgBoss from "pg-boss";
 import { CompiledQuery, type Kysely, type Transaction } from "kysely";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Database } from "#db/schema";
-import { isDatabaseUnavailable, type DbHandle } from "../db.server";
+import { isDatabaseUnavailable, type DbHandle, type Executor } from "../db.server";
 import { logger } from "../logger.server";
 
 /**
@@ -21,8 +21,6 @@ import { logger } from "../logger.server";
  * committed. Workers poll (`workers: true`); tests and CLIs drive the same
  * handlers with `runOnce`.
  */
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** A job as handlers see it: its data and where it stands in its retries. */
 export interface JobContext<T> {

@@ -130,7 +130,7 @@ export interface DeliveryOptions {
   /** No retry will follow: a refusal marks the mail failed. */
   finalAttempt?: boolean;
   /**
-   * Fault-injection point for crash tests (issue 7): runs once the row is
+   * Fault-injection point for crash tests (ADR 013): runs once the row is
    * locked, before the transport is called. Throwing here aborts the
    * transaction exactly as a killed worker's dropped connection would.
    */

@@ -1,6 +1,5 @@
-import { sql, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import { sql } from "kysely";
+import type { Db, Trx } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { hashPassword } from "../auth/password.server";
 import type { Role } from "~/domain/permissions";
@@ -74,8 +73,6 @@ export async function importObservatory(db: Db, context: AuditContext, data: Obs
     return { organisations: rows.length, added: after.n - before.n, ...referential };
   });
 }
-
-type Trx = Transaction<Database>;
 
 /** A definition as stored in indicator_version, expanded from the file's first definition and later changes. */
 export interface ExpandedVersion {

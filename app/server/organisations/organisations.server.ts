@@ -15,7 +15,7 @@ import {
   type OrganisationFormInput,
   type WithdrawalFormInput,
 } from "~/domain/organisations";
-import { formatDate } from "~/ui/format";
+import { formatDate } from "~/domain/format";
 
 /** Organisations for pickers and lists, observatory team first then by code. */
 export async function listOrganisationOptions(db: Db) {
@@ -324,16 +324,10 @@ export async function cancelWithdrawal(db: Db, context: AuditContext, id: string
   });
 }
 
-/** Art. 7: has the organisation's withdrawal taken effect on `today`? (used by the authorization guards). */
-export async function organisationWithdrawalEffectiveDate(db: Db, organisationId: string): Promise<IsoDate | null> {
-  const row = await db.selectFrom("organisation").select("withdrawal_effective_date").where("id", "=", organisationId).executeTakeFirst();
-  return row?.withdrawal_effective_date ?? null;
-}
-
 /**
  * Art. 5–6: an organisation's data remain its property. Everything the
  * portal holds about and from the organisation, as one JSON document; the
- * collection (issue 4) adds the submitted values here.
+ * collection (Art. 4) adds the submitted values here.
  */
 export async function exportOrganisationData(db: Db, context: AuditContext, organisationId: string, now = new Date()) {
   const org = await getOrganisation(db, organisationId, todayIso(now));

@@ -1,15 +1,11 @@
 import ExcelJS from "exceljs";
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError } from "../errors.server";
 import { compareVintages, parseVintage, populationCounts, vintageLabel, type Vintage, type YearPopulation } from "~/domain/rates";
 
-type Executor = Db | Transaction<Database>;
-
 /**
- * Reference populations (issue 12, item 6; ADR 019): Insee population
+ * Reference populations (ADR 019): Insee population
  * estimates by territory, sex and single year of age, imported from Insee's
  * published workbook layout with their vintage. A newer vintage replaces an
  * older one for rates; the older stays in the database as history.

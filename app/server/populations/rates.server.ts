@@ -1,10 +1,6 @@
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Executor } from "../db.server";
 import { populationYear, universeSchema, type BreakdownRule, type Universe, type YearPopulation } from "~/domain/rates";
 import { loadPopulations, observatoryTerritory } from "./populations.server";
-
-type Executor = Db | Transaction<Database>;
 
 /** A rate of the catalogue as stored (conventions/rates.json, ADR 019). */
 export interface StoredRate {

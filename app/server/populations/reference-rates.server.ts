@@ -1,14 +1,10 @@
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError } from "../errors.server";
 import type { ReferenceRate } from "~/domain/rates";
 
-type Executor = Db | Transaction<Database>;
-
 /**
- * Reference rates of France and the region (issue 12, item 6; ADR 019):
+ * Reference rates of France and the region (ADR 019):
  * published figures (DREES, ONPE…) imported with their source, shown beside
  * the département's rate. The file: CSV (UTF-8, « ; », decimal comma) with
  * the header `taux;territoire;libelle;annee;valeur;source`; `territoire` is

@@ -1,12 +1,9 @@
 import { createHash } from "node:crypto";
-import type { Transaction } from "kysely";
-import type { Database, PublicationAudience, PublicationStatus } from "#db/schema";
-import type { Db } from "../db.server";
+import type { PublicationAudience, PublicationStatus } from "#db/schema";
+import type { Executor } from "../db.server";
 import { notFound } from "../errors.server";
 import { explorerQuerySchema, type DataSnapshot, type ExplorerQuery } from "~/domain/explorer";
 import type { ItemKind } from "~/domain/publications";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * A publication's content: what the sources approve and the referent

@@ -1,6 +1,4 @@
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Executor } from "../db.server";
 import { DomainError } from "../errors.server";
 import type { PublicationContent } from "./content.server";
 import { agreementCoversYear, DEFAULT_USAGE_RIGHTS, type UsageRights } from "~/domain/agreements";
@@ -8,8 +6,6 @@ import { sourceRequirement, type LineageSource, type SourceUse } from "~/domain/
 import { isWithdrawn } from "~/domain/organisations";
 import { todayIso } from "~/domain/dates";
 import { formatYears } from "~/domain/explorer";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * Lineage (Art. 5): the source organisations of a publication, computed by

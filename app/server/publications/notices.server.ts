@@ -1,13 +1,10 @@
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
+import type { Trx } from "../db.server";
 import { getEnv } from "../env.server";
 import { notify } from "../notifications/notifications.server";
 import { enqueueMail } from "../mail/outbox.server";
 import { can, rolesHolding, type PermissionRequest } from "~/domain/permissions";
 import { isWithdrawn } from "~/domain/organisations";
 import { todayIso } from "~/domain/dates";
-
-type Trx = Transaction<Database>;
 
 /**
  * Telling people about diffusion events (Art. 5: mutual information,

@@ -1,6 +1,6 @@
-import { sql, type Transaction } from "kysely";
-import type { Database, PublicationApprovalStatus, PublicationAudience } from "#db/schema";
-import type { Db } from "../db.server";
+import { sql } from "kysely";
+import type { PublicationApprovalStatus, PublicationAudience } from "#db/schema";
+import type { Db, Executor, Trx } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
 import { runQuery } from "../explorer/explorer.server";
@@ -28,9 +28,7 @@ import {
   type PublicationTransition,
 } from "~/domain/publications";
 import type { ExplorerQuery } from "~/domain/explorer";
-
-type Trx = Transaction<Database>;
-type Executor = Db | Trx;
+import { pageNotFound } from "../http/params.server";
 
 /**
  * Publications and their diffusion governance (convention Art. 5). Every use
@@ -564,7 +562,7 @@ export async function validatePublication(db: Db, context: AuditContext, actor: 
     const approvals = await approvalsOf(trx, id);
     const clearance = diffusionClearance(lineage, asApprovals(approvals), hash);
     if (!clearance.ok) throw new DomainError("conflict", clearanceMessage(clearance, lineage));
-    // Issue 10: every table protected together, against the disclosure ledger (ADR 015); refused if it cannot be.
+    // Every table protected together, against the disclosure ledger (ADR 015); refused if it cannot be.
     const ledgerCells = await protectPublication(trx, row.title, content.items);
     await moveTo(trx, row, "validate", actor, { content: { content, lineage } });
     await recordRelease(trx, context, { kind: "publication", subjectId: id, label: row.title, releasedAt: new Date(), cells: ledgerCells });
@@ -632,13 +630,13 @@ export async function unpublishPublication(db: Db, context: AuditContext, actor:
 
 export async function publicationOwner(db: Executor, id: string): Promise<string> {
   const row = await db.selectFrom("publication").select("organisation_id").where("id", "=", id).executeTakeFirst();
-  if (!row) throw new Response("Publication introuvable", { status: 404 });
+  if (!row) throw pageNotFound("Publication introuvable");
   return row.organisation_id;
 }
 
 export async function approvalOwner(db: Executor, approvalId: string): Promise<string> {
   const row = await db.selectFrom("publication_approval").select("organisation_id").where("id", "=", approvalId).executeTakeFirst();
-  if (!row) throw new Response("Demande introuvable", { status: 404 });
+  if (!row) throw pageNotFound("Demande introuvable");
   return row.organisation_id;
 }
 
@@ -781,7 +779,7 @@ export async function getExtranetPublication(db: Executor, id: string) {
   if (!row) throw notFound("Cette publication");
   const content = await loadContent(db, row);
   const lineage = await computeLineage(db, content);
-  // What the ledger recorded at the release, never a masking recomputed here (issue 10).
+  // What the ledger recorded at the release, never a masking recomputed here (ADR 015).
   const released = await releasedValues(db, "publication", row.id);
   return { id: row.id, publishedAt: row.published_at!, rendered: renderPublication(content, lineage, { external: true, released }) };
 }

@@ -1,6 +1,4 @@
-import type { Transaction } from "kysely";
-import type { Database } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor, Trx } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, notFound } from "../errors.server";
 import { getPublicationRow, loadContent } from "./content.server";
@@ -11,9 +9,6 @@ import { tellHolders, tellOrganisations } from "./notices.server";
 import { can, type Subject } from "~/domain/permissions";
 import { todayIso } from "~/domain/dates";
 import { publicationAudienceLabels, type PublicationAudience, type PublicationStatus } from "~/domain/publications";
-
-type Executor = Db | Transaction<Database>;
-type Trx = Transaction<Database>;
 
 /**
  * Art. 5 and Art. 2: the productions once released.
@@ -65,7 +60,6 @@ export async function getReleasedPublication(db: Executor, id: string) {
     rendered: renderPublication(content, lineage, { external: true, released: await releasedValues(db, "publication", row.id) }),
   };
 }
-
 
 /**
  * Art. 5: a production is released — every signatory is told (each member

@@ -1,8 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
-import type { Database } from "#db/schema";
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { Executor } from "../db.server";
 
 /**
  * The storage module: files (logos, signed PDFs, later uploaded workbooks)
@@ -105,7 +102,7 @@ export function fileResponse(file: StoredFileContent, options: { download?: bool
       "Content-Length": String(file.sizeBytes),
       "Content-Disposition": disposition,
       "X-Content-Type-Options": "nosniff",
-      // Without a max-age (signed-in documents, workbooks, exports): never stored by any cache (issue 11, item 9).
+      // Without a max-age (signed-in documents, workbooks, exports): never stored by any cache (ADR 017).
       "Cache-Control": options.maxAgeSeconds ? `private, max-age=${options.maxAgeSeconds}` : "private, no-store",
       ETag: `"${file.sha256}"`,
     },

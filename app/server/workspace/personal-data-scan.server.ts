@@ -38,9 +38,6 @@ const kinds: Record<string, Kind> = {
   "text/plain": "text",
 };
 
-/** Whether files of this type are read by the scan (PDFs, images, legacy Office files are not). */
-export const isScanned = (contentType: string) => contentType in kinds;
-
 /** Scans a file of a known (sniffed) type; null when this type is not read. */
 export function scanWorkspaceFile(contentType: string, bytes: Uint8Array, limits: ScanLimits = SCAN_LIMITS): PersonalDataScan | null {
   const kind = kinds[contentType];

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from "kysely";
 import type { Database, DocumentKind } from "#db/schema";
-import type { Db } from "../db.server";
+import type { Db, Executor } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
 import { getFile, putFile } from "../storage/files.server";
@@ -11,8 +11,6 @@ import { tellHolders, tellOrganisations, tellUsers } from "../publications/notic
 import { can, type Subject } from "~/domain/permissions";
 import type { PersonalDataFinding, PersonalDataScan } from "~/domain/personal-data-scan";
 import { FOLD_FROM, FOLD_TO, type WorkspaceDocumentInput } from "~/domain/workspace";
-
-type Executor = Db | Transaction<Database>;
 
 /**
  * The collaborative workspace (convention Art. 4): documents shared by the

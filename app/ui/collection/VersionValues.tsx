@@ -1,6 +1,6 @@
 import { Text, Title } from "@mantine/core";
 import type { ReviewDomain, ReviewLine, VersionReview } from "~/domain/review";
-import { formatDecimal } from "../format";
+import { formatDecimal } from "~/domain/format";
 import { TableScroll } from "../TableScroll";
 
 const percent = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFractionDigits: 1, signDisplay: "exceptZero" });
