@@ -10,6 +10,9 @@ import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload, transitionVersion } from "~/server/collection/submissions.server";
 import { systemContext } from "~/server/audit/audit.server";
+import { versionReview } from "~/server/collection/review.server";
+import { storedAnnotatedWorkbook } from "~/server/collection/annotated.server";
+import ExcelJS from "exceljs";
 import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW, META_SHEET } from "~/domain/template-layout";
 import type { Role } from "~/domain/permissions";
 
@@ -71,6 +74,35 @@ describe("Art. 4 / ADR 026: « non disponible » in the yearly workbook", () => 
       { breakdown_key: "SEXE=M", value: 7, not_available_code: null, not_available_reason: null, cell_ref: "Données!E8" },
       { breakdown_key: "", value: null, not_available_code: "NC", not_available_reason: null, cell_ref: "Données!E9" },
     ]);
+  });
+
+  it("Art. 4: reviewers read « ND — non disponible : <motif> » in place of a number, and the annotated workbook marks it as information, not an error", async () => {
+    const setup = await setupWith([{ notAvailableAllowed: true }, { notAvailableAllowed: true }]);
+    const { bytes } = await partnerWorkbook(setup, { 0: { value: "ND", reason: "Logiciel en migration" }, 1: { value: "abc" } });
+    const result = await upload(setup, bytes);
+    if (result.kind !== "stored") throw new Error("expected a stored version");
+    const review = await versionReview(t.db, result.versionId);
+    const lines = review!.domains.flatMap((d) => d.indicators.flatMap((i) => i.lines));
+    expect(lines.map((l) => [l.cell, l.value, l.notAvailable, l.errors.length])).toEqual([
+      ["E6", null, "ND — non disponible : Logiciel en migration", 0],
+      ["E7", null, null, 1],
+    ]);
+    const version = await t.db
+      .selectFrom("submission_version")
+      .select(["id", "file_id", "problems", "number"])
+      .where("id", "=", result.versionId)
+      .executeTakeFirstOrThrow();
+    const annotated = await storedAnnotatedWorkbook(t.db, { ...version, code: setup.org.code, reference_year: setup.year });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(annotated!.content as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet(DATA_SHEET)!;
+    const noteOf = (cell: string) => JSON.stringify(ws.getCell(cell).note ?? "");
+    const fillOf = (cell: string) => (ws.getCell(cell).fill as ExcelJS.FillPattern | undefined)?.fgColor?.argb;
+    expect(noteOf("E6")).toContain("Information — portail ODPE");
+    expect(noteOf("E6")).toContain("ND — non disponible : Logiciel en migration");
+    expect(noteOf("E6")).not.toContain("Erreur");
+    expect(noteOf("E7")).toContain("Erreur");
+    expect(fillOf("E6")).not.toBe(fillOf("E7"));
   });
 
   it("Art. 4: a cell declared ND where the agreement does not allow it is refused naming the cell", async () => {
