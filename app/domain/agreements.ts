@@ -120,13 +120,24 @@ export const agreementFormSchema = z
 export type AgreementFormInput = z.infer<typeof agreementFormSchema>;
 
 /** The indicators an agreement covers, with their usage rights: `rights.<indicatorId>` fields. */
-export function parseAgreementIndicators(form: FormData): { indicatorId: string; usageRights: UsageRights }[] {
-  const result: { indicatorId: string; usageRights: UsageRights }[] = [];
+export interface AgreementIndicatorInput {
+  indicatorId: string;
+  usageRights: UsageRights;
+  /** The organisation may declare the indicator « non disponible » (ND/NC) — ADR 026. */
+  notAvailableAllowed?: boolean;
+}
+
+export function parseAgreementIndicators(form: FormData): Required<AgreementIndicatorInput>[] {
+  const result: Required<AgreementIndicatorInput>[] = [];
   const uuid = z.uuid();
   for (const id of form.getAll("indicator")) {
     if (typeof id !== "string" || !uuid.safeParse(id).success) continue;
     const rights = String(form.get(`rights.${id}`) ?? DEFAULT_USAGE_RIGHTS);
-    result.push({ indicatorId: id, usageRights: (usageRightsValues as readonly string[]).includes(rights) ? (rights as UsageRights) : DEFAULT_USAGE_RIGHTS });
+    result.push({
+      indicatorId: id,
+      usageRights: (usageRightsValues as readonly string[]).includes(rights) ? (rights as UsageRights) : DEFAULT_USAGE_RIGHTS,
+      notAvailableAllowed: form.get(`notAvailable.${id}`) === "on",
+    });
   }
   return result;
 }

@@ -3,7 +3,15 @@
  * the parser. Changing it means bumping TEMPLATE_VERSION (older files are then
  * refused with a clear message).
  */
-export const TEMPLATE_VERSION = "1";
+export const TEMPLATE_VERSION = "2";
+
+/**
+ * Why an older template version is refused: version 1 had no « non disponible »
+ * choice nor reason column (ADR 026).
+ */
+export const OLDER_TEMPLATE_VERSIONS: Readonly<Record<string, string>> = Object.freeze({
+  "1": "il ne permet pas de déclarer une donnée « non disponible » (ND/NC) avec son motif",
+});
 
 export const COVER_SHEET = "Couverture";
 export const DATA_SHEET = "Données";
@@ -22,7 +30,12 @@ export const COLUMNS = {
   previous: "F",
   comment: "G",
   key: "H",
+  /** Reason of a « non disponible » (ND/NC) declaration in the value cell (template v2, ADR 026). */
+  reason: "I",
 } as const;
+
+/** Columns of the data sheet (A…I). */
+export const DATA_COLUMN_COUNT = 9;
 
 /** The key of a data line: indicator code and breakdown key (see breakdowns.ts). */
 export const lineKey = (indicatorCode: string, breakdownKey: string) => `${indicatorCode}#${breakdownKey}`;
@@ -55,7 +68,7 @@ const COVER_ROWS = 20;
  */
 export function templateSheetBounds(sheet: string, lineCount: number): SheetBounds | null {
   const withMargin = (rows: number, columns: number) => ({ rows: rows + LAYOUT_MARGIN.rows, columns: columns + LAYOUT_MARGIN.columns });
-  if (sheet === DATA_SHEET) return withMargin(FIRST_DATA_ROW + lineCount - 1, 8);
+  if (sheet === DATA_SHEET) return withMargin(FIRST_DATA_ROW + lineCount - 1, DATA_COLUMN_COUNT);
   if (sheet === META_SHEET) return withMargin(Math.max(META_KEYS.length, lineCount), 5);
   if (sheet === COVER_SHEET) return withMargin(COVER_ROWS, 2);
   return null;

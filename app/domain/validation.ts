@@ -1,5 +1,6 @@
 import { cellReference, type Problem } from "./problems";
 import { COLUMNS } from "./template-layout";
+import { NOT_AVAILABLE_CHOICES, NOT_AVAILABLE_REASON_MAX, parseNotAvailable, reasonRequired, type NotAvailableCode } from "./not-available";
 
 /** One expected line of the data sheet (an indicator total or one breakdown cell). */
 export interface PlanLine {
@@ -17,6 +18,8 @@ export interface PlanLine {
   sumEqualsTotal: boolean;
   /** Accepted value of the previous year, for reference and the variation check. */
   previous: number | null;
+  /** The agreement lets the organisation declare this indicator « non disponible » (ND/NC, ADR 026). */
+  notAvailableAllowed: boolean;
 }
 
 /** What the parser read for one line. */
@@ -29,6 +32,8 @@ export interface ReadLine {
   /** Cached result of a formula, if the file has one. */
   formulaResult?: unknown;
   comment?: string | null;
+  /** Reason of a « non disponible » declaration (column I, template v2). */
+  reason?: string | null;
 }
 
 export interface ValidationOptions {
@@ -41,6 +46,9 @@ export interface ValidatedValue {
   line: PlanLine;
   value: number | null;
   cellRef: string;
+  /** ND/NC when the cell was validly declared not available (value is then null, never 0 — ADR 026). */
+  notAvailableCode?: NotAvailableCode | null;
+  notAvailableReason?: string | null;
 }
 
 const fr = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
@@ -65,11 +73,11 @@ export function toNumber(raw: unknown): number | null | "invalid" {
 export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<string, ReadLine>, options: ValidationOptions) {
   const problems: Problem[] = [];
   const values = new Map<string, ValidatedValue>();
-  const add = (line: PlanLine, row: number | null, p: Pick<Problem, "severity" | "code" | "message" | "hint">) =>
+  const add = (line: PlanLine, row: number | null, p: Pick<Problem, "severity" | "code" | "message" | "hint">, column: string = COLUMNS.value) =>
     problems.push({
       ...p,
       sheet: options.sheet,
-      cell: row === null ? null : `${COLUMNS.value}${row}`,
+      cell: row === null ? null : `${column}${row}`,
       indicator: line.indicatorCode,
       indicatorLabel: line.indicatorLabel,
       breakdownLabel: line.breakdownKey === "" ? null : line.breakdownLabel,
@@ -99,13 +107,77 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
         hint: "Vérifiez cette valeur ; pour éviter ce message, saisissez la valeur elle-même plutôt qu'une formule.",
       });
     }
+    const reason = cell.reason?.trim() || null;
+    const reasonCell = `${COLUMNS.reason}${cell.row}`;
+    const valueCell = `${COLUMNS.value}${cell.row}`;
+    const declared = parseNotAvailable(raw);
+    if (declared) {
+      // ADR 026: « non disponible » only where the agreement allows it; stored as missing with its reason, never as 0.
+      if (!line.notAvailableAllowed) {
+        add(line, cell.row, {
+          severity: "error",
+          code: "not_available_not_allowed",
+          message: `« ${String(raw).slice(0, 40)} » en ${valueCell} : votre convention ne prévoit pas de « non disponible » pour cet indicateur.`,
+          hint: "Votre convention ne prévoit pas de « non disponible » pour cet indicateur : saisissez la valeur, ou demandez à l'ODPE de l'autoriser dans votre convention. Ne saisissez jamais 0 pour une donnée manquante.",
+        });
+        values.set(line.key, { line, value: null, cellRef });
+        continue;
+      }
+      if (reasonRequired(declared) && !reason) {
+        add(
+          line,
+          cell.row,
+          {
+            severity: "error",
+            code: "not_available_reason_missing",
+            message: `Motif manquant pour ${declared} en ${reasonCell}.`,
+            hint: `Indiquez en ${reasonCell} pourquoi la donnée n'est pas disponible (par exemple : « logiciel en cours de migration »), ou saisissez la valeur en ${valueCell}.`,
+          },
+          COLUMNS.reason,
+        );
+        values.set(line.key, { line, value: null, cellRef });
+        continue;
+      }
+      if (reason && reason.length > NOT_AVAILABLE_REASON_MAX) {
+        add(
+          line,
+          cell.row,
+          {
+            severity: "error",
+            code: "not_available_reason_too_long",
+            message: `Motif trop long en ${reasonCell} (${reason.length} caractères).`,
+            hint: `Résumez le motif en ${NOT_AVAILABLE_REASON_MAX} caractères au plus ; les détails peuvent aller dans le commentaire (colonne ${COLUMNS.comment}).`,
+          },
+          COLUMNS.reason,
+        );
+        values.set(line.key, { line, value: null, cellRef });
+        continue;
+      }
+      values.set(line.key, { line, value: null, cellRef, notAvailableCode: declared, notAvailableReason: reason });
+      continue;
+    }
+    if (reason) {
+      add(
+        line,
+        cell.row,
+        {
+          severity: "warning",
+          code: "reason_without_not_available",
+          message: `Un motif est saisi en ${reasonCell} sans déclaration « ND » ou « NC » en ${valueCell} : il n'est pas pris en compte.`,
+          hint: line.notAvailableAllowed
+            ? `Si la donnée n'est pas disponible, choisissez « ${NOT_AVAILABLE_CHOICES[0]} » en ${valueCell} ; sinon videz ${reasonCell}.`
+            : `Videz ${reasonCell} : le motif ne sert qu'à une donnée déclarée « non disponible », que votre convention ne prévoit pas pour cet indicateur.`,
+        },
+        COLUMNS.reason,
+      );
+    }
     const parsed = toNumber(raw);
     if (parsed === "invalid") {
       add(line, cell.row, {
         severity: "error",
         code: "not_a_number",
         message: `« ${String(raw).slice(0, 40)} » n'est pas un nombre.`,
-        hint: `Saisissez un nombre${line.valueType === "integer" ? " entier" : ""} (${line.unit}), sans texte ni unité.`,
+        hint: `Saisissez un nombre${line.valueType === "integer" ? " entier" : ""} (${line.unit}), sans texte ni unité${line.notAvailableAllowed ? `, ou choisissez « ${NOT_AVAILABLE_CHOICES.join(" » ou « ")} » dans la liste de la cellule` : ""}.`,
       });
       values.set(line.key, { line, value: null, cellRef });
       continue;
@@ -115,7 +187,9 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
         severity: "error",
         code: "required",
         message: "Valeur manquante.",
-        hint: "Saisissez la valeur ; si elle vaut zéro, saisissez 0. Si la donnée n'est pas disponible, indiquez-le en commentaire à l'ODPE.",
+        hint: line.notAvailableAllowed
+          ? `Saisissez la valeur ; si elle vaut zéro, saisissez 0. Si la donnée n'est pas disponible, choisissez « ${NOT_AVAILABLE_CHOICES[0]} » dans la liste de la cellule et indiquez le motif en colonne ${COLUMNS.reason} — jamais 0 pour une donnée manquante.`
+          : "Saisissez la valeur ; si elle vaut zéro, saisissez 0. Votre convention ne prévoit pas de « non disponible » pour cet indicateur : si la donnée manque, contactez l'ODPE — ne saisissez jamais 0 pour une donnée manquante.",
       });
       values.set(line.key, { line, value: null, cellRef });
       continue;
@@ -161,6 +235,8 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
     const total = lines.find((l) => l.breakdownKey === "");
     const cells = lines.filter((l) => l.breakdownKey !== "");
     if (!total || cells.length === 0 || !total.sumEqualsTotal) continue;
+    // A total or a cell declared ND/NC: there is no sum to check (ADR 026), and no error to invent.
+    if (lines.some((l) => values.get(l.key)?.notAvailableCode)) continue;
     const totalValue = values.get(total.key)?.value;
     const cellValues = cells.map((c) => values.get(c.key)?.value);
     if (totalValue === null || totalValue === undefined || cellValues.some((v) => v === null || v === undefined)) continue;
@@ -182,7 +258,8 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
   for (const line of plan) {
     if (line.breakdownKey !== "" || line.previous === null) continue;
     const current = values.get(line.key)?.value;
-    if (current === null || current === undefined) continue;
+    // No variation to or from a figure declared not available (ADR 026).
+    if (current === null || current === undefined || values.get(line.key)?.notAvailableCode) continue;
     const base = Math.abs(line.previous);
     const change = base === 0 ? (current === 0 ? 0 : Infinity) : Math.abs(current - line.previous) / base;
     if (change > options.variationThreshold) {

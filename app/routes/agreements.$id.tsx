@@ -28,6 +28,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = await getDb();
   const [agreement, catalogue] = await Promise.all([orNotFound(() => getAgreement(db, id, todayIso())), listCatalogue(db)]);
   const covered = new Map(agreement.indicators.map((i) => [i.indicator_id, i.usage_rights]));
+  const notAvailable = new Set(agreement.indicators.filter((i) => i.not_available_allowed).map((i) => i.indicator_id));
   const rows = catalogue.map((i) => ({
     id: i.id,
     code: i.code,
@@ -36,6 +37,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     provided: i.providers.some((p) => p.id === agreement.organisation_id),
     covered: covered.has(i.id),
     rights: covered.get(i.id) ?? DEFAULT_USAGE_RIGHTS,
+    notAvailableAllowed: notAvailable.has(i.id),
   }));
   return { agreement, rows };
 }
@@ -71,11 +73,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
 }
 
-type Row = { id: string; code: string; label: string; domain: string; provided: boolean; covered: boolean; rights: string };
+type Row = { id: string; code: string; label: string; domain: string; provided: boolean; covered: boolean; rights: string; notAvailableAllowed: boolean };
 
 function IndicatorRows({ rows }: { rows: Row[] }) {
   return (
-    <TableScroll label="Indicateurs et droits d'usage" minWidth={760}>
+    <TableScroll label="Indicateurs et droits d'usage" minWidth={960}>
       <Table striped>
         <Table.Thead>
           <Table.Tr>
@@ -83,6 +85,7 @@ function IndicatorRows({ rows }: { rows: Row[] }) {
             <Table.Th scope="col">Indicateur</Table.Th>
             <Table.Th scope="col">Domaine</Table.Th>
             <Table.Th scope="col">Droit d'usage</Table.Th>
+            <Table.Th scope="col">Autoriser « non disponible » (ND/NC)</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -104,6 +107,13 @@ function IndicatorRows({ rows }: { rows: Row[] }) {
                   aria-label={`Droit d'usage de ${r.code}`}
                   defaultValue={r.rights}
                   data={usageRightsValues.map((v) => ({ value: v, label: usageRightsLabels[v] }))}
+                />
+              </Table.Td>
+              <Table.Td>
+                <Checkbox
+                  name={`notAvailable.${r.id}`}
+                  defaultChecked={r.notAvailableAllowed}
+                  aria-label={`Autoriser « non disponible » (ND/NC) pour ${r.code}`}
                 />
               </Table.Td>
             </Table.Tr>
@@ -164,6 +174,10 @@ export default function AgreementPage() {
             </Text>
           ))}
         </Stack>
+        <Text size="sm" mb="sm">
+          <strong>Autoriser « non disponible » (ND/NC)</strong> : l'organisme peut déclarer une cellule « ND — non disponible » (avec
+          un motif) ou « NC — non concerné » au lieu d'un nombre ; la donnée est enregistrée comme manquante, jamais comme 0.
+        </Text>
         <FormAlert error={indicators && !indicators.ok ? indicators.formError : null} success={indicators?.ok ? indicators.message : null} />
         <Form method="post" action="?intent=indicators">
           <Stack>

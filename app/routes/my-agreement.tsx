@@ -118,7 +118,11 @@ export default function MyAgreementPage() {
                 </Text>
               ))}
             </Stack>
-            <TableScroll label="Indicateurs transmis et droits d'usage" minWidth={700}>
+            <Text size="sm" mb="sm">
+              Là où votre convention l'autorise, une donnée manquante se déclare dans le classeur « ND — non disponible » (avec
+              son motif en colonne I) ou « NC — non concerné » : ne saisissez jamais 0 pour une donnée manquante.
+            </Text>
+            <TableScroll label="Indicateurs transmis et droits d'usage" minWidth={820}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>
@@ -126,6 +130,7 @@ export default function MyAgreementPage() {
                     <Table.Th scope="col">Domaine</Table.Th>
                     <Table.Th scope="col">Unité</Table.Th>
                     <Table.Th scope="col">Droit d'usage</Table.Th>
+                    <Table.Th scope="col">« Non disponible » (ND/NC)</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -142,6 +147,7 @@ export default function MyAgreementPage() {
                       <Table.Td>
                         <UsageRightsBadge rights={i.usage_rights} />
                       </Table.Td>
+                      <Table.Td>{i.not_available_allowed ? "Autorisé, avec motif" : "Non prévu"}</Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>

@@ -14,6 +14,8 @@ export interface IndicatorSpec {
   max?: number | null;
   nonNegative?: boolean;
   sumEqualsTotal?: boolean;
+  /** The agreement lets the organisation declare this indicator « non disponible » (ADR 026). */
+  notAvailableAllowed?: boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function setupCampaign(db: Db, options: { year?: number; indicators
     await db.insertInto("indicator_domain").values({ code: domainCode, label: "Enfance en danger", position: 3 }).execute();
   }
   const specs = options.indicators ?? [{ breakdowns: [{ code: "SEXE", items: ["F", "M"] }] }];
-  const indicators: { id: string; code: string; versionId: string }[] = [];
+  const indicators: { id: string; code: string; versionId: string; notAvailableAllowed: boolean }[] = [];
   const prefix = tag();
   for (const [index, spec] of specs.entries()) {
     for (const list of spec.breakdowns ?? []) {
@@ -71,7 +73,7 @@ export async function setupCampaign(db: Db, options: { year?: number; indicators
         .values(spec.breakdowns.map((b, position) => ({ indicator_version_id: version.id, position, codelist_code: b.code })))
         .execute();
     }
-    indicators.push({ id: indicator.id, code, versionId: version.id });
+    indicators.push({ id: indicator.id, code, versionId: version.id, notAvailableAllowed: spec.notAvailableAllowed ?? false });
   }
   const agreement = await db
     .insertInto("agreement")
@@ -81,7 +83,7 @@ export async function setupCampaign(db: Db, options: { year?: number; indicators
   if (indicators.length) {
     await db
       .insertInto("agreement_indicator")
-      .values(indicators.map((i) => ({ agreement_id: agreement.id, indicator_id: i.id, usage_rights: "with_approval" as const })))
+      .values(indicators.map((i) => ({ agreement_id: agreement.id, indicator_id: i.id, usage_rights: "with_approval" as const, not_available_allowed: i.notAvailableAllowed })))
       .execute();
   }
   const deadline = options.deadline ?? `${year + 1}-12-31`;

@@ -64,7 +64,7 @@ describe("the template's layout bounds what is read (Art. 4: the yearly tables k
     if (result.kind !== "refused") return;
     expect(result.refusal).toMatchObject({ code: "outside_template_layout", status: 422, sheet: DATA_SHEET, cell: `A${lastRow + 1}` });
     expect(result.refusal.message).toContain(`La feuille « ${DATA_SHEET} » contient des cellules hors du modèle (à partir de`);
-    expect(result.refusal.message).toContain(`la plage A1:L${lastRow} de cette feuille`);
+    expect(result.refusal.message).toContain(`la plage A1:M${lastRow} de cette feuille`);
     expect(await versionCount(setup.org.id)).toBe(0);
   });
 

@@ -8,7 +8,7 @@ import type { PlanLine } from "~/domain/validation";
 import type { Problem } from "~/domain/problems";
 import { DATA_SHEET } from "~/domain/template-layout";
 
-const line = (indicator: number, breakdownKey: string, valueType: "integer" | "decimal"): PlanLine => ({
+const line = (indicator: number, breakdownKey: string, valueType: "integer" | "decimal", notAvailableAllowed = false): PlanLine => ({
   key: `I${indicator}#${breakdownKey}`,
   indicatorCode: `I${indicator}`,
   indicatorLabel: `Indicateur ${indicator}`,
@@ -22,9 +22,10 @@ const line = (indicator: number, breakdownKey: string, valueType: "integer" | "d
   max: null,
   sumEqualsTotal: true,
   previous: null,
+  notAvailableAllowed,
 });
 
-// Rows 6–8 and 10–14 share a rule, row 9 has another: the shape that produced E6:E14 and E10:E14.
+// Rows 6–8 and 13–14 share a rule, row 9 has another, rows 10–12 (ND allowed) a third: the shape that produced E6:E14 and E10:E14.
 const plan: CollectionPlan = {
   campaign: { id: "c", year: 2025, deadline: "2026-03-31", status: "open" },
   organisation: { id: "o", code: "ORG", name: "Organisme" },
@@ -34,9 +35,9 @@ const plan: CollectionPlan = {
     line(1, "S=F", "integer"),
     line(1, "S=M", "integer"),
     line(2, "", "decimal"),
-    line(3, "", "integer"),
-    line(3, "S=F", "integer"),
-    line(3, "S=M", "integer"),
+    line(3, "", "integer", true),
+    line(3, "S=F", "integer", true),
+    line(3, "S=M", "integer", true),
     line(4, "", "integer"),
     line(4, "S=F", "integer"),
   ],
@@ -64,6 +65,32 @@ describe("yearly template (Art. 4 : tableaux Excel annuels)", () => {
     }
   });
 
+  it("Art. 4 / ADR 026 : where the agreement allows ND, the value cell accepts a number or « ND — non disponible », with an input message, and the reason column I is open", async () => {
+    const { sheet } = await dataSheetXml();
+    const rules = [...sheet.matchAll(/<dataValidation ([^>]*)>([\s\S]*?)<\/dataValidation>/g)].map((m) => ({ attrs: m[1]!, body: m[2]! }));
+    const at = (sqref: string) => rules.find((r) => r.attrs.includes(`sqref="${sqref}"`));
+    const nd = at("E10:E12");
+    expect(nd?.attrs).toContain('type="custom"');
+    expect(nd?.attrs).toContain('promptTitle="ND/NC possible"');
+    expect(nd?.body).toContain("ISNUMBER(E10)");
+    expect(nd?.body).toContain("E10=&quot;ND — non disponible&quot;");
+    expect(nd?.body).toContain("E10=&quot;NC — non concerné&quot;");
+    // lines where ND is not allowed keep numbers only
+    expect(at("E6:E8")?.attrs).toContain('type="whole"');
+    expect(at("E13:E14")?.attrs).toContain('type="whole"');
+    expect(rules.filter((r) => r.attrs.includes('sqref="I')).map((r) => /sqref="([^"]+)"/.exec(r.attrs)![1])).toEqual(["I10:I12"]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await buildTemplate(plan, { observatoryName: "ODPE", contactEmail: null })) as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet(DATA_SHEET)!;
+    expect(ws.getCell("I5").value).toBe("Motif (si ND ou NC)");
+    expect(ws.getCell("I10").protection?.locked).toBe(false);
+    expect(ws.getCell("I6").protection?.locked).not.toBe(false);
+    const cover = wb.getWorksheet("Couverture")!;
+    const text = cover.getSheetValues().flat().filter((v) => typeof v === "string").join("\n");
+    expect(text).toContain("ne saisissez jamais 0");
+    expect(text).toContain("ND — non disponible");
+  });
+
   it("Art. 4 : prints landscape, one page wide, with the header row repeated and the table as print area", async () => {
     const { sheet, book } = await dataSheetXml();
     expect(sheet).toMatch(/<pageSetup [^>]*orientation="landscape"/);
@@ -71,7 +98,7 @@ describe("yearly template (Art. 4 : tableaux Excel annuels)", () => {
     expect(sheet).toMatch(/<pageSetup [^>]*fitToHeight="0"/);
     expect(sheet).toMatch(/<pageSetUpPr [^>]*fitToPage="1"/);
     expect(book).toContain(`<definedName name="_xlnm.Print_Titles" localSheetId="1">&apos;${DATA_SHEET}&apos;!$5:$5</definedName>`);
-    expect(book).toContain(`<definedName name="_xlnm.Print_Area" localSheetId="1">&apos;${DATA_SHEET}&apos;!$A1:$G14</definedName>`);
+    expect(book).toContain(`<definedName name="_xlnm.Print_Area" localSheetId="1">&apos;${DATA_SHEET}&apos;!$A1:$I14</definedName>`);
   });
 });
 

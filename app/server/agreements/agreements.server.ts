@@ -4,7 +4,7 @@ import { DomainError, notFound } from "../errors.server";
 import { getFile, getFileMeta, putFile } from "../storage/files.server";
 import { checkPdf, type Upload } from "../http/uploads.server";
 import { todayIso, type IsoDate } from "~/domain/dates";
-import { agreementInForce, DEFAULT_USAGE_RIGHTS, type AgreementFormInput, type UsageRights } from "~/domain/agreements";
+import { agreementInForce, DEFAULT_USAGE_RIGHTS, type AgreementFormInput, type AgreementIndicatorInput } from "~/domain/agreements";
 import { membershipStatus } from "~/domain/organisations";
 import { formatDate } from "~/domain/format";
 
@@ -102,7 +102,7 @@ async function agreementIndicators(db: Executor, agreementIds: string[]) {
         ),
       ),
     )
-    .select(["ai.agreement_id", "ai.indicator_id", "ai.usage_rights", "i.code", "v.label", "v.unit", "d.label as domain_label", "d.position as domain_position"])
+    .select(["ai.agreement_id", "ai.indicator_id", "ai.usage_rights", "ai.not_available_allowed", "i.code", "v.label", "v.unit", "d.label as domain_label", "d.position as domain_position"])
     .where("ai.agreement_id", "in", agreementIds)
     .orderBy("d.position")
     .orderBy("i.code")
@@ -243,12 +243,15 @@ export async function updateAgreement(db: Db, context: AuditContext, id: string,
   });
 }
 
-/** Replaces the indicators an agreement covers and their usage rights (Art. 4, 5). */
+/**
+ * Replaces the indicators an agreement covers, their usage rights (Art. 4, 5)
+ * and whether each may be declared « non disponible » (ND/NC, ADR 026).
+ */
 export async function setAgreementIndicators(
   db: Db,
   context: AuditContext,
   id: string,
-  indicators: { indicatorId: string; usageRights: UsageRights }[],
+  indicators: AgreementIndicatorInput[],
 ) {
   await db.transaction().execute(async (trx) => {
     const agreement = await trx.selectFrom("agreement").select(["id", "organisation_id"]).where("id", "=", id).forUpdate().executeTakeFirst();
@@ -259,24 +262,33 @@ export async function setAgreementIndicators(
     const before = await trx
       .selectFrom("agreement_indicator as ai")
       .innerJoin("indicator as i", "i.id", "ai.indicator_id")
-      .select(["i.code", "ai.usage_rights"])
+      .select(["i.code", "ai.usage_rights", "ai.not_available_allowed"])
       .where("ai.agreement_id", "=", id)
       .execute();
     await trx.deleteFrom("agreement_indicator").where("agreement_id", "=", id).execute();
     if (ids.length) {
       await trx
         .insertInto("agreement_indicator")
-        .values(ids.map((indicatorId) => ({ agreement_id: id, indicator_id: indicatorId, usage_rights: indicators.find((i) => i.indicatorId === indicatorId)!.usageRights })))
+        .values(
+          ids.map((indicatorId) => {
+            const input = indicators.find((i) => i.indicatorId === indicatorId)!;
+            return { agreement_id: id, indicator_id: indicatorId, usage_rights: input.usageRights, not_available_allowed: input.notAvailableAllowed ?? false };
+          }),
+        )
         .execute();
     }
     const codeOf = (indicatorId: string) => known.find((k) => k.id === indicatorId)!.code;
+    const ndBefore = before.filter((b) => b.not_available_allowed).map((b) => b.code).sort();
+    const ndAfter = ids.filter((i) => indicators.find((x) => x.indicatorId === i)!.notAvailableAllowed).map(codeOf).sort();
     await recordAudit(trx, context, {
       action: "agreement.indicators_set",
       entityType: "agreement",
       entityId: id,
       organisationId: agreement.organisation_id,
-      summary: `Indicateurs et droits d'usage de la convention d'application mis à jour (${ids.length} indicateur(s)).`,
+      summary: `Indicateurs et droits d'usage de la convention d'application mis à jour (${ids.length} indicateur(s), dont ${ndAfter.length} avec « non disponible » autorisé).`,
       details: {
+        notAvailableBefore: ndBefore,
+        notAvailableAfter: ndAfter,
         before: Object.fromEntries(before.map((b) => [b.code, b.usage_rights])),
         after: Object.fromEntries(ids.map((i) => [codeOf(i), indicators.find((x) => x.indicatorId === i)!.usageRights])),
       },

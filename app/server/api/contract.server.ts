@@ -20,7 +20,7 @@ const versionStatus = z
 
 export const ProblemItem = z
   .object({
-    code: z.string().describe("Code stable du problème (required, not_integer, breakdown_sum, variation, wrong_year…)."),
+    code: z.string().describe("Code stable du problème (required, not_integer, breakdown_sum, variation, wrong_year, not_available_not_allowed, not_available_reason_missing…)."),
     sheet: z.string().nullable().describe("Feuille concernée."),
     cell: z.string().nullable().describe("Cellule concernée (référence A1), null pour un problème qui porte sur tout le fichier."),
     ref: z.string().nullable().describe("Référence complète, par exemple Données!E14."),

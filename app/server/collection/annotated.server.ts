@@ -3,6 +3,8 @@ import { getFile, putFile, type StoredFileContent } from "../storage/files.serve
 import { annotateWorkbook } from "./annotate.server";
 import { XLSX_CONTENT_TYPE } from "~/domain/upload-errors";
 import type { Problem } from "~/domain/problems";
+import { DATA_SHEET } from "~/domain/template-layout";
+import { notAvailableText } from "~/domain/review";
 
 /**
  * The annotated workbook of a version, built once and then served from
@@ -47,7 +49,23 @@ async function build(db: Db, version: VersionToAnnotate): Promise<StoredFileCont
   const original = await getFile(db, version.file_id);
   if (!original) return null;
   annotationBuilds.count += 1;
-  const bytes = await annotateWorkbook(original.content, (version.problems ?? []) as Problem[]);
+  // Cells declared « non disponible » are marked as information, not as errors (ADR 026).
+  const declared = await db
+    .selectFrom("submission_value")
+    .select(["cell_ref", "not_available_code", "not_available_reason"])
+    .where("version_id", "=", version.id)
+    .where("not_available_code", "is not", null)
+    .execute();
+  const notes = declared.map((d) => {
+    const at = d.cell_ref.lastIndexOf("!");
+    return {
+      sheet: at > 0 ? d.cell_ref.slice(0, at).replace(/^'(.*)'$/, "$1").replace(/''/g, "'") : DATA_SHEET,
+      cell: d.cell_ref.slice(at + 1),
+      message: `Déclarée ${notAvailableText(d.not_available_code!, d.not_available_reason)}.`,
+      hint: "Information : la donnée est enregistrée comme manquante avec son motif, jamais comme 0.",
+    };
+  });
+  const bytes = await annotateWorkbook(original.content, (version.problems ?? []) as Problem[], notes);
   const kept = await db.transaction().execute(async (trx) => {
     const file = await putFile(trx, {
       filename: `ODPE_${version.reference_year}_${version.code}_v${version.number}_annote.xlsx`,

@@ -1,5 +1,5 @@
 import type { Problem } from "~/domain/problems";
-import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW, META_SHEET, TEMPLATE_VERSION, type MetaKey } from "~/domain/template-layout";
+import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW, META_SHEET, OLDER_TEMPLATE_VERSIONS, TEMPLATE_VERSION, type MetaKey } from "~/domain/template-layout";
 import type { PlanLine, ReadLine } from "~/domain/validation";
 
 /** One row as streamed from a workbook: cells by column letter. */
@@ -95,6 +95,7 @@ export async function interpretWorkbook(rows: AsyncIterable<SheetRow>, expected:
       value: value?.formula !== undefined ? null : (value?.value ?? null),
       ...(value?.formula !== undefined ? { formula: value.formula, formulaResult: value.result } : {}),
       comment: text(row.cells[COLUMNS.comment]) || null,
+      reason: text(row.cells[COLUMNS.reason]) || null,
     });
   }
 
@@ -138,7 +139,21 @@ export async function interpretWorkbook(rows: AsyncIterable<SheetRow>, expected:
       ],
     };
   }
-  if (get("template_version") !== TEMPLATE_VERSION || get("plan_hash") !== expected.planHash) {
+  const version = get("template_version")!;
+  if (version !== TEMPLATE_VERSION && Object.hasOwn(OLDER_TEMPLATE_VERSIONS, version)) {
+    return {
+      read,
+      structural: [
+        fileProblem(
+          "wrong_template",
+          `Ce fichier est l'ancienne version du modèle (version ${version}, comme le modèle de l'an dernier) : ${OLDER_TEMPLATE_VERSIONS[version]}.`,
+          `Téléchargez le nouveau modèle (version ${TEMPLATE_VERSION}) sur le portail et recopiez-y vos valeurs.`,
+          META_SHEET,
+        ),
+      ],
+    };
+  }
+  if (version !== TEMPLATE_VERSION || get("plan_hash") !== expected.planHash) {
     return {
       read,
       structural: [

@@ -20,7 +20,8 @@ export interface CollectionPlan {
  * Builds the plan from the referential: the indicators of the organisation's
  * agreement for the campaign (Art. 4), each in the version in force for the
  * reference year, expanded into its total and breakdown cells, with last
- * year's accepted values for reference.
+ * year's accepted values for reference, and whether the agreement lets each
+ * indicator be declared « non disponible » (ADR 026).
  */
 export async function buildCollectionPlan(db: Executor, year: number, organisationId: string): Promise<CollectionPlan> {
   const expected = await db
@@ -47,7 +48,7 @@ export async function buildCollectionPlan(db: Executor, year: number, organisati
         .selectFrom("agreement_indicator as ai")
         .innerJoin("indicator as i", "i.id", "ai.indicator_id")
         .innerJoin("indicator_domain as d", "d.code", "i.domain_code")
-        .select(["i.id", "i.code", "d.position"])
+        .select(["i.id", "i.code", "d.position", "ai.not_available_allowed"])
         .where("ai.agreement_id", "=", expected.agreement_id)
         .orderBy("d.position")
         .orderBy("i.code")
@@ -117,6 +118,7 @@ export async function buildCollectionPlan(db: Executor, year: number, organisati
         max: version.max_value,
         sumEqualsTotal: version.breakdown_sum_equals_total,
         previous: previousOf.get(`${indicator.id}#${key}`) ?? null,
+        notAvailableAllowed: indicator.not_available_allowed,
       });
     }
   }

@@ -1,7 +1,7 @@
 import { transmittedStatuses } from "~/domain/submissions";
 import type { Db } from "../db.server";
 import type { Problem } from "~/domain/problems";
-import type { ReviewDomain, ReviewLine, VersionReview } from "~/domain/review";
+import { notAvailableText, type ReviewDomain, type ReviewLine, type VersionReview } from "~/domain/review";
 
 export type { VersionReview };
 
@@ -33,7 +33,7 @@ export async function versionReview(db: Db, versionId: string, options: { transm
     .leftJoin("submission_line_comment as lc", (j) =>
       j.onRef("lc.version_id", "=", "sv.version_id").onRef("lc.indicator_version_id", "=", "sv.indicator_version_id").onRef("lc.breakdown_key", "=", "sv.breakdown_key"),
     )
-    .select(["sv.breakdown_key", "sv.value", "sv.cell_ref", "iv.label", "iv.unit", "i.id as indicator_id", "i.code", "d.code as domain_code", "d.label as domain_label", "d.position", "lc.body as comment"])
+    .select(["sv.breakdown_key", "sv.value", "sv.not_available_code", "sv.not_available_reason", "sv.cell_ref", "iv.label", "iv.unit", "i.id as indicator_id", "i.code", "d.code as domain_code", "d.label as domain_label", "d.position", "lc.body as comment"])
     .where("sv.version_id", "=", versionId)
     .execute();
 
@@ -82,12 +82,13 @@ export async function versionReview(db: Db, versionId: string, options: { transm
       : [],
   );
 
-  const problemsByCell = new Map<string, Problem[]>();
+  // By row: a line's problems may name its value cell (E) or its reason cell (I, ADR 026).
+  const problemsByRow = new Map<number, Problem[]>();
   for (const p of (version.problems ?? []) as Problem[]) {
     if (!p.cell) continue;
-    const list = problemsByCell.get(p.cell);
+    const list = problemsByRow.get(rowOf(p.cell));
     if (list) list.push(p);
-    else problemsByCell.set(p.cell, [p]);
+    else problemsByRow.set(rowOf(p.cell), [p]);
   }
 
   values.sort((a, b) => a.position - b.position || rowOf(a.cell_ref) - rowOf(b.cell_ref));
@@ -107,7 +108,7 @@ export async function versionReview(db: Db, versionId: string, options: { transm
     const key = `${v.indicator_id}#${v.breakdown_key}`;
     const cell = bareCell(v.cell_ref);
     const previousYear = lastYear.get(key) ?? null;
-    const problems = problemsByCell.get(cell) ?? [];
+    const problems = problemsByRow.get(rowOf(cell)) ?? [];
     const line: ReviewLine = {
       cell,
       indicatorCode: v.code,
@@ -116,6 +117,7 @@ export async function versionReview(db: Db, versionId: string, options: { transm
       breakdownLabel: v.breakdown_key === "" ? "Total" : v.breakdown_key.split("|").map((p) => labelOf.get(p) ?? p).join(" × "),
       isTotal: v.breakdown_key === "",
       value: v.value,
+      notAvailable: v.not_available_code ? notAvailableText(v.not_available_code, v.not_available_reason) : null,
       previousYear,
       change: v.value !== null && previousYear !== null && previousYear !== 0 ? (v.value - previousYear) / Math.abs(previousYear) : null,
       comment: v.comment ?? null,

@@ -403,7 +403,11 @@ export async function transitionVersion(db: Db, context: AuditContext, actor: Ac
   });
 }
 
-/** Accepted values become the organisation's official values for the year, with their indicator version and source (lineage). */
+/**
+ * Accepted values become the organisation's official values for the year, with
+ * their indicator version and source (lineage), and a cell declared
+ * « non disponible » keeps its code and reason (value null, ADR 026).
+ */
 async function acceptValues(trx: Trx, version: Awaited<ReturnType<typeof lockVersion>>, now: Date) {
   await trx
     .updateTable("submission_version")
@@ -417,8 +421,8 @@ async function acceptValues(trx: Trx, version: Awaited<ReturnType<typeof lockVer
     .where("reference_year", "=", version.reference_year)
     .execute();
   await sql`
-    insert into accepted_value (organisation_id, reference_year, indicator_id, indicator_version_id, breakdown_key, value, source_version_id, accepted_at)
-    select ${version.organisation_id}::uuid, ${version.reference_year}::int, iv.indicator_id, sv.indicator_version_id, sv.breakdown_key, sv.value, sv.version_id, ${now}::timestamptz
+    insert into accepted_value (organisation_id, reference_year, indicator_id, indicator_version_id, breakdown_key, value, source_version_id, accepted_at, not_available_code, not_available_reason)
+    select ${version.organisation_id}::uuid, ${version.reference_year}::int, iv.indicator_id, sv.indicator_version_id, sv.breakdown_key, sv.value, sv.version_id, ${now}::timestamptz, sv.not_available_code, sv.not_available_reason
     from submission_value sv
     join indicator_version iv on iv.id = sv.indicator_version_id
     where sv.version_id = ${version.id}::uuid`.execute(trx);

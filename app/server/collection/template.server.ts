@@ -1,5 +1,6 @@
 import ExcelJS from "exceljs";
 import type { CollectionPlan } from "./plan.server";
+import { NOT_AVAILABLE_CHOICES, NOT_AVAILABLE_CODES, NOT_AVAILABLE_REASON_MAX } from "~/domain/not-available";
 import { COLUMNS, COVER_SHEET, DATA_SHEET, FIRST_DATA_ROW, HEADER_ROW, META_SHEET, TEMPLATE_VERSION, type MetaKey } from "~/domain/template-layout";
 
 /**
@@ -35,7 +36,9 @@ export interface TemplateContext {
 /**
  * The yearly workbook of one organisation: a cover sheet, the data sheet
  * (one line per indicator × breakdown cell, last year's accepted value beside
- * each input, data validation on inputs, every other cell locked), and a
+ * each input, data validation on inputs — a number, or « ND »/« NC » with a
+ * reason in column I where the agreement allows it (ADR 026) — every other
+ * cell locked), and a
  * very hidden, protected metadata sheet identifying the template.
  */
 export async function buildTemplate(plan: CollectionPlan, context: TemplateContext): Promise<Buffer> {
@@ -100,12 +103,13 @@ async function writeTemplate(
   const instructions = [
     "Mode d'emploi",
     `1. Dans l'onglet « ${DATA_SHEET} », saisissez la valeur ${year} de chaque ligne dans la colonne E (cellules blanches).`,
-    "2. La colonne F rappelle la valeur acceptée l'an dernier, pour comparaison. Saisissez 0 si la valeur est nulle.",
-    "3. Les lignes ventilées (sexe, âge…) doivent totaliser la ligne « Total » de l'indicateur.",
-    "4. Saisissez des nombres, sans unité ni formule. Un commentaire peut être ajouté en colonne G.",
-    "5. Ne modifiez pas la structure du fichier (onglets, lignes, colonnes) : le portail le reconnaît grâce à elle.",
-    "6. Déposez le fichier sur le portail : il signale en une fois toutes les erreurs, cellule par cellule.",
-    "7. Une fois le fichier sans erreur, transmettez-le ; un validateur de votre institution le valide avant l'envoi à l'ODPE (convention, art. 4).",
+    "2. La colonne F rappelle la valeur acceptée l'an dernier, pour comparaison. Saisissez 0 seulement si la valeur est réellement nulle.",
+    `3. Donnée manquante : ne saisissez jamais 0. Là où votre convention le prévoit (message « ND/NC possible » sur la cellule), choisissez « ${NOT_AVAILABLE_CHOICES[0]} » (vous n'avez pas le chiffre cette année) ou « ${NOT_AVAILABLE_CHOICES[1]} » (l'indicateur ne s'applique pas à votre organisme), ou tapez ${NOT_AVAILABLE_CODES.join(" ou ")}, et indiquez le motif en colonne ${COLUMNS.reason} (obligatoire pour ND). Ailleurs, contactez l'ODPE.`,
+    "4. Les lignes ventilées (sexe, âge…) doivent totaliser la ligne « Total » de l'indicateur (sauf ligne déclarée ND ou NC).",
+    `5. Saisissez des nombres, sans unité ni formule. Un commentaire peut être ajouté en colonne ${COLUMNS.comment}.`,
+    "6. Ne modifiez pas la structure du fichier (onglets, lignes, colonnes) : le portail le reconnaît grâce à elle.",
+    "7. Déposez le fichier sur le portail : il signale en une fois toutes les erreurs, cellule par cellule.",
+    "8. Une fois le fichier sans erreur, transmettez-le ; un validateur de votre institution le valide avant l'envoi à l'ODPE (convention, art. 4).",
   ];
   instructions.forEach((text, i) => {
     const cell = cover.getCell(`A${coverRows.length + 4 + i}`);
@@ -140,13 +144,14 @@ async function writeTemplate(
     { key: "previous", width: 16 },
     { key: "comment", width: 40 },
     { key: "key", width: 10, hidden: true },
+    { key: "reason", width: 40 },
   ];
   ws.getCell("A1").value = `${plan.organisation.name} — indicateurs ${year}`;
   ws.getCell("A1").font = { bold: true, size: 14 };
   ws.getCell("A2").value = `À transmettre au plus tard le ${dateFr(plan.campaign.deadline)}. Saisissez les valeurs dans la colonne E.`;
-  ws.getCell("A3").value = "Cellules blanches : à remplir. Cellules grisées : protégées.";
+  ws.getCell("A3").value = `Cellules blanches : à remplir. Cellules grisées : protégées. Donnée manquante : jamais 0 — « ND » ou « NC » là où votre convention le prévoit, avec le motif en colonne ${COLUMNS.reason}.`;
   const header = ws.getRow(HEADER_ROW);
-  header.values = ["Code", "Indicateur", "Ventilation", "Unité", `Valeur ${year}`, `Valeur ${year - 1} (rappel)`, "Commentaire", "Clé"];
+  header.values = ["Code", "Indicateur", "Ventilation", "Unité", `Valeur ${year}`, `Valeur ${year - 1} (rappel)`, "Commentaire", "Clé", "Motif (si ND ou NC)"];
   header.font = { bold: true };
   header.eachCell((cell) => {
     cell.fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFDBE4FF" } };
@@ -158,11 +163,12 @@ async function writeTemplate(
   // together: exceljs's per-cell grouping sorts addresses as text (E10 before
   // E6) and wrote overlapping ranges (E6:E14 and E10:E14), which Excel repairs.
   const validations = new ValidationRanges(COLUMNS.value);
+  const reasonValidations = new ValidationRanges(COLUMNS.reason);
   const thin = { style: "thin" } as const;
   plan.lines.forEach((line, i) => {
     const row = ws.getRow(FIRST_DATA_ROW + i);
     const numFmt = line.valueType === "integer" ? "# ##0" : "# ##0.00";
-    row.values = [line.indicatorCode, line.indicatorLabel, line.breakdownLabel, line.unit, values.get(line.key) ?? null, line.previous, null, line.key];
+    row.values = [line.indicatorCode, line.indicatorLabel, line.breakdownLabel, line.unit, values.get(line.key) ?? null, line.previous, null, line.key, null];
     if (line.breakdownKey === "") row.font = { bold: true };
     for (const col of [COLUMNS.code, COLUMNS.label, COLUMNS.breakdown, COLUMNS.unit, COLUMNS.previous]) row.getCell(col).fill = grey;
     const input = row.getCell(COLUMNS.value);
@@ -170,17 +176,50 @@ async function writeTemplate(
     input.numFmt = numFmt;
     input.border = { top: thin, bottom: thin, left: thin, right: thin };
     const min = line.min ?? (line.nonNegative ? 0 : null);
-    validations.add(FIRST_DATA_ROW + i, {
-      type: line.valueType === "integer" ? "whole" : "decimal",
-      allowBlank: true,
-      operator: min !== null && line.max !== null ? "between" : min !== null ? "greaterThanOrEqual" : line.max !== null ? "lessThanOrEqual" : "between",
-      formulae:
-        min !== null && line.max !== null ? [min, line.max] : min !== null ? [min] : line.max !== null ? [line.max] : [-1e15, 1e15],
-      showErrorMessage: true,
-      errorStyle: "stop",
-      errorTitle: "Valeur non admise",
-      error: `${line.valueType === "integer" ? "Nombre entier" : "Nombre"}${min !== null ? ` supérieur ou égal à ${min}` : ""}${line.max !== null ? ` et inférieur ou égal à ${line.max}` : ""} attendu (${line.unit}).`,
-    });
+    const expectedNumber = `${line.valueType === "integer" ? "Nombre entier" : "Nombre"}${min !== null ? ` supérieur ou égal à ${min}` : ""}${line.max !== null ? ` et inférieur ou égal à ${line.max}` : ""} attendu (${line.unit})`;
+    const reason = row.getCell(COLUMNS.reason);
+    if (line.notAvailableAllowed) {
+      // ADR 026: a number within bounds, or a « non disponible » choice (its text or its bare code).
+      const at = `${COLUMNS.value}${ROW_PLACEHOLDER}`;
+      const numberTests = [`ISNUMBER(${at})`, ...(line.valueType === "integer" ? [`${at}=INT(${at})`] : []), ...(min !== null ? [`${at}>=${min}`] : []), ...(line.max !== null ? [`${at}<=${line.max}`] : [])];
+      const choices = [...NOT_AVAILABLE_CHOICES, ...NOT_AVAILABLE_CODES].map((text) => `${at}="${text}"`);
+      validations.add(FIRST_DATA_ROW + i, {
+        type: "custom",
+        allowBlank: true,
+        formulae: [`OR(AND(${numberTests.join(",")}),${choices.join(",")})`],
+        showInputMessage: true,
+        promptTitle: "ND/NC possible",
+        prompt: `Un nombre, ou « ${NOT_AVAILABLE_CHOICES.join(" » / « ")} » si la donnée manque (motif en ${COLUMNS.reason}). Jamais 0 pour une donnée manquante.`,
+        showErrorMessage: true,
+        errorStyle: "stop",
+        errorTitle: "Valeur non admise",
+        error: `${expectedNumber}, ou « ${NOT_AVAILABLE_CHOICES.join(" » ou « ")} » (motif en colonne ${COLUMNS.reason}).`,
+      });
+      reason.protection = { locked: false };
+      reason.border = { top: thin, bottom: thin, left: thin, right: thin };
+      reasonValidations.add(FIRST_DATA_ROW + i, {
+        type: "textLength",
+        operator: "lessThanOrEqual",
+        formulae: [NOT_AVAILABLE_REASON_MAX],
+        allowBlank: true,
+        showErrorMessage: true,
+        errorTitle: "Motif trop long",
+        error: `${NOT_AVAILABLE_REASON_MAX} caractères au plus.`,
+      });
+    } else {
+      reason.fill = grey;
+      validations.add(FIRST_DATA_ROW + i, {
+        type: line.valueType === "integer" ? "whole" : "decimal",
+        allowBlank: true,
+        operator: min !== null && line.max !== null ? "between" : min !== null ? "greaterThanOrEqual" : line.max !== null ? "lessThanOrEqual" : "between",
+        formulae:
+          min !== null && line.max !== null ? [min, line.max] : min !== null ? [min] : line.max !== null ? [line.max] : [-1e15, 1e15],
+        showErrorMessage: true,
+        errorStyle: "stop",
+        errorTitle: "Valeur non admise",
+        error: `${expectedNumber}.`,
+      });
+    }
     const comment = row.getCell(COLUMNS.comment);
     comment.protection = { locked: false };
     if (line.previous !== null) row.getCell(COLUMNS.previous).numFmt = numFmt;
@@ -188,6 +227,7 @@ async function writeTemplate(
   });
   const lastRow = FIRST_DATA_ROW + plan.lines.length - 1;
   validations.writeTo(ws);
+  reasonValidations.writeTo(ws);
   if (plan.lines.length) {
     dataValidationsOf(ws).add(`${COLUMNS.comment}${FIRST_DATA_ROW}:${COLUMNS.comment}${lastRow}`, {
       type: "textLength",
@@ -199,7 +239,7 @@ async function writeTemplate(
       error: "1 000 caractères au plus.",
     });
   }
-  ws.pageSetup.printArea = `A1:${COLUMNS.comment}${Math.max(lastRow, HEADER_ROW)}`;
+  ws.pageSetup.printArea = `A1:${COLUMNS.reason}${Math.max(lastRow, HEADER_ROW)}`;
   await ws.protect(SHEET_PROTECTION_PASSWORD, protectionOptions);
   commitSheet(ws);
 
@@ -231,6 +271,8 @@ async function writeTemplate(
 /** The sheet's data validations by address or range (present in exceljs, missing from its typings). */
 const dataValidationsOf = (ws: ExcelJS.Worksheet) => (ws as unknown as { dataValidations: { add(address: string, rule: ExcelJS.DataValidation): void } }).dataValidations;
 
+const ROW_PLACEHOLDER = "{row}";
+
 /** Consecutive rows of one column sharing a data-validation rule, written as one non-overlapping range each. */
 class ValidationRanges {
   private readonly ranges: { from: number; to: number; rule: ExcelJS.DataValidation; signature: string }[] = [];
@@ -243,8 +285,12 @@ class ValidationRanges {
     else this.ranges.push({ from: row, to: row, rule, signature });
   }
 
+  /** Custom formulas name the range's first row as ROW_PLACEHOLDER (Excel shifts relative references down the range). */
   writeTo(ws: ExcelJS.Worksheet) {
-    for (const r of this.ranges) dataValidationsOf(ws).add(r.from === r.to ? `${this.column}${r.from}` : `${this.column}${r.from}:${this.column}${r.to}`, r.rule);
+    for (const r of this.ranges) {
+      const rule = r.rule.formulae ? { ...r.rule, formulae: r.rule.formulae.map((f) => (typeof f === "string" ? f.replaceAll(ROW_PLACEHOLDER, String(r.from)) : f)) } : r.rule;
+      dataValidationsOf(ws).add(r.from === r.to ? `${this.column}${r.from}` : `${this.column}${r.from}:${this.column}${r.to}`, rule);
+    }
   }
 }
 

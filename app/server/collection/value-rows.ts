@@ -47,8 +47,8 @@ export const LINE_COMMENT_MAX = 1_000;
 /**
  * The stored row of one validated value: the only place that maps a
  * ValidatedValue to `submission_value`'s columns, for COPY and for INSERT.
- * The not-available columns are null until validation reads ND/NC
- * declarations (ADR 026): fill them here from the ValidatedValue.
+ * A cell declared ND/NC is stored as missing (value null) with its code and
+ * reason, never as 0 (ADR 026).
  */
 export function valueRow(versionId: string, v: ValidatedValue): SubmissionValueRow {
   return {
@@ -57,8 +57,8 @@ export function valueRow(versionId: string, v: ValidatedValue): SubmissionValueR
     breakdown_key: v.line.breakdownKey,
     value: v.value,
     cell_ref: v.cellRef,
-    not_available_code: null,
-    not_available_reason: null,
+    not_available_code: v.notAvailableCode ?? null,
+    not_available_reason: v.notAvailableCode ? (v.notAvailableReason ?? null) : null,
   };
 }
 

@@ -97,16 +97,19 @@ export async function renderExplorerXlsx(doc: ExportDoc): Promise<Uint8Array> {
 const fills = {
   error: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFF8787" } },
   warning: { type: "pattern", pattern: "solid", fgColor: { argb: "FFFFD666" } },
+  /** A cell declared « non disponible » (ADR 026): information, not a problem. */
+  info: { type: "pattern", pattern: "solid", fgColor: { argb: "FFD0EBFF" } },
 } as const;
 
 export interface AnnotateInput {
   original: Uint8Array;
-  problems: readonly Pick<Problem, "sheet" | "cell" | "severity" | "message" | "hint">[];
+  problems: readonly (Omit<Pick<Problem, "sheet" | "cell" | "severity" | "message" | "hint">, "severity"> & { severity: Problem["severity"] | "info" })[];
 }
 
 /**
  * The partner's own workbook with each faulty cell highlighted (red: error,
- * orange: warning) and a note saying what is wrong and what to do.
+ * orange: warning) and a note saying what is wrong and what to do; a cell
+ * declared « non disponible » gets a blue information note (ADR 026).
  */
 export async function annotate({ original, problems }: AnnotateInput): Promise<Uint8Array> {
   const wb = new ExcelJS.Workbook();
@@ -122,11 +125,12 @@ export async function annotate({ original, problems }: AnnotateInput): Promise<U
     const sheet = wb.getWorksheet(sheetName);
     if (!sheet) continue;
     const cell = sheet.getCell(address);
-    const severity = list.some((p) => p.severity === "error") ? "error" : "warning";
-    cell.fill = { ...fills[severity], fgColor: { ...fills[severity].fgColor } };
+    const severity = list.some((p) => p.severity === "error") ? "error" : list.some((p) => p.severity === "warning") ? "warning" : "info";
+    // A fresh style object: cells loaded with the same style share one, and a fill set on it would colour them all.
+    cell.style = { ...cell.style, fill: { ...fills[severity], fgColor: { ...fills[severity].fgColor } } };
     cell.note = {
       texts: [
-        { font: { bold: true }, text: `${severity === "error" ? "Erreur" : "Avertissement"} — portail ODPE\n` },
+        { font: { bold: true }, text: `${severity === "error" ? "Erreur" : severity === "warning" ? "Avertissement" : "Information"} — portail ODPE\n` },
         { text: list.map((p) => `${p.message}\n→ ${p.hint}`).join("\n\n") },
       ],
     };

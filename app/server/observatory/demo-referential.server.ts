@@ -153,13 +153,15 @@ export async function seedDemoReferential(db: Db, context: AuditContext, appMode
           : provider.code === "DDSP42" || provider.code === "GGD42"
             ? { VIF_MINEURS_POL: "internal", VIF_MINEURS_GEN: "internal" }
             : {};
-    if (Object.keys(special).length) {
+    // « Non disponible » (ND/NC, ADR 026): allowed for the first indicators of the CAF and the hospitals, so the demo shows it.
+    const notAvailableCount = provider.code === "CAF42" || HOSPITALS.includes(provider.code) ? 3 : 0;
+    if (Object.keys(special).length || notAvailableCount) {
       const agreement = await getAgreement(db, agreementId, today);
       await setAgreementIndicators(
         db,
         context,
         agreementId,
-        agreement.indicators.map((i) => ({ indicatorId: i.indicator_id, usageRights: special[i.code] ?? i.usage_rights })),
+        agreement.indicators.map((i, index) => ({ indicatorId: i.indicator_id, usageRights: special[i.code] ?? i.usage_rights, notAvailableAllowed: index < notAvailableCount })),
       );
     }
   }

@@ -51,7 +51,7 @@ function DomainTable({ domain, year, comparedWith }: { domain: ReviewDomain; yea
                     <code>{line.cell}</code>
                   </td>
                   <td className="review-number">
-                    <strong>{formatDecimal(line.value)}</strong>
+                    {line.notAvailable ? <em className="review-not-available">{line.notAvailable}</em> : <strong>{formatDecimal(line.value)}</strong>}
                   </td>
                   <td className="review-number">{formatDecimal(line.previousYear)}</td>
                   <td className="review-number">
