@@ -122,9 +122,18 @@ export async function storedArtefact(
   });
 }
 
-/** In the transaction that publishes, corrects or otherwise changes what a scope shows: its artefacts go. */
+/** The channel on which a change of stored artefacts is announced to every instance (artefact-cache.server.ts, ADR 033). */
+export const ARTEFACT_CHANNEL = "odpe_artefacts";
+
+/**
+ * In the transaction that publishes, corrects or otherwise changes what a
+ * scope shows: its artefacts go, and every instance's in-process cache is
+ * emptied when the transaction commits (NOTIFY is delivered at commit, and
+ * not at all on rollback).
+ */
 export async function invalidateArtefacts(trx: Transaction<Database>, scope: string): Promise<void> {
   await trx.deleteFrom("published_artefact").where("scope", "=", scope).execute();
+  await sql`select pg_notify(${ARTEFACT_CHANNEL}, ${scope})`.execute(trx);
 }
 
 /** The encoding to send for an Accept-Encoding header: brotli, gzip, else the bytes as they are. */
