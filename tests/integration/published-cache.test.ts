@@ -31,8 +31,9 @@ async function secondInstance(): Promise<DbHandle> {
   return handle;
 }
 
-async function startCache(handle: DbHandle) {
-  const cache = await new ArtefactCache(handle.db, artefactSubscription(handle, process.env.DATABASE_URL)).start();
+/** `otherProcess`: the cache hears only notifications, not this process's own invalidations. */
+async function startCache(handle: DbHandle, otherProcess = false) {
+  const cache = await new ArtefactCache(handle.db, artefactSubscription(handle, process.env.DATABASE_URL), !otherProcess).start();
   caches.push(cache);
   expect(cache.isListening).toBe(true);
   return cache;
@@ -61,7 +62,7 @@ describe("published artefacts held in the process, coherent across instances (AD
     const a = t.handle;
     const b = await secondInstance();
     const cacheA = await startCache(a);
-    const cacheB = await startCache(b);
+    const cacheB = await startCache(b, true);
     const first = await publish(a, "<p>édition n° 1</p>");
     // Both instances now hold edition 1 (B's generation moved when A's publication was announced).
     await until(() => cacheB.currentGeneration > 0 && cacheA.currentGeneration > 0, "the first announcement");
@@ -82,7 +83,7 @@ describe("published artefacts held in the process, coherent across instances (AD
 
   it("a rolled-back change announces nothing; a deletion without a new page leaves the caller to render (undefined), never the old bytes", async () => {
     const b = await secondInstance();
-    const cacheB = await startCache(b);
+    const cacheB = await startCache(b, true);
     const current = await publish(t.handle, "<p>édition n° 3</p>");
     await until(() => cacheB.currentGeneration > 0, "the announcement");
     expect((await cacheB.get(KEY))?.etag).toBe(current);
@@ -101,6 +102,18 @@ describe("published artefacts held in the process, coherent across instances (AD
     await t.handle.db.transaction().execute((trx) => invalidateArtefacts(trx, SCOPE));
     await until(() => cacheB.currentGeneration > generation, "the deletion's announcement");
     expect(await cacheB.get(KEY)).toBeUndefined();
+  });
+
+  it("the process that commits a change empties its own cache at once, before its notification comes back", async () => {
+    const cache = await startCache(t.handle);
+    const old = await publish(t.handle, "<p>édition n° 5</p>");
+    await until(() => cache.isListening, "listening");
+    const generation = cache.currentGeneration;
+    expect((await cache.get(KEY))?.etag).toBe(old);
+    const corrected = await publish(t.handle, "<p>édition n° 6</p>");
+    // No wait for the notification: the generation moved inside the transaction.
+    expect(cache.currentGeneration).toBeGreaterThan(generation);
+    expect((await cache.get(KEY))?.etag).toBe(corrected);
   });
 
   it("without a listener nothing is held: every read looks the row up", async () => {

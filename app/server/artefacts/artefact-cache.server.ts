@@ -3,7 +3,7 @@ import type { Db, DbHandle } from "../db.server";
 import { logger } from "../logger.server";
 import { getEnv } from "../env.server";
 import { openRuntimeDb } from "../runtime.server";
-import { ARTEFACT_CHANNEL, artefactBytes, artefactEtag, type Artefact } from "./artefacts.server";
+import { ARTEFACT_CHANNEL, artefactBytes, artefactEtag, onLocalInvalidation, type Artefact } from "./artefacts.server";
 
 /**
  * Published artefacts held in the process by key (ADR 033), so that serving
@@ -14,6 +14,10 @@ import { ARTEFACT_CHANNEL, artefactBytes, artefactEtag, type Artefact } from "./
  * commit to every listening connection, one per instance, and each instance
  * empties its cache. On the embedded database the listener is PGlite's own
  * (in-process, also delivered at commit).
+ *
+ * The process that makes the change also empties its caches at once
+ * (invalidateArtefacts), so what it does right after its commit never reads
+ * the old page while the notification is on its way back.
  *
  * Races: a reader that looked up the old row before the commit and stores it
  * after the notification would keep stale bytes, so each entry is stored
@@ -29,11 +33,16 @@ export class ArtefactCache {
   private listening = false;
   private stop: (() => Promise<void>) | undefined;
   private closed = false;
+  private readonly unhook: () => void;
 
   constructor(
     readonly db: Db,
     private readonly subscribe: (onMessage: (scope: string) => void, onLost: () => void) => Promise<() => Promise<void>>,
-  ) {}
+    /** false: this cache hears only notifications, as one in another process would (tests). */
+    hearsLocalChanges = true,
+  ) {
+    this.unhook = hearsLocalChanges ? onLocalInvalidation((scope) => this.invalidate(scope)) : () => {};
+  }
 
   /** Starts listening; until it has, and whenever the listener is lost, nothing is cached. */
   async start(): Promise<this> {
@@ -85,6 +94,7 @@ export class ArtefactCache {
   async close() {
     this.closed = true;
     this.listening = false;
+    this.unhook();
     this.entries.clear();
     const stop = this.stop;
     this.stop = undefined;

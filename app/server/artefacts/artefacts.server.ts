@@ -134,6 +134,17 @@ export const ARTEFACT_CHANNEL = "odpe_artefacts";
 export async function invalidateArtefacts(trx: Transaction<Database>, scope: string): Promise<void> {
   await trx.deleteFrom("published_artefact").where("scope", "=", scope).execute();
   await sql`select pg_notify(${ARTEFACT_CHANNEL}, ${scope})`.execute(trx);
+  // This process's caches are emptied now too: what the transaction's own process does right after its
+  // commit (render the public page) must not wait for the notification to come back.
+  for (const hook of localInvalidationHooks) hook(scope);
+}
+
+const localInvalidationHooks = new Set<(scope: string) => void>();
+
+/** Called by invalidateArtefacts in this process (artefact caches register here); returns the unregistration. */
+export function onLocalInvalidation(hook: (scope: string) => void): () => void {
+  localInvalidationHooks.add(hook);
+  return () => localInvalidationHooks.delete(hook);
 }
 
 /** The encoding to send for an Accept-Encoding header: brotli, gzip, else the bytes as they are. */
