@@ -20,7 +20,8 @@ import { hashPassword } from "~/server/auth/password.server";
 import { loadObservatoryFiles } from "~/server/observatory/files.server";
 import { importObservatory } from "~/server/observatory/seed.server";
 import { demoValues, seedDashboardCatalogue, type DemoVersion } from "~/server/dashboard/demo-data.server";
-import { loadAssemblyInput } from "~/server/dashboard/load.server";
+import { acceptedValueRows, loadAssemblyInput } from "~/server/dashboard/load.server";
+import { sql } from "kysely";
 import { assembleEdition, toPublicEdition } from "~/server/dashboard/assembly.server";
 import { renderReportHtml } from "~/server/dashboard/render.server";
 import { renderEditionPdf } from "~/server/dashboard/pdf.server";
@@ -282,6 +283,77 @@ function record(driver: string, markdown: string) {
   fs.writeFileSync(file, text);
 }
 
+/**
+ * `--load-only` (ADR 033): the edition's load + assemble, and the values'
+ * query alone: the nested json_object_agg it replaced (the anchor), one row
+ * per value, and one JSON array of tuples (what load.server.ts does).
+ * Alternated, 9 runs each; prints a Markdown table, writes nothing.
+ */
+async function loadOnly(db: DbHandle["db"], loadAtStart: string) {
+  const firstYear = LAST_YEAR - 4;
+  const nested = async () => {
+    const { rows } = await sql<{ indicator_id: string; reference_year: number; cells: unknown }>`
+      select g.indicator_id, g.reference_year, json_object_agg(g.organisation_id, g.cells) as cells
+      from (
+        select av.indicator_id, av.reference_year, s.organisation_id, json_object_agg(av.breakdown_key, av.value) as cells
+        from accepted_value av
+        join submission_version sv on sv.id = av.source_version_id
+        join submission s on s.id = sv.submission_id
+        where av.reference_year between ${firstYear} and ${LAST_YEAR}
+        group by av.indicator_id, av.reference_year, s.organisation_id
+      ) g
+      group by g.indicator_id, g.reference_year`.execute(db);
+    return rows.flatMap((row) => {
+      const byOrganisation = (typeof row.cells === "string" ? JSON.parse(row.cells) : row.cells) as Record<string, Record<string, number | null>>;
+      return Object.entries(byOrganisation).flatMap(([organisationId, cells]) =>
+        Object.entries(cells).map(([breakdownKey, value]) => ({ indicatorId: row.indicator_id, year: Number(row.reference_year), breakdownKey, value, lineageOrganisationId: organisationId })),
+      );
+    });
+  };
+  const flat = async () => {
+    const rows = await db
+      .selectFrom("accepted_value as av")
+      .innerJoin("submission_version as sv", "sv.id", "av.source_version_id")
+      .innerJoin("submission as s", "s.id", "sv.submission_id")
+      .select(["av.indicator_id", "av.reference_year", "av.breakdown_key", "av.value", "s.organisation_id"])
+      .where("av.reference_year", ">=", firstYear)
+      .where("av.reference_year", "<=", LAST_YEAR)
+      .execute();
+    return rows.map((r) => ({ indicatorId: r.indicator_id, year: r.reference_year, breakdownKey: r.breakdown_key, value: r.value, lineageOrganisationId: r.organisation_id }));
+  };
+  const packed = () => acceptedValueRows(db, firstYear, LAST_YEAR);
+  const samples = { nested: [] as number[], flat: [] as number[], packed: [] as number[], load: [] as number[], assemble: [] as number[] };
+  let count = 0;
+  for (let i = 0; i < 9; i++) {
+    let t = performance.now();
+    const a = await nested();
+    samples.nested.push(performance.now() - t);
+    t = performance.now();
+    const b = await flat();
+    samples.flat.push(performance.now() - t);
+    t = performance.now();
+    const c = await packed();
+    samples.packed.push(performance.now() - t);
+    if (a.length !== b.length || a.length !== c.length) throw new Error(`nested ${a.length} values, flat ${b.length}, packed ${c.length}`);
+    count = b.length;
+    t = performance.now();
+    const input = await loadAssemblyInput(db, LAST_YEAR);
+    samples.load.push(performance.now() - t);
+    t = performance.now();
+    assembleEdition(input);
+    samples.assemble.push(performance.now() - t);
+  }
+  const both = samples.load.map((l, i) => l + samples.assemble[i]!);
+  console.log(`\n${new Date().toISOString()} — ${os.cpus().length} CPU, Node ${process.version}, ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"}; load average ${loadAtStart} at start, ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")} at end; ${count} values\n`);
+  console.log("| step (edition 2024, 9 runs alternated) | median | p95 |\n| --- | ---: | ---: |");
+  console.log(`| values, nested json_object_agg (anchor: the former query) | ${ms(median(samples.nested))} | ${ms(p95(samples.nested))} |`);
+  console.log(`| values, flat rows (one row per value) | ${ms(median(samples.flat))} | ${ms(p95(samples.flat))} |`);
+  console.log(`| values, one JSON array of tuples (load.server.ts) | ${ms(median(samples.packed))} | ${ms(p95(samples.packed))} |`);
+  console.log(`| load (everything) | ${ms(median(samples.load))} | ${ms(p95(samples.load))} |`);
+  console.log(`| assemble | ${ms(median(samples.assemble))} | ${ms(p95(samples.assemble))} |`);
+  console.log(`| **load + assemble** (target < 300 ms) | **${ms(median(both))}** | ${ms(p95(both))} |`);
+}
+
 async function main() {
   const startedAt = new Date();
   const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(" / ");
@@ -296,6 +368,10 @@ async function main() {
     console.log(`${history.values} valeurs acceptées (${history.organisations} organismes × ${history.indicators} indicateurs × ${LAST_YEAR - FIRST_YEAR + 1} ans) en ${ms(generation)}`);
 
     const db = handle.db;
+    if (process.argv.includes("--load-only")) {
+      await loadOnly(db, loadAtStart);
+      return;
+    }
     const load = await time(7, () => loadAssemblyInput(db, LAST_YEAR));
     const assemble = await time(7, () => assembleEdition(load.result));
     const publicEdition = await time(7, () => toPublicEdition(assemble.result));

@@ -633,7 +633,7 @@ describe("published pages stored as artefacts (ADR 021)", () => {
     await run(extranetRoute.loader, makeRequest("/extranet/tableau-de-bord/2024"), { year: "2024" });
     const { etag, body } = (await stored())!;
     const app = express();
-    app.use(publicReportFastPath);
+    app.use(publicReportFastPath());
     app.use((_req, res) => res.status(599).end("remix"));
     const server = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));

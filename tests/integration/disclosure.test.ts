@@ -20,6 +20,11 @@ import type { DashboardEdition, Figure, IndicatorBlock } from "~/domain/dashboar
 import { FOREWORD_MIN } from "~/domain/dashboard";
 import { SECRET_EXPLANATION, SECRET_LABEL } from "~/domain/secrecy";
 import { loader as extranetReport } from "~/routes/extranet_.tableau-de-bord.$year";
+import express from "express";
+import type { AddressInfo } from "node:net";
+import { publicReportFastPath } from "~/server/http/artefact-route.server";
+import { staticSecurityHeaders } from "~/server/http/security.server";
+import { artefactCacheFor, stopProcessArtefactCache } from "~/server/artefacts/artefact-cache.server";
 import { loader as extranetFile } from "~/routes/extranet_.tableau-de-bord.$year_.$number.$file";
 import { loader as diffusionsList } from "~/routes/diffusions._index";
 import { loader as diffusionPage } from "~/routes/diffusions.$id";
@@ -408,9 +413,39 @@ describe("Art. 5, D226-3-4 — a correction is protected together with the editi
       .insertInto("disclosure_cell")
       .values({ ...v, id: undefined, release_id: other.id, value: 38, secret: false, organisation_ids: null, released_at: new Date() } as never)
       .execute();
-    // The correction: U becomes 7 (no longer secret); the total 45.
-    await acceptValues(t.db, { organisationId: org.HRET!, year: 2034, indicator: ind, values: { "": 45, "DUO=U": 7 } });
-    const second = await publishYear(2034, "Correction de la première catégorie.");
+    // Edition 1 served over HTTP by the fast path from the bytes held in the process (ADR 033); Remix behind it.
+    const app = express();
+    app.use(publicReportFastPath(staticSecurityHeaders({ secureCookies: false }, false)));
+    app.use((req, res) => {
+      void runLoader(extranetReport as never, `http://localhost${req.originalUrl}`, { year: req.path.split("/").pop()! }).then(async (response) => {
+        res.status(response.status).set("X-Answered-By", "remix").end(Buffer.from(await response.arrayBuffer()));
+      });
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    let second = "";
+    const edition1 = `http://127.0.0.1:${(server.address() as AddressInfo).port}/extranet/tableau-de-bord/2034?edition=1`;
+    try {
+      expect((await fetch(edition1)).status).toBe(200); // rendered and stored by the route
+      await expect.poll(() => artefactCacheFor(t.db)?.isListening).toBe(true);
+      await fetch(edition1);
+      const held = await fetch(edition1);
+      expect(held.status).toBe(200);
+      expect(held.headers.get("X-Answered-By")).toBeNull();
+      expect(held.headers.get("X-Frame-Options")).toBe("DENY");
+      expect(held.headers.get("Content-Security-Policy")).toContain("script-src 'self'");
+
+      // The correction: U becomes 7 (no longer secret); the total 45.
+      await acceptValues(t.db, { organisationId: org.HRET!, year: 2034, indicator: ind, values: { "": 45, "DUO=U": 7 } });
+      second = await publishYear(2034, "Correction de la première catégorie.");
+      // Withdrawn with the correction: 410 at once, not the bytes held before.
+      const goneOverHttp = await fetch(edition1);
+      expect(goneOverHttp.status).toBe(410);
+      expect(goneOverHttp.headers.get("X-Answered-By")).toBe("remix");
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await stopProcessArtefactCache();
+    }
     expect(blockOf(await loadSnapshot(t.db, second, "public"), "RETRAIT_UV").current.value).toBe(45);
     const gone = await runLoader(extranetReport as never, "http://localhost/extranet/tableau-de-bord/2034?edition=1", { year: "2034" });
     expect(gone.status).toBe(410);

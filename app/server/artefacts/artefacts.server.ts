@@ -121,9 +121,29 @@ export async function storedArtefact(
   });
 }
 
-/** In the transaction that publishes, corrects or otherwise changes what a scope shows: its artefacts go. */
+/** The channel on which a change of stored artefacts is announced to every instance (artefact-cache.server.ts, ADR 033). */
+export const ARTEFACT_CHANNEL = "odpe_artefacts";
+
+/**
+ * In the transaction that publishes, corrects or otherwise changes what a
+ * scope shows: its artefacts go, and every instance's in-process cache is
+ * emptied when the transaction commits (NOTIFY is delivered at commit, and
+ * not at all on rollback).
+ */
 export async function invalidateArtefacts(trx: Transaction<Database>, scope: string): Promise<void> {
   await trx.deleteFrom("published_artefact").where("scope", "=", scope).execute();
+  await sql`select pg_notify(${ARTEFACT_CHANNEL}, ${scope})`.execute(trx);
+  // This process's caches are emptied now too: what the transaction's own process does right after its
+  // commit (render the public page) must not wait for the notification to come back.
+  for (const hook of localInvalidationHooks) hook(scope);
+}
+
+const localInvalidationHooks = new Set<(scope: string) => void>();
+
+/** Called by invalidateArtefacts in this process (artefact caches register here); returns the unregistration. */
+export function onLocalInvalidation(hook: (scope: string) => void): () => void {
+  localInvalidationHooks.add(hook);
+  return () => localInvalidationHooks.delete(hook);
 }
 
 /** The encoding to send for an Accept-Encoding header: brotli, gzip, else the bytes as they are. */

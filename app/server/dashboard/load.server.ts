@@ -36,21 +36,8 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
       db.selectFrom("dashboard_key_figure").select(["code"]).orderBy("position").execute(),
       db.selectFrom("organisation").select(["id", "code", "name", "logo_file_id"]).execute(),
       // Lineage: the organisation is the one of the submission the value was accepted from.
-      // Grouped in SQL (one JSON per indicator and year: organisation → key → value): far
-      // fewer rows to carry through the driver than one per value.
-      sql<{ indicator_id: string; reference_year: number; cells: unknown }>`
-        select g.indicator_id, g.reference_year, json_object_agg(g.organisation_id, g.cells) as cells
-        from (
-          select av.indicator_id, av.reference_year, s.organisation_id, json_object_agg(av.breakdown_key, av.value) as cells
-          from accepted_value av
-          join submission_version sv on sv.id = av.source_version_id
-          join submission s on s.id = sv.submission_id
-          where av.reference_year between ${firstYear} and ${year}
-          group by av.indicator_id, av.reference_year, s.organisation_id
-        ) g
-        group by g.indicator_id, g.reference_year`
-        .execute(db)
-        .then((r) => r.rows),
+      // One JSON array of tuples (ADR 033), not a nested json_object_agg.
+      acceptedValueRows(db, firstYear, year),
       db
         .selectFrom("agreement as g")
         .innerJoin("agreement_indicator as ai", "ai.agreement_id", "g.id")
@@ -147,24 +134,38 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
     })),
     keyFigureCodes: keyFigures.map((k) => k.code),
     organisations: organisations.map((o) => ({ id: o.id, code: o.code, name: o.name, logoFileId: o.logo_file_id })),
-    values: values.flatMap((row) => {
-      const byOrganisation = (typeof row.cells === "string" ? JSON.parse(row.cells) : row.cells) as Record<string, Record<string, number | null>>;
-      return Object.entries(byOrganisation).flatMap(([organisationId, cells]) =>
-        Object.entries(cells).map(([breakdownKey, value]) => ({
-          indicatorId: row.indicator_id,
-          year: Number(row.reference_year),
-          breakdownKey,
-          value,
-          lineageOrganisationId: organisationId,
-        })),
-      );
-    }),
+    values,
     usage,
     expectedPairs,
     campaign: campaign ? { deadline: campaign.deadline, status: campaign.status } : null,
     expected,
     submissions,
   };
+}
+
+/**
+ * The accepted values of years `from`…`to` with their lineage organisation,
+ * as the assembly reads them: one JSON array of tuples built without
+ * grouping, parsed by one JSON.parse (ADR 033). Carrying 45k rows through a
+ * driver costs more than one string (PGlite most of all), and the nested
+ * json_object_agg it replaces spent its time grouping (figures:
+ * docs/benchmarks.md, `bench:dashboard -- --load-only`).
+ */
+export async function acceptedValueRows(db: Executor, from: number, to: number): Promise<AssemblyInput["values"]> {
+  const { rows } = await sql<{ packed: unknown }>`
+    select coalesce(json_agg(json_build_array(av.indicator_id, av.reference_year, s.organisation_id, av.breakdown_key, av.value)), '[]') as packed
+    from accepted_value av
+    join submission_version sv on sv.id = av.source_version_id
+    join submission s on s.id = sv.submission_id
+    where av.reference_year between ${from} and ${to}`.execute(db);
+  const packed = rows[0]?.packed;
+  const tuples = (typeof packed === "string" ? JSON.parse(packed) : (packed ?? [])) as [string, number, string, string, number | null][];
+  const values: AssemblyInput["values"] = new Array(tuples.length);
+  for (let i = 0; i < tuples.length; i++) {
+    const [indicatorId, year, organisationId, breakdownKey, value] = tuples[i]!;
+    values[i] = { indicatorId, year, breakdownKey, value, lineageOrganisationId: organisationId };
+  }
+  return values;
 }
 
 /** Loads and assembles the internal edition of `year`. */

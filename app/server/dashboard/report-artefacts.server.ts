@@ -3,6 +3,7 @@ import type { Database } from "#db/schema";
 import type { Db } from "../db.server";
 import { logger } from "../logger.server";
 import { storedArtefact, type Artefact } from "../artefacts/artefacts.server";
+import { artefactCacheFor } from "../artefacts/artefact-cache.server";
 import { reportScope } from "./report-scope.server";
 import { publishedReportPage, type ReportPageInput } from "./pages.server";
 import { reportDocumentHtml } from "./document.server";
@@ -38,14 +39,22 @@ const lockYear = (year: number) => (trx: Transaction<Database>) =>
   trx.selectFrom("dashboard_edition").select("id").where("reference_year", "=", year).where("published_at", "is not", null).forShare().execute();
 
 /** The stored page, rendered (and stored) on first request after a publication. Throws notFound like publishedReportPage. */
-export function reportArtefact(db: Db, input: ReportPageInput): Promise<Artefact> {
-  return storedArtefact(
+export async function reportArtefact(db: Db, input: ReportPageInput): Promise<Artefact> {
+  const key = reportArtefactKey(input);
+  // Held in the process while no publication of any year has been announced since (ADR 033).
+  const cache = artefactCacheFor(db);
+  const generation = cache?.currentGeneration ?? 0;
+  const held = await cache?.get(key);
+  if (held) return held;
+  const artefact = await storedArtefact(
     db,
-    reportArtefactKey(input),
+    key,
     reportScope(input.year),
     async (trx) => ({ content: reportDocumentHtml((await publishedReportPage(trx, input)).document), contentType: "text/html; charset=utf-8" }),
     lockYear(input.year),
   );
+  cache?.put(key, artefact, generation);
+  return artefact;
 }
 
 /**

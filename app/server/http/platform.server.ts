@@ -11,12 +11,13 @@ import { bootstrap } from "../bootstrap.server";
 import { closeRuntimeDb } from "../runtime.server";
 import { startJobs, stopJobs } from "../jobs/worker.server";
 import { closeHeavyPool } from "../heavy/pool.server";
-import { cspDirectives, isOriginAllowed, newNonce, requestIdFrom } from "./security.server";
+import { helmetOptions, isOriginAllowed, newNonce, PERMISSIONS_POLICY, requestIdFrom, staticSecurityHeaders } from "./security.server";
 import { problemTypeUri } from "./problem.server";
 import { runInRequestScope } from "./request-scope.server";
 import { withOutageResponses } from "./outage.server";
 import { withBodyLimits } from "./body-limits.server";
 import { publicReportFastPath } from "./artefact-route.server";
+import { stopProcessArtefactCache } from "../artefacts/artefact-cache.server";
 import { withStartupLock } from "../startup-lock.server";
 
 /**
@@ -73,6 +74,10 @@ export function install(app: Express, options: InstallOptions) {
   app.disable("x-powered-by");
   applyTrustProxy(app, env.TRUST_PROXY);
 
+  // The public report from its stored, precompressed bytes, before everything else (ADR 033): the
+  // same security headers as every page, computed once (the page has no inline script: no nonce).
+  app.use(publicReportFastPath(staticSecurityHeaders(env, dev)));
+
   app.use((req, res, next) => {
     const locals = res.locals as Locals;
     locals.requestId = requestIdFrom(req.get("x-request-id"));
@@ -84,26 +89,9 @@ export function install(app: Express, options: InstallOptions) {
     else next();
   });
 
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          ...cspDirectives("", dev),
-          scriptSrc: dev
-            ? ["'self'", "'unsafe-inline'"]
-            : ["'self'", (_req, res) => `'nonce-${((res as ExpressResponse).locals as Locals).cspNonce}'`],
-          upgradeInsecureRequests: env.secureCookies ? [] : null,
-        },
-      },
-      crossOriginEmbedderPolicy: false,
-      referrerPolicy: { policy: "strict-origin-when-cross-origin" },
-      strictTransportSecurity: env.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-      xFrameOptions: { action: "deny" },
-    }),
-  );
+  app.use(helmet(helmetOptions(env, dev, (_req, res) => `'nonce-${((res as ExpressResponse).locals as Locals).cspNonce}'`)));
   app.use((_req, res, next) => {
-    res.setHeader("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    res.setHeader("Permissions-Policy", PERMISSIONS_POLICY);
     next();
   });
 
@@ -135,8 +123,9 @@ export function install(app: Express, options: InstallOptions) {
       );
   });
 
-  // Published pages stored with their compressed variants (ADR 021): before compression() and Remix.
-  app.use(publicReportFastPath);
+  // compression() leaves alone bodies under 1 KiB, bodies that carry a Content-Encoding (a reader's
+  // report from its stored artefact) and types that are not compressible (images, PDF, xlsx); the
+  // public report never reaches it (fast path above).
   app.use(compression());
 
   if (options.viteMiddlewares) {
@@ -177,6 +166,7 @@ export async function start() {
 }
 
 export async function shutdown() {
+  await stopProcessArtefactCache();
   await stopJobs();
   await closeHeavyPool();
   await closeRuntimeDb();

@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import helmet, { type HelmetOptions } from "helmet";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -57,3 +59,53 @@ export function cspDirectives(nonce: string, dev: boolean) {
     upgradeInsecureRequests: null,
   };
 }
+
+type HelmetEnv = { secureCookies: boolean };
+type NonceSource = (req: IncomingMessage, res: ServerResponse) => string;
+
+export const PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()";
+
+/** helmet's settings for every response; `nonce` adds the request's CSP nonce to script-src (pages with inline scripts). */
+export function helmetOptions(env: HelmetEnv, dev: boolean, nonce?: NonceSource): HelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        ...cspDirectives("", dev),
+        scriptSrc: dev ? ["'self'", "'unsafe-inline'"] : nonce ? ["'self'", nonce] : ["'self'"],
+        upgradeInsecureRequests: env.secureCookies ? [] : null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: { policy: "strict-origin-when-cross-origin" },
+    strictTransportSecurity: env.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    xFrameOptions: { action: "deny" },
+  };
+}
+
+/**
+ * The headers helmet (and the Permissions-Policy middleware) set on a response
+ * without a nonce, computed once: the public report's fast path sets them by
+ * hand (ADR 033), so it can answer before the middleware chain.
+ */
+export function staticSecurityHeaders(env: HelmetEnv, dev: boolean): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name] = Array.isArray(value) ? value.join(", ") : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name];
+    },
+    getHeader: (name: string) => headers[name],
+  };
+  let done = false;
+  helmet(helmetOptions(env, dev))({} as IncomingMessage, res as unknown as ServerResponse, () => {
+    done = true;
+  });
+  if (!done) throw new Error("helmet did not complete synchronously");
+  headers["Permissions-Policy"] = PERMISSIONS_POLICY;
+  headers["X-Content-Type-Options"] = "nosniff";
+  return headers;
+}
+

@@ -1,0 +1,214 @@
+import pg from "pg";
+import type { Db, DbHandle } from "../db.server";
+import { logger } from "../logger.server";
+import { getEnv } from "../env.server";
+import { openRuntimeDb } from "../runtime.server";
+import { ARTEFACT_CHANNEL, artefactBytes, artefactEtag, onLocalInvalidation, type Artefact } from "./artefacts.server";
+
+/**
+ * Published artefacts held in the process by key (ADR 033), so that serving
+ * a stored page costs no database round trip at all. Coherence across
+ * instances: every transaction that deletes a scope's artefacts (publication,
+ * correction and the withdrawals it makes, ONPE transmission) sends
+ * `NOTIFY odpe_artefacts` in that transaction; PostgreSQL delivers it at
+ * commit to every listening connection, one per instance, and each instance
+ * empties its cache. On the embedded database the listener is PGlite's own
+ * (in-process, also delivered at commit).
+ *
+ * The process that makes the change also empties its caches at once
+ * (invalidateArtefacts), so what it does right after its commit never reads
+ * the old page while the notification is on its way back.
+ *
+ * Races: a reader that looked up the old row before the commit and stores it
+ * after the notification would keep stale bytes, so each entry is stored
+ * only if no notification arrived since its lookup started (`generation`).
+ * Without a working listener (connection lost, not yet listening) the cache
+ * holds nothing and every request does the primary-key lookup (ADR 021).
+ */
+const CACHE_SIZE = 256;
+
+export class ArtefactCache {
+  private readonly entries = new Map<string, Artefact>();
+  private generation = 0;
+  private listening = false;
+  private stop: (() => Promise<void>) | undefined;
+  private closed = false;
+  private readonly unhook: () => void;
+
+  constructor(
+    readonly db: Db,
+    private readonly subscribe: (onMessage: (scope: string) => void, onLost: () => void) => Promise<() => Promise<void>>,
+    /** false: this cache hears only notifications, as one in another process would (tests). */
+    hearsLocalChanges = true,
+  ) {
+    this.unhook = hearsLocalChanges ? onLocalInvalidation((scope) => this.invalidate(scope)) : () => {};
+  }
+
+  /** Starts listening; until it has, and whenever the listener is lost, nothing is cached. */
+  async start(): Promise<this> {
+    try {
+      this.stop = await this.subscribe(
+        (scope) => this.invalidate(scope),
+        () => this.lost(),
+      );
+      this.listening = !this.closed;
+    } catch (error) {
+      logger.warn({ err: error }, "artefact cache: LISTEN failed, serving with one lookup per request");
+      this.retryLater();
+    }
+    return this;
+  }
+
+  /** The current artefact of `key`, or undefined when none is stored (the caller renders it). */
+  async get(key: string): Promise<Artefact | undefined> {
+    if (this.listening) {
+      const hit = this.entries.get(key);
+      if (hit) return hit;
+    }
+    const generation = this.generation;
+    const etag = await artefactEtag(this.db, key);
+    if (!etag) return undefined;
+    const artefact = await artefactBytes(this.db, key, etag);
+    if (artefact && this.listening && generation === this.generation) this.remember(key, artefact);
+    return artefact;
+  }
+
+  /** Keeps an artefact just stored by this process (read before any notification of a later change). */
+  put(key: string, artefact: Artefact, generation: number) {
+    if (this.listening && generation === this.generation) this.remember(key, artefact);
+  }
+
+  get currentGeneration() {
+    return this.generation;
+  }
+
+  get isListening() {
+    return this.listening;
+  }
+
+  invalidate(_scope: string) {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  async close() {
+    this.closed = true;
+    this.listening = false;
+    this.unhook();
+    this.entries.clear();
+    const stop = this.stop;
+    this.stop = undefined;
+    await stop?.().catch(() => {});
+  }
+
+  private remember(key: string, artefact: Artefact) {
+    this.entries.delete(key);
+    this.entries.set(key, artefact);
+    if (this.entries.size > CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  private lost() {
+    this.listening = false;
+    this.invalidate("*");
+    if (!this.closed) {
+      logger.warn("artefact cache: LISTEN connection lost, serving with one lookup per request until it is back");
+      this.retryLater();
+    }
+  }
+
+  private retryLater() {
+    if (this.closed) return;
+    setTimeout(() => void this.start(), 5_000).unref();
+  }
+}
+
+/**
+ * The subscription for a database handle: a connection of its own running
+ * `LISTEN` on PostgreSQL; PGlite's in-process listener on the embedded
+ * database (taken while holding Kysely's single connection, so that the
+ * `LISTEN` statement cannot land inside another transaction).
+ */
+export function artefactSubscription(handle: DbHandle, databaseUrl: string | undefined) {
+  return async (onMessage: (scope: string) => void, onLost: () => void): Promise<() => Promise<void>> => {
+    if (handle.driver === "pglite") {
+      const pglite = handle.pglite!;
+      const unlisten = await handle.db.connection().execute(() => pglite.listen(ARTEFACT_CHANNEL, onMessage));
+      return () => handle.db.connection().execute(() => unlisten());
+    }
+    if (!databaseUrl) throw new Error("artefact cache: DATABASE_URL missing for LISTEN");
+    const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    let ended = false;
+    const lost = () => {
+      if (ended) return;
+      ended = true;
+      client.end().catch(() => {});
+      onLost();
+    };
+    client.on("error", lost);
+    client.on("end", lost);
+    client.on("notification", (message) => {
+      if (message.channel === ARTEFACT_CHANNEL) onMessage(message.payload ?? "*");
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${ARTEFACT_CHANNEL}`);
+    } catch (error) {
+      ended = true;
+      await client.end().catch(() => {});
+      throw error;
+    }
+    return async () => {
+      ended = true;
+      await client.end().catch(() => {});
+    };
+  };
+}
+
+/** Caches by database: the process's runtime database gets one when the HTTP layer starts. */
+const caches = new WeakMap<Db, ArtefactCache>();
+
+export function artefactCacheFor(db: Db): ArtefactCache | undefined {
+  return caches.get(db);
+}
+
+export async function startArtefactCache(handle: DbHandle, databaseUrl: string | undefined): Promise<ArtefactCache> {
+  const existing = caches.get(handle.db);
+  if (existing) return existing;
+  const cache = new ArtefactCache(handle.db, artefactSubscription(handle, databaseUrl));
+  caches.set(handle.db, cache);
+  return cache.start();
+}
+
+export async function stopArtefactCache(db: Db): Promise<void> {
+  const cache = caches.get(db);
+  caches.delete(db);
+  await cache?.close();
+}
+
+/**
+ * The cache of the process's runtime database, started by the HTTP layer on
+ * its first request (not at start: starting stays as it is) and stopped at
+ * shutdown. Until it listens, requests do the lookup.
+ */
+let processCache: { started: Promise<ArtefactCache> } | undefined;
+
+export function ensureProcessArtefactCache(): void {
+  if (processCache) return;
+  const started = (async () => {
+    const handle = await openRuntimeDb();
+    return startArtefactCache(handle, getEnv().DATABASE_URL);
+  })();
+  processCache = { started };
+  started.catch((error: unknown) => {
+    logger.warn({ err: error }, "artefact cache not started");
+    if (processCache?.started === started) processCache = undefined;
+  });
+}
+
+export async function stopProcessArtefactCache(): Promise<void> {
+  const current = processCache;
+  processCache = undefined;
+  if (!current) return;
+  const cache = await current.started.catch(() => undefined);
+  if (cache) await stopArtefactCache(cache.db);
+}

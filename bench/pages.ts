@@ -1,0 +1,187 @@
+// npm run bench:pages — issue 14 items 1, 2 and 6 (ADR 021, ADR 033): the
+// published report, the reader's report and signed-in portal pages against
+// anchors measured in the same run: /healthz (same stack) and a bare Node
+// server sending the same precompressed bytes. Production build on a fresh
+// PostgreSQL database seeded with the demo data (DATABASE_URL, default
+// postgres://postgres@127.0.0.1:5432/test: a throw-away database is created
+// and dropped). Prints a Markdown table; writes nothing.
+//   --seconds N   autocannon duration per target (default 10)
+//   --cpu-prof D  run the measured server under node --cpu-prof (profiles in D)
+import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import autocannon from "autocannon";
+import pg from "pg";
+import { DEMO_PASSWORD } from "~/server/observatory/seed.server";
+import { startProductionServer, freePort } from "../tests/support/production-server";
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const SECONDS = Number(arg("--seconds") ?? 10);
+const CPU_PROF = arg("--cpu-prof");
+const CONNECTIONS = 20;
+const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  statuses: string;
+  cpu: number | null;
+}
+
+async function cannon(name: string, url: string, headers: Record<string, string>, pid: number | undefined): Promise<Row> {
+  const cpu0 = cpuMs(pid);
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  const cpu = pid ? (cpuMs(pid) - cpu0) / Math.max(1, result.requests.total) : null;
+  const statuses = ["1xx", "2xx", "3xx", "4xx", "5xx"].map((k) => [k, (result as unknown as Record<string, number>)[k]] as const).filter(([, n]) => (n ?? 0) > 0);
+  const row = {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    statuses: statuses.map(([k, n]) => `${k}×${n}`).join(" "),
+    cpu,
+  };
+  console.error(`${name}: ${row.rps.toFixed(0)} req/s, p99 ${row.p99} ms, ${row.statuses}, CPU ${cpu?.toFixed(2) ?? "?"} ms/req`);
+  return row;
+}
+
+/** The anchor: a bare Node server (child process, no framework, no database) sending `bytes` as brotli. */
+async function bareServer(bytes: Buffer) {
+  const file = `${os.tmpdir()}/odpe-bench-bare-${process.pid}.br`;
+  fs.writeFileSync(file, bytes);
+  const port = await freePort();
+  const code = `const b=require("fs").readFileSync(${JSON.stringify(file)});require("http").createServer((q,r)=>{r.writeHead(200,{"Content-Type":"text/html; charset=utf-8","Content-Encoding":"br","Content-Length":b.length,"Cache-Control":"public, max-age=300","Vary":"Accept-Encoding"});r.end(b)}).listen(${port},"127.0.0.1",()=>console.log("ready"))`;
+  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+  return { url: `http://127.0.0.1:${port}/`, pid: child.pid, stop: () => (child.kill(), fs.rmSync(file, { force: true })) };
+}
+
+async function login(url: string, email: string): Promise<string> {
+  const response = await fetch(`${url}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: url },
+    body: new URLSearchParams({ email, password: DEMO_PASSWORD, redirectTo: "/" }),
+  });
+  const cookie = response.headers.get("set-cookie")?.split(";")[0];
+  if (response.status !== 302 || !cookie) throw new Error(`login of ${email} failed (${response.status})`);
+  return cookie;
+}
+
+/** Bytes of JavaScript a page loads: its module scripts and modulepreloads (build/client), and whether recharts is among them. */
+async function pageScripts(url: string, cookie?: string) {
+  const html = await (await fetch(url, { headers: cookie ? { cookie } : {} })).text();
+  const srcs = new Set([...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!));
+  let bytes = 0;
+  let recharts = false;
+  for (const src of srcs) {
+    const body = fs.readFileSync(`build/client${src}`, "utf8");
+    bytes += Buffer.byteLength(body);
+    if (/recharts|ResponsiveContainer/.test(body)) recharts = true;
+  }
+  return { files: srcs.size, bytes, recharts };
+}
+
+async function main() {
+  const loadStart = os.loadavg().map((l) => l.toFixed(1)).join(" / ");
+  const name = `odpe_bench_pages_${randomBytes(4).toString("hex")}`;
+  const admin = async (q: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(q);
+    await c.end();
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const common = { DATABASE_URL: url.toString(), DATA_DIR: undefined, AUDIT_HMAC_KEY: randomBytes(32).toString("hex") };
+  try {
+    console.error("seeding the demo data…");
+    const seeding = await startProductionServer({ env: { ...common, APP_MODE: "demo" }, timeoutMs: 600_000 });
+    await seeding.stop();
+    const server = await startProductionServer({
+      build: false,
+      env: { ...common, APP_MODE: "production", SESSION_SECRET: randomBytes(32).toString("hex"), LOGIN_MAX_FAILURES_PER_IP: "1000" },
+      nodeArgs: CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : [],
+    });
+    const pid = server.child.pid;
+    try {
+      const c = new pg.Client({ connectionString: url.toString() });
+      await c.connect();
+      const { rows } = await c.query<{ y: number }>("select reference_year as y from dashboard_edition where published_at is not null order by reference_year desc limit 1");
+      await c.end();
+      const year = rows[0]!.y;
+      const reader = await login(server.url, "elu@" + (await demoDomain(url.toString())));
+      const report = `${server.url}/extranet/tableau-de-bord/${year}`;
+      const first = await fetch(report, { headers: { "Accept-Encoding": "br" } });
+      if (first.status !== 200) throw new Error(`public report ${first.status}`);
+      const etag = first.headers.get("etag")!;
+      const raw = await fetch(report, { headers: { "Accept-Encoding": "br" } });
+      // fetch decodes brotli: recompress the identity bytes the same way for the anchor (quality 11, as stored).
+      const zlib = await import("node:zlib");
+      const br = zlib.brotliCompressSync(Buffer.from(await raw.arrayBuffer()), { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+      const readerReport = `${server.url}/dashboard/${year}`;
+      const rr = await fetch(readerReport, { headers: { cookie: reader, "Accept-Encoding": "br" } });
+      const readerEtag = rr.headers.get("etag")!;
+      for (const p of ["/", "/extranet"]) await fetch(`${server.url}${p}`, { headers: { cookie: reader } });
+      // Warm-up
+      await autocannon({ url: `${server.url}/`, connections: 4, duration: 3, headers: { cookie: reader, "Accept-Encoding": "gzip" } });
+      const bare = await bareServer(br);
+      const rowsOut: Row[] = [];
+      try {
+        rowsOut.push(await cannon("anchor: `/healthz` (same stack)", `${server.url}/healthz`, {}, pid));
+        rowsOut.push(await cannon("anchor: bare Node server, same brotli bytes", bare.url, { "Accept-Encoding": "br" }, bare.pid));
+        rowsOut.push(await cannon(`public report \`/extranet/tableau-de-bord/${year}\` (br)`, report, { "Accept-Encoding": "gzip, deflate, br" }, pid));
+        rowsOut.push(await cannon("public report, `If-None-Match` hit (304)", report, { "If-None-Match": etag }, pid));
+        rowsOut.push(await cannon(`reader's report \`/dashboard/${year}\` (br)`, readerReport, { cookie: reader, "Accept-Encoding": "gzip, deflate, br" }, pid));
+        rowsOut.push(await cannon("reader's report, `If-None-Match` hit (304)", readerReport, { cookie: reader, "If-None-Match": readerEtag }, pid));
+        rowsOut.push(await cannon("signed-in reader home `/` (gzip)", `${server.url}/`, { cookie: reader, "Accept-Encoding": "gzip" }, pid));
+        rowsOut.push(await cannon("signed-in `/extranet` (gzip)", `${server.url}/extranet`, { cookie: reader, "Accept-Encoding": "gzip" }, pid));
+        rowsOut.push(await cannon("anchor again: `/healthz`", `${server.url}/healthz`, {}, pid));
+      } finally {
+        bare.stop();
+      }
+      const scripts = await pageScripts(`${server.url}/extranet`, reader);
+      const home = await pageScripts(`${server.url}/`, reader);
+      const loadEnd = os.loadavg().map((l) => l.toFixed(1)).join(" / ");
+      console.log(`\nRun ${new Date().toISOString()} — ${os.cpus().length} CPU (${os.cpus()[0]?.model.trim()}), Node ${process.version}, PostgreSQL; ${CONNECTIONS} connections, ${SECONDS} s per target; load average ${loadStart} at start, ${loadEnd} at end.\n`);
+      console.log("| target | req/s | p50 | p99 | errors | statuses | server CPU per request |\n| --- | ---: | ---: | ---: | ---: | --- | ---: |");
+      for (const r of rowsOut) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} ms | ${r.p99} ms | ${r.errors} | ${r.statuses} | ${r.cpu === null ? "" : `${r.cpu.toFixed(2)} ms`} |`);
+      const health = (rowsOut[0]!.rps + rowsOut[8]!.rps) / 2;
+      console.log(`\nRatios (same run): public report / bare Node ×${(rowsOut[2]!.rps / rowsOut[1]!.rps).toFixed(2)}; reader home / \`/healthz\` (mean of both) ×${(rowsOut[6]!.rps / health).toFixed(2)}; \`/extranet\` / \`/healthz\` ×${(rowsOut[7]!.rps / health).toFixed(2)}.`);
+      console.log(`JavaScript loaded: \`/extranet\` ${(scripts.bytes / 1024).toFixed(0)} KiB in ${scripts.files} files (recharts: ${scripts.recharts ? "yes" : "no"}); reader home \`/\` ${(home.bytes / 1024).toFixed(0)} KiB in ${home.files} files (recharts: ${home.recharts ? "yes" : "no"}). Uncompressed.`);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await admin(`drop database if exists ${name} with (force)`);
+  }
+}
+
+async function demoDomain(dbUrl: string): Promise<string> {
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  const { rows } = await c.query<{ email: string }>("select email from app_user where role = 'reader' and email like 'elu@%' limit 1");
+  await c.end();
+  if (!rows[0]) throw new Error("no demo reader");
+  return rows[0].email.split("@")[1]!;
+}
+
+await main();
