@@ -14,12 +14,21 @@ const vite = production
 const loadBuild = () =>
   vite ? vite.ssrLoadModule("virtual:remix/server-build") : import(path.join(root, "build/server/index.js"));
 
+// ODPE_DEBUG_START=1 prints each start step's time and RSS (app/server/start-timing.server.ts).
+const debugStart = process.env.ODPE_DEBUG_START === "1";
+const step = (name, t0) =>
+  debugStart &&
+  process.stderr.write(`[start] ${name}: ${(performance.now() - t0).toFixed(0)} ms (at ${performance.now().toFixed(0)} ms, RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB)\n`);
+let t0 = performance.now();
 const build = await loadBuild();
+step("load the server build", t0);
 const platform = build.entry.module.platform;
 
 let info;
+t0 = performance.now();
 try {
   info = await platform.start();
+  step("platform start (database, demo data, jobs)", t0);
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
@@ -34,6 +43,7 @@ platform.install(app, {
 
 const { port, host, publicUrl, appMode } = platform.settings();
 const server = app.listen(port, host, () => {
+  step("listening", 0);
   const url = publicUrl ?? `http://localhost:${port}`;
   const lines = [
     "",

@@ -1,5 +1,8 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { Kysely, Migrator, PostgresDialect, type MigrationProvider, sql } from "kysely";
 import pg from "pg";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
@@ -126,7 +129,9 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     fs.mkdirSync(options.dataDir, { recursive: true });
     release = acquireDataDirLock(options.dataDir);
     try {
-      pglite = await PGlite.create(path.join(options.dataDir, "pgdata"), pgliteOptions);
+      const pgdata = path.join(options.dataDir, "pgdata");
+      const template = fs.existsSync(path.join(pgdata, "PG_VERSION")) ? undefined : await newClusterTemplate(pgdata);
+      pglite = await PGlite.create(pgdata, template ? { ...pgliteOptions, loadDataDir: template } : pgliteOptions);
     } catch (error) {
       release();
       throw error;
@@ -144,6 +149,37 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
       release();
     },
   };
+}
+
+/**
+ * A new embedded cluster without initdb in this process (ADR 032). PGlite's
+ * initdb takes ~10 s and leaves ~450 MiB of WASM heap that is never given
+ * back. With the template written by `npm run build` or `npm start` in .cache/
+ * (scripts/embedded-template.mjs: the same initdb, dumped once per PGlite
+ * version) the folder is filled from it (≈ 2 s); without one (a source tree
+ * never built, tests), initdb runs in a worker thread whose heap goes away
+ * with it, and the folder is then opened as an existing one.
+ */
+async function newClusterTemplate(pgdata: string): Promise<Blob | undefined> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve("@electric-sql/pglite");
+  const { version } = JSON.parse(fs.readFileSync(path.join(path.dirname(entry), "..", "package.json"), "utf8")) as { version: string };
+  const name = path.join("embedded-template", `pglite-${version}.tar.gz`);
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // The project's .cache/, two levels above build/server/index.js in production and app/server/db.server.ts from sources.
+  const candidates = [path.join(here, "..", "..", ".cache", name), path.resolve(".cache", name)];
+  const found = candidates.find((file) => fs.existsSync(file));
+  if (found) return new Blob([fs.readFileSync(found)]);
+  await new Promise<void>((resolve, reject) => {
+    const worker = new Worker(
+      `const { PGlite } = require(require("node:worker_threads").workerData.entry);
+       PGlite.create(require("node:worker_threads").workerData.pgdata).then((p) => p.close());`,
+      { eval: true, workerData: { entry, pgdata } },
+    );
+    worker.once("error", reject);
+    worker.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`initdb of the embedded database failed (worker exit ${code})`))));
+  });
+  return undefined;
 }
 
 /**

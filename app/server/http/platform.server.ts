@@ -18,6 +18,7 @@ import { withOutageResponses } from "./outage.server";
 import { withBodyLimits } from "./body-limits.server";
 import { publicReportFastPath } from "./artefact-route.server";
 import { withStartupLock } from "../startup-lock.server";
+import { timedStep } from "../start-timing.server";
 
 /**
  * The HTTP layer around Remix, exported through entry.server so that
@@ -171,7 +172,7 @@ export async function start() {
   return withStartupLock(getEnv().DATABASE_URL, async () => {
     const info = await bootstrap();
     // The job queue and, unless JOBS_ENABLED=false, its workers run in this process (app/server/jobs).
-    await startJobs();
+    await timedStep("job queue (pg-boss)", () => startJobs());
     return info;
   });
 }
