@@ -228,6 +228,10 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   // pin them to the connection's schema (tests give each file its own), or a
   // sibling schema's tables make it skip creating ours.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  // A database already up to date (every start but the first) is told by one
+  // query; Kysely's Migrator introspects the catalogue and takes its lock
+  // first, ~1 s on the embedded database (ADR 032).
+  if (await allApplied(db)) return [];
   const migrator = new Migrator({ db, provider, migrationTableSchema: rows[0]?.schema ?? "public" });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
@@ -240,6 +244,15 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
       throw error instanceof Error ? error : new Error(String(error));
     }
   }
+}
+
+async function allApplied(db: Db): Promise<boolean> {
+  const exists = await sql<{ t: string | null }>`select to_regclass(quote_ident(current_schema()) || '.kysely_migration')::text as t`.execute(db);
+  const table = exists.rows[0]?.t;
+  if (!table) return false;
+  const done = await sql<{ name: string }>`select name from ${sql.raw(table)}`.execute(db);
+  const names = new Set(done.rows.map((r) => r.name));
+  return Object.keys(migrations).every((name) => names.has(name));
 }
 
 /** undefined_schema / undefined_table raised while reading the catalogue. */
