@@ -33,7 +33,13 @@ if (production && !preparing && platform.needsPreparation()) {
   t0 = performance.now();
   const code = await new Promise((resolve) => {
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { env: { ...process.env, ODPE_PREPARE_ONLY: "1" }, stdio: "inherit" });
-    child.on("exit", (status, signal) => resolve(status ?? (signal ? 1 : 0)));
+    // Stopped while preparing: the child stops too (it holds DATA_DIR's lock).
+    const forward = (signal) => child.kill(signal);
+    process.on("SIGTERM", forward).on("SIGINT", forward);
+    child.on("exit", (status, signal) => {
+      process.off("SIGTERM", forward).off("SIGINT", forward);
+      resolve(status ?? (signal ? 1 : 0));
+    });
     child.on("error", () => resolve(1));
   });
   if (code !== 0) process.exit(code);
