@@ -1,5 +1,6 @@
 // Thin launcher: all HTTP behaviour lives in app/server/http/platform.server.ts
 // (bundled into the server build and exported by app/entry.server.tsx).
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express from "express";
@@ -14,12 +15,44 @@ const vite = production
 const loadBuild = () =>
   vite ? vite.ssrLoadModule("virtual:remix/server-build") : import(path.join(root, "build/server/index.js"));
 
+// ODPE_DEBUG_START=1 prints each start step's time and RSS (app/server/start-timing.server.ts).
+const debugStart = process.env.ODPE_DEBUG_START === "1";
+const step = (name, t0) =>
+  debugStart &&
+  process.stderr.write(`[start] ${name}: ${(performance.now() - t0).toFixed(0)} ms (at ${performance.now().toFixed(0)} ms, RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB)\n`);
+let t0 = performance.now();
 const build = await loadBuild();
+step("load the server build", t0);
 const platform = build.entry.module.platform;
 
 let info;
+// A new embedded database is prepared by a child process (platform.needsPreparation, ADR 032): the
+// memory its first start takes (demo editions' PDF and XLSX, the secrecy solver, PGlite's heap) leaves with it.
+const preparing = process.env.ODPE_PREPARE_ONLY === "1";
+if (production && !preparing && platform.needsPreparation()) {
+  t0 = performance.now();
+  const code = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { env: { ...process.env, ODPE_PREPARE_ONLY: "1" }, stdio: "inherit" });
+    // Stopped while preparing: the child stops too (it holds DATA_DIR's lock).
+    const forward = (signal) => child.kill(signal);
+    process.on("SIGTERM", forward).on("SIGINT", forward);
+    child.on("exit", (status, signal) => {
+      process.off("SIGTERM", forward).off("SIGINT", forward);
+      resolve(status ?? (signal ? 1 : 0));
+    });
+    child.on("error", () => resolve(1));
+  });
+  if (code !== 0) process.exit(code);
+  step("new database prepared (child process)", t0);
+}
+t0 = performance.now();
 try {
   info = await platform.start();
+  step("platform start (database, demo data, jobs)", t0);
+  if (preparing) {
+    await platform.shutdown();
+    process.exit(0);
+  }
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
@@ -34,6 +67,7 @@ platform.install(app, {
 
 const { port, host, publicUrl, appMode } = platform.settings();
 const server = app.listen(port, host, () => {
+  step("listening", 0);
   const url = publicUrl ?? `http://localhost:${port}`;
   const lines = [
     "",

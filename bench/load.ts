@@ -49,6 +49,8 @@ import { startProductionServer, type ProductionServer } from "../tests/support/p
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
 const DOC = path.join(root, "docs", "benchmarks.md");
+/** How long each server may take to answer /healthz (BENCH_LOAD_START_TIMEOUT_MS, default 120 s). */
+const START_TIMEOUT_MS = Number(process.env.BENCH_LOAD_START_TIMEOUT_MS ?? 120_000);
 const SECTION = "## Load (bench:load)";
 const OWN_PART = "### Latest full run (written by the script)";
 
@@ -567,7 +569,7 @@ async function main() {
     const common = { DATABASE_URL: dbUrl.toString(), DATA_DIR: undefined, AUDIT_HMAC_KEY: randomBytes(32).toString("hex") };
     log(`seeding the demo data (first start, APP_MODE=demo, ${options.instances} instance(s) at once)…`);
     const seeding = await Promise.all(
-      Array.from({ length: options.instances }, (_, i) => startProductionServer({ build: i === 0 ? undefined : false, env: { ...common, APP_MODE: "demo" } })),
+      Array.from({ length: options.instances }, (_, i) => startProductionServer({ build: i === 0 ? undefined : false, timeoutMs: START_TIMEOUT_MS, env: { ...common, APP_MODE: "demo" } })),
     );
     await Promise.all(seeding.map((s) => s.stop()));
     const secret = randomBytes(32).toString("hex");
@@ -575,6 +577,7 @@ async function main() {
       Array.from({ length: options.instances }, () =>
         startProductionServer({
           build: false,
+          timeoutMs: START_TIMEOUT_MS,
           env: {
             ...common,
             APP_MODE: "production",

@@ -10,6 +10,7 @@
  * /healthz 200, RSS of the process tree (/proc/<pid>/status VmRSS, summed over
  * children) right after start and after 10 s idle. Prints a markdown table
  * and rewrites the "## Start (bench:start)" section of docs/benchmarks.md.
+ * BENCH_START_TIMEOUT_MS (default 180000) bounds each wait for /healthz.
  */
 import { spawn, execSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -72,7 +73,7 @@ function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
-async function waitHealthy(port: number, child: ChildProcess, t0: number, timeoutMs = 180_000): Promise<number> {
+async function waitHealthy(port: number, child: ChildProcess, t0: number, timeoutMs = Number(process.env.BENCH_START_TIMEOUT_MS ?? 180_000)): Promise<number> {
   while (performance.now() - t0 < timeoutMs) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode})`);
     try {

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { embeddedTemplateFile } from "./embedded-template.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -16,6 +17,12 @@ function newestMtime(entry) {
 }
 
 export function buildIfStale() {
+  // The embedded database's template (ADR 032), made once per PGlite version,
+  // in a child process: its initdb heap must not stay in the server's.
+  if (!fs.existsSync(embeddedTemplateFile())) {
+    const made = spawnSync(process.execPath, [path.join(root, "scripts/embedded-template.mjs")], { cwd: root, stdio: "inherit" });
+    if (made.status !== 0) throw new Error("Le modèle de base embarquée n'a pas pu être écrit / embedded database template failed");
+  }
   const buildEntry = path.join(root, "build/server/index.js");
   const sources = ["app", "db", "public", "vite.config.ts", "package.json", "postcss.config.cjs"].map((p) => path.join(root, p));
   const builtAt = fs.existsSync(buildEntry) ? fs.statSync(buildEntry).mtimeMs : 0;

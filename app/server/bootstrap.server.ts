@@ -9,6 +9,7 @@ import { seedDemoDashboard } from "./dashboard/demo-data.server";
 import { seedDemoPublications } from "./publications/demo.server";
 import { seedDemoGovernance } from "./governance/demo.server";
 import { logger } from "./logger.server";
+import { timedStep } from "./start-timing.server";
 
 export interface BootstrapResult {
   driver: "pg" | "pglite";
@@ -26,27 +27,27 @@ export interface BootstrapResult {
  */
 export async function bootstrap(): Promise<BootstrapResult> {
   const env = getEnv();
-  const handle = await openRuntimeDb();
+  const handle = await timedStep("open and migrate the database", () => openRuntimeDb());
   let demoLogins: DemoLogin[] = [];
   if (env.APP_MODE === "demo") {
-    const data = loadObservatoryFiles(env.OBSERVATORY_DIR);
+    const data = await timedStep("read the observatory files", async () => loadObservatoryFiles(env.OBSERVATORY_DIR));
     const hasObservatory = await handle.db.selectFrom("observatory").select(sql`1`.as("x")).executeTakeFirst();
     const hasCatalogue = await handle.db.selectFrom("indicator").select(sql`1`.as("x")).limit(1).executeTakeFirst();
     if (!hasObservatory || !hasCatalogue) {
-      const imported = await importObservatory(handle.db, systemContext("démarrage (démo)"), data, { isDemo: true });
+      const imported = await timedStep("demo: import the observatory", () => importObservatory(handle.db, systemContext("démarrage (démo)"), data, { isDemo: true }));
       logger.info(imported, "demo observatory imported");
     }
-    demoLogins = await seedDemoUsers(handle.db, systemContext("démarrage (démo)"), data.observatory.team.code, env.APP_MODE);
-    const referential = await seedDemoReferential(handle.db, systemContext("démarrage (démo)"), env.APP_MODE);
+    demoLogins = await timedStep("demo: users", () => seedDemoUsers(handle.db, systemContext("démarrage (démo)"), data.observatory.team.code, env.APP_MODE));
+    const referential = await timedStep("demo: referential", () => seedDemoReferential(handle.db, systemContext("démarrage (démo)"), env.APP_MODE));
     if (referential.seeded) logger.info(referential, "demo referential seeded");
     // Demo values for the closed campaigns (with lineage), logos, derived indicators, earlier editions.
-    const dashboard = await seedDemoDashboard(handle.db, systemContext("démarrage (démo)"), env.APP_MODE);
+    const dashboard = await timedStep("demo: dashboard values and editions", () => seedDemoDashboard(handle.db, systemContext("démarrage (démo)"), env.APP_MODE));
     if (dashboard.valuesSeeded || dashboard.editions.length) logger.info(dashboard, "demo dashboard data seeded");
     // Demo publications (Art. 5): one on the extranet, one awaiting a source's approval.
-    const publications = await seedDemoPublications(handle.db, systemContext("démarrage (démo)"), env.APP_MODE);
+    const publications = await timedStep("demo: publications", () => seedDemoPublications(handle.db, systemContext("démarrage (démo)"), env.APP_MODE));
     if (publications.seeded) logger.info(publications, "demo publications seeded");
     // Demo governance (Art. 2–3): a meeting with a decision, a proposal awaiting a signatory's agreement.
-    const governance = await seedDemoGovernance(handle.db, systemContext("démarrage (démo)"), env.APP_MODE);
+    const governance = await timedStep("demo: governance", () => seedDemoGovernance(handle.db, systemContext("démarrage (démo)"), env.APP_MODE));
     if (governance.seeded) logger.info(governance, "demo governance seeded");
   }
   return { driver: handle.driver, appMode: env.APP_MODE, demoLogins, demoPassword: demoLogins.length ? DEMO_PASSWORD : null };

@@ -1,5 +1,8 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { Kysely, Migrator, PostgresDialect, type MigrationProvider, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
@@ -135,7 +138,9 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     fs.mkdirSync(options.dataDir, { recursive: true });
     release = acquireDataDirLock(options.dataDir);
     try {
-      pglite = await PGlite.create(path.join(options.dataDir, "pgdata"), pgliteOptions);
+      const pgdata = path.join(options.dataDir, "pgdata");
+      const template = fs.existsSync(path.join(pgdata, "PG_VERSION")) ? undefined : await newClusterTemplate(pgdata);
+      pglite = await PGlite.create(pgdata, template ? { ...pgliteOptions, loadDataDir: template } : pgliteOptions);
     } catch (error) {
       release();
       throw error;
@@ -154,6 +159,37 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
       release();
     },
   };
+}
+
+/**
+ * A new embedded cluster without initdb in this process (ADR 032). PGlite's
+ * initdb takes ~10 s and leaves ~450 MiB of WASM heap that is never given
+ * back. With the template written by `npm run build` or `npm start` in .cache/
+ * (scripts/embedded-template.mjs: the same initdb, dumped once per PGlite
+ * version) the folder is filled from it (≈ 2 s); without one (a source tree
+ * never built, tests), initdb runs in a worker thread whose heap goes away
+ * with it, and the folder is then opened as an existing one.
+ */
+async function newClusterTemplate(pgdata: string): Promise<Blob | undefined> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve("@electric-sql/pglite");
+  const { version } = JSON.parse(fs.readFileSync(path.join(path.dirname(entry), "..", "package.json"), "utf8")) as { version: string };
+  const name = path.join("embedded-template", `pglite-${version}.tar.gz`);
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // The project's .cache/, two levels above build/server/index.js in production and app/server/db.server.ts from sources.
+  const candidates = [path.join(here, "..", "..", ".cache", name), path.resolve(".cache", name)];
+  const found = candidates.find((file) => fs.existsSync(file));
+  if (found) return new Blob([fs.readFileSync(found)]);
+  await new Promise<void>((resolve, reject) => {
+    const worker = new Worker(
+      `const { PGlite } = require(require("node:worker_threads").workerData.entry);
+       PGlite.create(require("node:worker_threads").workerData.pgdata).then((p) => p.close());`,
+      { eval: true, workerData: { entry, pgdata } },
+    );
+    worker.once("error", reject);
+    worker.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`initdb of the embedded database failed (worker exit ${code})`))));
+  });
+  return undefined;
 }
 
 /**
@@ -202,6 +238,10 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   // pin them to the connection's schema (tests give each file its own), or a
   // sibling schema's tables make it skip creating ours.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  // A database already up to date (every start but the first) is told by one
+  // query; Kysely's Migrator introspects the catalogue and takes its lock
+  // first, ~1 s on the embedded database (ADR 032).
+  if (await allApplied(db)) return [];
   const migrator = new Migrator({ db, provider, migrationTableSchema: rows[0]?.schema ?? "public" });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
@@ -214,6 +254,15 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
       throw error instanceof Error ? error : new Error(String(error));
     }
   }
+}
+
+async function allApplied(db: Db): Promise<boolean> {
+  const exists = await sql<{ t: string | null }>`select to_regclass(quote_ident(current_schema()) || '.kysely_migration')::text as t`.execute(db);
+  const table = exists.rows[0]?.t;
+  if (!table) return false;
+  const done = await sql<{ name: string }>`select name from ${sql.raw(table)}`.execute(db);
+  const names = new Set(done.rows.map((r) => r.name));
+  return Object.keys(migrations).every((name) => names.has(name));
 }
 
 /** undefined_schema / undefined_table raised while reading the catalogue. */

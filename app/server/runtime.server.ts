@@ -1,6 +1,7 @@
 import { createDb, migrateToLatest, type DbHandle, type Db } from "./db.server";
 import { getEnv } from "./env.server";
 import { logger } from "./logger.server";
+import { startStep, timedStep } from "./start-timing.server";
 
 /**
  * The process-wide database handle. Kept on globalThis so the dev server's
@@ -19,13 +20,15 @@ export async function openRuntimeDb(): Promise<DbHandle> {
   if (runtime.handle) return runtime.handle;
   runtime.opening ??= (async () => {
     const env = getEnv();
+    const opened = startStep("open the database");
     const handle = await createDb({
       databaseUrl: env.DATABASE_URL,
       dataDir: env.DATABASE_URL ? undefined : env.DATA_DIR,
       poolMax: env.DATABASE_POOL_MAX,
     });
+    opened();
     try {
-      const applied = await migrateToLatest(handle.db);
+      const applied = await timedStep("migrations", () => migrateToLatest(handle.db));
       if (applied.length) logger.info({ applied }, "migrations applied");
     } catch (error) {
       await handle.close();

@@ -13,6 +13,7 @@ import type { Subject } from "~/domain/permissions";
 import { setKeyFigures } from "./catalogue.server";
 import { seedDemoPopulations } from "../populations/demo.server";
 import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "./editions.server";
+import { startStep } from "../start-timing.server";
 
 /**
  * Demonstration data for the annual dashboard. Deterministic (a hash of
@@ -317,6 +318,7 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
   const campaigns = await db.selectFrom("campaign").select(["id", "reference_year", "deadline"]).where("status", "=", "closed").orderBy("reference_year").execute();
   const hasValues = await db.selectFrom("accepted_value").select(sql`1`.as("x")).limit(1).executeTakeFirst();
   if (campaigns.length && !hasValues) {
+    const valuesStep = startStep("demo: dashboard values");
     const [indicators, versions, breakdowns, items, agreementIndicators] = await Promise.all([
       db.selectFrom("indicator").select(["id", "code"]).execute(),
       db
@@ -434,6 +436,7 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
         details: { submissions: result.submissions, values: result.valuesSeeded },
       });
     });
+    valuesStep();
   }
 
   // Demo logos for the organisations whose values appear and have none.
@@ -444,10 +447,12 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
     .where((eb) => eb.exists(eb.selectFrom("submission as s").select("s.id").whereRef("s.organisation_id", "=", "o.id")))
     .orderBy("o.code")
     .execute();
+  const logosStep = startStep("demo: logos");
   for (const org of contributors) {
     await setOrganisationLogo(db, context, org.id, { field: "logo", filename: `logo-demo-${org.code.toLowerCase()}.png`, bytes: demoLogoPng(org.code) });
     result.logos++;
   }
+  logosStep();
 
   // Published editions of earlier years, so readers see history; the last closed year is left to publish.
   const publishYears = options.publishYears ?? 2;
@@ -455,11 +460,13 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
   if (!hasEditions && campaigns.length > 1 && publishYears > 0) {
     const years = campaigns.map((c) => c.reference_year).slice(0, -1).slice(-publishYears);
     for (const year of years) {
+      const editionStep = startStep(`demo: edition ${year} published`);
       const id = await createEdition(db, context, { year, correctionNote: null });
       await saveEditionTexts(db, context, id, { foreword: FOREWORD(year), comments: {} });
       await transitionEdition(db, context, referent, id, "validate");
       await publishEdition(db, context, referent, id, new Date(`${year + 1}-09-15T09:00:00+02:00`));
       result.editions.push(year);
+      editionStep();
     }
   }
   return result;

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import "./context.server";
 import type { Server as HttpServer } from "node:http";
 import compression from "compression";
@@ -19,6 +21,7 @@ import { withBodyLimits } from "./body-limits.server";
 import { publicReportFastPath } from "./artefact-route.server";
 import { stopProcessArtefactCache } from "../artefacts/artefact-cache.server";
 import { withStartupLock } from "../startup-lock.server";
+import { timedStep } from "../start-timing.server";
 
 /**
  * The HTTP layer around Remix, exported through entry.server so that
@@ -160,9 +163,21 @@ export async function start() {
   return withStartupLock(getEnv().DATABASE_URL, async () => {
     const info = await bootstrap();
     // The job queue and, unless JOBS_ENABLED=false, its workers run in this process (app/server/jobs).
-    await startJobs();
+    await timedStep("job queue (pg-boss)", () => startJobs());
     return info;
   });
+}
+
+/**
+ * True when the embedded database's folder holds no cluster yet (ADR 032):
+ * server.mjs then runs the first start — cluster, migrations, pg-boss's
+ * schema, demo data with its published editions (PDF, XLSX, the secrecy
+ * solver) — in a child process, whose WebAssembly and V8 heaps the
+ * operating system takes back when it exits, and opens the prepared folder.
+ */
+export function needsPreparation(): boolean {
+  const env = getEnv();
+  return !env.DATABASE_URL && !fs.existsSync(path.join(env.DATA_DIR, "pgdata", "PG_VERSION"));
 }
 
 export async function shutdown() {
