@@ -4,6 +4,7 @@ import type { Db } from "../db.server";
 import { agreementCoversYear, type UsageRights } from "~/domain/agreements";
 import { TREND_YEARS, type DashboardEdition } from "~/domain/dashboard";
 import { aggregationOf } from "~/domain/aggregation";
+import type { NotAvailableCode } from "~/domain/not-available";
 import { getObservatory } from "../observatory/observatory.server";
 import { loadVersions } from "../indicators/indicators.server";
 import { listRates, ratePopulations } from "../populations/rates.server";
@@ -44,7 +45,12 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
       sql<{ indicator_id: string; reference_year: number; cells: unknown }>`
         select g.indicator_id, g.reference_year, json_object_agg(g.organisation_id, g.cells) as cells
         from (
-          select av.indicator_id, av.reference_year, s.organisation_id, json_object_agg(av.breakdown_key, av.value) as cells
+          select av.indicator_id, av.reference_year, s.organisation_id,
+            json_object_agg(
+              av.breakdown_key,
+              case when av.not_available_code is null then to_json(av.value)
+                   else json_build_object('code', av.not_available_code, 'reason', av.not_available_reason) end
+            ) as cells
           from accepted_value av
           join submission_version sv on sv.id = av.source_version_id
           join submission s on s.id = sv.submission_id
@@ -151,13 +157,17 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
     keyFigureCodes: keyFigures.map((k) => k.code),
     organisations: organisations.map((o) => ({ id: o.id, code: o.code, name: o.name, logoFileId: o.logo_file_id })),
     values: values.flatMap((row) => {
-      const byOrganisation = (typeof row.cells === "string" ? JSON.parse(row.cells) : row.cells) as Record<string, Record<string, number | null>>;
+      // A cell is its value, or (ADR 030) { code: 'ND'|'NC', reason } when declared not available.
+      type Cell = number | null | { code: NotAvailableCode; reason: string | null };
+      const byOrganisation = (typeof row.cells === "string" ? JSON.parse(row.cells) : row.cells) as Record<string, Record<string, Cell>>;
       return Object.entries(byOrganisation).flatMap(([organisationId, cells]) =>
-        Object.entries(cells).map(([breakdownKey, value]) => ({
+        Object.entries(cells).map(([breakdownKey, cell]) => ({
           indicatorId: row.indicator_id,
           year: Number(row.reference_year),
           breakdownKey,
-          value,
+          ...(cell !== null && typeof cell === "object"
+            ? { value: null, notAvailableCode: cell.code, notAvailableReason: cell.reason }
+            : { value: cell === null ? null : Number(cell) }),
           lineageOrganisationId: organisationId,
         })),
       );

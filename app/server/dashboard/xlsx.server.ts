@@ -3,6 +3,7 @@ import ExcelJS from "exceljs";
 import { NOT_DEFINED_FIGURE_TEXT, SECRET_TEXT, sourceNamesOf, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
 import { parseBreakdownKey } from "~/domain/breakdowns";
 import { SECRET_EXPLANATION } from "~/domain/secrecy";
+import { NOT_AVAILABLE_LEGEND, NOT_COMPUTABLE_LABEL, PARTIAL_TOTAL_LABEL } from "~/domain/partial-totals";
 import { formatDate } from "~/ui/format";
 
 /**
@@ -25,10 +26,49 @@ function sheetName(name: string, used: Set<string>): string {
   return candidate;
 }
 
-/** One status for every masked figure, whatever the reason it was masked (issue 10: the reason is internal). */
+/** One status for every masked figure, whatever the reason it was masked (issue 10: the reason is internal). ADR 030: partial totals and « non disponible » say so. */
 const statusOf = (f: Figure): string =>
-  f.secret ? "secret statistique" : f.notDefined ? "non défini" : f.notAggregable ? NOT_AGGREGABLE_LABEL : f.value === null ? "non disponible" : "valeur";
-const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.notDefined ? NOT_DEFINED_FIGURE_TEXT : f.notAggregable ? NOT_AGGREGABLE_LABEL : f.value);
+  f.secret
+    ? "secret statistique"
+    : f.notDefined
+      ? "non défini"
+      : f.notAggregable
+        ? NOT_AGGREGABLE_LABEL
+        : f.notComputable
+          ? NOT_COMPUTABLE_LABEL
+          : f.notAvailable
+            ? "non disponible (ND)"
+            : f.notApplicable
+              ? "non concerné (NC)"
+              : f.partial
+                ? `${PARTIAL_TOTAL_LABEL} (part ND)`
+                : f.value === null
+                  ? "non disponible"
+                  : "valeur";
+/** The cell: a number, or words — never 0 or blank for a figure that is not available (ADR 030). */
+const cellOf = (f: Figure): number | string | null =>
+  f.secret
+    ? SECRET_TEXT
+    : f.notDefined
+      ? NOT_DEFINED_FIGURE_TEXT
+      : f.notAggregable
+        ? NOT_AGGREGABLE_LABEL
+        : f.notComputable
+          ? NOT_COMPUTABLE_LABEL
+          : f.notAvailable
+            ? "ND"
+            : f.notApplicable
+              ? "NC"
+              : f.value;
+/** ADR 030: a partial total stays a number in its cell, with a cell note saying it is partial. */
+const PARTIAL_CELL_NOTE = "Total partiel : somme des valeurs connues, une part est non disponible (ND). Voir la colonne Notes.";
+const markPartial = (cell: ExcelJS.Cell, f: Figure | undefined) => {
+  if (f?.partial) cell.note = PARTIAL_CELL_NOTE;
+};
+const figuresOf = (edition: DashboardEdition): Figure[] =>
+  edition.sections.flatMap((s) =>
+    s.blocks.flatMap((b) => [b.current, b.previous, ...b.trend, ...Object.values(b.breakdown?.current ?? {}), ...Object.values(b.breakdown?.previous ?? {})]),
+  );
 const numFmt = (decimals: number) => (decimals === 0 ? "#,##0" : `#,##0.${"0".repeat(decimals)}`);
 
 function breakdownLabel(block: IndicatorBlock, key: string): string {
@@ -62,6 +102,9 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
   summary.addRow([edition.variant === "public" ? "Édition publique : secret statistique appliqué, indicateurs à usage interne exclus." : INTERNAL_MENTION]);
   if (edition.variant === "public") summary.addRow([SECRET_EXPLANATION]);
   if (edition.observatory.isDemo) summary.addRow(["Démonstration : toutes les valeurs sont fictives."]);
+  if (figuresOf(edition).some((f) => f.partial || f.notAvailable || f.notApplicable || f.notComputable)) {
+    for (const line of NOT_AVAILABLE_LEGEND) summary.addRow([line]);
+  }
   summary.addRow([`Sources : ${edition.contributors.map((c) => c.name).join(" ; ")}, données ${edition.year}.`]);
   summary.addRow([]);
   const kfHeader = summary.addRow(["Chiffres clés", String(edition.year - 1), String(edition.year), "Évolution", "Unité"]);
@@ -71,6 +114,8 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
     row.getCell(2).numFmt = numFmt(k.decimals);
     row.getCell(3).numFmt = numFmt(k.decimals);
     row.getCell(4).numFmt = "+0.0%;-0.0%;0.0%";
+    markPartial(row.getCell(2), k.previous);
+    markPartial(row.getCell(3), k.current);
   }
 
   // ── One sheet per domain ──
@@ -101,7 +146,10 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
         [b.kind === "derived" && b.formula ? `${b.formula.numerator} / ${b.formula.denominator} × ${b.formula.multiplier}` : "", ...b.notes].filter(Boolean).join(" "),
       ]);
       row.font = bold;
-      for (let i = 0; i < yearCols.length; i++) row.getCell(firstYearCol + i).numFmt = numFmt(b.decimals);
+      for (let i = 0; i < yearCols.length; i++) {
+        row.getCell(firstYearCol + i).numFmt = numFmt(b.decimals);
+        markPartial(row.getCell(firstYearCol + i), b.trend[i]);
+      }
       row.getCell(firstYearCol + yearCols.length).numFmt = "+0.0%;-0.0%;0.0%";
       if (b.breakdown) {
         for (const [key, f] of Object.entries(b.breakdown.current)) {
@@ -111,6 +159,8 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
           if (prev) values[yearCols.length - 2] = cellOf(prev);
           const r = ws.addRow([b.code, b.label, b.unit, breakdownLabel(b, key), ...values]);
           for (let i = 0; i < yearCols.length; i++) r.getCell(firstYearCol + i).numFmt = numFmt(b.decimals);
+          markPartial(r.getCell(firstYearCol + yearCols.length - 1), f);
+          markPartial(r.getCell(firstYearCol + yearCols.length - 2), prev);
         }
       }
     }
