@@ -116,6 +116,20 @@ export interface IndicatorBlock {
   references?: ReferenceRate[];
   /** A French note (break in series, missing source…). */
   notes: string[];
+  /**
+   * ADR 030: the organisations whose part of the total is declared « non
+   * disponible » (ND) or « non concerné » (NC), years N−1 and N, by name with
+   * the reason — frozen with the edition, printed in the exports and the ONPE package.
+   */
+  missingParts?: MissingPart[];
+}
+
+/** ADR 030: one organisation's part of a block's total, declared without a figure. */
+export interface MissingPart {
+  year: number;
+  code: "ND" | "NC";
+  organisation: string;
+  reason: string | null;
 }
 
 export interface EditionSection {
@@ -165,6 +179,8 @@ export interface CompletenessRow {
   received: number;
   /** received / expected, null when nothing was expected. */
   rate: number | null;
+  /** ADR 030: of the received, how many were declared « non disponible » (ND) — transmitted, without a figure. Absent in editions assembled before. */
+  notAvailable?: number;
 }
 
 export interface MissingIndicator {

@@ -135,3 +135,15 @@ export const NOT_AVAILABLE_LEGEND: readonly string[] = [
   "NC — non concerné : l'indicateur ne s'applique pas à l'organisme. Sa part est laissée hors du total, qui n'est pas partiel pour autant.",
   "Un taux dont le numérateur ou le dénominateur est partiel ou non disponible est « non calculable » ; aucune évolution n'est calculée quand l'une des deux années comprend une part ND.",
 ];
+
+/**
+ * Completeness (ADR 030): a dossier with ND/NC cells is transmitted, and says
+ * how many cells have no figure: « 3 valeurs non disponibles, 1 non concernée ».
+ * Null when there is none.
+ */
+export function notAvailableCountText(notAvailable: number, notApplicable: number): string | null {
+  const parts: string[] = [];
+  if (notAvailable > 0) parts.push(`${notAvailable} ${notAvailable > 1 ? "valeurs non disponibles" : "valeur non disponible"}`);
+  if (notApplicable > 0) parts.push(`${notApplicable} ${notApplicable > 1 ? "non concernées" : "non concernée"}`);
+  return parts.length ? parts.join(", ") : null;
+}

@@ -177,6 +177,12 @@ describe("ADR 030 — the dashboard edition is honest about « non disponible »
     expect(rate.changeNote).toMatch(/^Évolution non calculée/);
   });
 
+  it("completeness counts ND cells: transmitted, without a figure, counted apart", () => {
+    const danger = edition.quality.completeness.find((c) => c.domainCode === "DANGER")!;
+    expect(danger).toMatchObject({ expected: 4, received: 4, notAvailable: 1 });
+    expect(edition.quality.missing).toEqual([]);
+  });
+
   it("secrecy engine accepts ND cells: the public edition neither crashes nor treats them as 0", () => {
     const pub = toPublicEdition(edition);
     const published = block(pub, "IP");

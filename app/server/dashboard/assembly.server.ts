@@ -16,6 +16,7 @@ import {
   type IndicatorBlock,
   type KeyFigure,
   type MissingIndicator,
+  type MissingPart,
   type SeriesBreakNote,
   type TransmissionRow,
 } from "~/domain/dashboard";
@@ -479,6 +480,15 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       const note = partialNote(y, status, nd.map((e) => ({ name: nameOf(e.id), reason: e.reason })));
       if (note) notes.push(note);
     }
+    const missingParts: MissingPart[] = [year - 1, year].flatMap((y) => [
+      ...(ndByYear.get(y) ?? []).map((e) => ({ year: y, code: "ND" as const, organisation: nameOf(e.id), reason: e.reason })),
+      ...(ncByYear.get(y) ?? []).map((id) => ({
+        year: y,
+        code: "NC" as const,
+        organisation: nameOf(id),
+        reason: declarations.get(declarationKey(indicator.id, y, id))?.get(TOTAL_KEY)?.reason ?? null,
+      })),
+    ]);
     const ncNote = notApplicableNote(year, (ncByYear.get(year) ?? []).map(nameOf));
     if (ncNote) notes.push(ncNote);
     // ADR 023 extended by ADR 030: a change needs both years complete for the same contributors —
@@ -547,6 +557,7 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       usage: mostRestrictive(rights),
       secrecyThreshold: indicator.secrecyThreshold,
       notes,
+      ...(missingParts.length ? { missingParts } : {}),
     });
   }
 
@@ -699,7 +710,7 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     quality: {
       campaign: input.campaign,
       transmissions: transmissionsOf(input, organisations),
-      ...completenessOf(input, index, domains, organisations),
+      ...completenessOf(input, index, declarations, domains, organisations),
       breaks: breakNotes,
     },
     internalIndicators: [...blocks.values()]
@@ -768,12 +779,14 @@ function transmissionsOf(input: AssemblyInput, organisations: Map<string, Assemb
 function completenessOf(
   input: AssemblyInput,
   index: ValueIndex,
+  declarations: DeclarationIndex,
   domains: { code: string; label: string }[],
   organisations: Map<string, AssemblyOrganisation>,
 ): { completeness: CompletenessRow[]; missing: MissingIndicator[] } {
   const indicatorById = new Map(input.indicators.map((i) => [i.id, i]));
   const expectedBy = new Map<string, number>();
   const receivedBy = new Map<string, number>();
+  const notAvailableBy = new Map<string, number>();
   const missing = new Map<string, MissingIndicator>();
   const seen = new Set<string>();
   for (const pair of input.expectedPairs) {
@@ -785,7 +798,12 @@ function completenessOf(
     const version = versionForYear(indicator.versions, input.year);
     if (!version) continue;
     expectedBy.set(indicator.domainCode, (expectedBy.get(indicator.domainCode) ?? 0) + 1);
-    const received = hasValue(index.get(indicator.id)?.get(input.year)?.get(pair.organisationId));
+    // ADR 030: a pair declared ND or NC was transmitted (without a figure): received, and ND counted apart.
+    const declaredHere = declarations.get(declarationKey(indicator.id, input.year, pair.organisationId));
+    const received = hasValue(index.get(indicator.id)?.get(input.year)?.get(pair.organisationId)) || !!declaredHere?.size;
+    if ([...(declaredHere?.values() ?? [])].some((d) => d.code === "ND")) {
+      notAvailableBy.set(indicator.domainCode, (notAvailableBy.get(indicator.domainCode) ?? 0) + 1);
+    }
     if (received) {
       receivedBy.set(indicator.domainCode, (receivedBy.get(indicator.domainCode) ?? 0) + 1);
     } else {
@@ -799,7 +817,14 @@ function completenessOf(
     .map((d) => {
       const expected = expectedBy.get(d.code)!;
       const received = receivedBy.get(d.code) ?? 0;
-      return { domainCode: d.code, domainLabel: d.label, expected, received, rate: expected ? received / expected : null };
+      return {
+        domainCode: d.code,
+        domainLabel: d.label,
+        expected,
+        received,
+        rate: expected ? received / expected : null,
+        ...(notAvailableBy.get(d.code) ? { notAvailable: notAvailableBy.get(d.code)! } : {}),
+      };
     });
   const order = new Map(domains.map((d, i) => [d.code, i]));
   return {

@@ -69,6 +69,16 @@ const figuresOf = (edition: DashboardEdition): Figure[] =>
   edition.sections.flatMap((s) =>
     s.blocks.flatMap((b) => [b.current, b.previous, ...b.trend, ...Object.values(b.breakdown?.current ?? {}), ...Object.values(b.breakdown?.previous ?? {})]),
   );
+/**
+ * ADR 030: the code of a figure with parts not available (ND: partial or not
+ * available; NC: every part not concerned) and, on a total, who and why.
+ */
+export function missingOf(b: Pick<IndicatorBlock, "missingParts">, key: string, year: number, f: Figure): { code: string | null; reasons: string | null } {
+  const code = f.partial || f.notAvailable ? "ND" : f.notApplicable ? "NC" : null;
+  const parts = key === "" ? (b.missingParts ?? []).filter((p) => p.year === year) : [];
+  const reasons = parts.length ? parts.map((p) => `${p.code} ${p.organisation}${p.reason ? ` : ${p.reason}` : ""}`).join(" ; ") : null;
+  return { code: code ?? (parts.length ? parts[0]!.code : null), reasons };
+}
 const numFmt = (decimals: number) => (decimals === 0 ? "#,##0" : `#,##0.${"0".repeat(decimals)}`);
 
 function breakdownLabel(block: IndicatorBlock, key: string): string {
@@ -179,6 +189,8 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
     { header: "Unité", width: 16 },
     { header: "Statut", width: 30 },
     { header: "Source", width: 40 },
+    { header: "Non disponible (ND/NC)", width: 12 },
+    { header: "Organismes et motifs (ND/NC)", width: 60 },
   ];
   header(long, 1);
   for (const section of edition.sections) {
@@ -186,7 +198,8 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
       const source = sourceNamesOf(edition, b.sources).join(" ; ");
       const add = (label: string, key: string, year: number, f: Figure, breakBefore?: boolean) => {
         const status = statusOf(f) + (breakBefore ? " ; rupture de série (nouvelle définition)" : "");
-        const r = long.addRow([b.code, b.label, section.domainLabel, label, key, year, cellOf(f), b.unit, status, source]);
+        const { code, reasons } = missingOf(b, key, year, f);
+        const r = long.addRow([b.code, b.label, section.domainLabel, label, key, year, cellOf(f), b.unit, status, source, code, reasons]);
         r.getCell(7).numFmt = numFmt(b.decimals);
       };
       for (const p of b.trend) add("Total", "", p.year, p, p.breakBefore);
@@ -196,7 +209,7 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
       }
     }
   }
-  long.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 10 } };
+  long.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 12 } };
 
   // ── Quality ──
   const quality = wb.addWorksheet(sheetName("Qualité des données", used));
@@ -206,9 +219,9 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
     quality.addRow([r.organisationName, r.deadline, r.transmittedAt?.slice(0, 10) ?? "", r.timing === "on_time" ? "À temps" : r.timing === "late" ? "En retard" : "Non transmis"]);
   }
   quality.addRow([]);
-  header(quality, quality.addRow(["Domaine", "Attendus", "Reçus", "Complétude"]).number);
+  header(quality, quality.addRow(["Domaine", "Attendus", "Reçus", "Complétude", "dont non disponibles (ND)"]).number);
   for (const c of edition.quality.completeness) {
-    const row = quality.addRow([c.domainLabel, c.expected, c.received, c.rate]);
+    const row = quality.addRow([c.domainLabel, c.expected, c.received, c.rate, c.notAvailable ?? 0]);
     row.getCell(4).numFmt = "0%";
   }
   quality.addRow([]);
