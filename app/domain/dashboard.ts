@@ -2,6 +2,7 @@ import { aggregationOf, NOT_AGGREGABLE_LABEL, type AggregationKind } from "./agg
 import { z } from "zod";
 import { isIsoDate } from "./dates";
 import { SECRET_LABEL } from "./secrecy";
+import { NOT_APPLICABLE_FIGURE_LABEL, NOT_AVAILABLE_FIGURE_LABEL, NOT_COMPUTABLE_LABEL, PARTIAL_TOTAL_LABEL } from "./partial-totals";
 import type { PermissionRequest } from "./permissions";
 import type { UsageRights } from "./agreements";
 import type { ReferenceRate } from "./rates";
@@ -26,6 +27,14 @@ export interface Figure {
   notDefined?: true;
   /** Several organisations' values that cannot make one figure: shown « non agrégeable », never a number. */
   notAggregable?: true;
+  /** ADR 030: some parts are « non disponible » (ND): `value` is the sum of the known parts, shown « total partiel ». */
+  partial?: true;
+  /** ADR 030: every part is « non disponible » (ND): no value, shown « non disponible ». */
+  notAvailable?: true;
+  /** ADR 030: every part is « non concerné » (NC): no value, shown « non concerné ». */
+  notApplicable?: true;
+  /** ADR 030: a rate whose numerator or denominator is partial or not available: shown « non calculable », never a number. */
+  notComputable?: true;
 }
 
 export interface TrendPoint extends Figure {
@@ -103,6 +112,20 @@ export interface IndicatorBlock {
   references?: ReferenceRate[];
   /** A French note (break in series, missing source…). */
   notes: string[];
+  /**
+   * ADR 030: the organisations whose part of the total is declared « non
+   * disponible » (ND) or « non concerné » (NC), years N−1 and N, by name with
+   * the reason — frozen with the edition, printed in the exports and the ONPE package.
+   */
+  missingParts?: MissingPart[];
+}
+
+/** ADR 030: one organisation's part of a block's total, declared without a figure. */
+export interface MissingPart {
+  year: number;
+  code: "ND" | "NC";
+  organisation: string;
+  reason: string | null;
 }
 
 export interface EditionSection {
@@ -152,6 +175,8 @@ export interface CompletenessRow {
   received: number;
   /** received / expected, null when nothing was expected. */
   rate: number | null;
+  /** ADR 030: of the received, how many were declared « non disponible » (ND) — transmitted, without a figure. Absent in editions assembled before. */
+  notAvailable?: number;
 }
 
 export interface MissingIndicator {
@@ -256,13 +281,21 @@ export const SECRET_TEXT = SECRET_LABEL;
 export const MISSING_TEXT = "n.d.";
 export const NOT_DEFINED_FIGURE_TEXT = "non défini";
 
-/** A figure in French: "2 538", "12,4", "s" (secret), "non défini", "non agrégeable" or "n.d." (not available). */
+/**
+ * A figure in French: "2 538", "12,4", "s" (secret), "non défini", "non
+ * agrégeable", "non calculable", "non disponible" (every part ND), "non
+ * concerné", "1 204 (total partiel)" (ADR 030) or "n.d." (nothing transmitted).
+ */
 export function formatFigure(figure: Figure, decimals: number): string {
   if (figure.secret) return SECRET_TEXT;
   if (figure.notDefined) return NOT_DEFINED_FIGURE_TEXT;
   if (figure.notAggregable) return NOT_AGGREGABLE_LABEL;
+  if (figure.notComputable) return NOT_COMPUTABLE_LABEL;
+  if (figure.notAvailable) return NOT_AVAILABLE_FIGURE_LABEL;
+  if (figure.notApplicable) return NOT_APPLICABLE_FIGURE_LABEL;
   if (figure.value === null) return MISSING_TEXT;
-  return numberFormat(decimals).format(figure.value);
+  const text = numberFormat(decimals).format(figure.value);
+  return figure.partial ? `${text} (${PARTIAL_TOTAL_LABEL})` : text;
 }
 
 /** "+3,2 %" or "−120" when the previous value is zero; "—" when not comparable. */

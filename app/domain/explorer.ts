@@ -2,6 +2,8 @@ import { z } from "zod";
 import { parseBreakdownKey, TOTAL_KEY } from "./breakdowns";
 import { referenceNote, type ReferenceRate } from "./rates";
 import { applySecrecy, SECRET_EXPLANATION, SECRET_LABEL, type SecrecyCell, type SecrecyConstraint } from "./secrecy";
+import type { NotAvailableCode } from "./not-available";
+import { INCOMPLETE_MARK, joinNames } from "./partial-totals";
 import { aggregateContributions, aggregationNote, aggregationOf, NOT_AGGREGABLE_LABEL, type Contribution, type IndicatorAggregation } from "./aggregation";
 
 /**
@@ -96,6 +98,9 @@ export interface SnapshotValue {
   value: number | null;
   sourceVersionId: string;
   indicatorVersionId: string;
+  /** ADR 030: declared « non disponible » (ND) or « non concerné » (NC); value is then null. Absent in older snapshots. */
+  notAvailableCode?: NotAvailableCode | null;
+  notAvailableReason?: string | null;
 }
 
 export interface SnapshotOrganisation {
@@ -157,6 +162,11 @@ export interface TableCell {
   notDefined?: true;
   /** An « Ensemble » of an indicator that cannot be aggregated: shown « non agrégeable », never a number. */
   notAggregable?: true;
+  /** ADR 030: an organisation's cell declared ND/NC: shown as the code, the reason on hover. */
+  notAvailableCode?: NotAvailableCode;
+  notAvailableReason?: string | null;
+  /** ADR 030: an « Ensemble » with an ND part: the sum of the known parts, shown « (incomplet) ». */
+  incomplete?: true;
 }
 
 export interface TableRow {
@@ -186,6 +196,10 @@ const sum = (values: (number | null | undefined)[]) => {
   const present = values.filter((v): v is number => typeof v === "number");
   return present.length ? present.reduce((a, b) => a + b, 0) : null;
 };
+
+/** ADR 030: the not-available declaration of a snapshot value, as table cell fields. */
+const declaration = (v: SnapshotValue | undefined): Pick<TableCell, "notAvailableCode" | "notAvailableReason"> =>
+  v?.notAvailableCode ? { notAvailableCode: v.notAvailableCode, notAvailableReason: v.notAvailableReason ?? null } : {};
 
 /** A breakdown key in words: "Fille · 0 à 2 ans". */
 export function breakdownLabel(key: string, lists: readonly SnapshotList[]): string {
@@ -295,13 +309,15 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
     const years = [...new Set(totals.map((v) => v.year))].sort((a, b) => a - b);
     const orgIds = [...new Set(totals.map((v) => v.organisationId))].sort((a, b) => orgName(a).localeCompare(orgName(b), "fr"));
     const valueOf = (org: string, y: number) => totals.find((v) => v.organisationId === org && v.year === y)?.value ?? null;
+    const declaredOf = (org: string, y: number) => declaration(totals.find((v) => v.organisationId === org && v.year === y));
     soleOrganisation = orgIds.length <= 1;
     const rows: TableRow[] = orgIds.map((org) => ({
       id: org,
       label: orgName(org),
       isTotal: false,
-      cells: years.map((y) => ({ id: `${org}|${y}`, count: valueOf(org, y), ...cellOf(valueOf(org, y), y, TOTAL_KEY, true) })),
+      cells: years.map((y) => ({ id: `${org}|${y}`, count: valueOf(org, y), ...cellOf(valueOf(org, y), y, TOTAL_KEY, true), ...declaredOf(org, y) })),
     }));
+    const ndOf = (y: number) => orgIds.filter((org) => declaredOf(org, y).notAvailableCode === "ND");
     const constraints: SecrecyConstraint[] = [];
     if (!additive && orgIds.length > 1) {
       // Rates, averages, prices: the « Ensemble » follows the catalogue's aggregation (weighted mean, ratio of sums or « non agrégeable »).
@@ -309,7 +325,7 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
         id: "*",
         label: ENSEMBLE,
         isTotal: true,
-        cells: years.map((y) => ensembleCell(`*|${y}`, orgIds.map((org) => contribution(org, y, valueOf(org, y))))),
+        cells: years.map((y) => ({ ...ensembleCell(`*|${y}`, orgIds.map((org) => contribution(org, y, valueOf(org, y)))), ...(ndOf(y).length ? { incomplete: true as const } : {}) })),
       });
     }
     if (additive && orgIds.length > 1) {
@@ -319,12 +335,19 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
         isTotal: true,
         cells: years.map((y) => {
           const count = sum(orgIds.map((org) => valueOf(org, y)));
+          // ADR 030: an ND part makes the « Ensemble » incomplete, and a rate over it not computable.
+          if (ndOf(y).length) return { id: `*|${y}`, count, value: isRate ? null : count, incomplete: true as const };
           return { id: `*|${y}`, count, ...cellOf(count, y, TOTAL_KEY, false) };
         }),
       });
-      for (const y of years) constraints.push({ total: `*|${y}`, members: orgIds.map((org) => `${org}|${y}`) });
+      // ADR 030: an incomplete « Ensemble » is not the sum of all parts: no margin equation through it.
+      for (const y of years) if (!ndOf(y).length) constraints.push({ total: `*|${y}`, members: orgIds.map((org) => `${org}|${y}`) });
       for (const y of years) {
-        const missing = orgIds.filter((org) => valueOf(org, y) === null);
+        const nd = ndOf(y);
+        if (nd.length) notes.push(`${y} : ensemble ${INCOMPLETE_MARK}, donnée non disponible pour ${joinNames(nd.map(orgName))}.`);
+        const nc = orgIds.filter((org) => declaredOf(org, y).notAvailableCode === "NC");
+        if (nc.length) notes.push(`${y} : non concerné : ${joinNames(nc.map(orgName))} (hors ensemble).`);
+        const missing = orgIds.filter((org) => valueOf(org, y) === null && !declaredOf(org, y).notAvailableCode);
         if (missing.length) notes.push(`${y} : l'ensemble ne compte pas ${missing.map(orgName).join(", ")} (valeur manquante).`);
       }
     }
@@ -351,6 +374,7 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
   const orgIds = [...new Set(ofYear.map((v) => v.organisationId))].sort((a, b) => orgName(a).localeCompare(orgName(b), "fr"));
   const keys = sortKeys([...new Set(ofYear.filter((v) => v.key !== TOTAL_KEY).map((v) => v.key))], snapshot.lists);
   const valueOf = (key: string, org: string) => ofYear.find((v) => v.organisationId === org && v.key === key)?.value ?? null;
+  const cellDeclared = (key: string, org: string) => declaration(ofYear.find((v) => v.organisationId === org && v.key === key));
   const withEnsemble = orgIds.length > 1;
   soleOrganisation = orgIds.length <= 1;
   const columns = [
@@ -359,10 +383,12 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
   ];
   const rowOf = (key: string, rowId: string, label: string, isTotal: boolean): TableRow => {
     const counts = orgIds.map((org) => valueOf(key, org));
-    const cells: TableCell[] = orgIds.map((org, i) => ({ id: `${rowId}@${org}`, count: counts[i]!, ...cellOf(counts[i]!, y, key, true) }));
+    const cells: TableCell[] = orgIds.map((org, i) => ({ id: `${rowId}@${org}`, count: counts[i]!, ...cellOf(counts[i]!, y, key, true), ...cellDeclared(key, org) }));
+    const incomplete = orgIds.some((org) => cellDeclared(key, org).notAvailableCode === "ND");
+    if (incomplete) incompleteRows.add(rowId);
     if (withEnsemble && additive) {
       const total = sum(counts);
-      cells.push({ id: `${rowId}@*`, count: total, ...cellOf(total, y, key, false) });
+      cells.push(incomplete ? { id: `${rowId}@*`, count: total, value: isRate ? null : total, incomplete: true } : { id: `${rowId}@*`, count: total, ...cellOf(total, y, key, false) });
     } else if (withEnsemble) {
       // A breakdown cell of a ratio of sums needs its parts cell by cell: not available.
       cells.push(
@@ -373,17 +399,21 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
     }
     return { id: rowId, label, isTotal, cells };
   };
+  const incompleteRows = new Set<string>();
   const rows = [...keys.map((k) => rowOf(k, k, breakdownLabel(k, snapshot.lists), false)), rowOf(TOTAL_KEY, "*", "Total", true)];
+  const nd = orgIds.filter((org) => ofYear.some((v) => v.organisationId === org && v.notAvailableCode === "ND"));
+  if (nd.length) notes.push(`${y} : ensemble ${INCOMPLETE_MARK} où une case est ND, donnée non disponible pour ${joinNames(nd.map(orgName))}.`);
   const constraints: SecrecyConstraint[] = [];
   if (keys.length) {
     for (const org of orgIds) {
       if (valueOf(TOTAL_KEY, org) !== null) constraints.push({ total: `*@${org}`, members: keys.map((k) => `${k}@${org}`) });
     }
-    if (withEnsemble && additive) constraints.push({ total: "*@*", members: keys.map((k) => `${k}@*`) });
+    if (withEnsemble && additive && !incompleteRows.size) constraints.push({ total: "*@*", members: keys.map((k) => `${k}@*`) });
   }
   if (withEnsemble && additive) {
     for (const k of [...keys, TOTAL_KEY]) {
       const rowId = k === TOTAL_KEY ? "*" : k;
+      if (incompleteRows.has(rowId)) continue; // ADR 030: not a margin equation
       constraints.push({ total: `${rowId}@*`, members: orgIds.map((org) => `${rowId}@${org}`) });
     }
   }
@@ -409,7 +439,12 @@ export function buildTable(query: ExplorerQuery, snapshot: DataSnapshot): DataTa
 export type PublishedValue = number | null | typeof SECRET_LABEL | typeof NOT_AGGREGABLE_LABEL;
 
 export interface PublishedTable extends Omit<DataTable, "rows" | "constraints"> {
-  rows: { id: string; label: string; isTotal: boolean; cells: { id: string; value: PublishedValue; masked: boolean; notDefined?: true }[] }[];
+  rows: {
+    id: string;
+    label: string;
+    isTotal: boolean;
+    cells: { id: string; value: PublishedValue; masked: boolean; notDefined?: true; notAvailableCode?: NotAvailableCode; notAvailableReason?: string | null; incomplete?: true }[];
+  }[];
   maskedCount: number;
 }
 
@@ -442,6 +477,7 @@ export function maskTableWith(table: DataTable, masked: ReadonlySet<string>): Pu
           value: secret ? SECRET_LABEL : c.notAggregable ? NOT_AGGREGABLE_LABEL : c.value,
           masked: secret,
           ...(c.notDefined && !secret ? { notDefined: true as const } : {}),
+          ...(!secret ? notAvailableFields(c) : {}),
         };
       }),
     })),
@@ -449,6 +485,14 @@ export function maskTableWith(table: DataTable, masked: ReadonlySet<string>): Pu
     notes: masked.size
       ? [...table.notes, secretNote(masked.size)]
       : table.notes,
+  };
+}
+
+/** ADR 030: the ND/NC code and reason of a cell, and the « incomplet » mark of an aggregate, as they travel to a published table. */
+function notAvailableFields(c: TableCell) {
+  return {
+    ...(c.notAvailableCode ? { notAvailableCode: c.notAvailableCode, notAvailableReason: c.notAvailableReason ?? null } : {}),
+    ...(c.incomplete ? { incomplete: true as const } : {}),
   };
 }
 
@@ -466,7 +510,13 @@ export function unmaskedTable(table: DataTable): PublishedTable {
       id: r.id,
       label: r.label,
       isTotal: r.isTotal,
-      cells: r.cells.map((c) => ({ id: c.id, value: c.notAggregable ? NOT_AGGREGABLE_LABEL : c.value, masked: false, ...(c.notDefined ? { notDefined: true as const } : {}) })),
+      cells: r.cells.map((c) => ({
+        id: c.id,
+        value: c.notAggregable ? NOT_AGGREGABLE_LABEL : c.value,
+        masked: false,
+        ...(c.notDefined ? { notDefined: true as const } : {}),
+        ...notAvailableFields(c),
+      })),
     })),
     maskedCount: 0,
   };

@@ -96,3 +96,14 @@ export function crossTableConstraints(
   constraints.push({ total: cellId("*", "*"), members: columns.map((c) => cellId("*", c)) });
   return constraints;
 }
+
+/**
+ * ADR 030: a margin equation (total = Σ members) holds only when every cell
+ * in it is the sum of the same organisations' values. A partial total
+ * (an ND part) or a cell « non disponible » is not the sum of all parts: such
+ * an equation is dropped — it cannot be used to recompute a masked cell, and
+ * it must not make the engine mask a neighbour for nothing.
+ */
+export function withoutPartialEquations(constraints: readonly SecrecyConstraint[], incomplete: (id: string) => boolean): SecrecyConstraint[] {
+  return constraints.filter((c) => !incomplete(c.total) && !c.members.some(incomplete));
+}

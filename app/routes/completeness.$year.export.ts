@@ -26,6 +26,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     { header: "Transmis le", key: "transmitted", width: 20 },
     { header: "À l'heure", key: "onTime", width: 12 },
     { header: "Versions", key: "versions", width: 10 },
+    { header: "Valeurs non disponibles (ND)", key: "nd", width: 16 },
+    { header: "Non concernées (NC)", key: "nc", width: 16 },
     { header: "Dernière activité", key: "activity", width: 22 },
   ];
   ws.getRow(1).font = { bold: true };
@@ -39,6 +41,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       transmitted: r.first_transmitted_at ? new Date(r.first_transmitted_at) : null,
       onTime: r.onTime === null ? "" : r.onTime ? "oui" : "non",
       versions: r.version_count ?? 0,
+      nd: r.notAvailableCount,
+      nc: r.notApplicableCount,
       activity: r.last_activity_at ? new Date(r.last_activity_at) : null,
     });
   }

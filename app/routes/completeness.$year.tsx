@@ -124,6 +124,11 @@ export default function CompletenessBoard() {
                       {versionStatusLabels[r.status as VersionStatus]}
                     </WrapBadge>
                   )}
+                  {r.notAvailableText && (
+                    <Text size="sm" c="orange.9">
+                      {r.notAvailableText}
+                    </Text>
+                  )}
                 </Table.Td>
                 <Table.Td>{formatDate(r.deadline)}</Table.Td>
                 <Table.Td>{r.daysToDeadline >= 0 ? `J−${r.daysToDeadline}` : `dépassée de ${-r.daysToDeadline} j`}</Table.Td>

@@ -5,6 +5,8 @@ import { SECRET_LABEL } from "~/domain/secrecy";
 import { NOT_DEFINED_TEXT } from "~/domain/rates";
 import type { ChartSpec, PublishedTable, PublishedValue } from "~/domain/explorer";
 import { NOT_AGGREGABLE_LABEL } from "~/domain/aggregation";
+import { describeNotAvailable } from "~/domain/not-available";
+import { INCOMPLETE_MARK } from "~/domain/partial-totals";
 import {
   approvalStatusColors,
   approvalStatusLabels,
@@ -81,8 +83,24 @@ export function DataTableView({ table, label }: { table: PublishedTable; label: 
                   {row.label}
                 </Table.Th>
                 {row.cells.map((cell) => (
-                  <Table.Td key={cell.id} ta="right" style={{ whiteSpace: "nowrap" }} title={cell.masked ? "Secret statistique" : cell.notDefined ? "Taux non défini pour cette case (règle de ventilation du taux)" : cell.value === null ? "Non renseigné" : undefined}>
-                    {cell.notDefined ? NOT_DEFINED_TEXT : formatValue(cell.value, table.isRate)}
+                  <Table.Td key={cell.id} ta="right" style={{ whiteSpace: "nowrap" }} title={
+                    cell.masked
+                      ? "Secret statistique"
+                      : cell.notDefined
+                        ? "Taux non défini pour cette case (règle de ventilation du taux)"
+                        : cell.notAvailableCode
+                          ? describeNotAvailable(cell.notAvailableCode, cell.notAvailableReason)
+                          : cell.incomplete
+                            ? "Ensemble incomplet : une part est non disponible (ND), somme des valeurs connues"
+                            : cell.value === null
+                              ? "Non renseigné"
+                              : undefined
+                  }>
+                    {cell.notDefined
+                      ? NOT_DEFINED_TEXT
+                      : cell.notAvailableCode && !cell.masked
+                        ? cell.notAvailableCode
+                        : `${formatValue(cell.value, table.isRate)}${cell.incomplete && !cell.masked ? ` ${INCOMPLETE_MARK}` : ""}`}
                   </Table.Td>
                 ))}
               </Table.Tr>

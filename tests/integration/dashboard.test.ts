@@ -37,7 +37,7 @@ import { LONG_SHEET } from "~/server/dashboard/xlsx.server";
 import { listVintages, loadPopulations } from "~/server/populations/populations.server";
 import { explorerOptions, runQuery } from "~/server/explorer/explorer.server";
 import { buildTable, snapshotSources, sourcesLine } from "~/domain/explorer";
-import { MANIFEST_NAME, type OnpeManifest } from "~/server/dashboard/package.server";
+import { LEGEND_NAME, MANIFEST_NAME, VALUES_CSV_NAME, type OnpeManifest } from "~/server/dashboard/package.server";
 import { ANCHOR_FILE_NAME, anchorDocumentSchema } from "~/server/audit/anchor.server";
 import type { BreakdownList, DashboardEdition, IndicatorBlock } from "~/domain/dashboard";
 import { SECRET_TEXT } from "~/domain/dashboard";
@@ -224,6 +224,50 @@ describe("assembly from the database", () => {
   });
 });
 
+describe("« non disponible » downstream (ADR 030), from accepted values declared ND/NC", () => {
+  it("Art. 5/Art. 6: a total with an ND part is published as partial, naming the organisation, never as complete", async () => {
+    const stored = await t.db
+      .selectFrom("accepted_value as av")
+      .innerJoin("organisation as o", "o.id", "av.organisation_id")
+      .innerJoin("indicator as i", "i.id", "av.indicator_id")
+      .select(["o.code", "av.value", "av.not_available_code", "av.not_available_reason"])
+      .where("i.code", "=", "IP_HOP_EMISES")
+      .where("av.reference_year", "=", 2024)
+      .where("av.not_available_code", "is not", null)
+      .orderBy("o.code")
+      .execute();
+    expect(stored.map((r) => [r.code, r.value, r.not_available_code])).toEqual([
+      ["CH-FEURS", null, "ND"],
+      ["CH-GIER", null, "NC"],
+    ]);
+    const hop = blocks(internal2024).find((b) => b.code === "IP_HOP_EMISES")!;
+    expect(hop.current.partial).toBe(true);
+    expect(hop.current.value).toBeGreaterThan(0);
+    expect(hop.notes.join(" ")).toContain("Total 2024 partiel (somme des valeurs connues) : donnée non disponible pour Centre hospitalier de Feurs (logiciel des urgences");
+    expect(hop.notes.join(" ")).not.toContain("CH-FEURS");
+    expect(hop.missingParts).toEqual([
+      { year: 2024, code: "ND", organisation: "Centre hospitalier de Feurs", reason: "logiciel des urgences remplacé en cours d'année, extraction impossible" },
+      { year: 2024, code: "NC", organisation: "Centre hospitalier du Pays du Gier", reason: "plus de service d'urgences pédiatriques depuis 2024" },
+    ]);
+  });
+
+  it("no trend arrow when either year has an ND part; NC excluded with footnote", () => {
+    const hop = blocks(internal2024).find((b) => b.code === "IP_HOP_EMISES")!;
+    expect(hop.change).toBeNull();
+    expect(hop.changeNote).toMatch(/^Évolution non calculée : donnée non disponible pour Centre hospitalier de Feurs en 2024/);
+    expect(hop.notes).toContain("Non concerné en 2024 : Centre hospitalier du Pays du Gier (hors total).");
+    // Completeness: both hospitals transmitted (without a figure); one ND counted.
+    expect(internal2024.quality.missing.find((m) => m.code === "IP_HOP_EMISES")!.organisations).not.toContain("Centre hospitalier de Feurs");
+    expect(internal2024.quality.completeness.find((c) => c.domainCode === "DANGER")!.notAvailable).toBe(1);
+  });
+
+  it("secrecy engine accepts ND cells: the public edition keeps the partial total marked, never a 0", () => {
+    const hop = blocks(toPublicEdition(internal2024)).find((b) => b.code === "IP_HOP_EMISES")!;
+    expect(hop.current.secret ? true : hop.current.partial).toBe(true);
+    expect(hop.change).toBeNull();
+  });
+});
+
 describe("the public edition (Art. 5)", () => {
   const pub = () => toPublicEdition(internal2024);
 
@@ -384,6 +428,31 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
     expect(await verifyAuditChain(t.db, { externalAnchors: [anchor] })).toMatchObject({ ok: true, anchorProblems: [] });
   });
 
+  it("ADR 030: ONPE package carries code and reason, with the legend; the published edition stores what it shows", async () => {
+    const { files } = await getEdition(t.db, first);
+    const pkg = (await getFile(t.db, files.find((f) => f.kind === "onpe_package")!.id))!;
+    const entries = unzipSync(new Uint8Array(pkg.content));
+    const manifest = JSON.parse(strFromU8(entries[MANIFEST_NAME]!)) as OnpeManifest;
+    expect(manifest.notAvailableLegend.join(" ")).toMatch(/ND — non disponible.*NC — non concerné/);
+    expect(strFromU8(entries[LEGEND_NAME]!)).toContain("jamais complétée par 0");
+    const lines = strFromU8(entries[VALUES_CSV_NAME]!).replace(/^\ufeff/, "").split("\r\n");
+    expect(lines[0]).toBe("indicateur;libelle;ventilation;annee;valeur;affichage;code_nd_nc;organismes_et_motifs");
+    const hop = lines.find((l) => l.startsWith("IP_HOP_EMISES;") && l.includes(";2024;"))!;
+    expect(hop).toContain("(total partiel);ND;");
+    expect(hop).toContain("ND Centre hospitalier de Feurs : logiciel des urgences remplacé en cours d'année");
+    expect(hop).toContain("NC Centre hospitalier du Pays du Gier");
+    const frozen = blocks(await loadSnapshot(t.db, first, "public")).find((b) => b.code === "IP_HOP_EMISES")!;
+    expect(frozen.current.partial).toBe(true);
+    expect(frozen.missingParts?.map((p) => p.code)).toEqual(["ND", "NC"]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await getFile(t.db, files.find((f) => f.kind === "xlsx_public")!.id))!.content as unknown as ArrayBuffer);
+    const long = wb.getWorksheet(LONG_SHEET)!;
+    const row = long.getSheetValues().find((r) => Array.isArray(r) && r[1] === "IP_HOP_EMISES" && r[5] === "" && r[6] === 2024) as unknown[];
+    expect(row[9]).toBe("total partiel (part ND)");
+    expect(row[11]).toBe("ND");
+    expect(String(row[12])).toContain("Centre hospitalier de Feurs");
+  });
+
   it("the PDF has the report's titles, French typography, page numbers; the public one leaves internal indicators out", async () => {
     const { files } = await getEdition(t.db, first);
     const read = async (kind: string) => (await getFile(t.db, files.find((f) => f.kind === kind)!.id))!.content;
@@ -434,7 +503,7 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
     expect(names).toContain("3 Enfance en danger");
     expect(names).toContain(LONG_SHEET);
     const long = wb.getWorksheet(LONG_SHEET)!;
-    expect((long.getRow(1).values as unknown[]).slice(1)).toEqual(["Code indicateur", "Indicateur", "Domaine", "Ventilation", "Clé de ventilation", "Année", "Valeur", "Unité", "Statut", "Source"]);
+    expect((long.getRow(1).values as unknown[]).slice(1)).toEqual(["Code indicateur", "Indicateur", "Domaine", "Ventilation", "Clé de ventilation", "Année", "Valeur", "Unité", "Statut", "Source", "Non disponible (ND/NC)", "Organismes et motifs (ND/NC)"]);
     const rows = long.getSheetValues().slice(2) as unknown[][];
     const secret = rows.find((r) => r[7] === SECRET_TEXT);
     expect(secret?.[9]).toMatch(/secret statistique/);

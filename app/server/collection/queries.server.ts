@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Db } from "../db.server";
 import { notFound } from "../errors.server";
 import { can, type Subject } from "~/domain/permissions";
+import { notAvailableCountText } from "~/domain/partial-totals";
 import { actionsFrom, versionVisibleTo, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
 import type { Problem } from "~/domain/problems";
 import { todayIso } from "~/domain/dates";
@@ -164,6 +165,13 @@ export async function completenessBoard(db: Db, year: number) {
       sql<number | null>`(select max(v.number) from submission_version v where v.submission_id = s.id and v.status = 'accepted')`.as("accepted_number"),
       sql<number | null>`(select max(v.number) from submission_version v where v.submission_id = s.id and v.status <> 'superseded')`.as("current_number"),
       sql<string>`(select count(*) from app_user u where u.organisation_id = o.id and u.role = 'partner_validator' and u.status = 'active' and u.erased_at is null)`.as("validator_count"),
+      // ADR 030: cells of the latest version declared « non disponible » (ND) or « non concerné » (NC).
+      sql<string>`(select count(*) from submission_value sv join submission_version v on v.id = sv.version_id
+        where v.submission_id = s.id and v.status <> 'superseded' and sv.not_available_code = 'ND'
+          and v.number = (select max(w.number) from submission_version w where w.submission_id = s.id and w.status <> 'superseded'))`.as("nd_count"),
+      sql<string>`(select count(*) from submission_value sv join submission_version v on v.id = sv.version_id
+        where v.submission_id = s.id and v.status <> 'superseded' and sv.not_available_code = 'NC'
+          and v.number = (select max(w.number) from submission_version w where w.submission_id = s.id and w.status <> 'superseded'))`.as("nc_count"),
     ])
     .where("c.reference_year", "=", year)
     .orderBy("o.code")
@@ -178,6 +186,10 @@ export async function completenessBoard(db: Db, year: number) {
       currentNumber: r.current_number === null ? null : Number(r.current_number),
       /** No active validator account: a transmitted version would wait forever (Art. 4). */
       withoutValidator: Number(r.validator_count) === 0,
+      /** ADR 030: cells of the latest version without a figure, counted (never taken as 0). */
+      notAvailableCount: Number(r.nd_count),
+      notApplicableCount: Number(r.nc_count),
+      notAvailableText: notAvailableCountText(Number(r.nd_count), Number(r.nc_count)),
       onTime: transmittedOn === null ? null : transmittedOn <= r.deadline,
     };
   });

@@ -16,13 +16,21 @@ import {
   type IndicatorBlock,
   type KeyFigure,
   type MissingIndicator,
+  type MissingPart,
   type SeriesBreakNote,
   type TransmissionRow,
 } from "~/domain/dashboard";
 import { seriesBreaks, versionForYear, type VersionDefinition } from "~/domain/indicators";
 import { describeUniverse, populationCell, populationCitation, populationYear, rateCell, referenceNote, type ReferenceRate, type YearPopulation } from "~/domain/rates";
 import type { StoredRate } from "../populations/rates.server";
-import { applySecrecy, breakdownConstraint, crossTableConstraints, isPrimarySecret, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "~/domain/secrecy";
+import type { NotAvailableCode } from "~/domain/not-available";
+import {
+  changeNotComputedNote,
+  notApplicableNote,
+  notComputableNote,
+  partialNote,
+} from "~/domain/partial-totals";
+import { applySecrecy, withoutPartialEquations, breakdownConstraint, crossTableConstraints, isPrimarySecret, type SecrecyCell, type SecrecyConstraint, type SuppressionReason } from "~/domain/secrecy";
 
 /**
  * Assembly of an edition of the annual dashboard (Art. 3 and 5) from loaded
@@ -53,6 +61,9 @@ export interface AssemblyValue {
   /** '' for the total, else 'LIST=CODE|LIST=CODE'. */
   breakdownKey: string;
   value: number | null;
+  /** ADR 030: the cell was declared « non disponible » (ND) or « non concerné » (NC); value is then null. */
+  notAvailableCode?: NotAvailableCode | null;
+  notAvailableReason?: string | null;
   /** The organisation of the submission the value was accepted from (lineage: accepted value → version → submission). */
   lineageOrganisationId: string;
 }
@@ -106,6 +117,44 @@ export interface AssemblyInput {
 type KeyValues = Map<string, number | null>;
 /** indicatorId → year → organisationId → breakdown key → value */
 type ValueIndex = Map<string, Map<number, Map<string, KeyValues>>>;
+
+/** ADR 030: a cell declared not available, with its reason. */
+interface Declaration {
+  code: NotAvailableCode;
+  reason: string | null;
+}
+/** `indicatorId|year|organisationId` → breakdown key → declaration */
+type DeclarationIndex = Map<string, Map<string, Declaration>>;
+const declarationKey = (indicatorId: string, year: number, organisationId: string) => `${indicatorId}|${year}|${organisationId}`;
+
+function indexDeclarations(values: readonly AssemblyValue[]): DeclarationIndex {
+  const index: DeclarationIndex = new Map();
+  for (const v of values) {
+    if (!v.notAvailableCode) continue;
+    const key = declarationKey(v.indicatorId, v.year, v.lineageOrganisationId);
+    const cells = index.get(key) ?? new Map<string, Declaration>();
+    cells.set(v.breakdownKey, { code: v.notAvailableCode, reason: v.notAvailableReason ?? null });
+    index.set(key, cells);
+  }
+  return index;
+}
+
+/**
+ * ADR 030: how one organisation's total of an indicator stands. ND: its
+ * total cell is ND, or (cells adding up to the total, no total given) one of
+ * its full cells is ND — then its own total is the sum of its known cells,
+ * itself partial. NC: the total cell is NC, or every cell it sent is NC.
+ */
+function organisationDeclaration(keys: KeyValues | undefined, declared: Map<string, Declaration> | undefined): Declaration | null {
+  if (!declared?.size) return null;
+  const onTotal = declared.get(TOTAL_KEY);
+  if (onTotal) return onTotal;
+  const total = keys?.get(TOTAL_KEY);
+  if (total !== undefined && total !== null) return null;
+  const nd = [...declared.values()].find((d) => d.code === "ND");
+  if (nd) return nd;
+  return hasValue(keys) ? null : [...declared.values()][0]!;
+}
 
 function indexValues(values: readonly AssemblyValue[]): ValueIndex {
   const index: ValueIndex = new Map();
@@ -178,8 +227,18 @@ function aggregateBreakdown(
   lists: BreakdownList[],
   aggregation: IndicatorAggregation,
   inputsOf: (organisationId: string) => Contribution["inputs"],
+  /** ADR 030: an organisation's cells declared not available. */
+  declaredOf: (organisationId: string) => Map<string, Declaration> | undefined = () => undefined,
 ): Record<string, Figure> {
   const contributions = new Map<string, Contribution[]>();
+  /** cell key → organisations with an ND part in it (the cell is then partial or not available) */
+  const notAvailableIn = new Map<string, Set<string>>();
+  const markNotAvailable = (key: string, orgId: string) => notAvailableIn.set(key, (notAvailableIn.get(key) ?? new Set()).add(orgId));
+  const allKeys: string[] = lists.flatMap((l) => l.items.map((i) => `${l.code}=${i.code}`));
+  if (lists.length === 2) {
+    const [a, b] = lists as [BreakdownList, BreakdownList];
+    for (const ia of a.items) for (const ib of b.items) allKeys.push(`${a.code}=${ia.code}|${b.code}=${ib.code}`);
+  }
   const add = (key: string, value: number, inputs: Contribution["inputs"]) => {
     const list = contributions.get(key) ?? [];
     list.push({ value, inputs });
@@ -202,10 +261,31 @@ function aggregateBreakdown(
       }
     }
     for (const [k, v] of marginal.size > 0 ? marginal : given) add(k, v, inputs);
+    const declared = declaredOf(orgId);
+    if (declared?.size) {
+      const anyNumber = [...keys.entries()].some(([k, v]) => k !== TOTAL_KEY && v !== null);
+      for (const [key, d] of declared) {
+        if (d.code !== "ND") continue;
+        if (key === TOTAL_KEY) {
+          // The whole figure is ND and no cell is given: every cell misses this organisation's part.
+          if (!anyNumber) for (const k of allKeys) markNotAvailable(k, orgId);
+          continue;
+        }
+        const parts = key.split("|");
+        if (parts.length === width && width === 2) markNotAvailable(key, orgId);
+        for (const part of parts) markNotAvailable(part, orgId);
+      }
+    }
   }
   // A ratio of sums needs its parts cell by cell: a breakdown cell of it is not available.
-  const figureOf = (key: string): Figure =>
-    aggregation.kind === "ratio_of_sums" ? { value: null } : figureOfAggregate(aggregateContributions(contributions.get(key) ?? [], aggregation));
+  const figureOf = (key: string): Figure => {
+    if (aggregation.kind === "ratio_of_sums") return { value: null };
+    const known = contributions.get(key) ?? [];
+    const f = figureOfAggregate(aggregateContributions(known, aggregation));
+    if (!notAvailableIn.get(key)?.size || f.notAggregable) return f;
+    // ADR 030: the known parts only, marked partial; no known part: not available.
+    return known.length ? { ...f, partial: true } : { value: null, notAvailable: true };
+  };
   const result: Record<string, Figure> = {};
   for (const list of lists) {
     for (const item of list.items) {
@@ -270,6 +350,7 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
   const years = Array.from({ length: TREND_YEARS }, (_, i) => year - TREND_YEARS + 1 + i);
   const firstYear = years[0]!;
   const index = indexValues(input.values);
+  const declarations = indexDeclarations(input.values);
   const organisations = new Map(input.organisations.map((o) => [o.id, o]));
   const codelists = new Map(input.codelists.map((c) => [c.code, c]));
   const domains = [...input.domains].sort((a, b) => a.position - b.position);
@@ -282,6 +363,8 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
   const internalBy = new Map<string, Set<string>>();
   /** indicator code → year → total */
   const totals = new Map<string, Map<number, number | null>>();
+  /** ADR 030: indicator code → year → names of the organisations whose part is ND (the total is partial or not available) */
+  const notAvailableNames = new Map<string, Map<number, string[]>>();
   const breakNotes: SeriesBreakNote[] = [];
 
   const expectedOrgs = new Map<string, Set<string>>();
@@ -324,29 +407,52 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     const sources = new Set<string>();
     /** year → organisation → its total (the organisations that make the year's figure) */
     const totalsByOrg = new Map<number, Map<string, Contribution>>();
+    /** ADR 030: year → the organisations whose part is ND (with the reason), and those not concerned (NC) */
+    const ndByYear = new Map<number, { id: string; reason: string | null }[]>();
+    const ncByYear = new Map<number, string[]>();
+    const nameOf = (id: string) => organisations.get(id)?.name ?? id;
     for (const y of years) {
       const v = versionForYear(indicator.versions, y);
       const byOrg = byYear?.get(y);
       const contributions: Contribution[] = [];
       const orgTotals = new Map<string, Contribution>();
-      if (v && byOrg) {
-        for (const [orgId, keys] of byOrg) {
-          const t = organisationTotal(keys, v);
-          if (t !== null) {
+      const nd: { id: string; reason: string | null }[] = [];
+      const nc: string[] = [];
+      const declaredOrgs = new Set<string>();
+      for (const key of declarations.keys()) {
+        if (key.startsWith(`${indicator.id}|${y}|`)) declaredOrgs.add(key.slice(`${indicator.id}|${y}|`.length));
+      }
+      if (v && (byOrg || declaredOrgs.size)) {
+        for (const orgId of new Set([...(byOrg?.keys() ?? []), ...declaredOrgs])) {
+          const keys = byOrg?.get(orgId);
+          const declaration = organisationDeclaration(keys, declarations.get(declarationKey(indicator.id, y, orgId)));
+          if (declaration?.code === "ND") nd.push({ id: orgId, reason: declaration.reason });
+          else if (declaration?.code === "NC") nc.push(orgId);
+          const t = keys ? organisationTotal(keys, v) : null;
+          if (t !== null && declaration?.code !== "NC") {
             const contribution = { value: t, inputs: inputsOf(y)(orgId) };
             contributions.push(contribution);
-            orgTotals.set(orgId, contribution);
+            // An organisation with an ND part has no complete total: it is not compared like with like.
+            if (!declaration) orgTotals.set(orgId, contribution);
           }
           if (hasValue(keys)) sources.add(orgId);
         }
       }
       totalsByOrg.set(y, orgTotals);
-      const result = figureOfAggregate(aggregateContributions(contributions, declared));
+      ndByYear.set(y, nd);
+      ncByYear.set(y, nc);
+      let result = figureOfAggregate(aggregateContributions(contributions, declared));
+      // ADR 030: an ND part makes the figure partial (the known parts), or not available (no known part);
+      // NC parts are left out and, alone, make the figure « non concerné ».
+      if (nd.length && !result.notAggregable) result = contributions.length ? { ...result, partial: true } : { value: null, notAvailable: true };
+      else if (!contributions.length && nc.length) result = { value: null, notApplicable: true };
       yearFigures.set(y, result);
       yearTotals.set(y, result.value);
     }
     totals.set(indicator.code, yearTotals);
-    if (sources.size === 0) continue; // nothing transmitted in the window: listed in the quality section only
+    notAvailableNames.set(indicator.code, new Map([...ndByYear].map(([y, list]) => [y, list.map((e) => nameOf(e.id))])));
+    const anyDeclaration = [...ndByYear.values(), ...ncByYear.values()].some((list) => list.length > 0);
+    if (sources.size === 0 && !anyDeclaration) continue; // nothing transmitted in the window: listed in the quality section only
 
     const comparableBreak = breaks.find((b) => b.year === year && b.breaksComparability);
     const comparable = !comparableBreak;
@@ -360,15 +466,41 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     if (comparableBreak) {
       notes.push(`Rupture de série en ${year} (${comparableBreak.changes.join(", ")}) : l'évolution sur un an n'est pas calculée.`);
     }
-    const silent = [...(expectedOrgs.get(indicator.id) ?? [])].filter((orgId) => !hasValue(byYear?.get(year)?.get(orgId)));
+    const silent = [...(expectedOrgs.get(indicator.id) ?? [])].filter(
+      (orgId) => !hasValue(byYear?.get(year)?.get(orgId)) && !declarations.has(declarationKey(indicator.id, year, orgId)),
+    );
     if (silent.length) {
       const names = silent.map((id) => organisations.get(id)?.name ?? id).sort((a, b) => a.localeCompare(b, "fr"));
       notes.push(`Valeur ${year} incomplète : ${names.join(", ")} ${names.length > 1 ? "n'ont" : "n'a"} pas transmis.`);
     }
+    // ADR 030: who has no figure (ND) this year and last year, who is not concerned (NC) — by name.
+    for (const y of [year - 1, year]) {
+      const nd = ndByYear.get(y) ?? [];
+      const status = yearFigures.get(y)?.notAvailable ? "not_available" : "partial";
+      const note = partialNote(y, status, nd.map((e) => ({ name: nameOf(e.id), reason: e.reason })));
+      if (note) notes.push(note);
+    }
+    const missingParts: MissingPart[] = [year - 1, year].flatMap((y) => [
+      ...(ndByYear.get(y) ?? []).map((e) => ({ year: y, code: "ND" as const, organisation: nameOf(e.id), reason: e.reason })),
+      ...(ncByYear.get(y) ?? []).map((id) => ({
+        year: y,
+        code: "NC" as const,
+        organisation: nameOf(id),
+        reason: declarations.get(declarationKey(indicator.id, y, id))?.get(TOTAL_KEY)?.reason ?? null,
+      })),
+    ]);
+    const ncNote = notApplicableNote(year, (ncByYear.get(year) ?? []).map(nameOf));
+    if (ncNote) notes.push(ncNote);
+    // ADR 023 extended by ADR 030: a change needs both years complete for the same contributors —
+    // an ND part in either year means no arrow, and why in words.
+    const incompleteNote = comparable
+      ? changeNotComputedNote([year - 1, year].map((y) => ({ year: y, names: (ndByYear.get(y) ?? []).map((e) => nameOf(e.id)) })))
+      : null;
+    if (incompleteNote) notes.push(incompleteNote);
     // Like with like: when last year's contributors are not this year's, the change is computed over
     // the organisations present both years, or not at all; a sentence says which.
     // A figure that is not a number (« non agrégeable », missing) has no change beside it.
-    const likeForLike = comparable && current.value !== null && previous.value !== null
+    const likeForLike = !incompleteNote && comparable && current.value !== null && previous.value !== null
       ? changeLikeForLike(
           totalsByOrg.get(year - 1)!,
           totalsByOrg.get(year)!,
@@ -390,8 +522,11 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       const sameLists = !!previousVersion && previousVersion.breakdowns.join("|") === version.breakdowns.join("|");
       breakdown = {
         lists,
-        current: aggregateBreakdown(byYear?.get(year), lists, declared, inputsOf(year)),
-        previous: comparable && sameLists ? aggregateBreakdown(byYear?.get(year - 1), lists, declared, inputsOf(year - 1)) : null,
+        current: aggregateBreakdown(byYear?.get(year), lists, declared, inputsOf(year), (orgId) => declarations.get(declarationKey(indicator.id, year, orgId))),
+        previous:
+          comparable && sameLists
+            ? aggregateBreakdown(byYear?.get(year - 1), lists, declared, inputsOf(year - 1), (orgId) => declarations.get(declarationKey(indicator.id, year - 1, orgId)))
+            : null,
       };
     }
 
@@ -414,7 +549,7 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       current,
       previous,
       change: likeForLike ? likeForLike.change : null,
-      ...(likeForLike?.note ? { changeNote: likeForLike.note } : {}),
+      ...(likeForLike?.note ? { changeNote: likeForLike.note } : incompleteNote ? { changeNote: incompleteNote } : {}),
       comparable,
       trend: years.map((y) => ({ year: y, ...(yearFigures.get(y) ?? figure(null)), ...(breakYears.has(y) && y > firstYear ? { breakBefore: true } : {}) })),
       breakdown,
@@ -422,6 +557,7 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       usage: mostRestrictive(rights),
       secrecyThreshold: indicator.secrecyThreshold,
       notes,
+      ...(missingParts.length ? { missingParts } : {}),
     });
   }
 
@@ -432,16 +568,25 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     const numTotals = totals.get(d.numeratorCode);
     const denTotals = totals.get(d.denominatorCode);
     if (!num || !den || !numTotals || !denTotals) continue;
+    // ADR 030: a numerator or denominator with an ND part (partial or not available) makes the rate « non calculable ».
+    const missingOf = (y: number) => [
+      { role: "numérateur" as const, names: notAvailableNames.get(d.numeratorCode)?.get(y) ?? [] },
+      { role: "dénominateur" as const, names: notAvailableNames.get(d.denominatorCode)?.get(y) ?? [] },
+    ];
+    const notComputable = (y: number) => missingOf(y).some((p) => p.names.length > 0);
     const rate = (y: number) => {
+      if (notComputable(y)) return null;
       const n = numTotals.get(y) ?? null;
       const q = denTotals.get(y) ?? null;
       return n === null || q === null || q === 0 ? null : (n / q) * d.multiplier;
     };
+    const rateFigure = (y: number): Figure => (notComputable(y) ? { value: null, notComputable: true } : figure(rate(y)));
     const comparable = num.comparable && den.comparable;
     // A rate over a numerator or denominator made of other organisations than the year before: no change.
     const otherContributors = comparable && !!(num.changeNote || den.changeNote);
-    const current = figure(rate(year));
-    const previous = figure(rate(year - 1));
+    const current = rateFigure(year);
+    const previous = rateFigure(year - 1);
+    const notComputableNotes = [year - 1, year].flatMap((y) => notComputableNote(y, missingOf(y)) ?? []);
     const breakYears = new Set([...num.trend, ...den.trend].filter((p) => p.breakBefore).map((p) => p.year));
     blocks.set(d.code, {
       kind: "derived",
@@ -457,19 +602,26 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       current,
       previous,
       change: comparable && !otherContributors ? computeChange(current.value, previous.value) : null,
-      ...(otherContributors ? { changeNote: DERIVED_OTHER_CONTRIBUTORS } : {}),
+      ...(otherContributors
+        ? { changeNote: DERIVED_OTHER_CONTRIBUTORS }
+        : comparable && notComputableNotes.length
+          ? { changeNote: `Évolution non calculée : ${notComputableNotes.join(" ")}` }
+          : {}),
       comparable,
-      trend: years.map((y) => ({ year: y, value: rate(y), ...(breakYears.has(y) ? { breakBefore: true } : {}) })),
+      trend: years.map((y) => ({ year: y, ...rateFigure(y), ...(breakYears.has(y) ? { breakBefore: true } : {}) })),
       breakdown: null,
       sources: [...new Set([...num.sources, ...den.sources])].sort(),
       usage: mostRestrictive([num.usage, den.usage]),
       secrecyThreshold: 0,
       formula: { numerator: d.numeratorCode, denominator: d.denominatorCode, multiplier: d.multiplier },
-      notes: !comparable
-        ? ["Rupture de série du numérateur ou du dénominateur : l'évolution sur un an n'est pas calculée."]
-        : otherContributors
-          ? [DERIVED_OTHER_CONTRIBUTORS]
-          : [],
+      notes: [
+        ...notComputableNotes,
+        ...(!comparable
+          ? ["Rupture de série du numérateur ou du dénominateur : l'évolution sur un an n'est pas calculée."]
+          : otherContributors
+            ? [DERIVED_OTHER_CONTRIBUTORS]
+            : []),
+      ],
     });
   }
 
@@ -479,7 +631,10 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     const numTotals = totals.get(r.numeratorCode);
     if (!num || num.kind !== "indicator" || !numTotals || blocks.has(r.code)) continue;
     const populationOf = (y: number) => input.populations?.get(populationYear(y, r.populationUniverse));
-    const cellOf = (y: number, key: string, numerator: number | null | undefined): Figure => {
+    const numeratorMissing = (y: number) => notAvailableNames.get(r.numeratorCode)?.get(y) ?? [];
+    const cellOf = (y: number, key: string, numerator: number | null | undefined, incomplete = key === TOTAL_KEY && numeratorMissing(y).length > 0): Figure => {
+      // ADR 030: a partial or not available numerator makes the rate « non calculable ».
+      if (incomplete) return { value: null, notComputable: true };
       const cell = rateCell(numerator, populationCell(populationOf(y)?.counts, r.populationUniverse, key, r.rules), r.multiplier);
       return cell.notDefined ? { value: null, notDefined: true } : { value: cell.value };
     };
@@ -487,13 +642,17 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     const previous = cellOf(year - 1, TOTAL_KEY, numTotals.get(year - 1));
     if (years.every((y) => !populationOf(y))) continue; // no Insee population imported for these years
     const rateBreakdown = (cells: Record<string, Figure> | null, y: number) =>
-      cells ? Object.fromEntries(Object.entries(cells).map(([key, f]) => [key, cellOf(y, key, f.value)])) : null;
+      cells ? Object.fromEntries(Object.entries(cells).map(([key, f]) => [key, cellOf(y, key, f.value, !!(f.partial || f.notAvailable))])) : null;
     const vintages = years.map((y) => populationOf(y)?.vintageLabel).filter((v): v is string => !!v);
     const citation = populationCitation(vintages);
     const notes = [`Population de référence : ${citation}, ${describeUniverse(r.populationUniverse)}. Convention de calcul : ${r.sourceConvention}.`];
     const missingYears = years.filter((y) => numTotals.get(y) != null && !populationOf(y));
     if (missingYears.length) notes.push(`Population Insee non importée pour ${missingYears.map((y) => populationYear(y, r.populationUniverse)).join(", ")} : taux non calculé ces années-là.`);
     if (!num.comparable) notes.push("Rupture de série du numérateur : l'évolution sur un an n'est pas calculée.");
+    for (const y of [year - 1, year]) {
+      const note = notComputableNote(y, [{ role: "numérateur", names: numeratorMissing(y) }]);
+      if (note) notes.push(note);
+    }
     const references = (input.references?.get(r.code) ?? []).filter((ref) => years.includes(ref.year));
     const referenceText = referenceNote(references, year, r.unit, r.decimals);
     if (referenceText) notes.push(referenceText);
@@ -511,6 +670,9 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
       current,
       previous,
       change: num.comparable ? computeChange(current.value, previous.value) : null,
+      ...(num.comparable && (current.notComputable || previous.notComputable)
+        ? { changeNote: "Évolution non calculée : le taux d'une des deux années est non calculable (numérateur incomplet, donnée non disponible)." }
+        : {}),
       comparable: num.comparable,
       trend: years.map((y) => ({ year: y, ...cellOf(y, TOTAL_KEY, numTotals.get(y)), ...(num.trend.find((p) => p.year === y)?.breakBefore ? { breakBefore: true } : {}) })),
       breakdown: num.breakdown
@@ -548,7 +710,7 @@ export function assembleEdition(input: AssemblyInput): DashboardEdition {
     quality: {
       campaign: input.campaign,
       transmissions: transmissionsOf(input, organisations),
-      ...completenessOf(input, index, domains, organisations),
+      ...completenessOf(input, index, declarations, domains, organisations),
       breaks: breakNotes,
     },
     internalIndicators: [...blocks.values()]
@@ -617,12 +779,14 @@ function transmissionsOf(input: AssemblyInput, organisations: Map<string, Assemb
 function completenessOf(
   input: AssemblyInput,
   index: ValueIndex,
+  declarations: DeclarationIndex,
   domains: { code: string; label: string }[],
   organisations: Map<string, AssemblyOrganisation>,
 ): { completeness: CompletenessRow[]; missing: MissingIndicator[] } {
   const indicatorById = new Map(input.indicators.map((i) => [i.id, i]));
   const expectedBy = new Map<string, number>();
   const receivedBy = new Map<string, number>();
+  const notAvailableBy = new Map<string, number>();
   const missing = new Map<string, MissingIndicator>();
   const seen = new Set<string>();
   for (const pair of input.expectedPairs) {
@@ -634,7 +798,12 @@ function completenessOf(
     const version = versionForYear(indicator.versions, input.year);
     if (!version) continue;
     expectedBy.set(indicator.domainCode, (expectedBy.get(indicator.domainCode) ?? 0) + 1);
-    const received = hasValue(index.get(indicator.id)?.get(input.year)?.get(pair.organisationId));
+    // ADR 030: a pair declared ND or NC was transmitted (without a figure): received, and ND counted apart.
+    const declaredHere = declarations.get(declarationKey(indicator.id, input.year, pair.organisationId));
+    const received = hasValue(index.get(indicator.id)?.get(input.year)?.get(pair.organisationId)) || !!declaredHere?.size;
+    if ([...(declaredHere?.values() ?? [])].some((d) => d.code === "ND")) {
+      notAvailableBy.set(indicator.domainCode, (notAvailableBy.get(indicator.domainCode) ?? 0) + 1);
+    }
     if (received) {
       receivedBy.set(indicator.domainCode, (receivedBy.get(indicator.domainCode) ?? 0) + 1);
     } else {
@@ -648,7 +817,14 @@ function completenessOf(
     .map((d) => {
       const expected = expectedBy.get(d.code)!;
       const received = receivedBy.get(d.code) ?? 0;
-      return { domainCode: d.code, domainLabel: d.label, expected, received, rate: expected ? received / expected : null };
+      return {
+        domainCode: d.code,
+        domainLabel: d.label,
+        expected,
+        received,
+        rate: expected ? received / expected : null,
+        ...(notAvailableBy.get(d.code) ? { notAvailable: notAvailableBy.get(d.code)! } : {}),
+      };
     });
   const order = new Map(domains.map((d, i) => [d.code, i]));
   return {
@@ -663,6 +839,9 @@ function completenessOf(
 
 /** A masked figure: the same mark whatever the reason (the reason never leaves this module). */
 const masked = (_reason?: SuppressionReason): Figure => ({ value: null, secret: true });
+
+/** ADR 030: a figure that is not the sum of every organisation's part. */
+const isIncomplete = (f: Figure | undefined) => !!(f?.partial || f?.notAvailable);
 
 /** Secrecy over one year's table of an indicator: its total and its breakdown cells. */
 function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Figure> | null): Map<string, SuppressionReason> {
@@ -685,7 +864,11 @@ function maskYear(block: IndicatorBlock, total: Figure, cells: Record<string, Fi
       for (const l of lists) constraints.push(...breakdownConstraint(TOTAL_KEY, listKeys(l)));
     }
   }
-  return applySecrecy(secrecyCells, constraints);
+  // ADR 030: a partial or not available figure is not the sum of all parts: no margin equation through it.
+  const incomplete = new Set<string>();
+  if (isIncomplete(total)) incomplete.add(TOTAL_KEY);
+  for (const [id, f] of Object.entries(cells ?? {})) if (isIncomplete(f)) incomplete.add(id);
+  return applySecrecy(secrecyCells, incomplete.size ? withoutPartialEquations(constraints, (id) => incomplete.has(id)) : constraints);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { deflateSync } from "node:zlib";
+import { NOT_AVAILABLE_LABELS, type NotAvailableCode } from "~/domain/not-available";
 import ExcelJS from "exceljs";
 import { sql } from "kysely";
 import type { Db } from "../db.server";
@@ -136,6 +137,16 @@ const SHARE_OVERRIDES: Record<string, Record<string, Record<string, number>>> = 
   IP_MIN: { AGE_BAND: { "0-2": 0.1, "3-5": 0.13, "6-10": 0.28, "11-15": 0.33, "16-17": 0.158, "18-20": 0.002 } },
 };
 
+/**
+ * ADR 030: cells the demo's partners declared not available (ND) or not
+ * concerned (NC), by reference year, organisation and indicator — so the
+ * demo dashboard shows « donnée non disponible pour CH du Forez — Feurs ».
+ */
+export const DEMO_NOT_AVAILABLE: readonly { year: number; organisation: string; indicator: string; code: NotAvailableCode; reason: string | null }[] = [
+  { year: 2024, organisation: "CH-FEURS", indicator: "IP_HOP_EMISES", code: "ND", reason: "logiciel des urgences remplacé en cours d'année, extraction impossible" },
+  { year: 2024, organisation: "CH-GIER", indicator: "IP_HOP_EMISES", code: "NC", reason: "plus de service d'urgences pédiatriques depuis 2024" },
+];
+
 /** Who did not transmit, and who was late (days after the deadline), by reference year. */
 const NOT_TRANSMITTED: Record<number, string[]> = { 2022: ["CH-FEURS"], 2023: ["BRUYERES"], 2024: ["HPL", "CH-MONTBRISON"] };
 
@@ -267,14 +278,18 @@ const FOREWORD = (year: number) =>
   `Ce tableau de bord rassemble les données ${year} transmises par les partenaires de l'observatoire : contexte départemental, prévention, enfance en danger, mesures administratives et judiciaires, mineurs non accompagnés, accueil et engagement financier.\n\n` +
   `Démonstration : les organismes cités existent, mais toutes les valeurs sont fictives et ne doivent pas être citées.`;
 
-async function demoWorkbook(orgName: string, year: number, rows: { code: string; key: string; value: number }[]): Promise<Buffer> {
+async function demoWorkbook(
+  orgName: string,
+  year: number,
+  rows: { code: string; key: string; value: number | null; notAvailable?: { code: NotAvailableCode; reason: string | null } }[],
+): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.creator = "Portail ODPE (démonstration)";
   wb.created = new Date(`${year + 1}-02-01T09:00:00Z`);
   const ws = wb.addWorksheet("Données");
   ws.addRow([`Fichier de démonstration généré : valeurs fictives — ${orgName} — année ${year}`]);
-  ws.addRow(["Indicateur", "Ventilation", "Valeur"]);
-  for (const r of rows) ws.addRow([r.code, r.key || "Total", r.value]);
+  ws.addRow(["Indicateur", "Ventilation", "Valeur", "Motif (si non disponible)"]);
+  for (const r of rows) ws.addRow([r.code, r.key || "Total", r.notAvailable ? `${r.notAvailable.code} — ${NOT_AVAILABLE_LABELS[r.notAvailable.code]}` : r.value, r.notAvailable?.reason ?? null]);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
@@ -360,12 +375,18 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
         for (const e of expected) {
           const org = orgById.get(e.organisation_id)!;
           if (existing.has(org.id) || NOT_TRANSMITTED[year]?.includes(org.code)) continue;
-          const rows: { indicatorId: string; versionId: string; code: string; key: string; value: number }[] = [];
+          const rows: { indicatorId: string; versionId: string; code: string; key: string; value: number | null; notAvailable?: { code: NotAvailableCode; reason: string | null } }[] = [];
           for (const indicatorId of indicatorsOfAgreement.get(e.agreement_id ?? "") ?? []) {
             const indicator = indicators.find((i) => i.id === indicatorId)!;
             const version = versionForYear(versionsOf.get(indicatorId) ?? [], year);
             if (!version) continue;
             const lists = version.breakdowns.map((code) => ({ code, items: itemsOf(code) }));
+            const declared = DEMO_NOT_AVAILABLE.find((d) => d.year === year && d.organisation === org.code && d.indicator === indicator.code);
+            if (declared) {
+              // Declared not available: one cell without a figure, never 0 (ADR 030).
+              rows.push({ indicatorId, versionId: version.id, code: indicator.code, key: "", value: null, notAvailable: { code: declared.code, reason: declared.reason } });
+              continue;
+            }
             for (const v of demoValues(indicator.code, version, year, org.code, providersOf.get(indicatorId) ?? [org.code], lists)) {
               rows.push({ indicatorId, versionId: version.id, code: indicator.code, key: v.key, value: v.value });
             }
@@ -407,7 +428,17 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
             const batch = rows.slice(i, i + 500);
             await trx
               .insertInto("submission_value")
-              .values(batch.map((r, j) => ({ version_id: version.id, indicator_version_id: r.versionId, breakdown_key: r.key, value: r.value, cell_ref: `Données!C${i + j + 3}` })))
+              .values(
+                batch.map((r, j) => ({
+                  version_id: version.id,
+                  indicator_version_id: r.versionId,
+                  breakdown_key: r.key,
+                  value: r.value,
+                  cell_ref: `Données!C${i + j + 3}`,
+                  not_available_code: r.notAvailable?.code ?? null,
+                  not_available_reason: r.notAvailable?.reason ?? null,
+                })),
+              )
               .execute();
             await trx
               .insertInto("accepted_value")
@@ -419,6 +450,8 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
                   indicator_version_id: r.versionId,
                   breakdown_key: r.key,
                   value: r.value,
+                  not_available_code: r.notAvailable?.code ?? null,
+                  not_available_reason: r.notAvailable?.reason ?? null,
                   source_version_id: version.id,
                   accepted_at: accepted,
                 })),

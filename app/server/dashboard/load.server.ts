@@ -3,6 +3,7 @@ import type { Db, Executor } from "../db.server";
 import { agreementCoversYear, type UsageRights } from "~/domain/agreements";
 import { TREND_YEARS, type DashboardEdition } from "~/domain/dashboard";
 import { aggregationOf } from "~/domain/aggregation";
+import type { NotAvailableCode } from "~/domain/not-available";
 import { getObservatory } from "../observatory/observatory.server";
 import { loadVersions } from "../indicators/indicators.server";
 import { listRates, ratePopulations } from "../populations/rates.server";
@@ -153,17 +154,20 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
  */
 export async function acceptedValueRows(db: Executor, from: number, to: number): Promise<AssemblyInput["values"]> {
   const { rows } = await sql<{ packed: unknown }>`
-    select coalesce(json_agg(json_build_array(av.indicator_id, av.reference_year, s.organisation_id, av.breakdown_key, av.value)), '[]') as packed
+    select coalesce(json_agg(json_build_array(av.indicator_id, av.reference_year, s.organisation_id, av.breakdown_key, av.value, av.not_available_code, av.not_available_reason)), '[]') as packed
     from accepted_value av
     join submission_version sv on sv.id = av.source_version_id
     join submission s on s.id = sv.submission_id
     where av.reference_year between ${from} and ${to}`.execute(db);
   const packed = rows[0]?.packed;
-  const tuples = (typeof packed === "string" ? JSON.parse(packed) : (packed ?? [])) as [string, number, string, string, number | null][];
+  const tuples = (typeof packed === "string" ? JSON.parse(packed) : (packed ?? [])) as [string, number, string, string, number | null, NotAvailableCode | null, string | null][];
   const values: AssemblyInput["values"] = new Array(tuples.length);
   for (let i = 0; i < tuples.length; i++) {
-    const [indicatorId, year, organisationId, breakdownKey, value] = tuples[i]!;
-    values[i] = { indicatorId, year, breakdownKey, value, lineageOrganisationId: organisationId };
+    const [indicatorId, year, organisationId, breakdownKey, value, code, reason] = tuples[i]!;
+    // ADR 030: a cell declared not available carries its code and reason (value null, never 0).
+    values[i] = code
+      ? { indicatorId, year, breakdownKey, value: null, notAvailableCode: code, notAvailableReason: reason, lineageOrganisationId: organisationId }
+      : { indicatorId, year, breakdownKey, value, lineageOrganisationId: organisationId };
   }
   return values;
 }

@@ -1,5 +1,7 @@
 import { zipSync, strToU8 } from "fflate";
-import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
+import { formatFigure, type DashboardEdition, type EditionMeta, type Figure } from "~/domain/dashboard";
+import { NOT_AVAILABLE_LEGEND } from "~/domain/partial-totals";
+import { missingOf } from "./xlsx.server";
 import { sha256Hex } from "../storage/files.server";
 import { ANCHOR_FILE_NAME, anchorJson, type AuditAnchorDocument } from "../audit/anchor.server";
 
@@ -10,7 +12,12 @@ import { ANCHOR_FILE_NAME, anchorJson, type AuditAnchorDocument } from "../audit
  * edition, when it was generated, and each file with its sha256; and
  * `audit-anchor.json`, a signed anchor of the audit chain written at
  * publication (ADR 024), so a copy of it leaves the portal with the package.
+ * ADR 030: `valeurs.csv`, every published figure with its ND/NC code and the
+ * organisations and reasons, and `LISEZMOI-ND-NC.txt`, the legend (also in
+ * the manifest).
  */
+export const VALUES_CSV_NAME = "valeurs.csv";
+export const LEGEND_NAME = "LISEZMOI-ND-NC.txt";
 export const MANIFEST_NAME = "manifest.json";
 export const MANIFEST_FORMAT = "odpe-tableau-de-bord/1";
 
@@ -30,6 +37,33 @@ export interface OnpeManifest {
   generatedAt: string;
   isDemo: boolean;
   files: ManifestFile[];
+  /** ADR 030: what ND and NC mean in the values. */
+  notAvailableLegend: string[];
+}
+
+const csvCell = (v: string | number | null) => {
+  const text = v === null ? "" : String(v);
+  return /[";\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/**
+ * ADR 030: the public edition's figures, one per line (semicolon-separated,
+ * UTF-8 with BOM): a value is a number or empty with its status; ND/NC in
+ * their own column with who and why — never 0 for a figure not available.
+ */
+export function valuesCsv(edition: DashboardEdition): string {
+  const lines = [["indicateur", "libelle", "ventilation", "annee", "valeur", "affichage", "code_nd_nc", "organismes_et_motifs"].join(";")];
+  const number = (f: Figure) => (f.secret || f.notAvailable || f.notApplicable || f.notComputable || f.notDefined || f.notAggregable ? null : f.value);
+  for (const b of edition.sections.flatMap((s) => s.blocks)) {
+    const add = (key: string, year: number, f: Figure) => {
+      const { code, reasons } = missingOf(b, key, year, f);
+      lines.push([b.code, b.label, key, year, number(f), formatFigure(f, b.decimals), code, reasons].map(csvCell).join(";"));
+    };
+    for (const p of b.trend) add("", p.year, p);
+    for (const [key, f] of Object.entries(b.breakdown?.current ?? {})) add(key, edition.year, f);
+    for (const [key, f] of Object.entries(b.breakdown?.previous ?? {})) add(key, edition.year - 1, f);
+  }
+  return "\ufeff" + lines.join("\r\n") + "\r\n";
 }
 
 export function packageBaseName(edition: Pick<DashboardEdition, "year" | "observatory">, number: number): string {
@@ -53,6 +87,8 @@ export function buildOnpePackage(input: {
     [`${base}.pdf`, "application/pdf", pdf],
     [`${base}.xlsx`, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx],
   ];
+  files.push([VALUES_CSV_NAME, "text/csv; charset=utf-8", Buffer.from(valuesCsv(edition), "utf8")]);
+  files.push([LEGEND_NAME, "text/plain; charset=utf-8", Buffer.from(NOT_AVAILABLE_LEGEND.join("\r\n") + "\r\n", "utf8")]);
   if (auditAnchor) files.push([ANCHOR_FILE_NAME, "application/json", Buffer.from(anchorJson(auditAnchor), "utf8")]);
   const manifest: OnpeManifest = {
     format: MANIFEST_FORMAT,
@@ -63,6 +99,7 @@ export function buildOnpePackage(input: {
     generatedAt: generatedAt.toISOString(),
     isDemo: edition.observatory.isDemo,
     files: files.map(([name, mediaType, bytes]) => ({ name, mediaType, size: bytes.byteLength, sha256: sha256Hex(bytes) })),
+    notAvailableLegend: [...NOT_AVAILABLE_LEGEND],
   };
   const mtime = generatedAt;
   const zipped = zipSync(

@@ -368,7 +368,8 @@ class ReportPdf {
       const barW = 180;
       doc.rect(barX, y + 1, barW, 8).fillColor("#f1f3f5").fill();
       doc.rect(barX, y + 1, barW * (c.rate ?? 0), 8).fillColor(ACCENT).fill();
-      doc.fillColor(INK).text(`${c.received} / ${c.expected} (${c.rate === null ? "—" : Math.round(c.rate * 100)} %)`.replace(" %", "\u00a0%"), barX + barW + 8, y, { lineBreak: false });
+      const nd = c.notAvailable ? `, dont ${c.notAvailable} ND` : "";
+      doc.fillColor(INK).text(`${c.received} / ${c.expected} (${c.rate === null ? "—" : Math.round(c.rate * 100)} %${nd})`.replace(" %", "\u00a0%"), barX + barW + 8, y, { lineBreak: false });
       doc.y = y + 14;
     }
     doc.moveDown(0.5);

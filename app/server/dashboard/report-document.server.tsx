@@ -425,7 +425,10 @@ export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) 
                   <tr key={c.domainCode}>
                     <th scope="row">{c.domainLabel}</th>
                     <td>{c.expected}</td>
-                    <td>{c.received}</td>
+                    <td>
+                      {c.received}
+                      {c.notAvailable ? ` (dont ${c.notAvailable} non disponible${c.notAvailable > 1 ? "s" : ""})` : ""}
+                    </td>
                     <td className="rp-share">
                       <span className="rp-meter" aria-hidden="true">
                         <span style={{ width: `${Math.round((c.rate ?? 0) * 100)}%` }} />

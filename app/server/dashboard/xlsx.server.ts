@@ -3,6 +3,7 @@ import ExcelJS from "exceljs";
 import { NOT_DEFINED_FIGURE_TEXT, SECRET_TEXT, sourceNamesOf, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
 import { parseBreakdownKey } from "~/domain/breakdowns";
 import { SECRET_EXPLANATION } from "~/domain/secrecy";
+import { NOT_AVAILABLE_LEGEND, NOT_COMPUTABLE_LABEL, PARTIAL_TOTAL_LABEL } from "~/domain/partial-totals";
 import { formatDate } from "~/domain/format";
 
 /**
@@ -25,10 +26,59 @@ function sheetName(name: string, used: Set<string>): string {
   return candidate;
 }
 
-/** One status for every masked figure, whatever the reason it was masked (ADR 015: the reason is internal). */
+/** One status for every masked figure, whatever the reason it was masked (ADR 015: the reason is internal). ADR 030: partial totals and « non disponible » say so. */
 const statusOf = (f: Figure): string =>
-  f.secret ? "secret statistique" : f.notDefined ? "non défini" : f.notAggregable ? NOT_AGGREGABLE_LABEL : f.value === null ? "non disponible" : "valeur";
-const cellOf = (f: Figure): number | string | null => (f.secret ? SECRET_TEXT : f.notDefined ? NOT_DEFINED_FIGURE_TEXT : f.notAggregable ? NOT_AGGREGABLE_LABEL : f.value);
+  f.secret
+    ? "secret statistique"
+    : f.notDefined
+      ? "non défini"
+      : f.notAggregable
+        ? NOT_AGGREGABLE_LABEL
+        : f.notComputable
+          ? NOT_COMPUTABLE_LABEL
+          : f.notAvailable
+            ? "non disponible (ND)"
+            : f.notApplicable
+              ? "non concerné (NC)"
+              : f.partial
+                ? `${PARTIAL_TOTAL_LABEL} (part ND)`
+                : f.value === null
+                  ? "non disponible"
+                  : "valeur";
+/** The cell: a number, or words — never 0 or blank for a figure that is not available (ADR 030). */
+const cellOf = (f: Figure): number | string | null =>
+  f.secret
+    ? SECRET_TEXT
+    : f.notDefined
+      ? NOT_DEFINED_FIGURE_TEXT
+      : f.notAggregable
+        ? NOT_AGGREGABLE_LABEL
+        : f.notComputable
+          ? NOT_COMPUTABLE_LABEL
+          : f.notAvailable
+            ? "ND"
+            : f.notApplicable
+              ? "NC"
+              : f.value;
+/** ADR 030: a partial total stays a number in its cell, with a cell note saying it is partial. */
+const PARTIAL_CELL_NOTE = "Total partiel : somme des valeurs connues, une part est non disponible (ND). Voir la colonne Notes.";
+const markPartial = (cell: ExcelJS.Cell, f: Figure | undefined) => {
+  if (f?.partial) cell.note = PARTIAL_CELL_NOTE;
+};
+const figuresOf = (edition: DashboardEdition): Figure[] =>
+  edition.sections.flatMap((s) =>
+    s.blocks.flatMap((b) => [b.current, b.previous, ...b.trend, ...Object.values(b.breakdown?.current ?? {}), ...Object.values(b.breakdown?.previous ?? {})]),
+  );
+/**
+ * ADR 030: the code of a figure with parts not available (ND: partial or not
+ * available; NC: every part not concerned) and, on a total, who and why.
+ */
+export function missingOf(b: Pick<IndicatorBlock, "missingParts">, key: string, year: number, f: Figure): { code: string | null; reasons: string | null } {
+  const code = f.partial || f.notAvailable ? "ND" : f.notApplicable ? "NC" : null;
+  const parts = key === "" ? (b.missingParts ?? []).filter((p) => p.year === year) : [];
+  const reasons = parts.length ? parts.map((p) => `${p.code} ${p.organisation}${p.reason ? ` : ${p.reason}` : ""}`).join(" ; ") : null;
+  return { code: code ?? (parts.length ? parts[0]!.code : null), reasons };
+}
 const numFmt = (decimals: number) => (decimals === 0 ? "#,##0" : `#,##0.${"0".repeat(decimals)}`);
 
 function breakdownLabel(block: IndicatorBlock, key: string): string {
@@ -62,6 +112,9 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
   summary.addRow([edition.variant === "public" ? "Édition publique : secret statistique appliqué, indicateurs à usage interne exclus." : INTERNAL_MENTION]);
   if (edition.variant === "public") summary.addRow([SECRET_EXPLANATION]);
   if (edition.observatory.isDemo) summary.addRow(["Démonstration : toutes les valeurs sont fictives."]);
+  if (figuresOf(edition).some((f) => f.partial || f.notAvailable || f.notApplicable || f.notComputable)) {
+    for (const line of NOT_AVAILABLE_LEGEND) summary.addRow([line]);
+  }
   summary.addRow([`Sources : ${edition.contributors.map((c) => c.name).join(" ; ")}, données ${edition.year}.`]);
   summary.addRow([]);
   const kfHeader = summary.addRow(["Chiffres clés", String(edition.year - 1), String(edition.year), "Évolution", "Unité"]);
@@ -71,6 +124,8 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
     row.getCell(2).numFmt = numFmt(k.decimals);
     row.getCell(3).numFmt = numFmt(k.decimals);
     row.getCell(4).numFmt = "+0.0%;-0.0%;0.0%";
+    markPartial(row.getCell(2), k.previous);
+    markPartial(row.getCell(3), k.current);
   }
 
   // ── One sheet per domain ──
@@ -101,7 +156,10 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
         [b.kind === "derived" && b.formula ? `${b.formula.numerator} / ${b.formula.denominator} × ${b.formula.multiplier}` : "", ...b.notes].filter(Boolean).join(" "),
       ]);
       row.font = bold;
-      for (let i = 0; i < yearCols.length; i++) row.getCell(firstYearCol + i).numFmt = numFmt(b.decimals);
+      for (let i = 0; i < yearCols.length; i++) {
+        row.getCell(firstYearCol + i).numFmt = numFmt(b.decimals);
+        markPartial(row.getCell(firstYearCol + i), b.trend[i]);
+      }
       row.getCell(firstYearCol + yearCols.length).numFmt = "+0.0%;-0.0%;0.0%";
       if (b.breakdown) {
         for (const [key, f] of Object.entries(b.breakdown.current)) {
@@ -111,6 +169,8 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
           if (prev) values[yearCols.length - 2] = cellOf(prev);
           const r = ws.addRow([b.code, b.label, b.unit, breakdownLabel(b, key), ...values]);
           for (let i = 0; i < yearCols.length; i++) r.getCell(firstYearCol + i).numFmt = numFmt(b.decimals);
+          markPartial(r.getCell(firstYearCol + yearCols.length - 1), f);
+          markPartial(r.getCell(firstYearCol + yearCols.length - 2), prev);
         }
       }
     }
@@ -129,6 +189,8 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
     { header: "Unité", width: 16 },
     { header: "Statut", width: 30 },
     { header: "Source", width: 40 },
+    { header: "Non disponible (ND/NC)", width: 12 },
+    { header: "Organismes et motifs (ND/NC)", width: 60 },
   ];
   header(long, 1);
   for (const section of edition.sections) {
@@ -136,7 +198,8 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
       const source = sourceNamesOf(edition, b.sources).join(" ; ");
       const add = (label: string, key: string, year: number, f: Figure, breakBefore?: boolean) => {
         const status = statusOf(f) + (breakBefore ? " ; rupture de série (nouvelle définition)" : "");
-        const r = long.addRow([b.code, b.label, section.domainLabel, label, key, year, cellOf(f), b.unit, status, source]);
+        const { code, reasons } = missingOf(b, key, year, f);
+        const r = long.addRow([b.code, b.label, section.domainLabel, label, key, year, cellOf(f), b.unit, status, source, code, reasons]);
         r.getCell(7).numFmt = numFmt(b.decimals);
       };
       for (const p of b.trend) add("Total", "", p.year, p, p.breakBefore);
@@ -146,7 +209,7 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
       }
     }
   }
-  long.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 10 } };
+  long.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 12 } };
 
   // ── Quality ──
   const quality = wb.addWorksheet(sheetName("Qualité des données", used));
@@ -156,9 +219,9 @@ export async function renderEditionXlsx(edition: DashboardEdition, meta: Edition
     quality.addRow([r.organisationName, r.deadline, r.transmittedAt?.slice(0, 10) ?? "", r.timing === "on_time" ? "À temps" : r.timing === "late" ? "En retard" : "Non transmis"]);
   }
   quality.addRow([]);
-  header(quality, quality.addRow(["Domaine", "Attendus", "Reçus", "Complétude"]).number);
+  header(quality, quality.addRow(["Domaine", "Attendus", "Reçus", "Complétude", "dont non disponibles (ND)"]).number);
   for (const c of edition.quality.completeness) {
-    const row = quality.addRow([c.domainLabel, c.expected, c.received, c.rate]);
+    const row = quality.addRow([c.domainLabel, c.expected, c.received, c.rate, c.notAvailable ?? 0]);
     row.getCell(4).numFmt = "0%";
   }
   quality.addRow([]);

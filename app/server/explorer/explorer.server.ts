@@ -79,7 +79,7 @@ async function lineageValues(db: Executor, indicatorId: string, filter: { from: 
     .selectFrom("accepted_value as a")
     .innerJoin("submission_version as sv", "sv.id", "a.source_version_id")
     .innerJoin("submission as s", "s.id", "sv.submission_id")
-    .select(["s.organisation_id", "a.reference_year", "a.breakdown_key", "a.value", "a.source_version_id", "a.indicator_version_id"])
+    .select(["s.organisation_id", "a.reference_year", "a.breakdown_key", "a.value", "a.source_version_id", "a.indicator_version_id", "a.not_available_code", "a.not_available_reason"])
     .where("a.indicator_id", "=", indicatorId);
   if (filter.from !== null) q = q.where("a.reference_year", ">=", filter.from);
   if (filter.to !== null) q = q.where("a.reference_year", "<=", filter.to);
@@ -95,6 +95,8 @@ async function lineageValues(db: Executor, indicatorId: string, filter: { from: 
       value: r.value === null ? null : Number(r.value),
       sourceVersionId: r.source_version_id,
       indicatorVersionId: r.indicator_version_id,
+      // ADR 030: a cell declared « non disponible » (ND) or « non concerné » (NC), never a 0.
+      ...(r.not_available_code ? { notAvailableCode: r.not_available_code, notAvailableReason: r.not_available_reason } : {}),
     }),
   );
 }

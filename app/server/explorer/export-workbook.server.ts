@@ -1,5 +1,7 @@
 import ExcelJS from "exceljs";
 import { NOT_DEFINED_TEXT } from "~/domain/rates";
+import { describeNotAvailable } from "~/domain/not-available";
+import { INCOMPLETE_MARK, NOT_AVAILABLE_LEGEND } from "~/domain/partial-totals";
 import { breakdownLabel, INTERNAL_USE_MENTION, type DataSnapshot, type DataTable } from "~/domain/explorer";
 
 /**
@@ -41,8 +43,19 @@ export async function toXlsx(doc: ExportDoc): Promise<Uint8Array> {
   const header = sheet.addRow([neutralizeCell(doc.table.rowHeader), ...doc.table.columns.map((c) => neutralizeCell(c.label))]);
   header.font = { bold: true };
   for (const row of doc.table.rows) {
-    const added = sheet.addRow([neutralizeCell(row.label), ...row.cells.map((c) => (c.notDefined ? NOT_DEFINED_TEXT : c.value))]);
+    // ADR 030: an ND/NC cell is its code as text (never 0 or blank), the reason in a cell note; an incomplete aggregate says so.
+    const added = sheet.addRow([
+      neutralizeCell(row.label),
+      ...row.cells.map((c) => (c.notDefined ? NOT_DEFINED_TEXT : c.notAvailableCode ? c.notAvailableCode : c.value)),
+    ]);
+    row.cells.forEach((c, i) => {
+      if (c.notAvailableCode) added.getCell(i + 2).note = neutralizeCell(describeNotAvailable(c.notAvailableCode, c.notAvailableReason));
+      else if (c.incomplete) added.getCell(i + 2).note = `Ensemble ${INCOMPLETE_MARK} : une part est non disponible (ND), somme des valeurs connues.`;
+    });
     if (row.isTotal) added.font = { bold: true };
+  }
+  if (doc.table.rows.some((r) => r.cells.some((c) => c.notAvailableCode || c.incomplete))) {
+    for (const line of NOT_AVAILABLE_LEGEND) sheet.addRow([neutralizeCell(line)]).font = { italic: true };
   }
   sheet.addRow([]);
   sheet.addRow([neutralizeCell(INTERNAL_USE_MENTION)]).font = { italic: true };
@@ -52,7 +65,7 @@ export async function toXlsx(doc: ExportDoc): Promise<Uint8Array> {
   long.addRow([neutralizeCell(doc.sources)]);
   long.addRow([neutralizeCell(INTERNAL_USE_MENTION)]);
   long.addRow([]);
-  long.addRow(["Organisme", "Code organisme", "Indicateur", "Année", "Ventilation", "Valeur", "Unité", "Transmission d'origine"]).font = { bold: true };
+  long.addRow(["Organisme", "Code organisme", "Indicateur", "Année", "Ventilation", "Valeur", "Unité", "Transmission d'origine", "Non disponible (ND/NC)", "Motif"]).font = { bold: true };
   const { snapshot } = doc;
   const orgOf = (id: string) => snapshot.organisations.find((o) => o.id === id);
   for (const v of snapshot.values) {
@@ -63,9 +76,11 @@ export async function toXlsx(doc: ExportDoc): Promise<Uint8Array> {
       neutralizeCell(snapshot.indicator.code),
       v.year,
       neutralizeCell(breakdownLabel(v.key, snapshot.lists)),
-      v.value,
+      v.notAvailableCode ?? v.value,
       neutralizeCell(snapshot.indicator.unit),
       v.sourceVersionId,
+      v.notAvailableCode ?? null,
+      v.notAvailableReason ? neutralizeCell(v.notAvailableReason) : null,
     ]);
   }
   long.columns.forEach((c, i) => (c.width = i === 0 ? 40 : 18));
