@@ -136,9 +136,11 @@ describe("Art. 4 and 5: bilateral agreements", () => {
     form.append("indicator", "8b5c8b1e-4f7e-4c5b-9a51-2a8f9c3c1d10");
     form.append("indicator", "5b4e7bd1-0a3d-4f7c-9c9a-6f0d7e1b2c3d");
     form.append("rights.5b4e7bd1-0a3d-4f7c-9c9a-6f0d7e1b2c3d", "open");
+    form.append("notAvailable.5b4e7bd1-0a3d-4f7c-9c9a-6f0d7e1b2c3d", "on");
+    // ADR 026: « non disponible » is allowed only where the referent ticks it (default: not allowed).
     expect(parseAgreementIndicators(form)).toEqual([
-      { indicatorId: "8b5c8b1e-4f7e-4c5b-9a51-2a8f9c3c1d10", usageRights: "with_approval" },
-      { indicatorId: "5b4e7bd1-0a3d-4f7c-9c9a-6f0d7e1b2c3d", usageRights: "open" },
+      { indicatorId: "8b5c8b1e-4f7e-4c5b-9a51-2a8f9c3c1d10", usageRights: "with_approval", notAvailableAllowed: false },
+      { indicatorId: "5b4e7bd1-0a3d-4f7c-9c9a-6f0d7e1b2c3d", usageRights: "open", notAvailableAllowed: true },
     ]);
   });
 
