@@ -10,6 +10,7 @@ import { authenticateApiToken, consumeRateLimit, tokenLabel, unknownTokenFailure
 import { ApiProblem } from "../http/problem.server";
 import { SessionManager, type SessionUser } from "./session.server";
 import { requestScope } from "../http/request-scope.server";
+import { userActor, type UserActor } from "../command.server";
 
 /**
  * THE authorization module. Every loader, action and API handler goes
@@ -161,6 +162,11 @@ export function auditContext(user: CurrentUser | null, context: AppLoadContext |
   };
 }
 
+/** The actor of this request's commands (app/server/command.server.ts): the user with the request's audit context. */
+export function actorOf(user: CurrentUser, context: AppLoadContext | undefined): UserActor {
+  return userActor(user, auditContext(user, context));
+}
+
 // ── Partner API (ADR 008) ───────────────────────────────────────────
 
 /**
@@ -272,4 +278,9 @@ export function apiAuditContext(client: ApiClient, context: AppLoadContext | und
     ip: context?.ip ?? null,
     requestId: context?.requestId ?? null,
   };
+}
+
+/** The actor of an API request's commands: the token's organisation as its correspondent, accountable to the token's creator. */
+export function apiActor(client: ApiClient, context: AppLoadContext | undefined): UserActor {
+  return userActor({ ...client, id: client.accountableUserId, displayName: apiAuditContext(client, context).actorLabel }, apiAuditContext(client, context));
 }
