@@ -31,6 +31,9 @@ import { versionForYear } from "~/domain/indicators";
 import { sha256Hex } from "~/server/storage/files.server";
 import { startProductionServer, type ProductionServer } from "../tests/support/production-server";
 
+// The in-process steps read the portal's settings, which default to production mode with DATABASE_URL (secrets required); a bench is not production.
+process.env.APP_MODE ??= "demo";
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FIRST_YEAR = 2015;
 const LAST_YEAR = 2024;
