@@ -53,3 +53,13 @@ export async function expectAccessible(page: Page) {
     .map((v) => `${page.url()} — ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(" | ")}`);
   expect(blocking).toEqual([]);
 }
+
+/** Clicks the page's « Télécharger le modèle » link and returns the downloaded workbook, as a partner gets it. */
+export async function downloadTemplate(page: Page): Promise<Buffer> {
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: /Télécharger le modèle/ }).click();
+  const stream = await (await download).createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

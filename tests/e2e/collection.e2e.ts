@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
-import { baseUrl, demoEmail, expectAccessible, login, logout, openBrowser } from "./browser";
+import { baseUrl, demoEmail, downloadTemplate, expectAccessible, login, logout, openBrowser } from "./browser";
 import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW } from "~/domain/template-layout";
 import { fillConsistently } from "../support/workbook";
 
@@ -38,13 +38,7 @@ describe("yearly collection in the browser (Art. 4)", () => {
     await page.getByRole("heading", { name: `Indicateurs ${YEAR} — Caisse d'allocations familiales de la Loire` }).waitFor();
     await expectAccessible(page);
 
-    const download = page.waitForEvent("download");
-    await page.getByRole("link", { name: /Télécharger le modèle/ }).click();
-    const template = await (await download).createReadStream().then(async (stream) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    });
+    const template = await downloadTemplate(page);
 
     await uploadFile(page, await fill(template, true));
     await page.getByText(/Version 1 enregistrée avec 2 erreur/).waitFor();

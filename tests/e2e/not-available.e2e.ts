@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext } from "playwright-core";
-import { baseUrl, demoEmail, expectAccessible, login, logout, openBrowser } from "./browser";
+import { baseUrl, demoEmail, downloadTemplate, expectAccessible, login, logout, openBrowser } from "./browser";
 import { fillConsistently } from "../support/workbook";
 import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW } from "~/domain/template-layout";
 
@@ -21,13 +21,7 @@ describe("« non disponible » in the browser (ADR 026, ADR 030)", () => {
     const page = await browser.newPage();
     await login(page, demoEmail("correspondant.caf"));
     await page.goto(`${baseUrl()}/collection/${YEAR}/${ORG}`);
-    const download = page.waitForEvent("download");
-    await page.getByRole("link", { name: /Télécharger le modèle/ }).click();
-    const template = await (await download).createReadStream().then(async (stream) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    });
+    const template = await downloadTemplate(page);
     let declared = 0;
     const bytes = await fillConsistently(template, 10, (wb) => {
       const ws = wb.getWorksheet(DATA_SHEET)!;

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
-import { baseUrl, demoEmail, expectAccessible, login, logout, openBrowser } from "./browser";
+import { baseUrl, demoEmail, downloadTemplate, expectAccessible, login, logout, openBrowser } from "./browser";
 import { fillConsistently } from "../support/workbook";
 
 let browser: BrowserContext;
@@ -27,13 +27,7 @@ describe("review with the values on screen (Art. 4)", () => {
     const page = await browser.newPage();
     await login(page, demoEmail("correspondant.tj"));
     await page.goto(dossier());
-    const download = page.waitForEvent("download");
-    await page.getByRole("link", { name: /Télécharger le modèle/ }).click();
-    const template = await (await download).createReadStream().then(async (stream) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    });
+    const template = await downloadTemplate(page);
     await upload(page, await fillConsistently(template, 10));
     await page.reload();
     await upload(page, await fillConsistently(template, 12));
