@@ -41,7 +41,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
   try {
     const input = parseForm(schema, await request.formData());
-    await changePassword(await getDb(), actorOf(user, context), user.id, user.sessionId, input);
+    await changePassword(await getDb(), actorOf(user, context), user.sessionId, input);
     return data({ ok: true as const, formError: null, fieldErrors: {} as Record<string, string[]> });
   } catch (error) {
     return formFailure(error);

@@ -350,84 +350,84 @@ export async function cancelWithdrawal(db: Db, actor: Actor, id: string, today: 
  */
 export async function exportOrganisationData(db: Db, actor: Actor, organisationId: string, now = new Date()) {
   return run(db, actor, organisationCommandPermissions.exportOrganisationData, async (trx, command) => {
-  command.require("export:organisation_data", organisationId, { readPermission: "read:organisation", what: "Cet organisme" });
-  const org = await getOrganisation(trx, organisationId, todayIso(now));
-  const agreements = await trx
-    .selectFrom("agreement")
-    .select(["id", "reference", "signed_on", "starts_on", "ends_on", "format", "statistical_level", "due_month_day", "same_person_may_validate", "note"])
-    .where("organisation_id", "=", organisationId)
-    .orderBy("starts_on")
-    .execute();
-  const rights = agreements.length
-    ? await trx
-        .selectFrom("agreement_indicator as ai")
-        .innerJoin("indicator as i", "i.id", "ai.indicator_id")
-        .select(["ai.agreement_id", "i.code as indicator", "ai.usage_rights"])
-        .where(
-          "ai.agreement_id",
-          "in",
-          agreements.map((a) => a.id),
-        )
-        .orderBy("i.code")
-        .execute()
-    : [];
-  const expected = await trx
-    .selectFrom("expected_submission as e")
-    .innerJoin("campaign as c", "c.id", "e.campaign_id")
-    .select(["c.reference_year", "c.status as campaign_status", "e.status", "e.deadline", "e.reopened_at", "e.reopen_reason"])
-    .where("e.organisation_id", "=", organisationId)
-    .orderBy("c.reference_year")
-    .execute();
-  const users = await trx
-    .selectFrom("app_user")
-    .select(["email", "display_name", "role", "status"])
-    .where("organisation_id", "=", organisationId)
-    .orderBy("email")
-    .execute();
-  await command.audit({
-    action: "organisation.data_exported",
-    entityType: "organisation",
-    entityId: organisationId,
-    organisationId,
-    summary: `Données de ${org.code} exportées.`,
+    command.require("export:organisation_data", organisationId, { readPermission: "read:organisation", what: "Cet organisme" });
+    const org = await getOrganisation(trx, organisationId, todayIso(now));
+    const agreements = await trx
+      .selectFrom("agreement")
+      .select(["id", "reference", "signed_on", "starts_on", "ends_on", "format", "statistical_level", "due_month_day", "same_person_may_validate", "note"])
+      .where("organisation_id", "=", organisationId)
+      .orderBy("starts_on")
+      .execute();
+    const rights = agreements.length
+      ? await trx
+          .selectFrom("agreement_indicator as ai")
+          .innerJoin("indicator as i", "i.id", "ai.indicator_id")
+          .select(["ai.agreement_id", "i.code as indicator", "ai.usage_rights"])
+          .where(
+            "ai.agreement_id",
+            "in",
+            agreements.map((a) => a.id),
+          )
+          .orderBy("i.code")
+          .execute()
+      : [];
+    const expected = await trx
+      .selectFrom("expected_submission as e")
+      .innerJoin("campaign as c", "c.id", "e.campaign_id")
+      .select(["c.reference_year", "c.status as campaign_status", "e.status", "e.deadline", "e.reopened_at", "e.reopen_reason"])
+      .where("e.organisation_id", "=", organisationId)
+      .orderBy("c.reference_year")
+      .execute();
+    const users = await trx
+      .selectFrom("app_user")
+      .select(["email", "display_name", "role", "status"])
+      .where("organisation_id", "=", organisationId)
+      .orderBy("email")
+      .execute();
+    await command.audit({
+      action: "organisation.data_exported",
+      entityType: "organisation",
+      entityId: organisationId,
+      organisationId,
+      summary: `Données de ${org.code} exportées.`,
+    });
+    return {
+      exportedAt: now.toISOString(),
+      notice: "Art. 5–6 de la convention : les données transmises restent la propriété de l'organisme.",
+      organisation: {
+        code: org.code,
+        name: org.name,
+        kind: org.kind,
+        status: org.status,
+        memberSince: org.member_since,
+        joinedBy: joinedByLabel(org.joined_amendment_number),
+        withdrawalNoticeDate: org.withdrawal_notice_date,
+        withdrawalEffectiveDate: org.withdrawal_effective_date,
+      },
+      contacts: org.contacts.map(({ name, job_title, email, phone }) => ({ name, jobTitle: job_title, email, phone })),
+      users,
+      agreements: agreements.map((a) => ({
+        reference: a.reference,
+        signedOn: a.signed_on,
+        startsOn: a.starts_on,
+        endsOn: a.ends_on,
+        format: a.format,
+        statisticalLevel: a.statistical_level,
+        dueMonthDay: a.due_month_day,
+        samePersonMayValidate: a.same_person_may_validate,
+        note: a.note,
+        indicators: rights.filter((r) => r.agreement_id === a.id).map((r) => ({ code: r.indicator, usageRights: r.usage_rights })),
+      })),
+      expectedSubmissions: expected.map((e) => ({
+        referenceYear: e.reference_year,
+        campaignStatus: e.campaign_status,
+        status: e.status,
+        deadline: e.deadline,
+        reopenedAt: e.reopened_at,
+        reopenReason: e.reopen_reason,
+      })),
+    };
   });
-  return {
-    exportedAt: now.toISOString(),
-    notice: "Art. 5–6 de la convention : les données transmises restent la propriété de l'organisme.",
-    organisation: {
-      code: org.code,
-      name: org.name,
-      kind: org.kind,
-      status: org.status,
-      memberSince: org.member_since,
-      joinedBy: joinedByLabel(org.joined_amendment_number),
-      withdrawalNoticeDate: org.withdrawal_notice_date,
-      withdrawalEffectiveDate: org.withdrawal_effective_date,
-    },
-    contacts: org.contacts.map(({ name, job_title, email, phone }) => ({ name, jobTitle: job_title, email, phone })),
-    users,
-    agreements: agreements.map((a) => ({
-      reference: a.reference,
-      signedOn: a.signed_on,
-      startsOn: a.starts_on,
-      endsOn: a.ends_on,
-      format: a.format,
-      statisticalLevel: a.statistical_level,
-      dueMonthDay: a.due_month_day,
-      samePersonMayValidate: a.same_person_may_validate,
-      note: a.note,
-      indicators: rights.filter((r) => r.agreement_id === a.id).map((r) => ({ code: r.indicator, usageRights: r.usage_rights })),
-    })),
-    expectedSubmissions: expected.map((e) => ({
-      referenceYear: e.reference_year,
-      campaignStatus: e.campaign_status,
-      status: e.status,
-      deadline: e.deadline,
-      reopenedAt: e.reopened_at,
-      reopenReason: e.reopen_reason,
-    })),
-  };
-});
 }
 
 export type OrganisationExport = Awaited<ReturnType<typeof exportOrganisationData>>;
