@@ -16,6 +16,7 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { createDb, migrateToLatest, type DbHandle } from "~/server/db.server";
 import { systemContext } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { hashPassword } from "~/server/auth/password.server";
 import { loadObservatoryFiles } from "~/server/observatory/files.server";
 import { importObservatory } from "~/server/observatory/seed.server";
@@ -88,7 +89,7 @@ async function openDatabase(): Promise<{ handle: DbHandle; serverEnv: Record<str
 /** 10 reference years, every organisation transmitting every indicator of the catalogue with all its breakdown cells. */
 async function generateHistory(handle: DbHandle) {
   const db = handle.db;
-  await importObservatory(db, sys, loadObservatoryFiles(root), { isDemo: true });
+  await importObservatory(db, systemActor(sys.actorLabel), loadObservatoryFiles(root), { isDemo: true });
   const [orgs, indicators, versions, breakdowns, items] = await Promise.all([
     db.selectFrom("organisation").select(["id", "code"]).where("is_observatory_team", "=", false).orderBy("code").execute(),
     db.selectFrom("indicator").select(["id", "code"]).execute(),

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createDb, type Db } from "~/server/db.server";
-import { systemContext } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { createApiToken } from "~/server/api/tokens.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { DEMO_PASSWORD, demoAccounts } from "~/server/observatory/seed.server";
@@ -252,7 +252,7 @@ async function buildScenario(db: Db, url: string): Promise<Kind[]> {
       .select(["u.id", "o.id as organisation_id", "o.code"])
       .where("u.email", "=", account.email)
       .executeTakeFirstOrThrow();
-    const { token } = await createApiToken(db, systemContext("banc d'essai de charge"), { organisationId: person.organisation_id, name: "Banc d'essai de charge", createdBy: person.id });
+    const { token } = await createApiToken(db, systemActor("banc d'essai de charge"), { organisationId: person.organisation_id, name: "Banc d'essai de charge", createdBy: person.id });
     const template = await fetch(`${url}/api/v1/campaigns/${campaign.reference_year}/template`, { headers: { Authorization: `Bearer ${token}` } });
     if (!template.ok) throw new Error(`template for ${person.code}: ${template.status} ${await template.text()}`);
     const plan = await buildCollectionPlan(db, campaign.reference_year, person.organisation_id);

@@ -1,7 +1,7 @@
 // npm run observatory:import [-- --dir <folder>] — loads partners/ and conventions/ into the database.
 import path from "node:path";
 import { getEnv } from "~/server/env.server";
-import { systemContext } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { loadObservatoryFiles } from "~/server/observatory/files.server";
 import { importObservatory } from "~/server/observatory/seed.server";
 import { runCli } from "./cli";
@@ -11,7 +11,7 @@ const baseDir = dirFlag > 0 && process.argv[dirFlag + 1] ? path.resolve(process.
 
 await runCli(async (handle) => {
   const data = loadObservatoryFiles(baseDir);
-  const result = await importObservatory(handle.db, systemContext("import en ligne de commande"), data, {
+  const result = await importObservatory(handle.db, systemActor("import en ligne de commande"), data, {
     isDemo: getEnv().APP_MODE === "demo",
   });
   console.log(`Import terminé : ${result.organisations} organismes (${result.added} nouveaux). / Import done.`);

@@ -4,7 +4,7 @@
 // or reference rates of France and the region with their source (ADR 019).
 import fs from "node:fs";
 import path from "node:path";
-import { systemContext } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { importPopulations } from "~/server/populations/populations.server";
 import { importReferenceRates } from "~/server/populations/reference-rates.server";
 import { runCli } from "./cli";
@@ -28,7 +28,7 @@ await runCli(async (handle) => {
   if (references) {
     const bytes = read(references);
     if (!bytes) return 1;
-    const result = await importReferenceRates(handle.db, systemContext("import des taux de référence en ligne de commande"), { bytes, filename: path.basename(references) });
+    const result = await importReferenceRates(handle.db, systemActor("import des taux de référence en ligne de commande"), { bytes, filename: path.basename(references) });
     console.log(`Taux de référence importés : ${result.rows}. / Reference rates imported.`);
     return;
   }
@@ -40,6 +40,6 @@ await runCli(async (handle) => {
   }
   const bytes = read(file);
   if (!bytes) return 1;
-  const result = await importPopulations(handle.db, systemContext("import des populations en ligne de commande"), { bytes, filename: path.basename(file), vintage });
+  const result = await importPopulations(handle.db, systemActor("import des populations en ligne de commande"), { bytes, filename: path.basename(file), vintage });
   console.log(`Populations importées : ${result.label}, années ${result.years.join(", ")} (${result.rows} lignes : ${result.territories.join(", ")}). / Population estimates imported.`);
 });

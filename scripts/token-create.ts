@@ -3,7 +3,7 @@
 // the last line (scripts can read it with `| tail -n 1`). The token is shown
 // once: only its sha256 is stored.
 import { parseArgs } from "node:util";
-import { systemContext } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { createApiToken } from "~/server/api/tokens.server";
 import { apiTokenFormSchema } from "~/domain/api-tokens";
 import { runCli } from "./cli";
@@ -21,7 +21,7 @@ await runCli(async (handle) => {
     console.error(`Paramètre invalide --name : ${parsed.error.issues[0]!.message}`);
     return 1;
   }
-  const created = await createApiToken(handle.db, systemContext("ligne de commande"), { organisationId: org.id, name: parsed.data.name, createdBy: null });
+  const created = await createApiToken(handle.db, systemActor("ligne de commande"), { organisationId: org.id, name: parsed.data.name, createdBy: null });
   console.log(`Jeton API « ${created.name} » créé pour ${org.name} (${org.code}) / API token created.`);
   console.log("Il ne sera plus affiché : conservez-le maintenant. En-tête : Authorization: Bearer <jeton>");
   console.log(created.token);

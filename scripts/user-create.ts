@@ -2,7 +2,7 @@
 // Creates an account (e.g. the first administrator of a production deployment)
 // and prints a one-time link, valid 24 h, to set its password.
 import { parseArgs } from "node:util";
-import { systemContext } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { createPasswordResetLink, createUser } from "~/server/users/users.server";
 import { userFormSchema } from "~/domain/users";
 import { getEnv } from "~/server/env.server";
@@ -24,9 +24,9 @@ await runCli(async (handle) => {
     console.error(`Paramètre invalide --${String(issue.path[0])} : ${issue.message}`);
     return 1;
   }
-  const context = systemContext("ligne de commande");
-  const userId = await createUser(handle.db, context, parsed.data);
-  const token = await createPasswordResetLink(handle.db, context, userId);
+  const actor = systemActor("ligne de commande");
+  const userId = await createUser(handle.db, actor, parsed.data);
+  const token = await createPasswordResetLink(handle.db, actor, userId);
   const base = getEnv().PUBLIC_URL ?? `http://localhost:${getEnv().PORT}`;
   console.log(`Compte créé / account created: ${parsed.data.email}`);
   console.log(`Lien à usage unique (24 h) pour définir le mot de passe / one-time link:`);

@@ -3,7 +3,7 @@ import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Button, Card, Group, PasswordInput, Stack, Table, Text, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requireUser } from "~/server/auth/authorize.server";
+import { actorOf, requireUser } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { changePassword } from "~/server/users/users.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -41,7 +41,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
   try {
     const input = parseForm(schema, await request.formData());
-    await changePassword(await getDb(), auditContext(user, context), user.id, user.sessionId, input);
+    await changePassword(await getDb(), actorOf(user, context), user.sessionId, input);
     return data({ ok: true as const, formError: null, fieldErrors: {} as Record<string, string[]> });
   } catch (error) {
     return formFailure(error);

@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { useEffect, useRef, useState } from "react";
 import { Alert, Anchor, Badge, Button, Card, Code, Group, Stack, Text, TextInput, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, auditContext, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createPasswordResetLink, getUser, setUserStatus, updateUser } from "~/server/users/users.server";
 import { eraseAccount } from "~/server/personal-data/erasure.server";
@@ -46,23 +46,24 @@ type ActionResult =
   | { ok: false; intent?: string; formError: string; fieldErrors: Record<string, string[]> };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const actor = await requirePermission(request, "update:user");
+  const admin = await requirePermission(request, "update:user");
   const target = await loadUser(params.id);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   const db = await getDb();
-  const audit = auditContext(actor, context);
+  const audit = auditContext(admin, context);
+  const actor = actorOf(admin, context);
   try {
     switch (intent) {
       case "save":
-        await updateUser(db, audit, target.id, parseForm(userFormSchema, form));
+        await updateUser(db, actor, target.id, parseForm(userFormSchema, form));
         return data<ActionResult>({ ok: true, intent, formError: null, fieldErrors: {} });
       case "disable":
       case "enable":
-        await setUserStatus(db, audit, target.id, intent === "disable" ? "disabled" : "active");
+        await setUserStatus(db, actor, target.id, intent === "disable" ? "disabled" : "active");
         return data<ActionResult>({ ok: true, intent, formError: null, fieldErrors: {} });
       case "reset-link": {
-        const token = await createPasswordResetLink(db, audit, target.id);
+        const token = await createPasswordResetLink(db, actor, target.id);
         const origin = new URL(request.url).origin;
         return data<ActionResult>({ ok: true, intent, resetLink: `${origin}/reset-password/${token}`, formError: null, fieldErrors: {} });
       }

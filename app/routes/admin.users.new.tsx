@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { Stack, Text, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createUser } from "~/server/users/users.server";
 import { listOrganisationOptions } from "~/server/organisations/organisations.server";
@@ -22,7 +22,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   let id: string;
   try {
     const input = parseForm(userFormSchema, await request.formData());
-    id = await createUser(await getDb(), auditContext(user, context), input);
+    id = await createUser(await getDb(), actorOf(user, context), input);
   } catch (error) {
     return formFailure(error);
   }

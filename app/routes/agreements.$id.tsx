@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Checkbox, Group, NativeSelect, Stack, Table, Text, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getAgreement, setAgreementDocument, setAgreementIndicators, updateAgreement } from "~/server/agreements/agreements.server";
 import { listCatalogue } from "~/server/indicators/indicators.server";
@@ -47,22 +47,22 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const id = requireParam(params, "id", "uuid", "Convention d'application introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     const form = await readUploadForm(request, DOCUMENT_MAX_BYTES);
     switch (intent) {
       case "terms":
-        await updateAgreement(db, audit, id, parseForm(agreementFormSchema, form));
+        await updateAgreement(db, actor, id, parseForm(agreementFormSchema, form));
         return intentSuccess(intent, "Les modalités sont enregistrées.");
       case "indicators": {
         const list = parseAgreementIndicators(form);
-        await setAgreementIndicators(db, audit, id, list);
+        await setAgreementIndicators(db, actor, id, list);
         return intentSuccess(intent, `Indicateurs et droits d'usage enregistrés (${list.length} indicateur(s)).`);
       }
       case "document": {
         const upload = await uploadedFile(form, "document");
         if (!upload) throw new DomainError("validation", "Choisissez le PDF signé.", { document: ["Choisissez le PDF signé."] });
-        await setAgreementDocument(db, audit, id, upload);
+        await setAgreementDocument(db, actor, id, upload);
         return intentSuccess(intent, "La convention d'application signée est jointe.");
       }
       default:

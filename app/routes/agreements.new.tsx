@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Select, Stack, Text, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createAgreement } from "~/server/agreements/agreements.server";
 import { listOrganisations } from "~/server/organisations/organisations.server";
@@ -35,7 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const form = await request.formData();
     const { organisationId } = parseForm(z.object({ organisationId: z.uuid({ error: "Choisissez l'organisme." }) }), form);
-    id = await createAgreement(await getDb(), auditContext(user, context), organisationId, parseForm(agreementFormSchema, form));
+    id = await createAgreement(await getDb(), actorOf(user, context), organisationId, parseForm(agreementFormSchema, form));
   } catch (error) {
     return formFailure(error);
   }

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Code, CopyButton, Group, List, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getEnv } from "~/server/env.server";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/server/api/tokens.server";
@@ -32,20 +32,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "manage:api_token");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     const form = await request.formData();
     switch (intent) {
       case "create": {
         const { name } = parseForm(apiTokenFormSchema, form);
-        const created = await createApiToken(db, audit, { organisationId: user.organisationId, name, createdBy: user.id });
+        const created = await createApiToken(db, actor, { organisationId: user.organisationId, name, createdBy: user.id });
         const result: ActionResult = { ok: true, intent, message: null, formError: null, fieldErrors: {}, token: { name: created.name, secret: created.token } };
         // The secret is in this answer only: never cached, never shown again.
         return data(result, { headers: { "Cache-Control": "no-store" } });
       }
       case "revoke": {
         const { tokenId } = parseForm(apiTokenRevokeSchema, form);
-        await revokeApiToken(db, audit, { organisationId: user.organisationId, tokenId, revokedBy: user.id });
+        await revokeApiToken(db, actor, { organisationId: user.organisationId, tokenId, revokedBy: user.id });
         return intentSuccess(intent, "Le jeton est révoqué : il ne donne plus accès à l'API.");
       }
       default:

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Group, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getCampaign, reopenForOrganisation, transitionCampaign, updateCampaign } from "~/server/campaigns/campaigns.server";
 import { parseForm } from "~/server/http/forms.server";
@@ -44,13 +44,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const year = requireParam(params, "year", "year", "Campagne introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     const form = await request.formData();
     switch (intent) {
       case "transition": {
         const { to } = parseForm(z.object({ to: z.enum(campaignStatuses, { error: "Statut inconnu." }) }), form);
-        const result = await transitionCampaign(db, audit, user, year, to);
+        const result = await transitionCampaign(db, actor, year, to);
         return intentSuccess(
           intent,
           to === "open"
@@ -59,10 +59,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         );
       }
       case "update":
-        await updateCampaign(db, audit, year, parseForm(campaignFormSchema, form));
+        await updateCampaign(db, actor, year, parseForm(campaignFormSchema, form));
         return intentSuccess(intent, "La campagne est mise à jour.");
       case "reopen":
-        await reopenForOrganisation(db, audit, year, parseForm(reopenFormSchema, form));
+        await reopenForOrganisation(db, actor, year, parseForm(reopenFormSchema, form));
         return intentSuccess(intent, "Le délai de l'organisme est enregistré.");
       default:
         throw unknownIntent();

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Stack, Text, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createCampaign, listCampaigns } from "~/server/campaigns/campaigns.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -34,7 +34,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   let year: number;
   try {
     const input = parseForm(campaignFormSchema, await request.formData());
-    await createCampaign(await getDb(), auditContext(user, context), input);
+    await createCampaign(await getDb(), actorOf(user, context), input);
     year = input.referenceYear;
   } catch (error) {
     return formFailure(error);

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Group, Select, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getConvention, listAmendments, setAmendmentDocument, setConventionDocument, updateConvention } from "~/server/convention/convention.server";
 import { parseForm } from "~/server/http/forms.server";
@@ -29,24 +29,24 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "manage:convention");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     const form = await readUploadForm(request, DOCUMENT_MAX_BYTES);
     switch (intent) {
       case "convention":
-        await updateConvention(db, audit, parseForm(conventionFormSchema, form));
+        await updateConvention(db, actor, parseForm(conventionFormSchema, form));
         return intentSuccess(intent, "La convention-cadre a été mise à jour.");
       case "convention-document": {
         const upload = await uploadedFile(form, "document");
         if (!upload) throw new DomainError("validation", "Choisissez le PDF signé.", { document: ["Choisissez le PDF signé."] });
-        await setConventionDocument(db, audit, upload);
+        await setConventionDocument(db, actor, upload);
         return intentSuccess(intent, "La convention-cadre signée est jointe.");
       }
       case "amendment-document": {
         const { number } = parseForm(z.object({ number: z.coerce.number({ error: "Choisissez l'avenant." }).int().min(1, { error: "Choisissez l'avenant." }) }), form);
         const upload = await uploadedFile(form, "amendmentDocument");
         if (!upload) throw new DomainError("validation", "Choisissez le PDF signé.", { amendmentDocument: ["Choisissez le PDF signé."] });
-        await setAmendmentDocument(db, audit, number, upload);
+        await setAmendmentDocument(db, actor, number, upload);
         return intentSuccess(intent, `L'avenant n° ${number} signé est joint.`);
       }
       default:

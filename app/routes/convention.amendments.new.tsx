@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Button, Group, MultiSelect, Select, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { nextAmendmentNumber, recordAmendment } from "~/server/convention/convention.server";
 import { listOrganisations } from "~/server/organisations/organisations.server";
@@ -38,7 +38,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const form = await readUploadForm(request, DOCUMENT_MAX_BYTES);
     const input = parseForm(amendmentFormSchema, form);
     const document = await uploadedFile(form, "document");
-    ({ number } = await recordAmendment(await getDb(), auditContext(user, context), input, document));
+    ({ number } = await recordAmendment(await getDb(), actorOf(user, context), input, document));
   } catch (error) {
     return formFailure(error);
   }

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Anchor, Button, Card, Group, MultiSelect, NativeSelect, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { parseForm } from "~/server/http/forms.server";
 import { intentFailure, intentSuccess, unknownIntent, type IntentResult } from "~/server/http/results.server";
@@ -31,20 +31,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "manage:dashboard");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     const form = await request.formData();
     switch (intent) {
       case "create":
-        await createDerivedIndicator(db, audit, parseForm(derivedIndicatorSchema, form));
+        await createDerivedIndicator(db, actor, parseForm(derivedIndicatorSchema, form));
         return intentSuccess(intent, "L'indicateur calculé est ajouté au catalogue : il figurera dans les prochaines éditions.");
       case "delete": {
         const { code } = parseForm(z.object({ code: z.string().regex(/^[A-Z0-9_]{2,40}$/, { error: "Indicateur inconnu." }) }), form);
-        await deleteDerivedIndicator(db, audit, code);
+        await deleteDerivedIndicator(db, actor, code);
         return intentSuccess(intent, `L'indicateur calculé ${code} est retiré du catalogue.`);
       }
       case "key-figures":
-        await setKeyFigures(db, audit, parseForm(keyFiguresSchema, form));
+        await setKeyFigures(db, actor, parseForm(keyFiguresSchema, form));
         return intentSuccess(intent, "Les chiffres clés sont enregistrés.");
       default:
         throw unknownIntent();

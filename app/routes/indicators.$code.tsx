@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Group, List, MultiSelect, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { addIndicatorVersion, getIndicator, listCodelists, updateIndicatorSettings } from "~/server/indicators/indicators.server";
 import { listOrganisationOptions } from "~/server/organisations/organisations.server";
@@ -38,16 +38,16 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const code = requireParam(params, "code", "code", "Indicateur introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     const form = await request.formData();
     switch (intent) {
       case "version": {
-        const { version } = await addIndicatorVersion(db, audit, code, parseForm(indicatorVersionSchema, form));
+        const { version } = await addIndicatorVersion(db, actor, code, parseForm(indicatorVersionSchema, form));
         return intentSuccess(intent, `La version ${version} est créée. Les valeurs des années antérieures gardent leur version.`);
       }
       case "settings":
-        await updateIndicatorSettings(db, audit, code, parseForm(indicatorSettingsSchema, form));
+        await updateIndicatorSettings(db, actor, code, parseForm(indicatorSettingsSchema, form));
         return intentSuccess(intent, "Les paramètres sont enregistrés.");
       default:
         throw unknownIntent();

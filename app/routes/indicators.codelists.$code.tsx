@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Anchor, Badge, Button, NativeSelect, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useState } from "react";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getCodelist, relabelCodelistItem } from "~/server/indicators/indicators.server";
 import { parseForm } from "~/server/http/forms.server";
@@ -32,7 +32,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (intent !== "relabel") throw unknownIntent();
     form.set("codelist", code);
     const input = parseForm(codelistLabelSchema, form);
-    const { version } = await relabelCodelistItem(db, auditContext(user, context), input);
+    const { version } = await relabelCodelistItem(db, actorOf(user, context), input);
     return intentSuccess(intent, `Le libellé de la modalité ${input.code} est enregistré (version ${version}). Il s'applique aux modèles, à l'explorateur et aux éditions en préparation ; les éditions publiées gardent leur libellé.`);
   } catch (error) {
     return intentFailure(intent, error);

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Button, Group, MultiSelect, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createIndicator, listCodelists, listDomains } from "~/server/indicators/indicators.server";
 import { listOrganisationOptions } from "~/server/organisations/organisations.server";
@@ -31,7 +31,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   let code: string;
   try {
     const input = parseForm(indicatorCreateSchema, await request.formData());
-    await createIndicator(await getDb(), auditContext(user, context), input);
+    await createIndicator(await getDb(), actorOf(user, context), input);
     code = input.code;
   } catch (error) {
     return formFailure(error);

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { auditContext, requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { exportOrganisationData } from "~/server/organisations/organisations.server";
 import { orNotFound } from "~/server/http/results.server";
@@ -11,6 +11,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   await requireSignedIn(request);
   const id = requireParam(params, "id", "uuid", "Organisme introuvable");
   const user = await requirePermission(request, "export:organisation_data", id);
-  const data = await orNotFound(async () => exportOrganisationData(await getDb(), auditContext(user, context), id));
+  const data = await orNotFound(async () => exportOrganisationData(await getDb(), actorOf(user, context), id));
   return organisationDataResponse(data);
 }

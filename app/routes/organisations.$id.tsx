@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Group, Select, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { actorMay } from "~/server/command.server";
 import { getDb } from "~/server/runtime.server";
 import {
   addContact,
@@ -13,17 +14,17 @@ import {
   removeContact,
   removeOrganisationLogo,
   setOrganisationLogo,
+  organisationCommandPermissions,
   updateOrganisation,
 } from "~/server/organisations/organisations.server";
 import { agreementsForOrganisation } from "~/server/agreements/agreements.server";
 import { parseForm } from "~/server/http/forms.server";
 import { readUploadForm, uploadedFile } from "~/server/http/uploads.server";
 import { intentFailure, intentSuccess, orNotFound, unknownIntent, type IntentResult } from "~/server/http/results.server";
-import { DomainError } from "~/server/errors.server";
+import { DomainError, forbidden } from "~/server/errors.server";
 import { contactFormSchema, membershipFormSchema, organisationFormSchema, organisationKindLabels, withdrawalFormSchema, WITHDRAWAL_NOTICE_MONTHS } from "~/domain/organisations";
 import { LOGO_ACCEPT, LOGO_MAX_BYTES, formatBytes } from "~/domain/files";
 import { todayIso } from "~/domain/dates";
-import type { PermissionRequest } from "~/domain/permissions";
 import { OrganisationForm } from "~/ui/OrganisationForm";
 import { FormAlert } from "~/ui/FormAlert";
 import { FileField, MembershipBadge, membershipSentence } from "~/ui/referential";
@@ -64,60 +65,51 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const intentPermission: Record<string, PermissionRequest> = {
-  identity: "manage:organisation",
-  logo: "manage:organisation",
-  "logo-remove": "manage:organisation",
-  "contact-add": "manage:organisation",
-  "contact-remove": "manage:organisation",
-  membership: "manage:membership",
-  withdrawal: "manage:membership",
-  "withdrawal-cancel": "manage:membership",
-};
-
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const id = orgId(params.id);
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
-  const permission = intentPermission[intent];
-  // Every intent is guarded by its own permission; an unknown one by the strictest.
-  const user = await requirePermission(request, permission ?? "manage:membership");
+  // The page's guard; each command checks its own permission (ADR 034).
+  const user = await requirePermission(request, "read:organisation");
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
+  /** Refuses before reading the form: a user without the command's permission gets 403, not the form's errors. */
+  const formFor = async (command: keyof typeof organisationCommandPermissions) => {
+    if (!actorMay(actor, organisationCommandPermissions[command], id)) throw forbidden();
+    return readUploadForm(request, LOGO_MAX_BYTES);
+  };
   try {
-    if (!permission) throw unknownIntent();
-    const form = await readUploadForm(request, LOGO_MAX_BYTES);
     switch (intent) {
       case "identity": {
-        const { code: _code, ...input } = parseForm(organisationFormSchema, form);
-        await updateOrganisation(db, audit, id, input);
+        const { code: _code, ...input } = parseForm(organisationFormSchema, await formFor("updateOrganisation"));
+        await updateOrganisation(db, actor, id, input);
         return intentSuccess(intent, "L'organisme a été mis à jour.");
       }
       case "logo": {
-        const upload = await uploadedFile(form, "logo");
+        const upload = await uploadedFile(await formFor("setOrganisationLogo"), "logo");
         if (!upload) throw new DomainError("validation", "Choisissez le fichier du logo.", { logo: ["Choisissez un fichier PNG, JPEG ou WebP."] });
-        await setOrganisationLogo(db, audit, id, upload);
+        await setOrganisationLogo(db, actor, id, upload);
         return intentSuccess(intent, "Le logo a été enregistré.");
       }
       case "logo-remove":
-        await removeOrganisationLogo(db, audit, id);
+        await removeOrganisationLogo(db, actor, id);
         return intentSuccess(intent, "Le logo a été retiré.");
       case "contact-add":
-        await addContact(db, audit, id, parseForm(contactFormSchema, form));
+        await addContact(db, actor, id, parseForm(contactFormSchema, await formFor("addContact")));
         return intentSuccess(intent, "Le contact a été ajouté.");
       case "contact-remove": {
-        const { contactId } = parseForm(z.object({ contactId: z.uuid({ error: "Contact inconnu." }) }), form);
-        await removeContact(db, audit, id, contactId);
+        const { contactId } = parseForm(z.object({ contactId: z.uuid({ error: "Contact inconnu." }) }), await formFor("removeContact"));
+        await removeContact(db, actor, id, contactId);
         return intentSuccess(intent, "Le contact a été retiré.");
       }
       case "membership":
-        await recordMembership(db, audit, id, parseForm(membershipFormSchema, form));
+        await recordMembership(db, actor, id, parseForm(membershipFormSchema, await formFor("recordMembership")));
         return intentSuccess(intent, "L'adhésion a été enregistrée.");
       case "withdrawal": {
-        const { effectiveDate } = await recordWithdrawal(db, audit, id, parseForm(withdrawalFormSchema, form));
+        const { effectiveDate } = await recordWithdrawal(db, actor, id, parseForm(withdrawalFormSchema, await formFor("recordWithdrawal")));
         return intentSuccess(intent, `Le retrait est enregistré : il prendra effet le ${formatDate(effectiveDate)} (art. 7).`);
       }
       case "withdrawal-cancel":
-        await cancelWithdrawal(db, audit, id);
+        await cancelWithdrawal(db, actor, id);
         return intentSuccess(intent, "Le retrait a été annulé.");
       default:
         throw unknownIntent();

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Link, useActionData } from "@remix-run/react";
 import { Anchor, Stack, Text, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createOrganisation } from "~/server/organisations/organisations.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -21,7 +21,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   let id: string;
   try {
     const input = parseForm(organisationFormSchema, await request.formData());
-    id = await createOrganisation(await getDb(), auditContext(user, context), input);
+    id = await createOrganisation(await getDb(), actorOf(user, context), input);
   } catch (error) {
     return formFailure(error);
   }

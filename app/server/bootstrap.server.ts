@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { getEnv } from "./env.server";
 import { openRuntimeDb } from "./runtime.server";
 import { systemContext } from "./audit/audit.server";
+import { systemActor } from "./command.server";
 import { loadObservatoryFiles } from "./observatory/files.server";
 import { DEMO_PASSWORD, importObservatory, seedDemoUsers, type DemoLogin } from "./observatory/seed.server";
 import { seedDemoReferential } from "./observatory/demo-referential.server";
@@ -34,11 +35,11 @@ export async function bootstrap(): Promise<BootstrapResult> {
     const hasObservatory = await handle.db.selectFrom("observatory").select(sql`1`.as("x")).executeTakeFirst();
     const hasCatalogue = await handle.db.selectFrom("indicator").select(sql`1`.as("x")).limit(1).executeTakeFirst();
     if (!hasObservatory || !hasCatalogue) {
-      const imported = await timedStep("demo: import the observatory", () => importObservatory(handle.db, systemContext("démarrage (démo)"), data, { isDemo: true }));
+      const imported = await timedStep("demo: import the observatory", () => importObservatory(handle.db, systemActor("démarrage (démo)"), data, { isDemo: true }));
       logger.info(imported, "demo observatory imported");
     }
-    demoLogins = await timedStep("demo: users", () => seedDemoUsers(handle.db, systemContext("démarrage (démo)"), data.observatory.team.code, env.APP_MODE));
-    const referential = await timedStep("demo: referential", () => seedDemoReferential(handle.db, systemContext("démarrage (démo)"), env.APP_MODE));
+    demoLogins = await timedStep("demo: users", () => seedDemoUsers(handle.db, systemActor("démarrage (démo)"), data.observatory.team.code, env.APP_MODE));
+    const referential = await timedStep("demo: referential", () => seedDemoReferential(handle.db, systemActor("démarrage (démo)"), env.APP_MODE));
     if (referential.seeded) logger.info(referential, "demo referential seeded");
     // Demo values for the closed campaigns (with lineage), logos, derived indicators, earlier editions.
     const dashboard = await timedStep("demo: dashboard values and editions", () => seedDemoDashboard(handle.db, systemContext("démarrage (démo)"), env.APP_MODE));

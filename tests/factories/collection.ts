@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type { Db } from "~/server/db.server";
 import type { UsageRights } from "~/domain/agreements";
 import { createApiToken } from "~/server/api/tokens.server";
-import { systemContext } from "~/server/audit/audit.server";
+import { system } from "../support/actors";
 import { setupCampaign } from "./campaign-setup";
 import { makeUser } from "./index";
 
@@ -192,7 +192,7 @@ export async function withdrawOrganisation(db: Db, organisationId: string) {
 
 /** A partner-API token of `organisationId`, made by the use case (stored hashed, audited). Returns the secret once. */
 export async function makeApiToken(db: Db, organisationId: string, options: { name?: string; createdBy?: string | null } = {}) {
-  return createApiToken(db, systemContext("test"), { organisationId, name: options.name ?? `Système ${suffix()}`, createdBy: options.createdBy ?? null });
+  return createApiToken(db, system(), { organisationId, name: options.name ?? `Système ${suffix()}`, createdBy: options.createdBy ?? null });
 }
 
 /**

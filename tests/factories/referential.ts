@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { Db } from "~/server/db.server";
 import { systemContext } from "~/server/audit/audit.server";
+import { system } from "../support/actors";
 import { createIndicator } from "~/server/indicators/indicators.server";
 import { createAgreement } from "~/server/agreements/agreements.server";
 import { createCampaign } from "~/server/campaigns/campaigns.server";
@@ -75,7 +76,7 @@ export function indicatorInput(overrides: Partial<IndicatorCreateInput> = {}): I
 
 export async function makeIndicator(db: Db, overrides: Partial<IndicatorCreateInput> = {}) {
   const input = indicatorInput(overrides);
-  const id = await createIndicator(db, ctx, input);
+  const id = await createIndicator(db, system(ctx), input);
   return { id, code: input.code };
 }
 
@@ -98,12 +99,12 @@ export function agreementInput(overrides: Partial<AgreementFormInput> = {}): Agr
 export async function makeProvider(db: Db, options: { memberSince?: string; agreement?: Partial<AgreementFormInput> } = {}) {
   const org = await makeMember(db, options.memberSince);
   const indicator = await makeIndicator(db, { providerIds: [org.id] });
-  const agreementId = await createAgreement(db, ctx, org.id, agreementInput(options.agreement));
+  const agreementId = await createAgreement(db, system(ctx), org.id, agreementInput(options.agreement));
   return { org, indicator, agreementId };
 }
 
 export async function makeCampaign(db: Db, year: number, dates: { opensOn?: string; deadline?: string } = {}) {
-  return createCampaign(db, ctx, {
+  return createCampaign(db, system(ctx), {
     referenceYear: year,
     opensOn: dates.opensOn ?? `${year + 1}-01-15`,
     deadline: dates.deadline ?? `${year + 1}-03-31`,

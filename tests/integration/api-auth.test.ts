@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { system } from "../support/actors";
 import { useTestDb } from "../support/db";
 import { apiRequest, call, expectConforms, expectProblem } from "../support/api";
 import { makeApiToken, setupApiPartner, withdrawOrganisation } from "../factories/collection";
@@ -82,7 +83,7 @@ describe("bearer token (ADR 008: partner systems authenticate with a token, neve
   it("refuses a revoked token with 401 from the moment it is revoked", async () => {
     const partner = await setupApiPartner(t.db);
     expect((await call(campaigns.loader, apiRequest("/campaigns", { token: partner.token }))).status).toBe(200);
-    await revokeApiToken(t.db, systemContext("test"), { organisationId: partner.org.id, tokenId: partner.tokenId, revokedBy: partner.correspondent.id });
+    await revokeApiToken(t.db, system(systemContext("test")), { organisationId: partner.org.id, tokenId: partner.tokenId, revokedBy: partner.correspondent.id });
     const response = await call(campaigns.loader, apiRequest("/campaigns", { token: partner.token }));
     await expectProblem(response, "get", LIST, 401, "unauthenticated");
     expect(response.headers.get("WWW-Authenticate")).toContain('error="invalid_token"');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { personActor } from "../support/actors";
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import { useTestDb } from "../support/db";
@@ -166,10 +167,10 @@ describe("session expiry and logout", () => {
     const admin = await makeUser(t.db, "admin", org.id);
     const user = await makeUser(t.db, "reader", org.id);
     const { token } = await sessions().create(user.id, { ip: null, userAgent: null });
-    await setUserStatus(t.db, { ...ctx, actorUserId: admin.id, actorLabel: admin.email }, user.id, "disabled");
+    await setUserStatus(t.db, personActor({ id: admin.id, role: "admin", organisationId: org.id }, { ...ctx, actorUserId: admin.id, actorLabel: admin.email }), user.id, "disabled");
     expect(await sessions().validate(token)).toBeNull();
     expect(await countAudit("user.disabled")).toBe(1);
-    await setUserStatus(t.db, { ...ctx, actorUserId: admin.id, actorLabel: admin.email }, user.id, "active");
+    await setUserStatus(t.db, personActor({ id: admin.id, role: "admin", organisationId: org.id }, { ...ctx, actorUserId: admin.id, actorLabel: admin.email }), user.id, "active");
     expect(await countAudit("user.enabled")).toBe(1);
   });
 });
@@ -215,10 +216,13 @@ describe("passwords: change and one-time reset link", () => {
     const keep = await sessions().create(user.id, { ip: null, userAgent: null });
     const other = await sessions().create(user.id, { ip: null, userAgent: null });
     const audit = { ...ctx, actorUserId: user.id, actorLabel: user.email };
-    await expectDomainError(changePassword(t.db, audit, user.id, keep.sessionId, { currentPassword: "faux", newPassword: "Nouveau-secret-2026" }), 422, /actuel est incorrect/);
-    await expectDomainError(changePassword(t.db, audit, user.id, keep.sessionId, { currentPassword: TEST_PASSWORD, newPassword: "court" }), 422, /12 caractères/);
-    await expectDomainError(changePassword(t.db, audit, user.id, keep.sessionId, { currentPassword: TEST_PASSWORD, newPassword: "durand-durand-2026" }), 422, /nom/);
-    await changePassword(t.db, audit, user.id, keep.sessionId, { currentPassword: TEST_PASSWORD, newPassword: "Nouveau-secret-2026" });
+    const self = personActor({ id: user.id, role: "reader", organisationId: org.id }, audit);
+    // Only the person, in one of their own sessions, changes their password (ADR 034): another session's id is refused.
+    await expectDomainError(changePassword(t.db, personActor({ id: user.id, role: "admin", organisationId: org.id }, audit), "00000000-0000-4000-8000-000000000000", { currentPassword: TEST_PASSWORD, newPassword: "Nouveau-secret-2026" }), 403, /droits/);
+    await expectDomainError(changePassword(t.db, self, keep.sessionId, { currentPassword: "faux", newPassword: "Nouveau-secret-2026" }), 422, /actuel est incorrect/);
+    await expectDomainError(changePassword(t.db, self, keep.sessionId, { currentPassword: TEST_PASSWORD, newPassword: "court" }), 422, /12 caractères/);
+    await expectDomainError(changePassword(t.db, self, keep.sessionId, { currentPassword: TEST_PASSWORD, newPassword: "durand-durand-2026" }), 422, /nom/);
+    await changePassword(t.db, self, keep.sessionId, { currentPassword: TEST_PASSWORD, newPassword: "Nouveau-secret-2026" });
     expect(await sessions().validate(keep.token)).not.toBeNull();
     expect(await sessions().validate(other.token)).toBeNull();
     expect((await attempt(user.email, "Nouveau-secret-2026", "192.0.2.50")).userId).toBe(user.id);
@@ -229,12 +233,13 @@ describe("passwords: change and one-time reset link", () => {
     const admin = await makeUser(t.db, "admin", org.id);
     const user = await makeUser(t.db, "reader", org.id);
     const adminCtx = { ...ctx, actorUserId: admin.id, actorLabel: admin.email };
-    const token = await createPasswordResetLink(t.db, adminCtx, user.id);
+    const adminActor = personActor({ id: admin.id, role: "admin", organisationId: org.id }, adminCtx);
+    const token = await createPasswordResetLink(t.db, adminActor, user.id);
     await resetPassword(t.db, ctx, token, "Mot-de-passe-neuf-42");
     await expectDomainError(resetPassword(t.db, ctx, token, "Encore-un-autre-42"), 404, /n'est plus valable/);
     expect((await attempt(user.email, "Mot-de-passe-neuf-42", "192.0.2.51")).userId).toBe(user.id);
 
-    const expired = await createPasswordResetLink(t.db, adminCtx, user.id, new Date(Date.now() - 25 * 3_600_000));
+    const expired = await createPasswordResetLink(t.db, adminActor, user.id, new Date(Date.now() - 25 * 3_600_000));
     await expectDomainError(resetPassword(t.db, ctx, expired, "Mot-de-passe-neuf-43"), 404, /expiré/);
     expect(await countAudit("user.reset_link_created")).toBe(2);
     expect(await countAudit("user.password_reset")).toBe(1);

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { system } from "../support/actors";
 import { useTestDb } from "../support/db";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
 import { ctx, runRoute, seedReferentialBase } from "../factories/referential";
@@ -73,14 +74,14 @@ describe("Art. 3: code-list labels are edited by the referent and versioned like
 
   it("re-importing conventions/ never overwrites a label changed in the portal, and updates the others", async () => {
     const data = loadObservatoryFiles(repoRoot);
-    await importObservatory(t.db, ctx, data, { isDemo: true });
+    await importObservatory(t.db, system(ctx), data, { isDemo: true });
     const territory = data.codelists.find((c) => c.items.some((i) => /paramétrer/.test(i.label)));
     const list = territory ?? data.codelists[0]!;
     const [edited, untouched] = list.items;
-    await relabelCodelistItem(t.db, ctx, { codelist: list.code, code: edited!.code, label: "Territoire Forez", changeNote: "Nom adopté par le comité de suivi." });
+    await relabelCodelistItem(t.db, system(ctx), { codelist: list.code, code: edited!.code, label: "Territoire Forez", changeNote: "Nom adopté par le comité de suivi." });
     await t.db.updateTable("codelist_item").set({ label: "ancien" }).where("codelist_code", "=", list.code).where("code", "=", untouched!.code).execute();
 
-    await importObservatory(t.db, ctx, data, { isDemo: true });
+    await importObservatory(t.db, system(ctx), data, { isDemo: true });
     const items = (await getCodelist(t.db, list.code)).items;
     expect(items.find((i) => i.code === edited!.code)).toMatchObject({ label: "Territoire Forez", version: 2 });
     expect(items.find((i) => i.code === untouched!.code)).toMatchObject({ label: untouched!.label, version: 1 });
@@ -89,7 +90,7 @@ describe("Art. 3: code-list labels are edited by the referent and versioned like
   // Each test of this file shares one database: each uses its own modalities.
   it("the history is append-only in the database", async () => {
     await seedReferentialBase(t.db);
-    await relabelCodelistItem(t.db, ctx, { codelist: "AGE_BAND", code: "0-2", label: "0 à 2 ans", changeNote: "Essai" });
+    await relabelCodelistItem(t.db, system(ctx), { codelist: "AGE_BAND", code: "0-2", label: "0 à 2 ans", changeNote: "Essai" });
     await expect(t.db.updateTable("codelist_item_version").set({ label: "réécrit" }).execute()).rejects.toThrow(/append-only/);
   });
 });

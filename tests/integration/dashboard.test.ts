@@ -1,6 +1,7 @@
 import path from "node:path";
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { system } from "../support/actors";
 import { unzipSync, strFromU8 } from "fflate";
 import ExcelJS from "exceljs";
 import { sql } from "kysely";
@@ -99,8 +100,8 @@ const expectDomainError = async (promise: Promise<unknown>, code: DomainError["c
 };
 
 beforeAll(async () => {
-  await importObservatory(t.db, sys, loadObservatoryFiles(root), { isDemo: true });
-  await seedDemoReferential(t.db, sys, "demo");
+  await importObservatory(t.db, system(sys), loadObservatoryFiles(root), { isDemo: true });
+  await seedDemoReferential(t.db, system(sys), "demo");
   await seedDemoDashboard(t.db, sys, "demo", { publishYears: 0 });
   const team = await t.db.selectFrom("organisation").select("id").where("is_observatory_team", "=", true).executeTakeFirstOrThrow();
   const user = await makeUser(t.db, "odpe_referent", team.id, { displayName: "Référente Test" });
@@ -484,7 +485,7 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
     expect(contributors.length).toBeGreaterThan(1);
     const webp = await sharp({ create: { width: 120, height: 48, channels: 3, background: "#1c7ed6" } }).webp().toBuffer();
     const org = await t.db.selectFrom("organisation").select("id").where("code", "=", contributors[0]!.code).executeTakeFirstOrThrow();
-    await setOrganisationLogo(t.db, audit, org.id, { field: "logo", filename: "logo.webp", bytes: webp });
+    await setOrganisationLogo(t.db, system(audit), org.id, { field: "logo", filename: "logo.webp", bytes: webp });
     const edition = await assembleFromDb(t.db, 2024);
     expect(edition.contributors.filter((c) => c.logoFileId).length).toBe(contributors.length);
     const meta: Parameters<typeof generateEditionFiles>[3] = {
@@ -568,16 +569,16 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
 describe("catalogue: derived indicators and key figures", () => {
   it("a derived indicator needs known numerator and denominator; changes are audited", async () => {
     await expectDomainError(
-      createDerivedIndicator(t.db, audit, { code: "TX_X", domain: "MNA", label: "Taux", definition: null, numerator: "NOPE", denominator: "POP_0_17", multiplier: 1000, unit: "‰", decimals: 1 }),
+      createDerivedIndicator(t.db, system(audit), { code: "TX_X", domain: "MNA", label: "Taux", definition: null, numerator: "NOPE", denominator: "POP_0_17", multiplier: 1000, unit: "‰", decimals: 1 }),
       "validation",
       /NOPE/,
     );
-    await createDerivedIndicator(t.db, audit, { code: "TX_MNA", domain: "MNA", label: "MNA pour 1 000 mineurs", definition: null, numerator: "MNA_STOCK", denominator: "POP_0_17", multiplier: 1000, unit: "pour 1 000 mineurs", decimals: 2 });
-    await expectDomainError(setKeyFigures(t.db, audit, { codes: ["TX_MNA", "INCONNU"] }), "validation", /INCONNU/);
-    await setKeyFigures(t.db, audit, { codes: ["TX_MNA", "CONFIES"] });
+    await createDerivedIndicator(t.db, system(audit), { code: "TX_MNA", domain: "MNA", label: "MNA pour 1 000 mineurs", definition: null, numerator: "MNA_STOCK", denominator: "POP_0_17", multiplier: 1000, unit: "pour 1 000 mineurs", decimals: 2 });
+    await expectDomainError(setKeyFigures(t.db, system(audit), { codes: ["TX_MNA", "INCONNU"] }), "validation", /INCONNU/);
+    await setKeyFigures(t.db, system(audit), { codes: ["TX_MNA", "CONFIES"] });
     const edition = await assembleFromDb(t.db, 2024);
     expect(edition.keyFigures.map((k) => k.code)).toEqual(["TX_MNA", "CONFIES"]);
-    await deleteDerivedIndicator(t.db, audit, "TX_MNA");
+    await deleteDerivedIndicator(t.db, system(audit), "TX_MNA");
     expect((await assembleFromDb(t.db, 2024)).keyFigures.map((k) => k.code)).toEqual(["CONFIES"]);
     const actions = (await t.db.selectFrom("audit_event").select("action").where("action", "like", "dashboard.derived%").execute()).map((a) => a.action);
     // Only this one (the demo's rates come from conventions/rates.json, ADR 019), created then deleted.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { system } from "../support/actors";
 import { useTestDb } from "../support/db";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
 import { ctx, makeIndicator, makeMember, runRoute, samplePdf, seedReferentialBase } from "../factories/referential";
@@ -45,7 +46,7 @@ const proposalInput = (organisationIds: string[]) =>
 async function amendmentWith(indicatorId: string) {
   return recordAmendment(
     t.db,
-    ctx,
+    system(ctx),
     { signedOn: "2026-06-01", kind: "new_data", title: "Nouvelles données MNA", description: null, organisationIds: [], indicatorIds: [indicatorId] },
     { field: "document", filename: "avenant.pdf", bytes: samplePdf() },
   );

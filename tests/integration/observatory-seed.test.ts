@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { system } from "../support/actors";
 import { useTestDb } from "../support/db";
 import { loadObservatoryFiles, ObservatoryFileError } from "~/server/observatory/files.server";
 import { demoAccounts, importObservatory, seedDemoUsers } from "~/server/observatory/seed.server";
@@ -45,9 +46,9 @@ describe("the observatory as data (partners/ and conventions/)", () => {
 
   it("imports organisations idempotently and audits the import", async () => {
     const data = loadObservatoryFiles(repoRoot);
-    const first = await importObservatory(t.db, systemContext(), data, { isDemo: true });
+    const first = await importObservatory(t.db, system(systemContext()), data, { isDemo: true });
     expect(first.added).toBe(data.organisations.length + 1); // + the observatory team
-    const second = await importObservatory(t.db, systemContext(), data, { isDemo: true });
+    const second = await importObservatory(t.db, system(systemContext()), data, { isDemo: true });
     expect(second.added).toBe(0);
     const team = await t.db.selectFrom("organisation").selectAll().where("code", "=", data.observatory.team.code).executeTakeFirstOrThrow();
     expect(team.is_observatory_team).toBe(true);
@@ -57,7 +58,7 @@ describe("the observatory as data (partners/ and conventions/)", () => {
 
   it("seeds a demo account for every role, and a correspondent and a validator for the CAF and the Saint-Étienne court", async () => {
     const data = loadObservatoryFiles(repoRoot);
-    await seedDemoUsers(t.db, systemContext(), data.observatory.team.code, "demo");
+    await seedDemoUsers(t.db, system(systemContext()), data.observatory.team.code, "demo");
     const users = await t.db
       .selectFrom("app_user as u")
       .innerJoin("organisation as o", "o.id", "u.organisation_id")
@@ -72,6 +73,6 @@ describe("the observatory as data (partners/ and conventions/)", () => {
   });
 
   it("refuses demo seeding in production mode", async () => {
-    await expect(seedDemoUsers(t.db, systemContext(), "ODPE42", "production")).rejects.toThrow(/refusées en mode production/);
+    await expect(seedDemoUsers(t.db, system(systemContext()), "ODPE42", "production")).rejects.toThrow(/refusées en mode production/);
   });
 });

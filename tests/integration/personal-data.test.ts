@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { personActor } from "../support/actors";
 import { sql } from "kysely";
 import { useTestDb } from "../support/db";
 import { useTestJobs } from "../support/jobs";
@@ -95,7 +96,7 @@ beforeAll(async () => {
   aliceCookie = await sessionCookie(alice.id);
   aliceToken = await makeApiToken(t.db, partner.id, { name: "ERP Alice", createdBy: alice.id });
   await makeApiToken(t.db, partner.id, { name: "ERP Bob", createdBy: bob.id });
-  aliceResetToken = await createPasswordResetLink(t.db, actorCtx(admin), alice.id);
+  aliceResetToken = await createPasswordResetLink(t.db, personActor({ id: admin.id, role: "admin", organisationId: admin.organisation_id }, actorCtx(admin)), alice.id);
   await t.db.transaction().execute(async (trx) => {
     await notify(trx, { userIds: [alice.id], kind: "test", title: "Note pour Alice", body: "Votre tableau est reçu.", link: "/", dedupeKey: "pd-alice" });
     await notify(trx, { userIds: [bob.id], kind: "test", title: "Note pour Bob", body: "Rappel confidentiel de Bob.", link: "/", dedupeKey: "pd-bob" });
@@ -224,8 +225,8 @@ describe("GDPR art. 17: erasure of an account, keeping the organisation's data a
       login(t.db, await getSessionManager(), throttle, systemContext("anonyme"), { email: alice.email, password: TEST_PASSWORD, ip: "192.0.2.9", userAgent: "vitest", previousSessionToken: null }),
     ).rejects.toThrow(/incorrect/);
     expect((await run(accountPage.loader, makeRequest("/account", { cookie: aliceCookie }))).status).toBe(302);
-    await expect(setUserStatus(t.db, actorCtx(admin), alice.id, "active")).rejects.toThrow(/effacé/);
-    await expect(createPasswordResetLink(t.db, actorCtx(admin), alice.id)).rejects.toThrow(/effacé/);
+    await expect(setUserStatus(t.db, personActor({ id: admin.id, role: "admin", organisationId: admin.organisation_id }, actorCtx(admin)), alice.id, "active")).rejects.toThrow(/effacé/);
+    await expect(createPasswordResetLink(t.db, personActor({ id: admin.id, role: "admin", organisationId: admin.organisation_id }, actorCtx(admin)), alice.id)).rejects.toThrow(/effacé/);
 
     // What only served the person is gone; Bob's is untouched.
     const countOf = async (table: "user_session" | "password_reset" | "notification", userId: string) =>

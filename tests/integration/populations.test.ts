@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { system } from "../support/actors";
 import { useTestDb } from "../support/db";
 import { loadObservatoryFiles, ObservatoryFileError } from "~/server/observatory/files.server";
 import { importObservatory } from "~/server/observatory/seed.server";
@@ -56,7 +57,7 @@ async function refusal(promise: Promise<unknown>): Promise<DomainError> {
 }
 
 beforeAll(async () => {
-  await importObservatory(t.db, sys, loadObservatoryFiles(root), { isDemo: false });
+  await importObservatory(t.db, system(sys), loadObservatoryFiles(root), { isDemo: false });
 }, 120_000);
 
 describe("rates in production (conventions/rates.json)", () => {
@@ -65,7 +66,7 @@ describe("rates in production (conventions/rates.json)", () => {
     expect(rates.map((r) => r.code)).toEqual(["TX_CONFIES", "TX_AED_MIN", "TX_AEMO", "TX_IP_MIN", "DEP_PAR_JEUNE"]);
     expect(rates.find((r) => r.code === "TX_CONFIES")!.populationUniverse).toEqual({ ageMin: 0, ageMax: 20, sex: "all", territory: "departement", referenceDate: "01-01-N+1" });
     expect(rates.every((r) => /DREES|ONPE/.test(r.sourceConvention))).toBe(true);
-    const again = await importObservatory(t.db, sys, loadObservatoryFiles(root), { isDemo: false });
+    const again = await importObservatory(t.db, system(sys), loadObservatoryFiles(root), { isDemo: false });
     expect(again.ratesAdded).toBe(0);
   });
 
@@ -88,7 +89,7 @@ describe("rates in production (conventions/rates.json)", () => {
 
 describe("Insee population estimates with their vintage", () => {
   it("Art. 5 (sources citées) : un millésime s'importe, audité, pour le département de l'observatoire et la France", async () => {
-    const result = await importPopulations(t.db, sys, { bytes: await fixture([2023, 2024]), filename: "estim-pop-2024.xlsx", vintage: "estimations provisoires au 1er janvier 2024" });
+    const result = await importPopulations(t.db, system(sys), { bytes: await fixture([2023, 2024]), filename: "estim-pop-2024.xlsx", vintage: "estimations provisoires au 1er janvier 2024" });
     expect(result.label).toBe("estimations provisoires au 1er janvier 2024");
     expect(result.years).toEqual([2023, 2024]);
     expect(result.territories).toEqual(["departement:42", "france:FR"]);
@@ -101,7 +102,7 @@ describe("Insee population estimates with their vintage", () => {
   });
 
   it("Art. 5 (sources citées) : un millésime plus récent remplace l'ancien pour les taux ; l'ancien reste dans l'historique", async () => {
-    await importPopulations(t.db, sys, { bytes: await fixture([2023, 2024, 2025], () => 4700), filename: "estim-pop-2025.xlsx", vintage: "Provisoires au 1er janvier 2025" });
+    await importPopulations(t.db, system(sys), { bytes: await fixture([2023, 2024, 2025], () => 4700), filename: "estim-pop-2025.xlsx", vintage: "Provisoires au 1er janvier 2025" });
     const vintages = await listVintages(t.db);
     expect(vintages.map((v) => v.label)).toEqual(["estimations provisoires au 1er janvier 2025", "estimations provisoires au 1er janvier 2024"]);
     const loire = await loadPopulations(t.db, { level: "departement", code: "42" }, [2023, 2024, 2025]);
@@ -112,7 +113,7 @@ describe("Insee population estimates with their vintage", () => {
     const france = await loadPopulations(t.db, { level: "france", code: "FR" }, [2025]);
     expect(france.get(2025)!.counts.get("M|0")).toBe(400000);
     // A vintage is never rewritten.
-    const again = await refusal(importPopulations(t.db, sys, { bytes: await fixture([2025]), filename: "x.xlsx", vintage: "estimations provisoires au 1er janvier 2025" }));
+    const again = await refusal(importPopulations(t.db, system(sys), { bytes: await fixture([2025]), filename: "x.xlsx", vintage: "estimations provisoires au 1er janvier 2025" }));
     expect(again.code).toBe("conflict");
     expect(again.message).toMatch(/déjà importé/);
   });
@@ -132,7 +133,7 @@ describe("Insee population estimates with their vintage", () => {
       [good, "estimations définitives au 1er janvier 2021", /Feuille « 2022 » : une estimation au 1er janvier 2022 ne peut pas appartenir au millésime/],
     ];
     for (const [bytes, vintage, message] of cases) {
-      const error = await refusal(importPopulations(t.db, sys, { bytes: await bytes, filename: "mauvais.xlsx", vintage }));
+      const error = await refusal(importPopulations(t.db, system(sys), { bytes: await bytes, filename: "mauvais.xlsx", vintage }));
       expect(error.code).toBe("validation");
       expect(error.message).toMatch(message);
     }
@@ -147,8 +148,8 @@ describe("reference rates of France and the region, with their source", () => {
   const csv = (lines: string[]) => new TextEncoder().encode(["taux;territoire;libelle;annee;valeur;source", ...lines].join("\n"));
 
   it("Art. 5 (sources citées) : les taux de France et de la région s'importent avec leur source ; le dernier import l'emporte, l'ancien reste", async () => {
-    await importReferenceRates(t.db, sys, { bytes: csv(["TX_CONFIES;FR;France;2024;10,2;DREES, enquête Aide sociale 2024", "TX_CONFIES;84;Auvergne-Rhône-Alpes;2024;9,6;DREES, enquête Aide sociale 2024"]), filename: "taux.csv" });
-    await importReferenceRates(t.db, sys, { bytes: csv(["TX_CONFIES;FR;France;2024;10,3;DREES, enquête Aide sociale 2024 (révisée)"]), filename: "taux-revises.csv" });
+    await importReferenceRates(t.db, system(sys), { bytes: csv(["TX_CONFIES;FR;France;2024;10,2;DREES, enquête Aide sociale 2024", "TX_CONFIES;84;Auvergne-Rhône-Alpes;2024;9,6;DREES, enquête Aide sociale 2024"]), filename: "taux.csv" });
+    await importReferenceRates(t.db, system(sys), { bytes: csv(["TX_CONFIES;FR;France;2024;10,3;DREES, enquête Aide sociale 2024 (révisée)"]), filename: "taux-revises.csv" });
     const refs = (await loadReferenceRates(t.db, ["TX_CONFIES"], [2024])).get("TX_CONFIES")!;
     expect(refs).toEqual([
       { territory: "France", level: "france", year: 2024, value: 10.3, source: "DREES, enquête Aide sociale 2024 (révisée)" },
@@ -168,7 +169,7 @@ describe("reference rates of France and the region, with their source", () => {
       [new TextEncoder().encode("code,valeur\nTX_CONFIES,10"), /Ligne 1 : en-tête attendu « taux;territoire;libelle;annee;valeur;source »/],
     ];
     for (const [bytes, message] of cases) {
-      const error = await refusal(importReferenceRates(t.db, sys, { bytes, filename: "mauvais.csv" }));
+      const error = await refusal(importReferenceRates(t.db, system(sys), { bytes, filename: "mauvais.csv" }));
       expect(error.message).toMatch(message);
     }
     expect((await t.db.selectFrom("reference_rate").select("id").execute()).length).toBe(before);

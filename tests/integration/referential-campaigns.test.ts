@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { useTestDb } from "../support/db";
+import { personActor, system } from "../support/actors";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
 import { agreementInput, ctx, makeCampaign, makeIndicator, makeMember, makeProvider, runRoute, seedReferentialBase } from "../factories/referential";
 import { createAgreement, getAgreement, setAgreementIndicators } from "~/server/agreements/agreements.server";
@@ -29,29 +30,29 @@ describe("campaigns: transitions by role (draft → open → closed)", () => {
     await makeCampaign(t.db, 2030, { opensOn: "2031-01-15", deadline: "2031-03-31" });
     const others = roles.filter((r): r is Exclude<Role, "odpe_referent"> => r !== "odpe_referent");
     for (const role of others) {
-      const refusal = await transitionCampaign(t.db, ctx, { role, organisationId: teamOrg.id }, 2030, "open", at("2031-01-15")).catch((e: unknown) => e);
+      const refusal = await transitionCampaign(t.db, personActor({ id: null, role, organisationId: teamOrg.id }, ctx), 2030, "open", at("2031-01-15")).catch((e: unknown) => e);
       expect(refusal, role).toBeInstanceOf(DomainError);
       expect((refusal as DomainError).status, role).toBe(403);
     }
     expect((await getCampaign(t.db, 2030)).status).toBe("draft");
-    await transitionCampaign(t.db, ctx, { role: "odpe_referent", organisationId: teamOrg.id }, 2030, "open", at("2031-01-15"));
+    await transitionCampaign(t.db, personActor({ id: null, role: "odpe_referent", organisationId: teamOrg.id }, ctx), 2030, "open", at("2031-01-15"));
     for (const role of others) {
-      const refusal = await transitionCampaign(t.db, ctx, { role, organisationId: teamOrg.id }, 2030, "closed", at("2031-06-30")).catch((e: unknown) => e);
+      const refusal = await transitionCampaign(t.db, personActor({ id: null, role, organisationId: teamOrg.id }, ctx), 2030, "closed", at("2031-06-30")).catch((e: unknown) => e);
       expect((refusal as DomainError).status, role).toBe(403);
     }
-    await transitionCampaign(t.db, ctx, { role: "odpe_referent", organisationId: teamOrg.id }, 2030, "closed", at("2031-06-30"));
+    await transitionCampaign(t.db, personActor({ id: null, role: "odpe_referent", organisationId: teamOrg.id }, ctx), 2030, "closed", at("2031-06-30"));
     expect((await getCampaign(t.db, 2030)).status).toBe("closed");
   });
 
   it("refuses moves the transition table does not have (draft → closed, closed → open) and opening past the deadline", async () => {
-    const referent = { role: "odpe_referent" as const, organisationId: (await team()).id };
+    const referent = personActor({ id: null, role: "odpe_referent", organisationId: (await team()).id }, ctx);
     await makeCampaign(t.db, 2031, { opensOn: "2032-01-15", deadline: "2032-03-31" });
-    await expect(transitionCampaign(t.db, ctx, referent, 2031, "closed", at("2032-01-15"))).rejects.toThrow(/ne peut pas passer à « Clôturée »/);
-    await expect(transitionCampaign(t.db, ctx, referent, 2031, "open", at("2032-04-01"))).rejects.toThrow(/date limite .* est passée/);
-    await transitionCampaign(t.db, ctx, referent, 2031, "open", at("2032-01-20"));
-    await expect(transitionCampaign(t.db, ctx, referent, 2031, "open", at("2032-01-21"))).rejects.toThrow(/ne peut pas passer à « Ouverte »/);
-    await transitionCampaign(t.db, ctx, referent, 2031, "closed", at("2032-06-30"));
-    await expect(transitionCampaign(t.db, ctx, referent, 2031, "open", at("2032-07-01"))).rejects.toThrow(/ne peut pas passer/);
+    await expect(transitionCampaign(t.db, referent, 2031, "closed", at("2032-01-15"))).rejects.toThrow(/ne peut pas passer à « Clôturée »/);
+    await expect(transitionCampaign(t.db, referent, 2031, "open", at("2032-04-01"))).rejects.toThrow(/date limite .* est passée/);
+    await transitionCampaign(t.db, referent, 2031, "open", at("2032-01-20"));
+    await expect(transitionCampaign(t.db, referent, 2031, "open", at("2032-01-21"))).rejects.toThrow(/ne peut pas passer à « Ouverte »/);
+    await transitionCampaign(t.db, referent, 2031, "closed", at("2032-06-30"));
+    await expect(transitionCampaign(t.db, referent, 2031, "open", at("2032-07-01"))).rejects.toThrow(/ne peut pas passer/);
     const events = await t.db.selectFrom("audit_event").select("action").where("action", "like", "campaign.%").execute();
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(["campaign.created", "campaign.opened", "campaign.closed"]));
   });
@@ -77,19 +78,19 @@ describe("campaigns: transitions by role (draft → open → closed)", () => {
 describe("campaigns: opening creates the expected submissions (Art. 4)", () => {
   it("one expected submission per member organisation whose agreement (with indicators) covers the reference year", async () => {
     await seedReferentialBase(t.db);
-    const referent = { role: "odpe_referent" as const, organisationId: (await team()).id };
+    const referent = personActor({ id: null, role: "odpe_referent", organisationId: (await team()).id }, ctx);
     const covered = await makeProvider(t.db);
     const laterDue = await makeProvider(t.db, { agreement: { dueMonthDay: "05-31" } });
     const ended = await makeProvider(t.db, { agreement: { endsOn: "2022-12-31" } });
     const startsLater = await makeProvider(t.db, { agreement: { startsOn: "2024-02-01" } });
     const joinsLater = await makeProvider(t.db, { memberSince: "2024-06-01" });
     const noIndicators = await makeMember(t.db);
-    await createAgreement(t.db, ctx, noIndicators.id, agreementInput());
+    await createAgreement(t.db, system(ctx), noIndicators.id, agreementInput());
     const noAgreement = await makeMember(t.db);
     await makeIndicator(t.db, { providerIds: [noAgreement.id] });
 
     await makeCampaign(t.db, 2023, { opensOn: "2024-01-15", deadline: "2024-03-31" });
-    const opened = await transitionCampaign(t.db, ctx, referent, 2023, "open", at("2024-01-15"));
+    const opened = await transitionCampaign(t.db, referent, 2023, "open", at("2024-01-15"));
     const campaign = await getCampaign(t.db, 2023, "2024-01-15");
     const expected = new Map(campaign.expected.map((e) => [e.organisation_id, e]));
     expect(expected.get(covered.org.id)).toMatchObject({ status: "expected", deadline: "2024-03-31" });
@@ -101,18 +102,18 @@ describe("campaigns: opening creates the expected submissions (Art. 4)", () => {
 
   it("closing locks submission; the referent reopens one organisation with a new deadline, audited", async () => {
     await seedReferentialBase(t.db);
-    const referent = { role: "odpe_referent" as const, organisationId: (await team()).id };
+    const referent = personActor({ id: null, role: "odpe_referent", organisationId: (await team()).id }, ctx);
     const late = await makeProvider(t.db);
     const other = await makeProvider(t.db);
     await makeCampaign(t.db, 2024, { opensOn: "2025-01-15", deadline: "2025-03-31" });
-    await transitionCampaign(t.db, ctx, referent, 2024, "open", at("2025-01-15"));
+    await transitionCampaign(t.db, referent, 2024, "open", at("2025-01-15"));
     await expect(assertSubmissionOpen(t.db, 2024, late.org.id, "2025-04-10")).resolves.toEqual({ open: true, late: true });
-    await transitionCampaign(t.db, ctx, referent, 2024, "closed", at("2025-06-30"));
+    await transitionCampaign(t.db, referent, 2024, "closed", at("2025-06-30"));
     expect(await submissionWindowFor(t.db, 2024, late.org.id, "2025-07-01")).toMatchObject({ open: false, reason: "closed" });
 
     const today = todayIso();
     const newDeadline = addDays(today, 10);
-    await reopenForOrganisation(t.db, { ...ctx, actorLabel: "Référente test" }, 2024, { organisationId: late.org.id, deadline: newDeadline, reason: "Tableau CAF transmis en retard" });
+    await reopenForOrganisation(t.db, system({ ...ctx, actorLabel: "Référente test" }), 2024, { organisationId: late.org.id, deadline: newDeadline, reason: "Tableau CAF transmis en retard" });
     expect(await submissionWindowFor(t.db, 2024, late.org.id, today)).toEqual({ open: true, late: false });
     expect(await submissionWindowFor(t.db, 2024, late.org.id, addDays(newDeadline, 1))).toMatchObject({ open: false, reason: "reopening_expired" });
     // The others stay locked.
@@ -125,9 +126,9 @@ describe("campaigns: opening creates the expected submissions (Art. 4)", () => {
     expect(event).toMatchObject({ organisation_id: late.org.id, actor_label: "Référente test" });
     expect(event.summary).toMatch(/Tableau CAF transmis en retard/);
 
-    await expect(reopenForOrganisation(t.db, ctx, 2024, { organisationId: other.org.id, deadline: addDays(today, -1), reason: "trop tard" })).rejects.toThrow(/passée/);
-    await recordWithdrawal(t.db, ctx, other.org.id, { noticeDate: "2024-01-02", note: null }, "2024-01-02");
-    await expect(reopenForOrganisation(t.db, ctx, 2024, { organisationId: other.org.id, deadline: addDays(today, 5), reason: "retour" })).rejects.toThrow(/retiré de la convention/);
+    await expect(reopenForOrganisation(t.db, system(ctx), 2024, { organisationId: other.org.id, deadline: addDays(today, -1), reason: "trop tard" })).rejects.toThrow(/passée/);
+    await recordWithdrawal(t.db, system(ctx), other.org.id, { noticeDate: "2024-01-02", note: null }, "2024-01-02");
+    await expect(reopenForOrganisation(t.db, system(ctx), 2024, { organisationId: other.org.id, deadline: addDays(today, 5), reason: "retour" })).rejects.toThrow(/retiré de la convention/);
   });
 
   it("the referent creates and opens a campaign from the UI; the partner's correspondent then sees the new deadline", async () => {
@@ -166,7 +167,7 @@ describe("Art. 4–5: bilateral agreements", () => {
     const a = await makeIndicator(t.db, { providerIds: [org.id] });
     const b = await makeIndicator(t.db, { providerIds: [org.id] });
     await makeIndicator(t.db); // provided by nobody: not in the agreement
-    const id = await createAgreement(t.db, ctx, org.id, agreementInput());
+    const id = await createAgreement(t.db, system(ctx), org.id, agreementInput());
     const agreement = await getAgreement(t.db, id);
     expect(agreement.indicators.map((i) => [i.code, i.usage_rights]).sort()).toEqual([
       [a.code, "with_approval"],
@@ -180,7 +181,7 @@ describe("Art. 4–5: bilateral agreements", () => {
     const row = await t.db.selectFrom("agreement_indicator").select("usage_rights").where("indicator_id", "=", c.id).executeTakeFirstOrThrow();
     expect(row.usage_rights).toBe("with_approval");
 
-    await setAgreementIndicators(t.db, ctx, id, [
+    await setAgreementIndicators(t.db, system(ctx), id, [
       { indicatorId: a.id, usageRights: "internal" },
       { indicatorId: b.id, usageRights: "open" },
     ]);
@@ -191,9 +192,9 @@ describe("Art. 4–5: bilateral agreements", () => {
   it("refuses two agreements of one organisation over the same period", async () => {
     await seedReferentialBase(t.db);
     const org = await makeMember(t.db);
-    await createAgreement(t.db, ctx, org.id, agreementInput({ startsOn: "2019-01-28", endsOn: "2022-12-31" }));
-    await expect(createAgreement(t.db, ctx, org.id, agreementInput({ startsOn: "2022-06-01" }))).rejects.toThrow(/couvre déjà cette période/);
-    await expect(createAgreement(t.db, ctx, org.id, agreementInput({ startsOn: "2023-01-01" }))).resolves.toEqual(expect.any(String));
+    await createAgreement(t.db, system(ctx), org.id, agreementInput({ startsOn: "2019-01-28", endsOn: "2022-12-31" }));
+    await expect(createAgreement(t.db, system(ctx), org.id, agreementInput({ startsOn: "2022-06-01" }))).rejects.toThrow(/couvre déjà cette période/);
+    await expect(createAgreement(t.db, system(ctx), org.id, agreementInput({ startsOn: "2023-01-01" }))).resolves.toEqual(expect.any(String));
   });
 
   it("'Ma convention' shows a partner its own agreement only", async () => {

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { system } from "../support/actors";
 import { sql } from "kysely";
 import { useTestDb } from "../support/db";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
@@ -32,7 +33,7 @@ const definitionOf = (v: { label: string; definition: string | null; unit: strin
 describe("Art. 3–4: the indicator catalogue from conventions/", () => {
   it("seeds the eight domains, every code list and all 77 indicators with a definition, providers and secrecy threshold", async () => {
     const data = loadObservatoryFiles(repoRoot);
-    const result = await importObservatory(t.db, ctx, data, { isDemo: true });
+    const result = await importObservatory(t.db, system(ctx), data, { isDemo: true });
     expect(result).toMatchObject({ indicators: 77, indicatorsAdded: 77, versionsAdded: 0 });
     const domains = await listDomains(t.db);
     expect(domains.map((d) => d.code)).toEqual(["CONTEXTE", "PREVENTION", "DANGER", "PROT_ADMIN", "MNA", "PROT_JUD", "ACCUEIL", "FINANCES"]);
@@ -60,7 +61,7 @@ describe("Art. 3–4: the indicator catalogue from conventions/", () => {
     expect(members.every((m) => m.member_since === data.convention.signatureDate && m.joined_amendment_id === null)).toBe(true);
 
     // Importing again changes nothing.
-    const again = await importObservatory(t.db, ctx, data, { isDemo: true });
+    const again = await importObservatory(t.db, system(ctx), data, { isDemo: true });
     expect(again).toMatchObject({ added: 0, indicatorsAdded: 0, versionsAdded: 0 });
     const versions = await t.db.selectFrom("indicator_version").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
     expect(versions.n).toBe(77);
@@ -71,8 +72,8 @@ describe("Art. 3–4: the indicator catalogue from conventions/", () => {
     const changed = structuredClone(data);
     const entry = changed.indicators.find((i) => i.code === "AEMO")!;
     entry.versions = [{ validFrom: 2024, changeNote: "Les mesures d'AEMO renforcée sont désormais incluses.", definition: "Nombre de mesures d'AEMO, y compris renforcées, en cours au 31 décembre." }];
-    expect((await importObservatory(t.db, ctx, changed, { isDemo: true })).versionsAdded).toBe(1);
-    expect((await importObservatory(t.db, ctx, changed, { isDemo: true })).versionsAdded).toBe(0);
+    expect((await importObservatory(t.db, system(ctx), changed, { isDemo: true })).versionsAdded).toBe(1);
+    expect((await importObservatory(t.db, system(ctx), changed, { isDemo: true })).versionsAdded).toBe(0);
     const aemo = await getIndicator(t.db, "AEMO");
     expect(aemo.versions.map((v) => [v.version, v.valid_from_year, v.endYear])).toEqual([
       [1, null, 2023],
@@ -107,7 +108,7 @@ describe("partner logos from partners/", () => {
     const json = JSON.parse(fs.readFileSync(file, "utf8")) as { organisations: { code: string; logo?: string }[] };
     json.organisations.find((o) => o.code === "CAF42")!.logo = "logos/caf.png";
     fs.writeFileSync(file, JSON.stringify(json));
-    await importObservatory(t.db, ctx, loadObservatoryFiles(dir), { isDemo: true });
+    await importObservatory(t.db, system(ctx), loadObservatoryFiles(dir), { isDemo: true });
     const caf = await t.db.selectFrom("organisation").select("logo_file_id").where("code", "=", "CAF42").executeTakeFirstOrThrow();
     expect((await getFile(t.db, caf.logo_file_id!))?.contentType).toBe("image/png");
 
@@ -128,7 +129,7 @@ describe("versioned indicators: a definition change makes a new version from a y
     await seedReferentialBase(t.db);
     const { code } = await makeIndicator(t.db, indicatorInput({ definition: "Une information préoccupante par famille." }));
     const v1 = (await indicatorVersionForYear(t.db, code, 2020))!;
-    const { version } = await addIndicatorVersion(t.db, ctx, code, {
+    const { version } = await addIndicatorVersion(t.db, system(ctx), code, {
       ...definitionOf(v1),
       definition: "Une information préoccupante par enfant concerné.",
       validFromYear: 2022,
@@ -157,8 +158,8 @@ describe("versioned indicators: a definition change makes a new version from a y
     await seedReferentialBase(t.db);
     const { code } = await makeIndicator(t.db, indicatorInput({ validFromYear: 2020 }));
     const v1 = (await indicatorVersionForYear(t.db, code, 2020))!;
-    await expect(addIndicatorVersion(t.db, ctx, code, { ...definitionOf(v1), unit: "mesures", validFromYear: 2020, changeNote: "Unité" })).rejects.toThrow(/après la version en vigueur/);
-    await expect(addIndicatorVersion(t.db, ctx, code, { ...definitionOf(v1), validFromYear: 2023, changeNote: "Rien" })).rejects.toThrow(/identique/);
+    await expect(addIndicatorVersion(t.db, system(ctx), code, { ...definitionOf(v1), unit: "mesures", validFromYear: 2020, changeNote: "Unité" })).rejects.toThrow(/après la version en vigueur/);
+    await expect(addIndicatorVersion(t.db, system(ctx), code, { ...definitionOf(v1), validFromYear: 2023, changeNote: "Rien" })).rejects.toThrow(/identique/);
     expect(await indicatorVersionForYear(t.db, code, 2019)).toBeNull();
   });
 

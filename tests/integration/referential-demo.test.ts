@@ -1,5 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { system } from "../support/actors";
 import { useTestDb } from "../support/db";
 import { makeRequest, sessionCookie } from "../factories";
 import { runRoute } from "../factories/referential";
@@ -18,9 +19,9 @@ describe("demo referential (demo mode only)", () => {
   it("seeds agreements for every provider, campaigns 2019–2024 closed and 2025 open with a deadline after today", async () => {
     const data = loadObservatoryFiles(path.resolve(__dirname, "../.."));
     const context = systemContext("test (démo)");
-    await importObservatory(t.db, context, data, { isDemo: true });
-    await seedDemoUsers(t.db, context, data.observatory.team.code, "demo");
-    const result = await seedDemoReferential(t.db, context, "demo");
+    await importObservatory(t.db, system(context), data, { isDemo: true });
+    await seedDemoUsers(t.db, system(context), data.observatory.team.code, "demo");
+    const result = await seedDemoReferential(t.db, system(context), "demo");
     expect(result.seeded).toBe(true);
 
     const providers = await t.db.selectFrom("indicator_provider").select("organisation_id").distinct().execute();
@@ -54,8 +55,8 @@ describe("demo referential (demo mode only)", () => {
 
     // Every step went through the audited use cases; the chain is intact; seeding twice does nothing.
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
-    expect(await seedDemoReferential(t.db, context, "demo")).toEqual({ seeded: false });
-    await expect(seedDemoReferential(t.db, context, "production")).rejects.toThrow(/production/);
+    expect(await seedDemoReferential(t.db, system(context), "demo")).toEqual({ seeded: false });
+    await expect(seedDemoReferential(t.db, system(context), "production")).rejects.toThrow(/production/);
   });
 });
 
@@ -67,8 +68,8 @@ describe("demo governance (demo mode only)", () => {
     const data = loadObservatoryFiles(path.resolve(__dirname, "../.."));
     const context = systemContext("test (démo)");
     if (!(await t.db.selectFrom("observatory").select("id").executeTakeFirst())) {
-      await importObservatory(t.db, context, data, { isDemo: true });
-      await seedDemoUsers(t.db, context, data.observatory.team.code, "demo");
+      await importObservatory(t.db, system(context), data, { isDemo: true });
+      await seedDemoUsers(t.db, system(context), data.observatory.team.code, "demo");
     }
     await expect(seedDemoGovernance(t.db, context, "production")).rejects.toThrow(/refusées en mode production/);
     const result = await seedDemoGovernance(t.db, context, "demo");

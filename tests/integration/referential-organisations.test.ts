@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { personActor, system } from "../support/actors";
 import { useTestDb } from "../support/db";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
 import {
@@ -43,7 +44,7 @@ describe("Art. 7: withdrawal", () => {
   it("Art. 7: withdrawal takes effect three months after the notice (registered letter), audited", async () => {
     await seedReferentialBase(t.db);
     const org = await makeMember(t.db);
-    const { effectiveDate } = await recordWithdrawal(t.db, ctx, org.id, { noticeDate: "2025-11-30", note: "LRAR n° 1A" }, "2025-12-01");
+    const { effectiveDate } = await recordWithdrawal(t.db, system(ctx), org.id, { noticeDate: "2025-11-30", note: "LRAR n° 1A" }, "2025-12-01");
     expect(effectiveDate).toBe("2026-02-28");
     const stored = await getOrganisation(t.db, org.id, "2025-12-01");
     expect(stored).toMatchObject({ withdrawal_notice_date: "2025-11-30", withdrawal_effective_date: "2026-02-28", status: "withdrawal_notified" });
@@ -63,19 +64,19 @@ describe("Art. 7: withdrawal", () => {
   it("Art. 7: refuses a notice before membership, in the future, twice, or for the observatory team; cancels only before it takes effect", async () => {
     const org = await makeMember(t.db, "2020-05-01");
     const expectRefused = (p: Promise<unknown>, message: RegExp) => expect(p).rejects.toThrow(message);
-    await expectRefused(recordWithdrawal(t.db, ctx, org.id, { noticeDate: "2020-04-30", note: null }, "2025-01-01"), /précéder l'adhésion/);
-    await expectRefused(recordWithdrawal(t.db, ctx, org.id, { noticeDate: "2025-01-02", note: null }, "2025-01-01"), /futur/);
+    await expectRefused(recordWithdrawal(t.db, system(ctx), org.id, { noticeDate: "2020-04-30", note: null }, "2025-01-01"), /précéder l'adhésion/);
+    await expectRefused(recordWithdrawal(t.db, system(ctx), org.id, { noticeDate: "2025-01-02", note: null }, "2025-01-01"), /futur/);
     const team = await makeOrganisation(t.db, { isTeam: true });
     await t.db.updateTable("organisation").set({ member_since: "2019-01-28" }).where("id", "=", team.id).execute();
-    await expectRefused(recordWithdrawal(t.db, ctx, team.id, { noticeDate: "2024-01-02", note: null }, "2025-01-01"), /équipe de l'observatoire/);
+    await expectRefused(recordWithdrawal(t.db, system(ctx), team.id, { noticeDate: "2024-01-02", note: null }, "2025-01-01"), /équipe de l'observatoire/);
 
-    await recordWithdrawal(t.db, ctx, org.id, { noticeDate: "2024-12-20", note: null }, "2025-01-01");
-    await expectRefused(recordWithdrawal(t.db, ctx, org.id, { noticeDate: "2024-12-21", note: null }, "2025-01-01"), /déjà enregistré/);
-    await cancelWithdrawal(t.db, ctx, org.id, "2025-01-01");
+    await recordWithdrawal(t.db, system(ctx), org.id, { noticeDate: "2024-12-20", note: null }, "2025-01-01");
+    await expectRefused(recordWithdrawal(t.db, system(ctx), org.id, { noticeDate: "2024-12-21", note: null }, "2025-01-01"), /déjà enregistré/);
+    await cancelWithdrawal(t.db, system(ctx), org.id, "2025-01-01");
     expect((await getOrganisation(t.db, org.id, "2025-06-01")).status).toBe("member");
 
-    await recordWithdrawal(t.db, ctx, org.id, { noticeDate: "2024-12-20", note: null }, "2025-01-01");
-    await expectRefused(cancelWithdrawal(t.db, ctx, org.id, "2025-03-20"), /a pris effet/);
+    await recordWithdrawal(t.db, system(ctx), org.id, { noticeDate: "2024-12-20", note: null }, "2025-01-01");
+    await expectRefused(cancelWithdrawal(t.db, system(ctx), org.id, "2025-03-20"), /a pris effet/);
   });
 
   it("Art. 7: from the effective date its users lose access, except exporting their own organisation's data", async () => {
@@ -90,7 +91,7 @@ describe("Art. 7: withdrawal", () => {
       .set({ withdrawal_notice_date: notice, withdrawal_effective_date: withdrawalEffectiveDate(notice) })
       .where("id", "=", withdrawn.id)
       .execute();
-    await recordWithdrawal(t.db, ctx, other.id, { noticeDate: today, note: null }, today);
+    await recordWithdrawal(t.db, system(ctx), other.id, { noticeDate: today, note: null }, today);
 
     const gone = await makeUser(t.db, "partner_correspondent", withdrawn.id);
     const cookie = await sessionCookie(gone.id);
@@ -128,9 +129,9 @@ describe("Art. 7: withdrawal", () => {
     await seedReferentialBase(t.db);
     const { org } = await makeProvider(t.db);
     await makeCampaign(t.db, 2023, { opensOn: "2024-01-15", deadline: "2024-03-31" });
-    const referent = { role: "odpe_referent" as const, organisationId: (await makeOrganisation(t.db, { isTeam: true })).id };
-    await transitionCampaign(t.db, ctx, referent, 2023, "open", new Date("2024-01-15T09:00:00+01:00"));
-    await recordWithdrawal(t.db, ctx, org.id, { noticeDate: "2023-12-01", note: null }, "2024-01-20");
+    const referent = personActor({ id: null, role: "odpe_referent", organisationId: (await makeOrganisation(t.db, { isTeam: true })).id }, ctx);
+    await transitionCampaign(t.db, referent, 2023, "open", new Date("2024-01-15T09:00:00+01:00"));
+    await recordWithdrawal(t.db, system(ctx), org.id, { noticeDate: "2023-12-01", note: null }, "2024-01-20");
     // Effective 1 March 2024: open before, closed from that day on, even though the campaign is still open.
     await expect(assertSubmissionOpen(t.db, 2023, org.id, "2024-02-29")).resolves.toMatchObject({ open: true });
     const refusal = await assertSubmissionOpen(t.db, 2023, org.id, "2024-03-01").catch((e: unknown) => e);
@@ -139,7 +140,7 @@ describe("Art. 7: withdrawal", () => {
     expect((refusal as DomainError).message).toMatch(/retiré de la convention/);
 
     await makeCampaign(t.db, 2024, { opensOn: "2025-01-15", deadline: "2025-03-31" });
-    await transitionCampaign(t.db, ctx, referent, 2024, "open", new Date("2025-01-15T09:00:00+01:00"));
+    await transitionCampaign(t.db, referent, 2024, "open", new Date("2025-01-15T09:00:00+01:00"));
     const expected = await t.db
       .selectFrom("expected_submission as e")
       .innerJoin("campaign as c", "c.id", "e.campaign_id")
@@ -158,7 +159,7 @@ describe("Art. 7: joining by amendment", () => {
     await seedReferentialBase(t.db);
     const candidate = await makeOrganisation(t.db);
     expect((await getOrganisation(t.db, candidate.id)).status).toBe("not_member");
-    const first = await recordAmendment(t.db, ctx, { signedOn: "2021-03-15", kind: "new_partner", title: "Adhésion", description: null, organisationIds: [candidate.id], indicatorIds: [] }, null, "2021-03-20");
+    const first = await recordAmendment(t.db, system(ctx), { signedOn: "2021-03-15", kind: "new_partner", title: "Adhésion", description: null, organisationIds: [candidate.id], indicatorIds: [] }, null, "2021-03-20");
     expect(first.number).toBe(1);
     const joined = await getOrganisation(t.db, candidate.id, "2021-03-20");
     expect(joined).toMatchObject({ member_since: "2021-03-15", joined_amendment_number: 1, status: "member" });
@@ -166,7 +167,7 @@ describe("Art. 7: joining by amendment", () => {
 
     // New data take their own amendment, numbered next.
     const indicator = await makeIndicator(t.db);
-    const second = await recordAmendment(t.db, ctx, { signedOn: "2023-06-12", kind: "new_data", title: "Nouvelles données", description: null, organisationIds: [], indicatorIds: [indicator.id] }, null);
+    const second = await recordAmendment(t.db, system(ctx), { signedOn: "2023-06-12", kind: "new_data", title: "Nouvelles données", description: null, organisationIds: [], indicatorIds: [indicator.id] }, null);
     expect(second.number).toBe(2);
     const register = await listAmendments(t.db);
     expect(register.map((a) => [a.number, a.kind, a.organisations.map((o) => o.code), a.indicators.map((i) => i.code)])).toEqual([
@@ -179,13 +180,13 @@ describe("Art. 7: joining by amendment", () => {
     await seedReferentialBase(t.db);
     const member = await makeMember(t.db);
     await expect(
-      recordAmendment(t.db, ctx, { signedOn: "2024-01-10", kind: "new_partner", title: "Adhésion", description: null, organisationIds: [member.id], indicatorIds: [] }, null),
+      recordAmendment(t.db, system(ctx), { signedOn: "2024-01-10", kind: "new_partner", title: "Adhésion", description: null, organisationIds: [member.id], indicatorIds: [] }, null),
     ).rejects.toThrow(/déjà membre/);
     const candidate = await makeOrganisation(t.db);
     const admit = (signedOn: string) =>
-      recordAmendment(t.db, ctx, { signedOn, kind: "new_partner", title: "Adhésion", description: null, organisationIds: [candidate.id], indicatorIds: [] }, null);
+      recordAmendment(t.db, system(ctx), { signedOn, kind: "new_partner", title: "Adhésion", description: null, organisationIds: [candidate.id], indicatorIds: [] }, null);
     await expect(admit("2018-12-31")).rejects.toThrow(/ne peut pas précéder la convention-cadre/);
-    await recordAmendment(t.db, ctx, { signedOn: "2024-02-01", kind: "other", title: "Calendrier", description: null, organisationIds: [], indicatorIds: [] }, null);
+    await recordAmendment(t.db, system(ctx), { signedOn: "2024-02-01", kind: "other", title: "Calendrier", description: null, organisationIds: [], indicatorIds: [] }, null);
     await expect(admit("2024-01-15")).rejects.toThrow(/ordre de leurs dates/);
     await expect(admit("2024-02-01")).resolves.toMatchObject({ number: expect.any(Number) });
   });
@@ -193,9 +194,9 @@ describe("Art. 7: joining by amendment", () => {
   it("Art. 7: a withdrawn organisation rejoins only by an amendment dated after its withdrawal took effect", async () => {
     await seedReferentialBase(t.db);
     const org = await makeMember(t.db, "2019-01-28");
-    await recordWithdrawal(t.db, ctx, org.id, { noticeDate: "2024-01-10", note: null }, "2024-01-10");
-    await expect(recordMembership(t.db, ctx, org.id, { memberSince: "2024-06-01", joinedBy: "convention" }, "2024-06-01")).rejects.toThrow(/avenant d'adhésion/);
-    const amendment = await recordAmendment(t.db, ctx, { signedOn: "2025-09-01", kind: "new_partner", title: "Retour", description: null, organisationIds: [org.id], indicatorIds: [] }, samplePdfUpload());
+    await recordWithdrawal(t.db, system(ctx), org.id, { noticeDate: "2024-01-10", note: null }, "2024-01-10");
+    await expect(recordMembership(t.db, system(ctx), org.id, { memberSince: "2024-06-01", joinedBy: "convention" }, "2024-06-01")).rejects.toThrow(/avenant d'adhésion/);
+    const amendment = await recordAmendment(t.db, system(ctx), { signedOn: "2025-09-01", kind: "new_partner", title: "Retour", description: null, organisationIds: [org.id], indicatorIds: [] }, samplePdfUpload());
     const back = await getOrganisation(t.db, org.id, "2025-09-02");
     expect(back).toMatchObject({ status: "member", member_since: "2025-09-01", joined_amendment_number: amendment.number, withdrawal_notice_date: null });
     const doc = await t.db.selectFrom("amendment").select("document_file_id").where("id", "=", amendment.id).executeTakeFirstOrThrow();

@@ -5,6 +5,7 @@ import type { Db } from "~/server/db.server";
 import { roles, type Role } from "~/domain/permissions";
 import { parseExplorerQuery } from "~/domain/explorer";
 import { systemContext } from "~/server/audit/audit.server";
+import { system } from "./actors";
 import { setAgreementDocument } from "~/server/agreements/agreements.server";
 import { recordAmendment, setConventionDocument } from "~/server/convention/convention.server";
 import { setOrganisationLogo } from "~/server/organisations/organisations.server";
@@ -123,7 +124,7 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
   // Art. 4–5: bilateral agreements; external diffusion needs each source's approval.
   const agreementA = await makeAgreement(db, orgA.id, [{ indicator, usageRights: "with_approval" }]);
   const agreementB = await makeAgreement(db, orgB.id, [{ indicator, usageRights: "with_approval" }]);
-  for (const id of [agreementA, agreementB]) await setAgreementDocument(db, ctx, id, { field: "document", filename: "convention-application.pdf", bytes: samplePdf() });
+  for (const id of [agreementA, agreementB]) await setAgreementDocument(db, system(ctx), id, { field: "document", filename: "convention-application.pdf", bytes: samplePdf() });
 
   const campaign = await db
     .insertInto("campaign")
@@ -160,14 +161,14 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     ])
     .execute();
 
-  await setConventionDocument(db, ctx, { field: "document", filename: "convention.pdf", bytes: samplePdf() });
+  await setConventionDocument(db, system(ctx), { field: "document", filename: "convention.pdf", bytes: samplePdf() });
   const amendment = await recordAmendment(
     db,
-    ctx,
+    system(ctx),
     { signedOn: "2020-03-01", kind: "other", title: "Avenant de test", description: null, organisationIds: [], indicatorIds: [] },
     { field: "document", filename: "avenant.pdf", bytes: samplePdf() },
   );
-  for (const org of [orgA, orgB]) await setOrganisationLogo(db, ctx, org.id, { field: "logo", filename: "logo.png", bytes: samplePng() });
+  for (const org of [orgA, orgB]) await setOrganisationLogo(db, system(ctx), org.id, { field: "logo", filename: "logo.png", bytes: samplePng() });
 
   const users = {} as AccessFixtures["users"];
   const rows = {} as Record<Role, Awaited<ReturnType<typeof makeUser>>>;
@@ -242,7 +243,7 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
   const tokenA = await makeApiToken(db, orgA.id, { createdBy: rows.partner_correspondent.id });
   const tokenB = await makeApiToken(db, orgB.id, { createdBy: correspondentB.id });
   const revoked = await makeApiToken(db, orgA.id, { createdBy: rows.partner_correspondent.id });
-  await revokeApiToken(db, ctx, { organisationId: orgA.id, tokenId: revoked.id, revokedBy: rows.partner_correspondent.id });
+  await revokeApiToken(db, system(ctx), { organisationId: orgA.id, tokenId: revoked.id, revokedBy: rows.partner_correspondent.id });
   const withdrawnToken = await makeApiToken(db, orgW.id);
   await withdrawOrganisation(db, orgW.id);
 
@@ -272,7 +273,7 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
   });
 
   const userB = await makeUser(db, "reader", orgB.id);
-  const resetToken = await createPasswordResetLink(db, ctx, userB.id);
+  const resetToken = await createPasswordResetLink(db, system(ctx), userB.id);
 
   return {
     year,

@@ -1,5 +1,5 @@
 import type { Db, Executor } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { DomainError, notFound } from "../errors.server";
 import { getFile, getFileMeta, putFile } from "../storage/files.server";
 import { checkPdf, type Upload } from "../http/uploads.server";
@@ -148,8 +148,8 @@ async function assertNoOverlap(trx: Executor, organisationId: string, startsOn: 
  * indicators the catalogue lists the organisation as providing, each with
  * the default usage rights (external diffusion on approval, Art. 5).
  */
-export async function createAgreement(db: Db, context: AuditContext, organisationId: string, input: AgreementFormInput) {
-  return db.transaction().execute(async (trx) => {
+export async function createAgreement(db: Db, actor: Actor, organisationId: string, input: AgreementFormInput) {
+  return run(db, actor, "manage:agreement", async (trx, command) => {
     const org = await trx
       .selectFrom("organisation")
       .select(["id", "code", "is_observatory_team", "member_since", "withdrawal_notice_date", "withdrawal_effective_date"])
@@ -186,7 +186,7 @@ export async function createAgreement(db: Db, context: AuditContext, organisatio
         .values(provided.map((p) => ({ agreement_id: created.id, indicator_id: p.indicator_id, usage_rights: DEFAULT_USAGE_RIGHTS })))
         .execute();
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "agreement.created",
       entityType: "agreement",
       entityId: created.id,
@@ -198,8 +198,8 @@ export async function createAgreement(db: Db, context: AuditContext, organisatio
   });
 }
 
-export async function updateAgreement(db: Db, context: AuditContext, id: string, input: AgreementFormInput) {
-  await db.transaction().execute(async (trx) => {
+export async function updateAgreement(db: Db, actor: Actor, id: string, input: AgreementFormInput) {
+  await run(db, actor, "manage:agreement", async (trx, command) => {
     const before = await trx.selectFrom("agreement").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
     if (!before) throw notFound("Cette convention d'application");
     await assertNoOverlap(trx, before.organisation_id, input.startsOn, input.endsOn, id);
@@ -219,7 +219,7 @@ export async function updateAgreement(db: Db, context: AuditContext, id: string,
       })
       .where("id", "=", id)
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "agreement.updated",
       entityType: "agreement",
       entityId: id,
@@ -249,11 +249,11 @@ export async function updateAgreement(db: Db, context: AuditContext, id: string,
  */
 export async function setAgreementIndicators(
   db: Db,
-  context: AuditContext,
+  actor: Actor,
   id: string,
   indicators: AgreementIndicatorInput[],
 ) {
-  await db.transaction().execute(async (trx) => {
+  await run(db, actor, "manage:agreement", async (trx, command) => {
     const agreement = await trx.selectFrom("agreement").select(["id", "organisation_id"]).where("id", "=", id).forUpdate().executeTakeFirst();
     if (!agreement) throw notFound("Cette convention d'application");
     const ids = [...new Set(indicators.map((i) => i.indicatorId))];
@@ -280,7 +280,7 @@ export async function setAgreementIndicators(
     const codeOf = (indicatorId: string) => known.find((k) => k.id === indicatorId)!.code;
     const ndBefore = before.filter((b) => b.not_available_allowed).map((b) => b.code).sort();
     const ndAfter = ids.filter((i) => indicators.find((x) => x.indicatorId === i)!.notAvailableAllowed).map(codeOf).sort();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "agreement.indicators_set",
       entityType: "agreement",
       entityId: id,
@@ -297,14 +297,14 @@ export async function setAgreementIndicators(
 }
 
 /** Attaches the signed agreement (PDF). */
-export async function setAgreementDocument(db: Db, context: AuditContext, id: string, upload: Upload) {
+export async function setAgreementDocument(db: Db, actor: Actor, id: string, upload: Upload) {
   const { contentType } = checkPdf(upload);
-  await db.transaction().execute(async (trx) => {
+  await run(db, actor, "manage:agreement", async (trx, command) => {
     const agreement = await trx.selectFrom("agreement").select(["id", "organisation_id", "document_file_id"]).where("id", "=", id).forUpdate().executeTakeFirst();
     if (!agreement) throw notFound("Cette convention d'application");
-    const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: context.actorUserId });
+    const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: actor.id });
     await trx.updateTable("agreement").set({ document_file_id: file.id, updated_at: new Date() }).where("id", "=", id).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "agreement.document_set",
       entityType: "agreement",
       entityId: id,

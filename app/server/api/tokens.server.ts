@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import type { Db, Executor } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { DomainError, notFound } from "../errors.server";
 import { isWithdrawn } from "~/domain/organisations";
 import { todayIso } from "~/domain/dates";
@@ -35,8 +35,9 @@ export interface CreateTokenInput extends ApiTokenFormInput {
  * Creates a token for an organisation still in the convention. The secret
  * is returned once and never stored: only its sha256 and prefix are kept.
  */
-export async function createApiToken(db: Db, context: AuditContext, input: CreateTokenInput) {
-  return db.transaction().execute(async (trx) => {
+export async function createApiToken(db: Db, actor: Actor, input: CreateTokenInput) {
+  return run(db, actor, "manage:api_token", async (trx, command) => {
+    command.require("manage:api_token", input.organisationId);
     const org = await trx
       .selectFrom("organisation")
       .select(["id", "code", "withdrawal_effective_date"])
@@ -71,7 +72,7 @@ export async function createApiToken(db: Db, context: AuditContext, input: Creat
       })
       .returning(["id", "name", "token_prefix", "created_at"])
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "api_token.created",
       entityType: "api_token",
       entityId: row.id,
@@ -106,8 +107,9 @@ export async function listApiTokens(db: Executor, organisationId: string) {
 }
 
 /** Revokes one of the organisation's tokens; another organisation's token is not even acknowledged (404). */
-export async function revokeApiToken(db: Db, context: AuditContext, input: { organisationId: string; tokenId: string; revokedBy: string | null }) {
-  await db.transaction().execute(async (trx) => {
+export async function revokeApiToken(db: Db, actor: Actor, input: { organisationId: string; tokenId: string; revokedBy: string | null }) {
+  await run(db, actor, "manage:api_token", async (trx, command) => {
+    command.require("manage:api_token", input.organisationId);
     const token = await trx
       .selectFrom("api_token as t")
       .innerJoin("organisation as o", "o.id", "t.organisation_id")
@@ -118,7 +120,7 @@ export async function revokeApiToken(db: Db, context: AuditContext, input: { org
     if (!token || token.organisation_id !== input.organisationId) throw notFound("Ce jeton");
     if (token.revoked_at) throw new DomainError("conflict", `Le jeton « ${token.name} » est déjà révoqué.`);
     await trx.updateTable("api_token").set({ revoked_at: new Date(), revoked_by: input.revokedBy }).where("id", "=", token.id).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "api_token.revoked",
       entityType: "api_token",
       entityId: token.id,

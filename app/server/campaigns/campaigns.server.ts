@@ -1,15 +1,13 @@
 import { sql, type Transaction } from "kysely";
 import type { Database } from "#db/schema";
 import type { Db, Executor } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { actorMay, run, type Actor } from "../command.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
 import { todayIso, type IsoDate } from "~/domain/dates";
-import { can, type Subject } from "~/domain/permissions";
 import { agreementCoversYear, organisationDeadline } from "~/domain/agreements";
 import { isMemberOn, membershipStatus } from "~/domain/organisations";
 import {
   campaignStatusLabels,
-  findTransition,
   submissionWindow,
   type CampaignFormInput,
   type CampaignStatus,
@@ -17,6 +15,7 @@ import {
   type SubmissionWindow,
 } from "~/domain/campaigns";
 import { formatDate } from "~/domain/format";
+import { applyTransition, campaignTable } from "~/domain/workflow";
 
 /** Every campaign, latest reference year first, with the number of expected submissions. */
 export async function listCampaigns(db: Executor) {
@@ -84,8 +83,8 @@ export async function getCampaign(db: Executor, year: number, today: IsoDate = t
   };
 }
 
-export async function createCampaign(db: Db, context: AuditContext, input: CampaignFormInput) {
-  return db.transaction().execute(async (trx) => {
+export async function createCampaign(db: Db, actor: Actor, input: CampaignFormInput) {
+  return run(db, actor, "manage:campaign", async (trx, command) => {
     if (await trx.selectFrom("campaign").select("id").where("reference_year", "=", input.referenceYear).executeTakeFirst()) {
       throw new DomainError("conflict", "Une campagne existe déjà pour cette année.", {
         referenceYear: [`La campagne ${input.referenceYear} existe déjà : ouvrez-la depuis la liste.`],
@@ -100,11 +99,11 @@ export async function createCampaign(db: Db, context: AuditContext, input: Campa
         reminder_days_before: input.reminderDaysBefore,
         reminder_days_after: input.reminderDaysAfter,
         note: input.note,
-        created_by: context.actorUserId,
+        created_by: actor.id,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "campaign.created",
       entityType: "campaign",
       entityId: created.id,
@@ -122,8 +121,8 @@ async function lockCampaign(trx: Transaction<Database>, year: number) {
 }
 
 /** Dates, reminders and note may change while the campaign is in preparation. */
-export async function updateCampaign(db: Db, context: AuditContext, year: number, input: CampaignFormInput) {
-  await db.transaction().execute(async (trx) => {
+export async function updateCampaign(db: Db, actor: Actor, year: number, input: CampaignFormInput) {
+  await run(db, actor, "manage:campaign", async (trx, command) => {
     const campaign = await lockCampaign(trx, year);
     if (campaign.status !== "draft") {
       throw new DomainError("conflict", "Une campagne ouverte ou clôturée ne se modifie plus : prolongez plutôt le délai d'un organisme.");
@@ -143,7 +142,7 @@ export async function updateCampaign(db: Db, context: AuditContext, year: number
       })
       .where("id", "=", campaign.id)
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "campaign.updated",
       entityType: "campaign",
       entityId: campaign.id,
@@ -163,30 +162,26 @@ export async function updateCampaign(db: Db, context: AuditContext, year: number
 }
 
 /**
- * Moves a campaign along THE transition table (app/domain/campaigns.ts),
- * checking the subject's permission through the one permission table.
- * Opening creates one expected submission per member organisation whose
- * agreement covers the reference year; closing locks submission.
+ * Moves a campaign along THE transition table (`campaignTable`,
+ * app/domain/workflow.ts, through the one `applyTransition`), checking the
+ * actor's permission through the one permission table. Opening creates one
+ * expected submission per member organisation whose agreement covers the
+ * reference year; closing locks submission.
  */
-export async function transitionCampaign(
-  db: Db,
-  context: AuditContext,
-  subject: Subject,
-  year: number,
-  target: CampaignStatus,
-  now: Date = new Date(),
-) {
+export async function transitionCampaign(db: Db, actor: Actor, year: number, target: CampaignStatus, now: Date = new Date()) {
   const today = todayIso(now);
-  return db.transaction().execute(async (trx) => {
+  return run(db, actor, "manage:campaign", async (trx, command) => {
     const campaign = await lockCampaign(trx, year);
-    const transition = findTransition(campaign.status, target);
-    if (!transition) {
+    const transition = campaignTable.find((t) => t.to === target);
+    const outcome = transition ? applyTransition(campaignTable, transition.action, campaign.status, {}, campaignStatusLabels) : null;
+    if (!transition || !outcome?.ok) {
       throw new DomainError(
         "conflict",
-        `La campagne ${year} est « ${campaignStatusLabels[campaign.status]} » : elle ne peut pas passer à « ${campaignStatusLabels[target]} ».`,
+        `La campagne ${year} est « ${campaignStatusLabels[campaign.status]} » : elle ne peut pas passer à « ${campaignStatusLabels[target]} ». (règle « ${outcome && !outcome.ok ? outcome.rule : "statut de départ"} »)`,
       );
     }
-    if (!can(subject, transition.permission)) throw forbidden();
+    if (transition.permission !== "system" && !actorMay(actor, transition.permission)) throw forbidden();
+    const audit = `campaign.${transition.action}`;
 
     if (target === "open") {
       if (campaign.deadline <= today) {
@@ -198,8 +193,8 @@ export async function transitionCampaign(
         .set({ status: "open", opened_at: now, opens_on: today, updated_at: now })
         .where("id", "=", campaign.id)
         .execute();
-      await recordAudit(trx, context, {
-        action: transition.audit,
+      await command.audit({
+        action: audit,
         entityType: "campaign",
         entityId: campaign.id,
         summary: `Campagne ${year} ouverte : ${expected.length} organisme(s) attendu(s), date limite le ${formatDate(campaign.deadline)}.`,
@@ -209,8 +204,8 @@ export async function transitionCampaign(
     }
 
     await trx.updateTable("campaign").set({ status: target, closed_at: now, updated_at: now }).where("id", "=", campaign.id).execute();
-    await recordAudit(trx, context, {
-      action: transition.audit,
+    await command.audit({
+      action: audit,
       entityType: "campaign",
       entityId: campaign.id,
       summary: `Campagne ${year} clôturée : plus aucune transmission sauf réouverture individuelle.`,
@@ -264,9 +259,9 @@ async function createExpectedSubmissions(
  * After closing (or to extend a deadline while open), the referent reopens
  * submission for one organisation with a new deadline; audited.
  */
-export async function reopenForOrganisation(db: Db, context: AuditContext, year: number, input: ReopenFormInput, now: Date = new Date()) {
+export async function reopenForOrganisation(db: Db, actor: Actor, year: number, input: ReopenFormInput, now: Date = new Date()) {
   const today = todayIso(now);
-  await db.transaction().execute(async (trx) => {
+  await run(db, actor, "manage:campaign", async (trx, command) => {
     const campaign = await lockCampaign(trx, year);
     if (campaign.status === "draft") throw new DomainError("conflict", "La campagne n'est pas encore ouverte.");
     const expected = await trx
@@ -290,10 +285,10 @@ export async function reopenForOrganisation(db: Db, context: AuditContext, year:
     }
     await trx
       .updateTable("expected_submission")
-      .set({ deadline: input.deadline, reopened_at: now, reopened_by: context.actorUserId, reopen_reason: input.reason, updated_at: now })
+      .set({ deadline: input.deadline, reopened_at: now, reopened_by: actor.id, reopen_reason: input.reason, updated_at: now })
       .where("id", "=", expected.id)
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: campaign.status === "closed" ? "campaign.reopened_for_organisation" : "campaign.deadline_extended",
       entityType: "campaign",
       entityId: campaign.id,

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { DomainError, notFound } from "../errors.server";
 import { getFile, getFileMeta, putFile } from "../storage/files.server";
 import { checkPdf, type Upload } from "../http/uploads.server";
@@ -45,8 +45,8 @@ export async function listAmendments(db: Db) {
   }));
 }
 
-export async function updateConvention(db: Db, context: AuditContext, input: ConventionFormInput) {
-  await db.transaction().execute(async (trx) => {
+export async function updateConvention(db: Db, actor: Actor, input: ConventionFormInput) {
+  await run(db, actor, "manage:convention", async (trx, command) => {
     const before = await trx.selectFrom("convention").selectAll().forUpdate().executeTakeFirst();
     await trx
       .insertInto("convention")
@@ -55,7 +55,7 @@ export async function updateConvention(db: Db, context: AuditContext, input: Con
         oc.column("id").doUpdateSet({ title: input.title, signature_date: input.signatureDate, note: input.note, updated_at: new Date() }),
       )
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "convention.updated",
       entityType: "convention",
       entityId: "1",
@@ -66,14 +66,14 @@ export async function updateConvention(db: Db, context: AuditContext, input: Con
 }
 
 /** Attaches the signed framework convention (PDF). */
-export async function setConventionDocument(db: Db, context: AuditContext, upload: Upload) {
+export async function setConventionDocument(db: Db, actor: Actor, upload: Upload) {
   const { contentType } = checkPdf(upload);
-  await db.transaction().execute(async (trx) => {
+  await run(db, actor, "manage:convention", async (trx, command) => {
     const convention = await trx.selectFrom("convention").select(["id", "document_file_id"]).forUpdate().executeTakeFirst();
     if (!convention) throw new DomainError("validation", "Enregistrez d'abord le titre et la date de la convention-cadre.");
-    const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: context.actorUserId });
+    const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: actor.id });
     await trx.updateTable("convention").set({ document_file_id: file.id, updated_at: new Date() }).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "convention.document_set",
       entityType: "convention",
       entityId: "1",
@@ -105,13 +105,13 @@ export async function nextAmendmentNumber(db: Db): Promise<number> {
  */
 export async function recordAmendment(
   db: Db,
-  context: AuditContext,
+  actor: Actor,
   input: AmendmentFormInput,
   document: Upload | null,
   today: IsoDate = todayIso(),
 ) {
   if (document) checkPdf(document);
-  return db.transaction().execute(async (trx) => {
+  return run(db, actor, "manage:convention", async (trx, command) => {
     // One numbering: concurrent recordings wait for each other.
     await sql`select pg_advisory_xact_lock(4242003)`.execute(trx);
     const convention = await trx.selectFrom("convention").select(["signature_date"]).executeTakeFirst();
@@ -166,7 +166,7 @@ export async function recordAmendment(
 
     let documentFileId: string | null = null;
     if (document) {
-      const file = await putFile(trx, { filename: document.filename, contentType: "application/pdf", bytes: document.bytes, createdBy: context.actorUserId });
+      const file = await putFile(trx, { filename: document.filename, contentType: "application/pdf", bytes: document.bytes, createdBy: actor.id });
       documentFileId = file.id;
     }
     const created = await trx
@@ -178,7 +178,7 @@ export async function recordAmendment(
         title: input.title,
         description: input.description,
         document_file_id: documentFileId,
-        created_by: context.actorUserId,
+        created_by: actor.id,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -203,7 +203,7 @@ export async function recordAmendment(
         .where("id", "in", indicators.map((i) => i.id))
         .execute();
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "convention.amendment_recorded",
       entityType: "amendment",
       entityId: created.id,
@@ -222,14 +222,14 @@ export async function recordAmendment(
 }
 
 /** Attaches (or replaces) an amendment's signed PDF. */
-export async function setAmendmentDocument(db: Db, context: AuditContext, number: number, upload: Upload) {
+export async function setAmendmentDocument(db: Db, actor: Actor, number: number, upload: Upload) {
   const { contentType } = checkPdf(upload);
-  await db.transaction().execute(async (trx) => {
+  await run(db, actor, "manage:convention", async (trx, command) => {
     const amendment = await trx.selectFrom("amendment").select(["id", "document_file_id"]).where("number", "=", number).forUpdate().executeTakeFirst();
     if (!amendment) throw notFound("Cet avenant");
-    const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: context.actorUserId });
+    const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: actor.id });
     await trx.updateTable("amendment").set({ document_file_id: file.id }).where("id", "=", amendment.id).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "convention.amendment_document_set",
       entityType: "amendment",
       entityId: amendment.id,

@@ -1,5 +1,5 @@
 import type { Db, Executor } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { DomainError, notFound } from "../errors.server";
 import type { DerivedIndicatorInput, KeyFiguresInput } from "~/domain/dashboard";
 
@@ -43,8 +43,8 @@ async function indicatorIdByCode(trx: Executor, code: string, field: string) {
   return row.id;
 }
 
-export async function createDerivedIndicator(db: Db, context: AuditContext, input: DerivedIndicatorInput) {
-  return db.transaction().execute(async (trx) => {
+export async function createDerivedIndicator(db: Db, actor: Actor, input: DerivedIndicatorInput) {
+  return run(db, actor, "manage:dashboard", async (trx, command) => {
     const clash =
       (await trx.selectFrom("indicator").select("id").where("code", "=", input.code).executeTakeFirst()) ??
       (await trx.selectFrom("derived_indicator").select("id").where("code", "=", input.code).executeTakeFirst()) ??
@@ -66,11 +66,11 @@ export async function createDerivedIndicator(db: Db, context: AuditContext, inpu
         multiplier: input.multiplier,
         unit: input.unit,
         decimals: input.decimals,
-        created_by: context.actorUserId,
+        created_by: actor.id,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "dashboard.derived_indicator_created",
       entityType: "derived_indicator",
       entityId: created.id,
@@ -82,13 +82,13 @@ export async function createDerivedIndicator(db: Db, context: AuditContext, inpu
 }
 
 /** Removes a derived indicator from the catalogue (and from the key figures). Published editions keep their frozen values. */
-export async function deleteDerivedIndicator(db: Db, context: AuditContext, code: string) {
-  await db.transaction().execute(async (trx) => {
+export async function deleteDerivedIndicator(db: Db, actor: Actor, code: string) {
+  await run(db, actor, "manage:dashboard", async (trx, command) => {
     const row = await trx.selectFrom("derived_indicator").selectAll().where("code", "=", code).forUpdate().executeTakeFirst();
     if (!row) throw notFound("Cet indicateur calculé");
     await trx.deleteFrom("dashboard_key_figure").where("code", "=", code).execute();
     await trx.deleteFrom("derived_indicator").where("id", "=", row.id).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "dashboard.derived_indicator_deleted",
       entityType: "derived_indicator",
       entityId: row.id,
@@ -99,8 +99,8 @@ export async function deleteDerivedIndicator(db: Db, context: AuditContext, code
 }
 
 /** Replaces the ordered list of key figures; every code must be an indicator, a derived indicator or a rate (ADR 019). */
-export async function setKeyFigures(db: Db, context: AuditContext, input: KeyFiguresInput) {
-  await db.transaction().execute(async (trx) => {
+export async function setKeyFigures(db: Db, actor: Actor, input: KeyFiguresInput) {
+  await run(db, actor, "manage:dashboard", async (trx, command) => {
     if (input.codes.length) {
       const known = new Set([
         ...(await trx.selectFrom("indicator").select("code").where("code", "in", input.codes).execute()).map((r) => r.code),
@@ -118,7 +118,7 @@ export async function setKeyFigures(db: Db, context: AuditContext, input: KeyFig
         .values(input.codes.map((code, i) => ({ position: i + 1, code })))
         .execute();
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "dashboard.key_figures_set",
       entityType: "dashboard",
       summary: `Chiffres clés du tableau de bord : ${input.codes.length ? input.codes.join(", ") : "aucun"}.`,

@@ -5,6 +5,7 @@ import { sql } from "kysely";
 import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { putFile } from "../storage/files.server";
+import { systemActor } from "../command.server";
 import { setOrganisationLogo } from "../organisations/organisations.server";
 import { breakdownCells, breakdownKey } from "~/domain/breakdowns";
 import { addDays } from "~/domain/dates";
@@ -304,7 +305,7 @@ export async function seedDashboardCatalogue(db: Db, context: AuditContext) {
     ...(await db.selectFrom("indicator").select("code").execute()).map((i) => i.code),
     ...(await db.selectFrom("rate_definition").select("code").execute()).map((r) => r.code),
   ]);
-  await setKeyFigures(db, context, { codes: DEMO_KEY_FIGURES.filter((c) => codes.has(c)) });
+  await setKeyFigures(db, systemActor(context.actorLabel), { codes: DEMO_KEY_FIGURES.filter((c) => codes.has(c)) });
 }
 
 export interface DemoDashboardResult {
@@ -328,7 +329,7 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
   const referent: Subject = { role: "odpe_referent", organisationId: team.id };
 
   await seedDashboardCatalogue(db, context);
-  await seedDemoPopulations(db, context);
+  await seedDemoPopulations(db, systemActor(context.actorLabel));
 
   const campaigns = await db.selectFrom("campaign").select(["id", "reference_year", "deadline"]).where("status", "=", "closed").orderBy("reference_year").execute();
   const hasValues = await db.selectFrom("accepted_value").select(sql`1`.as("x")).limit(1).executeTakeFirst();
@@ -482,7 +483,7 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
     .execute();
   const logosStep = startStep("demo: logos");
   for (const org of contributors) {
-    await setOrganisationLogo(db, context, org.id, { field: "logo", filename: `logo-demo-${org.code.toLowerCase()}.png`, bytes: demoLogoPng(org.code) });
+    await setOrganisationLogo(db, systemActor(context.actorLabel), org.id, { field: "logo", filename: `logo-demo-${org.code.toLowerCase()}.png`, bytes: demoLogoPng(org.code) });
     result.logos++;
   }
   logosStep();

@@ -2,7 +2,7 @@ import { aggregationOf } from "~/domain/aggregation";
 import type { Transaction } from "kysely";
 import type { Database } from "#db/schema";
 import type { Db, Executor } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { DomainError, notFound } from "../errors.server";
 import {
   seriesBreaks,
@@ -53,8 +53,8 @@ export async function getCodelist(db: Executor, code: string) {
  * explorer, dashboards being prepared); published editions keep the bytes
  * they were published with. The previous label stays in the history.
  */
-export async function relabelCodelistItem(db: Db, context: AuditContext, input: CodelistLabelInput) {
-  return db.transaction().execute(async (trx) => {
+export async function relabelCodelistItem(db: Db, actor: Actor, input: CodelistLabelInput) {
+  return run(db, actor, "manage:indicator", async (trx, command) => {
     const item = await trx
       .selectFrom("codelist_item")
       .select(["label", "version"])
@@ -69,10 +69,10 @@ export async function relabelCodelistItem(db: Db, context: AuditContext, input: 
     const version = item.version + 1;
     await trx
       .insertInto("codelist_item_version")
-      .values({ codelist_code: input.codelist, code: input.code, version, label: input.label, previous_label: item.label, change_note: input.changeNote, created_by: context.actorUserId })
+      .values({ codelist_code: input.codelist, code: input.code, version, label: input.label, previous_label: item.label, change_note: input.changeNote, created_by: actor.id })
       .execute();
     await trx.updateTable("codelist_item").set({ label: input.label, version }).where("codelist_code", "=", input.codelist).where("code", "=", input.code).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "codelist.item_relabelled",
       entityType: "codelist",
       entityId: input.codelist,
@@ -267,8 +267,8 @@ async function insertVersion(
 }
 
 /** Adds an indicator to the catalogue (Art. 3), by the framework convention or an amendment (Art. 7). */
-export async function createIndicator(db: Db, context: AuditContext, input: IndicatorCreateInput) {
-  return db.transaction().execute(async (trx) => {
+export async function createIndicator(db: Db, actor: Actor, input: IndicatorCreateInput) {
+  return run(db, actor, "manage:indicator", async (trx, command) => {
     if (await trx.selectFrom("indicator").select("id").where("code", "=", input.code).executeTakeFirst()) {
       throw new DomainError("conflict", "Ce code est déjà utilisé.", { code: [`Le code ${input.code} existe déjà : un code d'indicateur est stable et unique.`] });
     }
@@ -290,14 +290,14 @@ export async function createIndicator(db: Db, context: AuditContext, input: Indi
       .values({ code: input.code, domain_code: input.domain, secrecy_threshold: input.secrecyThreshold, introduced_by_amendment_id: amendmentId })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await insertVersion(trx, indicator.id, 1, input.validFromYear, { ...input, changeNote: null }, context.actorUserId);
+    await insertVersion(trx, indicator.id, 1, input.validFromYear, { ...input, changeNote: null }, actor.id);
     if (providers.length) {
       await trx
         .insertInto("indicator_provider")
         .values(providers.map((p) => ({ indicator_id: indicator.id, organisation_id: p.id })))
         .execute();
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "indicator.created",
       entityType: "indicator",
       entityId: input.code,
@@ -325,8 +325,8 @@ const definitionOf = (v: Omit<IndicatorVersionInput, "validFromYear" | "changeNo
  * A definition change makes a new version, in force from `validFromYear`;
  * earlier versions stay untouched, and so do the values recorded under them.
  */
-export async function addIndicatorVersion(db: Db, context: AuditContext, code: string, input: IndicatorVersionInput) {
-  return db.transaction().execute(async (trx) => {
+export async function addIndicatorVersion(db: Db, actor: Actor, code: string, input: IndicatorVersionInput) {
+  return run(db, actor, "manage:indicator", async (trx, command) => {
     const indicator = await trx.selectFrom("indicator").select(["id", "code"]).where("code", "=", code).forUpdate().executeTakeFirst();
     if (!indicator) throw notFound("Cet indicateur");
     const versions = await loadVersions(trx, [indicator.id]);
@@ -341,9 +341,9 @@ export async function addIndicatorVersion(db: Db, context: AuditContext, code: s
     const unchanged = (Object.keys(next) as (keyof typeof next)[]).every((k) => JSON.stringify(next[k]) === JSON.stringify(latest[k]));
     if (unchanged) throw new DomainError("validation", "La définition est identique à la version en vigueur : rien à versionner.");
     const version = latest.version + 1;
-    const id = await insertVersion(trx, indicator.id, version, input.validFromYear, input, context.actorUserId);
+    const id = await insertVersion(trx, indicator.id, version, input.validFromYear, input, actor.id);
     await trx.updateTable("indicator").set({ updated_at: new Date() }).where("id", "=", indicator.id).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "indicator.version_added",
       entityType: "indicator",
       entityId: code,
@@ -361,8 +361,8 @@ export async function addIndicatorVersion(db: Db, context: AuditContext, code: s
 }
 
 /** Settings that do not change the definition: secrecy threshold and providers. */
-export async function updateIndicatorSettings(db: Db, context: AuditContext, code: string, input: IndicatorSettingsInput) {
-  await db.transaction().execute(async (trx) => {
+export async function updateIndicatorSettings(db: Db, actor: Actor, code: string, input: IndicatorSettingsInput) {
+  await run(db, actor, "manage:indicator", async (trx, command) => {
     const indicator = await trx.selectFrom("indicator").select(["id", "secrecy_threshold"]).where("code", "=", code).forUpdate().executeTakeFirst();
     if (!indicator) throw notFound("Cet indicateur");
     const providers = await assertOrganisations(trx, input.providerIds);
@@ -381,7 +381,7 @@ export async function updateIndicatorSettings(db: Db, context: AuditContext, cod
         .values(providers.map((p) => ({ indicator_id: indicator.id, organisation_id: p.id })))
         .execute();
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "indicator.settings_updated",
       entityType: "indicator",
       entityId: code,

@@ -1,5 +1,5 @@
 import type { Db } from "../db.server";
-import type { AuditContext } from "../audit/audit.server";
+import type { Actor } from "../command.server";
 import { addContact, createOrganisation, recordWithdrawal } from "../organisations/organisations.server";
 import { recordAmendment } from "../convention/convention.server";
 import { addIndicatorVersion, createIndicator, getIndicator } from "../indicators/indicators.server";
@@ -8,7 +8,6 @@ import { createCampaign, transitionCampaign } from "../campaigns/campaigns.serve
 import { addDays, todayIso } from "~/domain/dates";
 import { DEFAULT_REMINDER_DAYS_AFTER, DEFAULT_REMINDER_DAYS_BEFORE } from "~/domain/campaigns";
 import type { UsageRights } from "~/domain/agreements";
-import type { Subject } from "~/domain/permissions";
 
 /** The reference years of the demo's closed campaigns; the year after is open. */
 export const DEMO_CLOSED_YEARS = [2019, 2020, 2021, 2022, 2023, 2024] as const;
@@ -29,7 +28,7 @@ const HOSPITALS = ["CHU-STE", "CH-ROANNE", "CH-FIRMINY", "CH-GIER", "CH-FEURS", 
  * 2019–2024 closed and 2025 open with a deadline after the seeding date.
  * Does nothing when campaigns already exist. Refused outside demo mode.
  */
-export async function seedDemoReferential(db: Db, context: AuditContext, appMode: "demo" | "production", now: Date = new Date()) {
+export async function seedDemoReferential(db: Db, actor: Actor, appMode: "demo" | "production", now: Date = new Date()) {
   if (appMode !== "demo") {
     throw new Error("Les données de démonstration sont refusées en mode production. / Demo seeding is refused when APP_MODE=production.");
   }
@@ -38,14 +37,13 @@ export async function seedDemoReferential(db: Db, context: AuditContext, appMode
   const team = await db.selectFrom("organisation").select("id").where("is_observatory_team", "=", true).executeTakeFirst();
   const convention = await db.selectFrom("convention").select("signature_date").executeTakeFirst();
   if (!team || !convention) throw new Error("Import the observatory files before seeding the demo referential.");
-  const referent: Subject = { role: "odpe_referent", organisationId: team.id };
   const orgs = await db.selectFrom("organisation").select(["id", "code"]).execute();
   const orgId = (code: string) => orgs.find((o) => o.code === code)?.id;
 
   // Art. 7: a partner admitted by amendment n° 1.
   const amendments = await db.selectFrom("amendment").select("number").execute();
   if (amendments.length === 0) {
-    const parents = await createOrganisation(db, context, {
+    const parents = await createOrganisation(db, actor, {
       code: "REAAP42",
       name: "Réseau d'écoute, d'appui et d'accompagnement des parents (organisme de démonstration)",
       kind: "network",
@@ -53,7 +51,7 @@ export async function seedDemoReferential(db: Db, context: AuditContext, appMode
     });
     await recordAmendment(
       db,
-      context,
+      actor,
       {
         signedOn: "2021-03-15",
         kind: "new_partner",
@@ -68,7 +66,7 @@ export async function seedDemoReferential(db: Db, context: AuditContext, appMode
 
     // Art. 7: new data take an amendment (n° 2), from reference year 2023.
     const dep = orgId("DEP42");
-    const delay = await createIndicator(db, context, {
+    const delay = await createIndicator(db, actor, {
       code: "IP_DELAI_EVAL",
       domain: "DANGER",
       label: "Délai moyen d'évaluation des informations préoccupantes",
@@ -89,7 +87,7 @@ export async function seedDemoReferential(db: Db, context: AuditContext, appMode
     });
     await recordAmendment(
       db,
-      context,
+      actor,
       {
         signedOn: "2023-06-12",
         kind: "new_data",
@@ -107,7 +105,7 @@ export async function seedDemoReferential(db: Db, context: AuditContext, appMode
   const ip = await getIndicator(db, "IP_NB").catch(() => null);
   if (ip && ip.versions.length === 1) {
     const v = ip.current;
-    await addIndicatorVersion(db, context, "IP_NB", {
+    await addIndicatorVersion(db, actor, "IP_NB", {
       label: v.label,
       definition:
         "Nombre d'informations préoccupantes reçues par la CRIP au cours de l'année, comptées par enfant concerné (une information visant une fratrie de trois enfants compte pour trois), ventilé par émetteur.",
@@ -133,7 +131,7 @@ export async function seedDemoReferential(db: Db, context: AuditContext, appMode
     .orderBy("o.code")
     .execute();
   for (const provider of providers) {
-    const agreementId = await createAgreement(db, context, provider.id, {
+    const agreementId = await createAgreement(db, actor, provider.id, {
       reference: `CA-${provider.code}-2019`,
       signedOn: convention.signature_date,
       startsOn: convention.signature_date,
@@ -159,7 +157,7 @@ export async function seedDemoReferential(db: Db, context: AuditContext, appMode
       const agreement = await getAgreement(db, agreementId, today);
       await setAgreementIndicators(
         db,
-        context,
+        actor,
         agreementId,
         agreement.indicators.map((i, index) => ({ indicatorId: i.indicator_id, usageRights: special[i.code] ?? i.usage_rights, notAvailableAllowed: index < notAvailableCount })),
       );
@@ -174,34 +172,34 @@ export async function seedDemoReferential(db: Db, context: AuditContext, appMode
   ];
   for (const [code, name, jobTitle, email] of contacts) {
     const id = orgId(code);
-    if (id) await addContact(db, context, id, { name, jobTitle, email, phone: null });
+    if (id) await addContact(db, actor, id, { name, jobTitle, email, phone: null });
   }
 
   // Art. 7: a provider withdrew in 2025 (registered letter of 2 June, effective 2 September).
   const fdlv = orgId("FDLV");
   if (fdlv && today >= "2025-06-02") {
-    await recordWithdrawal(db, context, fdlv, { noticeDate: "2025-06-02", note: "Démonstration : retrait notifié par lettre recommandée." }, today);
+    await recordWithdrawal(db, actor, fdlv, { noticeDate: "2025-06-02", note: "Démonstration : retrait notifié par lettre recommandée." }, today);
   }
 
   // Campaigns: 2019–2024 opened in January and closed in June of the next year; 2025 open.
   const reminders = { reminderDaysBefore: [...DEFAULT_REMINDER_DAYS_BEFORE], reminderDaysAfter: [...DEFAULT_REMINDER_DAYS_AFTER] };
   for (const year of DEMO_CLOSED_YEARS) {
     const opensOn = `${year + 1}-01-15`;
-    await createCampaign(db, context, { referenceYear: year, opensOn, deadline: `${year + 1}-03-31`, note: null, ...reminders });
-    await transitionCampaign(db, context, referent, year, "open", morning(opensOn));
-    await transitionCampaign(db, context, referent, year, "closed", morning(`${year + 1}-06-30`));
+    await createCampaign(db, actor, { referenceYear: year, opensOn, deadline: `${year + 1}-03-31`, note: null, ...reminders });
+    await transitionCampaign(db, actor, year, "open", morning(opensOn));
+    await transitionCampaign(db, actor, year, "closed", morning(`${year + 1}-06-30`));
   }
   const plannedOpening = `${DEMO_OPEN_YEAR + 1}-01-15`;
   const opensOn = plannedOpening < today ? plannedOpening : addDays(today, -14);
   const plannedDeadline = `${DEMO_OPEN_YEAR + 1}-03-31`;
   const deadline = plannedDeadline > addDays(today, 45) ? plannedDeadline : addDays(today, 45);
-  await createCampaign(db, context, {
+  await createCampaign(db, actor, {
     referenceYear: DEMO_OPEN_YEAR,
     opensOn,
     deadline,
     note: "Démonstration : la date limite est fixée après la date d'installation.",
     ...reminders,
   });
-  await transitionCampaign(db, context, referent, DEMO_OPEN_YEAR, "open", morning(opensOn));
+  await transitionCampaign(db, actor, DEMO_OPEN_YEAR, "open", morning(opensOn));
   return { seeded: true as const, agreements: providers.length, campaigns: DEMO_CLOSED_YEARS.length + 1 };
 }

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db, Trx } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { hashPassword } from "../auth/password.server";
 import type { Role } from "~/domain/permissions";
 import type { IndicatorFileEntry } from "~/domain/observatory-files";
@@ -12,8 +12,8 @@ import { putFile } from "../storage/files.server";
  * Idempotent: existing organisations (matched by code) are updated, new ones
  * added, none removed (withdrawal is a lifecycle event, not a deletion).
  */
-export async function importObservatory(db: Db, context: AuditContext, data: ObservatoryData, options: { isDemo: boolean }) {
-  return db.transaction().execute(async (trx) => {
+export async function importObservatory(db: Db, actor: Actor, data: ObservatoryData, options: { isDemo: boolean }) {
+  return run(db, actor, "manage:indicator", async (trx, command) => {
     const { observatory } = data;
     await trx
       .insertInto("observatory")
@@ -61,7 +61,7 @@ export async function importObservatory(db: Db, context: AuditContext, data: Obs
       .execute();
     const after = await trx.selectFrom("organisation").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
     const referential = await importReferential(trx, data);
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "observatory.imported",
       entityType: "observatory",
       entityId: observatory.code,
@@ -401,7 +401,7 @@ export function demoAccounts(teamCode: string): DemoLogin[] {
 }
 
 /** Seeds the demo accounts. Refused outside demo mode. Does nothing if accounts exist. */
-export async function seedDemoUsers(db: Db, context: AuditContext, teamCode: string, appMode: "demo" | "production") {
+export async function seedDemoUsers(db: Db, actor: Actor, teamCode: string, appMode: "demo" | "production") {
   if (appMode !== "demo") {
     throw new Error(
       "Les données de démonstration sont refusées en mode production. / Demo seeding is refused when APP_MODE=production.",
@@ -413,7 +413,7 @@ export async function seedDemoUsers(db: Db, context: AuditContext, teamCode: str
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const orgs = await db.selectFrom("organisation").select(["id", "code"]).execute();
   const orgId = new Map(orgs.map((o) => [o.code, o.id]));
-  await db.transaction().execute(async (trx) => {
+  await run(db, actor, "create:user", async (trx, command) => {
     for (const account of accounts) {
       const organisationId = orgId.get(account.organisationCode);
       if (!organisationId) throw new Error(`Demo organisation ${account.organisationCode} is missing`);
@@ -428,7 +428,7 @@ export async function seedDemoUsers(db: Db, context: AuditContext, teamCode: str
         })
         .execute();
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "demo.seeded",
       entityType: "observatory",
       summary: `Comptes de démonstration créés (${accounts.length}).`,

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { DomainError, notFound } from "../errors.server";
 import { getFileMeta, putFile } from "../storage/files.server";
 import { checkLogo, type Upload } from "../http/uploads.server";
@@ -16,6 +16,25 @@ import {
   type WithdrawalFormInput,
 } from "~/domain/organisations";
 import { formatDate } from "~/domain/format";
+import type { PermissionRequest } from "~/domain/permissions";
+
+/**
+ * The permission each command of this module checks itself (ADR 034). A page
+ * with several forms asks it before reading a form, so that a refused user
+ * gets 403 rather than the form's validation errors.
+ */
+export const organisationCommandPermissions = {
+  createOrganisation: "manage:organisation",
+  updateOrganisation: "manage:organisation",
+  setOrganisationLogo: "manage:organisation",
+  removeOrganisationLogo: "manage:organisation",
+  addContact: "manage:organisation",
+  removeContact: "manage:organisation",
+  recordMembership: "manage:membership",
+  recordWithdrawal: "manage:membership",
+  cancelWithdrawal: "manage:membership",
+  exportOrganisationData: "export:organisation_data",
+} as const satisfies Record<string, PermissionRequest>;
 
 /** Organisations for pickers and lists, observatory team first then by code. */
 export async function listOrganisationOptions(db: Db) {
@@ -85,8 +104,8 @@ async function lockOrganisation(trx: Db, id: string) {
 }
 
 /** Creates an organisation (not yet a member: its membership is recorded apart, Art. 7). */
-export async function createOrganisation(db: Db, context: AuditContext, input: OrganisationFormInput) {
-  return db.transaction().execute(async (trx) => {
+export async function createOrganisation(db: Db, actor: Actor, input: OrganisationFormInput) {
+  return run(db, actor, organisationCommandPermissions.createOrganisation, async (trx, command) => {
     const taken = await trx.selectFrom("organisation").select("id").where("code", "=", input.code).executeTakeFirst();
     if (taken) {
       throw new DomainError("conflict", "Ce code est déjà utilisé.", { code: [`Le code ${input.code} est déjà celui d'un autre organisme.`] });
@@ -96,7 +115,7 @@ export async function createOrganisation(db: Db, context: AuditContext, input: O
       .values({ code: input.code, name: input.name, kind: input.kind, note: input.note })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "organisation.created",
       entityType: "organisation",
       entityId: created.id,
@@ -108,8 +127,8 @@ export async function createOrganisation(db: Db, context: AuditContext, input: O
 }
 
 /** Name, category and note; the code is a stable identifier and never changes. */
-export async function updateOrganisation(db: Db, context: AuditContext, id: string, input: Omit<OrganisationFormInput, "code">) {
-  await db.transaction().execute(async (trx) => {
+export async function updateOrganisation(db: Db, actor: Actor, id: string, input: Omit<OrganisationFormInput, "code">) {
+  await run(db, actor, organisationCommandPermissions.updateOrganisation, async (trx, command) => {
     const before = await trx.selectFrom("organisation").select(["code", "name", "kind", "note"]).where("id", "=", id).forUpdate().executeTakeFirst();
     if (!before) throw notFound("Cet organisme");
     await trx
@@ -117,7 +136,7 @@ export async function updateOrganisation(db: Db, context: AuditContext, id: stri
       .set({ name: input.name, kind: input.kind, note: input.note, updated_at: new Date() })
       .where("id", "=", id)
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "organisation.updated",
       entityType: "organisation",
       entityId: id,
@@ -129,13 +148,13 @@ export async function updateOrganisation(db: Db, context: AuditContext, id: stri
 }
 
 /** Replaces the logo: PNG, JPEG or WebP by its bytes, 1 Mo at most, never SVG. */
-export async function setOrganisationLogo(db: Db, context: AuditContext, id: string, upload: Upload) {
+export async function setOrganisationLogo(db: Db, actor: Actor, id: string, upload: Upload) {
   const { contentType } = checkLogo(upload);
-  await db.transaction().execute(async (trx) => {
+  await run(db, actor, organisationCommandPermissions.setOrganisationLogo, async (trx, command) => {
     const org = await lockOrganisation(trx, id);
-    const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: context.actorUserId });
+    const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: actor.id });
     await trx.updateTable("organisation").set({ logo_file_id: file.id, updated_at: new Date() }).where("id", "=", id).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "organisation.logo_set",
       entityType: "organisation",
       entityId: id,
@@ -146,12 +165,12 @@ export async function setOrganisationLogo(db: Db, context: AuditContext, id: str
   });
 }
 
-export async function removeOrganisationLogo(db: Db, context: AuditContext, id: string) {
-  await db.transaction().execute(async (trx) => {
+export async function removeOrganisationLogo(db: Db, actor: Actor, id: string) {
+  await run(db, actor, organisationCommandPermissions.removeOrganisationLogo, async (trx, command) => {
     const org = await lockOrganisation(trx, id);
     if (!org.logo_file_id) return;
     await trx.updateTable("organisation").set({ logo_file_id: null, updated_at: new Date() }).where("id", "=", id).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "organisation.logo_removed",
       entityType: "organisation",
       entityId: id,
@@ -162,15 +181,15 @@ export async function removeOrganisationLogo(db: Db, context: AuditContext, id: 
   });
 }
 
-export async function addContact(db: Db, context: AuditContext, organisationId: string, input: ContactFormInput) {
-  return db.transaction().execute(async (trx) => {
+export async function addContact(db: Db, actor: Actor, organisationId: string, input: ContactFormInput) {
+  return run(db, actor, organisationCommandPermissions.addContact, async (trx, command) => {
     const org = await lockOrganisation(trx, organisationId);
     const created = await trx
       .insertInto("organisation_contact")
       .values({ organisation_id: organisationId, name: input.name, job_title: input.jobTitle, email: input.email, phone: input.phone })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "organisation.contact_added",
       entityType: "organisation",
       entityId: organisationId,
@@ -181,8 +200,8 @@ export async function addContact(db: Db, context: AuditContext, organisationId: 
   });
 }
 
-export async function removeContact(db: Db, context: AuditContext, organisationId: string, contactId: string) {
-  await db.transaction().execute(async (trx) => {
+export async function removeContact(db: Db, actor: Actor, organisationId: string, contactId: string) {
+  await run(db, actor, organisationCommandPermissions.removeContact, async (trx, command) => {
     const org = await lockOrganisation(trx, organisationId);
     const removed = await trx
       .deleteFrom("organisation_contact")
@@ -191,7 +210,7 @@ export async function removeContact(db: Db, context: AuditContext, organisationI
       .returning("name")
       .executeTakeFirst();
     if (!removed) throw notFound("Ce contact");
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "organisation.contact_removed",
       entityType: "organisation",
       entityId: organisationId,
@@ -206,8 +225,8 @@ export async function removeContact(db: Db, context: AuditContext, organisationI
  * framework convention or by an amendment admitting new partners. An
  * organisation whose withdrawal has taken effect may join again (later).
  */
-export async function recordMembership(db: Db, context: AuditContext, id: string, input: MembershipFormInput, today: IsoDate = todayIso()) {
-  await db.transaction().execute(async (trx) => {
+export async function recordMembership(db: Db, actor: Actor, id: string, input: MembershipFormInput, today: IsoDate = todayIso()) {
+  await run(db, actor, organisationCommandPermissions.recordMembership, async (trx, command) => {
     const org = await lockOrganisation(trx, id);
     if (org.withdrawal_notice_date && !isWithdrawn(org, today)) {
       throw new DomainError("conflict", "Un retrait est notifié pour cet organisme : annulez-le avant de modifier son adhésion.");
@@ -245,7 +264,7 @@ export async function recordMembership(db: Db, context: AuditContext, id: string
       })
       .where("id", "=", id)
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "organisation.membership_recorded",
       entityType: "organisation",
       entityId: id,
@@ -264,8 +283,8 @@ export async function recordMembership(db: Db, context: AuditContext, id: string
  * Art. 7: the referent records the registered letter; the withdrawal takes
  * effect three calendar months later. The organisation's data remain its property.
  */
-export async function recordWithdrawal(db: Db, context: AuditContext, id: string, input: WithdrawalFormInput, today: IsoDate = todayIso()) {
-  return db.transaction().execute(async (trx) => {
+export async function recordWithdrawal(db: Db, actor: Actor, id: string, input: WithdrawalFormInput, today: IsoDate = todayIso()) {
+  return run(db, actor, organisationCommandPermissions.recordWithdrawal, async (trx, command) => {
     const org = await lockOrganisation(trx, id);
     if (org.is_observatory_team) throw new DomainError("validation", "L'équipe de l'observatoire ne peut pas se retirer de la convention.");
     if (!org.member_since) throw new DomainError("validation", "Cet organisme n'est pas membre : il n'a pas de retrait à notifier.");
@@ -288,7 +307,7 @@ export async function recordWithdrawal(db: Db, context: AuditContext, id: string
       .set({ withdrawal_notice_date: input.noticeDate, withdrawal_effective_date: effective, withdrawal_note: input.note, updated_at: new Date() })
       .where("id", "=", id)
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "organisation.withdrawal_recorded",
       entityType: "organisation",
       entityId: id,
@@ -301,8 +320,8 @@ export async function recordWithdrawal(db: Db, context: AuditContext, id: string
 }
 
 /** A notified withdrawal may be cancelled until it takes effect. */
-export async function cancelWithdrawal(db: Db, context: AuditContext, id: string, today: IsoDate = todayIso()) {
-  await db.transaction().execute(async (trx) => {
+export async function cancelWithdrawal(db: Db, actor: Actor, id: string, today: IsoDate = todayIso()) {
+  await run(db, actor, organisationCommandPermissions.cancelWithdrawal, async (trx, command) => {
     const org = await lockOrganisation(trx, id);
     if (!org.withdrawal_notice_date) throw new DomainError("validation", "Aucun retrait n'est enregistré pour cet organisme.");
     if (isWithdrawn(org, today)) {
@@ -313,7 +332,7 @@ export async function cancelWithdrawal(db: Db, context: AuditContext, id: string
       .set({ withdrawal_notice_date: null, withdrawal_effective_date: null, withdrawal_note: null, updated_at: new Date() })
       .where("id", "=", id)
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "organisation.withdrawal_cancelled",
       entityType: "organisation",
       entityId: id,
@@ -329,85 +348,86 @@ export async function cancelWithdrawal(db: Db, context: AuditContext, id: string
  * portal holds about and from the organisation, as one JSON document; the
  * collection (Art. 4) adds the submitted values here.
  */
-export async function exportOrganisationData(db: Db, context: AuditContext, organisationId: string, now = new Date()) {
-  const org = await getOrganisation(db, organisationId, todayIso(now));
-  const agreements = await db
-    .selectFrom("agreement")
-    .select(["id", "reference", "signed_on", "starts_on", "ends_on", "format", "statistical_level", "due_month_day", "same_person_may_validate", "note"])
-    .where("organisation_id", "=", organisationId)
-    .orderBy("starts_on")
-    .execute();
-  const rights = agreements.length
-    ? await db
-        .selectFrom("agreement_indicator as ai")
-        .innerJoin("indicator as i", "i.id", "ai.indicator_id")
-        .select(["ai.agreement_id", "i.code as indicator", "ai.usage_rights"])
-        .where(
-          "ai.agreement_id",
-          "in",
-          agreements.map((a) => a.id),
-        )
-        .orderBy("i.code")
-        .execute()
-    : [];
-  const expected = await db
-    .selectFrom("expected_submission as e")
-    .innerJoin("campaign as c", "c.id", "e.campaign_id")
-    .select(["c.reference_year", "c.status as campaign_status", "e.status", "e.deadline", "e.reopened_at", "e.reopen_reason"])
-    .where("e.organisation_id", "=", organisationId)
-    .orderBy("c.reference_year")
-    .execute();
-  const users = await db
-    .selectFrom("app_user")
-    .select(["email", "display_name", "role", "status"])
-    .where("organisation_id", "=", organisationId)
-    .orderBy("email")
-    .execute();
-  await db.transaction().execute((trx) =>
-    recordAudit(trx, context, {
+export async function exportOrganisationData(db: Db, actor: Actor, organisationId: string, now = new Date()) {
+  return run(db, actor, organisationCommandPermissions.exportOrganisationData, async (trx, command) => {
+    command.require("export:organisation_data", organisationId, { readPermission: "read:organisation", what: "Cet organisme" });
+    const org = await getOrganisation(trx, organisationId, todayIso(now));
+    const agreements = await trx
+      .selectFrom("agreement")
+      .select(["id", "reference", "signed_on", "starts_on", "ends_on", "format", "statistical_level", "due_month_day", "same_person_may_validate", "note"])
+      .where("organisation_id", "=", organisationId)
+      .orderBy("starts_on")
+      .execute();
+    const rights = agreements.length
+      ? await trx
+          .selectFrom("agreement_indicator as ai")
+          .innerJoin("indicator as i", "i.id", "ai.indicator_id")
+          .select(["ai.agreement_id", "i.code as indicator", "ai.usage_rights"])
+          .where(
+            "ai.agreement_id",
+            "in",
+            agreements.map((a) => a.id),
+          )
+          .orderBy("i.code")
+          .execute()
+      : [];
+    const expected = await trx
+      .selectFrom("expected_submission as e")
+      .innerJoin("campaign as c", "c.id", "e.campaign_id")
+      .select(["c.reference_year", "c.status as campaign_status", "e.status", "e.deadline", "e.reopened_at", "e.reopen_reason"])
+      .where("e.organisation_id", "=", organisationId)
+      .orderBy("c.reference_year")
+      .execute();
+    const users = await trx
+      .selectFrom("app_user")
+      .select(["email", "display_name", "role", "status"])
+      .where("organisation_id", "=", organisationId)
+      .orderBy("email")
+      .execute();
+    await command.audit({
       action: "organisation.data_exported",
       entityType: "organisation",
       entityId: organisationId,
       organisationId,
       summary: `Données de ${org.code} exportées.`,
-    }),
-  );
-  return {
-    exportedAt: now.toISOString(),
-    notice: "Art. 5–6 de la convention : les données transmises restent la propriété de l'organisme.",
-    organisation: {
-      code: org.code,
-      name: org.name,
-      kind: org.kind,
-      status: org.status,
-      memberSince: org.member_since,
-      joinedBy: joinedByLabel(org.joined_amendment_number),
-      withdrawalNoticeDate: org.withdrawal_notice_date,
-      withdrawalEffectiveDate: org.withdrawal_effective_date,
-    },
-    contacts: org.contacts.map(({ name, job_title, email, phone }) => ({ name, jobTitle: job_title, email, phone })),
-    users,
-    agreements: agreements.map((a) => ({
-      reference: a.reference,
-      signedOn: a.signed_on,
-      startsOn: a.starts_on,
-      endsOn: a.ends_on,
-      format: a.format,
-      statisticalLevel: a.statistical_level,
-      dueMonthDay: a.due_month_day,
-      samePersonMayValidate: a.same_person_may_validate,
-      note: a.note,
-      indicators: rights.filter((r) => r.agreement_id === a.id).map((r) => ({ code: r.indicator, usageRights: r.usage_rights })),
-    })),
-    expectedSubmissions: expected.map((e) => ({
-      referenceYear: e.reference_year,
-      campaignStatus: e.campaign_status,
-      status: e.status,
-      deadline: e.deadline,
-      reopenedAt: e.reopened_at,
-      reopenReason: e.reopen_reason,
-    })),
-  };
+    });
+    return {
+      exportedAt: now.toISOString(),
+      notice: "Art. 5–6 de la convention : les données transmises restent la propriété de l'organisme.",
+      organisation: {
+        code: org.code,
+        name: org.name,
+        kind: org.kind,
+        status: org.status,
+        memberSince: org.member_since,
+        joinedBy: joinedByLabel(org.joined_amendment_number),
+        withdrawalNoticeDate: org.withdrawal_notice_date,
+        withdrawalEffectiveDate: org.withdrawal_effective_date,
+      },
+      contacts: org.contacts.map(({ name, job_title, email, phone }) => ({ name, jobTitle: job_title, email, phone })),
+      users,
+      agreements: agreements.map((a) => ({
+        reference: a.reference,
+        signedOn: a.signed_on,
+        startsOn: a.starts_on,
+        endsOn: a.ends_on,
+        format: a.format,
+        statisticalLevel: a.statistical_level,
+        dueMonthDay: a.due_month_day,
+        samePersonMayValidate: a.same_person_may_validate,
+        note: a.note,
+        indicators: rights.filter((r) => r.agreement_id === a.id).map((r) => ({ code: r.indicator, usageRights: r.usage_rights })),
+      })),
+      expectedSubmissions: expected.map((e) => ({
+        referenceYear: e.reference_year,
+        campaignStatus: e.campaign_status,
+        status: e.status,
+        deadline: e.deadline,
+        reopenedAt: e.reopened_at,
+        reopenReason: e.reopen_reason,
+      })),
+    };
+  });
 }
 
 export type OrganisationExport = Awaited<ReturnType<typeof exportOrganisationData>>;

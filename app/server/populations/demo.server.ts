@@ -1,5 +1,5 @@
 import type { Db } from "../db.server";
-import type { AuditContext } from "../audit/audit.server";
+import type { Actor } from "../command.server";
 import { writeInseeWorkbook, type InseeSheet } from "./insee-layout.server";
 import { importPopulations } from "./populations.server";
 import { importReferenceRates } from "./reference-rates.server";
@@ -35,7 +35,7 @@ function ages(departement: string, year: number, revision: number, scale: number
  * « estimations provisoires au 1er janvier 2025 » (2019–2025, 2022 onwards
  * revised), which replaces it for rates and keeps it as history.
  */
-export async function seedDemoPopulations(db: Db, context: AuditContext): Promise<number> {
+export async function seedDemoPopulations(db: Db, actor: Actor): Promise<number> {
   if (await db.selectFrom("population_vintage").select("id").limit(1).executeTakeFirst()) return 0;
   const observatory = await db.selectFrom("observatory").select(["departement_code", "departement_name"]).executeTakeFirst();
   if (!observatory) return 0;
@@ -57,7 +57,7 @@ export async function seedDemoPopulations(db: Db, context: AuditContext): Promis
         france: ages("FR", year, revision, 88),
       });
     }
-    await importPopulations(db, context, {
+    await importPopulations(db, actor, {
       bytes: await writeInseeWorkbook(sheets),
       filename: `demo-estim-pop-dep-sexe-age-${vintageYear}.xlsx`,
       vintage: `estimations provisoires au 1er janvier ${vintageYear}`,
@@ -80,6 +80,6 @@ export async function seedDemoPopulations(db: Db, context: AuditContext): Promis
       }
     }
   }
-  if (lines.length > 1) await importReferenceRates(db, context, { bytes: new TextEncoder().encode(lines.join("\n")), filename: "demo-taux-de-reference.csv" });
+  if (lines.length > 1) await importReferenceRates(db, actor, { bytes: new TextEncoder().encode(lines.join("\n")), filename: "demo-taux-de-reference.csv" });
   return imported;
 }

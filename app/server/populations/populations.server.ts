@@ -1,6 +1,7 @@
 import ExcelJS from "exceljs";
 import type { Db, Executor } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { recordAudit } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { DomainError } from "../errors.server";
 import { compareVintages, parseVintage, populationCounts, vintageLabel, type Vintage, type YearPopulation } from "~/domain/rates";
 
@@ -187,7 +188,7 @@ export interface PopulationImportInput {
 }
 
 /** Imports a vintage of Insee estimates in one transaction, audited; a refused file leaves only an audit event. */
-export async function importPopulations(db: Db, context: AuditContext, input: PopulationImportInput) {
+export async function importPopulations(db: Db, actor: Actor, input: PopulationImportInput) {
   try {
     const vintage = parseVintage(input.vintage);
     if (!vintage) {
@@ -199,12 +200,12 @@ export async function importPopulations(db: Db, context: AuditContext, input: Po
     const { estimates, years } = await parseInseeWorkbook(input.bytes, observatory!.departement_code);
     const tooRecent = years.filter((y) => y > v.year);
     if (tooRecent.length) fail(`Feuille « ${tooRecent[0]} » : une estimation au 1er janvier ${tooRecent[0]} ne peut pas appartenir au millésime « ${vintageLabel(v)} ».`);
-    return await db.transaction().execute(async (trx) => {
+    return await run(db, actor, "manage:dashboard", async (trx, command) => {
       const existing = await trx.selectFrom("population_vintage").select("id").where("vintage_year", "=", v.year).where("status", "=", v.status).executeTakeFirst();
       if (existing) throw new DomainError("conflict", `Le millésime « ${vintageLabel(v)} » est déjà importé : il est conservé tel quel (un millésime n'est jamais réécrit).`);
       const row = await trx
         .insertInto("population_vintage")
-        .values({ vintage_year: v.year, status: v.status, label: vintageLabel(v), source: INSEE_SOURCE, filename: input.filename, imported_by: context.actorUserId })
+        .values({ vintage_year: v.year, status: v.status, label: vintageLabel(v), source: INSEE_SOURCE, filename: input.filename, imported_by: actor.id })
         .returning("id")
         .executeTakeFirstOrThrow();
       for (let i = 0; i < estimates.length; i += 1000) {
@@ -224,7 +225,7 @@ export async function importPopulations(db: Db, context: AuditContext, input: Po
           .execute();
       }
       const territories = [...new Set(estimates.map((e) => `${e.geoLevel}:${e.geoCode}`))].sort();
-      await recordAudit(trx, context, {
+      await command.audit({
         action: "populations.imported",
         entityType: "population_vintage",
         entityId: row.id,
@@ -235,7 +236,7 @@ export async function importPopulations(db: Db, context: AuditContext, input: Po
     });
   } catch (error) {
     if (error instanceof DomainError) {
-      await recordAudit(db, context, {
+      await recordAudit(db, actor.audit, {
         action: "populations.import_refused",
         entityType: "population_vintage",
         summary: `Import de populations Insee refusé (${input.filename}) : ${error.message}`,

@@ -1,5 +1,6 @@
 import type { Db, Executor } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { recordAudit } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { DomainError } from "../errors.server";
 import type { ReferenceRate } from "~/domain/rates";
 
@@ -63,11 +64,11 @@ function parseReferenceCsv(text: string, knownRates: Set<string>): ParsedReferen
 }
 
 /** Imports reference rates in one transaction, audited; a refused file leaves only an audit event. */
-export async function importReferenceRates(db: Db, context: AuditContext, input: { bytes: Uint8Array; filename: string }) {
+export async function importReferenceRates(db: Db, actor: Actor, input: { bytes: Uint8Array; filename: string }) {
   try {
     const known = new Set((await db.selectFrom("rate_definition").select("code").execute()).map((r) => r.code));
     const rows = parseReferenceCsv(new TextDecoder("utf-8").decode(input.bytes), known);
-    return await db.transaction().execute(async (trx) => {
+    return await run(db, actor, "manage:dashboard", async (trx, command) => {
       await trx
         .insertInto("reference_rate")
         .values(
@@ -80,11 +81,11 @@ export async function importReferenceRates(db: Db, context: AuditContext, input:
             value: r.value,
             source: r.source,
             filename: input.filename,
-            imported_by: context.actorUserId,
+            imported_by: actor.id,
           })),
         )
         .execute();
-      await recordAudit(trx, context, {
+      await command.audit({
         action: "populations.reference_rates_imported",
         entityType: "reference_rate",
         summary: `Taux de référence importés : ${rows.length} valeur(s) (${[...new Set(rows.map((r) => r.geoLabel))].join(", ")}), fichier ${input.filename}.`,
@@ -94,7 +95,7 @@ export async function importReferenceRates(db: Db, context: AuditContext, input:
     });
   } catch (error) {
     if (error instanceof DomainError) {
-      await recordAudit(db, context, {
+      await recordAudit(db, actor.audit, {
         action: "populations.reference_rates_refused",
         entityType: "reference_rate",
         summary: `Import de taux de référence refusé (${input.filename}) : ${error.message}`,

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
-import { DomainError, notFound } from "../errors.server";
+import { run, type Actor } from "../command.server";
+import { DomainError, forbidden, notFound } from "../errors.server";
 import { hashPassword, passwordProblems, verifyPassword } from "../auth/password.server";
 import { roleLabels } from "~/domain/permissions";
 import { RESET_LINK_HOURS, type UserFormInput } from "~/domain/users";
@@ -69,16 +70,16 @@ async function assertEmailFree(db: Db, email: string, exceptId?: string) {
 }
 
 /** Creates an account without a password; the admin then sends a one-time link. */
-export async function createUser(db: Db, context: AuditContext, input: UserFormInput) {
-  await assertEmailFree(db, input.email);
-  const org = await assertOrganisation(db, input.organisationId);
-  return db.transaction().execute(async (trx) => {
+export async function createUser(db: Db, actor: Actor, input: UserFormInput) {
+  return run(db, actor, "create:user", async (trx, command) => {
+    await assertEmailFree(trx, input.email);
+    const org = await assertOrganisation(trx, input.organisationId);
     const created = await trx
       .insertInto("app_user")
       .values({ email: input.email, display_name: input.displayName, role: input.role, organisation_id: org.id })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "user.created",
       entityType: "user",
       entityId: created.id,
@@ -89,12 +90,12 @@ export async function createUser(db: Db, context: AuditContext, input: UserFormI
   });
 }
 
-export async function updateUser(db: Db, context: AuditContext, id: string, input: UserFormInput) {
-  const before = await getUser(db, id);
-  assertNotErased(before);
-  await assertEmailFree(db, input.email, id);
-  const org = await assertOrganisation(db, input.organisationId);
-  await db.transaction().execute(async (trx) => {
+export async function updateUser(db: Db, actor: Actor, id: string, input: UserFormInput) {
+  await run(db, actor, "update:user", async (trx, command) => {
+    const before = await getUser(trx, id);
+    assertNotErased(before);
+    await assertEmailFree(trx, input.email, id);
+    const org = await assertOrganisation(trx, input.organisationId);
     await trx
       .updateTable("app_user")
       .set({ email: input.email, display_name: input.displayName, role: input.role, organisation_id: org.id, updated_at: new Date() })
@@ -105,7 +106,7 @@ export async function updateUser(db: Db, context: AuditContext, id: string, inpu
     if (rightsChanged) {
       await trx.deleteFrom("user_session").where("user_id", "=", id).execute();
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "user.updated",
       entityType: "user",
       entityId: id,
@@ -124,17 +125,17 @@ export async function updateUser(db: Db, context: AuditContext, id: string, inpu
   });
 }
 
-export async function setUserStatus(db: Db, context: AuditContext, id: string, status: "active" | "disabled") {
-  const user = await getUser(db, id);
-  assertNotErased(user);
-  if (id === context.actorUserId && status === "disabled") {
-    throw new DomainError("validation", "Vous ne pouvez pas désactiver votre propre compte.");
-  }
-  if (user.status === status) return;
-  await db.transaction().execute(async (trx) => {
+export async function setUserStatus(db: Db, actor: Actor, id: string, status: "active" | "disabled") {
+  await run(db, actor, "update:user", async (trx, command) => {
+    const user = await getUser(trx, id);
+    assertNotErased(user);
+    if (id === actor.id && status === "disabled") {
+      throw new DomainError("validation", "Vous ne pouvez pas désactiver votre propre compte.");
+    }
+    if (user.status === status) return;
     await trx.updateTable("app_user").set({ status, updated_at: new Date() }).where("id", "=", id).execute();
     if (status === "disabled") await trx.deleteFrom("user_session").where("user_id", "=", id).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: status === "disabled" ? "user.disabled" : "user.enabled",
       entityType: "user",
       entityId: id,
@@ -145,11 +146,11 @@ export async function setUserStatus(db: Db, context: AuditContext, id: string, s
 }
 
 /** Creates a one-time password link valid 24 h; returns the raw token (shown once). */
-export async function createPasswordResetLink(db: Db, context: AuditContext, userId: string, now = new Date()) {
-  const user = await getUser(db, userId);
-  assertNotErased(user);
+export async function createPasswordResetLink(db: Db, actor: Actor, userId: string, now = new Date()) {
   const token = randomBytes(32).toString("base64url");
-  await db.transaction().execute(async (trx) => {
+  await run(db, actor, "update:user", async (trx, command) => {
+    const user = await getUser(trx, userId);
+    assertNotErased(user);
     // A new link replaces any earlier unused one.
     await trx.updateTable("password_reset").set({ used_at: now }).where("user_id", "=", userId).where("used_at", "is", null).execute();
     await trx
@@ -158,10 +159,10 @@ export async function createPasswordResetLink(db: Db, context: AuditContext, use
         user_id: userId,
         token_hash: sha256(token),
         expires_at: new Date(now.getTime() + RESET_LINK_HOURS * 3_600_000),
-        created_by: context.actorUserId,
+        created_by: actor.id,
       })
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "user.reset_link_created",
       entityType: "user",
       entityId: userId,
@@ -217,14 +218,17 @@ export async function resetPassword(db: Db, context: AuditContext, token: string
   });
 }
 
-/** The signed-in user changes its password; other sessions are ended. */
-export async function changePassword(
-  db: Db,
-  context: AuditContext,
-  userId: string,
-  currentSessionId: string,
-  input: { currentPassword: string; newPassword: string },
-) {
+/**
+ * The signed-in user changes its own password; other sessions are ended.
+ * No permission of the table: the authority is being that person, in that
+ * session (an API token's actor has no session, so it is refused).
+ */
+export async function changePassword(db: Db, actor: Actor, currentSessionId: string, input: { currentPassword: string; newPassword: string }) {
+  const session = actor.id
+    ? await db.selectFrom("user_session").select("id").where("id", "=", currentSessionId).where("user_id", "=", actor.id).executeTakeFirst()
+    : undefined;
+  if (actor.kind !== "user" || !actor.id || !session) throw forbidden();
+  const userId = actor.id;
   const user = await db
     .selectFrom("app_user")
     .select(["id", "email", "display_name", "password_hash"])
@@ -242,7 +246,7 @@ export async function changePassword(
   await db.transaction().execute(async (trx) => {
     await trx.updateTable("app_user").set({ password_hash: passwordHash, updated_at: new Date() }).where("id", "=", userId).execute();
     await trx.deleteFrom("user_session").where("user_id", "=", userId).where("id", "!=", currentSessionId).execute();
-    await recordAudit(trx, context, {
+    await recordAudit(trx, actor.audit, {
       action: "user.password_changed",
       entityType: "user",
       entityId: userId,
