@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { useEffect, useRef, useState } from "react";
 import { Alert, Anchor, Badge, Button, Card, Code, Group, Stack, Text, TextInput, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, auditContext, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createPasswordResetLink, getUser, setUserStatus, updateUser } from "~/server/users/users.server";
 import { eraseAccount } from "~/server/personal-data/erasure.server";
@@ -69,7 +69,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case "erase": {
         // GDPR art. 17 (ADR 012): its own permission, on top of managing accounts.
         await requirePermission(request, "erase:account", ANY_ORGANISATION);
-        const erased = await eraseAccount(db, audit, target.id, parseForm(eraseSchema, form));
+        const erased = await eraseAccount(db, actorOf(actor, context), target.id, parseForm(eraseSchema, form));
         return data<ActionResult>({ ok: true, intent, pseudonym: erased.pseudonym, formError: null, fieldErrors: {} });
       }
       default:
