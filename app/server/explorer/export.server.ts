@@ -74,7 +74,7 @@ export async function exportPooledData(db: Db, actor: Actor, query: ExplorerQuer
       details: { format, query: resolved, values: snapshot.values.length, organisations: snapshot.organisations.map((o) => o.code) },
     });
     // Art. 5: the organisations whose data are exported are told (daily digest).
-    await recordExportNotices(trx, actor.audit, {
+    await recordExportNotices(trx, actor, {
       indicatorCode: snapshot.indicator.code,
       indicatorLabel: snapshot.indicator.label,
       sourceOrganisationIds: sourceOrganisationIds(snapshot),
