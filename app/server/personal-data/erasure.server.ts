@@ -91,7 +91,7 @@ export async function eraseAccount(db: Db, actor: Actor, userId: string, input: 
     const revokedApiTokens = affectedRows(
       await trx
         .updateTable("api_token")
-        .set({ revoked_at: now, revoked_by: context.actorUserId })
+        .set({ revoked_at: now, revoked_by: actor.id })
         .where("created_by", "=", userId)
         .where("revoked_at", "is", null)
         .executeTakeFirst(),
