@@ -70,7 +70,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case "erase": {
         // GDPR art. 17 (ADR 012): its own permission, on top of managing accounts.
         await requirePermission(request, "erase:account", ANY_ORGANISATION);
-        const erased = await eraseAccount(db, audit, target.id, parseForm(eraseSchema, form));
+        const erased = await eraseAccount(db, actor, target.id, parseForm(eraseSchema, form));
         return data<ActionResult>({ ok: true, intent, pseudonym: erased.pseudonym, formError: null, fieldErrors: {} });
       }
       default:

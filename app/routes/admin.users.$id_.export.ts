@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { accountExportResponse, exportAccount } from "~/server/personal-data/account-export.server";
 import { orNotFound } from "~/server/http/results.server";
@@ -11,5 +11,5 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const admin = await requirePermission(request, "export:account", ANY_ORGANISATION);
   const id = requireParam(params, "id", "uuid", "Compte introuvable");
   const db = await getDb();
-  return accountExportResponse(await orNotFound(() => exportAccount(db, auditContext(admin, context), id)));
+  return accountExportResponse(await orNotFound(() => exportAccount(db, actorOf(admin, context), id)));
 }

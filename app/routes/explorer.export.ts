@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { exportFormats, exportPooledData, exportResponse, type ExportFormat } from "~/server/explorer/export.server";
 import { orNotFound } from "~/server/http/results.server";
@@ -13,6 +13,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!(exportFormats as readonly string[]).includes(format)) throw new Response("Format inconnu : csv ou xlsx.", { status: 400 });
   const query = parseExplorerQuery(params);
   if (!query) throw new Response("Choisissez un indicateur.", { status: 400 });
-  const file = await orNotFound(async () => exportPooledData(await getDb(), auditContext(user, context), query, format as ExportFormat));
+  const file = await orNotFound(async () => exportPooledData(await getDb(), actorOf(user, context), query, format as ExportFormat));
   return exportResponse(file);
 }

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Button, Card, Group, Select, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { addMember, createMeeting, endMembership, listGovernance } from "~/server/governance/governance.server";
 import { listOrganisationOptions } from "~/server/organisations/organisations.server";
@@ -33,15 +33,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const form = await request.formData();
     switch (intent) {
       case "member":
-        await addMember(db, user, auditContext(user, context), parseForm(memberFormSchema, form));
+        await addMember(db, actorOf(user, context), parseForm(memberFormSchema, form));
         return intentSuccess(intent, "Le membre a été ajouté.");
       case "end-member": {
         const { memberId } = parseForm(z.object({ memberId: z.uuid({ error: "Membre inconnu : rechargez la page." }) }), form);
-        await endMembership(db, user, auditContext(user, context), memberId);
+        await endMembership(db, actorOf(user, context), memberId);
         return intentSuccess(intent, "Le mandat est terminé à la date du jour.");
       }
       case "meeting":
-        await createMeeting(db, user, auditContext(user, context), parseForm(meetingFormSchema, form));
+        await createMeeting(db, actorOf(user, context), parseForm(meetingFormSchema, form));
         return intentSuccess(intent, "La réunion a été enregistrée : ajoutez son compte rendu et ses décisions depuis sa page.");
       default:
         throw unknownIntent();

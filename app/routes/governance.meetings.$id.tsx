@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Button, Card, Group, Select, Stack, Text, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { addDecision, getMeeting, listDecisionSubjects, setMinutes } from "~/server/governance/governance.server";
 import { readUploadForm, uploadedFile } from "~/server/http/uploads.server";
@@ -43,14 +43,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   try {
     if (new URL(request.url).searchParams.get("intent") === "minutes") {
       const form = await readUploadForm(request, DOCUMENT_MAX_BYTES);
-      await setMinutes(db, user, auditContext(user, context), id, await uploadedFile(form, "minutes"));
+      await setMinutes(db, actorOf(user, context), id, await uploadedFile(form, "minutes"));
       return { ok: true as const, message: "Le compte rendu a été déposé." };
     }
     const form = await request.formData();
     const [subjectType, subjectId] = String(form.get("subject") ?? "").split(":");
     form.set("subjectType", subjectType ?? "");
     form.set("subjectId", subjectId ?? "");
-    await addDecision(db, user, auditContext(user, context), id, parseForm(decisionFormSchema, form));
+    await addDecision(db, actorOf(user, context), id, parseForm(decisionFormSchema, form));
     return { ok: true as const, message: "La décision a été enregistrée." };
   } catch (error) {
     return formFailure(error);

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Group, Radio, Select, Stack, Table, Text, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { adoptProposal, getProposal, recordOpinion, rejectProposal } from "~/server/governance/proposals.server";
 import { decisionsCiting } from "~/server/governance/governance.server";
@@ -56,20 +56,20 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "read:indicator_proposal");
   const id = requireParam(params, "id", "uuid", "Proposition introuvable");
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     const form = await request.formData();
     switch (intent) {
       case "opinion": {
         const input = parseForm(opinionFormSchema, form);
-        await recordOpinion(db, user, audit, id, input);
+        await recordOpinion(db, actor, id, input);
         return intentSuccess(intent, input.position === "agree" ? "L'accord de votre organisme est enregistré." : "L'objection de votre organisme est enregistrée.");
       }
       case "adopt":
-        await adoptProposal(db, user, audit, id, parseForm(adoptionFormSchema, form));
+        await adoptProposal(db, actor, id, parseForm(adoptionFormSchema, form));
         return intentSuccess(intent, "La proposition est adoptée : elle est liée à l'avenant et à l'indicateur du catalogue.");
       case "reject":
-        await rejectProposal(db, user, audit, id, parseForm(rejectionFormSchema, form).reason);
+        await rejectProposal(db, actor, id, parseForm(rejectionFormSchema, form).reason);
         return intentSuccess(intent, "La proposition est close comme non retenue ; son auteur est prévenu.");
       default:
         throw unknownIntent();

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Badge, Button, Card, Group, MultiSelect, Select, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createProposal, listProposals } from "~/server/governance/proposals.server";
 import { listOrganisationOptions } from "~/server/organisations/organisations.server";
@@ -37,7 +37,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "create:indicator_proposal");
   let id: string;
   try {
-    id = await createProposal(await getDb(), user, auditContext(user, context), parseForm(proposalFormSchema, await request.formData()));
+    id = await createProposal(await getDb(), actorOf(user, context), parseForm(proposalFormSchema, await request.formData()));
   } catch (error) {
     return formFailure(error);
   }

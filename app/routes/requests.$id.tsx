@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Group, Stack, Table, Text, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { answerDataRequest, closeDataRequest, declineDataRequest, getDataRequest } from "~/server/governance/data-requests.server";
 import { parseForm } from "~/server/http/forms.server";
@@ -37,24 +37,24 @@ export async function action({ request: httpRequest, params, context }: ActionFu
   const user = await requirePermission(httpRequest, "read:data_request");
   const id = requireParam(params, "id", "uuid", "Demande introuvable");
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     switch (intent) {
       case "answer": {
         await requirePermission(httpRequest, "submit:data_request", user.organisationId);
         const form = await readUploadForm(httpRequest, WORKSPACE_MAX_BYTES);
         const input = parseForm(answerFormSchema, form);
-        await answerDataRequest(db, user, audit, id, { ...input, file: await uploadedFile(form, "file") });
+        await answerDataRequest(db, actor, id, { ...input, file: await uploadedFile(form, "file") });
         return intentSuccess(intent, "La réponse de votre organisme est transmise à l'observatoire.");
       }
       case "decline": {
         await requirePermission(httpRequest, "submit:data_request", user.organisationId);
         const { reason } = parseForm(declineFormSchema, await httpRequest.formData());
-        await declineDataRequest(db, user, audit, id, reason);
+        await declineDataRequest(db, actor, id, reason);
         return intentSuccess(intent, "L'observatoire est prévenu que votre organisme ne peut pas répondre.");
       }
       case "close":
-        await closeDataRequest(db, user, audit, id);
+        await closeDataRequest(db, actor, id);
         return intentSuccess(intent, "La demande est close : plus de réponse ni de rappel.");
       default:
         throw unknownIntent();

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Badge, Button, Card, Group, MultiSelect, Select, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createDataRequest, listDataRequests } from "~/server/governance/data-requests.server";
 import { listOrganisationOptions } from "~/server/organisations/organisations.server";
@@ -33,7 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "create:data_request");
   let id: string;
   try {
-    id = await createDataRequest(await getDb(), user, auditContext(user, context), parseForm(dataRequestFormSchema, await request.formData()));
+    id = await createDataRequest(await getDb(), actorOf(user, context), parseForm(dataRequestFormSchema, await request.formData()));
   } catch (error) {
     return formFailure(error);
   }

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Badge, Button, Card, Group, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { auditContext, requirePermission, userCan, requireSignedIn } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { addWorkspaceVersion, getWorkspaceDocument, workspaceDocumentOwner } from "~/server/workspace/workspace.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -38,7 +38,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const { note } = parseForm(versionNoteSchema, form);
     const upload = await uploadedFile(form, "file");
     if (!upload) throw new DomainError("validation", "Choisissez le fichier de la nouvelle version.", { file: ["Choisissez un fichier."] });
-    const added = await addWorkspaceVersion(db, auditContext(user, context), user, id, upload, note, anonymisationConfirmed(form));
+    const added = await addWorkspaceVersion(db, actorOf(user, context), id, upload, note, anonymisationConfirmed(form));
     return {
       ok: true as const,
       message: added.held

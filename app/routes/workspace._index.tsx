@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Anchor, Badge, Button, Card, Group, MultiSelect, NativeSelect, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createWorkspaceDocument, listHeldVersions, listWorkspaceDocuments } from "~/server/workspace/workspace.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -72,8 +72,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (!upload) throw new DomainError("validation", "Choisissez le fichier à partager.", { file: ["Choisissez un fichier."] });
     const id = await createWorkspaceDocument(
       await getDb(),
-      auditContext(user, context),
-      user,
+      actorOf(user, context),
       { ...input, domains: formList(form, "domains", DOMAIN_CODE), sources: formList(form, "sources", UUID) },
       upload,
       anonymisationConfirmed(form),

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Anchor, Button, Card, Group, Stack, Text, Textarea, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { deleteHeldVersion, listHeldVersions, releaseHeldVersion } from "~/server/workspace/workspace.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -35,10 +35,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const decision = parseForm(decisionSchema, await request.formData());
     const db = await getDb();
     if (decision.intent === "release") {
-      await releaseHeldVersion(db, auditContext(user, context), user, decision.versionId, decision.reason);
+      await releaseHeldVersion(db, actorOf(user, context), decision.versionId, decision.reason);
       return { ok: true as const, message: "La version est libérée : elle est visible par tous les membres ; son auteur en est informé." };
     }
-    await deleteHeldVersion(db, auditContext(user, context), user, decision.versionId, decision.reason);
+    await deleteHeldVersion(db, actorOf(user, context), decision.versionId, decision.reason);
     return { ok: true as const, message: "La version est supprimée, avec son fichier ; son auteur en est informé. La décision reste au journal d'audit." };
   } catch (error) {
     return formFailure(error);

@@ -48,7 +48,7 @@ export async function bootstrap(): Promise<BootstrapResult> {
     const publications = await timedStep("demo: publications", () => seedDemoPublications(handle.db, systemContext("démarrage (démo)"), env.APP_MODE));
     if (publications.seeded) logger.info(publications, "demo publications seeded");
     // Demo governance (Art. 2–3): a meeting with a decision, a proposal awaiting a signatory's agreement.
-    const governance = await timedStep("demo: governance", () => seedDemoGovernance(handle.db, systemContext("démarrage (démo)"), env.APP_MODE));
+    const governance = await timedStep("demo: governance", () => seedDemoGovernance(handle.db, systemActor("démarrage (démo)"), env.APP_MODE));
     if (governance.seeded) logger.info(governance, "demo governance seeded");
   }
   return { driver: handle.driver, appMode: env.APP_MODE, demoLogins, demoPassword: demoLogins.length ? DEMO_PASSWORD : null };

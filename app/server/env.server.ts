@@ -1,6 +1,7 @@
 import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
+import { logger } from "./logger.server";
 
 /**
  * The one place where configuration is read. Every variable is validated by
@@ -72,7 +73,9 @@ export const envSchema = z
       .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
       .optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-    SESSION_SECRET: z.string().min(32, "must be at least 32 characters long").optional(),
+    // No longer used: sessions are stored as a sha256 of their secret, which needs no key (ADR 028). Still
+    // accepted, whatever its value, so that an existing deployment that sets it starts; ignored with a log line.
+    SESSION_SECRET: z.string().optional(),
     PUBLIC_URL: z.url().optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(120),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
@@ -133,10 +136,12 @@ export const envSchema = z
     // When the daily signed anchor of the audit chain is written and mailed (Europe/Paris).
     AUDIT_ANCHOR_CRON: cron("30 2 * * *"),
   })
-  .transform((env) => {
+  .transform(({ SESSION_SECRET, ...env }) => {
     const appMode = env.APP_MODE ?? (env.DATABASE_URL ? "production" : "demo");
     return {
       ...env,
+      /** SESSION_SECRET was set: ignored (ADR 028), said once at startup. The value itself is dropped here. */
+      sessionSecretIgnored: SESSION_SECRET !== undefined,
       APP_MODE: appMode,
       DATA_DIR: path.resolve(env.DATA_DIR),
       OBSERVATORY_DIR: path.resolve(env.OBSERVATORY_DIR),
@@ -149,13 +154,6 @@ export const envSchema = z
     };
   })
   .superRefine((env, ctx) => {
-    if (env.APP_MODE === "production" && !env.SESSION_SECRET) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["SESSION_SECRET"],
-        message: "is required when APP_MODE=production",
-      });
-    }
     if (env.APP_MODE === "production" && !env.AUDIT_HMAC_KEY) {
       ctx.addIssue({
         code: "custom",
@@ -177,7 +175,6 @@ export const envSchema = z
 export type Env = z.output<typeof envSchema>;
 
 const frenchHints: Record<string, string> = {
-  SESSION_SECRET: "doit contenir au moins 32 caractères et est obligatoire en mode production",
   DATABASE_URL: "doit commencer par postgres:// ou postgresql://",
   PORT: "doit être un numéro de port entre 1 et 65535",
   APP_MODE: "doit valoir « demo » ou « production »",
@@ -256,6 +253,9 @@ export function getEnv(): Env {
       process.exit(1);
     }
     throw error;
+  }
+  if (cached.sessionSecretIgnored) {
+    logger.warn("SESSION_SECRET is set but no longer used: sessions are stored hashed (ADR 028); it can be removed from the configuration");
   }
   return cached;
 }

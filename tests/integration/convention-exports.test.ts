@@ -3,6 +3,7 @@ import { useTestDb } from "../support/db";
 import { buildAccessFixtures } from "../support/access-fixtures";
 import { systemContext } from "~/server/audit/audit.server";
 import { exportPooledData } from "~/server/explorer/export.server";
+import { userActor } from "~/server/command.server";
 import { sendExportDigests } from "~/server/explorer/export-notices.server";
 import { parseExplorerQuery } from "~/domain/explorer";
 
@@ -13,8 +14,9 @@ describe("Art. 5 : information mutuelle sur les exports de données mutualisées
     const f = await buildAccessFixtures(t.db);
     const context = { ...systemContext("test"), actorUserId: f.users.committee_member.id, organisationId: f.orgA.id };
     const query = parseExplorerQuery(new URLSearchParams(`indicator=${f.indicatorCode}`))!;
-    await exportPooledData(t.db, context, query, "csv");
-    await exportPooledData(t.db, context, query, "xlsx");
+    const exporter = userActor({ id: f.users.committee_member.id, displayName: "Test committee_member", role: "committee_member", organisationId: f.orgA.id }, context);
+    await exportPooledData(t.db, exporter, query, "csv");
+    await exportPooledData(t.db, exporter, query, "xlsx");
     const digestsOf = () =>
       t.db
         .selectFrom("notification as n")

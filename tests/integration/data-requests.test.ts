@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { useTestDb } from "../support/db";
+import { actorFor } from "../factories/user-actor";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
 import { ctx, makeMember, runRoute, samplePdf, seedReferentialBase } from "../factories/referential";
 import {
@@ -17,7 +18,7 @@ import { isRequestReminderDay, parseFigures } from "~/domain/data-requests";
 import * as requestPage from "~/routes/requests.$id";
 
 const t = useTestDb();
-const actorOf = (u: { id: string; role: Role; organisation_id: string }) => ({ id: u.id, role: u.role, organisationId: u.organisation_id });
+const actorOf = (u: { id: string; role: Role; organisation_id: string; display_name: string }) => actorFor(u, ctx);
 
 async function setting() {
   await seedReferentialBase(t.db);
@@ -36,7 +37,7 @@ async function setting() {
 }
 
 const ask = (s: Awaited<ReturnType<typeof setting>>, format: "file" | "figures" = "figures", dueOn = "2099-06-30") =>
-  createDataRequest(t.db, s.committee, ctx, { title: "MNA au 30 juin", question: "Combien de MNA suivis au 30 juin ?", answerFormat: format, dueOn, organisationIds: [s.caf.id, s.tj.id] }, "2099-06-01");
+  createDataRequest(t.db, s.committee, { title: "MNA au 30 juin", question: "Combien de MNA suivis au 30 juin ?", answerFormat: format, dueOn, organisationIds: [s.caf.id, s.tj.id] }, "2099-06-01");
 
 describe("Art. 3: partners answer the observatory's specific data requests", () => {
   it("Art. 3: a member asks two partners; their correspondents are told; each answers once, figures stored as numbers", async () => {
@@ -46,7 +47,7 @@ describe("Art. 3: partners answer the observatory's specific data requests", () 
     expect(told.map((n) => n.user_id).sort()).toEqual([s.cafCorrespondent.id, s.tjCorrespondent.id].sort());
     expect((await pendingRequestsFor(t.db, s.caf.id)).map((r) => r.id)).toEqual([id]);
 
-    await answerDataRequest(t.db, s.cafCorrespondent, ctx, id, { comment: "Source : logiciel métier", figures: "Garçons ; 41\nFilles ; 3,5", file: null });
+    await answerDataRequest(t.db, s.cafCorrespondent, id, { comment: "Source : logiciel métier", figures: "Garçons ; 41\nFilles ; 3,5", file: null });
     const detail = await getDataRequest(t.db, id);
     const caf = detail.recipients.find((r) => r.organisation_id === s.caf.id)!;
     expect(caf.status).toBe("answered");
@@ -57,7 +58,7 @@ describe("Art. 3: partners answer the observatory's specific data requests", () 
     expect(await pendingRequestsFor(t.db, s.caf.id)).toEqual([]);
 
     // Nothing a user sent is silently overwritten: a second answer is refused.
-    await expect(answerDataRequest(t.db, s.cafCorrespondent, ctx, id, { comment: null, figures: "Garçons ; 0", file: null })).rejects.toThrow(/déjà répondu/);
+    await expect(answerDataRequest(t.db, s.cafCorrespondent, id, { comment: null, figures: "Garçons ; 0", file: null })).rejects.toThrow(/déjà répondu/);
     expect((await getDataRequest(t.db, id)).recipients.find((r) => r.organisation_id === s.caf.id)!.answer_figures).toEqual(caf.answer_figures);
     const audit = await t.db.selectFrom("audit_event").select("action").where("entity_id", "=", id).orderBy("occurred_at").execute();
     expect(audit.map((a) => a.action)).toEqual(["data_request.created", "data_request.answered"]);
@@ -67,13 +68,13 @@ describe("Art. 3: partners answer the observatory's specific data requests", () 
     const s = await setting();
     const id = await ask(s);
     for (const actor of [s.cafValidator, s.committee, s.referent]) {
-      const refusal = await answerDataRequest(t.db, actor, ctx, id, { comment: null, figures: "A ; 1", file: null }).catch((e: unknown) => e);
+      const refusal = await answerDataRequest(t.db, actor, id, { comment: null, figures: "A ; 1", file: null }).catch((e: unknown) => e);
       expect((refusal as DomainError).status, actor.role).toBe(403);
     }
     const other = await makeMember(t.db, "2019-01-28", { name: "Hôpital" });
     const outsider = actorOf(await makeUser(t.db, "partner_correspondent", other.id));
-    await expect(answerDataRequest(t.db, outsider, ctx, id, { comment: null, figures: "A ; 1", file: null })).rejects.toThrow(/n'est pas adressée/);
-    const bad = await answerDataRequest(t.db, s.cafCorrespondent, ctx, id, { comment: null, figures: "Garçons ; 41\nFilles quarante", file: null }).catch((e: unknown) => e);
+    await expect(answerDataRequest(t.db, outsider, id, { comment: null, figures: "A ; 1", file: null })).rejects.toThrow(/n'est pas adressée/);
+    const bad = await answerDataRequest(t.db, s.cafCorrespondent, id, { comment: null, figures: "Garçons ; 41\nFilles quarante", file: null }).catch((e: unknown) => e);
     expect((bad as DomainError).fieldErrors.figures?.[0]).toMatch(/Ligne 2/);
     expect((await getDataRequest(t.db, id)).recipients.every((r) => r.status === "pending")).toBe(true);
   });
@@ -82,10 +83,10 @@ describe("Art. 3: partners answer the observatory's specific data requests", () 
     const s = await setting();
     const id = await ask(s, "file");
     await expect(
-      answerDataRequest(t.db, s.cafCorrespondent, ctx, id, { comment: null, figures: "", file: { field: "file", filename: "x.pdf", bytes: new TextEncoder().encode("<html>") } }),
+      answerDataRequest(t.db, s.cafCorrespondent, id, { comment: null, figures: "", file: { field: "file", filename: "x.pdf", bytes: new TextEncoder().encode("<html>") } }),
     ).rejects.toBeInstanceOf(DomainError);
-    await answerDataRequest(t.db, s.cafCorrespondent, ctx, id, { comment: null, figures: "", file: { field: "file", filename: "reponse.pdf", bytes: samplePdf() } });
-    await declineDataRequest(t.db, s.tjCorrespondent, ctx, id, "Donnée non enregistrée par le greffe.");
+    await answerDataRequest(t.db, s.cafCorrespondent, id, { comment: null, figures: "", file: { field: "file", filename: "reponse.pdf", bytes: samplePdf() } });
+    await declineDataRequest(t.db, s.tjCorrespondent, id, "Donnée non enregistrée par le greffe.");
     const detail = await getDataRequest(t.db, id);
     expect(Object.fromEntries(detail.recipients.map((r) => [r.organisation_id, [r.status, r.filename]]))).toEqual({
       [s.caf.id]: ["answered", "reponse.pdf"],
@@ -98,21 +99,21 @@ describe("Art. 3: partners answer the observatory's specific data requests", () 
     expect(["2099-06-26", "2099-06-28", "2099-07-01", "2099-07-08"].map((d) => isRequestReminderDay("2099-06-30", d))).toEqual([false, false, false, false]);
     const s = await setting();
     const id = await ask(s);
-    await answerDataRequest(t.db, s.cafCorrespondent, ctx, id, { comment: null, figures: "Total ; 12", file: null });
+    await answerDataRequest(t.db, s.cafCorrespondent, id, { comment: null, figures: "Total ; 12", file: null });
     await dataRequestReminders(t.db, "2099-06-27");
     await dataRequestReminders(t.db, "2099-06-27");
     const reminded = await t.db.selectFrom("notification").select("user_id").where("dedupe_key", "like", `data-request-reminder:${id}:%`).execute();
     expect(reminded.map((r) => r.user_id)).toEqual([s.tjCorrespondent.id]);
-    await closeDataRequest(t.db, s.committee, ctx, id);
+    await closeDataRequest(t.db, s.committee, id);
     await dataRequestReminders(t.db, "2099-06-30");
     expect(await t.db.selectFrom("notification").select("user_id").where("dedupe_key", "like", `data-request-reminder:${id}:%`).execute()).toHaveLength(1);
-    await expect(declineDataRequest(t.db, s.tjCorrespondent, ctx, id, "Trop tard")).rejects.toThrow(/n'attend plus/);
+    await expect(declineDataRequest(t.db, s.tjCorrespondent, id, "Trop tard")).rejects.toThrow(/n'attend plus/);
   });
 
   it("Art. 3–4: the answers are pooled: every member reads them on the request page, with the internal-use mention", async () => {
     const s = await setting();
     const id = await ask(s);
-    await answerDataRequest(t.db, s.cafCorrespondent, ctx, id, { comment: null, figures: "Total ; 12", file: null });
+    await answerDataRequest(t.db, s.cafCorrespondent, id, { comment: null, figures: "Total ; 12", file: null });
     const cookie = await sessionCookie(s.tjCorrespondent.id);
     const page = await runRoute(requestPage.loader, makeRequest(`/requests/${id}`, { cookie }), { id });
     expect(page.status).toBe(200);

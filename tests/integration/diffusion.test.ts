@@ -19,6 +19,7 @@ import {
   type Actor,
 } from "~/server/publications/publications.server";
 import { createWorkspaceDocument } from "~/server/workspace/workspace.server";
+import { userActor } from "~/server/command.server";
 import { getPublicationRow, loadContent } from "~/server/publications/content.server";
 import { computeLineage } from "~/server/publications/lineage.server";
 import type { ExplorerQuery } from "~/domain/explorer";
@@ -145,8 +146,7 @@ describe("Art. 5 — lineage is computed, never typed", () => {
   it("Art. 5: lineage on mixed sources = organisations of the frozen values (through their submissions) + owners of attached documents", async () => {
     const docId = await createWorkspaceDocument(
       t.db,
-      audit,
-      { id: w.referent.id, role: "odpe_referent", organisationId: w.team.id },
+      userActor({ id: w.referent.id, displayName: "Camille Référente", role: "odpe_referent", organisationId: w.team.id }, audit),
       { title: "Étude universitaire sur les placements", summary: "Analyse qualitative.", kind: "study", ownerOrganisationId: w.studies.id, domains: [], sources: [] },
       { field: "file", filename: "etude.pdf", bytes: new TextEncoder().encode("%PDF-1.7\n% test\n") },
       true,
@@ -333,8 +333,7 @@ describe("Art. 5 — mutual information", () => {
   it("Art. 5: a study shared in the workspace tells the organisations whose data it declares", async () => {
     const docId = await createWorkspaceDocument(
       t.db,
-      audit,
-      w.author,
+      userActor(w.author, audit),
       { title: "Étude des suivis CAF", summary: "", kind: "study", ownerOrganisationId: w.asso.id, domains: [], sources: [w.caf.id] },
       { field: "file", filename: "etude.pdf", bytes: new TextEncoder().encode("%PDF-1.4\n") },
       true,

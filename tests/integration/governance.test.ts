@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { system } from "../support/actors";
 import { useTestDb } from "../support/db";
+import { actorFor } from "../factories/user-actor";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
 import { ctx, makeIndicator, makeMember, runRoute, samplePdf, seedReferentialBase } from "../factories/referential";
 import { addDecision, createMeeting, decisionsCiting, getMeeting, listGovernance, addMember, setMinutes } from "~/server/governance/governance.server";
@@ -18,7 +19,7 @@ let counter = 0;
 /** Indicator codes are unique in the file's database: one per test. */
 const code = (base: string) => `${base}_${++counter}`;
 
-const actorOf = (u: { id: string; role: Role; organisation_id: string }) => ({ id: u.id, role: u.role, organisationId: u.organisation_id });
+const actorOf = (u: { id: string; role: Role; organisation_id: string; display_name: string }) => actorFor(u, ctx);
 
 async function setting() {
   await seedReferentialBase(t.db);
@@ -55,19 +56,19 @@ async function amendmentWith(indicatorId: string) {
 describe("Art. 2–3: an indicator enters the list only with the agreement of every signatory concerned", () => {
   it("Art. 2–3: adoption is refused while a signatory concerned has not agreed, and while one objects", async () => {
     const s = await setting();
-    const id = await createProposal(t.db, s.committee, ctx, proposalInput([s.caf.id, s.tj.id]));
+    const id = await createProposal(t.db, s.committee, proposalInput([s.caf.id, s.tj.id]));
     const indicator = await makeIndicator(t.db, { code: code("MNA_CONFIES") });
     const amendment = await t.db.selectFrom("amendment").select("id").where("number", "=", (await amendmentWith(indicator.id)).number).executeTakeFirstOrThrow();
-    const adopt = () => adoptProposal(t.db, s.referent, ctx, id, { amendmentId: amendment.id, indicatorId: indicator.id });
+    const adopt = () => adoptProposal(t.db, s.referent, id, { amendmentId: amendment.id, indicatorId: indicator.id });
 
     await expect(adopt()).rejects.toThrow(/l'accord de .*Caisse d'allocations familiales.*Tribunal judiciaire|l'accord de .*Tribunal judiciaire.*Caisse/);
-    await recordOpinion(t.db, s.cafValidator, ctx, id, { position: "agree", comment: null });
-    await recordOpinion(t.db, s.tjValidator, ctx, id, { position: "object", comment: "Donnée non produite par le greffe." });
+    await recordOpinion(t.db, s.cafValidator, id, { position: "agree", comment: null });
+    await recordOpinion(t.db, s.tjValidator, id, { position: "object", comment: "Donnée non produite par le greffe." });
     await expect(adopt()).rejects.toThrow(/objection de Tribunal judiciaire/);
     expect((await getProposal(t.db, id)).status).toBe("open");
 
     // The objecting institution may change its opinion while the proposal is open.
-    await recordOpinion(t.db, s.tjValidator, ctx, id, { position: "agree", comment: "Après échange avec l'ODPE." });
+    await recordOpinion(t.db, s.tjValidator, id, { position: "agree", comment: "Après échange avec l'ODPE." });
     await adopt();
     const adopted = await getProposal(t.db, id);
     expect(adopted.status).toBe("adopted");
@@ -79,18 +80,18 @@ describe("Art. 2–3: an indicator enters the list only with the agreement of ev
     const s = await setting();
     const other = await makeMember(t.db, "2019-01-28", { name: "Hôpital non concerné" });
     const otherValidator = actorOf(await makeUser(t.db, "partner_validator", other.id));
-    const id = await createProposal(t.db, s.committee, ctx, proposalInput([s.caf.id]));
+    const id = await createProposal(t.db, s.committee, proposalInput([s.caf.id]));
     for (const actor of [s.cafCorrespondent, s.committee, s.referent, s.reader]) {
-      const refusal = await recordOpinion(t.db, actor, ctx, id, { position: "agree", comment: null }).catch((e: unknown) => e);
+      const refusal = await recordOpinion(t.db, actor, id, { position: "agree", comment: null }).catch((e: unknown) => e);
       expect((refusal as DomainError).status, actor.role).toBe(403);
     }
-    await expect(recordOpinion(t.db, otherValidator, ctx, id, { position: "agree", comment: null })).rejects.toThrow(/n'est pas concerné/);
+    await expect(recordOpinion(t.db, otherValidator, id, { position: "agree", comment: null })).rejects.toThrow(/n'est pas concerné/);
     expect((await getProposal(t.db, id)).opinions[0]!.position).toBeNull();
   });
 
   it("Art. 2–3: the signatories concerned are told (validators of each) and the opinion and proposal are audited", async () => {
     const s = await setting();
-    const id = await createProposal(t.db, s.committee, ctx, proposalInput([s.caf.id, s.tj.id]));
+    const id = await createProposal(t.db, s.committee, proposalInput([s.caf.id, s.tj.id]));
     const notified = await t.db.selectFrom("notification").select("user_id").where("dedupe_key", "=", `indicator-proposal-opened:${id}`).execute();
     expect(notified.map((n) => n.user_id).sort()).toEqual([s.cafValidator.id, s.tjValidator.id].sort());
     const audit = await t.db.selectFrom("audit_event").select("action").where("entity_id", "=", id).execute();
@@ -99,12 +100,12 @@ describe("Art. 2–3: an indicator enters the list only with the agreement of ev
 
   it("Art. 7: the adopted proposal, its opinions and the amendment are linked and shown on the indicator page", async () => {
     const s = await setting();
-    const id = await createProposal(t.db, s.committee, ctx, proposalInput([s.caf.id]));
-    await recordOpinion(t.db, s.cafValidator, ctx, id, { position: "agree", comment: null });
+    const id = await createProposal(t.db, s.committee, proposalInput([s.caf.id]));
+    await recordOpinion(t.db, s.cafValidator, id, { position: "agree", comment: null });
     const indicator = await makeIndicator(t.db, { code: code("MNA_CONFIES") });
     const { number } = await amendmentWith(indicator.id);
     const amendment = await t.db.selectFrom("amendment").select("id").where("number", "=", number).executeTakeFirstOrThrow();
-    await adoptProposal(t.db, s.referent, ctx, id, { amendmentId: amendment.id, indicatorId: indicator.id });
+    await adoptProposal(t.db, s.referent, id, { amendmentId: amendment.id, indicatorId: indicator.id });
     expect((await proposalsForIndicator(t.db, indicator.id)).map((p) => [p.id, p.amendment_number])).toEqual([[id, number]]);
 
     const cookie = await sessionCookie(s.cafCorrespondent.id);
@@ -118,19 +119,19 @@ describe("Art. 2–3: an indicator enters the list only with the agreement of ev
     const s = await setting();
     const target = await makeIndicator(t.db, { code: code("IP_RECUES") });
     const unrelated = await makeIndicator(t.db, { code: code("AUTRE_IND") });
-    const id = await createProposal(t.db, s.committee, ctx, { ...proposalInput([s.caf.id]), kind: "change", indicatorId: target.id });
-    await recordOpinion(t.db, s.cafValidator, ctx, id, { position: "agree", comment: null });
+    const id = await createProposal(t.db, s.committee, { ...proposalInput([s.caf.id]), kind: "change", indicatorId: target.id });
+    await recordOpinion(t.db, s.cafValidator, id, { position: "agree", comment: null });
     const { number } = await amendmentWith(unrelated.id);
     const amendment = await t.db.selectFrom("amendment").select("id").where("number", "=", number).executeTakeFirstOrThrow();
-    await expect(adoptProposal(t.db, s.referent, ctx, id, { amendmentId: amendment.id, indicatorId: unrelated.id })).rejects.toThrow(/l'indicateur qu'elle vise/);
-    await rejectProposal(t.db, s.referent, ctx, id, "Reporté au prochain comité.");
-    await expect(recordOpinion(t.db, s.cafValidator, ctx, id, { position: "object", comment: "Trop tard" })).rejects.toThrow(/close/);
+    await expect(adoptProposal(t.db, s.referent, id, { amendmentId: amendment.id, indicatorId: unrelated.id })).rejects.toThrow(/l'indicateur qu'elle vise/);
+    await rejectProposal(t.db, s.referent, id, "Reporté au prochain comité.");
+    await expect(recordOpinion(t.db, s.cafValidator, id, { position: "object", comment: "Trop tard" })).rejects.toThrow(/close/);
     expect((await getProposal(t.db, id)).closing_reason).toBe("Reporté au prochain comité.");
   });
 
   it("Art. 2–3: an objection must give its reason (route answers 422 with the field named)", async () => {
     const s = await setting();
-    const id = await createProposal(t.db, s.committee, ctx, proposalInput([s.caf.id]));
+    const id = await createProposal(t.db, s.committee, proposalInput([s.caf.id]));
     const cookie = await sessionCookie(s.cafValidator.id);
     const result = await runRoute(proposalPage.action, makeRequest(`/proposals/${id}?intent=opinion`, { cookie, form: { position: "object" } }), { id });
     expect(result.status).toBe(422);
@@ -142,15 +143,15 @@ describe("Art. 2–3: an indicator enters the list only with the agreement of ev
 describe("Art. 2: governance bodies, meetings and decisions citing other records", () => {
   it("Art. 2: the referent records members, a meeting with its minutes and a decision adopting an amendment; the decision is found from the amendment", async () => {
     const s = await setting();
-    await addMember(t.db, s.referent, ctx, { bodyCode: "comite_de_suivi", organisationId: s.caf.id, personName: "Mme Martin", position: "Directrice", since: "2025-01-01", until: null });
-    await addMember(t.db, s.referent, ctx, { bodyCode: "comite_de_suivi", organisationId: s.tj.id, personName: "M. Durand", position: null, since: "2020-01-01", until: "2021-12-31" });
-    const meeting = await createMeeting(t.db, s.referent, ctx, { bodyCode: "comite_de_suivi", heldOn: "2026-05-20", title: "Comité de suivi de printemps", agenda: "1. Avenant" });
-    await setMinutes(t.db, s.referent, ctx, meeting, { field: "minutes", filename: "cr.pdf", bytes: samplePdf() });
+    await addMember(t.db, s.referent, { bodyCode: "comite_de_suivi", organisationId: s.caf.id, personName: "Mme Martin", position: "Directrice", since: "2025-01-01", until: null });
+    await addMember(t.db, s.referent, { bodyCode: "comite_de_suivi", organisationId: s.tj.id, personName: "M. Durand", position: null, since: "2020-01-01", until: "2021-12-31" });
+    const meeting = await createMeeting(t.db, s.referent, { bodyCode: "comite_de_suivi", heldOn: "2026-05-20", title: "Comité de suivi de printemps", agenda: "1. Avenant" });
+    await setMinutes(t.db, s.referent, meeting, { field: "minutes", filename: "cr.pdf", bytes: samplePdf() });
     const indicator = await makeIndicator(t.db, { code: code("MNA_CONFIES") });
     const { number } = await amendmentWith(indicator.id);
     const amendment = await t.db.selectFrom("amendment").select("id").where("number", "=", number).executeTakeFirstOrThrow();
-    await addDecision(t.db, s.referent, ctx, meeting, { text: "Avenant approuvé.", subjectType: "amendment", subjectId: amendment.id });
-    await addDecision(t.db, s.referent, ctx, meeting, { text: "Prochaine réunion en octobre.", subjectType: null, subjectId: null });
+    await addDecision(t.db, s.referent, meeting, { text: "Avenant approuvé.", subjectType: "amendment", subjectId: amendment.id });
+    await addDecision(t.db, s.referent, meeting, { text: "Prochaine réunion en octobre.", subjectType: null, subjectId: null });
 
     const detail = await getMeeting(t.db, meeting);
     expect(detail.minutes_filename).toBe("cr.pdf");
@@ -167,12 +168,12 @@ describe("Art. 2: governance bodies, meetings and decisions citing other records
 
   it("Art. 2: a decision cannot cite a record that does not exist; only the referent records governance", async () => {
     const s = await setting();
-    const meeting = await createMeeting(t.db, s.referent, ctx, { bodyCode: "conference_strategique", heldOn: "2026-05-20", title: "Conférence", agenda: "Tableau de bord" });
+    const meeting = await createMeeting(t.db, s.referent, { bodyCode: "conference_strategique", heldOn: "2026-05-20", title: "Conférence", agenda: "Tableau de bord" });
     await expect(
-      addDecision(t.db, s.referent, ctx, meeting, { text: "Tableau de bord adopté.", subjectType: "dashboard_edition", subjectId: "00000000-0000-4000-8000-000000000000" }),
+      addDecision(t.db, s.referent, meeting, { text: "Tableau de bord adopté.", subjectType: "dashboard_edition", subjectId: "00000000-0000-4000-8000-000000000000" }),
     ).rejects.toThrow(/n'existe pas/);
     for (const actor of [s.committee, s.cafCorrespondent, s.cafValidator, s.reader]) {
-      const refusal = await createMeeting(t.db, actor, ctx, { bodyCode: "comite_de_suivi", heldOn: "2026-05-20", title: "X", agenda: "Y" }).catch((e: unknown) => e);
+      const refusal = await createMeeting(t.db, actor, { bodyCode: "comite_de_suivi", heldOn: "2026-05-20", title: "X", agenda: "Y" }).catch((e: unknown) => e);
       expect((refusal as DomainError).status, actor.role).toBe(403);
     }
     expect((await getMeeting(t.db, meeting)).decisions).toEqual([]);
@@ -180,8 +181,8 @@ describe("Art. 2: governance bodies, meetings and decisions citing other records
 
   it("Art. 2: minutes must be a PDF; a refused file leaves nothing", async () => {
     const s = await setting();
-    const meeting = await createMeeting(t.db, s.referent, ctx, { bodyCode: "comite_de_suivi", heldOn: "2026-05-20", title: "Comité", agenda: "Point" });
-    await expect(setMinutes(t.db, s.referent, ctx, meeting, { field: "minutes", filename: "cr.html", bytes: new TextEncoder().encode("<html>") })).rejects.toBeInstanceOf(DomainError);
+    const meeting = await createMeeting(t.db, s.referent, { bodyCode: "comite_de_suivi", heldOn: "2026-05-20", title: "Comité", agenda: "Point" });
+    await expect(setMinutes(t.db, s.referent, meeting, { field: "minutes", filename: "cr.html", bytes: new TextEncoder().encode("<html>") })).rejects.toBeInstanceOf(DomainError);
     expect((await getMeeting(t.db, meeting)).minutes_file_id).toBeNull();
   });
 

@@ -5,6 +5,7 @@ import { useTestDb } from "../support/db";
 import { makeRequest, sessionCookie } from "../factories";
 import { runRoute } from "../factories/referential";
 import { systemContext, verifyAuditChain } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { loadObservatoryFiles } from "~/server/observatory/files.server";
 import { importObservatory, seedDemoUsers } from "~/server/observatory/seed.server";
 import { DEMO_CLOSED_YEARS, DEMO_OPEN_YEAR, seedDemoReferential } from "~/server/observatory/demo-referential.server";
@@ -71,8 +72,8 @@ describe("demo governance (demo mode only)", () => {
       await importObservatory(t.db, system(context), data, { isDemo: true });
       await seedDemoUsers(t.db, system(context), data.observatory.team.code, "demo");
     }
-    await expect(seedDemoGovernance(t.db, context, "production")).rejects.toThrow(/refusées en mode production/);
-    const result = await seedDemoGovernance(t.db, context, "demo");
+    await expect(seedDemoGovernance(t.db, systemActor("test (démo)"), "production")).rejects.toThrow(/refusées en mode production/);
+    const result = await seedDemoGovernance(t.db, systemActor("test (démo)"), "demo");
     expect(result.seeded).toBe(true);
     if (!result.seeded) return;
     const meeting = await getMeeting(t.db, result.meeting);
@@ -84,7 +85,7 @@ describe("demo governance (demo mode only)", () => {
     const { getDataRequest } = await import("~/server/governance/data-requests.server");
     const request = await getDataRequest(t.db, result.dataRequest);
     expect(Object.fromEntries(request.recipients.map((r) => [r.organisation_code, r.status]))).toEqual({ DEP42: "answered", CAF42: "pending" });
-    expect((await seedDemoGovernance(t.db, context, "demo")).seeded).toBe(false);
+    expect((await seedDemoGovernance(t.db, systemActor("test (démo)"), "demo")).seeded).toBe(false);
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
   });
 });

@@ -19,17 +19,17 @@ import {
   listHeldVersions,
   listWorkspaceDocuments,
   releaseHeldVersion,
-  type Actor,
 } from "~/server/workspace/workspace.server";
+import { userActor, type UserActor } from "~/server/command.server";
 import { checkWorkspaceFile } from "~/server/workspace/sniff.server";
 import type { Upload } from "~/server/http/uploads.server";
 import { WORKSPACE_MAX_BYTES } from "~/domain/workspace";
 
 const t = useTestDb();
 const audit = systemContext("test");
-let author: Actor & { displayName: string };
-let other: Actor;
-let referent: Actor;
+let author: UserActor & { id: string };
+let other: UserActor & { id: string };
+let referent: UserActor & { id: string };
 let orgId: string;
 let otherOrgId: string;
 
@@ -44,16 +44,16 @@ beforeAll(async () => {
   otherOrgId = org2.id;
   const u = await makeUser(t.db, "partner_correspondent", org.id);
   const u2 = await makeUser(t.db, "partner_correspondent", org2.id);
-  author = { id: u.id, role: "partner_correspondent", organisationId: org.id, displayName: "Auteur" };
-  other = { id: u2.id, role: "partner_correspondent", organisationId: org2.id };
+  author = { ...userActor({ id: u.id, role: "partner_correspondent", organisationId: org.id, displayName: "Auteur" }, audit), id: u.id };
+  other = { ...userActor({ id: u2.id, role: "partner_correspondent", organisationId: org2.id, displayName: "Autre" }, audit), id: u2.id };
   const team = await makeOrganisation(t.db, { name: "Équipe ODPE" });
   const r = await makeUser(t.db, "odpe_referent", team.id);
-  referent = { id: r.id, role: "odpe_referent", organisationId: team.id };
+  referent = { ...userActor({ id: r.id, role: "odpe_referent", organisationId: team.id, displayName: "Référent" }, audit), id: r.id };
   await ensureDomain(t.db, "ACCUEIL", "Capacités d'accueil");
 });
 
 async function share(title: string, summary: string, upload: Upload = pdf()) {
-  return createWorkspaceDocument(t.db, audit, author, { title, summary, kind: "study", ownerOrganisationId: orgId, domains: ["ACCUEIL"], sources: [] }, upload, true);
+  return createWorkspaceDocument(t.db, author, { title, summary, kind: "study", ownerOrganisationId: orgId, domains: ["ACCUEIL"], sources: [] }, upload, true);
 }
 
 describe("Art. 4 — the shared workspace", () => {
@@ -89,7 +89,7 @@ describe("Art. 4 — the shared workspace", () => {
 
   it("versions are kept: a new version never overwrites the previous one", async () => {
     const id = await share("Rapport d'activité des MECS", "Bilan annuel");
-    expect(await addWorkspaceVersion(t.db, audit, author, id, pdf("version 2"), "Chiffres corrigés", true)).toMatchObject({ number: 2, held: false });
+    expect(await addWorkspaceVersion(t.db, author, id, pdf("version 2"), "Chiffres corrigés", true)).toMatchObject({ number: 2, held: false });
     const doc = await getWorkspaceDocument(t.db, id);
     expect(doc.versions.map((v) => [v.number, v.note])).toEqual([
       [2, "Chiffres corrigés"],
@@ -114,9 +114,9 @@ describe("Art. 4 — the shared workspace", () => {
 
   it("only the owner organisation's members add versions or share in its name", async () => {
     const id = await share("Note interne", "");
-    await expect(addWorkspaceVersion(t.db, audit, other, id, pdf(), null, true)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(addWorkspaceVersion(t.db, other, id, pdf(), null, true)).rejects.toMatchObject({ code: "forbidden" });
     await expect(
-      createWorkspaceDocument(t.db, audit, other, { title: "Usurpation", summary: "", kind: "other", ownerOrganisationId: orgId, domains: [], sources: [] }, pdf(), true),
+      createWorkspaceDocument(t.db, other, { title: "Usurpation", summary: "", kind: "other", ownerOrganisationId: orgId, domains: [], sources: [] }, pdf(), true),
     ).rejects.toMatchObject({ code: "forbidden" });
     const visible = await listWorkspaceDocuments(t.db);
     expect(visible.some((d) => d.id === id)).toBe(true);
@@ -152,10 +152,10 @@ describe("Art. 4 — only anonymised data are shared in the workspace", () => {
   it("Art. 4: an upload without the anonymisation confirmation is refused (422, French message) and the refusal audited", async () => {
     const before = await t.db.selectFrom("audit_event").select("id").where("action", "=", "workspace.upload_refused").execute();
     await expect(
-      createWorkspaceDocument(t.db, audit, author, { title: "Sans confirmation", summary: "", kind: "study", ownerOrganisationId: orgId, domains: [], sources: [] }, pdf(), false),
+      createWorkspaceDocument(t.db, author, { title: "Sans confirmation", summary: "", kind: "study", ownerOrganisationId: orgId, domains: [], sources: [] }, pdf(), false),
     ).rejects.toMatchObject({ code: "validation", status: 422, fieldErrors: { anonymisedConfirmed: [expect.stringMatching(/anonymisées/)] } });
     const id = await share("Document confirmé", "");
-    await expect(addWorkspaceVersion(t.db, audit, author, id, pdf("v2"), null, false)).rejects.toMatchObject({ status: 422, message: expect.stringMatching(/art\. 4/) });
+    await expect(addWorkspaceVersion(t.db, author, id, pdf("v2"), null, false)).rejects.toMatchObject({ status: 422, message: expect.stringMatching(/art\. 4/) });
     expect((await getWorkspaceDocument(t.db, id)).versions).toHaveLength(1);
     expect(await actionsOf(id)).toEqual(["workspace.document_shared", "workspace.upload_refused"]);
     const after = await t.db.selectFrom("audit_event").select("id").where("action", "=", "workspace.upload_refused").execute();
@@ -204,13 +204,13 @@ describe("Art. 4 — only anonymised data are shared in the workspace", () => {
     expect(told.map((n) => n.title)).toContain("Version retenue pour vérification : « Suivi nominatif des mesures »");
 
     // Released (with a reason): visible to all, current version; the uploader is told.
-    await expect(releaseHeldVersion(t.db, audit, author, held.id, "Je le veux")).rejects.toMatchObject({ code: "forbidden" });
-    await expect(releaseHeldVersion(t.db, audit, referent, held.id, "  ")).rejects.toMatchObject({ code: "validation", fieldErrors: { reason: [expect.any(String)] } });
-    await releaseHeldVersion(t.db, audit, referent, held.id, "Noms fictifs d'un jeu d'essai, vérifié avec l'auteur.");
+    await expect(releaseHeldVersion(t.db, author, held.id, "Je le veux")).rejects.toMatchObject({ code: "forbidden" });
+    await expect(releaseHeldVersion(t.db, referent, held.id, "  ")).rejects.toMatchObject({ code: "validation", fieldErrors: { reason: [expect.any(String)] } });
+    await releaseHeldVersion(t.db, referent, held.id, "Noms fictifs d'un jeu d'essai, vérifié avec l'auteur.");
     expect((await listWorkspaceDocuments(t.db)).some((d) => d.id === id)).toBe(true);
     expect((await getWorkspaceDocument(t.db, id, other)).versions.map((v) => [v.number, v.held])).toEqual([[1, false]]);
     expect((await getWorkspaceFile(t.db, id, null, other)).sizeBytes).toBe(upload.bytes.byteLength);
-    await expect(releaseHeldVersion(t.db, audit, referent, held.id, "encore")).rejects.toMatchObject({ code: "conflict" });
+    await expect(releaseHeldVersion(t.db, referent, held.id, "encore")).rejects.toMatchObject({ code: "conflict" });
     expect(await actionsOf(id)).toEqual(["workspace.document_shared", "workspace.version_held", "workspace.hold_released"]);
     const uploaderTold = await t.db.selectFrom("notification").select("title").where("user_id", "=", author.id).where("link", "=", `/workspace/${id}`).execute();
     expect(uploaderTold.map((n) => n.title)).toContain("Version libérée : « Suivi nominatif des mesures »");
@@ -218,7 +218,7 @@ describe("Art. 4 — only anonymised data are shared in the workspace", () => {
 
   it("Art. 4: a held new version leaves the previous one current for others; deleted, it is gone (file too) and the deletion audited", async () => {
     const id = await share("Tableau des places", "", await xlsx([["Code", "Places"], ["ACC-01", 120]]));
-    const added = await addWorkspaceVersion(t.db, audit, author, id, await xlsx([["Prénom", "Courriel"], ["Léa", "lea.martin@exemple.fr"]]), "Ajout des contacts", true);
+    const added = await addWorkspaceVersion(t.db, author, id, await xlsx([["Prénom", "Courriel"], ["Léa", "lea.martin@exemple.fr"]]), "Ajout des contacts", true);
     expect(added).toMatchObject({ number: 2, held: true });
     expect(added.findings.map((f) => f.explanation).join("\n")).not.toContain("martin");
     expect((await getWorkspaceDocument(t.db, id, other)).versions.map((v) => v.number)).toEqual([1]);
@@ -249,7 +249,7 @@ describe("Art. 4 — only anonymised data are shared in the workspace", () => {
     const id = await share("Liste des jeunes", "", await xlsx([["NIR"], ["1 85 05 78 006 084 91"]]));
     const held = (await listHeldVersions(t.db)).find((v) => v.document_id === id)!;
     expect(held.findings.map((f) => f.kind).sort()).toEqual(["header", "nir"]);
-    await deleteHeldVersion(t.db, audit, referent, held.id, "Numéros de sécurité sociale.");
+    await deleteHeldVersion(t.db, referent, held.id, "Numéros de sécurité sociale.");
     await expect(getWorkspaceDocument(t.db, id, referent)).rejects.toMatchObject({ code: "not_found" });
     expect(await actionsOf(id)).toEqual(["workspace.document_shared", "workspace.version_held", "workspace.hold_deleted"]);
   });

@@ -18,6 +18,8 @@ import { createMeeting, setMinutes } from "~/server/governance/governance.server
 import { createProposal } from "~/server/governance/proposals.server";
 import { answerDataRequest, createDataRequest } from "~/server/governance/data-requests.server";
 import { makeUser, sessionCookie } from "../factories";
+import { actorFor } from "../factories/user-actor";
+import { userActor } from "~/server/command.server";
 import { acceptValues, makeAgreement, makeApiToken, makeIndicator, withdrawOrganisation } from "../factories/collection";
 import { makeMember, samplePdf, samplePng, seedReferentialBase } from "../factories/referential";
 
@@ -190,7 +192,7 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
 
   // Art. 4: the members' workspace.
   const share = (actor: Actor, ownerOrganisationId: string, title: string) =>
-    createWorkspaceDocument(db, ctx, actor, { title, summary: "", kind: "study", ownerOrganisationId, domains: [], sources: [] }, { field: "file", filename: "etude.pdf", bytes: samplePdf() }, true);
+    createWorkspaceDocument(db, userActor(actor, ctx), { title, summary: "", kind: "study", ownerOrganisationId, domains: [], sources: [] }, { field: "file", filename: "etude.pdf", bytes: samplePdf() }, true);
   const documentA = await share(actorA, orgA.id, "Étude de l'organisme A");
   const documentB = await share(actorB, orgB.id, "Étude de l'organisme B");
   // Art. 4: a workbook with a « Nom » column, held for the referent's review (only B's uploader and the referent see it).
@@ -201,8 +203,7 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
   });
   const heldDocumentB = await createWorkspaceDocument(
     db,
-    ctx,
-    actorB,
+    userActor(actorB, ctx),
     { title: "Liste nominative de l'organisme B", summary: "", kind: "study", ownerOrganisationId: orgB.id, domains: [], sources: [] },
     { field: "file", filename: "liste.xlsx", bytes: heldWorkbook },
     true,
@@ -248,9 +249,10 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
   await withdrawOrganisation(db, orgW.id);
 
   // Art. 2–3: governance records and an indicator proposal awaiting the signatories' opinions.
-  const meeting = await createMeeting(db, referent, ctx, { bodyCode: "comite_de_suivi", heldOn: "2025-06-12", title: "Comité de test", agenda: "Point 1" });
-  await setMinutes(db, referent, ctx, meeting, { field: "minutes", filename: "compte-rendu.pdf", bytes: samplePdf() });
-  const proposal = await createProposal(db, asActor(rows.committee_member), ctx, {
+  const referentActor = actorFor(rows.odpe_referent, ctx);
+  const meeting = await createMeeting(db, referentActor, { bodyCode: "comite_de_suivi", heldOn: "2025-06-12", title: "Comité de test", agenda: "Point 1" });
+  await setMinutes(db, referentActor, meeting, { field: "minutes", filename: "compte-rendu.pdf", bytes: samplePdf() });
+  const proposal = await createProposal(db, actorFor(rows.committee_member, ctx), {
     kind: "new",
     indicatorId: null,
     title: "Proposition de test",
@@ -259,14 +261,14 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     organisationIds: [orgA.id, orgB.id],
   });
 
-  const dataRequest = await createDataRequest(db, referent, ctx, {
+  const dataRequest = await createDataRequest(db, referentActor, {
     title: "Demande de test",
     question: "Combien ?",
     answerFormat: "file",
     dueOn: "2099-12-31",
     organisationIds: [orgA.id, orgB.id],
   });
-  await answerDataRequest(db, { id: correspondentB.id, role: "partner_correspondent", organisationId: orgB.id }, ctx, dataRequest, {
+  await answerDataRequest(db, actorFor(correspondentB, ctx), dataRequest, {
     comment: null,
     figures: "",
     file: { field: "file", filename: "reponse.pdf", bytes: samplePdf() },

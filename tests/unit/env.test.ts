@@ -10,22 +10,26 @@ describe("configuration (zod-validated environment)", () => {
     expect(env.secureCookies).toBe(false);
   });
 
-  it("defaults to production mode with DATABASE_URL, which then requires SESSION_SECRET", () => {
+  it("defaults to production mode with DATABASE_URL, which then requires AUDIT_HMAC_KEY but not SESSION_SECRET", () => {
     expect(() => parseEnv({ DATABASE_URL: "postgres://x@localhost/db" })).toThrow(EnvError);
-    try {
-      parseEnv({ DATABASE_URL: "postgres://x@localhost/db" });
-    } catch (error) {
-      expect((error as EnvError).variable).toBe("SESSION_SECRET");
-      expect((error as Error).message).toMatch(/^Configuration invalide : SESSION_SECRET .+ \/ Invalid configuration: SESSION_SECRET .+/);
-      expect((error as Error).message.split("\n")).toHaveLength(1);
-    }
-    const env = parseEnv({ DATABASE_URL: "postgres://x@localhost/db", SESSION_SECRET: "s".repeat(40), AUDIT_HMAC_KEY: "k".repeat(40), NODE_ENV: "production" });
+    const env = parseEnv({ DATABASE_URL: "postgres://x@localhost/db", AUDIT_HMAC_KEY: "k".repeat(40), NODE_ENV: "production" });
     expect(env.APP_MODE).toBe("production");
     expect(env.secureCookies).toBe(true);
+    expect(env.sessionSecretIgnored).toBe(false);
+  });
+
+  it("ADR 028: SESSION_SECRET is no longer used — still accepted (any value) so that existing deployments start, flagged as ignored and not kept", () => {
+    for (const value of ["ancien-secret-de-session-".repeat(2), "court"]) {
+      const env = parseEnv({ DATABASE_URL: "postgres://x@localhost/db", AUDIT_HMAC_KEY: "k".repeat(40), SESSION_SECRET: value });
+      expect(env.APP_MODE).toBe("production");
+      expect(env.sessionSecretIgnored).toBe(true);
+      expect(JSON.stringify(env)).not.toContain(`"${value}"`);
+      expect("SESSION_SECRET" in env).toBe(false);
+    }
   });
 
   it("ADR 024: production mode requires AUDIT_HMAC_KEY (at least 32 characters), without echoing it", () => {
-    const production = { DATABASE_URL: "postgres://x@localhost/db", SESSION_SECRET: "s".repeat(40) };
+    const production = { DATABASE_URL: "postgres://x@localhost/db" };
     for (const source of [production, { ...production, AUDIT_HMAC_KEY: "trop-court-secret" }]) {
       let caught: unknown;
       try {
@@ -49,7 +53,6 @@ describe("configuration (zod-validated environment)", () => {
     [{ PORT: "70000" }, "PORT"],
     [{ DATABASE_URL: "mysql://nope" }, "DATABASE_URL"],
     [{ APP_MODE: "staging" }, "APP_MODE"],
-    [{ SESSION_SECRET: "short" }, "SESSION_SECRET"],
     [{ AUDIT_HMAC_PREVIOUS_KEYS: "short" }, "AUDIT_HMAC_PREVIOUS_KEYS"],
     [{ AUDIT_ANCHOR_CRON: "every day" }, "AUDIT_ANCHOR_CRON"],
   ])("names the faulty variable in French and English: %o", (source, variable) => {

@@ -1,5 +1,6 @@
 import type { Db, Trx } from "../db.server";
-import { recordAudit, systemContext, type AuditContext } from "../audit/audit.server";
+import { recordAudit, systemContext } from "../audit/audit.server";
+import type { Actor } from "../command.server";
 import { tellOrganisations } from "../publications/notices.server";
 import { todayIso } from "~/domain/dates";
 
@@ -12,23 +13,24 @@ import { todayIso } from "~/domain/dates";
  * mail to its correspondents.
  */
 
-/** Records that `exporter` exported values of `sources` (the exporter's own organisation is not told of its own export). */
+/** Records, inside the export command, that `actor` exported values of `sources` (the exporter's own organisation is not told of its own export). */
 export async function recordExportNotices(
   trx: Trx,
-  context: AuditContext,
+  actor: Actor,
   input: { indicatorCode: string; indicatorLabel: string; sourceOrganisationIds: readonly string[]; at: Date },
 ) {
-  const sources = [...new Set(input.sourceOrganisationIds)].filter((id) => id !== context.organisationId);
+  const exporterOrganisationId = actor.audit.organisationId;
+  const sources = [...new Set(input.sourceOrganisationIds)].filter((id) => id !== exporterOrganisationId);
   if (sources.length === 0) return 0;
-  const exporter = context.organisationId
-    ? await trx.selectFrom("organisation").select("name").where("id", "=", context.organisationId).executeTakeFirst()
+  const exporter = exporterOrganisationId
+    ? await trx.selectFrom("organisation").select("name").where("id", "=", exporterOrganisationId).executeTakeFirst()
     : undefined;
   await trx
     .insertInto("export_notice")
     .values(
       sources.map((organisationId) => ({
         organisation_id: organisationId,
-        exporter_organisation_id: context.organisationId,
+        exporter_organisation_id: exporterOrganisationId,
         exporter_label: exporter?.name ?? "Un membre de l'observatoire",
         indicator_code: input.indicatorCode,
         indicator_label: input.indicatorLabel,

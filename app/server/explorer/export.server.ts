@@ -1,6 +1,6 @@
 import { NOT_DEFINED_TEXT } from "~/domain/rates";
 import type { Db } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { recordExportNotices } from "./export-notices.server";
 import { neutralizeCell, preamble, type ExportDoc } from "./export-workbook.server";
 import { runHeavy } from "../heavy/pool.server";
@@ -52,9 +52,9 @@ export function toCsv(doc: ExportDoc): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
-/** Builds the export of a query and records it in the audit trail (one transaction). */
-export async function exportPooledData(db: Db, context: AuditContext, query: ExplorerQuery, format: ExportFormat, now = new Date()): Promise<ExportFile> {
-  return db.transaction().execute(async (trx) => {
+/** Builds the export of a query and records it in the audit trail (one transaction): a command of `export:pooled_data` (ADR 034). */
+export async function exportPooledData(db: Db, actor: Actor, query: ExplorerQuery, format: ExportFormat, now = new Date()): Promise<ExportFile> {
+  return run(db, actor, "export:pooled_data", async (trx, command) => {
     const { query: resolved, snapshot } = await runQuery(trx, query);
     const table = buildTable(resolved, snapshot);
     const doc: ExportDoc = {
@@ -66,7 +66,7 @@ export async function exportPooledData(db: Db, context: AuditContext, query: Exp
     };
     const body = format === "csv" ? toCsv(doc) : await runHeavy("renderExplorerXlsx", doc);
     const day = now.toISOString().slice(0, 10);
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "pooled_data.exported",
       entityType: "indicator",
       entityId: snapshot.indicator.code,
@@ -74,7 +74,7 @@ export async function exportPooledData(db: Db, context: AuditContext, query: Exp
       details: { format, query: resolved, values: snapshot.values.length, organisations: snapshot.organisations.map((o) => o.code) },
     });
     // Art. 5: the organisations whose data are exported are told (daily digest).
-    await recordExportNotices(trx, context, {
+    await recordExportNotices(trx, actor, {
       indicatorCode: snapshot.indicator.code,
       indicatorLabel: snapshot.indicator.label,
       sourceOrganisationIds: sourceOrganisationIds(snapshot),

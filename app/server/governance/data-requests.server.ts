@@ -1,16 +1,15 @@
 import { sql } from "kysely";
 import type { Db } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
+import { actorMay, run, type Actor } from "../command.server";
 import { putFile } from "../storage/files.server";
 import type { Upload } from "../http/uploads.server";
 import { checkWorkspaceFile } from "../workspace/sniff.server";
 import { tellOrganisations, tellUsers } from "../publications/notices.server";
-import { can } from "~/domain/permissions";
 import { todayIso, type IsoDate } from "~/domain/dates";
 import { answerFormatLabels, isRequestReminderDay, parseFigures, type DataRequestFormInput } from "~/domain/data-requests";
 import { formatDate } from "~/domain/format";
-import { partnerOrganisations, type Actor } from "./governance.server";
+import { partnerOrganisations, personActing } from "./governance.server";
 
 /**
  * Ad-hoc data requests (Art. 3). The referent or a member asks partner
@@ -92,10 +91,10 @@ export async function getDataRequest(db: Db, id: string) {
   return { ...request, recipients };
 }
 
-export async function createDataRequest(db: Db, actor: Actor, context: AuditContext, input: DataRequestFormInput, today: IsoDate = todayIso()) {
-  if (!can(actor, "create:data_request")) throw forbidden();
-  if (input.dueOn < today) throw new DomainError("validation", "La date de réponse est passée.", { dueOn: ["Choisissez une date à venir."] });
-  return db.transaction().execute(async (trx) => {
+export async function createDataRequest(db: Db, actor: Actor, input: DataRequestFormInput, today: IsoDate = todayIso()) {
+  return run(db, actor, "create:data_request", async (trx, command) => {
+    const person = personActing(actor);
+    if (input.dueOn < today) throw new DomainError("validation", "La date de réponse est passée.", { dueOn: ["Choisissez une date à venir."] });
     const organisations = await partnerOrganisations(trx, input.organisationIds);
     const created = await trx
       .insertInto("data_request")
@@ -104,8 +103,8 @@ export async function createDataRequest(db: Db, actor: Actor, context: AuditCont
         question: input.question,
         answer_format: input.answerFormat,
         due_on: input.dueOn,
-        requested_by: actor.id,
-        requester_organisation_id: actor.organisationId,
+        requested_by: person.id,
+        requester_organisation_id: person.organisationId,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -125,7 +124,7 @@ export async function createDataRequest(db: Db, actor: Actor, context: AuditCont
         dedupeKey: `data-request-opened:${created.id}`,
       },
     );
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "data_request.created",
       entityType: "data_request",
       entityId: created.id,
@@ -140,30 +139,30 @@ export async function createDataRequest(db: Db, actor: Actor, context: AuditCont
 export async function answerDataRequest(
   db: Db,
   actor: Actor,
-  context: AuditContext,
   requestId: string,
   input: { comment: string | null; figures: string; file: Upload | null },
 ) {
-  if (!can(actor, "submit:data_request", actor.organisationId)) throw forbidden();
-  const request = await db.selectFrom("data_request").select(["answer_format"]).where("id", "=", requestId).executeTakeFirst();
-  if (!request) throw notFound("Cette demande");
-  let figures: { label: string; value: number }[] | null = null;
-  let file: { contentType: string } | null = null;
-  if (request.answer_format === "figures") {
-    const parsed = parseFigures(input.figures);
-    if ("error" in parsed) throw new DomainError("validation", "Les chiffres saisis sont à corriger.", { figures: [parsed.error] });
-    figures = parsed.figures;
-  } else {
-    if (!input.file) throw new DomainError("validation", "Joignez le fichier de réponse.", { file: ["Joignez le fichier de réponse."] });
-    file = checkWorkspaceFile(input.file);
-  }
-  return db.transaction().execute(async (trx) => {
+  return run(db, actor, "submit:data_request", async (trx, command) => {
+    const person = personActing(actor);
+    command.require("submit:data_request", person.organisationId);
+    const request = await trx.selectFrom("data_request").select(["answer_format"]).where("id", "=", requestId).executeTakeFirst();
+    if (!request) throw notFound("Cette demande");
+    let figures: { label: string; value: number }[] | null = null;
+    let file: { contentType: string } | null = null;
+    if (request.answer_format === "figures") {
+      const parsed = parseFigures(input.figures);
+      if ("error" in parsed) throw new DomainError("validation", "Les chiffres saisis sont à corriger.", { figures: [parsed.error] });
+      figures = parsed.figures;
+    } else {
+      if (!input.file) throw new DomainError("validation", "Joignez le fichier de réponse.", { file: ["Joignez le fichier de réponse."] });
+      file = checkWorkspaceFile(input.file);
+    }
     const [recipient, open] = await Promise.all([
       trx
         .selectFrom("data_request_recipient")
         .select("status")
         .where("request_id", "=", requestId)
-        .where("organisation_id", "=", actor.organisationId)
+        .where("organisation_id", "=", person.organisationId)
         .forUpdate()
         .executeTakeFirst(),
       trx.selectFrom("data_request").select(["status", "title", "requested_by"]).where("id", "=", requestId).executeTakeFirstOrThrow(),
@@ -173,7 +172,7 @@ export async function answerDataRequest(
     if (recipient.status !== "pending") {
       throw new DomainError("conflict", "Votre organisme a déjà répondu : la réponse enregistrée n'est pas remplacée. Pour la compléter, écrivez à l'observatoire.");
     }
-    const stored = input.file && file ? await putFile(trx, { filename: input.file.filename, contentType: file.contentType, bytes: input.file.bytes, createdBy: actor.id }) : null;
+    const stored = input.file && file ? await putFile(trx, { filename: input.file.filename, contentType: file.contentType, bytes: input.file.bytes, createdBy: person.id }) : null;
     await trx
       .updateTable("data_request_recipient")
       .set({
@@ -181,21 +180,21 @@ export async function answerDataRequest(
         answer_comment: input.comment,
         answer_figures: figures ? JSON.stringify(figures) : null,
         answer_file_id: stored?.id ?? null,
-        answered_by: actor.id,
+        answered_by: person.id,
         answered_at: new Date(),
       })
       .where("request_id", "=", requestId)
-      .where("organisation_id", "=", actor.organisationId)
+      .where("organisation_id", "=", person.organisationId)
       .execute();
-    const organisation = await trx.selectFrom("organisation").select(["code", "name"]).where("id", "=", actor.organisationId).executeTakeFirstOrThrow();
+    const organisation = await trx.selectFrom("organisation").select(["code", "name"]).where("id", "=", person.organisationId).executeTakeFirstOrThrow();
     await tellUsers(trx, [open.requested_by], {
       kind: "data_request.answered",
       title: `Réponse de ${organisation.name} : ${open.title}`,
       body: `${organisation.name} a répondu à votre demande de données.`,
       link: `/requests/${requestId}`,
-      dedupeKey: `data-request-answered:${requestId}:${actor.organisationId}`,
+      dedupeKey: `data-request-answered:${requestId}:${person.organisationId}`,
     });
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "data_request.answered",
       entityType: "data_request",
       entityId: requestId,
@@ -204,34 +203,35 @@ export async function answerDataRequest(
   });
 }
 
-export async function declineDataRequest(db: Db, actor: Actor, context: AuditContext, requestId: string, reason: string) {
-  if (!can(actor, "submit:data_request", actor.organisationId)) throw forbidden();
-  return db.transaction().execute(async (trx) => {
+export async function declineDataRequest(db: Db, actor: Actor, requestId: string, reason: string) {
+  return run(db, actor, "submit:data_request", async (trx, command) => {
+    const person = personActing(actor);
+    command.require("submit:data_request", person.organisationId);
     const request = await trx.selectFrom("data_request").select(["status", "title", "requested_by"]).where("id", "=", requestId).executeTakeFirst();
     if (!request) throw notFound("Cette demande");
     const recipient = await trx
       .selectFrom("data_request_recipient")
       .select("status")
       .where("request_id", "=", requestId)
-      .where("organisation_id", "=", actor.organisationId)
+      .where("organisation_id", "=", person.organisationId)
       .forUpdate()
       .executeTakeFirst();
     if (!recipient) throw new DomainError("forbidden", "Cette demande n'est pas adressée à votre organisme.");
     if (request.status !== "open" || recipient.status !== "pending") throw new DomainError("conflict", "Cette demande n'attend plus de réponse de votre organisme.");
     await trx
       .updateTable("data_request_recipient")
-      .set({ status: "declined", answer_comment: reason, answered_by: actor.id, answered_at: new Date() })
+      .set({ status: "declined", answer_comment: reason, answered_by: person.id, answered_at: new Date() })
       .where("request_id", "=", requestId)
-      .where("organisation_id", "=", actor.organisationId)
+      .where("organisation_id", "=", person.organisationId)
       .execute();
     await tellUsers(trx, [request.requested_by], {
       kind: "data_request.declined",
       title: `Demande déclinée : ${request.title}`,
       body: `Un organisme ne peut pas répondre : ${reason.slice(0, 500)}`,
       link: `/requests/${requestId}`,
-      dedupeKey: `data-request-declined:${requestId}:${actor.organisationId}`,
+      dedupeKey: `data-request-declined:${requestId}:${person.organisationId}`,
     });
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "data_request.declined",
       entityType: "data_request",
       entityId: requestId,
@@ -241,14 +241,15 @@ export async function declineDataRequest(db: Db, actor: Actor, context: AuditCon
 }
 
 /** The requester or the referent closes a request: no more answers, no more reminders. */
-export async function closeDataRequest(db: Db, actor: Actor, context: AuditContext, requestId: string) {
-  return db.transaction().execute(async (trx) => {
+export async function closeDataRequest(db: Db, actor: Actor, requestId: string) {
+  // Either permission may close (the requester its own request): `run` checks the weaker, the body the rule.
+  return run(db, actor, "create:data_request", async (trx, command) => {
     const request = await trx.selectFrom("data_request").select(["status", "title", "requested_by"]).where("id", "=", requestId).forUpdate().executeTakeFirst();
     if (!request) throw notFound("Cette demande");
-    if (!(can(actor, "manage:data_request") || (request.requested_by === actor.id && can(actor, "create:data_request")))) throw forbidden();
+    if (!(actorMay(actor, "manage:data_request") || (request.requested_by === actor.id && actorMay(actor, "create:data_request")))) throw forbidden();
     if (request.status !== "open") throw new DomainError("conflict", "Cette demande est déjà close.");
     await trx.updateTable("data_request").set({ status: "closed", closed_at: new Date() }).where("id", "=", requestId).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "data_request.closed",
       entityType: "data_request",
       entityId: requestId,

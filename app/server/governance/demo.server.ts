@@ -1,7 +1,7 @@
 import type { Db } from "../db.server";
-import type { AuditContext } from "../audit/audit.server";
+import { userActor, type SystemActor, type UserActor } from "../command.server";
 import { rolesHolding, type PermissionRequest } from "~/domain/permissions";
-import { addDecision, addMember, createMeeting, type Actor } from "./governance.server";
+import { addDecision, addMember, createMeeting } from "./governance.server";
 import { createProposal, recordOpinion } from "./proposals.server";
 import { answerDataRequest, createDataRequest } from "./data-requests.server";
 import { addDays, todayIso } from "~/domain/dates";
@@ -11,23 +11,25 @@ import { addDays, todayIso } from "~/domain/dates";
  * both bodies, a comité de suivi meeting whose decision adopts the latest
  * published dashboard edition, and an indicator proposal awaiting the CAF's
  * agreement (the Département has agreed). Runs once; refused in production.
+ * The seeding system acts through demo users (who propose, agree, answer),
+ * audited under the system's label.
  */
-export async function seedDemoGovernance(db: Db, context: AuditContext, appMode: "demo" | "production") {
+export async function seedDemoGovernance(db: Db, system: SystemActor, appMode: "demo" | "production") {
   if (appMode !== "demo") {
     throw new Error("Les données de démonstration sont refusées en mode production. / Demo seeding is refused when APP_MODE=production.");
   }
   if (await db.selectFrom("governance_meeting").select("id").limit(1).executeTakeFirst()) return { seeded: false as const };
 
-  const actor = async (permission: PermissionRequest, organisationCode: string | null): Promise<Actor | null> => {
+  const actor = async (permission: PermissionRequest, organisationCode: string | null): Promise<UserActor | null> => {
     let q = db
       .selectFrom("app_user as u")
       .innerJoin("organisation as o", "o.id", "u.organisation_id")
-      .select(["u.id", "u.role", "u.organisation_id"])
+      .select(["u.id", "u.role", "u.organisation_id", "u.display_name"])
       .where("u.role", "in", rolesHolding(permission))
       .where("u.status", "=", "active");
     q = organisationCode ? q.where("o.code", "=", organisationCode) : q.where("o.is_observatory_team", "=", true);
     const u = await q.orderBy("u.email").executeTakeFirst();
-    return u ? { id: u.id, role: u.role, organisationId: u.organisation_id } : null;
+    return u ? userActor({ id: u.id, displayName: u.display_name, role: u.role, organisationId: u.organisation_id }, system.audit) : null;
   };
   const referent = await actor("manage:governance", null);
   const committee = await actor("create:indicator_proposal", "PREF42");
@@ -45,7 +47,7 @@ export async function seedDemoGovernance(db: Db, context: AuditContext, appMode:
     ["comite_de_suivi", "PREF42", "DDETS (démo)", "Chargé de mission"],
   ];
   for (const [bodyCode, code, personName, position] of members) {
-    await addMember(db, referent, context, { bodyCode, organisationId: org(code)!, personName, position, since: "2024-01-01", until: null });
+    await addMember(db, referent, { bodyCode, organisationId: org(code)!, personName, position, since: "2024-01-01", until: null });
   }
 
   const edition = await db
@@ -55,22 +57,22 @@ export async function seedDemoGovernance(db: Db, context: AuditContext, appMode:
     .orderBy("reference_year", "desc")
     .orderBy("number", "desc")
     .executeTakeFirst();
-  const meeting = await createMeeting(db, referent, context, {
+  const meeting = await createMeeting(db, referent, {
     bodyCode: "comite_de_suivi",
     heldOn: "2026-06-16",
     title: "Comité de suivi de juin (démonstration)",
     agenda: "1. Tableau de bord annuel\n2. Propositions d'indicateurs\n3. Calendrier de la prochaine campagne",
   });
   if (edition) {
-    await addDecision(db, referent, context, meeting, {
+    await addDecision(db, referent, meeting, {
       text: `Tableau de bord ${edition.reference_year} adopté ; transmission à l'ONPE approuvée.`,
       subjectType: "dashboard_edition",
       subjectId: edition.id,
     });
   }
-  await addDecision(db, referent, context, meeting, { text: "Proposition d'un indicateur sur les mineurs non accompagnés soumise à la CAF et au Département.", subjectType: null, subjectId: null });
+  await addDecision(db, referent, meeting, { text: "Proposition d'un indicateur sur les mineurs non accompagnés soumise à la CAF et au Département.", subjectType: null, subjectId: null });
 
-  const proposal = await createProposal(db, committee, context, {
+  const proposal = await createProposal(db, committee, {
     kind: "new",
     indicatorId: null,
     title: "Jeunes majeurs bénéficiant d'un contrat jeune majeur au 31/12 (démonstration)",
@@ -78,10 +80,10 @@ export async function seedDemoGovernance(db: Db, context: AuditContext, appMode:
     rationale: "Suivre l'accompagnement vers l'autonomie prévu par la loi du 7 février 2022.",
     organisationIds: [org("DEP42")!, org("CAF42")!],
   });
-  await recordOpinion(db, depValidator, context, proposal, { position: "agree", comment: "Donnée disponible dans le logiciel métier." });
+  await recordOpinion(db, depValidator, proposal, { position: "agree", comment: "Donnée disponible dans le logiciel métier." });
 
   // Art. 3: an ad-hoc request, answered by the Département, awaiting the CAF.
-  const dataRequest = await createDataRequest(db, referent, context, {
+  const dataRequest = await createDataRequest(db, referent, {
     title: "Mineurs non accompagnés au 30 juin (démonstration)",
     question: "Nombre de mineurs non accompagnés suivis au 30 juin, par sexe, et nombre de familles allocataires concernées.",
     answerFormat: "figures",
@@ -90,7 +92,7 @@ export async function seedDemoGovernance(db: Db, context: AuditContext, appMode:
   });
   const depCorrespondent = await actor("submit:data_request", "DEP42");
   if (depCorrespondent) {
-    await answerDataRequest(db, depCorrespondent, context, dataRequest, { comment: "Chiffres fictifs de la démonstration.", figures: "Garçons ; 212\nFilles ; 19", file: null });
+    await answerDataRequest(db, depCorrespondent, dataRequest, { comment: "Chiffres fictifs de la démonstration.", figures: "Garçons ; 212\nFilles ; 19", file: null });
   }
   return { seeded: true as const, meeting, proposal, dataRequest };
 }

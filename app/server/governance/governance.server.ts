@@ -1,10 +1,9 @@
 import { sql } from "kysely";
 import type { Db } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
-import { DomainError, forbidden, notFound } from "../errors.server";
+import { DomainError, notFound } from "../errors.server";
+import { run, type Actor, type UserActor } from "../command.server";
 import { putFile } from "../storage/files.server";
 import { checkPdf, type Upload } from "../http/uploads.server";
-import { can, type PermissionRequest, type Subject } from "~/domain/permissions";
 import {
   decisionSubjectLabels,
   type DecisionFormInput,
@@ -21,14 +20,19 @@ import { formatDate } from "~/domain/format";
  * and the comité de suivi, their members, meetings (agenda, minutes) and
  * decisions. A decision may cite another record (an edition of the dashboard
  * adopted, an amendment, a publication, an indicator proposal), which then
- * shows it. Each command checks its actor's permission itself.
+ * shows it. Each command checks its actor's permission itself (`run`, ADR 034).
  */
 
-/** The acting user: who (for the audit trail) and with which permissions. */
-export type Actor = Subject & { id: string };
-
-function authorize(actor: Actor, permission: PermissionRequest) {
-  if (!can(actor, permission)) throw forbidden();
+/**
+ * The person acting in the name of an organisation, for the commands only a
+ * member of an organisation does (a proposal, an opinion, a data request, an
+ * answer): the system actor has no organisation to speak for.
+ */
+export function personActing(actor: Actor): UserActor & { id: string } {
+  if (actor.kind !== "user" || actor.id === null) {
+    throw new DomainError("forbidden", "Cette action est faite par une personne au nom de son organisme.");
+  }
+  return { ...actor, id: actor.id };
 }
 
 /** The partner organisations named in a form (never the observatory team); a French field error when one is unknown. */
@@ -75,9 +79,8 @@ async function bodyName(db: Pick<Db, "selectFrom">, code: GovernanceBodyCode) {
   return body.name;
 }
 
-export async function addMember(db: Db, actor: Actor, context: AuditContext, input: MemberFormInput) {
-  authorize(actor, "manage:governance");
-  return db.transaction().execute(async (trx) => {
+export async function addMember(db: Db, actor: Actor, input: MemberFormInput) {
+  return run(db, actor, "manage:governance", async (trx, command) => {
     const name = await bodyName(trx, input.bodyCode);
     const organisation = await trx.selectFrom("organisation").select(["code"]).where("id", "=", input.organisationId).executeTakeFirst();
     if (!organisation) throw new DomainError("validation", "Cet organisme n'existe pas.", { organisationId: ["Choisissez un organisme de la liste."] });
@@ -94,7 +97,7 @@ export async function addMember(db: Db, actor: Actor, context: AuditContext, inp
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "governance.member_added",
       entityType: "governance_member",
       entityId: created.id,
@@ -105,15 +108,14 @@ export async function addMember(db: Db, actor: Actor, context: AuditContext, inp
   });
 }
 
-export async function endMembership(db: Db, actor: Actor, context: AuditContext, memberId: string, until = todayIso()) {
-  authorize(actor, "manage:governance");
-  return db.transaction().execute(async (trx) => {
+export async function endMembership(db: Db, actor: Actor, memberId: string, until = todayIso()) {
+  return run(db, actor, "manage:governance", async (trx, command) => {
     const member = await trx.selectFrom("governance_member").selectAll().where("id", "=", memberId).forUpdate().executeTakeFirst();
     if (!member) throw notFound("Ce membre");
     if (member.until !== null && member.until <= until) throw new DomainError("conflict", "Ce mandat est déjà terminé.");
     const end = until < member.since ? member.since : until;
     await trx.updateTable("governance_member").set({ until: end }).where("id", "=", memberId).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "governance.member_ended",
       entityType: "governance_member",
       entityId: memberId,
@@ -122,16 +124,15 @@ export async function endMembership(db: Db, actor: Actor, context: AuditContext,
   });
 }
 
-export async function createMeeting(db: Db, actor: Actor, context: AuditContext, input: MeetingFormInput) {
-  authorize(actor, "manage:governance");
-  return db.transaction().execute(async (trx) => {
+export async function createMeeting(db: Db, actor: Actor, input: MeetingFormInput) {
+  return run(db, actor, "manage:governance", async (trx, command) => {
     const name = await bodyName(trx, input.bodyCode);
     const created = await trx
       .insertInto("governance_meeting")
       .values({ body_code: input.bodyCode, held_on: input.heldOn, title: input.title, agenda: input.agenda, created_by: actor.id })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "governance.meeting_recorded",
       entityType: "governance_meeting",
       entityId: created.id,
@@ -143,16 +144,15 @@ export async function createMeeting(db: Db, actor: Actor, context: AuditContext,
 }
 
 /** Attaches (or replaces) a meeting's minutes (a PDF). */
-export async function setMinutes(db: Db, actor: Actor, context: AuditContext, meetingId: string, upload: Upload | null) {
-  authorize(actor, "manage:governance");
-  if (!upload) throw new DomainError("validation", "Choisissez le compte rendu (PDF).", { minutes: ["Choisissez le compte rendu (PDF)."] });
-  const { contentType } = checkPdf(upload);
-  return db.transaction().execute(async (trx) => {
+export async function setMinutes(db: Db, actor: Actor, meetingId: string, upload: Upload | null) {
+  return run(db, actor, "manage:governance", async (trx, command) => {
+    if (!upload) throw new DomainError("validation", "Choisissez le compte rendu (PDF).", { minutes: ["Choisissez le compte rendu (PDF)."] });
+    const { contentType } = checkPdf(upload);
     const meeting = await trx.selectFrom("governance_meeting").select(["id", "held_on"]).where("id", "=", meetingId).forUpdate().executeTakeFirst();
     if (!meeting) throw notFound("Cette réunion");
     const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: actor.id });
     await trx.updateTable("governance_meeting").set({ minutes_file_id: file.id }).where("id", "=", meetingId).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "governance.minutes_attached",
       entityType: "governance_meeting",
       entityId: meetingId,
@@ -228,9 +228,8 @@ export async function listDecisionSubjects(db: Db) {
   ];
 }
 
-export async function addDecision(db: Db, actor: Actor, context: AuditContext, meetingId: string, input: DecisionFormInput) {
-  authorize(actor, "manage:governance");
-  return db.transaction().execute(async (trx) => {
+export async function addDecision(db: Db, actor: Actor, meetingId: string, input: DecisionFormInput) {
+  return run(db, actor, "manage:governance", async (trx, command) => {
     const meeting = await trx
       .selectFrom("governance_meeting as g")
       .innerJoin("governance_body as b", "b.code", "g.body_code")
@@ -252,7 +251,7 @@ export async function addDecision(db: Db, actor: Actor, context: AuditContext, m
       .values({ meeting_id: meetingId, number: n, text: input.text, subject_type: input.subjectType, subject_id: input.subjectId, created_by: actor.id })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "governance.decision_recorded",
       entityType: "governance_decision",
       entityId: created.id,

@@ -1,10 +1,9 @@
 import type { Transaction } from "kysely";
 import type { Database } from "#db/schema";
 import type { Db } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
-import { DomainError, forbidden, notFound } from "../errors.server";
+import { DomainError, notFound } from "../errors.server";
+import { run, type Actor } from "../command.server";
 import { tellHolders, tellOrganisations, tellUsers } from "../publications/notices.server";
-import { can } from "~/domain/permissions";
 import {
   adoptionRefusal,
   proposalKindLabels,
@@ -13,7 +12,7 @@ import {
   type ProposalFormInput,
   type ProposalStatus,
 } from "~/domain/governance";
-import { partnerOrganisations, type Actor } from "./governance.server";
+import { partnerOrganisations, personActing } from "./governance.server";
 
 /**
  * Indicator proposals (Art. 2–3: the list of data shared is agreed
@@ -109,9 +108,9 @@ export async function proposalsForIndicator(db: Db, indicatorId: string) {
     .execute();
 }
 
-export async function createProposal(db: Db, actor: Actor, context: AuditContext, input: ProposalFormInput) {
-  if (!can(actor, "create:indicator_proposal")) throw forbidden();
-  return db.transaction().execute(async (trx) => {
+export async function createProposal(db: Db, actor: Actor, input: ProposalFormInput) {
+  return run(db, actor, "create:indicator_proposal", async (trx, command) => {
+    const person = personActing(actor);
     if (input.indicatorId && !(await trx.selectFrom("indicator").select("id").where("id", "=", input.indicatorId).executeTakeFirst())) {
       throw new DomainError("validation", "Cet indicateur n'existe pas.", { indicatorId: ["Choisissez un indicateur du catalogue."] });
     }
@@ -124,8 +123,8 @@ export async function createProposal(db: Db, actor: Actor, context: AuditContext
         title: input.title,
         definition: input.definition,
         rationale: input.rationale,
-        proposed_by: actor.id,
-        proposer_organisation_id: actor.organisationId,
+        proposed_by: person.id,
+        proposer_organisation_id: person.organisationId,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -145,7 +144,7 @@ export async function createProposal(db: Db, actor: Actor, context: AuditContext
       dedupeKey: `indicator-proposal-opened:${created.id}`,
       },
     );
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "indicator_proposal.created",
       entityType: "indicator_proposal",
       entityId: created.id,
@@ -164,33 +163,34 @@ async function lockOpenProposal(trx: Transaction<Database>, id: string) {
 }
 
 /** Art. 2–3: the actor's institution agrees or objects (one opinion per organisation; it may change it while the proposal is open). */
-export async function recordOpinion(db: Db, actor: Actor, context: AuditContext, proposalId: string, input: OpinionFormInput) {
-  if (!can(actor, "decide:indicator_proposal", actor.organisationId)) throw forbidden();
-  return db.transaction().execute(async (trx) => {
+export async function recordOpinion(db: Db, actor: Actor, proposalId: string, input: OpinionFormInput) {
+  return run(db, actor, "decide:indicator_proposal", async (trx, command) => {
+    const person = personActing(actor);
+    command.require("decide:indicator_proposal", person.organisationId);
     const proposal = await lockOpenProposal(trx, proposalId);
     const opinion = await trx
       .selectFrom("indicator_proposal_opinion")
       .select("position")
       .where("proposal_id", "=", proposalId)
-      .where("organisation_id", "=", actor.organisationId)
+      .where("organisation_id", "=", person.organisationId)
       .executeTakeFirst();
     if (!opinion) throw new DomainError("forbidden", "Votre organisme n'est pas concerné par cette proposition : seuls les signataires concernés donnent leur avis.");
     await trx
       .updateTable("indicator_proposal_opinion")
-      .set({ position: input.position, comment: input.comment, decided_by: actor.id, decided_at: new Date() })
+      .set({ position: input.position, comment: input.comment, decided_by: person.id, decided_at: new Date() })
       .where("proposal_id", "=", proposalId)
-      .where("organisation_id", "=", actor.organisationId)
+      .where("organisation_id", "=", person.organisationId)
       .execute();
     const opinionNotice = {
       kind: "indicator_proposal.opinion",
       title: input.position === "agree" ? "Accord sur une proposition d'indicateur" : "Objection à une proposition d'indicateur",
       body: `« ${proposal.title} » : ${input.position === "agree" ? "accord" : "objection"} d'un signataire concerné${input.comment ? ` (« ${input.comment.slice(0, 300)} »)` : ""}.`,
       link: `/proposals/${proposalId}`,
-      dedupeKey: `indicator-proposal-opinion:${proposalId}:${actor.organisationId}:${input.position}:${Date.now()}`,
+      dedupeKey: `indicator-proposal-opinion:${proposalId}:${person.organisationId}:${input.position}:${Date.now()}`,
     };
     await tellHolders(trx, "manage:indicator_proposal", opinionNotice);
     await tellUsers(trx, [proposal.proposed_by], { ...opinionNotice, dedupeKey: `${opinionNotice.dedupeKey}:author` });
-    await recordAudit(trx, context, {
+    await command.audit({
       action: input.position === "agree" ? "indicator_proposal.agreed" : "indicator_proposal.objected",
       entityType: "indicator_proposal",
       entityId: proposalId,
@@ -206,9 +206,8 @@ export async function recordOpinion(db: Db, actor: Actor, context: AuditContext,
  * the indicator the proposal was about). Refused while a signatory concerned
  * has not agreed (Art. 2–3).
  */
-export async function adoptProposal(db: Db, actor: Actor, context: AuditContext, proposalId: string, input: AdoptionFormInput) {
-  if (!can(actor, "manage:indicator_proposal")) throw forbidden();
-  return db.transaction().execute(async (trx) => {
+export async function adoptProposal(db: Db, actor: Actor, proposalId: string, input: AdoptionFormInput) {
+  return run(db, actor, "manage:indicator_proposal", async (trx, command) => {
     const proposal = await lockOpenProposal(trx, proposalId);
     const opinions = await trx
       .selectFrom("indicator_proposal_opinion as op")
@@ -239,7 +238,7 @@ export async function adoptProposal(db: Db, actor: Actor, context: AuditContext,
       link: `/proposals/${proposalId}`,
       dedupeKey: `indicator-proposal-closed:${proposalId}`,
     });
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "indicator_proposal.adopted",
       entityType: "indicator_proposal",
       entityId: proposalId,
@@ -249,9 +248,8 @@ export async function adoptProposal(db: Db, actor: Actor, context: AuditContext,
   });
 }
 
-export async function rejectProposal(db: Db, actor: Actor, context: AuditContext, proposalId: string, reason: string) {
-  if (!can(actor, "manage:indicator_proposal")) throw forbidden();
-  return db.transaction().execute(async (trx) => {
+export async function rejectProposal(db: Db, actor: Actor, proposalId: string, reason: string) {
+  return run(db, actor, "manage:indicator_proposal", async (trx, command) => {
     const proposal = await lockOpenProposal(trx, proposalId);
     await trx
       .updateTable("indicator_proposal")
@@ -265,7 +263,7 @@ export async function rejectProposal(db: Db, actor: Actor, context: AuditContext
       link: `/proposals/${proposalId}`,
       dedupeKey: `indicator-proposal-closed:${proposalId}`,
     });
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "indicator_proposal.rejected",
       entityType: "indicator_proposal",
       entityId: proposalId,

@@ -1,8 +1,8 @@
 import { sql } from "kysely";
-import type { Db } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import type { Db, Executor } from "../db.server";
+import { run, type Actor } from "../command.server";
 import { notFound } from "../errors.server";
-import { roleLabels } from "~/domain/permissions";
+import { ANY_ORGANISATION, roleLabels } from "~/domain/permissions";
 import { auditActionLabel } from "~/domain/audit-actions";
 import { jsonDownload } from "../http/results.server";
 
@@ -57,7 +57,7 @@ const iso = (d: Date | string) => new Date(d).toISOString();
 const isoOrNull = (d: Date | string | null) => (d === null ? null : iso(d));
 
 /** Reads the export of `userId` (no audit: see `exportAccount`). */
-export async function buildAccountExport(db: Db, userId: string, now = new Date()): Promise<AccountExport> {
+export async function buildAccountExport(db: Executor, userId: string, now = new Date()): Promise<AccountExport> {
   const user = await db
     .selectFrom("app_user as u")
     .innerJoin("organisation as o", "o.id", "u.organisation_id")
@@ -212,13 +212,15 @@ export async function buildAccountExport(db: Db, userId: string, now = new Date(
 /**
  * The export, audited: by the person themself (`/account/export`) or by an
  * administrator for them (`/admin/users/:id/export`, e.g. a request received by post).
- * The audit event is committed before the data are handed over.
+ * The audit event is committed before the data are handed over. Another
+ * person's account needs `export:account` on every organisation (GDPR, ADR 034).
  */
-export async function exportAccount(db: Db, context: AuditContext, userId: string): Promise<AccountExport> {
-  const data = await buildAccountExport(db, userId);
-  const own = context.actorUserId === userId;
-  await db.transaction().execute((trx) =>
-    recordAudit(trx, context, {
+export async function exportAccount(db: Db, actor: Actor, userId: string): Promise<AccountExport> {
+  const own = actor.id === userId;
+  return run(db, actor, "export:account", async (trx, command) => {
+    if (!own) command.require("export:account", ANY_ORGANISATION);
+    const data = await buildAccountExport(trx, userId);
+    await command.audit({
       action: "user.personal_data_exported",
       entityType: "user",
       entityId: userId,
@@ -236,9 +238,9 @@ export async function exportAccount(db: Db, context: AuditContext, userId: strin
           uploads: data.uploads.submissionVersions.length + data.uploads.workspaceDocumentVersions.length,
         },
       },
-    }),
-  );
-  return data;
+    });
+    return data;
+  });
 }
 
 /** The export as a JSON download (never cached). */

@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { affectedRows, type Db } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { run, type Actor } from "../command.server";
 import { DomainError, notFound } from "../errors.server";
+import { ANY_ORGANISATION } from "~/domain/permissions";
 
 /**
  * GDPR art. 17: an administrator erases a person's account (ADR 012).
@@ -32,8 +33,10 @@ export interface ErasureResult {
 }
 
 
-export async function eraseAccount(db: Db, context: AuditContext, userId: string, input: { confirmEmail: string }): Promise<ErasureResult> {
-  return db.transaction().execute(async (trx) => {
+export async function eraseAccount(db: Db, actor: Actor, userId: string, input: { confirmEmail: string }): Promise<ErasureResult> {
+  return run(db, actor, "erase:account", async (trx, command) => {
+    // Only an administrator erases, whichever organisation the account belongs to.
+    command.require("erase:account", ANY_ORGANISATION);
     const user = await trx
       .selectFrom("app_user")
       .select(["id", "email", "display_name", "organisation_id", "erased_at"])
@@ -42,7 +45,7 @@ export async function eraseAccount(db: Db, context: AuditContext, userId: string
       .executeTakeFirst();
     if (!user) throw notFound("Ce compte");
     if (user.erased_at) throw new DomainError("conflict", "Ce compte a déjà été effacé : il n'y a plus rien à supprimer.");
-    if (user.id === context.actorUserId) {
+    if (user.id === actor.id) {
       throw new DomainError("validation", "Vous ne pouvez pas effacer votre propre compte : demandez-le à un autre administrateur.");
     }
     if (input.confirmEmail.trim().toLowerCase() !== user.email) {
@@ -88,7 +91,7 @@ export async function eraseAccount(db: Db, context: AuditContext, userId: string
     const revokedApiTokens = affectedRows(
       await trx
         .updateTable("api_token")
-        .set({ revoked_at: now, revoked_by: context.actorUserId })
+        .set({ revoked_at: now, revoked_by: actor.id })
         .where("created_by", "=", userId)
         .where("revoked_at", "is", null)
         .executeTakeFirst(),
@@ -134,7 +137,7 @@ export async function eraseAccount(db: Db, context: AuditContext, userId: string
       revokedApiTokens,
       redactedMails: affectedRows(only) + affectedRows(shared),
     };
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "user.erased",
       entityType: "user",
       entityId: userId,

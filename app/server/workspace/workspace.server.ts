@@ -1,8 +1,9 @@
 import { sql, type Transaction } from "kysely";
 import type { Database, DocumentKind } from "#db/schema";
 import type { Db, Executor } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
-import { DomainError, forbidden, notFound } from "../errors.server";
+import type { AuditInput } from "../audit/audit.server";
+import { DomainError, notFound } from "../errors.server";
+import { actorMay, run, type Actor, type Command } from "../command.server";
 import { getFile, putFile } from "../storage/files.server";
 import type { Upload } from "../http/uploads.server";
 import { checkWorkspaceFile } from "./sniff.server";
@@ -23,10 +24,6 @@ import { FOLD_FROM, FOLD_TO, type WorkspaceDocumentInput } from "~/domain/worksp
  * review. A held version is never the document's current version: only its
  * uploader and the referent see it until it is released.
  */
-
-export interface Actor extends Subject {
-  id: string;
-}
 
 async function assertOrganisations(trx: Executor, ids: string[], field: string) {
   if (ids.length === 0) return;
@@ -73,20 +70,27 @@ async function informSources(trx: Transaction<Database>, documentId: string, tit
 export const ANONYMISATION_REQUIRED =
   "Cochez la case « Je confirme que ce document ne contient que des données anonymisées » (convention, art. 4) : sans cette confirmation, le document n'est pas déposé. Retirez toute donnée personnelle si nécessaire, puis choisissez de nouveau le fichier.";
 
-/** Art. 4: an upload without the confirmation is refused (422), and the refusal audited. */
-async function refuseUnconfirmed(db: Db, context: AuditContext, upload: Upload, target: { documentId: string | null; organisationId: string | null; title: string }): Promise<never> {
-  await db.transaction().execute((trx) =>
-    recordAudit(trx, context, {
-      action: "workspace.upload_refused",
-      entityType: "workspace_document",
-      entityId: target.documentId,
-      summary: `Dépôt refusé dans l'espace de travail (« ${target.title} ») : l'anonymisation des données n'a pas été confirmée (convention, art. 4).`,
-      details: { reason: "anonymisation_not_confirmed", sizeBytes: upload.bytes.byteLength },
-      organisationId: target.organisationId,
-    }),
-  );
-  throw new DomainError("validation", ANONYMISATION_REQUIRED, { anonymisedConfirmed: ["Confirmez que le document ne contient que des données anonymisées."] });
+/**
+ * Art. 4: an upload without the confirmation is refused (422), and the refusal
+ * audited: the command commits the audit event and returns this marker, the
+ * caller then throws `unconfirmedUpload()` (a throw inside the command would
+ * roll the event back).
+ */
+const REFUSED = Symbol("upload refused");
+
+function refusalAudit(upload: Upload, target: { documentId: string | null; organisationId: string | null; title: string }): AuditInput {
+  return {
+    action: "workspace.upload_refused",
+    entityType: "workspace_document",
+    entityId: target.documentId,
+    summary: `Dépôt refusé dans l'espace de travail (« ${target.title} ») : l'anonymisation des données n'a pas été confirmée (convention, art. 4).`,
+    details: { reason: "anonymisation_not_confirmed", sizeBytes: upload.bytes.byteLength },
+    organisationId: target.organisationId,
+  };
 }
+
+const unconfirmedUpload = () =>
+  new DomainError("validation", ANONYMISATION_REQUIRED, { anonymisedConfirmed: ["Confirmez que le document ne contient que des données anonymisées."] });
 
 /** The personal-data scan of an upload; null for types that are not read (PDF, images, legacy Office). */
 function scanUpload(contentType: string, upload: Upload): PersonalDataScan | null {
@@ -98,12 +102,12 @@ const held = (scan: PersonalDataScan | null): scan is PersonalDataScan => scan !
 /** Writes the hold's audit event and tells the referents (Art. 4; they release or delete it at /workspace/held). */
 async function recordHold(
   trx: Transaction<Database>,
-  context: AuditContext,
+  command: Command,
   doc: { id: string; title: string; ownerId: string },
   version: { id: string; number: number },
   scan: PersonalDataScan,
 ) {
-  await recordAudit(trx, context, {
+  await command.audit({
     action: "workspace.version_held",
     entityType: "workspace_document",
     entityId: doc.id,
@@ -128,21 +132,23 @@ async function recordHold(
  */
 export async function createWorkspaceDocument(
   db: Db,
-  context: AuditContext,
   actor: Actor,
   input: WorkspaceDocumentInput,
   upload: Upload,
   anonymisedConfirmed: boolean,
 ): Promise<string> {
-  if (!can(actor, "update:workspace", input.ownerOrganisationId)) {
-    throw new DomainError("forbidden", "Vous ne pouvez partager un document qu'au nom de votre organisme.", {
-      ownerOrganisationId: ["Choisissez votre organisme."],
-    });
-  }
-  if (!anonymisedConfirmed) return refuseUnconfirmed(db, context, upload, { documentId: null, organisationId: input.ownerOrganisationId, title: input.title });
-  const { contentType, label } = checkWorkspaceFile(upload);
-  const scan = scanUpload(contentType, upload);
-  return db.transaction().execute(async (trx) => {
+  const created = await run(db, actor, "create:workspace", async (trx, command) => {
+    if (!actorMay(actor, "update:workspace", input.ownerOrganisationId)) {
+      throw new DomainError("forbidden", "Vous ne pouvez partager un document qu'au nom de votre organisme.", {
+        ownerOrganisationId: ["Choisissez votre organisme."],
+      });
+    }
+    if (!anonymisedConfirmed) {
+      await command.audit(refusalAudit(upload, { documentId: null, organisationId: input.ownerOrganisationId, title: input.title }));
+      return REFUSED;
+    }
+    const { contentType, label } = checkWorkspaceFile(upload);
+    const scan = scanUpload(contentType, upload);
     await assertOrganisations(trx, [input.ownerOrganisationId], "ownerOrganisationId");
     await assertOrganisations(trx, input.sources, "sources");
     await assertDomains(trx, input.domains);
@@ -186,7 +192,7 @@ export async function createWorkspaceDocument(
     }
     // Art. 5: the sources are told once the document is visible (now, or when its hold is released).
     const informed = hold ? [] : await informSources(trx, doc.id, input.title, input.ownerOrganisationId, input.sources);
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "workspace.document_shared",
       entityType: "workspace_document",
       entityId: doc.id,
@@ -194,9 +200,11 @@ export async function createWorkspaceDocument(
       details: { contentType, sizeBytes: file.sizeBytes, sha256: file.sha256, sources: input.sources, informed, anonymisedConfirmed: true, scanned: scan !== null, held: hold },
       organisationId: input.ownerOrganisationId,
     });
-    if (hold) await recordHold(trx, context, { id: doc.id, title: input.title, ownerId: input.ownerOrganisationId }, { id: version.id, number: 1 }, scan);
+    if (hold) await recordHold(trx, command, { id: doc.id, title: input.title, ownerId: input.ownerOrganisationId }, { id: version.id, number: 1 }, scan);
     return doc.id;
   });
+  if (created === REFUSED) throw unconfirmedUpload();
+  return created;
 }
 
 /**
@@ -206,22 +214,22 @@ export async function createWorkspaceDocument(
  */
 export async function addWorkspaceVersion(
   db: Db,
-  context: AuditContext,
   actor: Actor,
   documentId: string,
   upload: Upload,
   note: string | null,
   anonymisedConfirmed: boolean,
 ): Promise<{ number: number; held: boolean; findings: PersonalDataFinding[] }> {
-  if (!anonymisedConfirmed) {
-    const doc = await db.selectFrom("workspace_document").select(["title", "owner_organisation_id"]).where("id", "=", documentId).executeTakeFirst();
-    if (!doc) throw notFound("Ce document");
-    if (!can(actor, "update:workspace", doc.owner_organisation_id)) throw forbidden();
-    return refuseUnconfirmed(db, context, upload, { documentId, organisationId: doc.owner_organisation_id, title: doc.title });
-  }
-  const { contentType, label } = checkWorkspaceFile(upload);
-  const scan = scanUpload(contentType, upload);
-  return db.transaction().execute(async (trx) => {
+  const added = await run(db, actor, "update:workspace", async (trx, command) => {
+    if (!anonymisedConfirmed) {
+      const doc = await trx.selectFrom("workspace_document").select(["title", "owner_organisation_id"]).where("id", "=", documentId).executeTakeFirst();
+      if (!doc) throw notFound("Ce document");
+      command.require("update:workspace", doc.owner_organisation_id);
+      await command.audit(refusalAudit(upload, { documentId, organisationId: doc.owner_organisation_id, title: doc.title }));
+      return REFUSED;
+    }
+    const { contentType, label } = checkWorkspaceFile(upload);
+    const scan = scanUpload(contentType, upload);
     const doc = await trx
       .selectFrom("workspace_document")
       .select(["id", "title", "owner_organisation_id", "version_count"])
@@ -229,7 +237,7 @@ export async function addWorkspaceVersion(
       .forUpdate()
       .executeTakeFirst();
     if (!doc) throw notFound("Ce document");
-    if (!can(actor, "update:workspace", doc.owner_organisation_id)) throw forbidden();
+    command.require("update:workspace", doc.owner_organisation_id);
     const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: actor.id });
     const number = doc.version_count + 1;
     const hold = held(scan);
@@ -251,7 +259,7 @@ export async function addWorkspaceVersion(
       .set(hold ? { version_count: number } : { current_version_id: version.id, version_count: number, updated_at: sql`now()` })
       .where("id", "=", doc.id)
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "workspace.version_added",
       entityType: "workspace_document",
       entityId: doc.id,
@@ -259,9 +267,11 @@ export async function addWorkspaceVersion(
       details: { number, contentType, sizeBytes: file.sizeBytes, sha256: file.sha256, note, anonymisedConfirmed: true, scanned: scan !== null, held: hold },
       organisationId: doc.owner_organisation_id,
     });
-    if (hold) await recordHold(trx, context, { id: doc.id, title: doc.title, ownerId: doc.owner_organisation_id }, { id: version.id, number }, scan);
+    if (hold) await recordHold(trx, command, { id: doc.id, title: doc.title, ownerId: doc.owner_organisation_id }, { id: version.id, number }, scan);
     return { number, held: hold, findings: hold ? scan.findings : [] };
   });
+  if (added === REFUSED) throw unconfirmedUpload();
+  return added;
 }
 
 const fold = (text: string) => sql<string>`lower(translate(${text}, ${FOLD_FROM}, ${FOLD_TO}))`;
@@ -313,7 +323,8 @@ export async function listWorkspaceDocuments(db: Executor, filter: WorkspaceFilt
 }
 
 /** Who looks at a document: its held versions are shown only to their uploader and to the referent (Art. 4). */
-export type WorkspaceViewer = Actor;
+/** Who is reading (held versions are shown to their uploader and the referent only). */
+export type WorkspaceViewer = Subject & { id: string };
 
 const mayReview = (viewer: WorkspaceViewer | undefined) => can(viewer, "review:workspace");
 
@@ -451,8 +462,7 @@ function holdReason(reason: string): string {
 }
 
 /** The held version, its document locked; refuses what is not (or no longer) held. */
-async function lockHeld(trx: Transaction<Database>, actor: Actor, versionId: string) {
-  if (!can(actor, "review:workspace")) throw forbidden();
+async function lockHeld(trx: Transaction<Database>, versionId: string) {
   const version = await trx
     .selectFrom("workspace_document_version")
     .select(["id", "document_id", "number", "file_id", "uploaded_by", "held_at", "hold_released_at"])
@@ -474,10 +484,10 @@ async function lockHeld(trx: Transaction<Database>, actor: Actor, versionId: str
  * Art. 4: the referent releases a held version (reason required): it becomes
  * the current version if it is the newest visible one, and the uploader is told.
  */
-export async function releaseHeldVersion(db: Db, context: AuditContext, actor: Actor, versionId: string, reason: string): Promise<void> {
-  const why = holdReason(reason);
-  await db.transaction().execute(async (trx) => {
-    const { version, doc } = await lockHeld(trx, actor, versionId);
+export async function releaseHeldVersion(db: Db, actor: Actor, versionId: string, reason: string): Promise<void> {
+  await run(db, actor, "review:workspace", async (trx, command) => {
+    const why = holdReason(reason);
+    const { version, doc } = await lockHeld(trx, versionId);
     await trx
       .updateTable("workspace_document_version")
       .set({ hold_released_at: sql`now()`, hold_released_by: actor.id, hold_release_reason: why })
@@ -493,7 +503,7 @@ export async function releaseHeldVersion(db: Db, context: AuditContext, actor: A
       const sources = await trx.selectFrom("workspace_document_source").select("organisation_id").where("document_id", "=", doc.id).execute();
       informed = await informSources(trx, doc.id, doc.title, doc.owner_organisation_id, sources.map((s) => s.organisation_id));
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "workspace.hold_released",
       entityType: "workspace_document",
       entityId: doc.id,
@@ -518,10 +528,10 @@ export async function releaseHeldVersion(db: Db, context: AuditContext, actor: A
  * and its file are removed (the document too when it had no other version);
  * the audit event and the uploader's notice remain.
  */
-export async function deleteHeldVersion(db: Db, context: AuditContext, actor: Actor, versionId: string, reason: string): Promise<void> {
-  const why = holdReason(reason);
-  await db.transaction().execute(async (trx) => {
-    const { version, doc } = await lockHeld(trx, actor, versionId);
+export async function deleteHeldVersion(db: Db, actor: Actor, versionId: string, reason: string): Promise<void> {
+  await run(db, actor, "review:workspace", async (trx, command) => {
+    const why = holdReason(reason);
+    const { version, doc } = await lockHeld(trx, versionId);
     await trx.deleteFrom("workspace_document_version").where("id", "=", version.id).execute();
     await trx.deleteFrom("stored_file").where("id", "=", version.file_id).execute();
     const remaining = await trx.selectFrom("workspace_document_version").select("id").where("document_id", "=", doc.id).limit(1).execute();
@@ -531,7 +541,7 @@ export async function deleteHeldVersion(db: Db, context: AuditContext, actor: Ac
       await trx.deleteFrom("mutual_information_notice").where("subject_type", "=", "workspace_document").where("subject_id", "=", doc.id).execute();
       await trx.deleteFrom("workspace_document").where("id", "=", doc.id).execute();
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "workspace.hold_deleted",
       entityType: "workspace_document",
       entityId: doc.id,
