@@ -90,6 +90,22 @@ export const rateDefinitionSchema = z
   });
 export type RateDefinition = z.infer<typeof rateDefinitionSchema>;
 
+/** A rate of the catalogue as stored (conventions/rates.json, ADR 019). */
+export interface StoredRate {
+  code: string;
+  domainCode: string;
+  label: string;
+  definition: string | null;
+  numeratorCode: string;
+  numeratorUniverse: Universe;
+  populationUniverse: Universe;
+  multiplier: number;
+  unit: string;
+  decimals: number;
+  rules: Record<string, BreakdownRule>;
+  sourceConvention: string;
+}
+
 export const ratesFile = z.object({ rates: z.array(rateDefinitionSchema) });
 
 /** The population of one territory and year: "F|7" → count; the highest age counts "that age or more". */
