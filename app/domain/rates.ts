@@ -191,7 +191,7 @@ export function populationCounts(rows: Iterable<{ sex: string; age: number; popu
   return map;
 }
 
-// ── Vintages of Insee estimates (item 6) ────────────────────────────────
+// ── Vintages of Insee estimates (ADR 019) ───────────────────────────────
 
 export interface Vintage {
   year: number;
@@ -215,7 +215,7 @@ export function compareVintages(a: Vintage, b: Vintage): number {
   return b.year - a.year || (a.status === b.status ? 0 : a.status === "final" ? -1 : 1);
 }
 
-// ── Reference rates of France and the region (item 6) ───────────────────
+// ── Reference rates of France and the region (ADR 019) ──────────────────
 
 /** A published rate of a wider territory, with its source (DREES, ONPE…). */
 export interface ReferenceRate {
