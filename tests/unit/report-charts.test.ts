@@ -72,12 +72,13 @@ function pdfPaths(pdf: Buffer): { x: number; y: number }[][] {
     const start = pdf.indexOf("stream\n", from);
     if (start < 0) break;
     const end = pdf.indexOf("\nendstream", start);
-    from = end + 1;
+    if (end < 0) break;
+    from = end + "\nendstream".length;
     let text: string;
     try {
       text = inflateSync(pdf.subarray(start + "stream\n".length, end)).toString("latin1");
     } catch {
-      continue; // not a deflated stream (fonts, images are skipped the same way when they fail)
+      continue; // not a deflated stream
     }
     for (const m of text.matchAll(/(-?[\d.]+) (-?[\d.]+) m((?:\s+-?[\d.]+ -?[\d.]+ l)*)/g)) {
       const points = [{ x: Number(m[1]), y: Number(m[2]) }];
