@@ -23,7 +23,7 @@ import { importObservatory } from "~/server/observatory/seed.server";
 import { demoValues, seedDashboardCatalogue, type DemoVersion } from "~/server/dashboard/demo-data.server";
 import { acceptedValueRows, loadAssemblyInput } from "~/server/dashboard/load.server";
 import { sql } from "kysely";
-import { assembleEdition, toPublicEdition } from "~/server/dashboard/assembly.server";
+import { assembleEdition, toPublicEdition } from "~/domain/edition-assembly";
 import { renderReportHtml } from "~/server/dashboard/render.server";
 import { renderEditionPdf } from "~/server/dashboard/pdf.server";
 import { renderEditionXlsx } from "~/server/dashboard/xlsx.server";

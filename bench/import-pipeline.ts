@@ -8,7 +8,7 @@ import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { receiveUpload, DEFAULT_VARIATION_THRESHOLD, XLSX_CONTENT_TYPE } from "~/server/collection/submissions.server";
 import { guardUpload } from "~/server/collection/upload-guard.server";
 import { readSheetRows } from "~/server/collection/workbook-reader.server";
-import { interpretWorkbook, type SheetRow } from "~/server/collection/interpret.server";
+import { interpretWorkbook, type SheetRow } from "~/domain/workbook-interpretation";
 import { putFile } from "~/server/storage/files.server";
 import { closeHeavyPool, runHeavy } from "~/server/heavy/pool.server";
 import { validateLines } from "~/domain/validation";

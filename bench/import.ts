@@ -39,7 +39,7 @@ const WORKER = path.join(here, "import-worker.ts");
 const DOC = path.join(root, "docs", "benchmarks.md");
 const SECTION = "## Import (bench:import)";
 const MiB = 1024 * 1024;
-/** Issue 14 item 4: within 1.5× exceljs's stream read on PostgreSQL, 2.5× on the embedded database (ADR 031). */
+/** ADR 031: within 1.5× exceljs's stream read on PostgreSQL, 2.5× on the embedded database. */
 const TARGET_RATIO: Record<string, number> = { pg: 1.5, pglite: 2.5 };
 const TARGET_RSS = 300 * MiB;
 /** Used only if the default upload limits refuse a generated file (then said in the report). */
@@ -303,7 +303,7 @@ function sectionIntro(): string {
     "",
     "Each measurement runs in a child process of its own; the database, the referential, the file's bytes and (for the pipeline) one heavy-work thread are ready before the clock starts.",
     "Peak RSS: the kernel's high-water mark (VmHWM, reset through /proc/self/clear_refs when the phase starts; `process.resourceUsage().maxRSS` agrees)",
-    "and a 5 ms `process.memoryUsage.rss()` sampler, whichever is higher. Targets (issue 14 item 4): 100k lines within 1.5× the floor on PostgreSQL and 2.5× on the embedded database, peak RSS ≤ 300 MB on PostgreSQL.",
+    "and a 5 ms `process.memoryUsage.rss()` sampler, whichever is higher. Targets (ADR 031): 100k lines within 1.5× the floor on PostgreSQL and 2.5× on the embedded database, peak RSS ≤ 300 MB on PostgreSQL.",
     "Re-running with one driver rewrites that driver's part only.",
   ].join("\n");
 }

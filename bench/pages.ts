@@ -1,4 +1,4 @@
-// npm run bench:pages — issue 14 items 1, 2 and 6 (ADR 021, ADR 033): the
+// npm run bench:pages — ADR 021 and ADR 033: the
 // published report, the reader's report and signed-in portal pages against
 // anchors measured in the same run: /healthz (same stack) and a bare Node
 // server sending the same precompressed bytes. Production build on a fresh

@@ -1,5 +1,5 @@
 /**
- * bench/partner-upload.ts — a partner-sized upload, warm (issue 14 item 4:
+ * bench/partner-upload.ts — a partner-sized upload, warm (ADR 031:
  * « a real partner file, a filled template of ~21 KB, keeps p50 < 100 ms »).
  * Run: `npx tsx bench/partner-upload.ts [--lines 300] [--runs 30]`
  * (DATABASE_URL for PostgreSQL, else embedded).

@@ -90,6 +90,22 @@ export const rateDefinitionSchema = z
   });
 export type RateDefinition = z.infer<typeof rateDefinitionSchema>;
 
+/** A rate of the catalogue as stored (conventions/rates.json, ADR 019). */
+export interface StoredRate {
+  code: string;
+  domainCode: string;
+  label: string;
+  definition: string | null;
+  numeratorCode: string;
+  numeratorUniverse: Universe;
+  populationUniverse: Universe;
+  multiplier: number;
+  unit: string;
+  decimals: number;
+  rules: Record<string, BreakdownRule>;
+  sourceConvention: string;
+}
+
 export const ratesFile = z.object({ rates: z.array(rateDefinitionSchema) });
 
 /** The population of one territory and year: "F|7" → count; the highest age counts "that age or more". */
@@ -175,7 +191,7 @@ export function populationCounts(rows: Iterable<{ sex: string; age: number; popu
   return map;
 }
 
-// ── Vintages of Insee estimates (item 6) ────────────────────────────────
+// ── Vintages of Insee estimates (ADR 019) ───────────────────────────────
 
 export interface Vintage {
   year: number;
@@ -199,7 +215,7 @@ export function compareVintages(a: Vintage, b: Vintage): number {
   return b.year - a.year || (a.status === b.status ? 0 : a.status === "final" ? -1 : 1);
 }
 
-// ── Reference rates of France and the region (item 6) ───────────────────
+// ── Reference rates of France and the region (ADR 019) ──────────────────
 
 /** A published rate of a wider territory, with its source (DREES, ONPE…). */
 export interface ReferenceRate {

@@ -3,13 +3,12 @@ import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getAmendmentDocument } from "~/server/convention/convention.server";
 import { fileResponse } from "~/server/storage/files.server";
-import { pageNotFound } from "~/server/http/params.server";
+import { pageNotFound, requireParam } from "~/server/http/params.server";
 
 /** An amendment's signed PDF, as a download. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, "read:convention");
-  const number = Number(params.number);
-  if (!Number.isInteger(number) || number < 1) throw pageNotFound("Avenant introuvable");
+  const number = requireParam(params, "number", "number", "Avenant introuvable");
   const file = await getAmendmentDocument(await getDb(), number);
   if (!file) throw pageNotFound("Aucun document joint");
   return fileResponse(file, { download: true });

@@ -5,9 +5,8 @@ import { getDb } from "~/server/runtime.server";
 import { orNotFound } from "~/server/http/results.server";
 import { reportArtefact } from "~/server/dashboard/report-artefacts.server";
 import { artefactResponse } from "~/server/artefacts/artefacts.server";
-import { pageNotFound } from "~/server/http/params.server";
+import { requireParam } from "~/server/http/params.server";
 
-const paramsSchema = z.object({ year: z.coerce.number().int().min(2000).max(2200) });
 const querySchema = z.object({
   edition: z.coerce.number().int().positive().optional().catch(undefined),
   vue: z.enum(["publique", "interne"]).optional().catch(undefined),
@@ -20,13 +19,12 @@ const querySchema = z.object({
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, "read:dashboard");
-  const parsed = paramsSchema.safeParse(params);
-  if (!parsed.success) throw pageNotFound("Tableau de bord introuvable");
+  const year = requireParam(params, "year", "year", "Tableau de bord introuvable");
   const query = querySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const internal = userCan(user, "read:internal_dashboard");
   const artefact = await orNotFound(async () =>
     reportArtefact(await getDb(), {
-      year: parsed.data.year,
+      year,
       number: query.edition,
       variant: internal && query.vue !== "publique" ? "internal" : "public",
       audience: "members",

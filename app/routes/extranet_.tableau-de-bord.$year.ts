@@ -5,9 +5,8 @@ import { orNotFound } from "~/server/http/results.server";
 import { withdrawnEditionResponse } from "~/server/disclosure/withdrawn.server";
 import { PUBLIC_REPORT_CACHE_CONTROL, reportArtefact } from "~/server/dashboard/report-artefacts.server";
 import { artefactResponse } from "~/server/artefacts/artefacts.server";
-import { pageNotFound } from "~/server/http/params.server";
+import { requireParam } from "~/server/http/params.server";
 
-const paramsSchema = z.object({ year: z.coerce.number().int().min(2000).max(2200) });
 const querySchema = z.object({ edition: z.coerce.number().int().positive().optional().catch(undefined) });
 
 /**
@@ -18,14 +17,13 @@ const querySchema = z.object({ edition: z.coerce.number().int().positive().optio
  * fast path (app/server/http/artefact-route.server.ts) answers before Remix.
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const parsed = paramsSchema.safeParse(params);
-  if (!parsed.success) throw pageNotFound("Tableau de bord introuvable");
+  const year = requireParam(params, "year", "year", "Tableau de bord introuvable");
   const query = querySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   // A superseded edition withdrawn from the public site (ADR 015) answers 410; its stored page was deleted with the withdrawal.
-  const withdrawn = await withdrawnEditionResponse(await getDb(), parsed.data.year, query.edition);
+  const withdrawn = await withdrawnEditionResponse(await getDb(), year, query.edition);
   if (withdrawn) throw withdrawn;
   const artefact = await orNotFound(async () =>
-    reportArtefact(await getDb(), { year: parsed.data.year, number: query.edition, variant: "public", audience: "extranet" }),
+    reportArtefact(await getDb(), { year, number: query.edition, variant: "public", audience: "extranet" }),
   );
   return artefactResponse(request, artefact, PUBLIC_REPORT_CACHE_CONTROL);
 }

@@ -16,7 +16,7 @@ import { seedDemoReferential } from "~/server/observatory/demo-referential.serve
 import { seedDemoDashboard, splitInteger } from "~/server/dashboard/demo-data.server";
 import { systemContext, verifyAuditChain, type AuditContext } from "~/server/audit/audit.server";
 import { assembleFromDb } from "~/server/dashboard/load.server";
-import { toPublicEdition } from "~/server/dashboard/assembly.server";
+import { toPublicEdition } from "~/domain/edition-assembly";
 import {
   createEdition,
   editionHash,

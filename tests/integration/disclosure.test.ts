@@ -8,7 +8,7 @@ import { makeOrganisation, makeRequest, makeUser, sessionCookie, testContext } f
 import { acceptValues, ensureCodelist, makeAgreement, makeIndicator, type TestIndicator } from "../factories/collection";
 import type { AuditContext } from "~/server/audit/audit.server";
 import { assembleFromDb } from "~/server/dashboard/load.server";
-import { toPublicEdition } from "~/server/dashboard/assembly.server";
+import { toPublicEdition } from "~/domain/edition-assembly";
 import { createEdition, getEdition, loadSnapshot, publishEdition, recordOnpeTransmission, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
 import { todayIso } from "~/domain/dates";
 import { getFile } from "~/server/storage/files.server";

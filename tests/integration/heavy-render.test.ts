@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { strFromU8, unzipSync } from "fflate";
-import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "~/server/dashboard/assembly.server";
+import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "~/domain/edition-assembly";
 import { renderEditionPdf } from "~/server/dashboard/pdf.server";
 import { renderEditionXlsx } from "~/server/dashboard/xlsx.server";
 import { closeHeavyPool, runHeavy } from "~/server/heavy/pool.server";

@@ -1,5 +1,5 @@
 import ExcelJS from "exceljs";
-import type { SheetRow } from "~/server/collection/interpret.server";
+import type { SheetRow } from "~/domain/workbook-interpretation";
 import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW } from "~/domain/template-layout";
 
 /**

@@ -4,7 +4,7 @@ import { aggregateContributions, aggregationOf, NOT_AGGREGABLE_LABEL, type Indic
 import { buildTable, maskTable, unmaskedTable, type DataSnapshot, type ExplorerQuery, type SnapshotValue } from "~/domain/explorer";
 import { formatFigure } from "~/domain/dashboard";
 import { indicatorsFile } from "~/domain/observatory-files";
-import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "~/server/dashboard/assembly.server";
+import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "~/domain/edition-assembly";
 
 /**
  * Weighted averages (ADR 018): every non-additive indicator declares

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assembleEdition, toPublicEdition, type AssemblyInput, type AssemblyValue, type AssemblyVersion } from "~/server/dashboard/assembly.server";
+import { assembleEdition, toPublicEdition, type AssemblyInput, type AssemblyValue, type AssemblyVersion } from "~/domain/edition-assembly";
 import type { DashboardEdition, IndicatorBlock } from "~/domain/dashboard";
 import { aggregationFor, formatChange, formatFigure, frenchTypography } from "~/domain/dashboard";
 import { renderEditionPdf } from "~/server/dashboard/pdf.server";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assembleEdition, toPublicEdition, type AssemblyInput, type AssemblyValue, type AssemblyVersion } from "~/server/dashboard/assembly.server";
+import { assembleEdition, toPublicEdition, type AssemblyInput, type AssemblyValue, type AssemblyVersion } from "~/domain/edition-assembly";
 import { formatFigure, type DashboardEdition, type IndicatorBlock } from "~/domain/dashboard";
 import { changeNotComputedNote, notAvailableFor, summariseParts, sumOfKnownParts } from "~/domain/partial-totals";
 import { applySecrecy, withoutPartialEquations } from "~/domain/secrecy";

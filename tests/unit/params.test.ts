@@ -19,6 +19,7 @@ describe("requireParam", () => {
     expect(requireParam({ id }, "id", "uuid", "Document introuvable")).toBe(id);
     expect(requireParam({ year: "2025" }, "year", "year", "Campagne introuvable")).toBe(2025);
     expect(requireParam({ code: "AE_MESURES" }, "code", "code", "Indicateur introuvable")).toBe("AE_MESURES");
+    expect(requireParam({ number: "3" }, "number", "number", "Édition introuvable")).toBe(3);
   });
 
   it.each([
@@ -32,6 +33,11 @@ describe("requireParam", () => {
     ["code", { code: "ae_mesures" }, "code"],
     ["code", { code: "A".repeat(41) }, "code"],
     ["code", { code: "" }, "code"],
+    ["number", { number: "0" }, "number"],
+    ["number", { number: "-1" }, "number"],
+    ["number", { number: "01" }, "number"],
+    ["number", { number: "1.5" }, "number"],
+    ["number", { number: "1e3" }, "number"],
   ] as const)("a malformed %s (%j) answers 404 with the route's French message", async (kind, params, name) => {
     const response = await thrown(() => requireParam(params as Record<string, string>, name, kind as "uuid", "Proposition introuvable"));
     expect(response.status).toBe(404);

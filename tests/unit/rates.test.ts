@@ -11,10 +11,10 @@ import {
   ratesFile,
   vintageLabel,
   type RateDefinition,
+  type StoredRate,
   type Universe,
 } from "~/domain/rates";
-import { assembleEdition, toPublicEdition, type AssemblyInput, type AssemblyValue } from "~/server/dashboard/assembly.server";
-import type { StoredRate } from "~/server/populations/rates.server";
+import { assembleEdition, toPublicEdition, type AssemblyInput, type AssemblyValue } from "~/domain/edition-assembly";
 import fs from "node:fs";
 import path from "node:path";
 

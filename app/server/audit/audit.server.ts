@@ -382,7 +382,7 @@ export function describeVerification(result: AuditVerification, language: "fr" |
 
 /**
  * `verifyAuditChain` for the /audit page's « Vérifier l'intégrité » (ADR 017,
- * item 9): the result is kept, per database, for as long as the chain's head
+ * ADR 024): the result is kept, per database, for as long as the chain's head
  * (last id, its hash, the number of events and the latest anchor) is unchanged, so repeated
  * clicks do not walk the whole trail again. A cache only: a new event (or any
  * change of the head) recomputes; `npm run audit:verify` never uses it.

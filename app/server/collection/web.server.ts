@@ -2,7 +2,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import { auditContext, requirePermission, requireUser, type CurrentUser } from "../auth/authorize.server";
 import { getDb } from "../runtime.server";
 import { DomainError, notFound } from "../errors.server";
-import { pageNotFound } from "../http/params.server";
+import { pageNotFound, requireParam } from "../http/params.server";
 import { readUploadForm, uploadedFile } from "../http/uploads.server";
 import { receiveUpload } from "./submissions.server";
 import { DEFAULT_UPLOAD_LIMITS } from "~/domain/upload-errors";
@@ -29,8 +29,8 @@ export async function resolveDossierParams(request: Request, params: { year?: st
   // Who asks first: an anonymous visitor learns nothing of which dossiers exist.
   await requireUser(request);
   const dossierNotFound = () => pageNotFound(notFound("Ce dossier").message);
-  const year = Number(params.year);
-  if (!Number.isInteger(year) || year < 2000 || year > 2200 || !params.org) throw dossierNotFound();
+  const year = requireParam(params, "year", "year", notFound("Ce dossier").message);
+  if (!params.org) throw dossierNotFound();
   const db = await getDb();
   const org = await db.selectFrom("organisation").select(["id", "code", "name"]).where("code", "=", params.org).executeTakeFirst();
   if (!org) throw dossierNotFound();

@@ -4,7 +4,7 @@ import ExcelJS, { type Cell, type CellValue, type Row } from "exceljs";
 import { SaxesParser } from "saxes";
 import { columnLetters, uploadRefusal, type UploadLimits, type UploadRefusal, type UploadRefusalCode, type UploadRefusalParams } from "~/domain/upload-errors";
 import type { SheetBounds } from "~/domain/template-layout";
-import type { SheetRow } from "./interpret.server";
+import type { SheetRow } from "~/domain/workbook-interpretation";
 import { UploadRefusedError, guardedInternals, type GuardedInternals, type GuardedWorkbook, type WorkbookSheet } from "./upload-guard.server";
 import type { ZipEntryInfo } from "./zip-archive.server";
 

@@ -8,7 +8,7 @@ import { getObservatory } from "../observatory/observatory.server";
 import { loadVersions } from "../indicators/indicators.server";
 import { listRates, ratePopulations } from "../populations/rates.server";
 import { loadReferenceRates } from "../populations/reference-rates.server";
-import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "./assembly.server";
+import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "~/domain/edition-assembly";
 
 /**
  * Reads everything an edition of year `year` is assembled from: the

@@ -9,8 +9,8 @@ import {
   type EditionMeta,
   type Figure,
   type IndicatorBlock,
-  type TrendPoint,
 } from "~/domain/dashboard";
+import { reportCharts, trendPosition, type BarsChart, type BlockCharts, type TrendChart } from "~/domain/report-charts";
 import { formatDate } from "~/domain/format";
 import { SECRET_EXPLANATION, SECRET_LABEL } from "~/domain/secrecy";
 
@@ -53,6 +53,8 @@ class ReportPdf {
   readonly doc: Doc;
   private readonly width: number;
   private readonly bottom: number;
+  /** Every chart, described once (app/domain/report-charts.ts). */
+  private readonly charts: Map<string, BlockCharts>;
 
   constructor(
     private readonly edition: DashboardEdition,
@@ -81,6 +83,7 @@ class ReportPdf {
     this.doc.font("regular").fillColor(INK);
     this.width = this.doc.page.width - 2 * MARGIN;
     this.bottom = this.doc.page.height - MARGIN - FOOTER / 2;
+    this.charts = reportCharts(edition);
   }
 
   private ensure(height: number) {
@@ -116,36 +119,30 @@ class ReportPdf {
     }
   }
 
-  /** A trend line in a box; a break in series or a missing year cuts the line. */
-  private sparkline(x: number, y: number, w: number, h: number, points: TrendPoint[]) {
+  /** A trend line in a box, drawn from its description (app/domain/report-charts.ts); a break in series or a missing year cuts the line. */
+  private sparkline(x: number, y: number, w: number, h: number, chart: TrendChart) {
     const doc = this.doc;
-    const known = points.filter((p) => p.value !== null).map((p) => p.value as number);
-    if (known.length < 2) {
+    if (!chart.axis) {
       doc.moveTo(x, y + h / 2).lineTo(x + w, y + h / 2).dash(2, { space: 2 }).lineWidth(0.6).strokeColor(RULE).stroke().undash();
       return;
     }
-    const min = Math.min(...known);
-    const max = Math.max(...known);
-    const px = (i: number) => x + (i * w) / Math.max(1, points.length - 1);
-    const py = (v: number) => (max === min ? y + h / 2 : y + h - ((v - min) * h) / (max - min));
+    const box = { x, y, w, h };
     doc.lineWidth(1.1).strokeColor(ACCENT);
-    let open = false;
-    points.forEach((p, i) => {
-      if (p.value === null || p.breakBefore) open = false;
-      if (p.value === null) return;
-      if (!open) {
-        doc.moveTo(px(i), py(p.value));
-        open = true;
-      } else {
-        doc.lineTo(px(i), py(p.value));
-      }
-    });
+    for (const segment of chart.segments) {
+      segment.forEach((index, i) => {
+        const p = trendPosition(chart, index, box);
+        if (i === 0) doc.moveTo(p.x, p.y);
+        else doc.lineTo(p.x, p.y);
+      });
+    }
     doc.stroke();
-    const last = points.at(-1)!;
-    if (last.value !== null) doc.circle(px(points.length - 1), py(last.value), 1.8).fillColor(ACCENT).fill();
+    if (chart.emphasised !== null) {
+      const p = trendPosition(chart, chart.emphasised, box);
+      doc.circle(p.x, p.y, 1.8).fillColor(ACCENT).fill();
+    }
     doc.font("regular").fontSize(6).fillColor(MUTED);
-    doc.text(String(points[0]!.year), x - 2, y + h + 1, { lineBreak: false });
-    doc.text(String(last.year), x + w - 14, y + h + 1, { lineBreak: false });
+    doc.text(String(chart.years.first), x - 2, y + h + 1, { lineBreak: false });
+    doc.text(String(chart.years.last), x + w - 14, y + h + 1, { lineBreak: false });
   }
 
   private figureText(f: Figure, decimals: number) {
@@ -199,7 +196,6 @@ class ReportPdf {
       this.text("Aucun chiffre clé n'est défini dans le catalogue.");
       return;
     }
-    const blocks = new Map(edition.sections.flatMap((s) => s.blocks).map((b) => [b.code, b]));
     const gap = 12;
     const boxW = (this.width - gap) / 2;
     const boxH = 92;
@@ -217,8 +213,8 @@ class ReportPdf {
         .fontSize(8)
         .fillColor(!k.change ? MUTED : k.change.absolute > 0 ? UP : k.change.absolute < 0 ? DOWN : MUTED)
         .text(`${change} / ${edition.year - 1} (${this.figureText(k.previous, k.decimals)})`, x + 8, y + 72, { width: boxW - 16, lineBreak: false });
-      const block = blocks.get(k.code);
-      if (block) this.sparkline(x + boxW - 96, y + 34, 86, 26, block.trend);
+      const chart = this.charts.get(k.code)?.trend;
+      if (chart) this.sparkline(x + boxW - 96, y + 34, 86, 26, chart);
       if (i % 2 === 1 || i === edition.keyFigures.length - 1) doc.y = y + boxH + gap;
       else doc.y = y;
     });
@@ -273,39 +269,35 @@ class ReportPdf {
       cell(this.figureText(b.previous, b.decimals), cols[1]!.w, b.previous.secret ? "italic" : "regular");
       cell(this.figureText(b.current, b.decimals), cols[2]!.w, b.current.secret ? "italic" : "bold");
       cell(formatChange(b.change, b.decimals), cols[3]!.w, "regular", !b.change ? MUTED : b.change.absolute > 0 ? UP : b.change.absolute < 0 ? DOWN : INK);
-      this.sparkline(x + 8, y + 5, cols[4]!.w - 16, 18, b.trend);
+      this.sparkline(x + 8, y + 5, cols[4]!.w - 16, 18, this.charts.get(b.code)!.trend);
       doc.moveTo(MARGIN, y + rowH).lineTo(MARGIN + this.width, y + rowH).lineWidth(0.4).strokeColor(RULE).stroke();
       doc.y = y + rowH + 2;
     }
     doc.moveDown(0.5);
   }
 
-  /** Horizontal bars of a breakdown's first list for the reference year. */
-  private breakdownChart(b: IndicatorBlock) {
-    const { doc, edition } = this;
-    const list = b.breakdown!.lists[0]!;
-    const cells = list.items.map((item) => ({ label: item.label, figure: b.breakdown!.current[`${list.code}=${item.code}`] ?? { value: null } }));
-    const values = cells.map((c) => c.figure.value ?? 0);
-    const max = Math.max(1, ...values);
+  /** Horizontal bars of a breakdown's first list for the reference year, drawn from its description. */
+  private breakdownChart(chart: BarsChart) {
+    const { doc } = this;
     const rowH = 13;
-    const height = 22 + cells.length * rowH;
+    const height = 22 + chart.bars.length * rowH;
     this.ensure(height + 10);
     const y0 = doc.y;
-    doc.font("bold").fontSize(8.5).fillColor(INK).text(t(`${b.label} par ${list.label.toLowerCase()}, ${edition.year}`), MARGIN, y0, { width: this.width });
+    doc.font("bold").fontSize(8.5).fillColor(INK).text(t(chart.title), MARGIN, y0, { width: this.width });
     const labelW = 150;
     const barX = MARGIN + labelW + 6;
     const barW = this.width - labelW - 70;
     let y = doc.y + 3;
-    for (const c of cells) {
-      doc.font("regular").fontSize(7.5).fillColor(INK).text(t(c.label), MARGIN, y + 1, { width: labelW, align: "right", lineBreak: false, ellipsis: true });
-      const w = c.figure.value === null ? 0 : (c.figure.value / max) * barW;
+    for (const bar of chart.bars) {
+      doc.font("regular").fontSize(7.5).fillColor(INK).text(t(bar.label), MARGIN, y + 1, { width: labelW, align: "right", lineBreak: false, ellipsis: true });
+      const w = bar.value === null ? 0 : (bar.value / chart.max) * barW;
       doc.rect(barX, y + 1, barW, rowH - 4).fillColor("#f1f3f5").fill();
       if (w > 0) doc.rect(barX, y + 1, w, rowH - 4).fillColor(ACCENT).fill();
       doc
-        .font(c.figure.secret ? "italic" : "regular")
+        .font(bar.secret ? "italic" : "regular")
         .fontSize(7.5)
         .fillColor(INK)
-        .text(this.figureText(c.figure, b.decimals), barX + barW + 4, y + 1, { width: 60, lineBreak: false });
+        .text(bar.text, barX + barW + 4, y + 1, { width: 60, lineBreak: false });
       y += rowH;
     }
     doc.y = y + 6;
@@ -319,10 +311,10 @@ class ReportPdf {
       const comment = meta?.comments[section.domainCode];
       if (comment) this.paragraphs(comment);
       this.indicatorTable(section.blocks);
-      const withBreakdown = section.blocks.filter((b) => b.breakdown && b.breakdown.lists[0]?.items.length);
-      if (withBreakdown.length) {
+      const bars = section.blocks.flatMap((b) => this.charts.get(b.code)?.bars ?? []);
+      if (bars.length) {
         this.heading("Ventilations", 3);
-        for (const b of withBreakdown) this.breakdownChart(b);
+        for (const chart of bars) this.breakdownChart(chart);
       }
     }
   }

@@ -10,8 +10,8 @@ import {
   type EditionMeta,
   type Figure,
   type IndicatorBlock,
-  type TrendPoint,
 } from "~/domain/dashboard";
+import { reportCharts, trendPosition, type TrendChart } from "~/domain/report-charts";
 import { formatDate } from "~/domain/format";
 import { SECRET_EXPLANATION, SECRET_LABEL } from "~/domain/secrecy";
 
@@ -37,39 +37,28 @@ function paragraphs(text: string) {
     .map((p, i) => <p key={i}>{frenchTypography(p)}</p>);
 }
 
-/** An inline SVG trend line; missing or masked years break the line. */
-export function Sparkline({ points, decimals, width = 120, height = 32 }: { points: TrendPoint[]; decimals: number; width?: number; height?: number }) {
-  const known = points.filter((p) => p.value !== null) as (TrendPoint & { value: number })[];
-  const label = `Tendance ${points[0]?.year}–${points.at(-1)?.year} : ${points.map((p) => `${p.year} ${formatFigure(p, decimals)}`).join(", ")}`;
-  if (known.length < 2) {
+/** An inline SVG trend line drawn from its description (app/domain/report-charts.ts); missing or masked years break the line. */
+export function Sparkline({ chart, width = 120, height = 32 }: { chart: TrendChart; width?: number; height?: number }) {
+  if (!chart.axis) {
     return (
-      <svg className="rp-spark" width={width} height={height} role="img" aria-label={label}>
+      <svg className="rp-spark" width={width} height={height} role="img" aria-label={chart.altText}>
         <line x1="2" x2={width - 2} y1={height / 2} y2={height / 2} className="rp-spark-empty" />
       </svg>
     );
   }
-  const min = Math.min(...known.map((p) => p.value));
-  const max = Math.max(...known.map((p) => p.value));
-  const x = (i: number) => 4 + (i * (width - 8)) / Math.max(1, points.length - 1);
-  const y = (v: number) => (max === min ? height / 2 : height - 4 - ((v - min) * (height - 8)) / (max - min));
-  const segments: string[][] = [];
-  let current: string[] = [];
-  points.forEach((p, i) => {
-    if (p.value === null || p.breakBefore) {
-      if (current.length) segments.push(current);
-      current = [];
-    }
-    if (p.value !== null) current.push(`${x(i).toFixed(1)},${y(p.value).toFixed(1)}`);
-  });
-  if (current.length) segments.push(current);
-  const last = points.length - 1;
-  const lastPoint = points[last]!;
+  const box = { x: 4, y: 4, w: width - 8, h: height - 8 };
+  const at = (i: number) => trendPosition(chart, i, box);
+  const coordinates = (i: number) => `${at(i).x.toFixed(1)},${at(i).y.toFixed(1)}`;
   return (
-    <svg className="rp-spark" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
-      {segments.map((s, i) =>
-        s.length > 1 ? <polyline key={i} points={s.join(" ")} className="rp-spark-line" /> : <circle key={i} cx={s[0]!.split(",")[0]} cy={s[0]!.split(",")[1]} r="1.8" className="rp-spark-dot" />,
+    <svg className="rp-spark" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={chart.altText}>
+      {chart.segments.map((s, i) =>
+        s.length > 1 ? (
+          <polyline key={i} points={s.map(coordinates).join(" ")} className="rp-spark-line" />
+        ) : (
+          <circle key={i} cx={at(s[0]!).x.toFixed(1)} cy={at(s[0]!).y.toFixed(1)} r="1.8" className="rp-spark-dot" />
+        ),
       )}
-      {lastPoint.value !== null && <circle cx={x(last)} cy={y(lastPoint.value)} r="2.6" className="rp-spark-last" />}
+      {chart.emphasised !== null && <circle cx={at(chart.emphasised).x} cy={at(chart.emphasised).y} r="2.6" className="rp-spark-last" />}
     </svg>
   );
 }
@@ -208,6 +197,7 @@ function BreakdownTables({ block, year }: { block: IndicatorBlock; year: number 
 /** The whole report. */
 export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) {
   const year = edition.year;
+  const charts = reportCharts(edition);
   const trendRange = `${edition.years[0]}–${year}`;
   const withBreakdown = (blocks: IndicatorBlock[]) => blocks.filter((b) => b.breakdown);
   const q = edition.quality;
@@ -281,7 +271,7 @@ export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) 
         ) : (
           <ul className="rp-keys">
             {edition.keyFigures.map((k) => {
-              const block = edition.sections.flatMap((s) => s.blocks).find((b) => b.code === k.code);
+              const chart = charts.get(k.code)?.trend;
               return (
                 <li key={k.code} className="rp-key">
                   <span className="rp-key-label">{k.label}</span>
@@ -292,7 +282,7 @@ export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) 
                   <span className="rp-key-change">
                     <ChangeText block={k} full /> par rapport à {year - 1} (<FigureText figure={k.previous} decimals={k.decimals} />)
                   </span>
-                  {block && <Sparkline points={block.trend} decimals={block.decimals} />}
+                  {chart && <Sparkline chart={chart} />}
                 </li>
               );
             })}
@@ -349,7 +339,7 @@ export function ReportDocument({ edition, meta, logoUrl }: ReportDocumentProps) 
                       <ChangeText block={b} />
                     </td>
                     <td>
-                      <Sparkline points={b.trend} decimals={b.decimals} />
+                      <Sparkline chart={charts.get(b.code)!.trend} />
                     </td>
                     <td className="rp-sources">{sourceNamesOf(edition, b.sources).join(", ")}</td>
                   </tr>

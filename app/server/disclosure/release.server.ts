@@ -1,7 +1,7 @@
 import type { Trx } from "../db.server";
 import { DomainError } from "../errors.server";
 import { protect, type ProtectResult } from "../secrecy/protect.server";
-import { toPublicEdition } from "../dashboard/assembly.server";
+import { toPublicEdition } from "~/domain/edition-assembly";
 import type { FrozenItem } from "../publications/content.server";
 import { TOTAL_KEY } from "~/domain/breakdowns";
 import type { DashboardEdition, Figure } from "~/domain/dashboard";

@@ -5,7 +5,7 @@ import type { Problem } from "~/domain/problems";
 import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
 import { validateLines } from "~/domain/validation";
-import { interpretWorkbook, type InterpretExpectation } from "../collection/interpret.server";
+import { interpretWorkbook, type InterpretExpectation } from "~/domain/workbook-interpretation";
 import { encodeUploadRows, type CopyPayload } from "../collection/value-rows";
 import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.server";
 import { readSheetRows } from "../collection/workbook-reader.server";

@@ -13,13 +13,15 @@ export function pageNotFound(message: string): Response {
 }
 
 /** What a path parameter may look like. */
-export type ParamKind = "uuid" | "year" | "code";
+export type ParamKind = "uuid" | "year" | "code" | "number";
 
 const uuid = z.uuid();
 /** Campaign years, as the collection and the API read them (four digits, 2000–2200). */
 const YEAR = /^\d{4}$/;
 /** Indicator and code-list codes (conventions/: upper-case letters, digits, underscore). */
 const CODE = /^[A-Z0-9_]{1,40}$/;
+/** Ordinal numbers (an edition of a year, an amendment): a positive integer without leading zero. */
+const NUMBER = /^[1-9]\d{0,8}$/;
 
 /** Whether `value` is a well-formed parameter of `kind`. */
 export function isParam(value: string | undefined, kind: ParamKind): value is string {
@@ -33,6 +35,8 @@ export function isParam(value: string | undefined, kind: ParamKind): value is st
     }
     case "code":
       return CODE.test(value);
+    case "number":
+      return NUMBER.test(value);
   }
 }
 
@@ -41,10 +45,10 @@ export function isParam(value: string | undefined, kind: ParamKind): value is st
  * page with `message` (a malformed id names nothing that exists), so bad input
  * never reaches the database.
  */
-export function requireParam(params: Readonly<Record<string, string | undefined>>, name: string, kind: "year", message: string): number;
+export function requireParam(params: Readonly<Record<string, string | undefined>>, name: string, kind: "year" | "number", message: string): number;
 export function requireParam(params: Readonly<Record<string, string | undefined>>, name: string, kind: "uuid" | "code", message: string): string;
 export function requireParam(params: Readonly<Record<string, string | undefined>>, name: string, kind: ParamKind, message: string): string | number {
   const value = params[name];
   if (!isParam(value, kind)) throw pageNotFound(message);
-  return kind === "year" ? Number(value) : value;
+  return kind === "year" || kind === "number" ? Number(value) : value;
 }

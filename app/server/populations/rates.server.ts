@@ -1,22 +1,6 @@
 import type { Executor } from "../db.server";
-import { populationYear, universeSchema, type BreakdownRule, type Universe, type YearPopulation } from "~/domain/rates";
+import { populationYear, universeSchema, type BreakdownRule, type StoredRate, type YearPopulation } from "~/domain/rates";
 import { loadPopulations, observatoryTerritory } from "./populations.server";
-
-/** A rate of the catalogue as stored (conventions/rates.json, ADR 019). */
-export interface StoredRate {
-  code: string;
-  domainCode: string;
-  label: string;
-  definition: string | null;
-  numeratorCode: string;
-  numeratorUniverse: Universe;
-  populationUniverse: Universe;
-  multiplier: number;
-  unit: string;
-  decimals: number;
-  rules: Record<string, BreakdownRule>;
-  sourceConvention: string;
-}
 
 const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
 
