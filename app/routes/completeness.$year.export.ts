@@ -1,5 +1,4 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import type ExcelJS from "exceljs";
 import { loadExcelJS } from "~/server/excel.server";
 import { auditContext, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";

@@ -1,6 +1,5 @@
 import { deflateSync } from "node:zlib";
 import { NOT_AVAILABLE_LABELS, type NotAvailableCode } from "~/domain/not-available";
-import type ExcelJS from "exceljs";
 import { loadExcelJS } from "~/server/excel.server";
 import { sql } from "kysely";
 import type { Db } from "../db.server";

@@ -1,4 +1,3 @@
-import type ExcelJS from "exceljs";
 import { loadExcelJS } from "~/server/excel.server";
 import { NOT_DEFINED_TEXT } from "~/domain/rates";
 import { describeNotAvailable } from "~/domain/not-available";

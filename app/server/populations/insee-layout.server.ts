@@ -1,4 +1,3 @@
-import type ExcelJS from "exceljs";
 import { loadExcelJS } from "~/server/excel.server";
 
 /**
