@@ -1,6 +1,7 @@
 // Thin launcher: all HTTP behaviour lives in app/server/http/platform.server.ts
 // (bundled into the server build and exported by app/entry.server.tsx).
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express from "express";
@@ -20,18 +21,19 @@ const debugStart = process.env.ODPE_DEBUG_START === "1";
 const step = (name, t0) =>
   debugStart &&
   process.stderr.write(`[start] ${name}: ${(performance.now() - t0).toFixed(0)} ms (at ${performance.now().toFixed(0)} ms, RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB)\n`);
-let t0 = performance.now();
-const build = await loadBuild();
-step("load the server build", t0);
-const platform = build.entry.module.platform;
-
-let info;
-// A new embedded database is prepared by a child process (platform.needsPreparation, ADR 032): the
-// memory its first start takes (demo editions' PDF and XLSX, the secrecy solver, PGlite's heap) leaves with it.
+// A new embedded database is prepared by a child process (ADR 032, ADR 036): the memory its first
+// start takes (demo editions' PDF and XLSX, the secrecy solver, PGlite's grown heap) leaves with it.
+// The child is spawned before this process loads the server build, so that the two loads of the
+// bundle run side by side instead of one after the other. The test mirrors env.server.ts: no
+// DATABASE_URL (embedded database) and no cluster in DATA_DIR (default ./data) yet.
 const preparing = process.env.ODPE_PREPARE_ONLY === "1";
-if (production && !preparing && platform.needsPreparation()) {
-  t0 = performance.now();
-  const code = await new Promise((resolve) => {
+const newEmbeddedDatabase = () =>
+  !process.env.DATABASE_URL && !fs.existsSync(path.join(path.resolve(process.env.DATA_DIR || "./data"), "pgdata", "PG_VERSION"));
+let prepared = Promise.resolve(0);
+let tPrepare = 0;
+if (production && !preparing && newEmbeddedDatabase()) {
+  tPrepare = performance.now();
+  prepared = new Promise((resolve) => {
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { env: { ...process.env, ODPE_PREPARE_ONLY: "1" }, stdio: "inherit" });
     // Stopped while preparing: the child stops too (it holds DATA_DIR's lock).
     const forward = (signal) => child.kill(signal);
@@ -42,13 +44,22 @@ if (production && !preparing && platform.needsPreparation()) {
     });
     child.on("error", () => resolve(1));
   });
-  if (code !== 0) process.exit(code);
-  step("new database prepared (child process)", t0);
 }
+let t0 = performance.now();
+const build = await loadBuild();
+step("load the server build", t0);
+const platform = build.entry.module.platform;
+
+let info;
+const code = await prepared;
+if (code !== 0) process.exit(code);
+if (tPrepare) step("new database prepared (child process)", tPrepare);
 t0 = performance.now();
 try {
-  info = await platform.start();
-  step("platform start (database, demo data, jobs)", t0);
+  // The embedded database's job queue starts once the portal answers (below); a preparing child
+  // starts it here (its schema is part of a prepared database), as PostgreSQL does (under the startup lock).
+  info = await platform.start({ deferJobs: !preparing });
+  step("platform start (database, demo data)", t0);
   if (preparing) {
     await platform.shutdown();
     process.exit(0);
@@ -81,10 +92,22 @@ const server = app.listen(port, host, () => {
     }
   }
   console.log(lines.join("\n") + "\n");
+  // The embedded database's job queue starts once the portal answers (ADR 036): until then a use case
+  // sends no job, and what must happen anyway is caught up by the sweeps (the outbox's runs when the
+  // queue starts). Already started on PostgreSQL (a no-op here).
+  const tJobs = performance.now();
+  jobsStarted = platform.startJobs().then(
+    () => step("job queue (pg-boss)", tJobs),
+    (error) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
 });
 // Slow requests are cut (headersTimeout, requestTimeout): see platform.server.ts.
 platform.configureServer(server);
 
+let jobsStarted;
 let stopping = false;
 async function stop(signal) {
   if (stopping) return;
@@ -93,6 +116,7 @@ async function stop(signal) {
   server.close();
   server.closeAllConnections?.();
   await vite?.close();
+  await jobsStarted?.catch(() => {});
   await platform.shutdown();
   process.exit(0);
 }

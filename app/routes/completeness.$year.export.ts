@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import ExcelJS from "exceljs";
+import { loadExcelJS } from "~/server/excel.server";
 import { auditContext, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { completenessBoard } from "~/server/collection/queries.server";
@@ -15,7 +15,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const year = requireParam(params, "year", "year", "Campagne introuvable");
   const db = await getDb();
   const rows = await completenessBoard(db, year);
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcelJS()).Workbook();
   const ws = wb.addWorksheet(`Suivi ${year}`);
   ws.columns = [
     { header: "Code", key: "code", width: 14 },

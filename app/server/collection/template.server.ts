@@ -1,4 +1,5 @@
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
+import { loadExcelJS } from "~/server/excel.server";
 import type { CollectionPlan } from "./plan.server";
 import { NOT_AVAILABLE_CHOICES, NOT_AVAILABLE_CODES, NOT_AVAILABLE_REASON_MAX } from "~/domain/not-available";
 import { COLUMNS, COVER_SHEET, DATA_SHEET, FIRST_DATA_ROW, HEADER_ROW, META_SHEET, TEMPLATE_VERSION, type MetaKey } from "~/domain/template-layout";
@@ -42,7 +43,7 @@ export interface TemplateContext {
  * very hidden, protected metadata sheet identifying the template.
  */
 export async function buildTemplate(plan: CollectionPlan, context: TemplateContext): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcelJS()).Workbook();
   await writeTemplate(wb, plan, context);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
@@ -58,7 +59,7 @@ export async function writeTemplateFile(
   file: string,
   values: ReadonlyMap<string, number>,
 ): Promise<void> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: true });
+  const wb = new (await loadExcelJS()).stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: true });
   await writeTemplate(wb, plan, context, values);
   await wb.commit();
 }
@@ -75,8 +76,9 @@ async function writeTemplate(
   values: ReadonlyMap<string, number> = new Map(),
 ): Promise<void> {
   const generatedAt = context.generatedAt ?? new Date();
+  const { WorkbookWriter } = (await loadExcelJS()).stream.xlsx;
   const commitSheet = (ws: ExcelJS.Worksheet) => {
-    if (wb instanceof ExcelJS.stream.xlsx.WorkbookWriter) ws.commit();
+    if (wb instanceof WorkbookWriter) ws.commit();
   };
   wb.creator = context.observatoryName;
   wb.created = generatedAt;

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
-import ExcelJS, { type Cell, type CellValue, type Row } from "exceljs";
+import type { Cell, CellValue, Row, ValueType } from "exceljs";
 import { SaxesParser } from "saxes";
 import { columnLetters, uploadRefusal, type UploadLimits, type UploadRefusal, type UploadRefusalCode, type UploadRefusalParams } from "~/domain/upload-errors";
 import type { SheetBounds } from "~/domain/template-layout";
@@ -350,13 +350,16 @@ async function readSharedStrings(inside: GuardedInternals, part: string, refuse:
   return strings;
 }
 
+/** exceljs's `ValueType.Formula`, as a constant: the module itself is not loaded with the server bundle (ADR 036). */
+const FORMULA = 6 as ValueType.Formula;
+
 /**
  * A cell's value. For formulas, the cell's model: exceljs's `cell.value`
  * drops a falsy cached result (0, "", false, an error read as NaN), and a
  * formula whose result is 0 must not look like one with no result.
  */
 function valueOf(cell: Cell): CellValue {
-  if (cell.type !== ExcelJS.ValueType.Formula) return cell.value;
+  if (cell.type !== FORMULA) return cell.value;
   const model = cell.model as { formula?: string; sharedFormula?: string; result?: unknown };
   return { formula: model.formula ?? "", result: model.result } as CellValue;
 }

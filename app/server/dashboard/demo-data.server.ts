@@ -1,6 +1,6 @@
 import { deflateSync } from "node:zlib";
 import { NOT_AVAILABLE_LABELS, type NotAvailableCode } from "~/domain/not-available";
-import ExcelJS from "exceljs";
+import { loadExcelJS } from "~/server/excel.server";
 import { sql } from "kysely";
 import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
@@ -284,7 +284,7 @@ async function demoWorkbook(
   year: number,
   rows: { code: string; key: string; value: number | null; notAvailable?: { code: NotAvailableCode; reason: string | null } }[],
 ): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcelJS()).Workbook();
   wb.creator = "Portail ODPE (démonstration)";
   wb.created = new Date(`${year + 1}-02-01T09:00:00Z`);
   const ws = wb.addWorksheet("Données");

@@ -27,7 +27,6 @@ import {
 import { formatDate } from "~/domain/format";
 import { toPublicEdition } from "./assembly.server";
 import { assembleFromDb, yearsWithValues } from "./load.server";
-import sharp from "sharp";
 import type { PdfLogo } from "./pdf.server";
 import { runHeavy } from "../heavy/pool.server";
 import { buildOnpePackage, packageBaseName } from "./package.server";
@@ -305,6 +304,8 @@ async function logosOf(db: Executor, edition: DashboardEdition): Promise<PdfLogo
  */
 async function webpAsPng(bytes: Buffer): Promise<Buffer | null> {
   try {
+    // Loaded on first use, not with the server bundle (ADR 036): libvips is ~18 MiB.
+    const { default: sharp } = await import("sharp");
     return await sharp(bytes, { limitInputPixels: 4096 * 4096 }).png().toBuffer();
   } catch {
     return null;

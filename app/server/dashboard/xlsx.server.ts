@@ -1,5 +1,6 @@
 import { NOT_AGGREGABLE_LABEL } from "~/domain/aggregation";
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
+import { loadExcelJS } from "~/server/excel.server";
 import { NOT_DEFINED_FIGURE_TEXT, SECRET_TEXT, sourceNamesOf, type DashboardEdition, type EditionMeta, type Figure, type IndicatorBlock } from "~/domain/dashboard";
 import { parseBreakdownKey } from "~/domain/breakdowns";
 import { SECRET_EXPLANATION } from "~/domain/secrecy";
@@ -90,7 +91,7 @@ function breakdownLabel(block: IndicatorBlock, key: string): string {
 }
 
 export async function renderEditionXlsx(edition: DashboardEdition, meta: EditionMeta | null): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcelJS()).Workbook();
   const created = meta?.publishedAt ? new Date(meta.publishedAt) : new Date(edition.assembledAt);
   wb.creator = edition.observatory.name;
   wb.created = created;

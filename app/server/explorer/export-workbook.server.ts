@@ -1,4 +1,4 @@
-import ExcelJS from "exceljs";
+import { loadExcelJS } from "~/server/excel.server";
 import { NOT_DEFINED_TEXT } from "~/domain/rates";
 import { describeNotAvailable } from "~/domain/not-available";
 import { INCOMPLETE_MARK, NOT_AVAILABLE_LEGEND } from "~/domain/partial-totals";
@@ -32,7 +32,7 @@ export function preamble(doc: ExportDoc): string[] {
 }
 
 export async function toXlsx(doc: ExportDoc): Promise<Uint8Array> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await loadExcelJS()).Workbook();
   workbook.creator = "Portail ODPE";
   workbook.created = new Date();
   const sheet = workbook.addWorksheet("Tableau");

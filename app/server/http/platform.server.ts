@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import "./context.server";
 import type { Server as HttpServer } from "node:http";
 import compression from "compression";
@@ -158,27 +156,26 @@ function withOutageBuild(load: () => Promise<ServerBuild>) {
   return async () => withBodyLimits(withOutageResponses(await load()));
 }
 
-export async function start() {
+/**
+ * Opens, migrates and (demo) seeds the database, then starts the job queue.
+ * `deferJobs` (server.mjs, embedded database): the queue is left to
+ * `startJobs()`, called once the portal listens (ADR 036); on PostgreSQL it
+ * always starts here, under the startup lock, so that two instances never
+ * create pg-boss's schema at once.
+ */
+export async function start(options: { deferJobs?: boolean } = {}) {
   // Several instances on one PostgreSQL start one after the other (startup-lock.server.ts).
-  return withStartupLock(getEnv().DATABASE_URL, async () => {
+  const env = getEnv();
+  return withStartupLock(env.DATABASE_URL, async () => {
     const info = await bootstrap();
     // The job queue and, unless JOBS_ENABLED=false, its workers run in this process (app/server/jobs).
-    await timedStep("job queue (pg-boss)", () => startJobs());
+    if (!options.deferJobs || env.DATABASE_URL) await timedStep("job queue (pg-boss)", () => startJobs());
     return info;
   });
 }
 
-/**
- * True when the embedded database's folder holds no cluster yet (ADR 032):
- * server.mjs then runs the first start — cluster, migrations, pg-boss's
- * schema, demo data with its published editions (PDF, XLSX, the secrecy
- * solver) — in a child process, whose WebAssembly and V8 heaps the
- * operating system takes back when it exits, and opens the prepared folder.
- */
-export function needsPreparation(): boolean {
-  const env = getEnv();
-  return !env.DATABASE_URL && !fs.existsSync(path.join(env.DATA_DIR, "pgdata", "PG_VERSION"));
-}
+/** Starts the job queue if `start` left it (idempotent). */
+export { startJobs };
 
 export async function shutdown() {
   await stopProcessArtefactCache();

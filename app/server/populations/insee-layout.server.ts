@@ -1,4 +1,4 @@
-import ExcelJS from "exceljs";
+import { loadExcelJS } from "~/server/excel.server";
 
 /**
  * Writes a workbook in the layout of Insee's « Estimation de la population au
@@ -18,7 +18,7 @@ export interface InseeSheet {
 }
 
 export async function writeInseeWorkbook(sheets: readonly InseeSheet[]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcelJS()).Workbook();
   wb.creator = "Insee";
   for (const s of sheets) {
     const ws = wb.addWorksheet(String(s.year));

@@ -1,4 +1,5 @@
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
+import { loadExcelJS } from "~/server/excel.server";
 import type { Db, Executor } from "../db.server";
 import { recordAudit } from "../audit/audit.server";
 import { run, type Actor } from "../command.server";
@@ -79,7 +80,7 @@ function sexOf(text: string): "F" | "M" | "ensemble" | null {
  * the sheet, row and column of the first problem.
  */
 export async function parseInseeWorkbook(bytes: Uint8Array, departementCode: string): Promise<{ estimates: ParsedEstimate[]; years: number[] }> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcelJS()).Workbook();
   try {
     await wb.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch {
