@@ -250,6 +250,19 @@ function renderDriverBlock(r: Report): string {
   for (const s of r.results) if (s.limitsNote) out.push("", `Limits, ${sizeLabel(s.lines)}: ${s.limitsNote}.`);
 
   const largest = r.results.find((s) => s.lines === 100_000);
+  for (const s of r.results) {
+    const worst = s.pipeline.reduce((a, b) => (b.memory!.peak > a.memory!.peak ? b : a));
+    const baseline = worst.detail.baseline as Record<string, number> | undefined;
+    if (!baseline) continue;
+    out.push(
+      "",
+      `Before the upload (${sizeLabel(s.lines)}, the run with the highest peak; RSS after a full GC, each step adding to the previous): ` +
+        Object.entries(baseline)
+          .map(([step, bytes]) => `${step} ${mb(bytes)}`)
+          .join(" → ") +
+        `; then the upload: ${mb(worst.memory!.rssBefore)} → ${mb(worst.memory!.peak)}.`,
+    );
+  }
   out.push("");
   if (!largest) {
     out.push("The targets concern 100k lines, not measured in this run.");

@@ -6,7 +6,7 @@ import { DomainError, notFound } from "../errors.server";
 import { assertSubmissionOpen } from "../campaigns/campaigns.server";
 import { putFile, sha256Hex } from "../storage/files.server";
 import { buildCollectionPlan, type CollectionPlan } from "./plan.server";
-import type { InterpretExpectation } from "./interpret.server";
+import { packLines, packedTransferList } from "./packed-lines";
 import { isHeavyWorkUnavailable, runHeavy } from "../heavy/pool.server";
 import type { ParseUploadOutput } from "../heavy/tasks.server";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
@@ -67,25 +67,10 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
   };
   // Guard, bounded read, interpretation and validation run in a worker thread (ADR 016, ADR 031);
   // it also encodes the rows to store, for the version id chosen here. The database work stays here.
-  const expected: InterpretExpectation = {
-    organisationCode: plan.organisation.code,
-    organisationName: plan.organisation.name,
-    year: input.year,
-    planHash: plan.hash,
-    lines: plan.lines,
-  };
   const versionId = randomUUID();
   let validated: Extract<ParseUploadOutput, { kind: "validated" }>;
   try {
-    const parsed = await runHeavy("parseUpload", {
-      bytes: input.bytes,
-      filename: input.filename,
-      contentType: input.contentType ?? null,
-      ...(input.limits ? { limits: input.limits } : {}),
-      expected,
-      variationThreshold: input.variationThreshold ?? DEFAULT_VARIATION_THRESHOLD,
-      versionId,
-    });
+    const parsed = await parseInWorker(plan, input, versionId);
     if (parsed.kind === "refused") return refuse(parsed.refusal);
     if (parsed.kind === "rejected") {
       const structural = parsed.structural;
@@ -167,6 +152,29 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     });
     return { kind: "stored" as const, versionId: version.id, submissionId: submission.id, number, problems, errors: counts.errors, warnings: counts.warnings };
   });
+}
+
+/**
+ * Runs parseUpload in a worker thread. The plan's lines go packed (their
+ * typed arrays moved, not copied) and are dropped from `plan`: while the
+ * worker works, only it holds them (ADR 031).
+ */
+function parseInWorker(plan: CollectionPlan, input: UploadInput, versionId: string): Promise<ParseUploadOutput> {
+  const lines = packLines(plan.lines);
+  plan.lines = [];
+  return runHeavy(
+    "parseUpload",
+    {
+      bytes: input.bytes,
+      filename: input.filename,
+      contentType: input.contentType ?? null,
+      ...(input.limits ? { limits: input.limits } : {}),
+      expected: { organisationCode: plan.organisation.code, organisationName: plan.organisation.name, year: input.year, planHash: plan.hash, lines },
+      variationThreshold: input.variationThreshold ?? DEFAULT_VARIATION_THRESHOLD,
+      versionId,
+    },
+    packedTransferList(lines),
+  );
 }
 
 /** A guard refusal in the shape of a problem, for the same table in the UI and the API. */

@@ -4,9 +4,10 @@ import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
 import type { Problem } from "~/domain/problems";
 import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
-import { validateLines } from "~/domain/validation";
+import { validateLines, type PlanLine } from "~/domain/validation";
 import { interpretWorkbook, type InterpretExpectation } from "../collection/interpret.server";
 import { encodeUploadRows, type CopyPayload } from "../collection/value-rows";
+import { unpackLines, type PackedLines } from "../collection/packed-lines";
 import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.server";
 import { readSheetRows } from "../collection/workbook-reader.server";
 import { renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
@@ -30,10 +31,11 @@ export interface ParseUploadInput {
   limits?: Partial<UploadLimits>;
   /**
    * Everything the organisation is expected to send (organisation, year,
-   * plan hash and lines): passed whole to interpretWorkbook, so a field added
-   * there needs no change here.
+   * plan hash and lines), the lines packed (packed-lines.ts): unpacked, it is
+   * passed whole to interpretWorkbook, so a field added there or to PlanLine
+   * needs no change here.
    */
-  expected: InterpretExpectation;
+  expected: Omit<InterpretExpectation, "lines"> & { lines: PackedLines };
   /** Relative year-over-year change of a total above which a comment is required (validateLines). */
   variationThreshold: number;
   /** The id the new version will have: the stored rows carry it (ADR 031). */
@@ -56,10 +58,12 @@ export type ParseUploadOutput =
  * the expected plan, validation of every line (Art. 4), and the rows to
  * store: the main thread only writes them (ADR 016, ADR 031).
  */
-export async function parseUpload({ bytes, filename, contentType, limits, expected, variationThreshold, versionId }: ParseUploadInput): Promise<ParseUploadOutput> {
+export async function parseUpload({ bytes, filename, contentType, limits, expected: packed, variationThreshold, versionId }: ParseUploadInput): Promise<ParseUploadOutput> {
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength }, limits);
   if (!guarded.ok) return { kind: "refused", refusal: guarded.refusal };
+  // The plan's lines as buildCollectionPlan made them (equal values share one string).
+  const expected: InterpretExpectation = { ...packed, lines: unpackLines<PlanLine>(packed.lines) };
   try {
     // Only the template's data and metadata sheets are read, each within the template's layout (ADR 016).
     const rows = readSheetRows(guarded.workbook, {
