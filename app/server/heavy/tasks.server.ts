@@ -4,9 +4,9 @@ import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
 import type { Problem } from "~/domain/problems";
 import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
-import { validateLines, type PlanLine } from "~/domain/validation";
+import { LineValidator, type PlanLine } from "~/domain/validation";
 import { interpretWorkbook, type InterpretExpectation } from "../collection/interpret.server";
-import { encodeUploadRows, type CopyPayload } from "../collection/value-rows";
+import { uploadRowsEncoder, type CopyPayload } from "../collection/value-rows";
 import { unpackLines, type PackedLines } from "../collection/packed-lines";
 import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.server";
 import { readSheetRows } from "../collection/workbook-reader.server";
@@ -70,11 +70,14 @@ export async function parseUpload({ bytes, filename, contentType, limits, expect
       sheets: (sheet) => sheet.name === DATA_SHEET || sheet.name === META_SHEET,
       layout: (sheet) => templateSheetBounds(sheet.name, expected.lines.length),
     });
-    const { read, structural } = await interpretWorkbook(rows, expected);
+    // Each line read is validated and encoded at once, then dropped: what stays per line is a number, a
+    // state and a row (LineValidator) and its COPY text (ADR 031). The lines are checked before the
+    // metadata sheet says whether the file is this plan's template; if it is not, that work is dropped.
+    const validator = new LineValidator(expected.lines, { sheet: DATA_SHEET, variationThreshold });
+    const encoder = uploadRowsEncoder(versionId);
+    const { structural } = await interpretWorkbook(rows, expected, (line, index) => encoder.add(validator.line(index, line), line));
     if (structural.length) return { kind: "rejected", structural };
-    // The plan's lines are passed as they came (validateLines reads whatever fields PlanLine has).
-    const { values, problems } = validateLines(expected.lines, read, { sheet: DATA_SHEET, variationThreshold });
-    return { kind: "validated", problems, ...encodeUploadRows(versionId, values, read) };
+    return { kind: "validated", problems: validator.finish(), ...encoder.done() };
   } catch (error) {
     if (isUploadRefusedError(error)) return { kind: "refused", refusal: error.refusal };
     throw error;
