@@ -1,4 +1,4 @@
-import { isMainThread, threadId } from "node:worker_threads";
+import { isMainThread, threadId, type MessagePort } from "node:worker_threads";
 import ExcelJS from "exceljs";
 import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
 import type { Problem } from "~/domain/problems";
@@ -33,9 +33,13 @@ export interface ParseUploadInput {
    * Everything the organisation is expected to send (organisation, year,
    * plan hash and lines), the lines packed (packed-lines.ts): unpacked, it is
    * passed whole to interpretWorkbook, so a field added there or to PlanLine
-   * needs no change here.
+   * needs no change here. Given here, or posted later on `expectedPort`
+   * (transferred with the task) while the file is being guarded: the main
+   * thread builds the plan meanwhile. Closing the port without posting it
+   * ends the task (the plan could not be built).
    */
-  expected: Omit<InterpretExpectation, "lines"> & { lines: PackedLines };
+  expected?: PackedExpectation;
+  expectedPort?: MessagePort;
   /** Relative year-over-year change of a total above which a comment is required (validateLines). */
   variationThreshold: number;
   /** The id the new version will have: the stored rows carry it (ADR 031). */
@@ -58,10 +62,19 @@ export type ParseUploadOutput =
  * the expected plan, validation of every line (Art. 4), and the rows to
  * store: the main thread only writes them (ADR 016, ADR 031).
  */
-export async function parseUpload({ bytes, filename, contentType, limits, expected: packed, variationThreshold, versionId }: ParseUploadInput): Promise<ParseUploadOutput> {
+export async function parseUpload(input: ParseUploadInput): Promise<ParseUploadOutput> {
+  try {
+    return await guardReadValidate(input);
+  } finally {
+    input.expectedPort?.close();
+  }
+}
+
+async function guardReadValidate({ bytes, filename, contentType, limits, variationThreshold, versionId, ...plan }: ParseUploadInput): Promise<ParseUploadOutput> {
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength }, limits);
   if (!guarded.ok) return { kind: "refused", refusal: guarded.refusal };
+  const packed = plan.expected ?? (await receiveExpectation(plan.expectedPort));
   // The plan's lines as buildCollectionPlan made them (equal values share one string).
   const expected: InterpretExpectation = { ...packed, lines: unpackLines<PlanLine>(packed.lines) };
   try {
@@ -82,6 +95,18 @@ export async function parseUpload({ bytes, filename, contentType, limits, expect
     if (isUploadRefusedError(error)) return { kind: "refused", refusal: error.refusal };
     throw error;
   }
+}
+
+/** What the organisation is expected to send, its plan's lines packed (packed-lines.ts). */
+export type PackedExpectation = Omit<InterpretExpectation, "lines"> & { lines: PackedLines };
+
+/** The expectation posted on `port` by the main thread once its plan is built. */
+function receiveExpectation(port: MessagePort | undefined): Promise<PackedExpectation> {
+  if (!port) return Promise.reject(new Error("parseUpload: neither expected nor expectedPort given"));
+  return new Promise((resolve, reject) => {
+    port.once("message", (message: PackedExpectation) => resolve(message));
+    port.once("close", () => reject(new Error("parseUpload: the plan was not sent (the main thread could not build it)")));
+  });
 }
 
 /** A dashboard edition as PDF (pdf.server.ts). */
