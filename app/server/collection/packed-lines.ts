@@ -38,19 +38,25 @@ const DICT_SHARE = 0.5;
 export function packLines<T extends object>(items: readonly T[]): PackedLines {
   const count = items.length;
   const fields = count ? Object.keys(items[0]!) : [];
+  const plain = (field: string): PackedColumn => ({ kind: "plain", values: items.map((item) => (item as Record<string, unknown>)[field]) });
   const columns = fields.map((field): PackedColumn => {
+    // A first look at a sample: a field mostly distinct there (a key) goes plain without building a dictionary.
+    const sample = new Set<unknown>();
+    const sampled = Math.min(count, 256);
+    for (let i = 0; i < sampled; i++) sample.add((items[i] as Record<string, unknown>)[field]);
+    if (sampled >= 64 && sample.size > sampled * DICT_SHARE) return plain(field);
     const seen = new Map<Primitive, number>();
     const dict: Primitive[] = [];
     const index = new Uint32Array(count);
     for (let i = 0; i < count; i++) {
       const value = (items[i] as Record<string, unknown>)[field];
-      if (!dictionaryable(value)) return { kind: "plain", values: items.map((item) => (item as Record<string, unknown>)[field]) };
+      if (!dictionaryable(value)) return plain(field);
       let at = seen.get(value);
       if (at === undefined) {
         at = dict.length;
         dict.push(value);
         seen.set(value, at);
-        if (dict.length > Math.max(16, count * DICT_SHARE)) return { kind: "plain", values: items.map((item) => (item as Record<string, unknown>)[field]) };
+        if (dict.length > Math.max(16, count * DICT_SHARE)) return plain(field);
       }
       index[i] = at;
     }
@@ -67,14 +73,22 @@ export function packedTransferList(packed: PackedLines): ArrayBuffer[] {
 /** The objects again, equal field by field to the packed ones; equal values share one string. */
 export function unpackLines<T>(packed: PackedLines): T[] {
   const { count, fields, columns } = packed;
+  // Each object starts as a copy of one template holding every field, so that all share one shape
+  // and filling them in changes no shape.
+  const template: Record<string, unknown> = {};
+  for (const field of fields) template[field] = null;
   const out = new Array<T>(count);
-  for (let i = 0; i < count; i++) {
-    const item: Record<string, unknown> = {};
-    for (let f = 0; f < fields.length; f++) {
-      const column = columns[f]!;
-      item[fields[f]!] = column.kind === "dict" ? column.dict[column.index[i]!] : column.values[i];
+  for (let i = 0; i < count; i++) out[i] = { ...template } as T;
+  for (let f = 0; f < fields.length; f++) {
+    const field = fields[f]!;
+    const column = columns[f]!;
+    if (column.kind === "dict") {
+      const { dict, index } = column;
+      for (let i = 0; i < count; i++) (out[i] as Record<string, unknown>)[field] = dict[index[i]!];
+    } else {
+      const { values } = column;
+      for (let i = 0; i < count; i++) (out[i] as Record<string, unknown>)[field] = values[i];
     }
-    out[i] = item as T;
   }
   return out;
 }
