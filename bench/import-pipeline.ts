@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
-import { sql, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import { systemContext } from "~/server/audit/audit.server";
 import { assertSubmissionOpen } from "~/server/campaigns/campaigns.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
@@ -10,6 +10,9 @@ import { guardUpload } from "~/server/collection/upload-guard.server";
 import { readSheetRows } from "~/server/collection/workbook-reader.server";
 import { interpretWorkbook, type SheetRow } from "~/domain/workbook-interpretation";
 import { putFile } from "~/server/storage/files.server";
+import { copyRows } from "~/server/bulk-copy.server";
+import { encodeUploadRows } from "~/server/collection/value-rows";
+import { packedTransferList, packLines, unpackLines } from "~/server/collection/packed-lines";
 import { closeHeavyPool, runHeavy } from "~/server/heavy/pool.server";
 import { validateLines } from "~/domain/validation";
 import { countBySeverity } from "~/domain/problems";
@@ -48,17 +51,30 @@ export async function generate(lines: number, file: string, style: GeneratorStyl
   }
 }
 
+const settledRss = () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  return process.memoryUsage.rss();
+};
+
 /** parse + validate + store: `receiveUpload`, exactly as the web and API routes call it. */
 export async function pipeline(lines: number, file: string, limits: Partial<UploadLimits> | undefined): Promise<WorkerResult> {
+  // What the process holds before the upload, step by step (RSS after a full GC): the measure's own baseline.
+  const atStart = (globalThis as { benchRssAtStart?: number }).benchRssAtStart;
+  const baseline: Record<string, number> = { ...(atStart ? { "node + tsx (bench process)": atStart } : {}), "+ the portal's modules": settledRss() };
   const handle = await openBenchDb();
   try {
     const db = handle.db;
+    baseline["+ database opened, migrated"] = settledRss();
     const ref = await seedReferential(db, lines);
+    baseline["+ referential seeded"] = settledRss();
     const bytes = fs.readFileSync(file);
     // A running server has its worker threads up (ADR 016): start one before the clock, as the database is.
     await runHeavy("threadInfo", {} as never);
+    baseline["+ the file's bytes, one heavy-work thread started"] = settledRss();
     const { value: result, ms, memory } = await measure(() => receiveUpload(db, context, uploadInput(ref.organisationId, ref.year, file, bytes, limits)));
-    const detail: Record<string, unknown> = { kind: result.kind, bytes: bytes.length, limits: limits ?? null };
+    const detail: Record<string, unknown> = { kind: result.kind, bytes: bytes.length, limits: limits ?? null, baseline };
     if (result.kind === "stored") {
       const stored = await db
         .selectFrom("submission_value")
@@ -113,6 +129,10 @@ export async function profile(lines: number, file: string, limits: Partial<Uploa
       await assertSubmissionOpen(db, ref.year, ref.organisationId);
       return buildCollectionPlan(db, ref.year, ref.organisationId);
     });
+    await time("plan's lines to the worker: pack, clone, unpack", async () => {
+      const packed = packLines(plan.lines);
+      return unpackLines(structuredClone(packed, { transfer: packedTransferList(packed) })).length;
+    });
     const guarded = await time("guard", () => guardUpload({ body: bytes, filename: file, contentType: XLSX_CONTENT_TYPE, declaredSize: bytes.length }, limits));
     if (!guarded.ok) throw new Error(`guard refused the file: ${guarded.refusal.code} ${guarded.refusal.logDetail ?? ""}`);
     const rows = await time("reader", async () => {
@@ -135,71 +155,65 @@ export async function profile(lines: number, file: string, limits: Partial<Uploa
     const validated = await time("validate", async () => validateLines(plan.lines, interpretation.read, { sheet: DATA_SHEET, variationThreshold: DEFAULT_VARIATION_THRESHOLD }));
     const counts = countBySeverity(validated.problems);
 
-    const valueRows = (versionId: string) =>
-      [...validated.values.values()].map((v) => ({
-        version_id: versionId,
-        indicator_version_id: v.line.indicatorVersionId,
-        breakdown_key: v.line.breakdownKey,
-        value: v.value,
-        cell_ref: v.cellRef,
-      }));
-    const replayStore = async (name: string, insertValues: (trx: Transaction<Database>, versionId: string) => Promise<void>) => {
-      await time(name, async () => {
-        try {
-          await db.transaction().execute(async (trx) => {
-            await trx
-              .insertInto("submission")
-              .values({ campaign_id: plan.campaign.id, organisation_id: plan.organisation.id })
-              .onConflict((oc) => oc.columns(["campaign_id", "organisation_id"]).doNothing())
-              .execute();
-            const submission = await trx
-              .selectFrom("submission")
-              .select("id")
-              .where("campaign_id", "=", plan.campaign.id)
-              .where("organisation_id", "=", plan.organisation.id)
-              .forUpdate()
-              .executeTakeFirstOrThrow();
-            const stored = await putFile(trx, { filename: "bench.xlsx", contentType: XLSX_CONTENT_TYPE, bytes, createdBy: null });
-            const version = await trx
-              .insertInto("submission_version")
-              .values({
-                submission_id: submission.id,
-                number: 1,
-                file_id: stored.id,
-                uploaded_via: "web",
-                error_count: counts.errors,
-                warning_count: counts.warnings,
-                problems: JSON.stringify(validated.problems),
-              })
-              .returning("id")
-              .executeTakeFirstOrThrow();
-            await insertValues(trx, version.id);
-            throw new Rollback();
-          });
-        } catch (error) {
-          if (!(error instanceof Rollback)) throw error;
-        }
-      });
-    };
-    await replayStore("store: INSERT by 2 000 rows (as today)", async (trx, versionId) => {
-      const all = valueRows(versionId);
-      for (let i = 0; i < all.length; i += 2_000) await trx.insertInto("submission_value").values(all.slice(i, i + 2_000)).execute();
+    const payload = await time("encode (COPY text)", async () => encodeUploadRows(randomUUID(), validated.values, interpretation.read));
+    await time("store: COPY, as receiveUpload (rolled back)", async () => {
+      try {
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto("submission")
+            .values({ campaign_id: plan.campaign.id, organisation_id: plan.organisation.id })
+            .onConflict((oc) => oc.columns(["campaign_id", "organisation_id"]).doNothing())
+            .execute();
+          const submission = await trx
+            .selectFrom("submission")
+            .select("id")
+            .where("campaign_id", "=", plan.campaign.id)
+            .where("organisation_id", "=", plan.organisation.id)
+            .forUpdate()
+            .executeTakeFirstOrThrow();
+          const stored = await putFile(trx, { filename: "bench.xlsx", contentType: XLSX_CONTENT_TYPE, bytes, createdBy: null });
+          const versionId = payload.values.chunks[0]!.slice(0, 36);
+          await trx
+            .insertInto("submission_version")
+            .values({
+              id: versionId,
+              submission_id: submission.id,
+              number: 1,
+              file_id: stored.id,
+              uploaded_via: "web",
+              error_count: counts.errors,
+              warning_count: counts.warnings,
+              problems: JSON.stringify(validated.problems),
+            })
+            .execute();
+          await copyRows(trx, payload.values);
+          await copyRows(trx, payload.comments);
+          throw new Rollback();
+        });
+      } catch (error) {
+        if (!(error instanceof Rollback)) throw error;
+      }
     });
-    await replayStore("store: one INSERT … FROM unnest(arrays)", async (trx, versionId) => {
-      const all = valueRows(versionId);
-      await sql`
-        insert into submission_value (version_id, indicator_version_id, breakdown_key, value, cell_ref)
-        select ${versionId}::uuid, t.* from unnest(
-          ${all.map((r) => r.indicator_version_id)}::uuid[],
-          ${all.map((r) => r.breakdown_key)}::text[],
-          ${all.map((r) => r.value)}::float8[],
-          ${all.map((r) => r.cell_ref)}::text[]) as t`.execute(trx);
+    // The same work as one heavy task, as receiveUpload runs it (a worker thread already started, as in a running server).
+    await runHeavy("threadInfo", {} as never);
+    const fresh = await buildCollectionPlan(db, ref.year, ref.organisationId);
+    const inWorker = await time("parseUpload in a worker thread, as receiveUpload calls it (lines packed, guard → COPY text, result back)", async () => {
+      const packed = packLines(fresh.lines);
+      const expected = { organisationCode: fresh.organisation.code, organisationName: fresh.organisation.name, year: ref.year, planHash: fresh.hash, lines: packed };
+      const out = await runHeavy(
+        "parseUpload",
+        { bytes, filename: "bench.xlsx", contentType: XLSX_CONTENT_TYPE, ...(limits ? { limits } : {}), expected, variationThreshold: DEFAULT_VARIATION_THRESHOLD, versionId: randomUUID() },
+        packedTransferList(packed),
+      );
+      return out.kind;
     });
+    if (inWorker !== "validated") throw new Error(`parseUpload in the worker: ${inWorker}`);
     const end = await measure(async () => undefined);
     steps.push({ name: "(end: what the steps above still hold)", ms: 0, rssBefore: end.memory.rssBefore, peak: end.memory.peak, heapBefore: end.memory.heapBefore });
-    const total = steps.filter((s) => !s.name.includes("unnest")).reduce((sum, s) => sum + s.ms, 0);
+    const total = steps.filter((s) => !s.name.startsWith("parseUpload in a worker")).reduce((sum, s) => sum + s.ms, 0);
     return { mode: "profile", lines, driver: handle.label, ms: total, memory: null, detail: { steps, rows: rowCount } };
   } finally {
+    await closeHeavyPool();
     await handle.close();
   }
 }

@@ -250,6 +250,19 @@ function renderDriverBlock(r: Report): string {
   for (const s of r.results) if (s.limitsNote) out.push("", `Limits, ${sizeLabel(s.lines)}: ${s.limitsNote}.`);
 
   const largest = r.results.find((s) => s.lines === 100_000);
+  for (const s of r.results) {
+    const worst = s.pipeline.reduce((a, b) => (b.memory!.peak > a.memory!.peak ? b : a));
+    const baseline = worst.detail.baseline as Record<string, number> | undefined;
+    if (!baseline) continue;
+    out.push(
+      "",
+      `Before the upload (${sizeLabel(s.lines)}, the run with the highest peak; RSS after a full GC, each step adding to the previous): ` +
+        Object.entries(baseline)
+          .map(([step, bytes]) => `${step} ${mb(bytes)}`)
+          .join(" → ") +
+        `; then the upload: ${mb(worst.memory!.rssBefore)} → ${mb(worst.memory!.peak)}.`,
+    );
+  }
   out.push("");
   if (!largest) {
     out.push("The targets concern 100k lines, not measured in this run.");
@@ -277,10 +290,12 @@ function renderDriverBlock(r: Report): string {
     }
     out.push(
       "",
-      "plan = `assertSubmissionOpen` + `buildCollectionPlan`; guard = `guardUpload`; reader = `readSheetRows`, rows collected in an array (which the pipeline never does; released after interpret); " +
-        "interpret = `interpretWorkbook` over those rows; validate = `validateLines`; the store lines replay `receiveUpload`'s statements (stored_file, submission_version, submission_value) " +
-        "in a transaction rolled back, the values inserted as today (2 000 rows per INSERT), then by one INSERT … SELECT FROM unnest(arrays) (after the first one's rollback). " +
-        `Live heap: V8 heap in use after a full GC. Sum of the steps (store as today): ${secs(r.profile.result.ms)}` +
+      "plan = `assertSubmissionOpen` + `buildCollectionPlan`; the plan's lines to the worker = `packLines`, a structured clone moving its typed arrays, `unpackLines` (what the trip to the worker costs them); " +
+        "guard = `guardUpload`; reader = `readSheetRows`, rows collected in an array (which the pipeline never does; released after interpret); " +
+        "interpret = `interpretWorkbook` over those rows; validate = `validateLines`; encode = `encodeUploadRows` (the COPY text); the store line replays `receiveUpload`'s statements " +
+        "(stored_file, submission_version, the values and comments by COPY) in a transaction rolled back. These steps run one after the other on the main thread; " +
+        "the next line is the same work as one heavy task in a worker thread, as receiveUpload runs it (without the plan and the store). " +
+        `Live heap: V8 heap in use after a full GC. Sum of the steps on the main thread: ${secs(r.profile.result.ms)}` +
         (measured ? `; the whole pipeline measured above: ${secs(median(measured.pipeline.map((p) => p.ms)))}.` : "."),
     );
   }

@@ -66,26 +66,55 @@ export function toNumber(raw: unknown): number | null | "invalid" {
 }
 
 /**
- * Checks every line at once and returns all the problems (never only the
- * first): type, required, integer, non-negative, min/max, formulas,
- * breakdown cells summing to the total, and year-over-year variation (warning).
+ * Checks the lines one at a time, as they are read, holding per line only a
+ * number, a state and a row (typed arrays indexed by the line's place in the
+ * plan), then, once every line is in, what needs them all: breakdown cells
+ * summing to the total, and year-over-year variation (warning). All the
+ * problems are reported (never only the first), sorted by row. The import
+ * streams its lines through it (ADR 031); validateLines is the same checks
+ * over lines already read.
  */
-export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<string, ReadLine>, options: ValidationOptions) {
-  const problems: Problem[] = [];
-  const values = new Map<string, ValidatedValue>();
-  const add = (line: PlanLine, row: number | null, p: Pick<Problem, "severity" | "code" | "message" | "hint">, column: string = COLUMNS.value) =>
-    problems.push({
+export class LineValidator {
+  readonly problems: Problem[] = [];
+  /** The value of each plan line (valid when state is VALUE). */
+  private readonly numbers: Float64Array;
+  private readonly state: Uint8Array;
+  /** The row each plan line was read from (0: not read). */
+  private readonly rows: Int32Array;
+
+  constructor(
+    private readonly plan: readonly PlanLine[],
+    private readonly options: ValidationOptions,
+  ) {
+    this.numbers = new Float64Array(plan.length);
+    this.state = new Uint8Array(plan.length);
+    this.rows = new Int32Array(plan.length);
+  }
+
+  private readonly add = (line: PlanLine, row: number | null, p: Pick<Problem, "severity" | "code" | "message" | "hint">, column: string = COLUMNS.value) => {
+    this.problems.push({
       ...p,
-      sheet: options.sheet,
+      sheet: this.options.sheet,
       cell: row === null ? null : `${column}${row}`,
       indicator: line.indicatorCode,
       indicatorLabel: line.indicatorLabel,
       breakdownLabel: line.breakdownKey === "" ? null : line.breakdownLabel,
     });
+  };
 
-  for (const line of plan) {
-    const cell = read.get(line.key);
-    if (!cell) continue; // structural problems (missing rows) are reported by the parser
+  /** Checks the plan's line number `index`, read as `cell`; returns the value to store. Each line once. */
+  line(index: number, cell: ReadLine): ValidatedValue {
+    const line = this.plan[index]!;
+    const checked = this.check(line, cell);
+    this.rows[index] = cell.row;
+    this.state[index] = checked.notAvailableCode ? DECLARED : checked.value === null ? MISSING : VALUE;
+    if (checked.value !== null) this.numbers[index] = checked.value;
+    return checked;
+  }
+
+  private check(line: PlanLine, cell: ReadLine): ValidatedValue {
+    const options = this.options;
+    const add = this.add;
     const cellRef = cellReference({ sheet: options.sheet, cell: `${COLUMNS.value}${cell.row}` });
     let raw = cell.value;
     if (cell.formula !== undefined) {
@@ -96,8 +125,7 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
           message: `La cellule contient une formule (=${cell.formula}) sans valeur calculée enregistrée.`,
           hint: "Saisissez la valeur elle-même (sans formule), ou ouvrez et enregistrez le fichier dans Excel pour que la valeur soit calculée.",
         });
-        values.set(line.key, { line, value: null, cellRef });
-        continue;
+        return { line, value: null, cellRef };
       }
       raw = cell.formulaResult;
       add(line, cell.row, {
@@ -120,8 +148,7 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
           message: `« ${String(raw).slice(0, 40)} » en ${valueCell} : votre convention ne prévoit pas de « non disponible » pour cet indicateur.`,
           hint: "Votre convention ne prévoit pas de « non disponible » pour cet indicateur : saisissez la valeur, ou demandez à l'ODPE de l'autoriser dans votre convention. Ne saisissez jamais 0 pour une donnée manquante.",
         });
-        values.set(line.key, { line, value: null, cellRef });
-        continue;
+        return { line, value: null, cellRef };
       }
       if (reasonRequired(declared) && !reason) {
         add(
@@ -135,8 +162,7 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
           },
           COLUMNS.reason,
         );
-        values.set(line.key, { line, value: null, cellRef });
-        continue;
+        return { line, value: null, cellRef };
       }
       if (reason && reason.length > NOT_AVAILABLE_REASON_MAX) {
         add(
@@ -150,11 +176,9 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
           },
           COLUMNS.reason,
         );
-        values.set(line.key, { line, value: null, cellRef });
-        continue;
+        return { line, value: null, cellRef };
       }
-      values.set(line.key, { line, value: null, cellRef, notAvailableCode: declared, notAvailableReason: reason });
-      continue;
+      return { line, value: null, cellRef, notAvailableCode: declared, notAvailableReason: reason };
     }
     if (reason) {
       add(
@@ -179,8 +203,7 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
         message: `« ${String(raw).slice(0, 40)} » n'est pas un nombre.`,
         hint: `Saisissez un nombre${line.valueType === "integer" ? " entier" : ""} (${line.unit}), sans texte ni unité${line.notAvailableAllowed ? `, ou choisissez « ${NOT_AVAILABLE_CHOICES.join(" » ou « ")} » dans la liste de la cellule` : ""}.`,
       });
-      values.set(line.key, { line, value: null, cellRef });
-      continue;
+      return { line, value: null, cellRef };
     }
     if (parsed === null) {
       add(line, cell.row, {
@@ -191,8 +214,7 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
           ? `Saisissez la valeur ; si elle vaut zéro, saisissez 0. Si la donnée n'est pas disponible, choisissez « ${NOT_AVAILABLE_CHOICES[0]} » dans la liste de la cellule et indiquez le motif en colonne ${COLUMNS.reason} — jamais 0 pour une donnée manquante.`
           : "Saisissez la valeur ; si elle vaut zéro, saisissez 0. Votre convention ne prévoit pas de « non disponible » pour cet indicateur : si la donnée manque, contactez l'ODPE — ne saisissez jamais 0 pour une donnée manquante.",
       });
-      values.set(line.key, { line, value: null, cellRef });
-      continue;
+      return { line, value: null, cellRef };
     }
     if (line.valueType === "integer" && !Number.isInteger(parsed)) {
       add(line, cell.row, {
@@ -221,60 +243,92 @@ export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<strin
         hint: `Vérifiez la valeur (unité : ${line.unit}) : elle doit être au plus ${fr.format(line.max)}.`,
       });
     }
-    values.set(line.key, { line, value: parsed, cellRef });
+    return { line, value: parsed, cellRef };
   }
 
-  // Breakdown cells must add up to the indicator's total.
-  const byIndicator = new Map<string, PlanLine[]>();
-  for (const line of plan) {
-    const lines = byIndicator.get(line.indicatorCode);
-    if (lines) lines.push(line);
-    else byIndicator.set(line.indicatorCode, [line]);
-  }
-  for (const lines of byIndicator.values()) {
-    const total = lines.find((l) => l.breakdownKey === "");
-    const cells = lines.filter((l) => l.breakdownKey !== "");
-    if (!total || cells.length === 0 || !total.sumEqualsTotal) continue;
-    // A total or a cell declared ND/NC: there is no sum to check (ADR 026), and no error to invent.
-    if (lines.some((l) => values.get(l.key)?.notAvailableCode)) continue;
-    const totalValue = values.get(total.key)?.value;
-    const cellValues = cells.map((c) => values.get(c.key)?.value);
-    if (totalValue === null || totalValue === undefined || cellValues.some((v) => v === null || v === undefined)) continue;
-    const sum = (cellValues as number[]).reduce((a, b) => a + b, 0);
-    if (Math.abs(sum - totalValue) > 1e-6 * Math.max(1, Math.abs(totalValue))) {
-      const totalRow = read.get(total.key)!.row;
-      const first = read.get(cells[0]!.key)!.row;
-      const last = read.get(cells[cells.length - 1]!.key)!.row;
-      add(total, totalRow, {
-        severity: "error",
-        code: "breakdown_sum",
-        message: `La somme des ventilations (${fr.format(sum)}, lignes ${first} à ${last}) ne correspond pas au total (${fr.format(totalValue)}).`,
-        hint: "Corrigez le total ou les cellules ventilées pour qu'ils concordent (une catégorie « non renseigné » existe peut-être dans la liste).",
-      });
+  /** The checks over every line (sums, variation); returns every problem, sorted by row. */
+  finish(): Problem[] {
+    const { plan, state, numbers, rows } = this;
+    const valueAt = (i: number) => (state[i] === VALUE ? numbers[i]! : null);
+
+    // Breakdown cells must add up to the indicator's total.
+    const byIndicator = new Map<string, number[]>();
+    for (let i = 0; i < plan.length; i++) {
+      const code = plan[i]!.indicatorCode;
+      const lines = byIndicator.get(code);
+      if (lines) lines.push(i);
+      else byIndicator.set(code, [i]);
     }
-  }
-
-  // Year-over-year variation of totals: a warning that needs a comment.
-  for (const line of plan) {
-    if (line.breakdownKey !== "" || line.previous === null) continue;
-    const current = values.get(line.key)?.value;
-    // No variation to or from a figure declared not available (ADR 026).
-    if (current === null || current === undefined || values.get(line.key)?.notAvailableCode) continue;
-    const base = Math.abs(line.previous);
-    const change = base === 0 ? (current === 0 ? 0 : Infinity) : Math.abs(current - line.previous) / base;
-    if (change > options.variationThreshold) {
-      const pct = Number.isFinite(change) ? `${fr.format(change * 100)} %` : "forte hausse depuis zéro";
-      add(line, read.get(line.key)!.row, {
-        severity: "warning",
-        code: "variation",
-        message: `Forte variation par rapport à l'année précédente : ${fr.format(line.previous)} → ${fr.format(current)} (${pct}).`,
-        hint: "Si la valeur est juste, expliquez la variation dans le commentaire de transmission ; sinon corrigez-la.",
-      });
+    for (const lines of byIndicator.values()) {
+      const total = lines.find((i) => plan[i]!.breakdownKey === "");
+      const cells = lines.filter((i) => plan[i]!.breakdownKey !== "");
+      if (total === undefined || cells.length === 0 || !plan[total]!.sumEqualsTotal) continue;
+      // A total or a cell declared ND/NC: there is no sum to check (ADR 026), and no error to invent.
+      if (lines.some((i) => state[i] === DECLARED)) continue;
+      const totalValue = valueAt(total);
+      if (totalValue === null || cells.some((i) => state[i] !== VALUE)) continue;
+      let sum = 0;
+      for (const i of cells) sum += numbers[i]!;
+      if (Math.abs(sum - totalValue) > 1e-6 * Math.max(1, Math.abs(totalValue))) {
+        const first = rows[cells[0]!]!;
+        const last = rows[cells[cells.length - 1]!]!;
+        this.add(plan[total]!, rows[total]!, {
+          severity: "error",
+          code: "breakdown_sum",
+          message: `La somme des ventilations (${fr.format(sum)}, lignes ${first} à ${last}) ne correspond pas au total (${fr.format(totalValue)}).`,
+          hint: "Corrigez le total ou les cellules ventilées pour qu'ils concordent (une catégorie « non renseigné » existe peut-être dans la liste).",
+        });
+      }
     }
-  }
 
-  problems.sort((a, b) => (a.cell && b.cell ? rowOf(a.cell) - rowOf(b.cell) : 0) || (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
-  return { values, problems };
+    // Year-over-year variation of totals: a warning that needs a comment.
+    for (let i = 0; i < plan.length; i++) {
+      const line = plan[i]!;
+      if (line.breakdownKey !== "" || line.previous === null) continue;
+      // No variation to or from a figure declared not available (ADR 026).
+      const current = valueAt(i);
+      if (current === null) continue;
+      const base = Math.abs(line.previous);
+      const change = base === 0 ? (current === 0 ? 0 : Infinity) : Math.abs(current - line.previous) / base;
+      if (change > this.options.variationThreshold) {
+        const pct = Number.isFinite(change) ? `${fr.format(change * 100)} %` : "forte hausse depuis zéro";
+        this.add(line, rows[i]!, {
+          severity: "warning",
+          code: "variation",
+          message: `Forte variation par rapport à l'année précédente : ${fr.format(line.previous)} → ${fr.format(current)} (${pct}).`,
+          hint: "Si la valeur est juste, expliquez la variation dans le commentaire de transmission ; sinon corrigez-la.",
+        });
+      }
+    }
+
+    const problems = this.problems;
+    problems.sort((a, b) => (a.cell && b.cell ? rowOf(a.cell) - rowOf(b.cell) : 0) || (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
+    return problems;
+  }
+}
+
+/** States of a plan line in LineValidator (0: not read). */
+const VALUE = 1;
+/** Read, but no number to keep (empty, not a number, a refused declaration, a formula without result). */
+const MISSING = 2;
+/** Declared « non disponible » (ADR 026). */
+const DECLARED = 3;
+
+/**
+ * Checks every line at once and returns all the problems (never only the
+ * first): type, required, integer, non-negative, min/max, formulas,
+ * breakdown cells summing to the total, and year-over-year variation
+ * (warning). The lines of `plan` absent from `read` are left out (the
+ * parser reports them as structural problems).
+ */
+export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<string, ReadLine>, options: ValidationOptions) {
+  const validator = new LineValidator(plan, options);
+  const values = new Map<string, ValidatedValue>();
+  for (let i = 0; i < plan.length; i++) {
+    const cell = read.get(plan[i]!.key);
+    if (cell) values.set(plan[i]!.key, validator.line(i, cell));
+  }
+  return { values, problems: validator.finish() };
 }
 
 const rowOf = (cell: string) => Number(cell.replace(/^[A-Z]+/, ""));

@@ -47,14 +47,19 @@ const text = (c: CellContent | undefined) => (c?.value === null || c?.value === 
  * Reads the streamed rows of an uploaded workbook against what the
  * organisation is expected to send: the metadata sheet must name this
  * organisation, this year and this template; the data sheet must hold exactly
- * the expected lines. Values are collected for validation; structural
- * problems each get their own message.
+ * the expected lines. Values are collected for validation — or, with
+ * `onLine`, handed over one by one as they are read (with their place in the
+ * plan) and not kept (ADR 031); structural problems each get their own message.
  */
-export async function interpretWorkbook(rows: AsyncIterable<SheetRow>, expected: InterpretExpectation): Promise<Interpretation> {
+export async function interpretWorkbook(rows: AsyncIterable<SheetRow>, expected: InterpretExpectation, onLine?: (line: ReadLine, index: number) => void): Promise<Interpretation> {
   const meta = new Map<string, string>();
+  // With `onLine`, each line read goes to it (with its place in the plan) and is not kept.
   const read = new Map<string, ReadLine>();
   const structural: Problem[] = [];
-  const known = new Set(expected.lines.map((l) => l.key));
+  // The plan indexed by key, and the row each expected line was read from (0: not yet).
+  const known = new Map<string, number>();
+  for (let i = 0; i < expected.lines.length; i++) known.set(expected.lines[i]!.key, i);
+  const readRow = new Int32Array(expected.lines.length);
   let sawData = false;
 
   for await (const row of rows) {
@@ -76,27 +81,31 @@ export async function interpretWorkbook(rows: AsyncIterable<SheetRow>, expected:
       }
       continue;
     }
-    if (!known.has(key)) {
+    const index = known.get(key);
+    if (index === undefined) {
       structural.push(
         fileProblem("unknown_row", `La ligne ${row.row} ne correspond à aucun indicateur attendu.`, "Téléchargez le modèle à jour et recopiez-y vos valeurs.", DATA_SHEET, `A${row.row}`),
       );
       continue;
     }
-    if (read.has(key)) {
+    if (readRow[index]) {
       structural.push(
-        fileProblem("duplicate_row", `La ligne ${row.row} est en double (déjà présente ligne ${read.get(key)!.row}).`, "Supprimez la ligne copiée.", DATA_SHEET, `A${row.row}`),
+        fileProblem("duplicate_row", `La ligne ${row.row} est en double (déjà présente ligne ${readRow[index]}).`, "Supprimez la ligne copiée.", DATA_SHEET, `A${row.row}`),
       );
       continue;
     }
+    readRow[index] = row.row;
     const value = row.cells[COLUMNS.value];
-    read.set(key, {
+    const line: ReadLine = {
       key,
       row: row.row,
       value: value?.formula !== undefined ? null : (value?.value ?? null),
       ...(value?.formula !== undefined ? { formula: value.formula, formulaResult: value.result } : {}),
       comment: text(row.cells[COLUMNS.comment]) || null,
       reason: text(row.cells[COLUMNS.reason]) || null,
-    });
+    };
+    if (onLine) onLine(line, index);
+    else read.set(key, line);
   }
 
   const get = (k: MetaKey) => meta.get(k);
@@ -169,8 +178,9 @@ export async function interpretWorkbook(rows: AsyncIterable<SheetRow>, expected:
   if (!sawData) {
     structural.push(fileProblem("wrong_template", `La feuille « ${DATA_SHEET} » est absente ou a été renommée.`, "Déposez le modèle sans renommer ni supprimer ses feuilles."));
   }
-  for (const line of expected.lines) {
-    if (!read.has(line.key) && sawData) {
+  for (let i = 0; i < expected.lines.length; i++) {
+    const line = expected.lines[i]!;
+    if (!readRow[i] && sawData) {
       structural.push({
         ...fileProblem("missing_row", `La ligne de l'indicateur ${line.indicatorCode} (${line.breakdownLabel}) a été supprimée.`, "Téléchargez le modèle à jour et recopiez-y vos valeurs."),
         indicator: line.indicatorCode,

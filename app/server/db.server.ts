@@ -3,7 +3,20 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { Kysely, Migrator, PostgresDialect, type MigrationProvider, sql, type Transaction } from "kysely";
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  type KyselyPlugin,
+  type MigrationProvider,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  sql,
+  type Transaction,
+  type UnknownRow,
+} from "kysely";
 import pg from "pg";
 import { PGlite, types as pgliteTypes } from "@electric-sql/pglite";
 import { PGliteDialect } from "kysely-pglite-dialect";
@@ -124,7 +137,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
       installPgCopyHook(client);
     });
     pool.on("error", () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new DriverTag("pg")] });
     return {
       db,
       driver: "pg",
@@ -149,7 +162,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     pglite = await PGlite.create(pgliteOptions);
   }
   // Kysely's queries go through the COPY hook (bulk-copy.server.ts, ADR 031); the handle keeps the instance itself.
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pgliteWithCopyHook(pglite)) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pgliteWithCopyHook(pglite)), plugins: [new DriverTag("pglite")] });
   return {
     db,
     driver: "pglite",
@@ -159,6 +172,28 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
       release();
     },
   };
+}
+
+/**
+ * Which driver a database (or one of its transactions) runs on, for the few
+ * queries whose fastest form differs between them (accepted-values.server.ts).
+ * createDb tags each Kysely instance with a plugin that changes nothing;
+ * transactions inherit it.
+ */
+class DriverTag implements KyselyPlugin {
+  constructor(readonly driver: Driver) {}
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+/** The driver of `db` (createDb's tag); a database opened some other way counts as PostgreSQL. */
+export function driverOf(db: Executor): Driver {
+  const tag = db.getExecutor().plugins.find((p): p is DriverTag => p instanceof DriverTag);
+  return tag?.driver ?? "pg";
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "~/server/env.server";
+import { packLines } from "~/server/collection/packed-lines";
 import { closeHeavyPool, heavyWorkLoad, HeavyWorkUnavailableError, runHeavy } from "~/server/heavy/pool.server";
 
 const setEnv = (vars: Record<string, string | undefined>) => {
@@ -22,7 +23,7 @@ describe("heavy work in worker threads (ADR 016)", () => {
       bytes: new TextEncoder().encode("a;b\n1;2"),
       filename: "valeurs.csv",
       contentType: "text/csv",
-      expected: { organisationCode: "X", organisationName: "X", year: 2025, planHash: "h", lines: [] },
+      expected: { organisationCode: "X", organisationName: "X", year: 2025, planHash: "h", lines: packLines([]) },
       variationThreshold: 0.3,
       versionId: "00000000-0000-4000-8000-000000000000",
     });

@@ -91,26 +91,42 @@ export async function buildCollectionPlan(db: Executor, year: number, organisati
     .execute();
   const previousOf = new Map(previous.map((p) => [`${p.indicator_id}#${p.breakdown_key}`, p.value]));
 
-  const lines: PlanLine[] = [];
-  for (const indicator of indicatorRows) {
-    const version = versionForYear(versionsByIndicator.get(indicator.id) ?? [], year);
-    if (!version) continue;
-    const lists = version.breakdowns.map((code) => ({ code, items: itemsOf(code) }));
-    const keys = [TOTAL_KEY, ...breakdownCells(lists).map((cell) => breakdownKey(cell, version.breakdowns))];
-    for (const key of keys) {
-      lines.push({
-        key: lineKey(indicator.code, key),
-        indicatorCode: indicator.code,
-        indicatorLabel: version.label,
-        indicatorVersionId: version.id,
-        breakdownKey: key,
-        breakdownLabel:
+  // The cells of each combination of breakdown lists, with their labels: computed once per combination
+  // (thousands of indicators share a few), and shared by the lines.
+  const cellsOf = new Map<string, { key: string; label: string }[]>();
+  const cellsFor = (breakdowns: readonly string[]) => {
+    const signature = breakdowns.join("\n");
+    let cells = cellsOf.get(signature);
+    if (!cells) {
+      const lists = breakdowns.map((code) => ({ code, items: itemsOf(code) }));
+      const keys = [TOTAL_KEY, ...breakdownCells(lists).map((cell) => breakdownKey(cell, breakdowns))];
+      cells = keys.map((key) => ({
+        key,
+        label:
           key === TOTAL_KEY
             ? "Total"
             : key
                 .split("|")
                 .map((part) => labelOf.get(part) ?? part)
                 .join(" × "),
+      }));
+      cellsOf.set(signature, cells);
+    }
+    return cells;
+  };
+
+  const lines: PlanLine[] = [];
+  for (const indicator of indicatorRows) {
+    const version = versionForYear(versionsByIndicator.get(indicator.id) ?? [], year);
+    if (!version) continue;
+    for (const { key, label } of cellsFor(version.breakdowns)) {
+      lines.push({
+        key: lineKey(indicator.code, key),
+        indicatorCode: indicator.code,
+        indicatorLabel: version.label,
+        indicatorVersionId: version.id,
+        breakdownKey: key,
+        breakdownLabel: label,
         unit: version.unit,
         valueType: version.value_type,
         nonNegative: version.non_negative,

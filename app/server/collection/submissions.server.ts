@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { sql } from "kysely";
 import type { Db, Trx } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
@@ -6,9 +7,9 @@ import { DomainError, notFound } from "../errors.server";
 import { assertSubmissionOpen } from "../campaigns/campaigns.server";
 import { putFile, sha256Hex } from "../storage/files.server";
 import { buildCollectionPlan, type CollectionPlan } from "./plan.server";
-import type { InterpretExpectation } from "./interpret.server";
+import { packLines, packedTransferList } from "./packed-lines";
 import { isHeavyWorkUnavailable, runHeavy } from "../heavy/pool.server";
-import type { ParseUploadOutput } from "../heavy/tasks.server";
+import type { PackedExpectation, ParseUploadOutput } from "../heavy/tasks.server";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
 import { countBySeverity, type Problem } from "~/domain/problems";
 import { canTransition, versionStatusLabels, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
@@ -51,7 +52,36 @@ export type UploadResult =
  */
 export async function receiveUpload(db: Db, context: AuditContext, input: UploadInput): Promise<UploadResult> {
   await assertSubmissionOpen(db, input.year, input.organisationId);
-  const plan = await buildCollectionPlan(db, input.year, input.organisationId);
+  // Guard, bounded read, interpretation and validation run in a worker thread (ADR 016, ADR 031);
+  // it also encodes the rows to store, for the version id chosen here. The database work stays here.
+  // The worker guards the file while this thread builds the plan, which it posts to the worker once built.
+  const versionId = randomUUID();
+  const { port1: planPort, port2 } = new MessageChannel();
+  const parsing = runHeavy(
+    "parseUpload",
+    {
+      bytes: input.bytes,
+      filename: input.filename,
+      contentType: input.contentType ?? null,
+      ...(input.limits ? { limits: input.limits } : {}),
+      expectedPort: port2,
+      variationThreshold: input.variationThreshold ?? DEFAULT_VARIATION_THRESHOLD,
+      versionId,
+    },
+    [port2],
+  );
+  // Awaited below; until then (the plan is being built) its failure must not count as unhandled.
+  parsing.catch(() => undefined);
+  let plan: CollectionPlan;
+  try {
+    plan = await buildCollectionPlan(db, input.year, input.organisationId);
+  } catch (error) {
+    // No plan: the port closed without it ends the worker's task.
+    planPort.close();
+    throw error;
+  }
+  // The worker closes the port once it has the plan (or when its task ends).
+  postPlan(planPort, plan, input.year);
   const sha256 = sha256Hex(input.bytes);
   const refuse = async (refusal: UploadRefusal): Promise<UploadResult> => {
     await db.transaction().execute((trx) =>
@@ -65,27 +95,9 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     );
     return { kind: "refused", refusal, problems: [refusalProblem(refusal)] };
   };
-  // Guard, bounded read, interpretation and validation run in a worker thread (ADR 016, ADR 031);
-  // it also encodes the rows to store, for the version id chosen here. The database work stays here.
-  const expected: InterpretExpectation = {
-    organisationCode: plan.organisation.code,
-    organisationName: plan.organisation.name,
-    year: input.year,
-    planHash: plan.hash,
-    lines: plan.lines,
-  };
-  const versionId = randomUUID();
   let validated: Extract<ParseUploadOutput, { kind: "validated" }>;
   try {
-    const parsed = await runHeavy("parseUpload", {
-      bytes: input.bytes,
-      filename: input.filename,
-      contentType: input.contentType ?? null,
-      ...(input.limits ? { limits: input.limits } : {}),
-      expected,
-      variationThreshold: input.variationThreshold ?? DEFAULT_VARIATION_THRESHOLD,
-      versionId,
-    });
+    const parsed = await parsing;
     if (parsed.kind === "refused") return refuse(parsed.refusal);
     if (parsed.kind === "rejected") {
       const structural = parsed.structural;
@@ -167,6 +179,18 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     });
     return { kind: "stored" as const, versionId: version.id, submissionId: submission.id, number, problems, errors: counts.errors, warnings: counts.warnings };
   });
+}
+
+/**
+ * Posts the expectation to the worker's parseUpload. The plan's lines go
+ * packed (their typed arrays moved, not copied) and are dropped from `plan`:
+ * while the worker works, only it holds them (ADR 031).
+ */
+function postPlan(port: MessagePort, plan: CollectionPlan, year: number) {
+  const lines = packLines(plan.lines);
+  plan.lines = [];
+  const expected: PackedExpectation = { organisationCode: plan.organisation.code, organisationName: plan.organisation.name, year, planHash: plan.hash, lines };
+  port.postMessage(expected, packedTransferList(lines));
 }
 
 /** A guard refusal in the shape of a problem, for the same table in the UI and the API. */

@@ -132,14 +132,23 @@ export function copyPayloadBuilder<C extends string>(table: CopyPayload["table"]
   };
 }
 
-/** The rows to store for a validated upload, as COPY payloads (values, then comments), in template order. */
-export function encodeUploadRows(versionId: string, values: ReadonlyMap<string, ValidatedValue>, read: ReadonlyMap<string, ReadLine>) {
+/** Encodes an upload's rows as they are validated (values, and the non-empty comments); `done` gives the COPY payloads. */
+export function uploadRowsEncoder(versionId: string) {
   const valueRows = copyPayloadBuilder("submission_value", SUBMISSION_VALUE_COLUMNS);
   const commentRows = copyPayloadBuilder("submission_line_comment", LINE_COMMENT_COLUMNS);
-  for (const [key, v] of values) {
-    valueRows.add(valueRow(versionId, v));
-    const comment = commentRow(versionId, v, read.get(key));
-    if (comment) commentRows.add(comment);
-  }
-  return { values: valueRows.done(), comments: commentRows.done() };
+  return {
+    add(v: ValidatedValue, read: ReadLine | undefined) {
+      valueRows.add(valueRow(versionId, v));
+      const comment = commentRow(versionId, v, read);
+      if (comment) commentRows.add(comment);
+    },
+    done: () => ({ values: valueRows.done(), comments: commentRows.done() }),
+  };
+}
+
+/** The rows to store for a validated upload, as COPY payloads (values, then comments), in template order. */
+export function encodeUploadRows(versionId: string, values: ReadonlyMap<string, ValidatedValue>, read: ReadonlyMap<string, ReadLine>) {
+  const encoder = uploadRowsEncoder(versionId);
+  for (const [key, v] of values) encoder.add(v, read.get(key));
+  return encoder.done();
 }

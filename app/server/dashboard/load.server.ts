@@ -3,12 +3,12 @@ import type { Db, Executor } from "../db.server";
 import { agreementCoversYear, type UsageRights } from "~/domain/agreements";
 import { TREND_YEARS, type DashboardEdition } from "~/domain/dashboard";
 import { aggregationOf } from "~/domain/aggregation";
-import type { NotAvailableCode } from "~/domain/not-available";
 import { getObservatory } from "../observatory/observatory.server";
 import { loadVersions } from "../indicators/indicators.server";
 import { listRates, ratePopulations } from "../populations/rates.server";
 import { loadReferenceRates } from "../populations/reference-rates.server";
 import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "~/domain/edition-assembly";
+import { acceptedValueRows } from "./accepted-values.server";
 
 /**
  * Reads everything an edition of year `year` is assembled from: the
@@ -37,7 +37,7 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
       db.selectFrom("dashboard_key_figure").select(["code"]).orderBy("position").execute(),
       db.selectFrom("organisation").select(["id", "code", "name", "logo_file_id"]).execute(),
       // Lineage: the organisation is the one of the submission the value was accepted from.
-      // One JSON array of tuples (ADR 033), not a nested json_object_agg.
+      // In the form fastest on this driver (accepted-values.server.ts, ADR 033).
       acceptedValueRows(db, firstYear, year),
       db
         .selectFrom("agreement as g")
@@ -144,33 +144,8 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
   };
 }
 
-/**
- * The accepted values of years `from`…`to` with their lineage organisation,
- * as the assembly reads them: one JSON array of tuples built without
- * grouping, parsed by one JSON.parse (ADR 033). Carrying 45k rows through a
- * driver costs more than one string (PGlite most of all), and the nested
- * json_object_agg it replaces spent its time grouping (figures:
- * docs/benchmarks.md, `bench:dashboard -- --load-only`).
- */
-export async function acceptedValueRows(db: Executor, from: number, to: number): Promise<AssemblyInput["values"]> {
-  const { rows } = await sql<{ packed: unknown }>`
-    select coalesce(json_agg(json_build_array(av.indicator_id, av.reference_year, s.organisation_id, av.breakdown_key, av.value, av.not_available_code, av.not_available_reason)), '[]') as packed
-    from accepted_value av
-    join submission_version sv on sv.id = av.source_version_id
-    join submission s on s.id = sv.submission_id
-    where av.reference_year between ${from} and ${to}`.execute(db);
-  const packed = rows[0]?.packed;
-  const tuples = (typeof packed === "string" ? JSON.parse(packed) : (packed ?? [])) as [string, number, string, string, number | null, NotAvailableCode | null, string | null][];
-  const values: AssemblyInput["values"] = new Array(tuples.length);
-  for (let i = 0; i < tuples.length; i++) {
-    const [indicatorId, year, organisationId, breakdownKey, value, code, reason] = tuples[i]!;
-    // ADR 030: a cell declared not available carries its code and reason (value null, never 0).
-    values[i] = code
-      ? { indicatorId, year, breakdownKey, value: null, notAvailableCode: code, notAvailableReason: reason, lineageOrganisationId: organisationId }
-      : { indicatorId, year, breakdownKey, value, lineageOrganisationId: organisationId };
-  }
-  return values;
-}
+/** The accepted values of the trend years, in the form fastest on the database's driver (accepted-values.server.ts). */
+export { acceptedValueRows } from "./accepted-values.server";
 
 /** Loads and assembles the internal edition of `year`. */
 export async function assembleFromDb(db: Executor, year: number, now: Date = new Date()): Promise<DashboardEdition> {

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import type { MessagePort } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { getEnv } from "../env.server";
@@ -78,10 +79,11 @@ const isAbort = (error: unknown) => (error as { name?: unknown } | null)?.name =
  * `HEAVY_WORK_CONCURRENCY`). Throws HeavyWorkUnavailableError (503) when it
  * runs out of time or memory; any other error of the task is rethrown.
  */
-export async function runHeavy<K extends TaskName>(task: K, input: TaskOf<K>["input"]): Promise<TaskOf<K>["output"]> {
+export async function runHeavy<K extends TaskName>(task: K, input: TaskOf<K>["input"], transferList?: (ArrayBuffer | MessagePort)[]): Promise<TaskOf<K>["output"]> {
   const timeoutMs = Math.round(getEnv().HEAVY_WORK_TIMEOUT_SECONDS * 1000);
   try {
-    return (await heavyPool().run(input, { name: task, signal: AbortSignal.timeout(timeoutMs) })) as TaskOf<K>["output"];
+    // `transferList`: buffers and ports of the input moved to the worker rather than copied (they become unusable here).
+    return (await heavyPool().run(input, { name: task, signal: AbortSignal.timeout(timeoutMs), ...(transferList?.length ? { transferList } : {}) })) as TaskOf<K>["output"];
   } catch (error) {
     if (isAbort(error) || isOutOfMemory(error)) {
       const reason = isOutOfMemory(error) ? "out_of_memory" : "timeout";

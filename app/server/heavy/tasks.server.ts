@@ -1,12 +1,13 @@
-import { isMainThread, threadId } from "node:worker_threads";
+import { isMainThread, threadId, type MessagePort } from "node:worker_threads";
 import ExcelJS from "exceljs";
 import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
 import type { Problem } from "~/domain/problems";
 import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
-import { validateLines } from "~/domain/validation";
+import { LineValidator, type PlanLine } from "~/domain/validation";
 import { interpretWorkbook, type InterpretExpectation } from "~/domain/workbook-interpretation";
-import { encodeUploadRows, type CopyPayload } from "../collection/value-rows";
+import { uploadRowsEncoder, type CopyPayload } from "../collection/value-rows";
+import { unpackLines, type PackedLines } from "../collection/packed-lines";
 import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.server";
 import { readSheetRows } from "../collection/workbook-reader.server";
 import { renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
@@ -30,10 +31,15 @@ export interface ParseUploadInput {
   limits?: Partial<UploadLimits>;
   /**
    * Everything the organisation is expected to send (organisation, year,
-   * plan hash and lines): passed whole to interpretWorkbook, so a field added
-   * there needs no change here.
+   * plan hash and lines), the lines packed (packed-lines.ts): unpacked, it is
+   * passed whole to interpretWorkbook, so a field added there or to PlanLine
+   * needs no change here. Given here, or posted later on `expectedPort`
+   * (transferred with the task) while the file is being guarded: the main
+   * thread builds the plan meanwhile. Closing the port without posting it
+   * ends the task (the plan could not be built).
    */
-  expected: InterpretExpectation;
+  expected?: PackedExpectation;
+  expectedPort?: MessagePort;
   /** Relative year-over-year change of a total above which a comment is required (validateLines). */
   variationThreshold: number;
   /** The id the new version will have: the stored rows carry it (ADR 031). */
@@ -56,25 +62,51 @@ export type ParseUploadOutput =
  * the expected plan, validation of every line (Art. 4), and the rows to
  * store: the main thread only writes them (ADR 016, ADR 031).
  */
-export async function parseUpload({ bytes, filename, contentType, limits, expected, variationThreshold, versionId }: ParseUploadInput): Promise<ParseUploadOutput> {
+export async function parseUpload(input: ParseUploadInput): Promise<ParseUploadOutput> {
+  try {
+    return await guardReadValidate(input);
+  } finally {
+    input.expectedPort?.close();
+  }
+}
+
+async function guardReadValidate({ bytes, filename, contentType, limits, variationThreshold, versionId, ...plan }: ParseUploadInput): Promise<ParseUploadOutput> {
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength }, limits);
   if (!guarded.ok) return { kind: "refused", refusal: guarded.refusal };
+  const packed = plan.expected ?? (await receiveExpectation(plan.expectedPort));
+  // The plan's lines as buildCollectionPlan made them (equal values share one string).
+  const expected: InterpretExpectation = { ...packed, lines: unpackLines<PlanLine>(packed.lines) };
   try {
     // Only the template's data and metadata sheets are read, each within the template's layout (ADR 016).
     const rows = readSheetRows(guarded.workbook, {
       sheets: (sheet) => sheet.name === DATA_SHEET || sheet.name === META_SHEET,
       layout: (sheet) => templateSheetBounds(sheet.name, expected.lines.length),
     });
-    const { read, structural } = await interpretWorkbook(rows, expected);
+    // Each line read is validated and encoded at once, then dropped: what stays per line is a number, a
+    // state and a row (LineValidator) and its COPY text (ADR 031). The lines are checked before the
+    // metadata sheet says whether the file is this plan's template; if it is not, that work is dropped.
+    const validator = new LineValidator(expected.lines, { sheet: DATA_SHEET, variationThreshold });
+    const encoder = uploadRowsEncoder(versionId);
+    const { structural } = await interpretWorkbook(rows, expected, (line, index) => encoder.add(validator.line(index, line), line));
     if (structural.length) return { kind: "rejected", structural };
-    // The plan's lines are passed as they came (validateLines reads whatever fields PlanLine has).
-    const { values, problems } = validateLines(expected.lines, read, { sheet: DATA_SHEET, variationThreshold });
-    return { kind: "validated", problems, ...encodeUploadRows(versionId, values, read) };
+    return { kind: "validated", problems: validator.finish(), ...encoder.done() };
   } catch (error) {
     if (isUploadRefusedError(error)) return { kind: "refused", refusal: error.refusal };
     throw error;
   }
+}
+
+/** What the organisation is expected to send, its plan's lines packed (packed-lines.ts). */
+export type PackedExpectation = Omit<InterpretExpectation, "lines"> & { lines: PackedLines };
+
+/** The expectation posted on `port` by the main thread once its plan is built. */
+function receiveExpectation(port: MessagePort | undefined): Promise<PackedExpectation> {
+  if (!port) return Promise.reject(new Error("parseUpload: neither expected nor expectedPort given"));
+  return new Promise((resolve, reject) => {
+    port.once("message", (message: PackedExpectation) => resolve(message));
+    port.once("close", () => reject(new Error("parseUpload: the plan was not sent (the main thread could not build it)")));
+  });
 }
 
 /** A dashboard edition as PDF (pdf.server.ts). */

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { LineValidator, validateLines, type PlanLine, type ReadLine } from "~/domain/validation";
+
+/** Three indicators, each a total and two cells; the first has last year's value. */
+const line = (indicator: number, breakdownKey: string, over: Partial<PlanLine> = {}): PlanLine => ({
+  key: `I${indicator}#${breakdownKey}`,
+  indicatorCode: `I${indicator}`,
+  indicatorLabel: `Indicateur ${indicator}`,
+  indicatorVersionId: `v${indicator}`,
+  breakdownKey,
+  breakdownLabel: breakdownKey || "Total",
+  unit: "nombre",
+  valueType: "integer",
+  nonNegative: true,
+  min: null,
+  max: null,
+  sumEqualsTotal: true,
+  previous: null,
+  notAvailableAllowed: indicator === 3,
+  ...over,
+});
+const plan: PlanLine[] = [1, 2, 3].flatMap((i) => [line(i, "", i === 1 ? { previous: 10 } : {}), line(i, "S=F"), line(i, "S=M")]);
+/** Values in plan order: I1 varies by +100 % and its cells do not add up; I2 has an empty cell and a decimal; I3 is declared ND with a reason. */
+const cells: [unknown, string?][] = [[20], [5], [5], [10], [null], [2.5], ["ND", "logiciel en migration"], [4], [6]];
+const readLines: ReadLine[] = plan.map((l, i) => ({ key: l.key, row: 8 + i, value: cells[i]![0], reason: cells[i]![1] ?? null }));
+const options = { sheet: "Données", variationThreshold: 0.3 };
+
+describe("validation line by line, as the import streams the lines (ADR 031)", () => {
+  it("Art. 4: lines checked as they are read, in any order, give the problems and values of the whole-file check", () => {
+    const whole = validateLines(plan, new Map(readLines.map((r) => [r.key, r])), options);
+    expect(whole.problems.map((p) => p.code).sort()).toEqual(["breakdown_sum", "not_integer", "required", "variation"]);
+
+    const validator = new LineValidator(plan, options);
+    const order = [8, 3, 0, 5, 1, 7, 2, 6, 4];
+    const values = new Map(order.map((i) => [plan[i]!.key, validator.line(i, readLines[i]!)]));
+    expect(validator.finish()).toEqual(whole.problems);
+    expect(new Map([...values].sort(([a], [b]) => a.localeCompare(b)))).toEqual(new Map([...whole.values].sort(([a], [b]) => a.localeCompare(b))));
+  });
+
+  it("Art. 4: the problems come sorted by row, errors before warnings on the same row", () => {
+    const validator = new LineValidator(plan, options);
+    for (let i = plan.length - 1; i >= 0; i--) validator.line(i, readLines[i]!);
+    const problems = validator.finish();
+    const rows = problems.map((p) => Number(p.cell!.slice(1)));
+    expect(rows).toEqual([...rows].sort((a, b) => a - b));
+    expect(problems.filter((p) => p.cell === "E8").map((p) => p.severity)).toEqual(["error", "warning"]);
+  });
+
+  it("ADR 026: a line declared ND is stored as missing with its reason, and its indicator's sum is not checked", () => {
+    const validator = new LineValidator(plan, options);
+    const declared = validator.line(6, readLines[6]!);
+    expect(declared).toMatchObject({ value: null, notAvailableCode: "ND", notAvailableReason: "logiciel en migration" });
+    validator.line(7, readLines[7]!);
+    validator.line(8, readLines[8]!);
+    expect(validator.finish()).toEqual([]);
+  });
+});
