@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { useEffect, useRef, useState } from "react";
 import { Alert, Anchor, Badge, Button, Card, Code, Group, Stack, Text, TextInput, Title } from "@mantine/core";
 import { z } from "zod";
-import { actorOf, auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createPasswordResetLink, getUser, setUserStatus, updateUser } from "~/server/users/users.server";
 import { eraseAccount } from "~/server/personal-data/erasure.server";
@@ -51,7 +51,6 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   const db = await getDb();
-  const audit = auditContext(admin, context);
   const actor = actorOf(admin, context);
   try {
     switch (intent) {
