@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Code, Group, List, Stack, Text, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { approvalOwner, decideApproval, getApprovalPage } from "~/server/publications/publications.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -34,8 +34,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const decision = parseForm(decisionSchema, await request.formData());
     await decideApproval(
       db,
-      auditContext(user, context),
-      user,
+      actorOf(user, context),
       id,
       decision.decision === "approve" ? { decision: "approve", contentHash: decision.contentHash } : { decision: "refuse", contentHash: decision.contentHash, reason: decision.reason },
     );

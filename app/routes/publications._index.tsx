@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Button, Card, Group, NativeSelect, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { createPublication, listPublications } from "~/server/publications/publications.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
@@ -31,7 +31,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "create:publication");
   try {
     const input = parseForm(publicationFormSchema, await request.formData());
-    const id = await createPublication(await getDb(), auditContext(user, context), user, input);
+    const id = await createPublication(await getDb(), actorOf(user, context), input);
     return redirect(`/publications/${id}`);
   } catch (error) {
     return formFailure(error);
