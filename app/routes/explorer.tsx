@@ -5,7 +5,8 @@ import { Alert, Anchor, Button, Card, Group, MultiSelect, NativeSelect, Radio, S
 import { actorOf, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { explorerOptions, runQuery } from "~/server/explorer/explorer.server";
-import { addFrozenItem, editablePublications, publicationOwner } from "~/server/publications/publications.server";
+import { addFrozenItem } from "~/server/publications/publication-commands.server";
+import { editablePublications, publicationOwner } from "~/server/publications/publication-queries.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { DomainError } from "~/server/errors.server";
 import {

@@ -4,19 +4,8 @@ import { Alert, Anchor, Button, Card, Code, Group, List, NativeSelect, Stack, Ta
 import { z } from "zod";
 import { actorOf, requirePermission, userCan, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
-import {
-  attachDocument,
-  detachDocument,
-  getPublicationPage,
-  publicationOwner,
-  rejectPublication,
-  removeItem,
-  submitPublication,
-  unpublishPublication,
-  updatePublicationText,
-  validatePublication,
-  withdrawSubmission,
-} from "~/server/publications/publications.server";
+import { attachDocument, detachDocument, rejectPublication, removeItem, submitPublication, unpublishPublication, updatePublicationText, validatePublication, withdrawSubmission } from "~/server/publications/publication-commands.server";
+import { getPublicationPage, publicationOwner } from "~/server/publications/publication-queries.server";
 import { listWorkspaceDocuments } from "~/server/workspace/workspace.server";
 import { addPublicationComment, commentsOpen, listPublicationComments } from "~/server/publications/released.server";
 import { parseForm } from "~/server/http/forms.server";

@@ -13,14 +13,7 @@ import { DomainError } from "~/server/errors.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate } from "~/server/collection/template.server";
 import { addComment, receiveUpload, transitionVersion } from "~/server/collection/submissions.server";
-import {
-  addFrozenItem,
-  createPublication,
-  decideApproval,
-  submitPublication,
-  updatePublicationText,
-  validatePublication,
-} from "~/server/publications/publications.server";
+import { addFrozenItem, createPublication, decideApproval, submitPublication, updatePublicationText, validatePublication } from "~/server/publications/publication-commands.server";
 import type { Role } from "~/domain/permissions";
 import type { ExplorerQuery } from "~/domain/explorer";
 

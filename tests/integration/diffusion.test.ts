@@ -5,19 +5,8 @@ import { acceptValues, ensureCodelist, makeAgreement, makeIndicator, withdrawOrg
 import { systemContext } from "~/server/audit/audit.server";
 import { userActor, type Actor } from "~/server/command.server";
 import { DomainError } from "~/server/errors.server";
-import {
-  addFrozenItem,
-  attachDocument,
-  createPublication,
-  decideApproval,
-  getExtranetPublication,
-  getPublicationPage,
-  listExtranetPublications,
-  submitPublication,
-  unpublishPublication,
-  updatePublicationText,
-  validatePublication,
-} from "~/server/publications/publications.server";
+import { addFrozenItem, attachDocument, createPublication, decideApproval, submitPublication, unpublishPublication, updatePublicationText, validatePublication } from "~/server/publications/publication-commands.server";
+import { getExtranetPublication, getPublicationPage, listExtranetPublications } from "~/server/publications/publication-queries.server";
 import { createWorkspaceDocument } from "~/server/workspace/workspace.server";
 import { getPublicationRow, loadContent } from "~/server/publications/content.server";
 import { computeLineage } from "~/server/publications/lineage.server";

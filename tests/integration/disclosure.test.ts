@@ -13,7 +13,8 @@ import { createEdition, getEdition, loadSnapshot, publishEdition, recordOnpeTran
 import { todayIso } from "~/domain/dates";
 import { getFile } from "~/server/storage/files.server";
 import { getReleasedPublication } from "~/server/publications/released.server";
-import { addFrozenItem, createPublication, getExtranetPublication, submitPublication, validatePublication } from "~/server/publications/publications.server";
+import { addFrozenItem, createPublication, submitPublication, validatePublication } from "~/server/publications/publication-commands.server";
+import { getExtranetPublication } from "~/server/publications/publication-queries.server";
 import { getPublicationRow, loadContent } from "~/server/publications/content.server";
 import { buildTable, maskTable, type ExplorerQuery } from "~/domain/explorer";
 import type { DashboardEdition, Figure, IndicatorBlock } from "~/domain/dashboard";

@@ -9,7 +9,7 @@ import { setAgreementDocument } from "~/server/agreements/agreements.server";
 import { recordAmendment, setConventionDocument } from "~/server/convention/convention.server";
 import { setOrganisationLogo } from "~/server/organisations/organisations.server";
 import { createWorkspaceDocument } from "~/server/workspace/workspace.server";
-import { addFrozenItem, attachDocument, decideApproval, submitPublication, validatePublication } from "~/server/publications/publications.server";
+import { addFrozenItem, attachDocument, decideApproval, submitPublication, validatePublication } from "~/server/publications/publication-commands.server";
 import { systemActor, userActor, type UserActor } from "~/server/command.server";
 import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
 import { createPasswordResetLink } from "~/server/users/users.server";

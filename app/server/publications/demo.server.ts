@@ -1,6 +1,6 @@
 import type { Db } from "../db.server";
 import { userActor, type Actor, type UserActor } from "../command.server";
-import { addFrozenItem, decideApproval, submitPublication, updatePublicationText, validatePublication } from "./publications.server";
+import { addFrozenItem, decideApproval, submitPublication, updatePublicationText, validatePublication } from "./publication-commands.server";
 import { rolesHolding, type PermissionRequest } from "~/domain/permissions";
 import type { ExplorerQuery } from "~/domain/explorer";
 
