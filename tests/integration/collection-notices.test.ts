@@ -15,7 +15,7 @@ import type { Role } from "~/domain/permissions";
 const t = useTestDb();
 const ctx = systemContext("test");
 const ctxActor = systemActor("test");
-const actor = (u: { id: string; role: string; organisation_id: string }) => userActor({ id: u.id, displayName: ctx.actorLabel, role: u.role as Role, organisationId: u.organisation_id }, ctx);
+const actor = (u: { id: string; role: string; organisation_id: string }) => ({ ...userActor({ id: u.id, displayName: ctx.actorLabel, role: u.role as Role, organisationId: u.organisation_id }, ctx), id: u.id });
 
 describe("notifications and mails of the collection", () => {
   it("submitting tells the organisation's validators (notification + mail), once", async () => {

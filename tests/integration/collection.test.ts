@@ -28,7 +28,7 @@ async function upload(year: number, orgId: string, bytes: Uint8Array, uploadedBy
   return receiveUpload(t.db, ctxActor, { year, organisationId: orgId, uploadedBy, via: "web", filename: "tableau.xlsx", bytes });
 }
 
-const actor = (user: { id: string; role: string; organisation_id: string }) => userActor({ id: user.id, displayName: ctx.actorLabel, role: user.role as Role, organisationId: user.organisation_id }, ctx);
+const actor = (user: { id: string; role: string; organisation_id: string }) => ({ ...userActor({ id: user.id, displayName: ctx.actorLabel, role: user.role as Role, organisationId: user.organisation_id }, ctx), id: user.id });
 
 async function rejection(promise: Promise<unknown>) {
   const error = await promise.then(() => null, (e: unknown) => e);

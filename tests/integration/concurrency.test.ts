@@ -8,7 +8,10 @@ import { acceptValues, ensureCodelist, makeAgreement, makeIndicator } from "../f
 import { setupCampaign } from "../factories/campaign-setup";
 import { createDb, type Db, type DbHandle } from "~/server/db.server";
 import { systemContext } from "~/server/audit/audit.server";
-import { userActor, systemActor, type Actor } from "~/server/command.server";
+import { userActor, systemActor, type UserActor } from "~/server/command.server";
+
+/** A person acting in these tests. */
+type Actor = UserActor & { id: string };
 import { DomainError } from "~/server/errors.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate } from "~/server/collection/template.server";
@@ -61,7 +64,7 @@ async function race<T>(operations: (() => Promise<T>)[]) {
   return { fulfilled, errors: errors as DomainError[] };
 }
 
-const collectionActor = (user: { id: string; role: string; organisation_id: string }): Actor => userActor({ id: user.id, displayName: ctx.actorLabel, role: user.role as Role, organisationId: user.organisation_id }, ctx);
+const collectionActor = (user: { id: string; role: string; organisation_id: string }): Actor => ({ ...userActor({ id: user.id, displayName: ctx.actorLabel, role: user.role as Role, organisationId: user.organisation_id }, ctx), id: user.id });
 
 const countAudit = async (action: string, entityId: string) =>
   Number(
@@ -288,7 +291,7 @@ let d: DiffusionWorld;
 
 async function diffusionActor(role: Role, organisationId: string, name: string): Promise<Actor> {
   const u = await makeUser(t.db, role, organisationId, { displayName: name });
-  return userActor({ id: u.id, role, organisationId, displayName: name }, ctx);
+  return { ...userActor({ id: u.id, role, organisationId, displayName: name }, ctx), id: u.id };
 }
 
 beforeAll(async () => {

@@ -15,7 +15,7 @@ import type { Role } from "~/domain/permissions";
 const t = useTestDb();
 const ctx = systemContext("test");
 const ctxActor = systemActor("test");
-const actor = (u: { id: string; role: string; organisation_id: string }) => userActor({ id: u.id, displayName: ctx.actorLabel, role: u.role as Role, organisationId: u.organisation_id }, ctx);
+const actor = (u: { id: string; role: string; organisation_id: string }) => ({ ...userActor({ id: u.id, displayName: ctx.actorLabel, role: u.role as Role, organisationId: u.organisation_id }, ctx), id: u.id });
 
 /** An organisation with its correspondent and validator, the ODPE's referent, and one uploaded version (a draft). */
 async function dossier(year: number, deadline: string) {

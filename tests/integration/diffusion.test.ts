@@ -3,7 +3,10 @@ import { useTestDb } from "../support/db";
 import { makeOrganisation, makeUser } from "../factories";
 import { acceptValues, ensureCodelist, makeAgreement, makeIndicator, withdrawOrganisation, type TestIndicator } from "../factories/collection";
 import { systemContext } from "~/server/audit/audit.server";
-import { userActor, type Actor } from "~/server/command.server";
+import { userActor, type UserActor } from "~/server/command.server";
+
+/** A person acting in these tests. */
+type Actor = UserActor & { id: string };
 import { DomainError } from "~/server/errors.server";
 import { addFrozenItem, attachDocument, createPublication, decideApproval, submitPublication, unpublishPublication, updatePublicationText, validatePublication } from "~/server/publications/publication-commands.server";
 import { getExtranetPublication, getPublicationPage, listExtranetPublications } from "~/server/publications/publication-queries.server";
@@ -37,7 +40,7 @@ let w: World;
 
 async function actor(role: Role, organisationId: string, name: string): Promise<Actor> {
   const u = await makeUser(t.db, role, organisationId, { displayName: name });
-  return userActor({ id: u.id, role, organisationId, displayName: name }, audit);
+  return { ...userActor({ id: u.id, role, organisationId, displayName: name }, audit), id: u.id };
 }
 
 const series = (indicator: string, organisations: string[] = []): ExplorerQuery => ({

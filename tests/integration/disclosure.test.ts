@@ -6,7 +6,7 @@ import { useTestDb } from "../support/db";
 import { pdfPages } from "../support/pdf";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie, testContext } from "../factories";
 import { acceptValues, ensureCodelist, makeAgreement, makeIndicator, type TestIndicator } from "../factories/collection";
-import { userActor, type Actor } from "~/server/command.server";
+import { userActor, type UserActor } from "~/server/command.server";
 import { assembleFromDb } from "~/server/dashboard/load.server";
 import { toPublicEdition } from "~/server/dashboard/assembly.server";
 import { createEdition, getEdition, loadSnapshot, publishEdition, recordOnpeTransmission, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
@@ -41,8 +41,8 @@ import { loader as diffusionPage } from "~/routes/diffusions.$id";
 const t = useTestDb();
 type Glpk = Awaited<ReturnType<typeof GLPK>>;
 let glpk: Glpk;
-let referent: Actor;
-let author: Actor;
+let referent: UserActor & { id: string };
+let author: UserActor & { id: string };
 
 /** Words and classes that would tell a primary secret from a secondary one, or lie about a secondary one. */
 const FORBIDDEN = /primaire|secondaire|primary|secondary|< ?seuil|&lt; ?seuil/i;
@@ -53,14 +53,20 @@ beforeAll(async () => {
   const asso = await makeOrganisation(t.db, { code: "ASSO", name: "Association d'études" });
   const r = await makeUser(t.db, "odpe_referent", team.id, { displayName: "Camille Référente" });
   const a = await makeUser(t.db, "partner_correspondent", asso.id, { displayName: "Alex Auteur" });
-  referent = userActor(
-    { id: r.id, role: "odpe_referent", organisationId: team.id, displayName: "Camille Référente" },
-    { actorUserId: r.id, actorLabel: "Camille Référente", organisationId: team.id, ip: "127.0.0.1", requestId: "test" },
-  );
-  author = userActor(
-    { id: a.id, role: "partner_correspondent", organisationId: asso.id, displayName: "Alex Auteur" },
-    { actorUserId: a.id, actorLabel: "Alex Auteur", organisationId: asso.id, ip: "127.0.0.1", requestId: "test" },
-  );
+  referent = {
+    ...userActor(
+      { id: r.id, role: "odpe_referent", organisationId: team.id, displayName: "Camille Référente" },
+      { actorUserId: r.id, actorLabel: "Camille Référente", organisationId: team.id, ip: "127.0.0.1", requestId: "test" },
+    ),
+    id: r.id,
+  };
+  author = {
+    ...userActor(
+      { id: a.id, role: "partner_correspondent", organisationId: asso.id, displayName: "Alex Auteur" },
+      { actorUserId: a.id, actorLabel: "Alex Auteur", organisationId: asso.id, ip: "127.0.0.1", requestId: "test" },
+    ),
+    id: a.id,
+  };
   await ensureCodelist(t.db, "SEXE", [
     ["F", "Fille"],
     ["M", "Garçon"],

@@ -193,7 +193,7 @@ describe("Art. 4 / ADR 026: « non disponible » in the yearly workbook", () => 
     const validator = await makeUser(t.db, "partner_validator", setup.org.id);
     const team = await t.db.insertInto("organisation").values({ code: `ODPE${Date.now() % 10000}`, name: "ODPE", kind: "observatory", is_observatory_team: true }).returning("id").executeTakeFirstOrThrow();
     const referent = await makeUser(t.db, "odpe_referent", team.id);
-    const actor = (u: { id: string; role: string; organisation_id: string }) => userActor({ id: u.id, displayName: ctx.actorLabel, role: u.role as Role, organisationId: u.organisation_id }, ctx);
+    const actor = (u: { id: string; role: string; organisation_id: string }) => ({ ...userActor({ id: u.id, displayName: ctx.actorLabel, role: u.role as Role, organisationId: u.organisation_id }, ctx), id: u.id });
     const { bytes } = await partnerWorkbook(setup, { 0: { value: 20 }, 1: { value: 20 }, 2: { value: "ND", reason: "Non ventilé cette année" } });
     const result = await upload(setup, bytes, correspondent.id);
     expect(result).toMatchObject({ kind: "stored", errors: 0, warnings: 0 });

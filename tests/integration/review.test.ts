@@ -19,7 +19,7 @@ import { makeOrganisation } from "../factories";
 const t = useTestDb();
 const ctx = systemContext("test");
 const ctxActor = systemActor("test");
-const actor = (user: { id: string; role: string; organisation_id: string }) => userActor({ id: user.id, displayName: ctx.actorLabel, role: user.role as Role, organisationId: user.organisation_id }, ctx);
+const actor = (user: { id: string; role: string; organisation_id: string }) => ({ ...userActor({ id: user.id, displayName: ctx.actorLabel, role: user.role as Role, organisationId: user.organisation_id }, ctx), id: user.id });
 
 /** A campaign with last year's accepted total, and two uploaded versions: v2 changes the total and comments it. */
 async function twoVersions() {
