@@ -7,7 +7,6 @@ import { setupCampaign } from "../factories/campaign-setup";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload } from "~/server/collection/submissions.server";
-import { systemContext } from "~/server/audit/audit.server";
 import { systemActor } from "~/server/command.server";
 import { copyRows } from "~/server/bulk-copy.server";
 import {
@@ -28,7 +27,6 @@ import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW } from "~/domain/template-layout";
  * line ends, and a mistake there silently changes a partner's comment.
  */
 const t = useTestDb();
-const ctx = systemContext("test");
 const ctxActor = systemActor("test");
 
 /** Text a French correspondent may type into a cell: accents, typographic spaces, tabs, line breaks, backslashes, what looks like COPY's own escapes. */

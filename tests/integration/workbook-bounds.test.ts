@@ -10,7 +10,6 @@ import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload } from "~/server/collection/submissions.server";
 import { annotationBuilds } from "~/server/collection/annotated.server";
 import { runHeavy } from "~/server/heavy/pool.server";
-import { systemContext } from "~/server/audit/audit.server";
 import { systemActor } from "~/server/command.server";
 import { DATA_SHEET, FIRST_DATA_ROW, LAYOUT_MARGIN } from "~/domain/template-layout";
 
@@ -21,7 +20,6 @@ import { DATA_SHEET, FIRST_DATA_ROW, LAYOUT_MARGIN } from "~/domain/template-lay
  * version, in a worker thread, then served from storage.
  */
 const t = useTestDb();
-const ctx = systemContext("test");
 const ctxActor = systemActor("test");
 
 async function filledTemplate(lineValues: (n: number) => unknown = () => 12) {
