@@ -13,7 +13,7 @@ import { DomainError, type DomainErrorCode } from "./errors.server";
  */
 
 /** The use case's own French sentences, when it says more than the table's generic refusal. */
-export interface RefusalWording {
+interface RefusalWording {
   /** The wrong-starting-status sentence, without its final period, e.g. « Action impossible : la version 2 est à l'état « Validée » ». */
   status?: string;
   /** Per guard name: the sentence (with its final period) and the form fields it concerns. */
@@ -24,7 +24,7 @@ const STARTING_STATUS = "statut de départ";
 const guardCodes: Readonly<Record<string, DomainErrorCode>> = { "quatre yeux": "forbidden" };
 
 /** A refused transition as the DomainError of its rule. */
-export function refusalError(refusal: Extract<TransitionOutcome<string>, { ok: false }>, wording: RefusalWording = {}): DomainError {
+function refusalError(refusal: Extract<TransitionOutcome<string>, { ok: false }>, wording: RefusalWording = {}): DomainError {
   if (refusal.rule === STARTING_STATUS) {
     return new DomainError("conflict", wording.status ? `${wording.status} (règle « ${STARTING_STATUS} »). Rechargez la page.` : refusal.refusal);
   }
