@@ -28,6 +28,7 @@ import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDateTime } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
+import type { PermissionRequest } from "~/domain/permissions";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.row.title ?? "Publication"} — Portail ODPE` }];
 
@@ -66,6 +67,19 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
+const intentPermission: Record<string, PermissionRequest> = {
+  text: "update:publication",
+  "remove-item": "update:publication",
+  attach: "update:publication",
+  detach: "update:publication",
+  submit: "update:publication",
+  withdraw: "update:publication",
+  validate: "validate:publication",
+  reject: "validate:publication",
+  unpublish: "validate:publication",
+  comment: "comment:publication",
+};
+
 const invalidatedMessage = (names: string[]) =>
   names.length ? ` Les accords déjà demandés ou donnés (${names.join(", ")}) sont invalidés : ils valaient pour le contenu précédent.` : "";
 
@@ -74,10 +88,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const id = requireParam(params, "id", "uuid", "Publication introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
-  // The page's guard; each command checks the actor's permission on this publication itself.
-  const user = await requirePermission(request, "read:publication", await publicationOwner(db, id));
+  // The guard answers 403 before the form is read; each command checks the actor's permission again itself.
+  const permission = intentPermission[intent];
+  const user = await requirePermission(request, permission ?? "validate:publication", await publicationOwner(db, id));
   const actor = actorOf(user, context);
   try {
+    if (!permission) throw unknownIntent();
     const form = await request.formData();
     switch (intent) {
       case "text": {
