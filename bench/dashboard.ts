@@ -16,7 +16,7 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { createDb, driverOf, migrateToLatest, type DbHandle } from "~/server/db.server";
 import { systemContext } from "~/server/audit/audit.server";
-import { systemActor } from "~/server/command.server";
+import { systemActor, userActor } from "~/server/command.server";
 import { hashPassword } from "~/server/auth/password.server";
 import { loadObservatoryFiles } from "~/server/observatory/files.server";
 import { importObservatory } from "~/server/observatory/seed.server";
@@ -158,7 +158,7 @@ async function generateHistory(handle: DbHandle) {
       }
     });
   }
-  await seedDashboardCatalogue(db, sys);
+  await seedDashboardCatalogue(db, systemActor("banc d'essai"));
   const team = await db.selectFrom("organisation").select("id").where("is_observatory_team", "=", true).executeTakeFirstOrThrow();
   const dep = await db.selectFrom("organisation").select("id").where("code", "=", "DEP42").executeTakeFirstOrThrow();
   const hash = await hashPassword(PASSWORD);
@@ -366,12 +366,14 @@ async function main() {
     const rows = load.result.values.length;
     console.log(`chargement ${ms(load.median)}, assemblage ${ms(assemble.median)}, édition publique ${ms(publicEdition.median)}, HTML ${ms(html.median)}, PDF ${ms(pdf.median)}, XLSX ${ms(xlsx.median)}`);
 
-    const referent = { role: "odpe_referent" as const, organisationId: history.teamId };
-    const audit = { ...sys, actorUserId: history.referentId };
-    const id = await createEdition(db, audit, { year: LAST_YEAR, correctionNote: null });
-    await saveEditionTexts(db, audit, id, { foreword: "Édition de banc d'essai : valeurs générées, sans signification.", comments: {} });
-    await transitionEdition(db, audit, referent, id, "validate");
-    const publish = await time(1, () => publishEdition(db, audit, referent, id));
+    const referent = userActor(
+      { id: history.referentId, displayName: sys.actorLabel, role: "odpe_referent", organisationId: history.teamId },
+      { ...sys, actorUserId: history.referentId },
+    );
+    const id = await createEdition(db, referent, { year: LAST_YEAR, correctionNote: null });
+    await saveEditionTexts(db, referent, id, { foreword: "Édition de banc d'essai : valeurs générées, sans signification.", comments: {} });
+    await transitionEdition(db, referent, id, "validate");
+    const publish = await time(1, () => publishEdition(db, referent, id));
     await handle.close();
 
     server = await startServer(serverEnv);

@@ -19,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import ExcelJS from "exceljs";
-import { systemContext } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { receiveUpload, XLSX_CONTENT_TYPE } from "~/server/collection/submissions.server";
 import { storedAnnotatedWorkbook, type VersionToAnnotate } from "~/server/collection/annotated.server";
@@ -39,7 +39,7 @@ const arg = (name: string, fallback: string) => {
 const LINES = Number(arg("lines", "5000"));
 const INLINE = process.argv.includes("--inline");
 const PAD_CELLS = Number(arg("pad", "200000"));
-const context = systemContext("bench:eventloop");
+const actor = systemActor("bench:eventloop");
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 
 interface Phase {
@@ -137,7 +137,7 @@ async function main() {
     const bytes = Buffer.from(await wb.xlsx.writeBuffer());
     const attack = await padded(bytes, PAD_CELLS);
     const upload = (b: Buffer) =>
-      receiveUpload(handle.db, context, { year: ref.year, organisationId: ref.organisationId, uploadedBy: null, via: "web", filename: "big.xlsx", bytes: b, contentType: XLSX_CONTENT_TYPE });
+      receiveUpload(handle.db, actor, { year: ref.year, organisationId: ref.organisationId, uploadedBy: null, via: "web", filename: "big.xlsx", bytes: b, contentType: XLSX_CONTENT_TYPE });
 
     // Anchor of the same run: the loop's delay with no work at all (on a shared machine, the scheduler's share of the figures).
     phases.push((await phase("idle, no work (anchor: the machine's own scheduling delay)", healthz, () => new Promise((r) => setTimeout(r, 3000)))).phase);

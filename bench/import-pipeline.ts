@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
-import { systemContext } from "~/server/audit/audit.server";
+import { sql, type Transaction } from "kysely";
+import type { Database } from "#db/schema";
+import { systemActor } from "~/server/command.server";
 import { assertSubmissionOpen } from "~/server/campaigns/campaigns.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { receiveUpload, DEFAULT_VARIATION_THRESHOLD, XLSX_CONTENT_TYPE } from "~/server/collection/submissions.server";
@@ -23,7 +24,7 @@ import { measure, type WorkerResult } from "./import-measure";
 
 /** The measurements that need the portal's code and a database (see import-worker.ts). */
 
-const context = systemContext("bench:import");
+const actor = systemActor("bench:import");
 
 const uploadInput = (organisationId: string, year: number, file: string, bytes: Buffer, limits: Partial<UploadLimits> | undefined) => ({
   year,
@@ -73,7 +74,7 @@ export async function pipeline(lines: number, file: string, limits: Partial<Uplo
     // A running server has its worker threads up (ADR 016): start one before the clock, as the database is.
     await runHeavy("threadInfo", {} as never);
     baseline["+ the file's bytes, one heavy-work thread started"] = settledRss();
-    const { value: result, ms, memory } = await measure(() => receiveUpload(db, context, uploadInput(ref.organisationId, ref.year, file, bytes, limits)));
+    const { value: result, ms, memory } = await measure(() => receiveUpload(db, actor, uploadInput(ref.organisationId, ref.year, file, bytes, limits)));
     const detail: Record<string, unknown> = { kind: result.kind, bytes: bytes.length, limits: limits ?? null, baseline };
     if (result.kind === "stored") {
       const stored = await db

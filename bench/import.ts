@@ -312,7 +312,7 @@ function sectionIntro(): string {
     "",
     "- **floor** — exceljs's streaming reader alone: `new ExcelJS.stream.xlsx.WorkbookReader(stream, { sharedStrings: \"cache\", styles: \"cache\", worksheets: \"emit\" })`,",
     "  every worksheet and every row iterated, nothing else (exceljs loaded, not the portal);",
-    "- **pipeline** — `receiveUpload(db, ctx, { year, organisationId, uploadedBy: null, via: \"web\", filename, bytes })`: upload guard (zip/XML checks),",
+    "- **pipeline** — `receiveUpload(db, actor, { year, organisationId, uploadedBy: null, via: \"web\", filename, bytes })`: upload guard (zip/XML checks),",
     "  bounded streaming reader, interpretation against the organisation's plan and validation in a worker thread (ADR 016, ADR 031), storage in one",
     "  transaction (stored_file + submission_version, submission_value and submission_line_comment rows by COPY) and its audit event.",
     "",

@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import ExcelJS from "exceljs";
-import { systemContext } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { receiveUpload, XLSX_CONTENT_TYPE } from "~/server/collection/submissions.server";
 import { closeHeavyPool } from "~/server/heavy/pool.server";
@@ -53,7 +53,7 @@ async function main() {
     await writeFilledWorkbook(plan, file, "template");
     const bytes = fs.readFileSync(file);
     const upload = () =>
-      receiveUpload(handle.db, systemContext("bench:partner-upload"), { year: ref.year, organisationId: ref.organisationId, uploadedBy: null, via: "api", filename: "partenaire.xlsx", bytes, contentType: XLSX_CONTENT_TYPE });
+      receiveUpload(handle.db, systemActor("bench:partner-upload"), { year: ref.year, organisationId: ref.organisationId, uploadedBy: null, via: "api", filename: "partenaire.xlsx", bytes, contentType: XLSX_CONTENT_TYPE });
     for (let i = 0; i < 5; i++) {
       await upload();
       await floor(bytes);

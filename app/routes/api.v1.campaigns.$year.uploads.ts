@@ -1,4 +1,4 @@
-import { apiAuditContext, requireApiToken } from "~/server/auth/authorize.server";
+import { apiActor, requireApiToken } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { apiHandler, yearParam } from "~/server/api/handler.server";
 import { apiJson, ApiProblem } from "~/server/http/problem.server";
@@ -23,7 +23,7 @@ export const action = apiHandler(async ({ request, params, context }) => {
   // Refuse before reading the body when the campaign is not open to the organisation.
   await assertUploadAllowed(db, client, year);
   const file = await readWorkbookRequest(request, DEFAULT_UPLOAD_LIMITS.maxFileBytes);
-  const outcome = await uploadWorkbook(db, apiAuditContext(client, context), client, { year, ...file });
+  const outcome = await uploadWorkbook(db, apiActor(client, context), client, { year, ...file });
   if (outcome.kind === "stored_with_errors") throw workbookErrorsProblem(outcome.upload);
   return apiJson(outcome.upload, { status: 201, headers: { Location: outcome.upload.url } });
 });

@@ -1,4 +1,4 @@
-import { apiAuditContext, requireApiToken } from "~/server/auth/authorize.server";
+import { apiActor, requireApiToken } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { apiHandler, methodNotAllowed, uploadIdParam } from "~/server/api/handler.server";
 import { apiJson, ApiProblem } from "~/server/http/problem.server";
@@ -20,7 +20,7 @@ export const action = apiHandler(async ({ request, params, context }) => {
       extra: { fieldErrors: { comment: body.error.issues.map((i) => i.message) } },
     });
   }
-  const upload = await submitUpload(await getDb(), apiAuditContext(client, context), client, id, body.data.comment ?? null);
+  const upload = await submitUpload(await getDb(), apiActor(client, context), client, id, body.data.comment ?? null);
   return apiJson(upload);
 });
 

@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Code, Group, List, Stack, Text, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
-import { approvalOwner, decideApproval, getApprovalPage } from "~/server/publications/publications.server";
+import { decideApproval } from "~/server/publications/publication-commands.server";
+import { approvalOwner, getApprovalPage } from "~/server/publications/publication-queries.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { orNotFound } from "~/server/http/results.server";
 import { decisionSchema, publicationAudienceLabels, shortHash } from "~/domain/publications";
@@ -34,8 +35,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const decision = parseForm(decisionSchema, await request.formData());
     await decideApproval(
       db,
-      auditContext(user, context),
-      user,
+      actorOf(user, context),
       id,
       decision.decision === "approve" ? { decision: "approve", contentHash: decision.contentHash } : { decision: "refuse", contentHash: decision.contentHash, reason: decision.reason },
     );

@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { Alert, Anchor, Stack, Table, Text, Title } from "@mantine/core";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
-import { listApprovalsFor } from "~/server/publications/publications.server";
+import { listApprovalsFor } from "~/server/publications/publication-queries.server";
 import { publicationAudienceLabels } from "~/domain/publications";
 import { ApprovalStatusBadge } from "~/ui/diffusion";
 import { TableScroll } from "~/ui/TableScroll";

@@ -3,7 +3,7 @@ import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Group, Stack, Table, Text, Textarea, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission, requireUser } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, requireUser } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { getDossier } from "~/server/collection/queries.server";
 import { versionReview } from "~/server/collection/review.server";
@@ -61,18 +61,18 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const form = await request.formData();
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     if (form.get("intent") === "comment") {
       const { year, org } = await resolveDossierParams(request, params);
       const dossier = await getDossier(db, user, year, org.code);
       if (!dossier.submission) throw new DomainError("validation", "Déposez d'abord un fichier : le fil d'échange s'ouvre avec le dossier.");
-      await addComment(db, audit, user, dossier.submission.id, String(form.get("body") ?? ""));
+      await addComment(db, actor, dossier.submission.id, String(form.get("body") ?? ""));
       return data<ActionData>({ ok: true, formError: null, fieldErrors: {}, message: "Message envoyé." });
     }
     const parsed = transitionSchema.safeParse(Object.fromEntries(form));
     if (!parsed.success) throw new DomainError("validation", "Action inconnue : rechargez la page et réessayez.");
-    await transitionVersion(db, audit, user, { versionId: parsed.data.versionId, action: parsed.data.intent, comment: parsed.data.comment });
+    await transitionVersion(db, actor, { versionId: parsed.data.versionId, action: parsed.data.intent, comment: parsed.data.comment });
     return data<ActionData>({ ok: true, formError: null, fieldErrors: {}, message: `${workflowTransitions[parsed.data.intent].label} : c'est fait.` });
   } catch (error) {
     return formFailure(error);

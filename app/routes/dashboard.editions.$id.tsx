@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Code, Group, List, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { parseForm } from "~/server/http/forms.server";
 import { intentFailure, intentSuccess, orNotFound, unknownIntent, type IntentResult } from "~/server/http/results.server";
@@ -59,24 +59,24 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const id = requireParam(params, "id", "uuid", "Édition introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     const form = await request.formData();
     switch (intent) {
       case "texts":
-        await saveEditionTexts(db, audit, id, parseEditionTexts(parseForm(editionTextsSchema, form)));
+        await saveEditionTexts(db, actor, id, parseEditionTexts(parseForm(editionTextsSchema, form)));
         return intentSuccess(intent, "Les textes sont enregistrés.");
       case "validate":
       case "reopen":
-        await transitionEdition(db, audit, user, id, intent);
+        await transitionEdition(db, actor, id, intent);
         return intentSuccess(intent, intent === "validate" ? "L'édition est validée : prévisualisez-la une dernière fois puis publiez-la." : "La rédaction est rouverte.");
       case "publish": {
-        const result = await publishEdition(db, audit, user, id);
+        const result = await publishEdition(db, actor, id);
         await renderPublicReport(db, result.year);
         return intentSuccess(intent, `L'édition est publiée et figée (empreinte ${result.sha256.slice(0, 12)}…). Le paquet ONPE est prêt à être transmis.`);
       }
       case "transmit":
-        await recordOnpeTransmission(db, audit, user, id, parseForm(transmissionSchema, form));
+        await recordOnpeTransmission(db, actor, id, parseForm(transmissionSchema, form));
         return intentSuccess(intent, "La transmission à l'ONPE est enregistrée.");
       default:
         throw unknownIntent();

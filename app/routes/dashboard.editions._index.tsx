@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Anchor, Button, Card, Group, NativeSelect, Stack, Table, Text, Textarea, Title } from "@mantine/core";
-import { auditContext, requirePermission } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { parseForm, formFailure } from "~/server/http/forms.server";
 import { createEdition, listEditions } from "~/server/dashboard/editions.server";
@@ -26,7 +26,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "manage:dashboard");
   try {
     const input = parseForm(newEditionSchema, await request.formData());
-    const id = await createEdition(await getDb(), auditContext(user, context), input);
+    const id = await createEdition(await getDb(), actorOf(user, context), input);
     return redirect(`/dashboard/editions/${id}?preparee=1`);
   } catch (error) {
     return formFailure(error);

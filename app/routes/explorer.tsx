@@ -2,10 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Group, MultiSelect, NativeSelect, Radio, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { explorerOptions, runQuery } from "~/server/explorer/explorer.server";
-import { addFrozenItem, editablePublications, publicationOwner } from "~/server/publications/publications.server";
+import { addFrozenItem } from "~/server/publications/publication-commands.server";
+import { editablePublications, publicationOwner } from "~/server/publications/publication-queries.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { DomainError } from "~/server/errors.server";
 import {
@@ -70,7 +71,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const query = parseExplorerQuery(new URLSearchParams(String(form.get("query") ?? "")));
     if (!query) throw new DomainError("validation", "Choisissez d'abord un indicateur.");
     if (input.publicationId !== "new") await requirePermission(request, "update:publication", await publicationOwner(db, input.publicationId));
-    const result = await addFrozenItem(db, auditContext(user, context), user, input.publicationId, { query, title: input.itemTitle, kind: input.kind });
+    const result = await addFrozenItem(db, actorOf(user, context), input.publicationId, { query, title: input.itemTitle, kind: input.kind });
     return redirect(`/publications/${result.publicationId}?frozen=1${result.invalidated.length ? "&invalidated=1" : ""}`);
   } catch (error) {
     return formFailure(error);

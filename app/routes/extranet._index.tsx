@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { Anchor, Card, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { getDb } from "~/server/runtime.server";
 import { getObservatory } from "~/server/observatory/observatory.server";
-import { listExtranetPublications } from "~/server/publications/publications.server";
+import { listExtranetPublications } from "~/server/publications/publication-queries.server";
 import { listPublishedEditions } from "~/server/dashboard/editions.server";
 import { Contributors } from "~/ui/contributors";
 import { formatDate } from "~/domain/format";

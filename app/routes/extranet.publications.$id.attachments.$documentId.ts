@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getDb } from "~/server/runtime.server";
-import { publishedAttachmentFileId } from "~/server/publications/publications.server";
+import { publishedAttachmentFileId } from "~/server/publications/publication-queries.server";
 import { orNotFound } from "~/server/http/results.server";
 import { fileResponse, getFile } from "~/server/storage/files.server";
 import { pageNotFound, requireParam } from "~/server/http/params.server";

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { Anchor, Stack, Text, Title } from "@mantine/core";
 import { getDb } from "~/server/runtime.server";
-import { getExtranetPublication } from "~/server/publications/publications.server";
+import { getExtranetPublication } from "~/server/publications/publication-queries.server";
 import { orNotFound } from "~/server/http/results.server";
 import { PublicationContentView } from "~/ui/diffusion";
 import { formatDate } from "~/domain/format";

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
-import { publishedAttachmentFileId } from "~/server/publications/publications.server";
+import { publishedAttachmentFileId } from "~/server/publications/publication-queries.server";
 import { RELEASED_AUDIENCES } from "~/server/publications/released.server";
 import { orNotFound } from "~/server/http/results.server";
 import { fileResponse, getFile } from "~/server/storage/files.server";

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
-import { attachmentFileId } from "~/server/publications/publications.server";
+import { attachmentFileId } from "~/server/publications/publication-queries.server";
 import { orNotFound } from "~/server/http/results.server";
 import { fileResponse, getFile } from "~/server/storage/files.server";
 import { pageNotFound, requireParam } from "~/server/http/params.server";

@@ -2,26 +2,14 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Alert, Anchor, Button, Card, Code, Group, List, NativeSelect, Stack, Table, Tabs, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { z } from "zod";
-import { auditContext, requirePermission, userCan, requireSignedIn } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
-import {
-  attachDocument,
-  detachDocument,
-  getPublicationPage,
-  publicationOwner,
-  rejectPublication,
-  removeItem,
-  submitPublication,
-  unpublishPublication,
-  updatePublicationText,
-  validatePublication,
-  withdrawSubmission,
-} from "~/server/publications/publications.server";
+import { attachDocument, detachDocument, rejectPublication, removeItem, submitPublication, unpublishPublication, updatePublicationText, validatePublication, withdrawSubmission } from "~/server/publications/publication-commands.server";
+import { getPublicationPage, publicationOwner } from "~/server/publications/publication-queries.server";
 import { listWorkspaceDocuments } from "~/server/workspace/workspace.server";
 import { addPublicationComment, commentsOpen, listPublicationComments } from "~/server/publications/released.server";
 import { parseForm } from "~/server/http/forms.server";
 import { intentFailure, intentSuccess, orNotFound, unknownIntent, type IntentResult } from "~/server/http/results.server";
-import type { PermissionRequest } from "~/domain/permissions";
 import {
   canTransition,
   isEditable,
@@ -40,6 +28,7 @@ import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDateTime } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
+import type { PermissionRequest } from "~/domain/permissions";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.row.title ?? "Publication"} — Portail ODPE` }];
 
@@ -99,35 +88,35 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const id = requireParam(params, "id", "uuid", "Publication introuvable");
   const intent = new URL(request.url).searchParams.get("intent") ?? "";
   const db = await getDb();
-  const owner = await publicationOwner(db, id);
+  // The guard answers 403 before the form is read; each command checks the actor's permission again itself.
   const permission = intentPermission[intent];
-  const user = await requirePermission(request, permission ?? "validate:publication", owner);
-  const audit = auditContext(user, context);
+  const user = await requirePermission(request, permission ?? "validate:publication", await publicationOwner(db, id));
+  const actor = actorOf(user, context);
   try {
     if (!permission) throw unknownIntent();
     const form = await request.formData();
     switch (intent) {
       case "text": {
-        const result = await updatePublicationText(db, audit, user, id, parseForm(publicationFormSchema, form));
+        const result = await updatePublicationText(db, actor, id, parseForm(publicationFormSchema, form));
         return intentSuccess(intent, `Le texte est enregistré.${invalidatedMessage(result.invalidated)}`);
       }
       case "remove-item": {
         const { itemId } = parseForm(z.object({ itemId: z.uuid({ error: "Élément inconnu." }) }), form);
-        const result = await removeItem(db, audit, user, id, itemId);
+        const result = await removeItem(db, actor, id, itemId);
         return intentSuccess(intent, `L'élément est retiré.${invalidatedMessage(result.invalidated)}`);
       }
       case "attach": {
         const { documentId } = parseForm(z.object({ documentId: z.uuid({ error: "Choisissez un document de l'espace de travail." }) }), form);
-        const result = await attachDocument(db, audit, user, id, documentId);
+        const result = await attachDocument(db, actor, id, documentId);
         return intentSuccess(intent, `Le document est joint (version actuelle, figée).${invalidatedMessage(result.invalidated)}`);
       }
       case "detach": {
         const { documentId } = parseForm(z.object({ documentId: z.uuid({ error: "Document inconnu." }) }), form);
-        const result = await detachDocument(db, audit, user, id, documentId);
+        const result = await detachDocument(db, actor, id, documentId);
         return intentSuccess(intent, `Le document est retiré.${invalidatedMessage(result.invalidated)}`);
       }
       case "submit": {
-        const result = await submitPublication(db, audit, user, id);
+        const result = await submitPublication(db, actor, id);
         return intentSuccess(
           intent,
           result.asked.length
@@ -136,20 +125,20 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         );
       }
       case "withdraw":
-        await withdrawSubmission(db, audit, user, id);
+        await withdrawSubmission(db, actor, id);
         return intentSuccess(intent, "La demande est retirée : la publication est revenue en brouillon.");
       case "validate":
-        await validatePublication(db, audit, user, id);
+        await validatePublication(db, actor, id);
         return intentSuccess(intent, "La publication est en ligne.");
       case "reject":
-        await rejectPublication(db, audit, user, id, parseForm(reasonSchema, form).reason);
+        await rejectPublication(db, actor, id, parseForm(reasonSchema, form).reason);
         return intentSuccess(intent, "La mise en ligne est refusée ; l'auteur est informé du motif.");
       case "unpublish":
-        await unpublishPublication(db, audit, user, id, parseForm(reasonSchema, form).reason);
+        await unpublishPublication(db, actor, id, parseForm(reasonSchema, form).reason);
         return intentSuccess(intent, "La publication est retirée de la diffusion ; son historique est conservé.");
       case "comment": {
         const { body } = parseForm(z.object({ body: z.string().max(10_000, { error: "Le commentaire dépasse 10 000 caractères." }) }), form);
-        await addPublicationComment(db, audit, user, id, body);
+        await addPublicationComment(db, actor, id, body);
         return intentSuccess(intent, "Commentaire ajouté au fil de la production.");
       }
       default:

@@ -2,9 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Anchor, Button, Card, Group, NativeSelect, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { auditContext, requirePermission, userCan } from "~/server/auth/authorize.server";
+import { actorOf, requirePermission, userCan } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
-import { createPublication, listPublications } from "~/server/publications/publications.server";
+import { createPublication } from "~/server/publications/publication-commands.server";
+import { listPublications } from "~/server/publications/publication-queries.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { publicationAudienceLabels, publicationAudiences, publicationFormSchema } from "~/domain/publications";
 import { PublicationStatusBadge } from "~/ui/diffusion";
@@ -31,7 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, "create:publication");
   try {
     const input = parseForm(publicationFormSchema, await request.formData());
-    const id = await createPublication(await getDb(), auditContext(user, context), user, input);
+    const id = await createPublication(await getDb(), actorOf(user, context), input);
     return redirect(`/publications/${id}`);
   } catch (error) {
     return formFailure(error);

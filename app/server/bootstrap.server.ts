@@ -42,10 +42,10 @@ export async function bootstrap(): Promise<BootstrapResult> {
     const referential = await timedStep("demo: referential", () => seedDemoReferential(handle.db, systemActor("démarrage (démo)"), env.APP_MODE));
     if (referential.seeded) logger.info(referential, "demo referential seeded");
     // Demo values for the closed campaigns (with lineage), logos, derived indicators, earlier editions.
-    const dashboard = await timedStep("demo: dashboard values and editions", () => seedDemoDashboard(handle.db, systemContext("démarrage (démo)"), env.APP_MODE));
+    const dashboard = await timedStep("demo: dashboard values and editions", () => seedDemoDashboard(handle.db, systemActor("démarrage (démo)"), env.APP_MODE));
     if (dashboard.valuesSeeded || dashboard.editions.length) logger.info(dashboard, "demo dashboard data seeded");
     // Demo publications (Art. 5): one on the extranet, one awaiting a source's approval.
-    const publications = await timedStep("demo: publications", () => seedDemoPublications(handle.db, systemContext("démarrage (démo)"), env.APP_MODE));
+    const publications = await timedStep("demo: publications", () => seedDemoPublications(handle.db, systemActor("démarrage (démo)"), env.APP_MODE));
     if (publications.seeded) logger.info(publications, "demo publications seeded");
     // Demo governance (Art. 2–3): a meeting with a decision, a proposal awaiting a signatory's agreement.
     const governance = await timedStep("demo: governance", () => seedDemoGovernance(handle.db, systemActor("démarrage (démo)"), env.APP_MODE));

@@ -17,7 +17,7 @@ const sys = systemContext("test");
 beforeAll(async () => {
   await importObservatory(t.db, system(sys), loadObservatoryFiles(root), { isDemo: true });
   await seedDemoReferential(t.db, system(sys), "demo");
-  await seedDemoDashboard(t.db, sys, "demo", { publishYears: 0 });
+  await seedDemoDashboard(t.db, system(sys), "demo", { publishYears: 0 });
 }, 300_000);
 
 type Values = Awaited<ReturnType<typeof acceptedValueRows>>;

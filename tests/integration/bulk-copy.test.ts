@@ -7,7 +7,7 @@ import { setupCampaign } from "../factories/campaign-setup";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload } from "~/server/collection/submissions.server";
-import { systemContext } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { copyRows } from "~/server/bulk-copy.server";
 import {
   COPY_CHUNK_ROWS,
@@ -27,7 +27,7 @@ import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW } from "~/domain/template-layout";
  * line ends, and a mistake there silently changes a partner's comment.
  */
 const t = useTestDb();
-const ctx = systemContext("test");
+const ctxActor = systemActor("test");
 
 /** Text a French correspondent may type into a cell: accents, typographic spaces, tabs, line breaks, backslashes, what looks like COPY's own escapes. */
 const TRICKY = [
@@ -70,7 +70,7 @@ async function versionWithLines() {
   const template = await buildTemplate(plan, { observatoryName: "ODPE test", contactEmail: "odpe@example.org" });
   const [total, f, m] = plan.lines;
   const filled = await fillTemplate(template, { [total!.key]: 12, [f!.key]: 5, [m!.key]: 7 });
-  const stored = await receiveUpload(t.db, ctx, { year: setup.year, organisationId: setup.org.id, uploadedBy: null, via: "web", filename: "t.xlsx", bytes: filled });
+  const stored = await receiveUpload(t.db, ctxActor, { year: setup.year, organisationId: setup.org.id, uploadedBy: null, via: "web", filename: "t.xlsx", bytes: filled });
   if (stored.kind !== "stored") throw new Error(`upload ${stored.kind}`);
   return { versionId: stored.versionId, indicatorVersionId: total!.indicatorVersionId };
 }
@@ -144,7 +144,7 @@ describe(`bulk storage by COPY (ADR 031, driver ${driverName()})`, () => {
       const ws = wb.getWorksheet(DATA_SHEET)!;
       for (let i = 0; i < comments.length; i++) ws.getCell(`${COLUMNS.comment}${FIRST_DATA_ROW + i}`).value = comments[i]!;
     });
-    const result = await receiveUpload(t.db, ctx, { year: setup.year, organisationId: setup.org.id, uploadedBy: null, via: "web", filename: "t.xlsx", bytes: filled });
+    const result = await receiveUpload(t.db, ctxActor, { year: setup.year, organisationId: setup.org.id, uploadedBy: null, via: "web", filename: "t.xlsx", bytes: filled });
     expect(result).toMatchObject({ kind: "stored", errors: 0 });
     if (result.kind !== "stored") return;
     const values = await t.db.selectFrom("submission_value").select(["breakdown_key", "value", "cell_ref", "not_available_code", "not_available_reason"]).where("version_id", "=", result.versionId).execute();

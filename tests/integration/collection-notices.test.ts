@@ -9,11 +9,13 @@ import { receiveUpload, transitionVersion } from "~/server/collection/submission
 import { campaignDeadlineReminders, reasonSentence } from "~/server/collection/notices.server";
 import { makeOrganisation } from "../factories";
 import { systemContext } from "~/server/audit/audit.server";
+import { userActor, systemActor } from "~/server/command.server";
 import type { Role } from "~/domain/permissions";
 
 const t = useTestDb();
 const ctx = systemContext("test");
-const actor = (u: { id: string; role: string; organisation_id: string }) => ({ id: u.id, role: u.role as Role, organisationId: u.organisation_id });
+const ctxActor = systemActor("test");
+const actor = (u: { id: string; role: string; organisation_id: string }) => ({ ...userActor({ id: u.id, displayName: ctx.actorLabel, role: u.role as Role, organisationId: u.organisation_id }, ctx), id: u.id });
 
 describe("notifications and mails of the collection", () => {
   it("submitting tells the organisation's validators (notification + mail), once", async () => {
@@ -24,9 +26,9 @@ describe("notifications and mails of the collection", () => {
     const foreignValidator = await makeUser(t.db, "partner_validator", otherOrg.org.id);
     const plan = await buildCollectionPlan(t.db, 2032, setup.org.id);
     const bytes = await fillTemplate(await buildTemplate(plan, { observatoryName: "ODPE", contactEmail: null }), { [plan.lines[0]!.key]: 4 });
-    const upload = await receiveUpload(t.db, ctx, { year: 2032, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "t.xlsx", bytes });
+    const upload = await receiveUpload(t.db, ctxActor, { year: 2032, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "t.xlsx", bytes });
     if (upload.kind !== "stored") throw new Error("stored expected");
-    await transitionVersion(t.db, ctx, actor(correspondent), { versionId: upload.versionId, action: "submit" });
+    await transitionVersion(t.db, actor(correspondent), { versionId: upload.versionId, action: "submit" });
 
     const notes = await t.db.selectFrom("notification").select(["user_id", "title", "link"]).where("kind", "=", "submission.submit").execute();
     expect(notes.map((n) => n.user_id)).toEqual([validator.id]);
@@ -46,9 +48,9 @@ describe("notifications and mails of the collection", () => {
     const admin = await makeUser(t.db, "admin", team.id);
     const plan = await buildCollectionPlan(t.db, 2033, setup.org.id);
     const bytes = await fillTemplate(await buildTemplate(plan, { observatoryName: "ODPE", contactEmail: null }), { [plan.lines[0]!.key]: 4 });
-    const upload = await receiveUpload(t.db, ctx, { year: 2033, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "t.xlsx", bytes });
+    const upload = await receiveUpload(t.db, ctxActor, { year: 2033, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "t.xlsx", bytes });
     if (upload.kind !== "stored") throw new Error("stored expected");
-    await transitionVersion(t.db, ctx, actor(correspondent), { versionId: upload.versionId, action: "submit" });
+    await transitionVersion(t.db, actor(correspondent), { versionId: upload.versionId, action: "submit" });
 
     const notes = await t.db.selectFrom("notification").select(["user_id", "title", "body"]).where("kind", "=", "submission.submit").where("link", "=", `/collection/2033/${setup.org.code}`).execute();
     expect(notes.map((n) => n.user_id).sort()).toEqual([referent.id, admin.id].sort());

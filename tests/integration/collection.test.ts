@@ -10,12 +10,14 @@ import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload, transitionVersion, addComment } from "~/server/collection/submissions.server";
 import { annotateWorkbook } from "~/server/collection/annotate.server";
 import { systemContext } from "~/server/audit/audit.server";
+import { userActor, systemActor } from "~/server/command.server";
 import { DomainError } from "~/server/errors.server";
 import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW, META_SHEET } from "~/domain/template-layout";
 import type { Role } from "~/domain/permissions";
 
 const t = useTestDb();
 const ctx = systemContext("test");
+const ctxActor = systemActor("test");
 
 async function templateFor(year: number, orgId: string) {
   const plan = await buildCollectionPlan(t.db, year, orgId);
@@ -23,10 +25,10 @@ async function templateFor(year: number, orgId: string) {
 }
 
 async function upload(year: number, orgId: string, bytes: Uint8Array, uploadedBy: string | null = null) {
-  return receiveUpload(t.db, ctx, { year, organisationId: orgId, uploadedBy, via: "web", filename: "tableau.xlsx", bytes });
+  return receiveUpload(t.db, ctxActor, { year, organisationId: orgId, uploadedBy, via: "web", filename: "tableau.xlsx", bytes });
 }
 
-const actor = (user: { id: string; role: string; organisation_id: string }) => ({ id: user.id, role: user.role as Role, organisationId: user.organisation_id });
+const actor = (user: { id: string; role: string; organisation_id: string }) => ({ ...userActor({ id: user.id, displayName: ctx.actorLabel, role: user.role as Role, organisationId: user.organisation_id }, ctx), id: user.id });
 
 async function rejection(promise: Promise<unknown>) {
   const error = await promise.then(() => null, (e: unknown) => e);
@@ -72,9 +74,9 @@ describe("template (Art. 4: yearly Excel tables)", () => {
     expect(result).toMatchObject({ kind: "stored", number: 1, errors: 0, warnings: 0 });
     if (result.kind !== "stored") return;
 
-    await transitionVersion(t.db, ctx, actor(correspondent), { versionId: result.versionId, action: "submit" });
-    await transitionVersion(t.db, ctx, actor(validator), { versionId: result.versionId, action: "validate" });
-    await transitionVersion(t.db, ctx, actor(referent), { versionId: result.versionId, action: "accept" });
+    await transitionVersion(t.db, actor(correspondent), { versionId: result.versionId, action: "submit" });
+    await transitionVersion(t.db, actor(validator), { versionId: result.versionId, action: "validate" });
+    await transitionVersion(t.db, actor(referent), { versionId: result.versionId, action: "accept" });
 
     const accepted = await t.db
       .selectFrom("accepted_value")
@@ -174,9 +176,10 @@ describe("validation: every problem at once, with sheet, cell, indicator and wha
     expect(result.problems).toHaveLength(1);
     expect(result.problems[0]).toMatchObject({ code: "variation", severity: "warning" });
     if (result.kind !== "stored") return;
-    const refused = await rejection(transitionVersion(t.db, ctx, actor(correspondent), { versionId: result.versionId, action: "submit" }));
-    expect(refused.message).toMatch(/avertissements/);
-    await transitionVersion(t.db, ctx, actor(correspondent), { versionId: result.versionId, action: "submit", comment: "Ouverture d'un nouveau service." });
+    const refused = await rejection(transitionVersion(t.db, actor(correspondent), { versionId: result.versionId, action: "submit" }));
+    expect(refused.message).toMatch(/avertissements.*\(règle « commentaire si avertissements »\)/);
+    expect(refused.fieldErrors.comment?.length).toBe(1);
+    await transitionVersion(t.db, actor(correspondent), { versionId: result.versionId, action: "submit", comment: "Ouverture d'un nouveau service." });
   });
 });
 
@@ -260,40 +263,46 @@ describe("workflow (Art. 4: institution validation before transmission)", () => 
     const other = await setupCampaign(t.db, { year: 2029, indicators: [] });
     const foreignValidator = await makeUser(t.db, "partner_validator", other.org.id);
     const reader = await makeUser(t.db, "reader", setup.org.id);
-    expect((await rejection(transitionVersion(t.db, ctx, actor(validator), { versionId, action: "submit" }))).status).toBe(403);
-    expect((await rejection(transitionVersion(t.db, ctx, actor(reader), { versionId, action: "submit" }))).status).toBe(404);
-    await transitionVersion(t.db, ctx, actor(correspondent), { versionId, action: "submit" });
-    expect((await rejection(transitionVersion(t.db, ctx, actor(foreignValidator), { versionId, action: "validate" }))).status).toBe(404);
-    expect((await rejection(transitionVersion(t.db, ctx, actor(correspondent), { versionId, action: "validate" }))).status).toBe(403);
-    expect((await rejection(transitionVersion(t.db, ctx, actor(validator), { versionId, action: "accept" }))).status).toBe(403);
-    await transitionVersion(t.db, ctx, actor(validator), { versionId, action: "validate" });
-    // a second validation of the same version is refused: every transition happens once
-    expect((await rejection(transitionVersion(t.db, ctx, actor(validator), { versionId, action: "validate" }))).status).toBe(409);
+    expect((await rejection(transitionVersion(t.db, actor(validator), { versionId, action: "submit" }))).status).toBe(403);
+    expect((await rejection(transitionVersion(t.db, actor(reader), { versionId, action: "submit" }))).status).toBe(404);
+    await transitionVersion(t.db, actor(correspondent), { versionId, action: "submit" });
+    expect((await rejection(transitionVersion(t.db, actor(foreignValidator), { versionId, action: "validate" }))).status).toBe(404);
+    expect((await rejection(transitionVersion(t.db, actor(correspondent), { versionId, action: "validate" }))).status).toBe(403);
+    expect((await rejection(transitionVersion(t.db, actor(validator), { versionId, action: "accept" }))).status).toBe(403);
+    await transitionVersion(t.db, actor(validator), { versionId, action: "validate" });
+    // a second validation of the same version is refused: every transition happens once, and the refusal names the rule
+    const again = await rejection(transitionVersion(t.db, actor(validator), { versionId, action: "validate" }));
+    expect(again.status).toBe(409);
+    expect(again.message).toMatch(/^Action impossible : la version 1 est à l'état « .+ » \(règle « statut de départ »\)\. Rechargez la page\.$/);
   });
 
   it("the referent returns with a reason; the reason joins the exchange thread; the partner uploads a corrected version", async () => {
     const { setup, correspondent, validator, versionId } = await draft();
     const team = await t.db.insertInto("organisation").values({ code: `R${Date.now() % 100000}`, name: "ODPE", kind: "observatory", is_observatory_team: true }).returning("id").executeTakeFirstOrThrow();
     const referent = await makeUser(t.db, "odpe_referent", team.id);
-    await transitionVersion(t.db, ctx, actor(correspondent), { versionId, action: "submit" });
-    await transitionVersion(t.db, ctx, actor(validator), { versionId, action: "validate" });
-    expect((await rejection(transitionVersion(t.db, ctx, actor(referent), { versionId, action: "return" }))).status).toBe(422);
-    await transitionVersion(t.db, ctx, actor(referent), { versionId, action: "return", comment: "Le total 2029 paraît incomplet (Roanne manquant ?)." });
+    await transitionVersion(t.db, actor(correspondent), { versionId, action: "submit" });
+    await transitionVersion(t.db, actor(validator), { versionId, action: "validate" });
+    const noReason = await rejection(transitionVersion(t.db, actor(referent), { versionId, action: "return" }));
+    expect(noReason.status).toBe(422);
+    expect(noReason.message).toMatch(/Indiquez le motif du retour.*\(règle « motif obligatoire »\)/);
+    expect(noReason.fieldErrors.comment).toEqual(["Motif obligatoire."]);
+    await transitionVersion(t.db, actor(referent), { versionId, action: "return", comment: "Le total 2029 paraît incomplet (Roanne manquant ?)." });
     const submission = await t.db.selectFrom("submission").selectAll().where("organisation_id", "=", setup.org.id).executeTakeFirstOrThrow();
     expect(submission.status).toBe("returned");
-    await addComment(t.db, ctx, actor(correspondent), submission.id, "Exact, nous corrigeons.");
+    await addComment(t.db, actor(correspondent), submission.id, "Exact, nous corrigeons.");
     const thread = await t.db.selectFrom("submission_comment").select(["kind", "body"]).where("submission_id", "=", submission.id).orderBy("created_at").execute();
     expect(thread.map((c) => c.kind)).toEqual(["return", "comment"]);
     const outsider = await makeUser(t.db, "partner_correspondent", (await setupCampaign(t.db, { year: 2029, indicators: [] })).org.id);
-    expect((await rejection(addComment(t.db, ctx, actor(outsider), submission.id, "curieux"))).status).toBe(404);
+    expect((await rejection(addComment(t.db, actor(outsider), submission.id, "curieux"))).status).toBe(404);
   });
 
   it("Art. 4: the submitter may validate only when the agreement allows it", async () => {
     const strict = await draft(false);
     const both = { ...strict.validator, id: strict.correspondent.id, role: "partner_validator" };
-    await transitionVersion(t.db, ctx, actor(strict.correspondent), { versionId: strict.versionId, action: "submit" });
-    const error = await rejection(transitionVersion(t.db, ctx, actor(both), { versionId: strict.versionId, action: "validate" }));
-    expect(error.message).toMatch(/art\. 4/);
+    await transitionVersion(t.db, actor(strict.correspondent), { versionId: strict.versionId, action: "submit" });
+    const error = await rejection(transitionVersion(t.db, actor(both), { versionId: strict.versionId, action: "validate" }));
+    expect(error.message).toMatch(/art\. 4.*\(règle « quatre yeux »\)/);
+    expect(error.code).toBe("forbidden");
   });
 
   it("a version with errors cannot be submitted", async () => {
@@ -302,7 +311,8 @@ describe("workflow (Art. 4: institution validation before transmission)", () => 
     const correspondent = await makeUser(t.db, "partner_correspondent", setup.org.id);
     const result = await upload(2029, setup.org.id, bytes, correspondent.id); // empty → required errors
     if (result.kind !== "stored") throw new Error("stored expected");
-    const error = await rejection(transitionVersion(t.db, ctx, actor(correspondent), { versionId: result.versionId, action: "submit" }));
-    expect(error.message).toMatch(/erreur/);
+    const error = await rejection(transitionVersion(t.db, actor(correspondent), { versionId: result.versionId, action: "submit" }));
+    expect(error.message).toMatch(/contient \d+ erreur\(s\).*\(règle « aucune erreur »\)/);
+    expect(error.code).toBe("validation");
   });
 });

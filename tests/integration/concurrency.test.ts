@@ -8,19 +8,15 @@ import { acceptValues, ensureCodelist, makeAgreement, makeIndicator } from "../f
 import { setupCampaign } from "../factories/campaign-setup";
 import { createDb, type Db, type DbHandle } from "~/server/db.server";
 import { systemContext } from "~/server/audit/audit.server";
+import { userActor, systemActor, type UserActor } from "~/server/command.server";
+
+/** A person acting in these tests. */
+type Actor = UserActor & { id: string };
 import { DomainError } from "~/server/errors.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate } from "~/server/collection/template.server";
-import { addComment, receiveUpload, transitionVersion, type Actor as CollectionActor } from "~/server/collection/submissions.server";
-import {
-  addFrozenItem,
-  createPublication,
-  decideApproval,
-  submitPublication,
-  updatePublicationText,
-  validatePublication,
-  type Actor,
-} from "~/server/publications/publications.server";
+import { addComment, receiveUpload, transitionVersion } from "~/server/collection/submissions.server";
+import { addFrozenItem, createPublication, decideApproval, submitPublication, updatePublicationText, validatePublication } from "~/server/publications/publication-commands.server";
 import type { Role } from "~/domain/permissions";
 import type { ExplorerQuery } from "~/domain/explorer";
 
@@ -35,6 +31,7 @@ import type { ExplorerQuery } from "~/domain/explorer";
 
 const t = useTestDb();
 const ctx = systemContext("test");
+const ctxActor = systemActor("test");
 const PARALLEL = 8;
 
 /**
@@ -67,7 +64,7 @@ async function race<T>(operations: (() => Promise<T>)[]) {
   return { fulfilled, errors: errors as DomainError[] };
 }
 
-const collectionActor = (user: { id: string; role: string; organisation_id: string }): CollectionActor => ({ id: user.id, role: user.role as Role, organisationId: user.organisation_id });
+const collectionActor = (user: { id: string; role: string; organisation_id: string }): Actor => ({ ...userActor({ id: user.id, displayName: ctx.actorLabel, role: user.role as Role, organisationId: user.organisation_id }, ctx), id: user.id });
 
 const countAudit = async (action: string, entityId: string) =>
   Number(
@@ -86,7 +83,7 @@ async function collectionWorld(year: number) {
   const team = await makeOrganisation(t.db, { isTeam: true, kind: "observatory" });
   const referents = [await makeUser(t.db, "odpe_referent", team.id), await makeUser(t.db, "odpe_referent", team.id)];
   const upload = (bytes: Uint8Array, via: Db = db) =>
-    receiveUpload(via, ctx, { year, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "tableau.xlsx", bytes });
+    receiveUpload(via, ctxActor, { year, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "tableau.xlsx", bytes });
   return { setup, plan, filled, correspondent, validators, referents, upload };
 }
 
@@ -135,7 +132,7 @@ describe("Art. 4: parallel uploads of the same organisation × campaign", () => 
       const previous = await storedVersion(await w.upload(await w.filled(200 + round)));
       const [a, b] = [await w.filled(300 + round), await w.filled(400 + round)];
       const { fulfilled, errors } = await race<unknown>([
-        () => transitionVersion(db, ctx, collectionActor(w.correspondent), { versionId: previous.versionId, action: "submit" }),
+        () => transitionVersion(db, collectionActor(w.correspondent), { versionId: previous.versionId, action: "submit" }),
         () => w.upload(a),
         () => w.upload(b),
       ]);
@@ -160,7 +157,7 @@ describe("Art. 4: parallel uploads of the same organisation × campaign", () => 
       expect(submitted.status).toBe(errors.length ? "superseded" : "submitted");
       // Clear the way for the next round: the submitted version is sent back to draft by its validator.
       if (!errors.length) {
-        await transitionVersion(db, ctx, collectionActor(w.validators[0]!), { versionId: previous.versionId, action: "send_back", comment: "Nouvelle version déposée entre-temps." });
+        await transitionVersion(db, collectionActor(w.validators[0]!), { versionId: previous.versionId, action: "send_back", comment: "Nouvelle version déposée entre-temps." });
       }
     }
   });
@@ -171,7 +168,7 @@ describe("Art. 4: parallel uploads of the same organisation × campaign", () => 
     // What receiveUpload does, step by step: lock the dossier, (store the new version), supersede the older drafts.
     await db.transaction().execute(async (trx) => {
       await trx.selectFrom("submission").select("id").where("id", "=", previous.submissionId).forUpdate().execute();
-      submitted = transitionVersion(db, ctx, collectionActor(w.correspondent), { versionId: previous.versionId, action: "submit" }).then(
+      submitted = transitionVersion(db, collectionActor(w.correspondent), { versionId: previous.versionId, action: "submit" }).then(
         () => null,
         (error: unknown) => error,
       );
@@ -209,7 +206,7 @@ describe("Art. 4: the same transition attempted in parallel happens once", () =>
   it("Art. 4: parallel submissions of one version — exactly one succeeds, the others get a conflict; one audit event, one notification and one mail per validator", async () => {
     const { w, version } = await submittedVersion(2033);
     const { fulfilled, errors } = await race(
-      Array.from({ length: PARALLEL }, () => () => transitionVersion(db, ctx, collectionActor(w.correspondent), { versionId: version.versionId, action: "submit" })),
+      Array.from({ length: PARALLEL }, () => () => transitionVersion(db, collectionActor(w.correspondent), { versionId: version.versionId, action: "submit" })),
     );
     expect(fulfilled).toHaveLength(1);
     expect(errors).toHaveLength(PARALLEL - 1);
@@ -233,10 +230,10 @@ describe("Art. 4: the same transition attempted in parallel happens once", () =>
 
   it("Art. 4: parallel institution validations, then parallel ODPE acceptances of one version — each once; official values written once", async () => {
     const { w, version } = await submittedVersion(2034);
-    await transitionVersion(db, ctx, collectionActor(w.correspondent), { versionId: version.versionId, action: "submit" });
+    await transitionVersion(db, collectionActor(w.correspondent), { versionId: version.versionId, action: "submit" });
 
     const validations = await race(
-      w.validators.flatMap((v) => [v, v, v].map((validator) => () => transitionVersion(db, ctx, collectionActor(validator), { versionId: version.versionId, action: "validate" }))),
+      w.validators.flatMap((v) => [v, v, v].map((validator) => () => transitionVersion(db, collectionActor(validator), { versionId: version.versionId, action: "validate" }))),
     );
     expect(validations.fulfilled).toHaveLength(1);
     for (const error of validations.errors) expect(error.code).toBe("conflict");
@@ -246,7 +243,7 @@ describe("Art. 4: the same transition attempted in parallel happens once", () =>
     expect(w.validators.map((v) => v.id)).toContain(validated.validated_by);
 
     const acceptances = await race(
-      w.referents.flatMap((r) => [r, r, r].map((referent) => () => transitionVersion(db, ctx, collectionActor(referent), { versionId: version.versionId, action: "accept" }))),
+      w.referents.flatMap((r) => [r, r, r].map((referent) => () => transitionVersion(db, collectionActor(referent), { versionId: version.versionId, action: "accept" }))),
     );
     expect(acceptances.fulfilled).toHaveLength(1);
     for (const error of acceptances.errors) expect(error.code).toBe("conflict");
@@ -271,7 +268,7 @@ describe("Art. 4: the same transition attempted in parallel happens once", () =>
     const { w, version } = await submittedVersion(2035);
     const authors = [w.correspondent, w.validators[0]!, w.referents[0]!, w.referents[1]!];
     const bodies = Array.from({ length: PARALLEL }, (_, i) => `Message ${i + 1} sur le dossier.`);
-    const { fulfilled } = await race(bodies.map((body, i) => () => addComment(db, ctx, collectionActor(authors[i % authors.length]!), version.submissionId, body)));
+    const { fulfilled } = await race(bodies.map((body, i) => () => addComment(db, collectionActor(authors[i % authors.length]!), version.submissionId, body)));
     expect(fulfilled).toHaveLength(PARALLEL);
     const thread = await t.db.selectFrom("submission_comment").select("body").where("submission_id", "=", version.submissionId).execute();
     expect(thread.map((c) => c.body).sort()).toEqual([...bodies].sort());
@@ -294,7 +291,7 @@ let d: DiffusionWorld;
 
 async function diffusionActor(role: Role, organisationId: string, name: string): Promise<Actor> {
   const u = await makeUser(t.db, role, organisationId, { displayName: name });
-  return { id: u.id, role, organisationId, displayName: name };
+  return { ...userActor({ id: u.id, role, organisationId, displayName: name }, ctx), id: u.id };
 }
 
 beforeAll(async () => {
@@ -326,9 +323,9 @@ const series = (indicator: string): ExplorerQuery => ({ indicator, from: null, t
 
 /** A publication using both sources' data, submitted: one pending approval request per source. */
 async function awaitingSources() {
-  const id = await createPublication(t.db, ctx, d.author, { title: "Étude sur les enfants suivis", audience: "extranet", body: "Premiers résultats." });
-  await addFrozenItem(t.db, ctx, d.author, id, { query: series(d.indicatorCode), title: "Tableau 1", kind: "table" });
-  await submitPublication(t.db, ctx, d.author, id);
+  const id = await createPublication(t.db, d.author, { title: "Étude sur les enfants suivis", audience: "extranet", body: "Premiers résultats." });
+  await addFrozenItem(t.db, d.author, id, { query: series(d.indicatorCode), title: "Tableau 1", kind: "table" });
+  await submitPublication(t.db, d.author, id);
   const approvals = await t.db.selectFrom("publication_approval").select(["id", "organisation_id", "content_hash"]).where("publication_id", "=", id).where("status", "=", "pending").execute();
   const of = (orgId: string) => approvals.find((a) => a.organisation_id === orgId)!;
   return { id, caf: of(d.caf.id), dep: of(d.dep.id) };
@@ -343,7 +340,7 @@ describe("Art. 5: approvals and the referent's validation in parallel", () => {
     const { fulfilled, errors } = await race(
       d.cafValidators.flatMap((validator) =>
         [0, 1, 2].map((i) => () =>
-          decideApproval(db, ctx, validator, pub.caf.id, i === 2 ? { decision: "refuse", contentHash: pub.caf.content_hash, reason: "Chiffres provisoires, à ne pas diffuser." } : { decision: "approve", contentHash: pub.caf.content_hash }),
+          decideApproval(db, validator, pub.caf.id, i === 2 ? { decision: "refuse", contentHash: pub.caf.content_hash, reason: "Chiffres provisoires, à ne pas diffuser." } : { decision: "approve", contentHash: pub.caf.content_hash }),
         ),
       ),
     );
@@ -374,8 +371,8 @@ describe("Art. 5: approvals and the referent's validation in parallel", () => {
   it("Art. 5: the two sources approving at the same time — no approval lost, the publication reaches the referent exactly once", async () => {
     const pub = await awaitingSources();
     const { fulfilled } = await race([
-      () => decideApproval(db, ctx, d.cafValidators[0]!, pub.caf.id, { decision: "approve", contentHash: pub.caf.content_hash }),
-      () => decideApproval(db, ctx, d.depValidators[0]!, pub.dep.id, { decision: "approve", contentHash: pub.dep.content_hash }),
+      () => decideApproval(db, d.cafValidators[0]!, pub.caf.id, { decision: "approve", contentHash: pub.caf.content_hash }),
+      () => decideApproval(db, d.depValidators[0]!, pub.dep.id, { decision: "approve", contentHash: pub.dep.content_hash }),
     ]);
     expect(fulfilled).toHaveLength(2);
     const row = await t.db.selectFrom("publication").select("status").where("id", "=", pub.id).executeTakeFirstOrThrow();
@@ -389,8 +386,8 @@ describe("Art. 5: approvals and the referent's validation in parallel", () => {
     for (let round = 0; round < 3; round++) {
       const pub = await awaitingSources();
       await race<unknown>([
-        () => decideApproval(db, ctx, d.cafValidators[0]!, pub.caf.id, { decision: "approve", contentHash: pub.caf.content_hash }),
-        () => updatePublicationText(db, ctx, d.author, pub.id, { title: "Étude sur les enfants suivis", audience: "extranet", body: `Texte corrigé ${round}.` }),
+        () => decideApproval(db, d.cafValidators[0]!, pub.caf.id, { decision: "approve", contentHash: pub.caf.content_hash }),
+        () => updatePublicationText(db, d.author, pub.id, { title: "Étude sur les enfants suivis", audience: "extranet", body: `Texte corrigé ${round}.` }),
       ]);
       const row = await t.db.selectFrom("publication").select(["status", "content_hash"]).where("id", "=", pub.id).executeTakeFirstOrThrow();
       expect(row.status).toBe("draft");
@@ -403,9 +400,9 @@ describe("Art. 5: approvals and the referent's validation in parallel", () => {
 
   it("Art. 5: parallel referent validations — published once (one event, one audit event)", async () => {
     const pub = await awaitingSources();
-    await decideApproval(t.db, ctx, d.cafValidators[0]!, pub.caf.id, { decision: "approve", contentHash: pub.caf.content_hash });
-    await decideApproval(t.db, ctx, d.depValidators[0]!, pub.dep.id, { decision: "approve", contentHash: pub.dep.content_hash });
-    const { fulfilled, errors } = await race(d.referents.flatMap((r) => [r, r, r].map((referent) => () => validatePublication(db, ctx, referent, pub.id))));
+    await decideApproval(t.db, d.cafValidators[0]!, pub.caf.id, { decision: "approve", contentHash: pub.caf.content_hash });
+    await decideApproval(t.db, d.depValidators[0]!, pub.dep.id, { decision: "approve", contentHash: pub.dep.content_hash });
+    const { fulfilled, errors } = await race(d.referents.flatMap((r) => [r, r, r].map((referent) => () => validatePublication(db, referent, pub.id))));
     expect(fulfilled).toHaveLength(1);
     for (const error of errors) expect(error.code).toBe("conflict");
     expect(await events(pub.id)).toEqual(["created", "submit", "sources_approved", "validate"]);

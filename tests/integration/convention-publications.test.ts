@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { useTestDb } from "../support/db";
 import { buildAccessFixtures, type AccessFixtures } from "../support/access-fixtures";
 import { systemContext } from "~/server/audit/audit.server";
+import { userActor } from "~/server/command.server";
 import { DomainError } from "~/server/errors.server";
 import { addPublicationComment, getReleasedPublication, listPublicationComments, listReleasedPublications } from "~/server/publications/released.server";
 import type { Role } from "~/domain/permissions";
@@ -44,17 +45,17 @@ describe("Art. 5 et Art. 2 : élus, signataires et comité de suivi", () => {
   it("Art. 2 : le comité de suivi commente une production en préparation ; le fil est gardé ; un élu ne commente pas ; une production diffusée n'est plus commentée", async () => {
     const user = async (role: Role) => {
       const row = await t.db.selectFrom("app_user").select(["id", "role", "organisation_id"]).where("id", "=", f.users[role].id).executeTakeFirstOrThrow();
-      return { id: row.id, role: row.role, organisationId: row.organisation_id };
+      return userActor({ id: row.id, displayName: ctx.actorLabel, role: row.role, organisationId: row.organisation_id }, ctx);
     };
-    await addPublicationComment(t.db, ctx, await user("committee_member"), f.publicationA, "Préciser la source des effectifs de 2024.");
+    await addPublicationComment(t.db, await user("committee_member"), f.publicationA, "Préciser la source des effectifs de 2024.");
     const thread = await listPublicationComments(t.db, f.publicationA);
     expect(thread.map((c) => c.body)).toEqual(["Préciser la source des effectifs de 2024."]);
     const audit = await t.db.selectFrom("audit_event").select("action").where("action", "=", "publication.comment_added").execute();
     expect(audit).toHaveLength(1);
 
-    expect((await rejection(addPublicationComment(t.db, ctx, await user("reader"), f.publicationA, "Bonjour"))).status).toBe(403);
-    expect((await rejection(addPublicationComment(t.db, ctx, await user("committee_member"), f.publicationB, "Trop tard"))).status).toBe(409);
-    expect((await rejection(addPublicationComment(t.db, ctx, await user("committee_member"), f.publicationA, "   "))).message).toContain("vide");
+    expect((await rejection(addPublicationComment(t.db, await user("reader"), f.publicationA, "Bonjour"))).status).toBe(403);
+    expect((await rejection(addPublicationComment(t.db, await user("committee_member"), f.publicationB, "Trop tard"))).status).toBe(409);
+    expect((await rejection(addPublicationComment(t.db, await user("committee_member"), f.publicationA, "   "))).message).toContain("vide");
   });
 
   it("Art. 5 : l'espace « Publications » des élus liste les productions validées pour « Institutions : élus, directions » et les publiques, jamais un brouillon", async () => {

@@ -15,6 +15,7 @@ import { importObservatory } from "~/server/observatory/seed.server";
 import { seedDemoReferential } from "~/server/observatory/demo-referential.server";
 import { seedDemoDashboard, splitInteger } from "~/server/dashboard/demo-data.server";
 import { systemContext, verifyAuditChain, type AuditContext } from "~/server/audit/audit.server";
+import { systemActor, userActor, type UserActor } from "~/server/command.server";
 import { assembleFromDb } from "~/server/dashboard/load.server";
 import { toPublicEdition } from "~/domain/edition-assembly";
 import {
@@ -42,7 +43,6 @@ import { LEGEND_NAME, MANIFEST_NAME, VALUES_CSV_NAME, type OnpeManifest } from "
 import { ANCHOR_FILE_NAME, anchorDocumentSchema } from "~/server/audit/anchor.server";
 import type { BreakdownList, DashboardEdition, IndicatorBlock } from "~/domain/dashboard";
 import { SECRET_TEXT } from "~/domain/dashboard";
-import type { Subject } from "~/domain/permissions";
 import * as reportRoute from "~/routes/dashboard.$year";
 import * as homeRoute from "~/routes/dashboard._index";
 import * as editionsRoute from "~/routes/dashboard.editions._index";
@@ -61,7 +61,8 @@ import { publicReportFastPath } from "~/server/http/artefact-route.server";
 const t = useTestDb();
 const root = path.resolve(__dirname, "../..");
 const sys = systemContext("test");
-let referent: Subject & { id: string };
+const sysActor = systemActor("test");
+let referent: UserActor;
 let audit: AuditContext;
 let internal2024: DashboardEdition;
 
@@ -102,11 +103,11 @@ const expectDomainError = async (promise: Promise<unknown>, code: DomainError["c
 beforeAll(async () => {
   await importObservatory(t.db, system(sys), loadObservatoryFiles(root), { isDemo: true });
   await seedDemoReferential(t.db, system(sys), "demo");
-  await seedDemoDashboard(t.db, sys, "demo", { publishYears: 0 });
+  await seedDemoDashboard(t.db, sysActor, "demo", { publishYears: 0 });
   const team = await t.db.selectFrom("organisation").select("id").where("is_observatory_team", "=", true).executeTakeFirstOrThrow();
   const user = await makeUser(t.db, "odpe_referent", team.id, { displayName: "Référente Test" });
-  referent = { id: user.id, role: "odpe_referent", organisationId: team.id };
   audit = { actorUserId: user.id, actorLabel: `Référente Test <${user.email}>`, organisationId: team.id, ip: "127.0.0.1", requestId: "test" };
+  referent = userActor({ id: user.id, displayName: "Référente Test", role: "odpe_referent", organisationId: team.id }, audit);
   internal2024 = await assembleFromDb(t.db, 2024);
 }, 300_000);
 
@@ -311,34 +312,34 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
   let second: string;
 
   it("prepares an edition only for a year with accepted values and a closed campaign, one at a time", async () => {
-    await expectDomainError(createEdition(t.db, audit, { year: 2025, correctionNote: null }), "validation", /Aucune valeur/);
-    first = await createEdition(t.db, audit, { year: 2024, correctionNote: null });
-    await expectDomainError(createEdition(t.db, audit, { year: 2024, correctionNote: null }), "conflict", /déjà en préparation/);
+    await expectDomainError(createEdition(t.db, referent, { year: 2025, correctionNote: null }), "validation", /Aucune valeur/);
+    first = await createEdition(t.db, referent, { year: 2024, correctionNote: null });
+    await expectDomainError(createEdition(t.db, referent, { year: 2024, correctionNote: null }), "conflict", /déjà en préparation/);
     const events = await t.db.selectFrom("audit_event").select("action").where("entity_id", "=", first).execute();
     expect(events.map((e) => e.action)).toEqual(["dashboard.edition_created"]);
   });
 
   it("the referent writes the foreword and per-domain comments; validation needs a foreword", async () => {
-    await expectDomainError(transitionEdition(t.db, audit, referent, first, "validate"), "validation", /avant-propos/);
-    await saveEditionTexts(t.db, audit, first, {
+    await expectDomainError(transitionEdition(t.db, referent, first, "validate"), "validation", /avant-propos/);
+    await saveEditionTexts(t.db, referent, first, {
       foreword: "Avant-propos de l'édition 2024 : les données de l'année, commentées pour les élus.",
       comments: { DANGER: "Hausse des informations préoccupantes.", ACCUEIL: "" },
     });
     const { meta } = await getEdition(t.db, first);
     expect(meta.comments).toEqual({ DANGER: "Hausse des informations préoccupantes." });
-    const reader: Subject = { role: "reader", organisationId: referent.organisationId };
-    await expectDomainError(transitionEdition(t.db, audit, reader, first, "validate"), "forbidden");
-    await transitionEdition(t.db, audit, referent, first, "validate");
-    await expectDomainError(saveEditionTexts(t.db, audit, first, { foreword: "x".repeat(30), comments: {} }), "conflict", /reprenez la rédaction/);
+    const reader = userActor({ id: null, displayName: "Lecteur", role: "reader", organisationId: referent.organisationId }, audit);
+    await expectDomainError(transitionEdition(t.db, reader, first, "validate"), "forbidden");
+    await transitionEdition(t.db, referent, first, "validate");
+    await expectDomainError(saveEditionTexts(t.db, referent, first, { foreword: "x".repeat(30), comments: {} }), "conflict", /reprenez la rédaction/);
   });
 
   it("publishing freezes the values, texts and files; a refused publication leaves no trace", async () => {
     const before = await t.db.selectFrom("audit_event").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
-    await expectDomainError(publishEdition(t.db, audit, { role: "committee_member", organisationId: referent.organisationId }, first), "forbidden");
+    await expectDomainError(publishEdition(t.db, userActor({ id: null, displayName: "Membre du comité", role: "committee_member", organisationId: referent.organisationId }, audit), first), "forbidden");
     const after = await t.db.selectFrom("audit_event").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
 
-    const { sha256: hash } = await publishEdition(t.db, audit, referent, first, new Date("2025-09-20T08:00:00Z"));
+    const { sha256: hash } = await publishEdition(t.db, referent, first, new Date("2025-09-20T08:00:00Z"));
     const { row, files } = await getEdition(t.db, first);
     expect(row.status).toBe("published");
     expect(files.map((f) => f.kind).sort()).toEqual(["onpe_package", "pdf_internal", "pdf_public", "xlsx_internal", "xlsx_public"]);
@@ -357,7 +358,7 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
       sql`insert into dashboard_edition_comment (edition_id, domain_code, body) values (${first}, 'MNA', 'ajout')`.execute(t.db),
     ).rejects.toThrow(/frozen/);
     await expect(sql`delete from dashboard_edition_file where edition_id = ${first}`.execute(t.db)).rejects.toThrow(/never changed/);
-    await expectDomainError(saveEditionTexts(t.db, audit, first, { foreword: "x".repeat(40), comments: {} }), "conflict", /figée/);
+    await expectDomainError(saveEditionTexts(t.db, referent, first, { foreword: "x".repeat(40), comments: {} }), "conflict", /figée/);
   });
 
   it("later changes to accepted values do not change a published edition", async () => {
@@ -383,13 +384,13 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
   });
 
   it("a correction makes a new edition that says why; the former stays readable with its date", async () => {
-    await expectDomainError(createEdition(t.db, audit, { year: 2024, correctionNote: null }), "validation", /expliquez ce que corrige/);
-    second = await createEdition(t.db, audit, { year: 2024, correctionNote: "Correction du nombre d'enfants confiés transmis par le Département." });
+    await expectDomainError(createEdition(t.db, referent, { year: 2024, correctionNote: null }), "validation", /expliquez ce que corrige/);
+    second = await createEdition(t.db, referent, { year: 2024, correctionNote: "Correction du nombre d'enfants confiés transmis par le Département." });
     const { row, meta } = await getEdition(t.db, second);
     expect(row.number).toBe(2);
     expect(meta.comments.DANGER).toBe("Hausse des informations préoccupantes.");
-    await transitionEdition(t.db, audit, referent, second, "validate");
-    await publishEdition(t.db, audit, referent, second, new Date("2025-10-01T08:00:00Z"));
+    await transitionEdition(t.db, referent, second, "validate");
+    await publishEdition(t.db, referent, second, new Date("2025-10-01T08:00:00Z"));
     const latest = await findPublishedEdition(t.db, 2024);
     expect(latest!.row.number).toBe(2);
     const former = await findPublishedEdition(t.db, 2024, 1);
@@ -541,13 +542,13 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
   });
 
   it("Art. 5: recording the transmission to ONPE keeps the date, who and the package checksum, once", async () => {
-    await expectDomainError(recordOnpeTransmission(t.db, audit, referent, first, { transmittedOn: "2099-01-01", note: null }, "2025-10-02"), "validation", /entre la publication/);
-    await recordOnpeTransmission(t.db, audit, referent, first, { transmittedOn: "2025-09-25", note: "Dépôt sur la plateforme de l'ONPE" }, "2025-10-02");
+    await expectDomainError(recordOnpeTransmission(t.db, referent, first, { transmittedOn: "2099-01-01", note: null }, "2025-10-02"), "validation", /entre la publication/);
+    await recordOnpeTransmission(t.db, referent, first, { transmittedOn: "2025-09-25", note: "Dépôt sur la plateforme de l'ONPE" }, "2025-10-02");
     const { row, transmission, files } = await getEdition(t.db, first);
     expect(row.status).toBe("transmitted");
     expect(transmission).toMatchObject({ transmitted_on: "2025-09-25", recorded_by_label: audit.actorLabel, note: "Dépôt sur la plateforme de l'ONPE" });
     expect(transmission!.package_sha256).toBe(files.find((f) => f.kind === "onpe_package")!.sha256);
-    await expectDomainError(recordOnpeTransmission(t.db, audit, referent, first, { transmittedOn: "2025-09-26", note: null }, "2025-10-02"), "conflict");
+    await expectDomainError(recordOnpeTransmission(t.db, referent, first, { transmittedOn: "2025-09-26", note: null }, "2025-10-02"), "conflict", /l'édition est « .+ » \(règle « statut de départ »\)/);
     const event = await t.db.selectFrom("audit_event").select(["summary", "details"]).where("action", "=", "dashboard.transmitted").executeTakeFirstOrThrow();
     expect(event.summary).toContain("transmise à l'ONPE le 25 septembre 2025");
     await expect(sql`update onpe_transmission set package_sha256 = ${"0".repeat(64)}`.execute(t.db)).rejects.toThrow(/never changed/);
@@ -643,7 +644,7 @@ describe("pages and access (readers see published reports only, never raw submis
   });
 
   it("a draft's files are the referent's only", async () => {
-    const draft = await createEdition(t.db, audit, { year: 2023, correctionNote: null });
+    const draft = await createEdition(t.db, referent, { year: 2023, correctionNote: null });
     const reader = await userCookie("reader");
     expect((await run(filesRoute.loader, makeRequest(`/dashboard/editions/${draft}/fichiers/rapport-public.pdf`, { cookie: reader.cookie }), { id: draft, file: "rapport-public.pdf" })).status).toBe(404);
     const ref = await userCookie("odpe_referent", "ODPE42");
@@ -743,8 +744,8 @@ describe("published pages stored as artefacts (ADR 021)", () => {
     await run(extranetRoute.loader, makeRequest("/extranet/tableau-de-bord/2024"), { year: "2024" });
     const before = (await stored())!;
     expect(before.body.toString()).toContain("<strong aria-current=\"page\">n° 2");
-    const id = await createEdition(t.db, audit, { year: 2024, correctionNote: "Correction des délais de placement transmis par le Département." });
-    await transitionEdition(t.db, audit, referent, id, "validate");
+    const id = await createEdition(t.db, referent, { year: 2024, correctionNote: "Correction des délais de placement transmis par le Département." });
+    await transitionEdition(t.db, referent, id, "validate");
     const { cookie } = await userCookie("odpe_referent", "ODPE42");
     const published = await run(
       editionRoute.action as Loader,

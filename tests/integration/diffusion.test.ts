@@ -3,23 +3,14 @@ import { useTestDb } from "../support/db";
 import { makeOrganisation, makeUser } from "../factories";
 import { acceptValues, ensureCodelist, makeAgreement, makeIndicator, withdrawOrganisation, type TestIndicator } from "../factories/collection";
 import { systemContext } from "~/server/audit/audit.server";
+import { userActor, type UserActor } from "~/server/command.server";
+
+/** A person acting in these tests. */
+type Actor = UserActor & { id: string };
 import { DomainError } from "~/server/errors.server";
-import {
-  addFrozenItem,
-  attachDocument,
-  createPublication,
-  decideApproval,
-  getExtranetPublication,
-  getPublicationPage,
-  listExtranetPublications,
-  submitPublication,
-  unpublishPublication,
-  updatePublicationText,
-  validatePublication,
-  type Actor,
-} from "~/server/publications/publications.server";
+import { addFrozenItem, attachDocument, createPublication, decideApproval, submitPublication, unpublishPublication, updatePublicationText, validatePublication } from "~/server/publications/publication-commands.server";
+import { getExtranetPublication, getPublicationPage, listExtranetPublications } from "~/server/publications/publication-queries.server";
 import { createWorkspaceDocument } from "~/server/workspace/workspace.server";
-import { userActor } from "~/server/command.server";
 import { getPublicationRow, loadContent } from "~/server/publications/content.server";
 import { computeLineage } from "~/server/publications/lineage.server";
 import type { ExplorerQuery } from "~/domain/explorer";
@@ -49,7 +40,7 @@ let w: World;
 
 async function actor(role: Role, organisationId: string, name: string): Promise<Actor> {
   const u = await makeUser(t.db, role, organisationId, { displayName: name });
-  return { id: u.id, role, organisationId, displayName: name };
+  return { ...userActor({ id: u.id, role, organisationId, displayName: name }, audit), id: u.id };
 }
 
 const series = (indicator: string, organisations: string[] = []): ExplorerQuery => ({
@@ -110,8 +101,8 @@ beforeAll(async () => {
 });
 
 async function publicationWith(queries: ExplorerQuery[], title = "Étude sur les enfants suivis") {
-  const id = await createPublication(t.db, audit, w.author, { title, audience: "extranet", body: "Premiers résultats de l'observatoire." });
-  for (const [i, query] of queries.entries()) await addFrozenItem(t.db, audit, w.author, id, { query, title: `Tableau ${i + 1}`, kind: "chart" });
+  const id = await createPublication(t.db, w.author, { title, audience: "extranet", body: "Premiers résultats de l'observatoire." });
+  for (const [i, query] of queries.entries()) await addFrozenItem(t.db, w.author, id, { query, title: `Tableau ${i + 1}`, kind: "chart" });
   return id;
 }
 
@@ -127,7 +118,7 @@ async function pendingApproval(publicationId: string, organisationId: string) {
 
 async function approve(publicationId: string, validator: Actor) {
   const a = await pendingApproval(publicationId, validator.organisationId);
-  return decideApproval(t.db, audit, validator, a.id, { decision: "approve", contentHash: a.content_hash });
+  return decideApproval(t.db, validator, a.id, { decision: "approve", contentHash: a.content_hash });
 }
 
 async function domainError(promise: Promise<unknown>): Promise<DomainError> {
@@ -152,7 +143,7 @@ describe("Art. 5 — lineage is computed, never typed", () => {
       true,
     );
     const id = await publicationWith([series("ENF_SUIVIS")]);
-    await attachDocument(t.db, audit, w.author, id, docId);
+    await attachDocument(t.db, w.author, id, docId);
     const page = await getPublicationPage(t.db, id);
     expect(page.lineage.map((s) => s.code).sort()).toEqual(["CAF", "DEP", "UNIV"]);
     const caf = page.lineage.find((s) => s.code === "CAF")!;
@@ -179,16 +170,16 @@ describe("Art. 5 — lineage is computed, never typed", () => {
 describe("Art. 5 — prior approval of every source", () => {
   it("Art. 5: publishing is impossible while one source's approval is missing", async () => {
     const id = await publicationWith([series("ENF_SUIVIS")]);
-    const submitted = await submitPublication(t.db, audit, w.author, id);
+    const submitted = await submitPublication(t.db, w.author, id);
     expect(submitted.asked.sort()).toEqual(["CAF de la Loire", "Département de la Loire"]);
     expect(submitted.status).toBe("awaiting_sources");
     await approve(id, w.cafValidator);
     expect(await statusOf(id)).toBe("awaiting_sources");
-    const error = await domainError(validatePublication(t.db, audit, w.referent, id));
+    const error = await domainError(validatePublication(t.db, w.referent, id));
     expect(error.code).toBe("conflict");
     // Even if the status were forced, the referent's validation checks the approvals of this exact content.
     await t.db.updateTable("publication").set({ status: "awaiting_referent" }).where("id", "=", id).execute();
-    const forced = await domainError(validatePublication(t.db, audit, w.referent, id));
+    const forced = await domainError(validatePublication(t.db, w.referent, id));
     expect(forced.message).toMatch(/l'accord préalable de Département de la Loire manque/);
     expect(await statusOf(id)).toBe("awaiting_referent");
     expect((await listExtranetPublications(t.db)).map((p) => p.id)).not.toContain(id);
@@ -196,12 +187,12 @@ describe("Art. 5 — prior approval of every source", () => {
 
   it("Art. 5: one refusal is enough: back to draft, the reason reaches the author, publishing stays impossible", async () => {
     const id = await publicationWith([series("ENF_SUIVIS")]);
-    await submitPublication(t.db, audit, w.author, id);
+    await submitPublication(t.db, w.author, id);
     await approve(id, w.cafValidator);
     const dep = await pendingApproval(id, w.dep.id);
-    const short = await domainError(decideApproval(t.db, audit, w.depValidator, dep.id, { decision: "refuse", contentHash: dep.content_hash, reason: "" }));
+    const short = await domainError(decideApproval(t.db, w.depValidator, dep.id, { decision: "refuse", contentHash: dep.content_hash, reason: "" }));
     expect(short.code).toBe("validation");
-    await decideApproval(t.db, audit, w.depValidator, dep.id, { decision: "refuse", contentHash: dep.content_hash, reason: "Chiffres 2024 provisoires, à ne pas diffuser." });
+    await decideApproval(t.db, w.depValidator, dep.id, { decision: "refuse", contentHash: dep.content_hash, reason: "Chiffres 2024 provisoires, à ne pas diffuser." });
     expect(await statusOf(id)).toBe("draft");
     const page = await getPublicationPage(t.db, id);
     expect(page.approvals.find((a) => a.organisation_id === w.dep.id)?.reason).toBe("Chiffres 2024 provisoires, à ne pas diffuser.");
@@ -210,18 +201,18 @@ describe("Art. 5 — prior approval of every source", () => {
     expect(note.link).toBe(`/publications/${id}`);
 
     // Resubmitted unchanged: the CAF's approval of this same content is reused, the Département is asked again.
-    const again = await submitPublication(t.db, audit, w.author, id);
+    const again = await submitPublication(t.db, w.author, id);
     expect(again.asked).toEqual(["Département de la Loire"]);
     await t.db.updateTable("publication").set({ status: "awaiting_referent" }).where("id", "=", id).execute();
-    expect((await domainError(validatePublication(t.db, audit, w.referent, id))).message).toMatch(/Département de la Loire/);
+    expect((await domainError(validatePublication(t.db, w.referent, id))).message).toMatch(/Département de la Loire/);
   });
 
   it("Art. 5: any change to the content after an approval invalidates every approval and says so", async () => {
     const id = await publicationWith([series("ENF_SUIVIS")]);
-    await submitPublication(t.db, audit, w.author, id);
+    await submitPublication(t.db, w.author, id);
     await approve(id, w.cafValidator);
     const dep = await pendingApproval(id, w.dep.id);
-    const result = await updatePublicationText(t.db, audit, w.author, id, { title: "Étude sur les enfants suivis", audience: "extranet", body: "Texte corrigé après l'accord." });
+    const result = await updatePublicationText(t.db, w.author, id, { title: "Étude sur les enfants suivis", audience: "extranet", body: "Texte corrigé après l'accord." });
     expect(result.invalidated).toEqual(["CAF de la Loire", "Département de la Loire"]);
     expect(await statusOf(id)).toBe("draft");
     const approvals = await t.db.selectFrom("publication_approval").select(["status", "close_reason"]).where("publication_id", "=", id).execute();
@@ -231,41 +222,49 @@ describe("Art. 5 — prior approval of every source", () => {
     expect(page.invalidatedSinceSubmit.sort()).toEqual(["CAF de la Loire", "Département de la Loire"]);
     expect(page.events.some((e) => e.transition === "approvals_invalidated")).toBe(true);
     // The old request cannot be decided any more, whatever hash is sent.
-    const late = await domainError(decideApproval(t.db, audit, w.depValidator, dep.id, { decision: "approve", contentHash: dep.content_hash }));
+    const late = await domainError(decideApproval(t.db, w.depValidator, dep.id, { decision: "approve", contentHash: dep.content_hash }));
     expect(late.code).toBe("conflict");
+    expect(late.message).toMatch(/n'attend plus de décision : son état est « Invalidé \(contenu modifié\) » \(règle « statut de départ »\)/);
     // The CAF validator is told its approval no longer holds.
     const told = await t.db.selectFrom("notification").select("kind").where("user_id", "=", w.cafValidator.id).where("kind", "=", "publication.approval_invalidated").execute();
     expect(told.length).toBeGreaterThan(0);
     // Resubmitting asks both again, for the new content.
-    expect((await submitPublication(t.db, audit, w.author, id)).asked.sort()).toEqual(["CAF de la Loire", "Département de la Loire"]);
+    expect((await submitPublication(t.db, w.author, id)).asked.sort()).toEqual(["CAF de la Loire", "Département de la Loire"]);
   });
 
   it("Art. 5: a validator decides on exactly the content shown (content hash)", async () => {
     const id = await publicationWith([series("ENF_SUIVIS", [w.caf.id])]);
-    await submitPublication(t.db, audit, w.author, id);
+    await submitPublication(t.db, w.author, id);
     const a = await pendingApproval(id, w.caf.id);
-    const wrong = await domainError(decideApproval(t.db, audit, w.cafValidator, a.id, { decision: "approve", contentHash: "0".repeat(64) }));
+    const wrong = await domainError(decideApproval(t.db, w.cafValidator, a.id, { decision: "approve", contentHash: "0".repeat(64) }));
     expect(wrong.message).toMatch(/Le contenu a changé/);
-    const otherOrg = await domainError(decideApproval(t.db, audit, w.depValidator, a.id, { decision: "approve", contentHash: a.content_hash }));
+    const otherOrg = await domainError(decideApproval(t.db, w.depValidator, a.id, { decision: "approve", contentHash: a.content_hash }));
     expect(otherOrg.code).toBe("forbidden");
   });
 
   it("Art. 5: with every approval, the referent validates and the publication reaches the extranet with its sources", async () => {
     const id = await publicationWith([series("ENF_SUIVIS")], "Les enfants suivis en 2023 et 2024");
-    await submitPublication(t.db, audit, w.author, id);
+    await submitPublication(t.db, w.author, id);
     await approve(id, w.cafValidator);
     expect(await statusOf(id)).toBe("awaiting_sources");
     await approve(id, w.depValidator);
     expect(await statusOf(id)).toBe("awaiting_referent");
     const referentTold = await t.db.selectFrom("notification").select("kind").where("user_id", "=", w.referent.id).where("kind", "=", "publication.awaiting_referent").execute();
     expect(referentTold.length).toBeGreaterThan(0);
-    await validatePublication(t.db, audit, w.referent, id);
+    await validatePublication(t.db, w.referent, id);
     expect(await statusOf(id)).toBe("published");
     const listed = (await listExtranetPublications(t.db)).find((p) => p.id === id)!;
     expect(listed.sources).toBe("Sources : CAF de la Loire (données 2023 et 2024) ; Département de la Loire (données 2023 et 2024)");
     expect(listed.contributors.map((c) => c.name)).toEqual(["CAF de la Loire", "Département de la Loire"]);
     // Unpublishing keeps the history and the published content.
-    await unpublishPublication(t.db, audit, w.referent, id, "Remplacée par l'édition annuelle.");
+    // Unpublishing says why (rule « motif obligatoire »), and only what is online is unpublished (« statut de départ »).
+    const noReason = await domainError(unpublishPublication(t.db, w.referent, id, "  "));
+    expect(noReason.code).toBe("validation");
+    expect(noReason.message).toMatch(/\(règle « motif obligatoire »\)/);
+    await unpublishPublication(t.db, w.referent, id, "Remplacée par l'édition annuelle.");
+    const twice = await domainError(unpublishPublication(t.db, w.referent, id, "Encore."));
+    expect(twice.code).toBe("conflict");
+    expect(twice.message).toMatch(/\(règle « statut de départ »\)/);
     expect(await statusOf(id)).toBe("unpublished");
     expect((await listExtranetPublications(t.db)).map((p) => p.id)).not.toContain(id);
     await expect(getExtranetPublication(t.db, id)).rejects.toThrow(DomainError);
@@ -276,7 +275,7 @@ describe("Art. 5 — prior approval of every source", () => {
 
   it("Art. 5 and agreements: an `internal` indicator blocks external diffusion outright, with an explanation", async () => {
     const id = await publicationWith([series("OPP_T")], "Les ordonnances de placement");
-    const error = await domainError(submitPublication(t.db, audit, w.author, id));
+    const error = await domainError(submitPublication(t.db, w.author, id));
     expect(error.message).toMatch(/Diffusion externe impossible : « Ordonnances de placement provisoire » \(OPP_T\) de Tribunal judiciaire est réservé à un usage interne/);
     expect(await statusOf(id)).toBe("draft");
     const page = await getPublicationPage(t.db, id);
@@ -288,12 +287,12 @@ describe("Art. 5 — prior approval of every source", () => {
 
   it("Art. 5 and agreements: an `open` indicator needs no approval (straight to the referent)", async () => {
     const id = await publicationWith([series("POP_T")], "La population des mineurs");
-    const submitted = await submitPublication(t.db, audit, w.author, id);
+    const submitted = await submitPublication(t.db, w.author, id);
     expect(submitted.asked).toEqual([]);
     expect(submitted.status).toBe("awaiting_referent");
     const page = await getPublicationPage(t.db, id);
     expect(page.lineage.map((s) => [s.code, s.requirement])).toEqual([["DEP", "open"]]);
-    await validatePublication(t.db, audit, w.referent, id);
+    await validatePublication(t.db, w.referent, id);
     expect(await statusOf(id)).toBe("published");
   });
 
@@ -304,7 +303,7 @@ describe("Art. 5 — prior approval of every source", () => {
     const validator = await actor("partner_validator", leaving.id, "Vincent Lieu de vie");
     await withdrawOrganisation(t.db, leaving.id);
     const id = await publicationWith([series("PLACES_T")], "Les places en lieu de vie");
-    const submitted = await submitPublication(t.db, audit, w.author, id);
+    const submitted = await submitPublication(t.db, w.author, id);
     expect(submitted.asked).toEqual(["Lieu de vie parti"]);
     const page = await getPublicationPage(t.db, id);
     expect(page.lineage[0]).toMatchObject({ code: "LVA", withdrawn: true, requirement: "approval" });
@@ -325,7 +324,7 @@ describe("Art. 5 — mutual information", () => {
     const mails = await t.db.selectFrom("outbox_mail").select(["text_body", "to_addresses"]).where("kind", "=", "mutual_information").execute();
     expect(mails.some((m) => m.text_body.includes(`/publications/${id}`))).toBe(true);
     // A second table from the same source tells nobody again; validators are not told of drafts.
-    await addFrozenItem(t.db, audit, w.author, id, { query: { ...series("ENF_SUIVIS", [w.caf.id]), view: "breakdown" }, title: "Ventilation", kind: "table" });
+    await addFrozenItem(t.db, w.author, id, { query: { ...series("ENF_SUIVIS", [w.caf.id]), view: "breakdown" }, title: "Ventilation", kind: "table" });
     expect(await t.db.selectFrom("notification").select("id").where("user_id", "=", w.cafCorrespondent.id).where("link", "=", `/publications/${id}`).execute()).toHaveLength(1);
     expect(await t.db.selectFrom("notification").select("id").where("user_id", "=", w.cafValidator.id).where("link", "=", `/publications/${id}`).execute()).toHaveLength(0);
   });
@@ -347,10 +346,10 @@ describe("Art. 3 and 5 — statistical secrecy at the gate", () => {
   it("Art. 5: the extranet shows masked cells as « s » with secondary suppression; the internal page keeps true values", async () => {
     const query: ExplorerQuery = { ...series("ENF_SUIVIS"), view: "breakdown", year: 2024 };
     const id = await publicationWith([query], "Ventilation par sexe 2024");
-    await submitPublication(t.db, audit, w.author, id);
+    await submitPublication(t.db, w.author, id);
     await approve(id, w.cafValidator);
     await approve(id, w.depValidator);
-    await validatePublication(t.db, audit, w.referent, id);
+    await validatePublication(t.db, w.referent, id);
     const published = await getExtranetPublication(t.db, id);
     const table = published.rendered.items[0]!.table;
     const cell = (row: string, col: string) => table.rows.find((r) => r.id === row)!.cells.find((c) => c.id === `${row}@${col}`)!;

@@ -6,14 +6,15 @@ import { useTestDb } from "../support/db";
 import { pdfPages } from "../support/pdf";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie, testContext } from "../factories";
 import { acceptValues, ensureCodelist, makeAgreement, makeIndicator, type TestIndicator } from "../factories/collection";
-import type { AuditContext } from "~/server/audit/audit.server";
+import { userActor, type UserActor } from "~/server/command.server";
 import { assembleFromDb } from "~/server/dashboard/load.server";
 import { toPublicEdition } from "~/domain/edition-assembly";
 import { createEdition, getEdition, loadSnapshot, publishEdition, recordOnpeTransmission, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
 import { todayIso } from "~/domain/dates";
 import { getFile } from "~/server/storage/files.server";
 import { getReleasedPublication } from "~/server/publications/released.server";
-import { addFrozenItem, createPublication, getExtranetPublication, submitPublication, validatePublication, type Actor } from "~/server/publications/publications.server";
+import { addFrozenItem, createPublication, submitPublication, validatePublication } from "~/server/publications/publication-commands.server";
+import { getExtranetPublication } from "~/server/publications/publication-queries.server";
 import { getPublicationRow, loadContent } from "~/server/publications/content.server";
 import { buildTable, maskTable, type ExplorerQuery } from "~/domain/explorer";
 import type { DashboardEdition, Figure, IndicatorBlock } from "~/domain/dashboard";
@@ -40,9 +41,8 @@ import { loader as diffusionPage } from "~/routes/diffusions.$id";
 const t = useTestDb();
 type Glpk = Awaited<ReturnType<typeof GLPK>>;
 let glpk: Glpk;
-let referent: Actor;
-let author: Actor;
-let audit: AuditContext;
+let referent: UserActor & { id: string };
+let author: UserActor & { id: string };
 
 /** Words and classes that would tell a primary secret from a secondary one, or lie about a secondary one. */
 const FORBIDDEN = /primaire|secondaire|primary|secondary|< ?seuil|&lt; ?seuil/i;
@@ -53,9 +53,20 @@ beforeAll(async () => {
   const asso = await makeOrganisation(t.db, { code: "ASSO", name: "Association d'études" });
   const r = await makeUser(t.db, "odpe_referent", team.id, { displayName: "Camille Référente" });
   const a = await makeUser(t.db, "partner_correspondent", asso.id, { displayName: "Alex Auteur" });
-  referent = { id: r.id, role: "odpe_referent", organisationId: team.id, displayName: "Camille Référente" };
-  author = { id: a.id, role: "partner_correspondent", organisationId: asso.id, displayName: "Alex Auteur" };
-  audit = { actorUserId: r.id, actorLabel: "Camille Référente", organisationId: team.id, ip: "127.0.0.1", requestId: "test" };
+  referent = {
+    ...userActor(
+      { id: r.id, role: "odpe_referent", organisationId: team.id, displayName: "Camille Référente" },
+      { actorUserId: r.id, actorLabel: "Camille Référente", organisationId: team.id, ip: "127.0.0.1", requestId: "test" },
+    ),
+    id: r.id,
+  };
+  author = {
+    ...userActor(
+      { id: a.id, role: "partner_correspondent", organisationId: asso.id, displayName: "Alex Auteur" },
+      { actorUserId: a.id, actorLabel: "Alex Auteur", organisationId: asso.id, ip: "127.0.0.1", requestId: "test" },
+    ),
+    id: a.id,
+  };
   await ensureCodelist(t.db, "SEXE", [
     ["F", "Fille"],
     ["M", "Garçon"],
@@ -77,18 +88,18 @@ async function organisationsWith(indicator: TestIndicator, year: number, values:
 }
 
 async function publishYear(year: number, correctionNote?: string): Promise<string> {
-  const id = await createEdition(t.db, audit, { year, correctionNote: correctionNote ?? null });
-  await saveEditionTexts(t.db, audit, id, { foreword: "Avant-propos de l'édition de test. ".padEnd(FOREWORD_MIN + 10, "."), comments: {} });
-  await transitionEdition(t.db, audit, referent, id, "validate");
-  await publishEdition(t.db, audit, referent, id);
+  const id = await createEdition(t.db, referent, { year, correctionNote: correctionNote ?? null });
+  await saveEditionTexts(t.db, referent, id, { foreword: "Avant-propos de l'édition de test. ".padEnd(FOREWORD_MIN + 10, "."), comments: {} });
+  await transitionEdition(t.db, referent, id, "validate");
+  await publishEdition(t.db, referent, id);
   return id;
 }
 
 async function publishPublication(title: string, query: ExplorerQuery): Promise<string> {
-  const id = await createPublication(t.db, audit, author, { title, audience: "extranet", body: "Résultats de l'observatoire." });
-  await addFrozenItem(t.db, audit, author, id, { query, title: "Tableau", kind: "table" });
-  await submitPublication(t.db, audit, author, id);
-  await validatePublication(t.db, audit, referent, id);
+  const id = await createPublication(t.db, author, { title, audience: "extranet", body: "Résultats de l'observatoire." });
+  await addFrozenItem(t.db, author, id, { query, title: "Tableau", kind: "table" });
+  await submitPublication(t.db, author, id);
+  await validatePublication(t.db, referent, id);
   return id;
 }
 
@@ -219,7 +230,7 @@ describe("Art. 5, D226-3-4 — one secret mark: a public output never tells prim
     const event = await t.db.selectFrom("audit_event").select("summary").where("action", "=", "disclosure.release_recorded").where("entity_id", "=", release.id).executeTakeFirst();
     expect(event?.summary).toMatch(/Registre des diffusions/);
     // The ONPE package, once transmitted, is a release of its own with the same cells.
-    await recordOnpeTransmission(t.db, audit, referent, edition.id, { transmittedOn: todayIso(), note: null });
+    await recordOnpeTransmission(t.db, referent, edition.id, { transmittedOn: todayIso(), note: null });
     const onpe = await t.db.selectFrom("disclosure_release").selectAll().where("subject_id", "=", edition.id).where("kind", "=", "onpe_package").executeTakeFirstOrThrow();
     expect([onpe.cell_count, onpe.secret_count]).toEqual([release.cell_count, release.secret_count]);
     // The referent reads the register: every release, then one with its cells (secret ones as « s »).
@@ -476,10 +487,10 @@ describe("Art. 5, D226-3-4 — a correction is protected together with the editi
       .executeTakeFirstOrThrow();
     await t.db.insertInto("disclosure_cell").values({ ...v, id: undefined, release_id: other.id, value: 38, secret: false, organisation_ids: null, released_at: new Date() } as never).execute();
     const before = await t.db.selectFrom("disclosure_release").select("id").execute();
-    const id = await createPublication(t.db, audit, author, { title: "Ventilation 2040", audience: "extranet", body: "Résultats." });
-    await addFrozenItem(t.db, audit, author, id, { query: { indicator: "REFUS_UV", from: null, to: null, organisations: [], view: "breakdown", year: 2040, rate: null }, title: "Ventilation U/V", kind: "table" });
-    await submitPublication(t.db, audit, author, id);
-    const error = await validatePublication(t.db, audit, referent, id).then(
+    const id = await createPublication(t.db, author, { title: "Ventilation 2040", audience: "extranet", body: "Résultats." });
+    await addFrozenItem(t.db, author, id, { query: { indicator: "REFUS_UV", from: null, to: null, organisations: [], view: "breakdown", year: 2040, rate: null }, title: "Ventilation U/V", kind: "table" });
+    await submitPublication(t.db, author, id);
+    const error = await validatePublication(t.db, referent, id).then(
       () => null,
       (e: unknown) => e as Error,
     );

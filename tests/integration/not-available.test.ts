@@ -10,6 +10,7 @@ import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload, transitionVersion } from "~/server/collection/submissions.server";
 import { systemContext } from "~/server/audit/audit.server";
+import { userActor, systemActor } from "~/server/command.server";
 import { versionReview } from "~/server/collection/review.server";
 import { storedAnnotatedWorkbook } from "~/server/collection/annotated.server";
 import ExcelJS from "exceljs";
@@ -23,6 +24,7 @@ import type { Role } from "~/domain/permissions";
  */
 const t = useTestDb();
 const ctx = systemContext("test");
+const ctxActor = systemActor("test");
 const SEXE = { code: "SEXE", items: ["F", "M"] };
 
 async function partnerWorkbook(setup: Awaited<ReturnType<typeof setupCampaign>>, cells: Record<number, { value?: unknown; reason?: string }>) {
@@ -41,7 +43,7 @@ async function partnerWorkbook(setup: Awaited<ReturnType<typeof setupCampaign>>,
 }
 
 const upload = (setup: { year: number; org: { id: string } }, bytes: Uint8Array, uploadedBy: string | null = null) =>
-  receiveUpload(t.db, ctx, { year: setup.year, organisationId: setup.org.id, uploadedBy, via: "web", filename: "tableau.xlsx", bytes });
+  receiveUpload(t.db, ctxActor, { year: setup.year, organisationId: setup.org.id, uploadedBy, via: "web", filename: "tableau.xlsx", bytes });
 
 const storedValues = (versionId: string) =>
   t.db
@@ -191,14 +193,14 @@ describe("Art. 4 / ADR 026: « non disponible » in the yearly workbook", () => 
     const validator = await makeUser(t.db, "partner_validator", setup.org.id);
     const team = await t.db.insertInto("organisation").values({ code: `ODPE${Date.now() % 10000}`, name: "ODPE", kind: "observatory", is_observatory_team: true }).returning("id").executeTakeFirstOrThrow();
     const referent = await makeUser(t.db, "odpe_referent", team.id);
-    const actor = (u: { id: string; role: string; organisation_id: string }) => ({ id: u.id, role: u.role as Role, organisationId: u.organisation_id });
+    const actor = (u: { id: string; role: string; organisation_id: string }) => ({ ...userActor({ id: u.id, displayName: ctx.actorLabel, role: u.role as Role, organisationId: u.organisation_id }, ctx), id: u.id });
     const { bytes } = await partnerWorkbook(setup, { 0: { value: 20 }, 1: { value: 20 }, 2: { value: "ND", reason: "Non ventilé cette année" } });
     const result = await upload(setup, bytes, correspondent.id);
     expect(result).toMatchObject({ kind: "stored", errors: 0, warnings: 0 });
     if (result.kind !== "stored") return;
-    await transitionVersion(t.db, ctx, actor(correspondent), { versionId: result.versionId, action: "submit" });
-    await transitionVersion(t.db, ctx, actor(validator), { versionId: result.versionId, action: "validate" });
-    await transitionVersion(t.db, ctx, actor(referent), { versionId: result.versionId, action: "accept" });
+    await transitionVersion(t.db, actor(correspondent), { versionId: result.versionId, action: "submit" });
+    await transitionVersion(t.db, actor(validator), { versionId: result.versionId, action: "validate" });
+    await transitionVersion(t.db, actor(referent), { versionId: result.versionId, action: "accept" });
     const accepted = await t.db
       .selectFrom("accepted_value")
       .select(["breakdown_key", "value", "not_available_code", "not_available_reason"])

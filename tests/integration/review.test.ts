@@ -9,6 +9,7 @@ import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload, transitionVersion } from "~/server/collection/submissions.server";
 import { versionReview } from "~/server/collection/review.server";
 import { systemContext } from "~/server/audit/audit.server";
+import { userActor, systemActor } from "~/server/command.server";
 import { COLUMNS, DATA_SHEET } from "~/domain/template-layout";
 import type { Role } from "~/domain/permissions";
 import * as dossierRoute from "~/routes/collection.$year.$org";
@@ -17,7 +18,8 @@ import { makeOrganisation } from "../factories";
 
 const t = useTestDb();
 const ctx = systemContext("test");
-const actor = (user: { id: string; role: string; organisation_id: string }) => ({ id: user.id, role: user.role as Role, organisationId: user.organisation_id });
+const ctxActor = systemActor("test");
+const actor = (user: { id: string; role: string; organisation_id: string }) => ({ ...userActor({ id: user.id, displayName: ctx.actorLabel, role: user.role as Role, organisationId: user.organisation_id }, ctx), id: user.id });
 
 /** A campaign with last year's accepted total, and two uploaded versions: v2 changes the total and comments it. */
 async function twoVersions() {
@@ -32,7 +34,7 @@ async function twoVersions() {
     const bytes = await fillTemplate(template, values, (wb) => {
       if (comment) wb.getWorksheet(DATA_SHEET)!.getCell(`${COLUMNS.comment}${rowOfKey(wb, total!.key)}`).value = comment;
     });
-    const result = await receiveUpload(t.db, ctx, { year: setup.year, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "t.xlsx", bytes });
+    const result = await receiveUpload(t.db, ctxActor, { year: setup.year, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "t.xlsx", bytes });
     if (result.kind !== "stored") throw new Error("not stored");
     return result;
   };
@@ -82,7 +84,7 @@ describe("review with the values on screen (Art. 4 : validation par l'institutio
   it("Art. 4 : the validator's and the referent's dossier page carry the values; another organisation's validator gets 404", async () => {
     const { setup, correspondent, v2 } = await twoVersions();
     const validator = await makeUser(t.db, "partner_validator", setup.org.id);
-    await transitionVersion(t.db, ctx, actor(correspondent), { versionId: v2.versionId, action: "submit", comment: "Hausse expliquée." });
+    await transitionVersion(t.db, actor(correspondent), { versionId: v2.versionId, action: "submit", comment: "Hausse expliquée." });
     const params = { year: String(setup.year), org: setup.org.code };
     const path = `/collection/${setup.year}/${setup.org.code}`;
     const asValidator = await runRoute(dossierRoute.loader, makeRequest(path, { cookie: await sessionCookie(validator.id) }), params);
@@ -109,14 +111,14 @@ describe("review with the values on screen (Art. 4 : validation par l'institutio
     const [total, f, m] = plan.lines;
     const send = async () => {
       const bytes = await fillTemplate(template, { [total!.key]: 10, [f!.key]: 6, [m!.key]: 4 });
-      const r = await receiveUpload(t.db, ctx, { year: 2041, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "t.xlsx", bytes });
+      const r = await receiveUpload(t.db, ctxActor, { year: 2041, organisationId: setup.org.id, uploadedBy: correspondent.id, via: "web", filename: "t.xlsx", bytes });
       if (r.kind !== "stored") throw new Error("not stored");
       return r;
     };
     const v1 = await send();
-    await transitionVersion(t.db, ctx, actor(correspondent), { versionId: v1.versionId, action: "submit" });
-    await transitionVersion(t.db, ctx, actor(validator), { versionId: v1.versionId, action: "validate" });
-    await transitionVersion(t.db, ctx, actor(referent), { versionId: v1.versionId, action: "accept" });
+    await transitionVersion(t.db, actor(correspondent), { versionId: v1.versionId, action: "submit" });
+    await transitionVersion(t.db, actor(validator), { versionId: v1.versionId, action: "validate" });
+    await transitionVersion(t.db, actor(referent), { versionId: v1.versionId, action: "accept" });
     await send();
 
     const board = await runRoute(boardRoute.loader, makeRequest("/completeness/2041", { cookie: await sessionCookie(referent.id) }), { year: "2041" });

@@ -10,7 +10,7 @@ import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload } from "~/server/collection/submissions.server";
 import { annotationBuilds } from "~/server/collection/annotated.server";
 import { runHeavy } from "~/server/heavy/pool.server";
-import { systemContext } from "~/server/audit/audit.server";
+import { systemActor } from "~/server/command.server";
 import { DATA_SHEET, FIRST_DATA_ROW, LAYOUT_MARGIN } from "~/domain/template-layout";
 
 /**
@@ -20,7 +20,7 @@ import { DATA_SHEET, FIRST_DATA_ROW, LAYOUT_MARGIN } from "~/domain/template-lay
  * version, in a worker thread, then served from storage.
  */
 const t = useTestDb();
-const ctx = systemContext("test");
+const ctxActor = systemActor("test");
 
 async function filledTemplate(lineValues: (n: number) => unknown = () => 12) {
   const setup = await setupCampaign(t.db, { indicators: [{}, {}] });
@@ -39,7 +39,7 @@ async function edited(bytes: Uint8Array, edit: (wb: ExcelJS.Workbook) => void) {
 }
 
 const upload = (setup: { year: number; org: { id: string } }, bytes: Uint8Array) =>
-  receiveUpload(t.db, ctx, { year: setup.year, organisationId: setup.org.id, uploadedBy: null, via: "web", filename: "tableau.xlsx", bytes });
+  receiveUpload(t.db, ctxActor, { year: setup.year, organisationId: setup.org.id, uploadedBy: null, via: "web", filename: "tableau.xlsx", bytes });
 
 async function versionCount(orgId: string) {
   const row = await t.db

@@ -10,7 +10,8 @@ import { setAgreementDocument } from "~/server/agreements/agreements.server";
 import { recordAmendment, setConventionDocument } from "~/server/convention/convention.server";
 import { setOrganisationLogo } from "~/server/organisations/organisations.server";
 import { createWorkspaceDocument } from "~/server/workspace/workspace.server";
-import { addFrozenItem, attachDocument, decideApproval, submitPublication, validatePublication, type Actor } from "~/server/publications/publications.server";
+import { addFrozenItem, attachDocument, decideApproval, submitPublication, validatePublication } from "~/server/publications/publication-commands.server";
+import { systemActor, userActor, type UserActor } from "~/server/command.server";
 import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
 import { createPasswordResetLink } from "~/server/users/users.server";
 import { revokeApiToken } from "~/server/api/tokens.server";
@@ -19,7 +20,6 @@ import { createProposal } from "~/server/governance/proposals.server";
 import { answerDataRequest, createDataRequest } from "~/server/governance/data-requests.server";
 import { makeUser, sessionCookie } from "../factories";
 import { actorFor } from "../factories/user-actor";
-import { userActor } from "~/server/command.server";
 import { acceptValues, makeAgreement, makeApiToken, makeIndicator, withdrawOrganisation } from "../factories/collection";
 import { makeMember, samplePdf, samplePng, seedReferentialBase } from "../factories/referential";
 
@@ -87,12 +87,12 @@ export interface AccessFixtures {
 }
 
 const ctx = systemContext("test");
+const ctxActor = systemActor("test");
 
+type Actor = UserActor & { id: string };
 const asActor = (user: { id: string; role: Role; organisation_id: string; display_name: string }): Actor => ({
+  ...userActor({ id: user.id, role: user.role, organisationId: user.organisation_id, displayName: user.display_name }, ctx),
   id: user.id,
-  role: user.role,
-  organisationId: user.organisation_id,
-  displayName: user.display_name,
 });
 
 /** A real (tiny) workbook, so that the annotated download has something to annotate. */
@@ -212,9 +212,9 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
   // Art. 5: two publications through the approval circuit.
   const query = parseExplorerQuery(new URLSearchParams(`indicator=${indicator.code}`))!;
   const publish = async (author: Actor, document: string, title: string) => {
-    const { publicationId } = await addFrozenItem(db, ctx, author, "new", { query, title, kind: "table" });
-    await attachDocument(db, ctx, author, publicationId, document);
-    await submitPublication(db, ctx, author, publicationId);
+    const { publicationId } = await addFrozenItem(db, author, "new", { query, title, kind: "table" });
+    await attachDocument(db, author, publicationId, document);
+    await submitPublication(db, author, publicationId);
     return publicationId;
   };
   const publicationA = await publish(actorA, documentA, "Publication de A");
@@ -223,21 +223,21 @@ export async function buildAccessFixtures(db: Db): Promise<AccessFixtures> {
     db.selectFrom("publication_approval").select(["id", "organisation_id", "content_hash"]).where("publication_id", "=", publicationId).where("status", "=", "pending").execute();
   for (const approval of await approvalsOf(publicationB)) {
     const validator = approval.organisation_id === orgA.id ? asActor(rows.partner_validator) : asActor(validatorB);
-    await decideApproval(db, ctx, validator, approval.id, { decision: "approve", contentHash: approval.content_hash });
+    await decideApproval(db, validator, approval.id, { decision: "approve", contentHash: approval.content_hash });
   }
-  await validatePublication(db, ctx, asActor(rows.odpe_referent), publicationB);
+  await validatePublication(db, asActor(rows.odpe_referent), publicationB);
   const pendingA = await approvalsOf(publicationA);
   const approvalA = pendingA.find((a) => a.organisation_id === orgA.id)!.id;
   const approvalB = pendingA.find((a) => a.organisation_id === orgB.id)!.id;
 
   // Art. 3, 5: the annual dashboard, published, citing its contributors with their logos.
   const referent = asActor(rows.odpe_referent);
-  const editionId = await createEdition(db, ctx, { year: closedYear, correctionNote: null });
-  await saveEditionTexts(db, ctx, editionId, { foreword: "Avant-propos de l'édition de test de la matrice d'accès.", comments: {} });
-  await transitionEdition(db, ctx, referent, editionId, "validate");
-  await publishEdition(db, ctx, referent, editionId);
+  const editionId = await createEdition(db, ctxActor, { year: closedYear, correctionNote: null });
+  await saveEditionTexts(db, ctxActor, editionId, { foreword: "Avant-propos de l'édition de test de la matrice d'accès.", comments: {} });
+  await transitionEdition(db, referent, editionId, "validate");
+  await publishEdition(db, referent, editionId);
   const edition = await db.selectFrom("dashboard_edition").select(["number"]).where("id", "=", editionId).executeTakeFirstOrThrow();
-  const draftId = await createEdition(db, ctx, { year: closedYear, correctionNote: "Correction préparée pour la matrice d'accès." });
+  const draftId = await createEdition(db, ctxActor, { year: closedYear, correctionNote: "Correction préparée pour la matrice d'accès." });
   const draft = await db.selectFrom("dashboard_edition").select(["number"]).where("id", "=", draftId).executeTakeFirstOrThrow();
   const logo = await db.selectFrom("organisation").select("logo_file_id").where("id", "=", orgA.id).executeTakeFirstOrThrow();
 

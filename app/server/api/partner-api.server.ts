@@ -1,6 +1,6 @@
 import { getObservatoryContact } from "../observatory/observatory.server";
 import type { Db } from "../db.server";
-import type { AuditContext } from "../audit/audit.server";
+import type { Actor } from "../command.server";
 import type { ApiClient } from "../auth/authorize.server";
 import { buildCollectionPlan } from "../collection/plan.server";
 import { buildTemplate, templateFilename } from "../collection/template.server";
@@ -188,12 +188,12 @@ export type UploadOutcome = { kind: "stored"; upload: Upload } | { kind: "stored
  */
 export async function uploadWorkbook(
   db: Db,
-  audit: AuditContext,
+  actor: Actor,
   client: ApiClient,
   input: { year: number; filename: string; bytes: Uint8Array; contentType: string | null },
 ): Promise<UploadOutcome> {
   await assertUploadAllowed(db, client, input.year);
-  const result = await receiveUpload(db, audit, {
+  const result = await receiveUpload(db, actor, {
     year: input.year,
     organisationId: client.organisationId,
     uploadedBy: client.accountableUserId,
@@ -226,13 +226,8 @@ export function workbookErrorsProblem(upload: Upload): ApiProblem {
 }
 
 /** POST /uploads/{id}/submit: transmits the version for the institution's validation (Art. 4), with its comment. */
-export async function submitUpload(db: Db, audit: AuditContext, client: ApiClient, id: string, comment: string | null): Promise<Upload> {
+export async function submitUpload(db: Db, actor: Actor, client: ApiClient, id: string, comment: string | null): Promise<Upload> {
   await getUpload(db, client, id);
-  await transitionVersion(
-    db,
-    audit,
-    { id: client.accountableUserId, role: client.role, organisationId: client.organisationId, organisationWithdrawn: client.organisationWithdrawn },
-    { versionId: id, action: "submit", comment },
-  );
+  await transitionVersion(db, actor, { versionId: id, action: "submit", comment });
   return getUpload(db, client, id);
 }

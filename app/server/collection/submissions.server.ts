@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { sql } from "kysely";
 import type { Db, Trx } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
-import { DomainError, notFound } from "../errors.server";
+import { DomainError, forbidden, notFound } from "../errors.server";
+import { actorMay, run, type Actor, type Command } from "../command.server";
+import { transitionTo } from "../workflow.server";
 import { assertSubmissionOpen } from "../campaigns/campaigns.server";
 import { putFile, sha256Hex } from "../storage/files.server";
 import { buildCollectionPlan, type CollectionPlan } from "./plan.server";
@@ -12,8 +13,8 @@ import { isHeavyWorkUnavailable, runHeavy } from "../heavy/pool.server";
 import type { PackedExpectation, ParseUploadOutput } from "../heavy/tasks.server";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
 import { countBySeverity, type Problem } from "~/domain/problems";
-import { canTransition, versionStatusLabels, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
-import { can, type Subject } from "~/domain/permissions";
+import { versionStatusLabels, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
+import { submissionTable } from "~/domain/workflow";
 import { announceTransition } from "./notices.server";
 import { getEnv } from "../env.server";
 import { copyRows } from "../bulk-copy.server";
@@ -50,7 +51,9 @@ export type UploadResult =
  * other file becomes a new numbered version, kept with its bytes and every
  * problem found — never overwriting an earlier one.
  */
-export async function receiveUpload(db: Db, context: AuditContext, input: UploadInput): Promise<UploadResult> {
+export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): Promise<UploadResult> {
+  // The heavy work runs outside any transaction: each outcome is its own short command.
+  if (!actorMay(actor, "submit:submission", input.organisationId)) throw forbidden();
   await assertSubmissionOpen(db, input.year, input.organisationId);
   // Guard, bounded read, interpretation and validation run in a worker thread (ADR 016, ADR 031);
   // it also encodes the rows to store, for the version id chosen here. The database work stays here.
@@ -84,8 +87,8 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
   postPlan(planPort, plan, input.year);
   const sha256 = sha256Hex(input.bytes);
   const refuse = async (refusal: UploadRefusal): Promise<UploadResult> => {
-    await db.transaction().execute((trx) =>
-      recordAudit(trx, context, {
+    await run(db, actor, "submit:submission", (_trx, command) =>
+      command.audit({
         action: "submission.upload_refused",
         entityType: "submission",
         organisationId: input.organisationId,
@@ -101,8 +104,8 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
     if (parsed.kind === "refused") return refuse(parsed.refusal);
     if (parsed.kind === "rejected") {
       const structural = parsed.structural;
-      await db.transaction().execute((trx) =>
-        recordAudit(trx, context, {
+      await run(db, actor, "submit:submission", (_trx, command) =>
+        command.audit({
           action: "submission.upload_rejected",
           entityType: "submission",
           organisationId: input.organisationId,
@@ -116,8 +119,8 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
   } catch (error) {
     if (isHeavyWorkUnavailable(error)) {
       // Out of time or memory: nothing is stored; the refusal is audited and the client told to retry (503).
-      await db.transaction().execute((trx) =>
-        recordAudit(trx, context, {
+      await run(db, actor, "submit:submission", (_trx, command) =>
+        command.audit({
           action: "submission.upload_refused",
           entityType: "submission",
           organisationId: input.organisationId,
@@ -131,7 +134,7 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
   const { problems } = validated;
   const counts = countBySeverity(problems);
 
-  return db.transaction().execute(async (trx) => {
+  return run(db, actor, "submit:submission", async (trx, command) => {
     const submission = await lockSubmission(trx, plan);
     const number = submission.version_count + 1;
     const file = await putFile(trx, {
@@ -169,7 +172,7 @@ export async function receiveUpload(db: Db, context: AuditContext, input: Upload
       .execute();
     await trx.updateTable("submission").set({ version_count: number, last_activity_at: new Date() }).where("id", "=", submission.id).execute();
     await refreshSubmission(trx, submission.id);
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "submission.version_uploaded",
       entityType: "submission_version",
       entityId: version.id,
@@ -249,14 +252,6 @@ async function refreshSubmission(trx: Trx, submissionId: string) {
     .execute();
 }
 
-export interface Actor extends Subject {
-  /**
-   * The person acting. Through the partner API, the correspondent who created
-   * the token; null for a token created from the command line (no person behind it).
-   */
-  id: string | null;
-}
-
 /** A version with what the workflow needs, locked for the transaction. */
 async function lockVersion(trx: Trx, versionId: string) {
   // Lock order: the submission row first, then the version — the order
@@ -299,132 +294,146 @@ export interface TransitionInput {
 }
 
 /**
- * Moves a version along the workflow table (app/domain/submissions.ts),
- * checking the permission for the version's organisation, the rules of Art. 4
- * (no error to submit; a comment for warnings; the validator is not the
- * submitter unless the agreement allows it) and writing the audit event.
+ * Moves a version along the workflow table (`submissionTable`,
+ * app/domain/workflow.ts): the permission for the version's organisation,
+ * the starting status and the named rules of Art. 4 (« aucune erreur » and
+ * « commentaire si avertissements » to submit; « quatre yeux » to validate,
+ * unless the agreement allows the same person; « motif obligatoire » to
+ * return), then the audit event.
  */
-export async function transitionVersion(db: Db, context: AuditContext, actor: Actor, input: TransitionInput) {
-  const transition = workflowTransitions[input.action];
-  return db.transaction().execute(async (trx) => {
-    const version = await lockVersion(trx, input.versionId);
-    if (!can(actor, transition.permission, version.organisation_id)) {
-      // Another organisation's version is not even acknowledged.
-      throw can(actor, "read:submission", version.organisation_id) ? new DomainError("forbidden", "Vous n'avez pas les droits pour cette action.") : notFound("Cette version");
-    }
-    if (!canTransition(input.action, version.status)) {
-      throw new DomainError("conflict", `Action impossible : la version ${version.number} est à l'état « ${versionStatusLabels[version.status as VersionStatus]} ». Rechargez la page.`);
-    }
-    const comment = input.comment?.trim() || null;
-    const now = new Date();
-    const patch: Record<string, unknown> = { status: transition.to };
-
-    if (input.action === "submit") {
-      await assertSubmissionOpen(trx, version.reference_year, version.organisation_id);
-      if (version.error_count > 0) {
-        throw new DomainError("validation", `La version ${version.number} contient ${version.error_count} erreur(s) : corrigez le fichier et déposez-le de nouveau.`);
-      }
-      const latest = await trx
-        .selectFrom("submission_version")
-        .select((eb) => eb.fn.max("number").as("n"))
-        .where("submission_id", "=", version.submission_id)
-        .executeTakeFirstOrThrow();
-      if (Number(latest.n) !== version.number) {
-        throw new DomainError("conflict", "Une version plus récente a été déposée : transmettez la dernière version.");
-      }
-      if (version.warning_count > 0 && !comment) {
-        throw new DomainError("validation", "Cette version comporte des avertissements : expliquez-les dans le commentaire de transmission.", {
-          comment: ["Commentaire obligatoire : expliquez les variations ou valeurs signalées."],
-        });
-      }
-      Object.assign(patch, { submitted_by: actor.id, submitted_at: now, warnings_comment: comment });
-      await trx
-        .updateTable("submission_version")
-        .set({ status: "superseded" })
-        .where("submission_id", "=", version.submission_id)
-        .where("id", "!=", version.id)
-        .where("status", "in", ["submitted", "institution_validated"])
-        .execute();
-    }
-    if (input.action === "validate") {
-      if (version.submitted_by === actor.id) {
-        const agreement = await trx
-          .selectFrom("expected_submission as e")
-          .leftJoin("agreement as a", "a.id", "e.agreement_id")
-          .select("a.same_person_may_validate")
-          .where("e.campaign_id", "=", version.campaign_id)
-          .where("e.organisation_id", "=", version.organisation_id)
-          .executeTakeFirst();
-        if (!agreement?.same_person_may_validate) {
-          throw new DomainError(
-            "forbidden",
-            "La validation institutionnelle doit être faite par une autre personne que celle qui a transmis (convention, art. 4 ; votre convention d'application ne prévoit pas d'exception).",
-          );
-        }
-      }
-      Object.assign(patch, { validated_by: actor.id, validated_at: now });
-    }
-    if (input.action === "return" || input.action === "send_back") {
-      if (!comment) {
-        throw new DomainError("validation", "Indiquez le motif du retour : il sera communiqué au partenaire.", { comment: ["Motif obligatoire."] });
-      }
-      Object.assign(patch, { return_reason: comment, reviewed_by: actor.id, reviewed_at: now });
-    }
-    if (input.action === "accept") {
-      Object.assign(patch, { reviewed_by: actor.id, reviewed_at: now });
-      await acceptValues(trx, version, now);
-    }
-
-    await trx.updateTable("submission_version").set(patch).where("id", "=", version.id).execute();
-    if (input.action === "validate") {
-      // Art. 4: transmission to the ODPE is the institution's validation, not the internal submission.
-      await trx
-        .updateTable("submission")
-        .set({ first_transmitted_at: sql`coalesce(first_transmitted_at, ${now})` })
-        .where("id", "=", version.submission_id)
-        .execute();
-    }
-    if (input.action === "accept") {
-      await trx.updateTable("submission").set({ accepted_at: now }).where("id", "=", version.submission_id).execute();
-    }
-    if (comment && input.action !== "submit") {
-      await trx
-        .insertInto("submission_comment")
-        .values({
-          submission_id: version.submission_id,
-          version_id: version.id,
-          author_id: actor.id,
-          author_label: context.actorLabel,
-          kind: "return",
-          body: comment,
-        })
-        .execute();
-    }
-    await refreshSubmission(trx, version.submission_id);
-    const org = await trx.selectFrom("organisation").select("name").where("id", "=", version.organisation_id).executeTakeFirstOrThrow();
-    await announceTransition(
-      trx,
-      input.action,
-      {
-        organisationId: version.organisation_id,
-        organisationName: org.name,
-        year: version.reference_year,
-        versionId: version.id,
-        versionNumber: version.number,
-        comment,
-      },
-      getEnv().PUBLIC_URL ?? `http://localhost:${getEnv().PORT}`,
-    );
-    await recordAudit(trx, context, {
-      action: `submission.${input.action}`,
-      entityType: "submission_version",
-      entityId: version.id,
-      organisationId: version.organisation_id,
-      summary: `${transition.label} — ${version.organisation_code} ${version.reference_year}, version ${version.number}.`,
-      details: comment ? { comment } : undefined,
+export async function transitionVersion(db: Db, actor: Actor, input: TransitionInput) {
+  const permission = workflowTransitions[input.action].permission;
+  return db.transaction().execute(async (outer) => {
+    const version = await lockVersion(outer, input.versionId);
+    // Another organisation's version is not even acknowledged.
+    if (!actorMay(actor, "read:submission", version.organisation_id) && !actorMay(actor, permission, version.organisation_id)) throw notFound("Cette version");
+    return run(outer, actor, permission, async (trx, command) => {
+      command.require(permission, version.organisation_id, { readPermission: "read:submission", what: "Cette version" });
+      const comment = input.comment?.trim() || null;
+      const samePersonMayValidate =
+        input.action === "validate" && actor.id !== null && version.submitted_by === actor.id
+          ? Boolean(
+              (
+                await trx
+                  .selectFrom("expected_submission as e")
+                  .leftJoin("agreement as a", "a.id", "e.agreement_id")
+                  .select("a.same_person_may_validate")
+                  .where("e.campaign_id", "=", version.campaign_id)
+                  .where("e.organisation_id", "=", version.organisation_id)
+                  .executeTakeFirst()
+              )?.same_person_may_validate,
+            )
+          : false;
+      const to = transitionTo(
+        submissionTable,
+        input.action,
+        version.status as VersionStatus,
+        { actorId: actor.id ?? undefined, submittedBy: version.submitted_by, samePersonMayValidate, errorCount: version.error_count, warningCount: version.warning_count, comment },
+        versionStatusLabels,
+        {
+          status: `Action impossible : la version ${version.number} est à l'état « ${versionStatusLabels[version.status as VersionStatus]} »`,
+          guards: {
+            "aucune erreur": { message: `La version ${version.number} contient ${version.error_count} erreur(s) : corrigez le fichier et déposez-le de nouveau.` },
+            "commentaire si avertissements": {
+              message: "Cette version comporte des avertissements : expliquez-les dans le commentaire de transmission.",
+              fields: { comment: ["Commentaire obligatoire : expliquez les variations ou valeurs signalées."] },
+            },
+            "motif obligatoire": { message: "Indiquez le motif du retour : il sera communiqué au partenaire.", fields: { comment: ["Motif obligatoire."] } },
+          },
+        },
+      );
+      return applyVersionTransition(trx, command, version, input.action, to, comment);
     });
-    return { submissionId: version.submission_id, status: transition.to };
   });
+}
+
+async function applyVersionTransition(
+  trx: Trx,
+  command: Command,
+  version: Awaited<ReturnType<typeof lockVersion>>,
+  action: WorkflowAction,
+  to: VersionStatus,
+  comment: string | null,
+) {
+  const actor = command.actor;
+  const now = new Date();
+  const patch: Record<string, unknown> = { status: to };
+
+  if (action === "submit") {
+    await assertSubmissionOpen(trx, version.reference_year, version.organisation_id);
+    const latest = await trx
+      .selectFrom("submission_version")
+      .select((eb) => eb.fn.max("number").as("n"))
+      .where("submission_id", "=", version.submission_id)
+      .executeTakeFirstOrThrow();
+    if (Number(latest.n) !== version.number) {
+      throw new DomainError("conflict", "Une version plus récente a été déposée : transmettez la dernière version.");
+    }
+    Object.assign(patch, { submitted_by: actor.id, submitted_at: now, warnings_comment: comment });
+    await trx
+      .updateTable("submission_version")
+      .set({ status: "superseded" })
+      .where("submission_id", "=", version.submission_id)
+      .where("id", "!=", version.id)
+      .where("status", "in", ["submitted", "institution_validated"])
+      .execute();
+  }
+  if (action === "validate") Object.assign(patch, { validated_by: actor.id, validated_at: now });
+  if (action === "return" || action === "send_back") Object.assign(patch, { return_reason: comment, reviewed_by: actor.id, reviewed_at: now });
+  if (action === "accept") {
+    Object.assign(patch, { reviewed_by: actor.id, reviewed_at: now });
+    await acceptValues(trx, version, now);
+  }
+
+  await trx.updateTable("submission_version").set(patch).where("id", "=", version.id).execute();
+  if (action === "validate") {
+    // Art. 4: transmission to the ODPE is the institution's validation, not the internal submission.
+    await trx
+      .updateTable("submission")
+      .set({ first_transmitted_at: sql`coalesce(first_transmitted_at, ${now})` })
+      .where("id", "=", version.submission_id)
+      .execute();
+  }
+  if (action === "accept") {
+    await trx.updateTable("submission").set({ accepted_at: now }).where("id", "=", version.submission_id).execute();
+  }
+  if (comment && action !== "submit") {
+    await trx
+      .insertInto("submission_comment")
+      .values({
+        submission_id: version.submission_id,
+        version_id: version.id,
+        author_id: actor.id,
+        author_label: actor.audit.actorLabel,
+        kind: "return",
+        body: comment,
+      })
+      .execute();
+  }
+  await refreshSubmission(trx, version.submission_id);
+  const org = await trx.selectFrom("organisation").select("name").where("id", "=", version.organisation_id).executeTakeFirstOrThrow();
+  await announceTransition(
+    trx,
+    action,
+    {
+      organisationId: version.organisation_id,
+      organisationName: org.name,
+      year: version.reference_year,
+      versionId: version.id,
+      versionNumber: version.number,
+      comment,
+    },
+    getEnv().PUBLIC_URL ?? `http://localhost:${getEnv().PORT}`,
+  );
+  await command.audit({
+    action: `submission.${action}`,
+    entityType: "submission_version",
+    entityId: version.id,
+    organisationId: version.organisation_id,
+    summary: `${workflowTransitions[action].label} — ${version.organisation_code} ${version.reference_year}, version ${version.number}.`,
+    details: comment ? { comment } : undefined,
+  });
+  return { submissionId: version.submission_id, status: to };
 }
 
 /**
@@ -453,19 +462,20 @@ async function acceptValues(trx: Trx, version: Awaited<ReturnType<typeof lockVer
 }
 
 /** Adds a message to the exchange thread of a submission (partner ↔ ODPE). */
-export async function addComment(db: Db, context: AuditContext, actor: Actor, submissionId: string, body: string) {
+export async function addComment(db: Db, actor: Actor, submissionId: string, body: string) {
   const text = body.trim();
   if (!text) throw new DomainError("validation", "Le message est vide.", { body: ["Écrivez votre message."] });
   if (text.length > 10_000) throw new DomainError("validation", "Le message dépasse 10 000 caractères.", { body: ["Raccourcissez le message."] });
-  return db.transaction().execute(async (trx) => {
-    const submission = await trx.selectFrom("submission").select(["id", "organisation_id"]).where("id", "=", submissionId).executeTakeFirst();
-    if (!submission || !can(actor, "read:submission", submission.organisation_id)) throw notFound("Ce dossier");
+  // Another organisation's submission is not even acknowledged.
+  const submission = await db.selectFrom("submission").select(["id", "organisation_id"]).where("id", "=", submissionId).executeTakeFirst();
+  if (!submission || !actorMay(actor, "read:submission", submission.organisation_id)) throw notFound("Ce dossier");
+  return run(db, actor, "read:submission", async (trx, command) => {
     await trx
       .insertInto("submission_comment")
-      .values({ submission_id: submissionId, author_id: actor.id, author_label: context.actorLabel, kind: "comment", body: text })
+      .values({ submission_id: submissionId, author_id: actor.id, author_label: actor.audit.actorLabel, kind: "comment", body: text })
       .execute();
     await trx.updateTable("submission").set({ last_activity_at: new Date() }).where("id", "=", submissionId).execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "submission.comment_added",
       entityType: "submission",
       entityId: submissionId,

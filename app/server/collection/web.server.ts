@@ -1,5 +1,5 @@
 import type { AppLoadContext } from "@remix-run/node";
-import { auditContext, requirePermission, requireUser, type CurrentUser } from "../auth/authorize.server";
+import { actorOf, requirePermission, requireUser, type CurrentUser } from "../auth/authorize.server";
 import { getDb } from "../runtime.server";
 import { DomainError, notFound } from "../errors.server";
 import { pageNotFound, requireParam } from "../http/params.server";
@@ -46,12 +46,12 @@ export async function handleWebUpload(request: Request, context: AppLoadContext,
   const { year, org } = await resolveDossierParams(request, params);
   const user = await requirePermission(request, "submit:submission", org.id);
   const db = await getDb();
-  const audit = auditContext(user, context);
+  const actor = actorOf(user, context);
   try {
     const form = await readUploadForm(request, UPLOAD_MAX_BYTES);
     const file = await uploadedFile(form, "file");
     if (!file) throw new DomainError("validation", "Aucun fichier reçu : choisissez votre classeur Excel puis déposez-le.");
-    const result = await receiveUpload(db, audit, {
+    const result = await receiveUpload(db, actor, {
       year,
       organisationId: org.id,
       uploadedBy: user.id,

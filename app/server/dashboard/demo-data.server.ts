@@ -3,7 +3,8 @@ import { NOT_AVAILABLE_LABELS, type NotAvailableCode } from "~/domain/not-availa
 import { loadExcelJS } from "~/server/excel.server";
 import { sql } from "kysely";
 import type { Db } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { recordAudit } from "../audit/audit.server";
+import type { Actor } from "../command.server";
 import { putFile } from "../storage/files.server";
 import { systemActor } from "../command.server";
 import { setOrganisationLogo } from "../organisations/organisations.server";
@@ -11,7 +12,6 @@ import { breakdownCells, breakdownKey } from "~/domain/breakdowns";
 import { addDays } from "~/domain/dates";
 import { isNonAdditiveUnit } from "~/domain/aggregation";
 import { versionForYear, type VersionDefinition } from "~/domain/indicators";
-import type { Subject } from "~/domain/permissions";
 import { setKeyFigures } from "./catalogue.server";
 import { seedDemoPopulations } from "../populations/demo.server";
 import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "./editions.server";
@@ -299,13 +299,13 @@ async function demoWorkbook(
  * no longer demo-only derived indicators: they come from conventions/rates.json
  * and are computed over the Insee populations (ADR 019).
  */
-export async function seedDashboardCatalogue(db: Db, context: AuditContext) {
+export async function seedDashboardCatalogue(db: Db, actor: Actor) {
   if (await db.selectFrom("dashboard_key_figure").select("code").limit(1).executeTakeFirst()) return;
   const codes = new Set([
     ...(await db.selectFrom("indicator").select("code").execute()).map((i) => i.code),
     ...(await db.selectFrom("rate_definition").select("code").execute()).map((r) => r.code),
   ]);
-  await setKeyFigures(db, systemActor(context.actorLabel), { codes: DEMO_KEY_FIGURES.filter((c) => codes.has(c)) });
+  await setKeyFigures(db, actor, { codes: DEMO_KEY_FIGURES.filter((c) => codes.has(c)) });
 }
 
 export interface DemoDashboardResult {
@@ -319,17 +319,15 @@ export interface DemoDashboardResult {
  * Seeds the dashboard's demo data. Refused outside demo mode; each part
  * runs only when missing, so it is safe at every start.
  */
-export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: "demo" | "production", options: { publishYears?: number } = {}): Promise<DemoDashboardResult> {
+export async function seedDemoDashboard(db: Db, actor: Actor, appMode: "demo" | "production", options: { publishYears?: number } = {}): Promise<DemoDashboardResult> {
   if (appMode !== "demo") {
     throw new Error("Les données de démonstration sont refusées en mode production. / Demo seeding is refused when APP_MODE=production.");
   }
   const result: DemoDashboardResult = { valuesSeeded: 0, submissions: 0, logos: 0, editions: [] };
   const team = await db.selectFrom("organisation").select("id").where("is_observatory_team", "=", true).executeTakeFirst();
   if (!team) return result;
-  const referent: Subject = { role: "odpe_referent", organisationId: team.id };
-
-  await seedDashboardCatalogue(db, context);
-  await seedDemoPopulations(db, systemActor(context.actorLabel));
+  await seedDashboardCatalogue(db, actor);
+  await seedDemoPopulations(db, actor);
 
   const campaigns = await db.selectFrom("campaign").select(["id", "reference_year", "deadline"]).where("status", "=", "closed").orderBy("reference_year").execute();
   const hasValues = await db.selectFrom("accepted_value").select(sql`1`.as("x")).limit(1).executeTakeFirst();
@@ -463,7 +461,7 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
           result.valuesSeeded += rows.length;
         }
       }
-      await recordAudit(trx, context, {
+      await recordAudit(trx, actor.audit, {
         action: "demo.dashboard_data_seeded",
         entityType: "observatory",
         summary: `Données de démonstration du tableau de bord : ${result.submissions} transmission(s) acceptée(s), ${result.valuesSeeded} valeur(s) fictive(s) (campagnes ${campaigns[0]!.reference_year}–${campaigns.at(-1)!.reference_year}).`,
@@ -483,7 +481,7 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
     .execute();
   const logosStep = startStep("demo: logos");
   for (const org of contributors) {
-    await setOrganisationLogo(db, systemActor(context.actorLabel), org.id, { field: "logo", filename: `logo-demo-${org.code.toLowerCase()}.png`, bytes: demoLogoPng(org.code) });
+    await setOrganisationLogo(db, actor, org.id, { field: "logo", filename: `logo-demo-${org.code.toLowerCase()}.png`, bytes: demoLogoPng(org.code) });
     result.logos++;
   }
   logosStep();
@@ -495,10 +493,10 @@ export async function seedDemoDashboard(db: Db, context: AuditContext, appMode: 
     const years = campaigns.map((c) => c.reference_year).slice(0, -1).slice(-publishYears);
     for (const year of years) {
       const editionStep = startStep(`demo: edition ${year} published`);
-      const id = await createEdition(db, context, { year, correctionNote: null });
-      await saveEditionTexts(db, context, id, { foreword: FOREWORD(year), comments: {} });
-      await transitionEdition(db, context, referent, id, "validate");
-      await publishEdition(db, context, referent, id, new Date(`${year + 1}-09-15T09:00:00+02:00`));
+      const id = await createEdition(db, actor, { year, correctionNote: null });
+      await saveEditionTexts(db, actor, id, { foreword: FOREWORD(year), comments: {} });
+      await transitionEdition(db, actor, id, "validate");
+      await publishEdition(db, actor, id, new Date(`${year + 1}-09-15T09:00:00+02:00`));
       result.editions.push(year);
       editionStep();
     }

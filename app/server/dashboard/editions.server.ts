@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { Database, DashboardEditionFileKind } from "#db/schema";
 import type { Db, Executor } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
-import { DomainError, forbidden, notFound } from "../errors.server";
+import { DomainError, notFound } from "../errors.server";
+import { run, type Actor } from "../command.server";
+import { transitionTo } from "../workflow.server";
 import { fileResponse, getFile, getFileMeta, putFile, type StoredFileContent } from "../storage/files.server";
-import { can, type Subject } from "~/domain/permissions";
 import { todayIso, type IsoDate } from "~/domain/dates";
+import { editionTable } from "~/domain/workflow";
 import {
-  canApply,
   editionFileSlugs,
   editionStatusLabels,
   editionTransitions,
@@ -141,18 +141,15 @@ async function lockEdition(trx: Transaction<Database>, id: string) {
   return row;
 }
 
-function requireTransition(subject: Subject, action: EditionAction, status: EditionStatus) {
-  const transition = editionTransitions[action];
-  if (!can(subject, transition.permission)) throw forbidden();
-  if (!canApply(action, status)) {
-    throw new DomainError("conflict", `Action impossible : l'édition est « ${editionStatusLabels[status]} ». Rechargez la page.`);
-  }
-  return transition;
+/** Applies `action` of `editionTable` to an edition in `status`: its transition, or the refusal naming the rule. */
+function requireTransition(action: EditionAction, status: EditionStatus) {
+  const to = transitionTo(editionTable, action, status, {}, editionStatusLabels, { status: `Action impossible : l'édition est « ${editionStatusLabels[status]} »` });
+  return { ...editionTransitions[action], to };
 }
 
 /** Prepares a new edition of `year`; after a publication it is a correction and says why. */
-export async function createEdition(db: Db, context: AuditContext, input: NewEditionInput): Promise<string> {
-  return db.transaction().execute(async (trx) => {
+export async function createEdition(db: Db, actor: Actor, input: NewEditionInput): Promise<string> {
+  return run(db, actor, "manage:dashboard", async (trx, command) => {
     await sql`select pg_advisory_xact_lock(4242006, ${input.year})`.execute(trx);
     const years = await yearsWithValues(trx);
     if (!years.includes(input.year)) {
@@ -190,16 +187,16 @@ export async function createEdition(db: Db, context: AuditContext, input: NewEdi
         foreword: previous?.foreword ?? "",
         correction_note: previous ? input.correctionNote : null,
         previous_edition_id: previous?.id ?? null,
-        created_by: context.actorUserId,
+        created_by: actor.audit.actorUserId,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
     if (previous) {
       const comments = await commentsOf(trx, previous.id);
-      const rows = Object.entries(comments).map(([domain_code, body]) => ({ edition_id: created.id, domain_code, body, updated_by: context.actorUserId }));
+      const rows = Object.entries(comments).map(([domain_code, body]) => ({ edition_id: created.id, domain_code, body, updated_by: actor.audit.actorUserId }));
       if (rows.length) await trx.insertInto("dashboard_edition_comment").values(rows).execute();
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "dashboard.edition_created",
       entityType: "dashboard_edition",
       entityId: created.id,
@@ -213,8 +210,8 @@ export async function createEdition(db: Db, context: AuditContext, input: NewEdi
 }
 
 /** The foreword and per-domain comments, while the edition is in draft. An empty comment is removed. */
-export async function saveEditionTexts(db: Db, context: AuditContext, id: string, input: EditionTextsInput) {
-  await db.transaction().execute(async (trx) => {
+export async function saveEditionTexts(db: Db, actor: Actor, id: string, input: EditionTextsInput) {
+  await run(db, actor, "manage:dashboard", async (trx, command) => {
     const edition = await lockEdition(trx, id);
     if (edition.status !== "draft") {
       throw new DomainError(
@@ -234,11 +231,11 @@ export async function saveEditionTexts(db: Db, context: AuditContext, id: string
       }
       await trx
         .insertInto("dashboard_edition_comment")
-        .values({ edition_id: id, domain_code: domain, body, updated_by: context.actorUserId })
-        .onConflict((oc) => oc.columns(["edition_id", "domain_code"]).doUpdateSet({ body, updated_at: new Date(), updated_by: context.actorUserId }))
+        .values({ edition_id: id, domain_code: domain, body, updated_by: actor.audit.actorUserId })
+        .onConflict((oc) => oc.columns(["edition_id", "domain_code"]).doUpdateSet({ body, updated_at: new Date(), updated_by: actor.audit.actorUserId }))
         .execute();
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "dashboard.texts_saved",
       entityType: "dashboard_edition",
       entityId: id,
@@ -249,10 +246,10 @@ export async function saveEditionTexts(db: Db, context: AuditContext, id: string
 }
 
 /** Validate (draft → validated) or reopen (validated → draft). */
-export async function transitionEdition(db: Db, context: AuditContext, subject: Subject, id: string, action: "validate" | "reopen") {
-  await db.transaction().execute(async (trx) => {
+export async function transitionEdition(db: Db, actor: Actor, id: string, action: "validate" | "reopen") {
+  await run(db, actor, editionTransitions[action].permission, async (trx, command) => {
     const edition = await lockEdition(trx, id);
-    const transition = requireTransition(subject, action, edition.status);
+    const transition = requireTransition(action, edition.status);
     if (action === "validate" && edition.foreword.trim().length < FOREWORD_MIN) {
       throw new DomainError("validation", "Rédigez l'avant-propos avant de valider l'édition.", {
         foreword: [`L'avant-propos présente l'édition aux lecteurs : ${FOREWORD_MIN} caractères au moins.`],
@@ -262,12 +259,12 @@ export async function transitionEdition(db: Db, context: AuditContext, subject: 
       .updateTable("dashboard_edition")
       .set(
         action === "validate"
-          ? { status: transition.to, validated_at: new Date(), validated_by: context.actorUserId, updated_at: new Date() }
+          ? { status: transition.to, validated_at: new Date(), validated_by: actor.audit.actorUserId, updated_at: new Date() }
           : { status: transition.to, validated_at: null, validated_by: null, updated_at: new Date() },
       )
       .where("id", "=", id)
       .execute();
-    await recordAudit(trx, context, {
+    await command.audit({
       action: transition.audit,
       entityType: "dashboard_edition",
       entityId: id,
@@ -362,10 +359,10 @@ function fileName(edition: DashboardEdition, number: number, kind: EditionFileKi
  * derives the public edition, generates the files, and freezes all of it.
  * Former published editions of the year are marked as superseded.
  */
-export async function publishEdition(db: Db, context: AuditContext, subject: Subject, id: string, now: Date = new Date()) {
-  return db.transaction().execute(async (trx) => {
+export async function publishEdition(db: Db, actor: Actor, id: string, now: Date = new Date()) {
+  return run(db, actor, editionTransitions.publish.permission, async (trx, command) => {
     const edition = await lockEdition(trx, id);
-    const transition = requireTransition(subject, "publish", edition.status);
+    const transition = requireTransition("publish", edition.status);
     const internal = await assembleFromDb(trx, edition.reference_year, now);
     // Protected against the disclosure ledger and the editions it supersedes (ADR 015).
     const releaseLabel = `Tableau de bord ${edition.reference_year}, édition n° ${edition.number}`;
@@ -384,7 +381,7 @@ export async function publishEdition(db: Db, context: AuditContext, subject: Sub
         public_snapshot: JSON.stringify(publicEdition),
         snapshot_sha256: sha256,
         published_at: now,
-        published_by: context.actorUserId,
+        published_by: actor.audit.actorUserId,
         updated_at: now,
       })
       .where("id", "=", id)
@@ -407,21 +404,21 @@ export async function publishEdition(db: Db, context: AuditContext, subject: Sub
       onpe_package: { edition: publicEdition, bytes: files.onpe.bytes },
     };
     for (const [kind, { bytes }] of Object.entries(buffers) as [EditionFileKind, { bytes: Buffer }][]) {
-      const file = await putFile(trx, { filename: fileName(internal, edition.number, kind), contentType: contentTypes[kind], bytes, createdBy: context.actorUserId });
+      const file = await putFile(trx, { filename: fileName(internal, edition.number, kind), contentType: contentTypes[kind], bytes, createdBy: actor.audit.actorUserId });
       await trx.insertInto("dashboard_edition_file").values({ edition_id: id, kind, file_id: file.id }).execute();
       stored[kind] = { id: file.id, sha256: file.sha256 };
     }
-    const releaseId = await recordRelease(trx, context, { kind: "dashboard_edition", subjectId: id, label: releaseLabel, releasedAt: now, cells: ledgerCells });
+    const releaseId = await recordRelease(trx, actor.audit, { kind: "dashboard_edition", subjectId: id, label: releaseLabel, releasedAt: now, cells: ledgerCells });
     for (const w of withdraw) {
       await withdrawRelease(
         trx,
-        context,
+        actor.audit,
         w.releaseId,
         w.label,
         `Avec sa correction (édition n° ${edition.number}), elle permettrait de retrouver une valeur secrète : retirée du site public (secret statistique, CASF D226-3-4).`,
       );
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: transition.audit,
       entityType: "dashboard_edition",
       entityId: id,
@@ -462,10 +459,10 @@ async function earlierEditions(trx: Transaction<Database>, year: number, id: str
 }
 
 /** Art. 5: records that the edition's package was sent to ONPE (date, by whom, checksum of the package). */
-export async function recordOnpeTransmission(db: Db, context: AuditContext, subject: Subject, id: string, input: TransmissionInput, today: IsoDate = todayIso()) {
-  await db.transaction().execute(async (trx) => {
+export async function recordOnpeTransmission(db: Db, actor: Actor, id: string, input: TransmissionInput, today: IsoDate = todayIso()) {
+  await run(db, actor, editionTransitions.transmit.permission, async (trx, command) => {
     const edition = await lockEdition(trx, id);
-    const transition = requireTransition(subject, "transmit", edition.status);
+    const transition = requireTransition("transmit", edition.status);
     const publishedOn = todayIso(new Date(edition.published_at!));
     if (input.transmittedOn > today || input.transmittedOn < publishedOn) {
       throw new DomainError("validation", "Le formulaire contient des erreurs : corrigez les champs signalés.", {
@@ -480,8 +477,8 @@ export async function recordOnpeTransmission(db: Db, context: AuditContext, subj
       .values({
         edition_id: id,
         transmitted_on: input.transmittedOn,
-        recorded_by: context.actorUserId,
-        recorded_by_label: context.actorLabel,
+        recorded_by: actor.audit.actorUserId,
+        recorded_by_label: actor.audit.actorLabel,
         package_file_id: meta.id,
         package_sha256: meta.sha256,
         note: input.note,
@@ -489,8 +486,8 @@ export async function recordOnpeTransmission(db: Db, context: AuditContext, subj
       .execute();
     await trx.updateTable("dashboard_edition").set({ status: transition.to, updated_at: new Date() }).where("id", "=", id).execute();
     // ADR 015: the package carries the public edition: its cells go to the ledger as a release of their own.
-    await copyRelease(trx, context, { fromKind: "dashboard_edition", subjectId: id, kind: "onpe_package", label: `Paquet ONPE du tableau de bord ${edition.reference_year}, édition n° ${edition.number}`, releasedAt: new Date() });
-    await recordAudit(trx, context, {
+    await copyRelease(trx, actor.audit, { fromKind: "dashboard_edition", subjectId: id, kind: "onpe_package", label: `Paquet ONPE du tableau de bord ${edition.reference_year}, édition n° ${edition.number}`, releasedAt: new Date() });
+    await command.audit({
       action: transition.audit,
       entityType: "dashboard_edition",
       entityId: id,

@@ -1,12 +1,11 @@
 import type { Db, Executor, Trx } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError, notFound } from "../errors.server";
+import { actorMay, run, type Actor } from "../command.server";
 import { getPublicationRow, loadContent } from "./content.server";
 import { computeLineage } from "./lineage.server";
 import { renderPublication } from "./render.server";
 import { releasedValues } from "../disclosure/ledger.server";
 import { tellHolders, tellOrganisations } from "./notices.server";
-import { can, type Subject } from "~/domain/permissions";
 import { todayIso } from "~/domain/dates";
 import { publicationAudienceLabels, type PublicationAudience, type PublicationStatus } from "~/domain/publications";
 
@@ -108,18 +107,18 @@ export function commentsOpen(status: PublicationStatus): boolean {
   return (["draft", "awaiting_sources", "awaiting_referent", "rejected"] as PublicationStatus[]).includes(status);
 }
 
-export async function addPublicationComment(db: Db, context: AuditContext, actor: Subject & { id: string }, publicationId: string, body: string) {
+export async function addPublicationComment(db: Db, actor: Actor, publicationId: string, body: string) {
   const text = body.trim();
   if (!text) throw new DomainError("validation", "Le commentaire est vide.", { body: ["Écrivez votre commentaire."] });
   if (text.length > 10_000) throw new DomainError("validation", "Le commentaire dépasse 10 000 caractères.", { body: ["Raccourcissez le commentaire."] });
-  return db.transaction().execute(async (trx) => {
+  return run(db, actor, "comment:publication", async (trx, command) => {
     const row = await getPublicationRow(trx, publicationId, true);
-    if (!can(actor, "comment:publication", row.organisation_id)) throw new DomainError("forbidden", "Vous n'avez pas les droits pour commenter cette production.");
+    if (!actorMay(actor, "comment:publication", row.organisation_id)) throw new DomainError("forbidden", "Vous n'avez pas les droits pour commenter cette production.");
     if (!commentsOpen(row.status as PublicationStatus)) {
       throw new DomainError("conflict", "Cette production n'est plus en préparation : les commentaires sont clos.");
     }
-    await trx.insertInto("publication_comment").values({ publication_id: publicationId, author_id: actor.id, author_label: context.actorLabel, body: text }).execute();
-    await recordAudit(trx, context, {
+    await trx.insertInto("publication_comment").values({ publication_id: publicationId, author_id: actor.id, author_label: actor.audit.actorLabel, body: text }).execute();
+    await command.audit({
       action: "publication.comment_added",
       entityType: "publication",
       entityId: publicationId,

@@ -1,38 +1,39 @@
 import { sql } from "kysely";
-import type { PublicationApprovalStatus, PublicationAudience } from "#db/schema";
-import type { Db, Executor, Trx } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import type { Db, Trx } from "../db.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
+import { run, type Actor, type Command } from "../command.server";
+import { statusesLeftBy, transitionTo } from "../workflow.server";
 import { runQuery } from "../explorer/explorer.server";
-import { computeStoredHash, contentHash, getPublicationRow, loadContent, type PublicationContent, type PublicationRow } from "./content.server";
+import { computeStoredHash, contentHash, getPublicationRow, loadContent, type PublicationRow } from "./content.server";
 import { computeLineage } from "./lineage.server";
-import { renderPublication } from "./render.server";
 import { protectPublication } from "../disclosure/release.server";
-import { recordRelease, releasedValues } from "../disclosure/ledger.server";
+import { recordRelease } from "../disclosure/ledger.server";
 import { tellHolders, tellOrganisations, tellUsers } from "./notices.server";
 import { announceRelease } from "./released.server";
-import { can, type Subject } from "~/domain/permissions";
+import { approvalsOf, asApprovals, clearanceMessage } from "./publication-queries.server";
 import {
   approvalStatusLabels,
   blockingExplanation,
-  canTransition,
   diffusionClearance,
   isEditable,
   publicationStatusLabels,
   publicationWorkflow,
   shortHash,
+  type ApprovalStatus,
   type ItemKind,
   type LineageSource,
   type PublicationFormInput,
   type PublicationStatus,
   type PublicationTransition,
 } from "~/domain/publications";
+import { approvalTable, publicationTable } from "~/domain/workflow";
 import type { ExplorerQuery } from "~/domain/explorer";
-import { pageNotFound } from "../http/params.server";
 
 /**
- * Publications and their diffusion governance (convention Art. 5). Every use
- * case runs in one transaction with its audit event. The rules:
+ * The commands of publications and their diffusion governance (convention
+ * Art. 5), in the one command shape (`run`, app/server/command.server.ts):
+ * each runs in one transaction with its audit event. The read models are in
+ * publication-queries.server.ts. The rules:
  * - lineage is computed from the frozen values and attached documents' owners;
  * - one approval request per source organisation, for one exact content (hash),
  *   decided by that organisation's validators (also after its withdrawal);
@@ -42,21 +43,24 @@ import { pageNotFound } from "../http/params.server";
  * - unpublishing keeps the history (events, published content).
  */
 
-export interface Actor extends Subject {
-  id: string;
-  displayName: string;
-  email?: string;
-}
-
 const label = (actor: Actor | null) => (actor ? actor.displayName : "portail");
 
-function assertMay(actor: Actor, row: Pick<PublicationRow, "organisation_id">, transition: PublicationTransition) {
+/** The actor may make this transition of this publication (its permission in `publicationTable`). */
+function requireTransition(command: Command, row: Pick<PublicationRow, "organisation_id">, transition: PublicationTransition) {
   const by = publicationWorkflow[transition].by;
-  if (by !== "system" && !can(actor, by, row.organisation_id)) throw forbidden();
+  if (by !== "system") command.require(by, row.organisation_id);
 }
 
-function statusConflict(row: Pick<PublicationRow, "status">, what: string) {
-  return new DomainError("conflict", `${what} impossible : la publication est « ${publicationStatusLabels[row.status]} ». Rechargez la page.`);
+/**
+ * Applies a transition of `publicationTable` to the publication's status:
+ * the status it moves to, or the refusal naming the rule (« statut de
+ * départ », « motif obligatoire »).
+ */
+function checkTransition(row: Pick<PublicationRow, "status">, transition: PublicationTransition, what: string, note?: string | null): PublicationStatus {
+  return transitionTo(publicationTable, transition, row.status, { comment: note ?? null }, publicationStatusLabels, {
+    status: `${what} impossible : la publication est « ${publicationStatusLabels[row.status]} »`,
+    guards: { "motif obligatoire": { message: "Indiquez le motif : il sera communiqué à l'auteur.", fields: { reason: ["Motif obligatoire."] } } },
+  });
 }
 
 /** Moves a publication along the transition table and writes the history event. */
@@ -68,9 +72,9 @@ async function moveTo(
   extra: { note?: string | null; content?: unknown } = {},
 ): Promise<void> {
   const rule = publicationWorkflow[transition];
-  if (!canTransition(row.status, transition)) throw statusConflict(row, rule.label);
+  const to = checkTransition(row, transition, rule.label, extra.note);
   const now = new Date();
-  const set: Record<string, unknown> = { status: rule.to, updated_at: now };
+  const set: Record<string, unknown> = { status: to, updated_at: now };
   if (transition === "submit") set.submitted_at = now;
   if (transition === "validate") Object.assign(set, { published_at: now, published_by: actor?.id ?? null, unpublished_at: null, unpublished_by: null, unpublish_reason: null });
   if (transition === "reject") Object.assign(set, { rejected_at: now, rejected_by: actor?.id ?? null, rejection_reason: extra.note ?? null });
@@ -84,39 +88,14 @@ async function moveTo(
       actor_label: label(actor),
       transition,
       from_status: row.status,
-      to_status: rule.to,
+      to_status: to,
       content_hash: row.content_hash,
       note: extra.note ?? null,
       content: extra.content === undefined ? null : JSON.stringify(extra.content),
     })
     .execute();
-  row.status = rule.to;
+  row.status = to;
 }
-
-async function approvalsOf(db: Executor, publicationId: string) {
-  return db
-    .selectFrom("publication_approval as a")
-    .innerJoin("organisation as o", "o.id", "a.organisation_id")
-    .select([
-      "a.id",
-      "a.organisation_id",
-      "o.name as organisation_name",
-      "a.content_hash",
-      "a.status",
-      "a.requested_at",
-      "a.decided_at",
-      "a.decided_by_label",
-      "a.reason",
-      "a.closed_at",
-      "a.close_reason",
-    ])
-    .where("a.publication_id", "=", publicationId)
-    .orderBy("a.requested_at", "desc")
-    .execute();
-}
-
-const asApprovals = (rows: Awaited<ReturnType<typeof approvalsOf>>) =>
-  rows.map((a) => ({ organisationId: a.organisation_id, status: a.status, contentHash: a.content_hash }));
 
 /**
  * After any content change: a new hash; every pending or given approval is
@@ -124,7 +103,8 @@ const asApprovals = (rows: Awaited<ReturnType<typeof approvalsOf>>) =>
  * publication under review returns to draft. Returns the organisations whose
  * approval was invalidated, so the author is told.
  */
-async function afterContentChange(trx: Trx, context: AuditContext, actor: Actor, row: PublicationRow, what: string) {
+async function afterContentChange(trx: Trx, command: Command, row: PublicationRow, what: string) {
+  const actor = command.actor;
   const { hash } = await computeStoredHash(trx, await getPublicationRow(trx, row.id));
   if (hash === row.content_hash) return { invalidated: [] as string[] };
   row.content_hash = hash;
@@ -134,7 +114,7 @@ async function afterContentChange(trx: Trx, context: AuditContext, actor: Actor,
     .updateTable("publication_approval")
     .set({ status: "invalidated", closed_at: sql`now()`, close_reason: reason })
     .where("publication_id", "=", row.id)
-    .where("status", "in", ["pending", "approved"])
+    .where("status", "in", statusesLeftBy(approvalTable, "invalidate"))
     .returning(["organisation_id"])
     .execute();
   if (row.status !== "draft") await moveTo(trx, row, "content_changed", actor, { note: what });
@@ -164,7 +144,7 @@ async function afterContentChange(trx: Trx, context: AuditContext, actor: Actor,
         dedupeKey: `approval-invalidated:${row.id}:${hash}:${orgId}`,
       });
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "publication.approvals_invalidated",
       entityType: "publication",
       entityId: row.id,
@@ -205,9 +185,9 @@ async function informSources(trx: Trx, row: PublicationRow, lineage: readonly Li
   return fresh;
 }
 
-async function assertEditable(trx: Trx, actor: Actor, id: string): Promise<PublicationRow> {
+async function assertEditable(trx: Trx, command: Command, id: string): Promise<PublicationRow> {
   const row = await getPublicationRow(trx, id, true);
-  if (!can(actor, "update:publication", row.organisation_id)) throw forbidden();
+  command.require("update:publication", row.organisation_id);
   if (!isEditable(row.status)) {
     throw new DomainError("conflict", "Une publication en ligne ne se modifie pas : retirez-la d'abord de la diffusion (référent), l'historique est conservé.");
   }
@@ -217,6 +197,8 @@ async function assertEditable(trx: Trx, actor: Actor, id: string): Promise<Publi
 const emptyHash = (input: PublicationFormInput) => contentHash({ title: input.title, audience: input.audience, body: input.body, items: [], attachments: [] });
 
 async function insertPublication(trx: Trx, actor: Actor, input: PublicationFormInput) {
+  // A publication has a person of an organisation as its author (Art. 5).
+  if (actor.kind !== "user" || !actor.id) throw forbidden();
   const row = await trx
     .insertInto("publication")
     .values({
@@ -237,11 +219,10 @@ async function insertPublication(trx: Trx, actor: Actor, input: PublicationFormI
 }
 
 /** A new draft publication of the actor's organisation. */
-export async function createPublication(db: Db, context: AuditContext, actor: Actor, input: PublicationFormInput): Promise<string> {
-  if (!can(actor, "create:publication")) throw forbidden();
-  return db.transaction().execute(async (trx) => {
+export async function createPublication(db: Db, actor: Actor, input: PublicationFormInput): Promise<string> {
+  return run(db, actor, "create:publication", async (trx, command) => {
     const id = await insertPublication(trx, actor, input);
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "publication.created",
       entityType: "publication",
       entityId: id,
@@ -253,12 +234,12 @@ export async function createPublication(db: Db, context: AuditContext, actor: Ac
 }
 
 /** Title, audience and Markdown body. */
-export async function updatePublicationText(db: Db, context: AuditContext, actor: Actor, id: string, input: PublicationFormInput) {
-  return db.transaction().execute(async (trx) => {
-    const row = await assertEditable(trx, actor, id);
+export async function updatePublicationText(db: Db, actor: Actor, id: string, input: PublicationFormInput) {
+  return run(db, actor, "update:publication", async (trx, command) => {
+    const row = await assertEditable(trx, command, id);
     await trx.updateTable("publication").set({ title: input.title, audience: input.audience, body_markdown: input.body }).where("id", "=", id).execute();
-    const result = await afterContentChange(trx, context, actor, row, "texte");
-    await recordAudit(trx, context, {
+    const result = await afterContentChange(trx, command, row, "texte");
+    await command.audit({
       action: "publication.text_updated",
       entityType: "publication",
       entityId: id,
@@ -274,20 +255,11 @@ export async function updatePublicationText(db: Db, context: AuditContext, actor
  * "new"): the query is run again on the server and its values stored with
  * their lineage — nothing the browser sends is taken as a value.
  */
-export async function addFrozenItem(
-  db: Db,
-  context: AuditContext,
-  actor: Actor,
-  target: string,
-  input: { query: ExplorerQuery; title: string; kind: ItemKind },
-) {
-  return db.transaction().execute(async (trx) => {
+export async function addFrozenItem(db: Db, actor: Actor, target: string, input: { query: ExplorerQuery; title: string; kind: ItemKind }) {
+  return run(db, actor, target === "new" ? "create:publication" : "update:publication", async (trx, command) => {
     let id = target;
-    if (target === "new") {
-      if (!can(actor, "create:publication")) throw forbidden();
-      id = await insertPublication(trx, actor, { title: input.title, audience: "extranet", body: "" });
-    }
-    const row = await assertEditable(trx, actor, id);
+    if (target === "new") id = await insertPublication(trx, actor, { title: input.title, audience: "extranet", body: "" });
+    const row = await assertEditable(trx, command, id);
     const { query, snapshot } = await runQuery(trx, input.query);
     if (!snapshot.values.some((v) => v.value !== null)) {
       throw new DomainError("validation", "Ce tableau ne contient aucune valeur : changez les critères avant de le figer.");
@@ -306,10 +278,10 @@ export async function addFrozenItem(
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    const result = await afterContentChange(trx, context, actor, row, `${input.kind === "chart" ? "graphique" : "tableau"} « ${input.title} » ajouté`);
+    const result = await afterContentChange(trx, command, row, `${input.kind === "chart" ? "graphique" : "tableau"} « ${input.title} » ajouté`);
     const lineage = await computeLineage(trx, await loadContent(trx, await getPublicationRow(trx, id)));
     const informed = await informSources(trx, row, lineage);
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "publication.item_frozen",
       entityType: "publication",
       entityId: id,
@@ -320,21 +292,21 @@ export async function addFrozenItem(
   });
 }
 
-export async function removeItem(db: Db, context: AuditContext, actor: Actor, id: string, itemId: string) {
-  return db.transaction().execute(async (trx) => {
-    const row = await assertEditable(trx, actor, id);
+export async function removeItem(db: Db, actor: Actor, id: string, itemId: string) {
+  return run(db, actor, "update:publication", async (trx, command) => {
+    const row = await assertEditable(trx, command, id);
     const removed = await trx.deleteFrom("publication_item").where("id", "=", itemId).where("publication_id", "=", id).returning("title").executeTakeFirst();
     if (!removed) throw notFound("Ce tableau");
-    const result = await afterContentChange(trx, context, actor, row, `« ${removed.title} » retiré`);
-    await recordAudit(trx, context, { action: "publication.item_removed", entityType: "publication", entityId: id, summary: `« ${removed.title} » retiré de la publication.`, details: { itemId } });
+    const result = await afterContentChange(trx, command, row, `« ${removed.title} » retiré`);
+    await command.audit({ action: "publication.item_removed", entityType: "publication", entityId: id, summary: `« ${removed.title} » retiré de la publication.`, details: { itemId } });
     return result;
   });
 }
 
 /** Attaches a workspace document, frozen at its current version. */
-export async function attachDocument(db: Db, context: AuditContext, actor: Actor, id: string, documentId: string) {
-  return db.transaction().execute(async (trx) => {
-    const row = await assertEditable(trx, actor, id);
+export async function attachDocument(db: Db, actor: Actor, id: string, documentId: string) {
+  return run(db, actor, "update:publication", async (trx, command) => {
+    const row = await assertEditable(trx, command, id);
     const doc = await trx.selectFrom("workspace_document").select(["id", "title", "current_version_id"]).where("id", "=", documentId).executeTakeFirst();
     if (!doc || !doc.current_version_id) throw new DomainError("validation", "Document introuvable dans l'espace de travail.", { documentId: ["Choisissez un document."] });
     const exists = await trx.selectFrom("publication_attachment").select("document_id").where("publication_id", "=", id).where("document_id", "=", documentId).executeTakeFirst();
@@ -344,10 +316,10 @@ export async function attachDocument(db: Db, context: AuditContext, actor: Actor
       .insertInto("publication_attachment")
       .values({ publication_id: id, document_id: documentId, document_version_id: doc.current_version_id, position: (last?.p ?? -1) + 1, attached_by: actor.id })
       .execute();
-    const result = await afterContentChange(trx, context, actor, row, `document « ${doc.title} » joint`);
+    const result = await afterContentChange(trx, command, row, `document « ${doc.title} » joint`);
     const lineage = await computeLineage(trx, await loadContent(trx, await getPublicationRow(trx, id)));
     const informed = await informSources(trx, row, lineage);
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "publication.document_attached",
       entityType: "publication",
       entityId: id,
@@ -358,13 +330,13 @@ export async function attachDocument(db: Db, context: AuditContext, actor: Actor
   });
 }
 
-export async function detachDocument(db: Db, context: AuditContext, actor: Actor, id: string, documentId: string) {
-  return db.transaction().execute(async (trx) => {
-    const row = await assertEditable(trx, actor, id);
+export async function detachDocument(db: Db, actor: Actor, id: string, documentId: string) {
+  return run(db, actor, "update:publication", async (trx, command) => {
+    const row = await assertEditable(trx, command, id);
     const removed = await trx.deleteFrom("publication_attachment").where("publication_id", "=", id).where("document_id", "=", documentId).returning("document_id").executeTakeFirst();
     if (!removed) throw notFound("Ce document joint");
-    const result = await afterContentChange(trx, context, actor, row, "document retiré");
-    await recordAudit(trx, context, { action: "publication.document_detached", entityType: "publication", entityId: id, summary: "Document retiré de la publication.", details: { documentId } });
+    const result = await afterContentChange(trx, command, row, "document retiré");
+    await command.audit({ action: "publication.document_detached", entityType: "publication", entityId: id, summary: "Document retiré de la publication.", details: { documentId } });
     return result;
   });
 }
@@ -386,11 +358,11 @@ async function notifyReferents(trx: Trx, row: PublicationRow) {
  * indicators block with an explanation. Without any approval to wait for,
  * the publication goes straight to the referent.
  */
-export async function submitPublication(db: Db, context: AuditContext, actor: Actor, id: string) {
-  return db.transaction().execute(async (trx) => {
+export async function submitPublication(db: Db, actor: Actor, id: string) {
+  return run(db, actor, "update:publication", async (trx, command) => {
     const row = await getPublicationRow(trx, id, true);
-    assertMay(actor, row, "submit");
-    if (!canTransition(row.status, "submit")) throw statusConflict(row, "La demande d'accord");
+    requireTransition(command, row, "submit");
+    checkTransition(row, "submit", "La demande d'accord");
     const { content, hash } = await computeStoredHash(trx, row);
     if (hash !== row.content_hash) throw new DomainError("conflict", "Le contenu a changé pendant l'opération : rechargez la page.");
     if (content.items.length === 0 && content.attachments.length === 0 && content.body.trim() === "") {
@@ -423,7 +395,7 @@ export async function submitPublication(db: Db, context: AuditContext, actor: Ac
       await moveTo(trx, row, "sources_approved", null, { note: reused.length ? "Accords déjà donnés à ce contenu." : "Aucune source ne demande d'accord (diffusion pré-autorisée)." });
       await notifyReferents(trx, row);
     }
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "publication.submitted",
       entityType: "publication",
       entityId: id,
@@ -440,18 +412,18 @@ export async function submitPublication(db: Db, context: AuditContext, actor: Ac
 }
 
 /** The author takes a submission back to draft; pending requests are closed. */
-export async function withdrawSubmission(db: Db, context: AuditContext, actor: Actor, id: string) {
-  return db.transaction().execute(async (trx) => {
+export async function withdrawSubmission(db: Db, actor: Actor, id: string) {
+  return run(db, actor, "update:publication", async (trx, command) => {
     const row = await getPublicationRow(trx, id, true);
-    assertMay(actor, row, "withdraw");
+    requireTransition(command, row, "withdraw");
     await moveTo(trx, row, "withdraw", actor);
     await trx
       .updateTable("publication_approval")
       .set({ status: "cancelled", closed_at: sql`now()`, close_reason: "L'auteur a retiré sa demande." })
       .where("publication_id", "=", id)
-      .where("status", "=", "pending")
+      .where("status", "in", statusesLeftBy(approvalTable, "cancel"))
       .execute();
-    await recordAudit(trx, context, { action: "publication.withdrawn", entityType: "publication", entityId: id, summary: `Demande de diffusion de « ${row.title} » retirée par l'auteur.` });
+    await command.audit({ action: "publication.withdrawn", entityType: "publication", entityId: id, summary: `Demande de diffusion de « ${row.title} » retirée par l'auteur.` });
   });
 }
 
@@ -463,20 +435,21 @@ export type Decision = { decision: "approve"; contentHash: string } | { decision
  * author and returns the publication to draft. The last approval needed
  * passes the publication to the referent.
  */
-export async function decideApproval(db: Db, context: AuditContext, actor: Actor, approvalId: string, decision: Decision) {
+export async function decideApproval(db: Db, actor: Actor, approvalId: string, decision: Decision) {
   if (decision.decision === "refuse" && decision.reason.trim().length < 5) {
     throw new DomainError("validation", "Indiquez le motif du refus : il sera communiqué à l'auteur.", { reason: ["Indiquez le motif du refus (5 caractères au moins)."] });
   }
-  return db.transaction().execute(async (trx) => {
+  return run(db, actor, "decide:approval", async (trx, command) => {
     const found = await trx.selectFrom("publication_approval").select(["publication_id", "organisation_id"]).where("id", "=", approvalId).executeTakeFirst();
     if (!found) throw notFound("Cette demande d'accord");
-    if (!can(actor, "decide:approval", found.organisation_id)) throw forbidden();
+    command.require("decide:approval", found.organisation_id);
     const row = await getPublicationRow(trx, found.publication_id, true);
     const approval = await trx.selectFrom("publication_approval").selectAll().where("id", "=", approvalId).forUpdate().executeTakeFirstOrThrow();
-    if (approval.status !== "pending") {
-      throw new DomainError("conflict", `Cette demande n'attend plus de décision (${approvalStatusLabels[approval.status as PublicationApprovalStatus].toLowerCase()}).`);
-    }
-    if (row.status !== "awaiting_sources") throw statusConflict(row, "La décision");
+    const decided = transitionTo(approvalTable, decision.decision, approval.status as ApprovalStatus, { comment: decision.decision === "refuse" ? decision.reason : null }, approvalStatusLabels, {
+      status: `Cette demande n'attend plus de décision : son état est « ${approvalStatusLabels[approval.status as ApprovalStatus]} »`,
+    });
+    // The publication itself leaves « en attente des accords » through the system transitions of its table.
+    checkTransition(row, decision.decision === "approve" ? "sources_approved" : "source_refused", "La décision");
     if (decision.contentHash !== approval.content_hash || approval.content_hash !== row.content_hash) {
       throw new DomainError("conflict", "Le contenu a changé depuis que vous l'avez affiché : relisez-le avant de décider.");
     }
@@ -485,7 +458,7 @@ export async function decideApproval(db: Db, context: AuditContext, actor: Actor
     if (decision.decision === "approve") {
       await trx
         .updateTable("publication_approval")
-        .set({ status: "approved", decided_at: sql`now()`, decided_by: actor.id, decided_by_label: actor.displayName })
+        .set({ status: decided, decided_at: sql`now()`, decided_by: actor.id, decided_by_label: actor.displayName })
         .where("id", "=", approvalId)
         .execute();
       const { content } = await computeStoredHash(trx, row);
@@ -504,7 +477,7 @@ export async function decideApproval(db: Db, context: AuditContext, actor: Actor
         link: `/publications/${row.id}`,
         dedupeKey: `approval-decided:${approvalId}`,
       });
-      await recordAudit(trx, context, {
+      await command.audit({
         action: "publication.approval_given",
         entityType: "publication",
         entityId: row.id,
@@ -516,14 +489,14 @@ export async function decideApproval(db: Db, context: AuditContext, actor: Actor
     }
     await trx
       .updateTable("publication_approval")
-      .set({ status: "refused", decided_at: sql`now()`, decided_by: actor.id, decided_by_label: actor.displayName, reason: decision.reason })
+      .set({ status: decided, decided_at: sql`now()`, decided_by: actor.id, decided_by_label: actor.displayName, reason: decision.reason })
       .where("id", "=", approvalId)
       .execute();
     await trx
       .updateTable("publication_approval")
       .set({ status: "cancelled", closed_at: sql`now()`, close_reason: `Demande close : ${org.name} a refusé la diffusion ; la publication est revenue en brouillon.` })
       .where("publication_id", "=", row.id)
-      .where("status", "=", "pending")
+      .where("status", "in", statusesLeftBy(approvalTable, "cancel"))
       .execute();
     await moveTo(trx, row, "source_refused", null, { note: `${org.name} : ${decision.reason}` });
     await tellUsers(trx, [author], {
@@ -533,7 +506,7 @@ export async function decideApproval(db: Db, context: AuditContext, actor: Actor
       link: `/publications/${row.id}`,
       dedupeKey: `approval-decided:${approvalId}`,
     });
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "publication.approval_refused",
       entityType: "publication",
       entityId: row.id,
@@ -551,11 +524,11 @@ export async function decideApproval(db: Db, context: AuditContext, actor: Actor
  * approval has approved this exact content. The published content is kept
  * with the event, so unpublishing never loses what went out.
  */
-export async function validatePublication(db: Db, context: AuditContext, actor: Actor, id: string) {
-  return db.transaction().execute(async (trx) => {
+export async function validatePublication(db: Db, actor: Actor, id: string) {
+  return run(db, actor, "validate:publication", async (trx, command) => {
     const row = await getPublicationRow(trx, id, true);
-    assertMay(actor, row, "validate");
-    if (!canTransition(row.status, "validate")) throw statusConflict(row, "La mise en ligne");
+    requireTransition(command, row, "validate");
+    checkTransition(row, "validate", "La mise en ligne");
     const { content, hash } = await computeStoredHash(trx, row);
     if (hash !== row.content_hash) throw new DomainError("conflict", "Le contenu ne correspond plus à celui approuvé : il doit être soumis de nouveau aux sources.");
     const lineage = await computeLineage(trx, content);
@@ -565,7 +538,7 @@ export async function validatePublication(db: Db, context: AuditContext, actor: 
     // Every table protected together, against the disclosure ledger (ADR 015); refused if it cannot be.
     const ledgerCells = await protectPublication(trx, row.title, content.items);
     await moveTo(trx, row, "validate", actor, { content: { content, lineage } });
-    await recordRelease(trx, context, { kind: "publication", subjectId: id, label: row.title, releasedAt: new Date(), cells: ledgerCells });
+    await recordRelease(trx, actor.audit, { kind: "publication", subjectId: id, label: row.title, releasedAt: new Date(), cells: ledgerCells });
     await tellUsers(trx, [row.author_id], {
       kind: "publication.published",
       title: `Publiée : « ${row.title} »`,
@@ -575,7 +548,7 @@ export async function validatePublication(db: Db, context: AuditContext, actor: 
     });
     // Art. 5: every signatory is told of the release, and the readers of what is addressed to them.
     await announceRelease(trx, { id, title: row.title, audience: row.audience, contentHash: hash });
-    await recordAudit(trx, context, {
+    await command.audit({
       action: "publication.published",
       entityType: "publication",
       entityId: id,
@@ -585,18 +558,11 @@ export async function validatePublication(db: Db, context: AuditContext, actor: 
   });
 }
 
-/** Why a content may not go out, in French. */
-export function clearanceMessage(clearance: ReturnType<typeof diffusionClearance>, lineage: readonly LineageSource[]): string {
-  if (clearance.blocked) return clearance.blocked;
-  const name = (id: string) => lineage.find((s) => s.organisationId === id)?.name ?? id;
-  if (clearance.refused.length) return `Publication impossible : ${clearance.refused.map(name).join(", ")} a refusé la diffusion de ce contenu (convention, art. 5).`;
-  return `Publication impossible : l'accord préalable de ${clearance.missing.map(name).join(", ")} manque pour ce contenu (convention, art. 5).`;
-}
 
-export async function rejectPublication(db: Db, context: AuditContext, actor: Actor, id: string, reason: string) {
-  return db.transaction().execute(async (trx) => {
+export async function rejectPublication(db: Db, actor: Actor, id: string, reason: string) {
+  return run(db, actor, "validate:publication", async (trx, command) => {
     const row = await getPublicationRow(trx, id, true);
-    assertMay(actor, row, "reject");
+    requireTransition(command, row, "reject");
     await moveTo(trx, row, "reject", actor, { note: reason });
     await tellUsers(trx, [row.author_id], {
       kind: "publication.rejected",
@@ -605,15 +571,15 @@ export async function rejectPublication(db: Db, context: AuditContext, actor: Ac
       link: `/publications/${id}`,
       dedupeKey: `publication-rejected:${id}:${row.content_hash}`,
     });
-    await recordAudit(trx, context, { action: "publication.rejected", entityType: "publication", entityId: id, summary: `Mise en ligne de « ${row.title} » refusée : ${reason}`, details: { reason } });
+    await command.audit({ action: "publication.rejected", entityType: "publication", entityId: id, summary: `Mise en ligne de « ${row.title} » refusée : ${reason}`, details: { reason } });
   });
 }
 
 /** Off the extranet; the history (events, published content, approvals) stays. */
-export async function unpublishPublication(db: Db, context: AuditContext, actor: Actor, id: string, reason: string) {
-  return db.transaction().execute(async (trx) => {
+export async function unpublishPublication(db: Db, actor: Actor, id: string, reason: string) {
+  return run(db, actor, "validate:publication", async (trx, command) => {
     const row = await getPublicationRow(trx, id, true);
-    assertMay(actor, row, "unpublish");
+    requireTransition(command, row, "unpublish");
     await moveTo(trx, row, "unpublish", actor, { note: reason });
     await tellUsers(trx, [row.author_id], {
       kind: "publication.unpublished",
@@ -622,204 +588,6 @@ export async function unpublishPublication(db: Db, context: AuditContext, actor:
       link: `/publications/${id}`,
       dedupeKey: `publication-unpublished:${id}:${Date.now()}`,
     });
-    await recordAudit(trx, context, { action: "publication.unpublished", entityType: "publication", entityId: id, summary: `« ${row.title} » retirée de la diffusion : ${reason}`, details: { reason } });
+    await command.audit({ action: "publication.unpublished", entityType: "publication", entityId: id, summary: `« ${row.title} » retirée de la diffusion : ${reason}`, details: { reason } });
   });
-}
-
-// ── Read models ───────────────────────────────────────────────────────────
-
-export async function publicationOwner(db: Executor, id: string): Promise<string> {
-  const row = await db.selectFrom("publication").select("organisation_id").where("id", "=", id).executeTakeFirst();
-  if (!row) throw pageNotFound("Publication introuvable");
-  return row.organisation_id;
-}
-
-export async function approvalOwner(db: Executor, approvalId: string): Promise<string> {
-  const row = await db.selectFrom("publication_approval").select("organisation_id").where("id", "=", approvalId).executeTakeFirst();
-  if (!row) throw pageNotFound("Demande introuvable");
-  return row.organisation_id;
-}
-
-/** Every publication, most recently changed first. */
-export async function listPublications(db: Executor) {
-  return db
-    .selectFrom("publication as p")
-    .innerJoin("app_user as u", "u.id", "p.author_id")
-    .innerJoin("organisation as o", "o.id", "p.organisation_id")
-    .select(["p.id", "p.title", "p.status", "p.audience", "p.updated_at", "p.published_at", "p.organisation_id", "u.display_name as author_name", "o.name as organisation_name"])
-    .orderBy("p.updated_at", "desc")
-    .execute();
-}
-
-/** Publications the actor may still change (for the explorer's "freeze into" list). */
-export async function editablePublications(db: Executor, actor: Actor) {
-  const rows = await listPublications(db);
-  return rows.filter((p) => isEditable(p.status) && can(actor, "update:publication", p.organisation_id)).map((p) => ({ id: p.id, title: p.title, status: p.status }));
-}
-
-/** Everything the publication page shows: content (internal and as published), lineage, approvals, history. */
-export async function getPublicationPage(db: Executor, id: string) {
-  const row = await getPublicationRow(db, id);
-  const content = await loadContent(db, row);
-  const lineage = await computeLineage(db, content);
-  const [approvals, events, author] = await Promise.all([
-    approvalsOf(db, id),
-    db
-      .selectFrom("publication_event")
-      .select(["id", "occurred_at", "actor_label", "transition", "from_status", "to_status", "content_hash", "note"])
-      .where("publication_id", "=", id)
-      .orderBy("id", "desc")
-      .execute(),
-    db
-      .selectFrom("app_user as u")
-      .innerJoin("organisation as o", "o.id", "u.organisation_id")
-      .select(["u.display_name", "o.name as organisation_name"])
-      .where("u.id", "=", row.author_id)
-      .executeTakeFirstOrThrow(),
-  ]);
-  const clearance = diffusionClearance(lineage, asApprovals(approvals), row.content_hash);
-  const lastSubmit = events.find((e) => e.transition === "submit")?.occurred_at ?? null;
-  const recentlyInvalidated = approvals.filter((a) => a.status === "invalidated" && a.closed_at && (!lastSubmit || a.closed_at > lastSubmit));
-  return {
-    row,
-    author,
-    content,
-    lineage,
-    approvals,
-    events,
-    clearance,
-    clearanceMessage: clearance.ok ? null : clearanceMessage(clearance, lineage),
-    invalidatedSinceSubmit: [...new Set(recentlyInvalidated.map((a) => a.organisation_name))],
-    internal: renderPublication(content, lineage, { external: false }),
-    external: renderPublication(content, lineage, { external: true }),
-  };
-}
-
-/** The approval requests addressed to an organisation, pending first. */
-export async function listApprovalsFor(db: Executor, organisationId: string) {
-  const rows = await db
-    .selectFrom("publication_approval as a")
-    .innerJoin("publication as p", "p.id", "a.publication_id")
-    .innerJoin("organisation as o", "o.id", "p.organisation_id")
-    .select(["a.id", "a.status", "a.requested_at", "a.decided_at", "a.reason", "a.close_reason", "p.id as publication_id", "p.title", "p.audience", "o.name as author_organisation"])
-    .where("a.organisation_id", "=", organisationId)
-    .orderBy("a.requested_at", "desc")
-    .execute();
-  return [...rows.filter((r) => r.status === "pending"), ...rows.filter((r) => r.status !== "pending")];
-}
-
-/** One approval request with exactly the content it is about, rendered as it would go out. */
-export async function getApprovalPage(db: Executor, approvalId: string) {
-  const approval = await db
-    .selectFrom("publication_approval as a")
-    .innerJoin("organisation as o", "o.id", "a.organisation_id")
-    .select(["a.id", "a.publication_id", "a.organisation_id", "a.content_hash", "a.status", "a.requested_at", "a.decided_at", "a.decided_by_label", "a.reason", "a.close_reason", "o.name as organisation_name"])
-    .where("a.id", "=", approvalId)
-    .executeTakeFirst();
-  if (!approval) throw notFound("Cette demande d'accord");
-  const row = await getPublicationRow(db, approval.publication_id);
-  const content: PublicationContent = await loadContent(db, row);
-  const lineage = await computeLineage(db, content);
-  const mine = lineage.find((s) => s.organisationId === approval.organisation_id) ?? null;
-  const author = await db
-    .selectFrom("app_user as u")
-    .innerJoin("organisation as o", "o.id", "u.organisation_id")
-    .select(["u.display_name", "o.name as organisation_name"])
-    .where("u.id", "=", row.author_id)
-    .executeTakeFirstOrThrow();
-  return {
-    approval,
-    publication: { id: row.id, title: row.title, status: row.status, audience: row.audience, contentHash: row.content_hash },
-    author,
-    /** The content the validator decides on is the one of the request: the current content has the same hash, or the request is closed. */
-    current: approval.content_hash === row.content_hash,
-    mine,
-    rendered: renderPublication(content, lineage, { external: true }),
-  };
-}
-
-// ── Extranet (public) ─────────────────────────────────────────────────────
-
-/** Published publications for the extranet (audience "extranet"), newest first, with their sources. */
-export async function listExtranetPublications(db: Executor) {
-  const rows = await db
-    .selectFrom("publication")
-    .select(["id", "title", "body_markdown", "published_at", "title", "audience"])
-    .where("status", "=", "published")
-    .where("audience", "=", "extranet")
-    .orderBy("published_at", "desc")
-    .execute();
-  const result = [];
-  for (const row of rows) {
-    const content = await loadContent(db, { ...row });
-    const lineage = await computeLineage(db, content);
-    const rendered = renderPublication(content, lineage, { external: true, released: await releasedValues(db, "publication", row.id) });
-    result.push({
-      id: row.id,
-      title: row.title,
-      publishedAt: row.published_at!,
-      excerpt: excerpt(row.body_markdown),
-      sources: rendered.sources,
-      contributors: rendered.contributors,
-      itemCount: content.items.length,
-    });
-  }
-  return result;
-}
-
-/** A published extranet publication, secrecy applied; 404 for anything else (drafts never leak). */
-export async function getExtranetPublication(db: Executor, id: string) {
-  const row = await db
-    .selectFrom("publication")
-    .select(["id", "title", "audience", "body_markdown", "published_at", "status"])
-    .where("id", "=", id)
-    .where("status", "=", "published")
-    .where("audience", "=", "extranet")
-    .executeTakeFirst();
-  if (!row) throw notFound("Cette publication");
-  const content = await loadContent(db, row);
-  const lineage = await computeLineage(db, content);
-  // What the ledger recorded at the release, never a masking recomputed here (ADR 015).
-  const released = await releasedValues(db, "publication", row.id);
-  return { id: row.id, publishedAt: row.published_at!, rendered: renderPublication(content, lineage, { external: true, released }) };
-}
-
-/** An attachment (frozen version) of a publication published for one of `audiences`. */
-export async function publishedAttachmentFileId(db: Executor, publicationId: string, documentId: string, audiences: readonly PublicationAudience[] = ["extranet"]): Promise<string> {
-  const row = await db
-    .selectFrom("publication_attachment as a")
-    .innerJoin("publication as p", "p.id", "a.publication_id")
-    .innerJoin("workspace_document_version as v", "v.id", "a.document_version_id")
-    .select("v.file_id")
-    .where("a.publication_id", "=", publicationId)
-    .where("a.document_id", "=", documentId)
-    .where("p.status", "=", "published")
-    .where("p.audience", "in", [...audiences])
-    .executeTakeFirst();
-  if (!row) throw notFound("Ce document");
-  return row.file_id;
-}
-
-/** The frozen version of an attachment (for members, whatever the status). */
-export async function attachmentFileId(db: Executor, publicationId: string, documentId: string): Promise<string> {
-  const row = await db
-    .selectFrom("publication_attachment as a")
-    .innerJoin("workspace_document_version as v", "v.id", "a.document_version_id")
-    .select("v.file_id")
-    .where("a.publication_id", "=", publicationId)
-    .where("a.document_id", "=", documentId)
-    .executeTakeFirst();
-  if (!row) throw notFound("Ce document");
-  return row.file_id;
-}
-
-/** The first paragraph of the Markdown, as plain text, for lists. */
-function excerpt(markdown: string, max = 280): string {
-  const paragraph =
-    markdown
-      .split(/\n\s*\n/)
-      .map((p) => p.trim())
-      .find((p) => p && !p.startsWith("#") && !p.startsWith("|")) ?? "";
-  const plain = paragraph.replace(/[*_`>#[\]]/g, "").replace(/\(([^)]*)\)/g, "").replace(/\s+/g, " ").trim();
-  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
 }
