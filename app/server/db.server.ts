@@ -10,6 +10,7 @@ import { PGliteDialect } from "kysely-pglite-dialect";
 import type { Database } from "#db/schema";
 import { migrations } from "#db/migrations/index";
 import { logger } from "./logger.server";
+import { sessionChangeWatcher } from "./auth/session-changes.server";
 import { installPgCopyHook, pgliteWithCopyHook } from "./bulk-copy.server";
 
 export type Db = Kysely<Database>;
@@ -124,7 +125,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
       installPgCopyHook(client);
     });
     pool.on("error", () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [sessionChangeWatcher] });
     return {
       db,
       driver: "pg",
@@ -149,7 +150,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     pglite = await PGlite.create(pgliteOptions);
   }
   // Kysely's queries go through the COPY hook (bulk-copy.server.ts, ADR 031); the handle keeps the instance itself.
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pgliteWithCopyHook(pglite)) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pgliteWithCopyHook(pglite)), plugins: [sessionChangeWatcher] });
   return {
     db,
     driver: "pglite",

@@ -2,7 +2,9 @@ import type { NextFunction, Request, Response } from "express";
 import { getDb } from "../runtime.server";
 import { artefactBytes, artefactEtag, artefactReply, etagMatches, type Artefact } from "../artefacts/artefacts.server";
 import { artefactCacheFor, ensureProcessArtefactCache } from "../artefacts/artefact-cache.server";
-import { extranetReportKey, PUBLIC_REPORT_CACHE_CONTROL } from "../dashboard/report-artefacts.server";
+import { extranetReportKey, PUBLIC_REPORT_CACHE_CONTROL, reportArtefactKey } from "../dashboard/report-artefacts.server";
+import { permittedUserOfCookie } from "../auth/authorize.server";
+import { MEMBER_REPORT_CACHE_CONTROL, MEMBER_REPORT_VARY, memberReportInput, memberReportParams } from "../dashboard/member-report.server";
 import { requestIdFrom } from "./security.server";
 
 /**
@@ -60,4 +62,49 @@ async function currentArtefact(key: string, ifNoneMatch: string | undefined): Pr
   const etag = await artefactEtag(db, key);
   if (!etag) return undefined;
   return etagMatches(ifNoneMatch, etag) ? { etag } : artefactBytes(db, key, etag);
+}
+
+/**
+ * A member's revalidation of the report (`/dashboard/:year` with
+ * `If-None-Match`, ADR 035): the session check of the authorization module
+ * (`permittedUserOfCookie`, the loader's `read:dashboard`) and the ETag of
+ * the page this process holds for that user and query, then 304, without
+ * running Remix. Registered after the request id, helmet, Permissions-Policy
+ * and the origin check, so the 304 carries the same headers as the route's.
+ * Anything else — no session or no permission (the route redirects or
+ * refuses), a page not held, another ETag, an error — goes on to the route.
+ */
+const MEMBER_PATH = /^\/dashboard\/(\d{4})\/?$/;
+
+export function memberReportRevalidation() {
+  return function memberReportNotModified(req: Request, res: Response, next: NextFunction) {
+    if (req.method !== "GET" && req.method !== "HEAD") return next();
+    const ifNoneMatch = req.get("if-none-match");
+    const cookie = req.get("cookie");
+    if (!ifNoneMatch || !cookie) return next();
+    const match = MEMBER_PATH.exec(req.path);
+    if (!match) return next();
+    const params = memberReportParams.safeParse({ year: match[1] });
+    if (!params.success) return next();
+    void notModified(cookie, params.data.year, req.originalUrl, ifNoneMatch).then(
+      (etag) => {
+        if (!etag) return next();
+        res.statusCode = 304;
+        res.setHeader("Cache-Control", MEMBER_REPORT_CACHE_CONTROL);
+        res.setHeader("ETag", etag);
+        res.setHeader("Vary", `Accept-Encoding, ${MEMBER_REPORT_VARY}`);
+        res.end();
+      },
+      () => next(),
+    );
+  };
+}
+
+/** The held page's ETag when it matches `ifNoneMatch` for this cookie's permitted user, else undefined. */
+async function notModified(cookie: string, year: number, url: string, ifNoneMatch: string): Promise<string | undefined> {
+  const user = await permittedUserOfCookie(cookie, "read:dashboard");
+  if (!user) return undefined;
+  const input = memberReportInput(user, year, new URL(url, "http://localhost").searchParams);
+  const held = artefactCacheFor(await getDb())?.held(reportArtefactKey(input));
+  return held && etagMatches(ifNoneMatch, held.etag) ? held.etag : undefined;
 }

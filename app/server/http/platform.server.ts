@@ -18,8 +18,9 @@ import { problemTypeUri } from "./problem.server";
 import { runInRequestScope } from "./request-scope.server";
 import { withOutageResponses } from "./outage.server";
 import { withBodyLimits } from "./body-limits.server";
-import { publicReportFastPath } from "./artefact-route.server";
+import { memberReportRevalidation, publicReportFastPath } from "./artefact-route.server";
 import { stopProcessArtefactCache } from "../artefacts/artefact-cache.server";
+import { stopProcessSessionCache } from "../auth/session-cache.server";
 import { withStartupLock } from "../startup-lock.server";
 import { timedStep } from "../start-timing.server";
 
@@ -126,6 +127,9 @@ export function install(app: Express, options: InstallOptions) {
       );
   });
 
+  // A member's revalidation of a report page held in the process: the session check and the ETag, before Remix (ADR 035).
+  app.use(memberReportRevalidation());
+
   // compression() leaves alone bodies under 1 KiB, bodies that carry a Content-Encoding (a reader's
   // report from its stored artefact) and types that are not compressible (images, PDF, xlsx); the
   // public report never reaches it (fast path above).
@@ -182,6 +186,7 @@ export function needsPreparation(): boolean {
 
 export async function shutdown() {
   await stopProcessArtefactCache();
+  await stopProcessSessionCache();
   await stopJobs();
   await closeHeavyPool();
   await closeRuntimeDb();
