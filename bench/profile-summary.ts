@@ -27,6 +27,9 @@ const target = process.argv[2];
 if (!target) throw new Error("usage: profile-summary <file|dir> [--top N] [--by function|file|package]");
 const TOP = Number(arg("--top") ?? 30);
 const BY = arg("--by") ?? "function";
+// --window a-b: only the samples between a and b seconds after the profile's start (see --timeline).
+const WINDOW = arg("--window")?.split("-").map(Number) as [number, number] | undefined;
+const TIMELINE = process.argv.includes("--timeline");
 const files = fs.statSync(target).isDirectory()
   ? fs.readdirSync(target).filter((f) => f.endsWith(".cpuprofile")).map((f) => path.join(target, f))
   : [target];
@@ -54,7 +57,17 @@ for (const file of files) {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let clock = 0;
+  const perSecond: number[] = [];
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    clock += delta;
+    const second = Math.floor(clock / 1e6);
+    if (byId.get(id)!.callFrame.functionName !== "(idle)") perSecond[second] = (perSecond[second] ?? 0) + delta;
+    if (WINDOW && (clock < WINDOW[0] * 1e6 || clock > WINDOW[1] * 1e6)) return;
+    self.set(id, (self.get(id) ?? 0) + delta);
+  });
+  if (TIMELINE) console.log(perSecond.map((t, s) => `${s}s:${((t ?? 0) / 1000).toFixed(0)}`).join(" "));
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const idle = [...self.entries()].filter(([id]) => byId.get(id)!.callFrame.functionName === "(idle)").reduce((a, [, t]) => a + t, 0);
   const busy = total - idle;
@@ -68,10 +81,17 @@ for (const file of files) {
   // Inclusive time of frames matched by name (each sample counted once per pattern).
   const patterns: [string, RegExp][] = [
     ["Remix requestHandler", /^requestHandler$/],
+    ["route matching (@remix-run/router)", /^(matchRoutes|matchRoutesImpl|flattenRoutes|rankRouteBranches)$/],
+    ["Mantine", /node_modules\/@mantine\//],
+    ["express.static (serve-static/send)", /node_modules\/(serve-static|send)\//],
+    ["helmet", /node_modules\/helmet\//],
+    ["compression/zlib", /node_modules\/compression\/|node:zlib/],
     ["React renderToPipeableStream work", /^(performWork|renderNodeDestructive|renderElement|retryRenderTask)$/],
     ["pg / kysely", /node_modules\/(pg|pg-protocol|kysely)\//],
     ["express/helmet/compression", /node_modules\/(express|helmet|compression|router|send|serve-static)\//],
     ["GC", /^\(garbage collector\)$/],
+    // --inclusive a,b: more frames by exact function name
+    ...(arg("--inclusive")?.split(",") ?? []).map((name): [string, RegExp] => [name, new RegExp(`^${name}$`)]),
   ];
   const inclusive = new Map<string, number>();
   for (const [id, t] of self) {

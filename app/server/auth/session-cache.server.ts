@@ -176,12 +176,17 @@ export function sessionSubscription(handle: DbHandle, databaseUrl: string | unde
  * check (getSessionManager) and stopped at shutdown. Until it listens,
  * session checks do the lookup.
  */
-let processCache: { db: Db; started: Promise<SessionCache>; cache?: SessionCache } | undefined;
+interface ProcessCache {
+  db: Db;
+  started: Promise<SessionCache>;
+  cache?: SessionCache;
+}
+let processCache: ProcessCache | undefined;
 
 export function processSessionCache(db: Db): SessionCache | undefined {
   if (processCache?.db === db) return processCache.cache;
   if (processCache) return undefined;
-  const current: NonNullable<typeof processCache> = {
+  const current: ProcessCache = {
     db,
     started: (async () => {
       const handle = await openRuntimeDb();
