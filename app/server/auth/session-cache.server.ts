@@ -55,6 +55,7 @@ export interface HeldSession {
 
 export class SessionCache {
   private readonly entries = new Map<string, { row: HeldSession; storedAt: number }>();
+  private readonly shell = new Map<string, { value: unknown; storedAt: number }>();
   private generation = 0;
   private listening = false;
   private stop: (() => Promise<void>) | undefined;
@@ -121,6 +122,21 @@ export class SessionCache {
     if (this.entries.size > CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
   }
 
+  /**
+   * Data every page's shell shows, the same for every user (the observatory's
+   * identity), under the same rules: read again after any announced change.
+   * The value is shared: callers must not change it.
+   */
+  async shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.active(now) ? this.shell.get(key) : undefined;
+    if (hit && now - hit.storedAt < this.maxAgeMs) return hit.value as T;
+    const generation = this.generation;
+    const value = await load();
+    if (this.active(Date.now()) && generation === this.generation) this.shell.set(key, { value, storedAt: Date.now() });
+    return value;
+  }
+
   /** This process ended these sessions (or a user's): forgotten now, before any notification. */
   forget(match: (row: HeldSession) => boolean) {
     this.generation++;
@@ -130,6 +146,7 @@ export class SessionCache {
   invalidate() {
     this.generation++;
     this.entries.clear();
+    this.shell.clear();
   }
 
   /** A statement of this process is about to change sessions, users or organisations. */
@@ -147,6 +164,7 @@ export class SessionCache {
     this.unhook();
     this.listening = false;
     this.entries.clear();
+    this.shell.clear();
     const stop = this.stop;
     this.stop = undefined;
     await stop?.().catch(() => {});
@@ -206,6 +224,11 @@ export function processSessionCache(db: Db): SessionCache | undefined {
     },
   );
   return undefined;
+}
+
+/** The process's cache if it is started for `db` (never starts one: `db` may be a transaction). */
+export function startedSessionCache(db: unknown): SessionCache | undefined {
+  return processCache?.db === db ? processCache.cache : undefined;
 }
 
 export async function stopProcessSessionCache(): Promise<void> {

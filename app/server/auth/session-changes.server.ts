@@ -3,14 +3,15 @@ import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs,
 /**
  * This process's own changes to what a session check reads (ADR 035): every
  * Kysely handle carries this plugin (db.server.ts), which sees each UPDATE,
- * DELETE or raw statement naming `user_session`, `app_user` or
- * `organisation` before it runs and tells the session caches of this process
+ * DELETE or raw statement naming `user_session`, `app_user`,
+ * `organisation` or `observatory` (or INSERT into `observatory`) before it runs and tells the session caches of this process
  * at once. Other instances hear the same change from the triggers' NOTIFY at
  * commit (migration 2026120616_session_notify); this closes the window in
  * which this process would otherwise wait for its own notification.
  */
-const TABLES = /"name":"(user_session|app_user|organisation)"/;
-const RAW = /\b(update|delete\s+from|truncate(\s+table)?)\s+("?\w+"?\.)?"?(user_session|app_user|organisation)\b/i;
+const TABLES = /"name":"(user_session|app_user|organisation|observatory)"/;
+const INSERTED = /"name":"observatory"/;
+const RAW = /\b(update|delete\s+from|truncate(\s+table)?|insert\s+into)\s+("?\w+"?\.)?"?(user_session|app_user|organisation|observatory)\b/i;
 
 const hooks = new Set<() => void>();
 
@@ -26,6 +27,8 @@ function touchesSessions(node: RootOperationNode): boolean {
       return TABLES.test(JSON.stringify(node.table));
     case "DeleteQueryNode":
       return TABLES.test(JSON.stringify(node.from));
+    case "InsertQueryNode":
+      return INSERTED.test(JSON.stringify(node.into));
     case "RawNode":
       return node.sqlFragments.some((fragment) => RAW.test(fragment));
     default:

@@ -139,7 +139,10 @@ export function install(app: Express, options: InstallOptions) {
     app.use(options.viteMiddlewares);
   } else if (options.clientDir) {
     app.use("/assets", express.static(`${options.clientDir}/assets`, { immutable: true, maxAge: "1y" }));
-    app.use(express.static(options.clientDir, { maxAge: "1h" }));
+    // The client build's own files at the root all have an extension (favicon.svg, dashboard-report.js…): a page's
+    // path is not looked up on disk first (one stat per page request, ADR 035).
+    const rootFiles = express.static(options.clientDir, { maxAge: "1h" });
+    app.use((req, res, next) => (/\.[A-Za-z0-9]+$/.test(req.path) ? rootFiles(req, res, next) : next()));
   }
 
   app.use(responseHeaderDefaults);
