@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
 import { createDb, type DbHandle } from "~/server/db.server";
 import { SessionManager } from "~/server/auth/session.server";
-import { SessionCache, sessionSubscription, type HeldSession } from "~/server/auth/session-cache.server";
+import { processSessionCache, SessionCache, sessionSubscription, startedSessionCache, type HeldSession } from "~/server/auth/session-cache.server";
+import { getObservatory } from "~/server/observatory/observatory.server";
 import { buildArtefact } from "~/server/artefacts/artefacts.server";
 import { startArtefactCache, stopArtefactCache } from "~/server/artefacts/artefact-cache.server";
 import { reportArtefactKey } from "~/server/dashboard/report-artefacts.server";
@@ -203,6 +204,31 @@ describe("validated sessions held in the process, coherent across instances (ADR
     expect(cache.held(sessionId)).toBeDefined();
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(cache.held(sessionId)).toBeUndefined();
+  });
+});
+
+describe("the page shell's shared data held with the sessions (ADR 035)", () => {
+  it("the observatory's name every page shows is held, and read again once a change through another instance is announced", async () => {
+    processSessionCache(t.db);
+    await until(() => startedSessionCache(t.db)?.isListening === true, "the process's session cache");
+    const cache = startedSessionCache(t.db)!;
+    await new Promise((resolve) => setTimeout(resolve, 2_100)); // past the pause that follows a local change
+    await t.db.deleteFrom("observatory").execute().catch(() => {});
+    const other = await secondInstance();
+    const generation = cache.currentGeneration;
+    await other.db
+      .insertInto("observatory")
+      .values({ code: "ODPE99", name: "Observatoire A", label: "ODPE A", departement_code: "99", departement_name: "Essai", is_demo: false } as never)
+      .execute();
+    await until(() => cache.currentGeneration > generation, "the insert's announcement");
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect((await getObservatory(t.db)).name).toBe("Observatoire A");
+    const held = cache.currentGeneration;
+    expect((await getObservatory(t.db)).name).toBe("Observatoire A");
+    expect(cache.currentGeneration).toBe(held);
+    await other.db.updateTable("observatory").set({ name: "Observatoire B" }).execute();
+    await until(() => cache.currentGeneration > held, "the update's announcement");
+    expect((await getObservatory(t.db)).name).toBe("Observatoire B");
   });
 });
 

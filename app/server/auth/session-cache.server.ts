@@ -228,7 +228,8 @@ export function processSessionCache(db: Db): SessionCache | undefined {
 
 /** The process's cache if it is started for `db` (never starts one: `db` may be a transaction). */
 export function startedSessionCache(db: unknown): SessionCache | undefined {
-  return processCache?.db === db ? processCache.cache : undefined;
+  const current = processCache;
+  return current && current.db === db ? current.cache : undefined;
 }
 
 export async function stopProcessSessionCache(): Promise<void> {
