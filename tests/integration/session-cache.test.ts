@@ -232,8 +232,8 @@ describe("the page shell's shared data held with the sessions (ADR 035)", () => 
   });
 });
 
-describe("a member's revalidation of the report before Remix (ADR 035)", () => {
-  it("Art. 5: 304 for a signed-in reader whose page this process holds with that ETag; anything else goes on to the route", async () => {
+describe("a member's report held in the process, answered before Remix (ADR 035)", () => {
+  it("Art. 5: a signed-in reader's page held by this process: 304 for its ETag, else its bytes; anything else goes on to the route", async () => {
     const artefacts = await startArtefactCache(t.handle, process.env.DATABASE_URL);
     const server = express()
       .use(memberReportRevalidation())
@@ -258,9 +258,15 @@ describe("a member's revalidation of the report before Remix (ADR 035)", () => {
       expect(hit.headers.get("ETag")).toBe(artefact.etag);
       expect(hit.headers.get("Cache-Control")).toBe("private, no-cache");
       expect(hit.headers.get("Vary")).toBe("Accept-Encoding, Cookie");
-      // No session, another ETag, a page not held (another edition), another year: the route answers.
+      // Another ETag (or none): the held bytes, in the accepted encoding, with the route's headers.
+      const full = await get("/dashboard/2031", { cookie, "If-None-Match": '"autre"', "Accept-Encoding": "gzip" });
+      expect(full.status).toBe(200);
+      expect(full.headers.get("Content-Encoding")).toBe("gzip");
+      expect(full.headers.get("Vary")).toBe("Accept-Encoding, Cookie");
+      expect(await full.text()).toBe("<p>tableau de bord 2031</p>");
+      // No session, a page not held (another edition), another year: the route answers.
       expect((await get("/dashboard/2031", { "If-None-Match": artefact.etag })).status).toBe(599);
-      expect((await get("/dashboard/2031", { cookie, "If-None-Match": '"autre"' })).status).toBe(599);
+      expect((await get("/dashboard/2031", {})).status).toBe(599);
       expect((await get("/dashboard/2031?edition=1", { cookie, "If-None-Match": artefact.etag })).status).toBe(599);
       expect((await get("/dashboard/2030", { cookie, "If-None-Match": artefact.etag })).status).toBe(599);
       // A role without read:dashboard (the administrator): the route refuses it, not the fast path.

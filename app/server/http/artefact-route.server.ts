@@ -65,46 +65,45 @@ async function currentArtefact(key: string, ifNoneMatch: string | undefined): Pr
 }
 
 /**
- * A member's revalidation of the report (`/dashboard/:year` with
- * `If-None-Match`, ADR 035): the session check of the authorization module
- * (`permittedUserOfCookie`, the loader's `read:dashboard`) and the ETag of
- * the page this process holds for that user and query, then 304, without
+ * A member's request for the report (`/dashboard/:year`, ADR 035) whose page
+ * this process holds: the session check of the authorization module
+ * (`permittedUserOfCookie`, the loader's `read:dashboard`), then the held
+ * page for that user's variant and query — 304 on a matching
+ * `If-None-Match`, else its stored bytes in the accepted encoding — without
  * running Remix. Registered after the request id, helmet, Permissions-Policy
- * and the origin check, so the 304 carries the same headers as the route's.
- * Anything else — no session or no permission (the route redirects or
- * refuses), a page not held, another ETag, an error — goes on to the route.
+ * and the origin check, so the answer carries the same headers as the
+ * route's. Anything else — no session or no permission (the route redirects
+ * or refuses), a page not held, an error — goes on to the route.
  */
 const MEMBER_PATH = /^\/dashboard\/(\d{4})\/?$/;
 
 export function memberReportRevalidation() {
-  return function memberReportNotModified(req: Request, res: Response, next: NextFunction) {
+  return function memberReport(req: Request, res: Response, next: NextFunction) {
     if (req.method !== "GET" && req.method !== "HEAD") return next();
-    const ifNoneMatch = req.get("if-none-match");
     const cookie = req.get("cookie");
-    if (!ifNoneMatch || !cookie) return next();
+    if (!cookie) return next();
     const match = MEMBER_PATH.exec(req.path);
     if (!match) return next();
     const params = memberReportParams.safeParse({ year: match[1] });
     if (!params.success) return next();
-    void notModified(cookie, params.data.year, req.originalUrl, ifNoneMatch).then(
-      (etag) => {
-        if (!etag) return next();
-        res.statusCode = 304;
-        res.setHeader("Cache-Control", MEMBER_REPORT_CACHE_CONTROL);
-        res.setHeader("ETag", etag);
-        res.setHeader("Vary", `Accept-Encoding, ${MEMBER_REPORT_VARY}`);
-        res.end();
+    void heldMemberReport(cookie, params.data.year, req.originalUrl).then(
+      (artefact) => {
+        if (!artefact) return next();
+        const reply = artefactReply(artefact, { ifNoneMatch: req.get("if-none-match"), acceptEncoding: req.get("accept-encoding") }, MEMBER_REPORT_CACHE_CONTROL);
+        res.statusCode = reply.status;
+        for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
+        res.setHeader("Vary", `${reply.headers.Vary}, ${MEMBER_REPORT_VARY}`);
+        res.end(req.method === "HEAD" ? undefined : (reply.body ?? undefined));
       },
       () => next(),
     );
   };
 }
 
-/** The held page's ETag when it matches `ifNoneMatch` for this cookie's permitted user, else undefined. */
-async function notModified(cookie: string, year: number, url: string, ifNoneMatch: string): Promise<string | undefined> {
+/** The page this process holds for this cookie's permitted user and query, else undefined. */
+async function heldMemberReport(cookie: string, year: number, url: string): Promise<Artefact | undefined> {
   const user = await permittedUserOfCookie(cookie, "read:dashboard");
   if (!user) return undefined;
   const input = memberReportInput(user, year, new URL(url, "http://localhost").searchParams);
-  const held = artefactCacheFor(await getDb())?.held(reportArtefactKey(input));
-  return held && etagMatches(ifNoneMatch, held.etag) ? held.etag : undefined;
+  return artefactCacheFor(await getDb())?.held(reportArtefactKey(input));
 }

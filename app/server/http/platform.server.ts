@@ -127,7 +127,7 @@ export function install(app: Express, options: InstallOptions) {
       );
   });
 
-  // A member's revalidation of a report page held in the process: the session check and the ETag, before Remix (ADR 035).
+  // A member's report page held in the process: the session check, then its ETag or bytes, before Remix (ADR 035).
   app.use(memberReportRevalidation());
 
   // compression() leaves alone bodies under 1 KiB, bodies that carry a Content-Encoding (a reader's
