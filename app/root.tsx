@@ -12,7 +12,7 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import { ColorSchemeScript, MantineProvider, mantineHtmlProps } from "@mantine/core";
-import { theme, cssVariablesResolver } from "./ui/theme";
+import { theme, cssVariablesResolver, themeCssVariables } from "./ui/theme";
 import { useNonce } from "./ui/nonce";
 import { PortalShell } from "./ui/PortalShell";
 import { ErrorPage } from "./ui/ErrorPage";
@@ -62,9 +62,17 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <Meta />
         <Links />
         <ColorSchemeScript nonce={nonce} defaultColorScheme="light" forceColorScheme="light" />
+        {/* The theme's CSS variables, computed once per process (app/ui/theme.ts, ADR 035), not by the provider per render. */}
+        <style data-mantine-styles nonce={nonce} dangerouslySetInnerHTML={{ __html: themeCssVariables }} />
       </head>
       <body>
-        <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} forceColorScheme="light" getStyleNonce={() => nonce ?? ""}>
+        <MantineProvider
+          theme={theme}
+          cssVariablesResolver={cssVariablesResolver}
+          withCssVariables={false}
+          forceColorScheme="light"
+          getStyleNonce={() => nonce ?? ""}
+        >
           <PortalShell data={data}>{children}</PortalShell>
         </MantineProvider>
         <ScrollRestoration nonce={nonce} />

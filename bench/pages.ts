@@ -6,7 +6,10 @@
 // postgres://postgres@127.0.0.1:5432/test: a throw-away database is created
 // and dropped). Prints a Markdown table; writes nothing.
 //   --seconds N   autocannon duration per target (default 10)
-//   --cpu-prof D  run the measured server under node --cpu-prof (profiles in D)
+//   --cpu-prof D  run the measured server under node --cpu-prof (profiles in D;
+//                 summarise them with bench/profile-summary.ts)
+//   --only a,b    measure only these targets besides the two anchors (names:
+//                 public, public304, reader, reader304, home, extranet)
 import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -22,6 +25,7 @@ const arg = (name: string) => {
 };
 const SECONDS = Number(arg("--seconds") ?? 10);
 const CPU_PROF = arg("--cpu-prof");
+const ONLY = arg("--only")?.split(",");
 const CONNECTIONS = 20;
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -146,14 +150,18 @@ async function main() {
       const bare = await bareServer(br);
       const rowsOut: Row[] = [];
       try {
+        const wanted = (target: string) => !ONLY || ONLY.includes(target);
+        const measure = async (target: string, ...args: Parameters<typeof cannon>) => {
+          if (wanted(target)) rowsOut.push(await cannon(...args));
+        };
         rowsOut.push(await cannon("anchor: `/healthz` (same stack)", `${server.url}/healthz`, {}, pid));
         rowsOut.push(await cannon("anchor: bare Node server, same brotli bytes", bare.url, { "Accept-Encoding": "br" }, bare.pid));
-        rowsOut.push(await cannon(`public report \`/extranet/tableau-de-bord/${year}\` (br)`, report, { "Accept-Encoding": "gzip, deflate, br" }, pid));
-        rowsOut.push(await cannon("public report, `If-None-Match` hit (304)", report, { "If-None-Match": etag }, pid));
-        rowsOut.push(await cannon(`reader's report \`/dashboard/${year}\` (br)`, readerReport, { cookie: reader, "Accept-Encoding": "gzip, deflate, br" }, pid));
-        rowsOut.push(await cannon("reader's report, `If-None-Match` hit (304)", readerReport, { cookie: reader, "If-None-Match": readerEtag }, pid));
-        rowsOut.push(await cannon("signed-in reader home `/` (gzip)", `${server.url}/`, { cookie: reader, "Accept-Encoding": "gzip" }, pid));
-        rowsOut.push(await cannon("signed-in `/extranet` (gzip)", `${server.url}/extranet`, { cookie: reader, "Accept-Encoding": "gzip" }, pid));
+        await measure("public", `public report \`/extranet/tableau-de-bord/${year}\` (br)`, report, { "Accept-Encoding": "gzip, deflate, br" }, pid);
+        await measure("public304", "public report, `If-None-Match` hit (304)", report, { "If-None-Match": etag }, pid);
+        await measure("reader", `reader's report \`/dashboard/${year}\` (br)`, readerReport, { cookie: reader, "Accept-Encoding": "gzip, deflate, br" }, pid);
+        await measure("reader304", "reader's report, `If-None-Match` hit (304)", readerReport, { cookie: reader, "If-None-Match": readerEtag }, pid);
+        await measure("home", "signed-in reader home `/` (gzip)", `${server.url}/`, { cookie: reader, "Accept-Encoding": "gzip" }, pid);
+        await measure("extranet", "signed-in `/extranet` (gzip)", `${server.url}/extranet`, { cookie: reader, "Accept-Encoding": "gzip" }, pid);
         rowsOut.push(await cannon("anchor again: `/healthz`", `${server.url}/healthz`, {}, pid));
       } finally {
         bare.stop();
@@ -164,8 +172,10 @@ async function main() {
       console.log(`\nRun ${new Date().toISOString()} — ${os.cpus().length} CPU (${os.cpus()[0]?.model.trim()}), Node ${process.version}, PostgreSQL; ${CONNECTIONS} connections, ${SECONDS} s per target; load average ${loadStart} at start, ${loadEnd} at end.\n`);
       console.log("| target | req/s | p50 | p99 | errors | statuses | server CPU per request |\n| --- | ---: | ---: | ---: | ---: | --- | ---: |");
       for (const r of rowsOut) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} ms | ${r.p99} ms | ${r.errors} | ${r.statuses} | ${r.cpu === null ? "" : `${r.cpu.toFixed(2)} ms`} |`);
-      const health = (rowsOut[0]!.rps + rowsOut[8]!.rps) / 2;
-      console.log(`\nRatios (same run): public report / bare Node ×${(rowsOut[2]!.rps / rowsOut[1]!.rps).toFixed(2)}; reader home / \`/healthz\` (mean of both) ×${(rowsOut[6]!.rps / health).toFixed(2)}; \`/extranet\` / \`/healthz\` ×${(rowsOut[7]!.rps / health).toFixed(2)}.`);
+      const health = (rowsOut[0]!.rps + rowsOut[rowsOut.length - 1]!.rps) / 2;
+      const rps = (prefix: string) => rowsOut.find((r) => r.name.startsWith(prefix))?.rps;
+      const ratio = (a: number | undefined, b: number) => (a === undefined ? "not measured" : `×${(a / b).toFixed(2)}`);
+      console.log(`\nRatios (same run): public report / bare Node ${ratio(rps("public report `"), rowsOut[1]!.rps)}; reader home / \`/healthz\` (mean of both) ${ratio(rps("signed-in reader home"), health)}; \`/extranet\` / \`/healthz\` ${ratio(rps("signed-in `/extranet`"), health)}.`);
       console.log(`JavaScript loaded: \`/extranet\` ${(scripts.bytes / 1024).toFixed(0)} KiB in ${scripts.files} files (recharts: ${scripts.recharts ? "yes" : "no"}); reader home \`/\` ${(home.bytes / 1024).toFixed(0)} KiB in ${home.files} files (recharts: ${home.recharts ? "yes" : "no"}). Uncompressed.`);
     } finally {
       await server.stop();

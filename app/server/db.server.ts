@@ -23,6 +23,7 @@ import { PGliteDialect } from "kysely-pglite-dialect";
 import type { Database } from "#db/schema";
 import { migrations } from "#db/migrations/index";
 import { logger } from "./logger.server";
+import { sessionChangeWatcher } from "./auth/session-changes.server";
 import { installPgCopyHook, pgliteWithCopyHook } from "./bulk-copy.server";
 
 export type Db = Kysely<Database>;
@@ -137,7 +138,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
       installPgCopyHook(client);
     });
     pool.on("error", () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new DriverTag("pg")] });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new DriverTag("pg"), sessionChangeWatcher] });
     return {
       db,
       driver: "pg",
@@ -162,7 +163,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     pglite = await PGlite.create(pgliteOptions);
   }
   // Kysely's queries go through the COPY hook (bulk-copy.server.ts, ADR 031); the handle keeps the instance itself.
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pgliteWithCopyHook(pglite)), plugins: [new DriverTag("pglite")] });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pgliteWithCopyHook(pglite)), plugins: [new DriverTag("pglite"), sessionChangeWatcher] });
   return {
     db,
     driver: "pglite",

@@ -1,4 +1,13 @@
-import { createTheme, defaultVariantColorsResolver, parseThemeColor, type VariantColorsResolver } from "@mantine/core";
+import {
+  convertCssVariables,
+  createTheme,
+  DEFAULT_THEME,
+  defaultCssVariablesResolver,
+  defaultVariantColorsResolver,
+  mergeMantineTheme,
+  parseThemeColor,
+  type VariantColorsResolver,
+} from "@mantine/core";
 
 /**
  * Accessible Mantine theme. The default shades fail axe's contrast checks
@@ -44,3 +53,30 @@ export const cssVariablesResolver = () => ({
   },
   dark: {},
 });
+
+/**
+ * The `<style>` Mantine's provider would compute on every render (its
+ * MantineCssVariables: the default resolver over the merged theme, our
+ * resolver on top, minus what Mantine's own stylesheet already declares),
+ * computed once per process: on a signed-in page it was a sizeable share of
+ * the server's render (ADR 035). The root renders it with
+ * `withCssVariables={false}`; tests/unit/theme-css-variables.test.ts checks it
+ * against what Mantine renders.
+ */
+function computeThemeCssVariables(): string {
+  // Mantine's defaults first: merging may write into DEFAULT_THEME's nested objects (headings' font).
+  const defaults = defaultCssVariablesResolver(DEFAULT_THEME);
+  const merged = mergeMantineTheme(DEFAULT_THEME, theme);
+  const base = defaultCssVariablesResolver(merged);
+  const ours = cssVariablesResolver();
+  const clean = (input: Record<string, string>, reference: Record<string, string>) =>
+    Object.fromEntries(Object.entries(input).filter(([key, value]) => reference[key] !== value));
+  // No selector: Mantine's default (`:root, :host`), as its provider renders it.
+  return convertCssVariables({
+    variables: clean({ ...base.variables, ...ours.variables }, defaults.variables),
+    light: clean({ ...base.light, ...ours.light }, defaults.light),
+    dark: clean({ ...base.dark, ...ours.dark }, defaults.dark),
+  });
+}
+
+export const themeCssVariables = computeThemeCssVariables();

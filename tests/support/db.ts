@@ -5,6 +5,7 @@ import { Migrator, sql } from "kysely";
 import { migrations } from "#db/migrations/index";
 import { createDb, migrateToLatest, type DbHandle, type Db } from "~/server/db.server";
 import { setRuntimeDb } from "~/server/runtime.server";
+import { stopProcessSessionCache } from "~/server/auth/session-cache.server";
 
 /**
  * An isolated, migrated database for one test file:
@@ -62,6 +63,8 @@ export function useTestDb(): { readonly db: Db; readonly handle: DbHandle } {
     setRuntimeDb(handle);
   });
   afterAll(async () => {
+    // The session checks of this file's loaders started the process's session cache (ADR 035): its listener goes first.
+    await stopProcessSessionCache();
     setRuntimeDb(undefined);
     await handle?.close();
   });

@@ -73,6 +73,11 @@ export class ArtefactCache {
     return artefact;
   }
 
+  /** The artefact of `key` if this process holds it (and listens), without any lookup; else undefined. */
+  held(key: string): Artefact | undefined {
+    return this.listening ? this.entries.get(key) : undefined;
+  }
+
   /** Keeps an artefact just stored by this process (read before any notification of a later change). */
   put(key: string, artefact: Artefact, generation: number) {
     if (this.listening && generation === this.generation) this.remember(key, artefact);
@@ -129,13 +134,18 @@ export class ArtefactCache {
  * `LISTEN` statement cannot land inside another transaction).
  */
 export function artefactSubscription(handle: DbHandle, databaseUrl: string | undefined) {
+  return channelSubscription(handle, databaseUrl, ARTEFACT_CHANNEL);
+}
+
+/** The same for any channel (the session cache listens on its own, ADR 035). */
+export function channelSubscription(handle: DbHandle, databaseUrl: string | undefined, channel: string) {
   return async (onMessage: (scope: string) => void, onLost: () => void): Promise<() => Promise<void>> => {
     if (handle.driver === "pglite") {
       const pglite = handle.pglite!;
-      const unlisten = await handle.db.connection().execute(() => pglite.listen(ARTEFACT_CHANNEL, onMessage));
+      const unlisten = await handle.db.connection().execute(() => pglite.listen(channel, onMessage));
       return () => handle.db.connection().execute(() => unlisten());
     }
-    if (!databaseUrl) throw new Error("artefact cache: DATABASE_URL missing for LISTEN");
+    if (!databaseUrl) throw new Error(`${channel}: DATABASE_URL missing for LISTEN`);
     const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     let ended = false;
     const lost = () => {
@@ -147,11 +157,11 @@ export function artefactSubscription(handle: DbHandle, databaseUrl: string | und
     client.on("error", lost);
     client.on("end", lost);
     client.on("notification", (message) => {
-      if (message.channel === ARTEFACT_CHANNEL) onMessage(message.payload ?? "*");
+      if (message.channel === channel) onMessage(message.payload ?? "*");
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${ARTEFACT_CHANNEL}`);
+      await client.query(`LISTEN ${channel}`);
     } catch (error) {
       ended = true;
       await client.end().catch(() => {});

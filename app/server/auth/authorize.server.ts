@@ -9,6 +9,7 @@ import type { AuditContext } from "../audit/audit.server";
 import { authenticateApiToken, consumeRateLimit, tokenLabel, unknownTokenFailures, type RateDecision } from "../api/tokens.server";
 import { ApiProblem } from "../http/problem.server";
 import { SessionManager, type SessionUser } from "./session.server";
+import { processSessionCache } from "./session-cache.server";
 import { requestScope } from "../http/request-scope.server";
 import { userActor, type UserActor } from "../command.server";
 
@@ -27,11 +28,17 @@ export async function getSessionManager(): Promise<SessionManager> {
   const db = await getDb();
   if (!manager || managerDb !== db) {
     const env = getEnv();
-    manager = new SessionManager(db, {
-      idleMinutes: env.SESSION_IDLE_MINUTES,
-      absoluteHours: env.SESSION_ABSOLUTE_HOURS,
-      secureCookies: env.secureCookies,
-    });
+    const sessionDb = db;
+    manager = new SessionManager(
+      db,
+      {
+        idleMinutes: env.SESSION_IDLE_MINUTES,
+        absoluteHours: env.SESSION_ABSOLUTE_HOURS,
+        secureCookies: env.secureCookies,
+      },
+      // The process's validated sessions, kept coherent across instances by NOTIFY (ADR 035).
+      () => processSessionCache(sessionDb),
+    );
     managerDb = db;
   }
   return manager;
@@ -59,22 +66,36 @@ export function getOptionalUser(request: Request): Promise<CurrentUser | null> {
   const shared = scope?.get(USER_IN_SCOPE) as { cookie: string | null; pending: Promise<CurrentUser | null> } | undefined;
   let pending = resolved.get(request) ?? (shared && shared.cookie === cookie ? shared.pending : undefined);
   if (!pending) {
-    pending = (async () => {
-      const sessions = await getSessionManager();
-      const token = sessions.readSessionToken(cookie);
-      if (!token) return null;
-      const validated = await sessions.validate(token);
-      if (!validated) return null;
-      return {
-        ...validated.user,
-        sessionId: validated.sessionId,
-        organisationWithdrawn: isWithdrawn({ withdrawal_effective_date: validated.user.organisationWithdrawalEffectiveDate }, todayIso()),
-      };
-    })();
+    pending = userOfCookie(cookie);
     if (scope && !shared) scope.set(USER_IN_SCOPE, { cookie, pending });
   }
   resolved.set(request, pending);
   return pending;
+}
+
+/** The session check itself: the user a Cookie header's session names, or null. */
+async function userOfCookie(cookie: string | null): Promise<CurrentUser | null> {
+  const sessions = await getSessionManager();
+  const token = sessions.readSessionToken(cookie);
+  if (!token) return null;
+  const validated = await sessions.validate(token);
+  if (!validated) return null;
+  return {
+    ...validated.user,
+    sessionId: validated.sessionId,
+    organisationWithdrawn: isWithdrawn({ withdrawal_effective_date: validated.user.organisationWithdrawalEffectiveDate }, todayIso()),
+  };
+}
+
+/**
+ * For the HTTP layer's fast paths that answer before Remix (ADR 035): the
+ * signed-in user a Cookie header names if that user holds `permission`, else
+ * null — and the caller then hands the request to Remix, whose loader makes
+ * the same check and answers the redirect to login or the 403 itself.
+ */
+export async function permittedUserOfCookie(cookie: string | null, permission: PermissionRequest): Promise<CurrentUser | null> {
+  const user = await userOfCookie(cookie);
+  return user && can(user, permission) ? user : null;
 }
 
 function loginRedirect(request: Request): Response {

@@ -2,6 +2,7 @@ import { createHash, getRandomValues, timingSafeEqual } from "node:crypto";
 import type { Db } from "../db.server";
 import type { Role } from "~/domain/permissions";
 import type { IsoDate } from "~/domain/dates";
+import type { HeldSession, SessionCache } from "./session-cache.server";
 
 /**
  * Sessions: the project's own module, written after lucia's guide
@@ -14,6 +15,9 @@ import type { IsoDate } from "~/domain/dates";
  *   less than half of the idle period remains (as lucia did);
  * - absolute expiry: `SESSION_ABSOLUTE_HOURS` after creation, whatever the activity;
  * - cookie: HttpOnly, SameSite=Lax, Path=/, Secure in production, no persistent expiry.
+ * With a `SessionCache` (the process's, ADR 035), the row is read from the
+ * process while no change to sessions, users or organisations was announced;
+ * the secret, the expiry and the user's status are checked the same way.
  */
 
 export interface SessionSettings {
@@ -71,6 +75,7 @@ export class SessionManager {
   constructor(
     private readonly db: Db,
     private readonly settings: SessionSettings,
+    private readonly cache?: () => SessionCache | undefined,
   ) {}
 
   private get idleMs() {
@@ -124,7 +129,47 @@ export class SessionManager {
   async validate(token: string, now = new Date()): Promise<ValidatedSession | null> {
     const parsed = parseToken(token);
     if (!parsed) return null;
-    const row = await this.db
+    const cache = this.cache?.();
+    const generation = cache?.currentGeneration ?? 0;
+    const held = cache?.held(parsed.id);
+    const row: HeldSession | undefined = held ?? (await this.lookup(parsed.id));
+    if (!row || !secretMatches(parsed.secret, row.secret_hash)) return null;
+    const expiresAt = new Date(row.expires_at).getTime();
+    const absoluteLimit = new Date(row.created_at).getTime() + this.settings.absoluteHours * 3_600_000;
+    if (now.getTime() >= expiresAt || now.getTime() >= absoluteLimit || row.status !== "active") {
+      await this.invalidate(row.id);
+      return null;
+    }
+    let setCookie: string | undefined;
+    if (expiresAt - now.getTime() < this.idleMs / 2) {
+      await this.db
+        .updateTable("user_session")
+        .set({ expires_at: new Date(now.getTime() + this.idleMs) })
+        .where("id", "=", row.id)
+        .execute();
+      setCookie = this.cookie(token);
+    } else if (!held) {
+      // Held only as read, valid and not due for its sliding refresh (which announces a change anyway).
+      cache?.put(row, generation);
+    }
+    return {
+      sessionId: row.id,
+      user: {
+        id: row.user_id,
+        email: row.email,
+        displayName: row.display_name,
+        role: row.role as Role,
+        organisationId: row.organisation_id,
+        organisationName: row.organisation_name,
+        organisationWithdrawalEffectiveDate: row.withdrawal_effective_date as IsoDate | null,
+      },
+      setCookie,
+    };
+  }
+
+  /** The session row with its user and organisation, as the check reads it. */
+  private lookup(id: string): Promise<HeldSession | undefined> {
+    return this.db
       .selectFrom("user_session as s")
       .innerJoin("app_user as u", "u.id", "s.user_id")
       .innerJoin("organisation as o", "o.id", "u.organisation_id")
@@ -142,41 +187,13 @@ export class SessionManager {
         "o.name as organisation_name",
         "o.withdrawal_effective_date",
       ])
-      .where("s.id", "=", parsed.id)
+      .where("s.id", "=", id)
       .executeTakeFirst();
-    if (!row || !secretMatches(parsed.secret, row.secret_hash)) return null;
-    const expiresAt = new Date(row.expires_at).getTime();
-    const absoluteLimit = new Date(row.created_at).getTime() + this.settings.absoluteHours * 3_600_000;
-    if (now.getTime() >= expiresAt || now.getTime() >= absoluteLimit || row.status !== "active") {
-      await this.invalidate(row.id);
-      return null;
-    }
-    let setCookie: string | undefined;
-    if (expiresAt - now.getTime() < this.idleMs / 2) {
-      await this.db
-        .updateTable("user_session")
-        .set({ expires_at: new Date(now.getTime() + this.idleMs) })
-        .where("id", "=", row.id)
-        .execute();
-      setCookie = this.cookie(token);
-    }
-    return {
-      sessionId: row.id,
-      user: {
-        id: row.user_id,
-        email: row.email,
-        displayName: row.display_name,
-        role: row.role,
-        organisationId: row.organisation_id,
-        organisationName: row.organisation_name,
-        organisationWithdrawalEffectiveDate: row.withdrawal_effective_date,
-      },
-      setCookie,
-    };
   }
 
   /** Ends a session by its id (the signed-in user's own, already validated). */
   async invalidate(sessionId: string) {
+    this.cache?.()?.forget((row) => row.id === sessionId);
     await this.db.deleteFrom("user_session").where("id", "=", sessionId).execute();
   }
 
@@ -187,6 +204,7 @@ export class SessionManager {
   }
 
   async invalidateUser(userId: string) {
+    this.cache?.()?.forget((row) => row.user_id === userId);
     await this.db.deleteFrom("user_session").where("user_id", "=", userId).execute();
   }
 

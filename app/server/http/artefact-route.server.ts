@@ -2,7 +2,9 @@ import type { NextFunction, Request, Response } from "express";
 import { getDb } from "../runtime.server";
 import { artefactBytes, artefactEtag, artefactReply, etagMatches, type Artefact } from "../artefacts/artefacts.server";
 import { artefactCacheFor, ensureProcessArtefactCache } from "../artefacts/artefact-cache.server";
-import { extranetReportKey, PUBLIC_REPORT_CACHE_CONTROL } from "../dashboard/report-artefacts.server";
+import { extranetReportKey, PUBLIC_REPORT_CACHE_CONTROL, reportArtefactKey } from "../dashboard/report-artefacts.server";
+import { permittedUserOfCookie } from "../auth/authorize.server";
+import { MEMBER_REPORT_CACHE_CONTROL, MEMBER_REPORT_VARY, memberReportInput, memberReportParams } from "../dashboard/member-report.server";
 import { requestIdFrom } from "./security.server";
 
 /**
@@ -60,4 +62,48 @@ async function currentArtefact(key: string, ifNoneMatch: string | undefined): Pr
   const etag = await artefactEtag(db, key);
   if (!etag) return undefined;
   return etagMatches(ifNoneMatch, etag) ? { etag } : artefactBytes(db, key, etag);
+}
+
+/**
+ * A member's request for the report (`/dashboard/:year`, ADR 035) whose page
+ * this process holds: the session check of the authorization module
+ * (`permittedUserOfCookie`, the loader's `read:dashboard`), then the held
+ * page for that user's variant and query — 304 on a matching
+ * `If-None-Match`, else its stored bytes in the accepted encoding — without
+ * running Remix. Registered after the request id, helmet, Permissions-Policy
+ * and the origin check, so the answer carries the same headers as the
+ * route's. Anything else — no session or no permission (the route redirects
+ * or refuses), a page not held, an error — goes on to the route.
+ */
+const MEMBER_PATH = /^\/dashboard\/(\d{4})\/?$/;
+
+export function memberReportRevalidation() {
+  return function memberReport(req: Request, res: Response, next: NextFunction) {
+    if (req.method !== "GET" && req.method !== "HEAD") return next();
+    const cookie = req.get("cookie");
+    if (!cookie) return next();
+    const match = MEMBER_PATH.exec(req.path);
+    if (!match) return next();
+    const params = memberReportParams.safeParse({ year: match[1] });
+    if (!params.success) return next();
+    void heldMemberReport(cookie, params.data.year, req.originalUrl).then(
+      (artefact) => {
+        if (!artefact) return next();
+        const reply = artefactReply(artefact, { ifNoneMatch: req.get("if-none-match"), acceptEncoding: req.get("accept-encoding") }, MEMBER_REPORT_CACHE_CONTROL);
+        res.statusCode = reply.status;
+        for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
+        res.setHeader("Vary", `${reply.headers.Vary}, ${MEMBER_REPORT_VARY}`);
+        res.end(req.method === "HEAD" ? undefined : (reply.body ?? undefined));
+      },
+      () => next(),
+    );
+  };
+}
+
+/** The page this process holds for this cookie's permitted user and query, else undefined. */
+async function heldMemberReport(cookie: string, year: number, url: string): Promise<Artefact | undefined> {
+  const user = await permittedUserOfCookie(cookie, "read:dashboard");
+  if (!user) return undefined;
+  const input = memberReportInput(user, year, new URL(url, "http://localhost").searchParams);
+  return artefactCacheFor(await getDb())?.held(reportArtefactKey(input));
 }

@@ -16,8 +16,9 @@ import { problemTypeUri } from "./problem.server";
 import { runInRequestScope } from "./request-scope.server";
 import { withOutageResponses } from "./outage.server";
 import { withBodyLimits } from "./body-limits.server";
-import { publicReportFastPath } from "./artefact-route.server";
+import { memberReportRevalidation, publicReportFastPath } from "./artefact-route.server";
 import { stopProcessArtefactCache } from "../artefacts/artefact-cache.server";
+import { stopProcessSessionCache } from "../auth/session-cache.server";
 import { withStartupLock } from "../startup-lock.server";
 import { timedStep } from "../start-timing.server";
 
@@ -124,6 +125,9 @@ export function install(app: Express, options: InstallOptions) {
       );
   });
 
+  // A member's report page held in the process: the session check, then its ETag or bytes, before Remix (ADR 035).
+  app.use(memberReportRevalidation());
+
   // compression() leaves alone bodies under 1 KiB, bodies that carry a Content-Encoding (a reader's
   // report from its stored artefact) and types that are not compressible (images, PDF, xlsx); the
   // public report never reaches it (fast path above).
@@ -133,7 +137,10 @@ export function install(app: Express, options: InstallOptions) {
     app.use(options.viteMiddlewares);
   } else if (options.clientDir) {
     app.use("/assets", express.static(`${options.clientDir}/assets`, { immutable: true, maxAge: "1y" }));
-    app.use(express.static(options.clientDir, { maxAge: "1h" }));
+    // The client build's own files at the root all have an extension (favicon.svg, dashboard-report.js…): a page's
+    // path is not looked up on disk first (one stat per page request, ADR 035).
+    const rootFiles = express.static(options.clientDir, { maxAge: "1h" });
+    app.use((req, res, next) => (/\.[A-Za-z0-9]+$/.test(req.path) ? rootFiles(req, res, next) : next()));
   }
 
   app.use(responseHeaderDefaults);
@@ -179,6 +186,7 @@ export { startJobs };
 
 export async function shutdown() {
   await stopProcessArtefactCache();
+  await stopProcessSessionCache();
   await stopJobs();
   await closeHeavyPool();
   await closeRuntimeDb();

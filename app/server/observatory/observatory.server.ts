@@ -1,5 +1,6 @@
 import { getEnv } from "../env.server";
 import type { Db } from "../db.server";
+import { startedSessionCache } from "../auth/session-cache.server";
 
 export interface ObservatoryIdentity {
   code: string;
@@ -21,6 +22,12 @@ const fallback: ObservatoryIdentity = {
 
 /** The observatory's identity (data, not code); a neutral name before the first import. */
 export async function getObservatory(db: Db): Promise<ObservatoryIdentity> {
+  // Shown by every page: held with the process's validated sessions, read again after any change (ADR 035).
+  const cache = startedSessionCache(db);
+  return cache ? { ...(await cache.shared("observatory", () => readObservatory(db))) } : readObservatory(db);
+}
+
+async function readObservatory(db: Db): Promise<ObservatoryIdentity> {
   const row = await db.selectFrom("observatory").selectAll().executeTakeFirst();
   if (!row) return fallback;
   return {
