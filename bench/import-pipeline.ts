@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
-import { sql, type Transaction } from "kysely";
-import type { Database } from "#db/schema";
+import { sql } from "kysely";
 import { systemActor } from "~/server/command.server";
 import { assertSubmissionOpen } from "~/server/campaigns/campaigns.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";

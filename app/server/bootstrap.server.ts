@@ -1,7 +1,6 @@
 import { sql } from "kysely";
 import { getEnv } from "./env.server";
 import { openRuntimeDb } from "./runtime.server";
-import { systemContext } from "./audit/audit.server";
 import { systemActor } from "./command.server";
 import { loadObservatoryFiles } from "./observatory/files.server";
 import { DEMO_PASSWORD, importObservatory, seedDemoUsers, type DemoLogin } from "./observatory/seed.server";

@@ -6,7 +6,6 @@ import type { Db } from "../db.server";
 import { recordAudit } from "../audit/audit.server";
 import type { Actor } from "../command.server";
 import { putFile } from "../storage/files.server";
-import { systemActor } from "../command.server";
 import { setOrganisationLogo } from "../organisations/organisations.server";
 import { breakdownCells, breakdownKey } from "~/domain/breakdowns";
 import { addDays } from "~/domain/dates";

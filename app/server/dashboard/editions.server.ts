@@ -25,7 +25,7 @@ import {
   type TransmissionInput,
 } from "~/domain/dashboard";
 import { formatDate } from "~/domain/format";
-import { toPublicEdition } from "./assembly.server";
+import { toPublicEdition } from "~/domain/edition-assembly";
 import { assembleFromDb, yearsWithValues } from "./load.server";
 import type { PdfLogo } from "./pdf.server";
 import { runHeavy } from "../heavy/pool.server";

@@ -144,9 +144,6 @@ export async function loadAssemblyInput(db: Executor, year: number, now: Date = 
   };
 }
 
-/** The accepted values of the trend years, in the form fastest on the database's driver (accepted-values.server.ts). */
-export { acceptedValueRows } from "./accepted-values.server";
-
 /** Loads and assembles the internal edition of `year`. */
 export async function assembleFromDb(db: Executor, year: number, now: Date = new Date()): Promise<DashboardEdition> {
   return assembleEdition(await loadAssemblyInput(db, year, now));
