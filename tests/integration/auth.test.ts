@@ -156,7 +156,7 @@ describe("session expiry and logout", () => {
     const org = await makeOrganisation(t.db);
     const user = await makeUser(t.db, "reader", org.id);
     const { sessionId, token } = await sessions().create(user.id, { ip: null, userAgent: null });
-    const cookie = await logout(t.db, sessions(), { ...ctx, actorUserId: user.id, actorLabel: user.email }, sessionId);
+    const cookie = await logout(t.db, sessions(), personActor({ id: user.id, role: "reader", organisationId: org.id }, { ...ctx, actorUserId: user.id, actorLabel: user.email }), sessionId);
     expect(cookie).toMatch(/^odpe_session=;.*Max-Age=0/);
     expect(await sessions().validate(token)).toBeNull();
     expect(await countAudit("auth.logout")).toBeGreaterThanOrEqual(1);

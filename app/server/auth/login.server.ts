@@ -1,3 +1,4 @@
+import type { Actor } from "../command.server";
 import type { Db } from "../db.server";
 import { recordAudit, type AuditContext } from "../audit/audit.server";
 import { DomainError } from "../errors.server";
@@ -88,7 +89,8 @@ export async function login(
   return { userId: user.id, setCookie: created.setCookie };
 }
 
-export async function logout(db: Db, sessions: SessionManager, context: AuditContext, sessionId: string) {
+export async function logout(db: Db, sessions: SessionManager, actor: Actor, sessionId: string) {
+  const context = actor.audit;
   await sessions.invalidate(sessionId);
   await db.transaction().execute((trx) =>
     recordAudit(trx, context, {

@@ -1,7 +1,7 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { getEnv } from "../env.server";
 import { getDb } from "../runtime.server";
-import { auditContext, getOptionalUser, getSessionManager } from "./authorize.server";
+import { actorOf, auditContext, getOptionalUser, getSessionManager } from "./authorize.server";
 import { login, logout } from "./login.server";
 import { safeRedirectTarget } from "../http/redirect-target.server";
 
@@ -33,7 +33,7 @@ export async function logoutFromRequest(request: Request, context: AppLoadContex
   const sessions = await getSessionManager();
   const user = await getOptionalUser(request);
   if (!user) return sessions.blankCookie();
-  return logout(await getDb(), sessions, auditContext(user, context), user.sessionId);
+  return logout(await getDb(), sessions, actorOf(user, context), user.sessionId);
 }
 
 /** The post-login target: a known route of the portal's own origin, or home (redirect-target.server.ts). */

@@ -408,11 +408,11 @@ export async function publishEdition(db: Db, actor: Actor, id: string, now: Date
       await trx.insertInto("dashboard_edition_file").values({ edition_id: id, kind, file_id: file.id }).execute();
       stored[kind] = { id: file.id, sha256: file.sha256 };
     }
-    const releaseId = await recordRelease(trx, actor.audit, { kind: "dashboard_edition", subjectId: id, label: releaseLabel, releasedAt: now, cells: ledgerCells });
+    const releaseId = await recordRelease(trx, actor, { kind: "dashboard_edition", subjectId: id, label: releaseLabel, releasedAt: now, cells: ledgerCells });
     for (const w of withdraw) {
       await withdrawRelease(
         trx,
-        actor.audit,
+        actor,
         w.releaseId,
         w.label,
         `Avec sa correction (édition n° ${edition.number}), elle permettrait de retrouver une valeur secrète : retirée du site public (secret statistique, CASF D226-3-4).`,
@@ -486,7 +486,7 @@ export async function recordOnpeTransmission(db: Db, actor: Actor, id: string, i
       .execute();
     await trx.updateTable("dashboard_edition").set({ status: transition.to, updated_at: new Date() }).where("id", "=", id).execute();
     // ADR 015: the package carries the public edition: its cells go to the ledger as a release of their own.
-    await copyRelease(trx, actor.audit, { fromKind: "dashboard_edition", subjectId: id, kind: "onpe_package", label: `Paquet ONPE du tableau de bord ${edition.reference_year}, édition n° ${edition.number}`, releasedAt: new Date() });
+    await copyRelease(trx, actor, { fromKind: "dashboard_edition", subjectId: id, kind: "onpe_package", label: `Paquet ONPE du tableau de bord ${edition.reference_year}, édition n° ${edition.number}`, releasedAt: new Date() });
     await command.audit({
       action: transition.audit,
       entityType: "dashboard_edition",

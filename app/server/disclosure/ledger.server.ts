@@ -1,7 +1,8 @@
 import type { Transaction } from "kysely";
 import type { Database, DisclosureReleaseKind } from "#db/schema";
 import type { Executor } from "../db.server";
-import { recordAudit, type AuditContext } from "../audit/audit.server";
+import { recordAudit } from "../audit/audit.server";
+import type { Actor } from "../command.server";
 import { notFound } from "../errors.server";
 import { scopeKey, statKey, type StatisticRef } from "./statistics.server";
 
@@ -40,7 +41,8 @@ export interface NewRelease {
 }
 
 /** Records a release and its cells, with an audit event, in the caller's transaction. */
-export async function recordRelease(trx: Transaction<Database>, context: AuditContext, release: NewRelease): Promise<string> {
+export async function recordRelease(trx: Transaction<Database>, actor: Actor, release: NewRelease): Promise<string> {
+  const context = actor.audit;
   const unique = new Map<string, LedgerCell>();
   for (const c of release.cells) unique.set(c.key ?? statKey(c.ref!), c);
   const secretCount = [...unique.values()].filter((c) => c.secret).length;
@@ -82,7 +84,8 @@ export async function recordRelease(trx: Transaction<Database>, context: AuditCo
 }
 
 /** Takes a release off the public site (its subject answers 410), with an audit event. */
-export async function withdrawRelease(trx: Transaction<Database>, context: AuditContext, releaseId: string, label: string, reason: string) {
+export async function withdrawRelease(trx: Transaction<Database>, actor: Actor, releaseId: string, label: string, reason: string) {
+  const context = actor.audit;
   await trx.insertInto("disclosure_withdrawal").values({ release_id: releaseId, withdrawn_by: context.actorUserId, reason }).execute();
   await recordAudit(trx, context, {
     action: "disclosure.release_withdrawn",
@@ -225,7 +228,7 @@ export async function getRelease(db: Executor, id: string) {
 /** A release carrying exactly the cells of another (the ONPE package of a published edition). */
 export async function copyRelease(
   trx: Transaction<Database>,
-  context: AuditContext,
+  actor: Actor,
   input: { fromKind: DisclosureReleaseKind; subjectId: string; kind: DisclosureReleaseKind; label: string; releasedAt: Date },
 ): Promise<string | null> {
   const from = await trx
@@ -242,7 +245,7 @@ export async function copyRelease(
     .select(["stat_key", "indicator_code", "reference_year", "organisation_id", "organisation_ids", "breakdown_key", "value", "secret", "source_hash"])
     .where("release_id", "=", from.id)
     .execute();
-  return recordRelease(trx, context, {
+  return recordRelease(trx, actor, {
     kind: input.kind,
     subjectId: input.subjectId,
     label: input.label,

@@ -538,7 +538,7 @@ export async function validatePublication(db: Db, actor: Actor, id: string) {
     // Every table protected together, against the disclosure ledger (ADR 015); refused if it cannot be.
     const ledgerCells = await protectPublication(trx, row.title, content.items);
     await moveTo(trx, row, "validate", actor, { content: { content, lineage } });
-    await recordRelease(trx, actor.audit, { kind: "publication", subjectId: id, label: row.title, releasedAt: new Date(), cells: ledgerCells });
+    await recordRelease(trx, actor, { kind: "publication", subjectId: id, label: row.title, releasedAt: new Date(), cells: ledgerCells });
     await tellUsers(trx, [row.author_id], {
       kind: "publication.published",
       title: `Publiée : « ${row.title} »`,
