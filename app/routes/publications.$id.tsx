@@ -4,10 +4,10 @@ import { Alert, Anchor, Button, Card, Code, Group, List, NativeSelect, Stack, Ta
 import { z } from "zod";
 import { actorOf, requirePermission, userCan, requireSignedIn } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
-import { attachDocument, detachDocument, rejectPublication, removeItem, submitPublication, unpublishPublication, updatePublicationText, validatePublication, withdrawSubmission } from "~/server/publications/publication-commands.server";
+import { attachDocument, detachDocument, publicationCommandPermissions, rejectPublication, removeItem, submitPublication, unpublishPublication, updatePublicationText, validatePublication, withdrawSubmission } from "~/server/publications/publication-commands.server";
 import { getPublicationPage, publicationOwner } from "~/server/publications/publication-queries.server";
 import { listWorkspaceDocuments } from "~/server/workspace/workspace.server";
-import { addPublicationComment, commentsOpen, listPublicationComments } from "~/server/publications/released.server";
+import { addPublicationComment, commentsOpen, publicationCommentPermission, listPublicationComments } from "~/server/publications/released.server";
 import { parseForm } from "~/server/http/forms.server";
 import { intentFailure, intentSuccess, orNotFound, unknownIntent, type IntentResult } from "~/server/http/results.server";
 import {
@@ -67,17 +67,18 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
+/** The command each intent runs, by the permission that command declares for itself (ADR 034). */
 const intentPermission: Record<string, PermissionRequest> = {
-  text: "update:publication",
-  "remove-item": "update:publication",
-  attach: "update:publication",
-  detach: "update:publication",
-  submit: "update:publication",
-  withdraw: "update:publication",
-  validate: "validate:publication",
-  reject: "validate:publication",
-  unpublish: "validate:publication",
-  comment: "comment:publication",
+  text: publicationCommandPermissions.updatePublicationText,
+  "remove-item": publicationCommandPermissions.removeItem,
+  attach: publicationCommandPermissions.attachDocument,
+  detach: publicationCommandPermissions.detachDocument,
+  submit: publicationCommandPermissions.submitPublication,
+  withdraw: publicationCommandPermissions.withdrawSubmission,
+  validate: publicationCommandPermissions.validatePublication,
+  reject: publicationCommandPermissions.rejectPublication,
+  unpublish: publicationCommandPermissions.unpublishPublication,
+  comment: publicationCommentPermission,
 };
 
 const invalidatedMessage = (names: string[]) =>

@@ -1,3 +1,4 @@
+import type { PermissionRequest } from "~/domain/permissions";
 import { sql } from "kysely";
 import type { Db, Trx } from "../db.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
@@ -42,6 +43,25 @@ import type { ExplorerQuery } from "~/domain/explorer";
  * - publishing needs every approval of the current content and the referent;
  * - unpublishing keeps the history (events, published content).
  */
+
+/**
+ * The permission each publication command runs under (ADR 034), declared once:
+ * each command passes its own to `run`, and the publication page reads them to
+ * refuse with a 403 before it reads a form.
+ */
+export const publicationCommandPermissions = {
+  createPublication: "create:publication",
+  updatePublicationText: "update:publication",
+  removeItem: "update:publication",
+  attachDocument: "update:publication",
+  detachDocument: "update:publication",
+  submitPublication: "update:publication",
+  withdrawSubmission: "update:publication",
+  decideApproval: "decide:approval",
+  validatePublication: "validate:publication",
+  rejectPublication: "validate:publication",
+  unpublishPublication: "validate:publication",
+} as const satisfies Record<string, PermissionRequest>;
 
 const label = (actor: Actor | null) => (actor ? actor.displayName : "portail");
 
@@ -220,7 +240,7 @@ async function insertPublication(trx: Trx, actor: Actor, input: PublicationFormI
 
 /** A new draft publication of the actor's organisation. */
 export async function createPublication(db: Db, actor: Actor, input: PublicationFormInput): Promise<string> {
-  return run(db, actor, "create:publication", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.createPublication, async (trx, command) => {
     const id = await insertPublication(trx, actor, input);
     await command.audit({
       action: "publication.created",
@@ -235,7 +255,7 @@ export async function createPublication(db: Db, actor: Actor, input: Publication
 
 /** Title, audience and Markdown body. */
 export async function updatePublicationText(db: Db, actor: Actor, id: string, input: PublicationFormInput) {
-  return run(db, actor, "update:publication", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.updatePublicationText, async (trx, command) => {
     const row = await assertEditable(trx, command, id);
     await trx.updateTable("publication").set({ title: input.title, audience: input.audience, body_markdown: input.body }).where("id", "=", id).execute();
     const result = await afterContentChange(trx, command, row, "texte");
@@ -293,7 +313,7 @@ export async function addFrozenItem(db: Db, actor: Actor, target: string, input:
 }
 
 export async function removeItem(db: Db, actor: Actor, id: string, itemId: string) {
-  return run(db, actor, "update:publication", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.removeItem, async (trx, command) => {
     const row = await assertEditable(trx, command, id);
     const removed = await trx.deleteFrom("publication_item").where("id", "=", itemId).where("publication_id", "=", id).returning("title").executeTakeFirst();
     if (!removed) throw notFound("Ce tableau");
@@ -305,7 +325,7 @@ export async function removeItem(db: Db, actor: Actor, id: string, itemId: strin
 
 /** Attaches a workspace document, frozen at its current version. */
 export async function attachDocument(db: Db, actor: Actor, id: string, documentId: string) {
-  return run(db, actor, "update:publication", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.attachDocument, async (trx, command) => {
     const row = await assertEditable(trx, command, id);
     const doc = await trx.selectFrom("workspace_document").select(["id", "title", "current_version_id"]).where("id", "=", documentId).executeTakeFirst();
     if (!doc || !doc.current_version_id) throw new DomainError("validation", "Document introuvable dans l'espace de travail.", { documentId: ["Choisissez un document."] });
@@ -331,7 +351,7 @@ export async function attachDocument(db: Db, actor: Actor, id: string, documentI
 }
 
 export async function detachDocument(db: Db, actor: Actor, id: string, documentId: string) {
-  return run(db, actor, "update:publication", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.detachDocument, async (trx, command) => {
     const row = await assertEditable(trx, command, id);
     const removed = await trx.deleteFrom("publication_attachment").where("publication_id", "=", id).where("document_id", "=", documentId).returning("document_id").executeTakeFirst();
     if (!removed) throw notFound("Ce document joint");
@@ -359,7 +379,7 @@ async function notifyReferents(trx: Trx, row: PublicationRow) {
  * the publication goes straight to the referent.
  */
 export async function submitPublication(db: Db, actor: Actor, id: string) {
-  return run(db, actor, "update:publication", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.submitPublication, async (trx, command) => {
     const row = await getPublicationRow(trx, id, true);
     requireTransition(command, row, "submit");
     checkTransition(row, "submit", "La demande d'accord");
@@ -413,7 +433,7 @@ export async function submitPublication(db: Db, actor: Actor, id: string) {
 
 /** The author takes a submission back to draft; pending requests are closed. */
 export async function withdrawSubmission(db: Db, actor: Actor, id: string) {
-  return run(db, actor, "update:publication", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.withdrawSubmission, async (trx, command) => {
     const row = await getPublicationRow(trx, id, true);
     requireTransition(command, row, "withdraw");
     await moveTo(trx, row, "withdraw", actor);
@@ -439,7 +459,7 @@ export async function decideApproval(db: Db, actor: Actor, approvalId: string, d
   if (decision.decision === "refuse" && decision.reason.trim().length < 5) {
     throw new DomainError("validation", "Indiquez le motif du refus : il sera communiqué à l'auteur.", { reason: ["Indiquez le motif du refus (5 caractères au moins)."] });
   }
-  return run(db, actor, "decide:approval", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.decideApproval, async (trx, command) => {
     const found = await trx.selectFrom("publication_approval").select(["publication_id", "organisation_id"]).where("id", "=", approvalId).executeTakeFirst();
     if (!found) throw notFound("Cette demande d'accord");
     command.require("decide:approval", found.organisation_id);
@@ -525,7 +545,7 @@ export async function decideApproval(db: Db, actor: Actor, approvalId: string, d
  * with the event, so unpublishing never loses what went out.
  */
 export async function validatePublication(db: Db, actor: Actor, id: string) {
-  return run(db, actor, "validate:publication", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.validatePublication, async (trx, command) => {
     const row = await getPublicationRow(trx, id, true);
     requireTransition(command, row, "validate");
     checkTransition(row, "validate", "La mise en ligne");
@@ -560,7 +580,7 @@ export async function validatePublication(db: Db, actor: Actor, id: string) {
 
 
 export async function rejectPublication(db: Db, actor: Actor, id: string, reason: string) {
-  return run(db, actor, "validate:publication", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.rejectPublication, async (trx, command) => {
     const row = await getPublicationRow(trx, id, true);
     requireTransition(command, row, "reject");
     await moveTo(trx, row, "reject", actor, { note: reason });
@@ -577,7 +597,7 @@ export async function rejectPublication(db: Db, actor: Actor, id: string, reason
 
 /** Off the extranet; the history (events, published content, approvals) stays. */
 export async function unpublishPublication(db: Db, actor: Actor, id: string, reason: string) {
-  return run(db, actor, "validate:publication", async (trx, command) => {
+  return run(db, actor, publicationCommandPermissions.unpublishPublication, async (trx, command) => {
     const row = await getPublicationRow(trx, id, true);
     requireTransition(command, row, "unpublish");
     await moveTo(trx, row, "unpublish", actor, { note: reason });

@@ -1,3 +1,4 @@
+import type { PermissionRequest } from "~/domain/permissions";
 import type { Db, Executor, Trx } from "../db.server";
 import { DomainError, notFound } from "../errors.server";
 import { actorMay, run, type Actor } from "../command.server";
@@ -107,11 +108,14 @@ export function commentsOpen(status: PublicationStatus): boolean {
   return (["draft", "awaiting_sources", "awaiting_referent", "rejected"] as PublicationStatus[]).includes(status);
 }
 
+/** The permission `addPublicationComment` runs under (ADR 034); the publication page reads it to refuse before reading the form. */
+export const publicationCommentPermission = "comment:publication" satisfies PermissionRequest;
+
 export async function addPublicationComment(db: Db, actor: Actor, publicationId: string, body: string) {
   const text = body.trim();
   if (!text) throw new DomainError("validation", "Le commentaire est vide.", { body: ["Écrivez votre commentaire."] });
   if (text.length > 10_000) throw new DomainError("validation", "Le commentaire dépasse 10 000 caractères.", { body: ["Raccourcissez le commentaire."] });
-  return run(db, actor, "comment:publication", async (trx, command) => {
+  return run(db, actor, publicationCommentPermission, async (trx, command) => {
     const row = await getPublicationRow(trx, publicationId, true);
     if (!actorMay(actor, "comment:publication", row.organisation_id)) throw new DomainError("forbidden", "Vous n'avez pas les droits pour commenter cette production.");
     if (!commentsOpen(row.status as PublicationStatus)) {
