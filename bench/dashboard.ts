@@ -175,7 +175,7 @@ async function generateHistory(handle: DbHandle) {
 const auditKey = randomBytes(32).toString("hex");
 
 async function startServer(env: Record<string, string>): Promise<ProductionServer> {
-  return startProductionServer({ env: { APP_MODE: "production", SESSION_SECRET: randomBytes(32).toString("hex"), AUDIT_HMAC_KEY: auditKey, DATABASE_URL: undefined, ...env } });
+  return startProductionServer({ env: { APP_MODE: "production", AUDIT_HMAC_KEY: auditKey, DATABASE_URL: undefined, ...env } });
 }
 
 async function login(url: string, email: string): Promise<string> {
@@ -336,9 +336,6 @@ async function loadOnly(db: DbHandle["db"], loadAtStart: string) {
 }
 
 async function main() {
-  // This process reads the portal's settings (getObservatory…): with DATABASE_URL they would default to
-  // production mode, which needs secrets. The production server it starts gets its own (startProductionServer).
-  process.env.APP_MODE ??= "demo";
   const startedAt = new Date();
   const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(" / ");
   const { handle, serverEnv, cleanup } = await openDatabase();

@@ -1,5 +1,5 @@
 import { systemContext, type AuditContext } from "~/server/audit/audit.server";
-import { userActor, type SystemActor, type UserActor } from "~/server/command.server";
+import { systemActor, userActor, type SystemActor, type UserActor } from "~/server/command.server";
 import type { Role } from "~/domain/permissions";
 
 /**
@@ -7,7 +7,7 @@ import type { Role } from "~/domain/permissions";
  * run every command and is audited with the given context (default « test »).
  */
 export function system(audit: AuditContext = systemContext("test")): SystemActor {
-  return { kind: "system", id: null, displayName: audit.actorLabel, audit };
+  return { ...systemActor(audit.actorLabel), audit };
 }
 
 /** A person acting through the portal with a role, for tests about authority. */

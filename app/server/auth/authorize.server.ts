@@ -303,5 +303,6 @@ export function apiAuditContext(client: ApiClient, context: AppLoadContext | und
 
 /** The actor of an API request's commands: the token's organisation as its correspondent, accountable to the token's creator. */
 export function apiActor(client: ApiClient, context: AppLoadContext | undefined): UserActor {
-  return userActor({ ...client, id: client.accountableUserId, displayName: apiAuditContext(client, context).actorLabel }, apiAuditContext(client, context));
+  const audit = apiAuditContext(client, context);
+  return userActor({ ...client, id: client.accountableUserId, displayName: audit.actorLabel }, audit);
 }
