@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isParam, pageNotFound, requireParam } from "~/server/http/params.server";
+import { isParam, pageNotFound, readParam, requireParam } from "~/server/http/params.server";
+import { memberReportYear } from "~/server/http/artefact-route.server";
 
 /** The HTTP edge (docs/architecture.md, « One way to do a thing »): one reader of path parameters, one 404. */
 async function thrown(fn: () => unknown): Promise<Response> {
@@ -50,6 +51,14 @@ describe("requireParam", () => {
     expect(isParam("2000", "year") && isParam("2200", "year")).toBe(true);
     expect(isParam(undefined, "code")).toBe(false);
   });
+
+  it("readParam returns what requireParam returns, and undefined where it throws", () => {
+    expect(readParam("2025", "year")).toBe(2025);
+    expect(readParam("3", "number")).toBe(3);
+    expect(readParam(id, "uuid")).toBe(id);
+    expect(readParam("1999", "year")).toBeUndefined();
+    expect(readParam(undefined, "code")).toBeUndefined();
+  });
 });
 
 describe("pageNotFound", () => {
@@ -57,5 +66,18 @@ describe("pageNotFound", () => {
     const response = pageNotFound("Réunion introuvable");
     expect(response.status).toBe(404);
     expect(await response.text()).toBe("Réunion introuvable");
+  });
+});
+
+describe("the member report's fast path reads the year as the route does (ADR 035)", () => {
+  it.each(["2000", "2025", "2200", "1999", "2201", "02025", "2025.5", "20x5", "+2025", " 2025", "2e3", "", "abcd"])("%j: the same year, or refused by both", (value) => {
+    let route: number | undefined;
+    try {
+      route = requireParam({ year: value }, "year", "year", "Tableau de bord introuvable");
+    } catch (error) {
+      if (!(error instanceof Response)) throw error;
+    }
+    expect(memberReportYear(`/dashboard/${value}`)).toBe(route);
+    expect(memberReportYear(`/dashboard/${value}/`)).toBe(route);
   });
 });

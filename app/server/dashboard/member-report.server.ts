@@ -6,9 +6,9 @@ import type { ReportPageInput } from "./pages.server";
  * Which stored page a member's `/dashboard/:year` request names: shared by
  * the route (app/routes/dashboard.$year.ts) and the HTTP layer's
  * revalidation fast path (app/server/http/artefact-route.server.ts, ADR 035),
- * so that both read the same artefact for the same user and query.
+ * so that both read the same artefact for the same user and query (the
+ * year is read by both with readParam, app/server/http/params.server.ts).
  */
-export const memberReportParams = z.object({ year: z.coerce.number().int().min(2000).max(2200) });
 const memberReportQuery = z.object({
   edition: z.coerce.number().int().positive().optional().catch(undefined),
   vue: z.enum(["publique", "interne"]).optional().catch(undefined),

@@ -4,8 +4,9 @@ import { artefactBytes, artefactEtag, artefactReply, etagMatches, type Artefact 
 import { artefactCacheFor, ensureProcessArtefactCache } from "../artefacts/artefact-cache.server";
 import { extranetReportKey, PUBLIC_REPORT_CACHE_CONTROL, reportArtefactKey } from "../dashboard/report-artefacts.server";
 import { permittedUserOfCookie } from "../auth/authorize.server";
-import { MEMBER_REPORT_CACHE_CONTROL, MEMBER_REPORT_VARY, memberReportInput, memberReportParams } from "../dashboard/member-report.server";
+import { MEMBER_REPORT_CACHE_CONTROL, MEMBER_REPORT_VARY, memberReportInput } from "../dashboard/member-report.server";
 import { requestIdFrom } from "./security.server";
+import { readParam } from "./params.server";
 
 /**
  * The public report's fast path (ADR 021, ADR 033): `/extranet/tableau-de-bord/:year`
@@ -75,18 +76,22 @@ async function currentArtefact(key: string, ifNoneMatch: string | undefined): Pr
  * route's. Anything else — no session or no permission (the route redirects
  * or refuses), a page not held, an error — goes on to the route.
  */
-const MEMBER_PATH = /^\/dashboard\/(\d{4})\/?$/;
+const MEMBER_PATH = /^\/dashboard\/([^/]+)\/?$/;
+
+/** The year a member's report path names, read by the route's own reader (requireParam's readParam), else undefined. */
+export function memberReportYear(path: string): number | undefined {
+  const match = MEMBER_PATH.exec(path);
+  return match ? readParam(match[1], "year") : undefined;
+}
 
 export function memberReportRevalidation() {
   return function memberReport(req: Request, res: Response, next: NextFunction) {
     if (req.method !== "GET" && req.method !== "HEAD") return next();
     const cookie = req.get("cookie");
     if (!cookie) return next();
-    const match = MEMBER_PATH.exec(req.path);
-    if (!match) return next();
-    const params = memberReportParams.safeParse({ year: match[1] });
-    if (!params.success) return next();
-    void heldMemberReport(cookie, params.data.year, req.originalUrl).then(
+    const year = memberReportYear(req.path);
+    if (year === undefined) return next();
+    void heldMemberReport(cookie, year, req.originalUrl).then(
       (artefact) => {
         if (!artefact) return next();
         const reply = artefactReply(artefact, { ifNoneMatch: req.get("if-none-match"), acceptEncoding: req.get("accept-encoding") }, MEMBER_REPORT_CACHE_CONTROL);

@@ -41,6 +41,19 @@ export function isParam(value: string | undefined, kind: ParamKind): value is st
 }
 
 /**
+ * `value` read as a parameter of `kind` (a year or a number as a number),
+ * else undefined: the one reader behind requireParam, also used where a
+ * malformed value must not throw (the HTTP fast paths hand it to the route).
+ */
+export function readParam(value: string | undefined, kind: "year" | "number"): number | undefined;
+export function readParam(value: string | undefined, kind: "uuid" | "code"): string | undefined;
+export function readParam(value: string | undefined, kind: ParamKind): string | number | undefined;
+export function readParam(value: string | undefined, kind: ParamKind): string | number | undefined {
+  if (!isParam(value, kind)) return undefined;
+  return kind === "year" || kind === "number" ? Number(value) : value;
+}
+
+/**
  * The path parameter `name` checked as `kind`; a malformed one throws the 404
  * page with `message` (a malformed id names nothing that exists), so bad input
  * never reaches the database.
@@ -48,7 +61,7 @@ export function isParam(value: string | undefined, kind: ParamKind): value is st
 export function requireParam(params: Readonly<Record<string, string | undefined>>, name: string, kind: "year" | "number", message: string): number;
 export function requireParam(params: Readonly<Record<string, string | undefined>>, name: string, kind: "uuid" | "code", message: string): string;
 export function requireParam(params: Readonly<Record<string, string | undefined>>, name: string, kind: ParamKind, message: string): string | number {
-  const value = params[name];
-  if (!isParam(value, kind)) throw pageNotFound(message);
-  return kind === "year" || kind === "number" ? Number(value) : value;
+  const value = readParam(params[name], kind);
+  if (value === undefined) throw pageNotFound(message);
+  return value;
 }
