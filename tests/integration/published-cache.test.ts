@@ -1,8 +1,9 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { createDb, type DbHandle } from "~/server/db.server";
+import { describe, expect, it } from "vitest";
+import type { DbHandle } from "~/server/db.server";
 import { buildArtefact, invalidateArtefacts } from "~/server/artefacts/artefacts.server";
 import { ArtefactCache, artefactSubscription } from "~/server/artefacts/artefact-cache.server";
 import { useTestDb } from "../support/db";
+import { until, useInstances } from "../support/instances";
 
 /**
  * ADR 033: the published artefacts held in each process stay coherent across
@@ -14,27 +15,11 @@ import { useTestDb } from "../support/db";
 const t = useTestDb();
 const KEY = "report:2031:latest:extranet:public:";
 const SCOPE = "report:2031";
-const others: DbHandle[] = [];
-const caches: ArtefactCache[] = [];
-
-afterAll(async () => {
-  for (const cache of caches) await cache.close();
-  for (const handle of others) await handle.close();
-});
-
-/** A second "instance": its own pool on the same PostgreSQL schema; the same embedded database otherwise. */
-async function secondInstance(): Promise<DbHandle> {
-  const url = process.env.DATABASE_URL;
-  if (!url) return t.handle;
-  const handle = await createDb({ databaseUrl: url, schema: (t.handle as DbHandle & { schema?: string }).schema, poolMax: 2 });
-  others.push(handle);
-  return handle;
-}
+const { secondInstance, closeLater } = useInstances(t);
 
 /** `otherProcess`: the cache hears only notifications, not this process's own invalidations. */
 async function startCache(handle: DbHandle, otherProcess = false) {
-  const cache = await new ArtefactCache(handle.db, artefactSubscription(handle, process.env.DATABASE_URL), !otherProcess).start();
-  caches.push(cache);
+  const cache = closeLater(await new ArtefactCache(handle.db, artefactSubscription(handle, process.env.DATABASE_URL), !otherProcess).start());
   expect(cache.isListening).toBe(true);
   return cache;
 }
@@ -50,11 +35,6 @@ async function publish(handle: DbHandle, html: string) {
       .execute();
   });
   return artefact.etag;
-}
-
-async function until(condition: () => boolean, what: string) {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe("published artefacts held in the process, coherent across instances (ADR 033)", () => {
@@ -117,10 +97,11 @@ describe("published artefacts held in the process, coherent across instances (AD
   });
 
   it("without a listener nothing is held: every read looks the row up", async () => {
-    const cache = new ArtefactCache(t.db, async () => {
-      throw new Error("no LISTEN here");
-    });
-    caches.push(cache);
+    const cache = closeLater(
+      new ArtefactCache(t.db, async () => {
+        throw new Error("no LISTEN here");
+      }),
+    );
     await cache.start();
     expect(cache.isListening).toBe(false);
     const etag = await publish(t.handle, "<p>édition n° 4</p>");

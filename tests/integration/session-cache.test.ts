@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import express from "express";
 import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
-import { createDb, type DbHandle } from "~/server/db.server";
+import type { DbHandle } from "~/server/db.server";
 import { SessionManager } from "~/server/auth/session.server";
 import { processSessionCache, SessionCache, sessionSubscription, startedSessionCache, type HeldSession } from "~/server/auth/session-cache.server";
 import { getObservatory } from "~/server/observatory/observatory.server";
@@ -12,6 +12,7 @@ import { reportArtefactKey } from "~/server/dashboard/report-artefacts.server";
 import { memberReportRevalidation } from "~/server/http/artefact-route.server";
 import { makeOrganisation, makeUser, sessionCookie } from "../factories";
 import { useTestDb } from "../support/db";
+import { until, useInstances } from "../support/instances";
 
 /**
  * ADR 035: validated sessions held in each process, coherent across instances
@@ -21,38 +22,18 @@ import { useTestDb } from "../support/db";
  */
 const t = useTestDb();
 const SETTINGS = { idleMinutes: 120, absoluteHours: 12, secureCookies: false };
-const others: DbHandle[] = [];
-const caches: SessionCache[] = [];
+const { secondInstance, closeLater } = useInstances(t);
 let organisationId: string;
 
 beforeAll(async () => {
   organisationId = (await makeOrganisation(t.db)).id;
 });
 
-afterAll(async () => {
-  for (const cache of caches) await cache.close();
-  for (const handle of others) await handle.close();
-});
-
-async function secondInstance(): Promise<DbHandle> {
-  const url = process.env.DATABASE_URL;
-  if (!url) return t.handle;
-  const handle = await createDb({ databaseUrl: url, schema: (t.handle as DbHandle & { schema?: string }).schema, poolMax: 2 });
-  others.push(handle);
-  return handle;
-}
-
 /** An instance's session manager with its cache; `otherProcess`: the cache hears only notifications. */
 async function instance(handle: DbHandle, otherProcess = false) {
-  const cache = await new SessionCache(handle.db, sessionSubscription(handle, process.env.DATABASE_URL), { hearsLocalChanges: !otherProcess }).start();
-  caches.push(cache);
+  const cache = closeLater(await new SessionCache(handle.db, sessionSubscription(handle, process.env.DATABASE_URL), { hearsLocalChanges: !otherProcess }).start());
   expect(cache.isListening).toBe(true);
   return { cache, sessions: new SessionManager(handle.db, SETTINGS, () => cache) };
-}
-
-async function until(condition: () => boolean, what: string) {
-  for (let i = 0; i < 300 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
 }
 
 async function signIn(sessions: SessionManager) {
@@ -162,11 +143,12 @@ describe("validated sessions held in the process, coherent across instances (ADR
 
   it("ADR 035: nothing is held while the listener is lost, and a lookup that started before an announced change is not stored after it", async () => {
     let lose = () => {};
-    const cache = new SessionCache(t.db, async (_onMessage, onLost) => {
-      lose = onLost;
-      return async () => {};
-    }, { hearsLocalChanges: false });
-    caches.push(cache);
+    const cache = closeLater(
+      new SessionCache(t.db, async (_onMessage, onLost) => {
+        lose = onLost;
+        return async () => {};
+      }, { hearsLocalChanges: false }),
+    );
     await cache.start();
     const row: HeldSession = {
       id: "x".repeat(24),
@@ -196,8 +178,7 @@ describe("validated sessions held in the process, coherent across instances (ADR
   });
 
   it("ADR 035: an entry is read again after its maximum age", async () => {
-    const cache = await new SessionCache(t.db, sessionSubscription(t.handle, process.env.DATABASE_URL), { hearsLocalChanges: false, maxAgeMs: 50 }).start();
-    caches.push(cache);
+    const cache = closeLater(await new SessionCache(t.db, sessionSubscription(t.handle, process.env.DATABASE_URL), { hearsLocalChanges: false, maxAgeMs: 50 }).start());
     const sessions = new SessionManager(t.db, SETTINGS, () => cache);
     const { token, sessionId } = await signIn(sessions);
     await sessions.validate(token);
