@@ -6,6 +6,7 @@ import { renderEditionXlsx } from "~/server/dashboard/xlsx.server";
 import { closeHeavyPool, runHeavy } from "~/server/heavy/pool.server";
 import type { EditionMeta } from "~/domain/dashboard";
 import { pdfImageCount, pdfPages } from "../support/pdf";
+import { assemblyVersion } from "../support/assembly";
 
 /**
  * ADR 016 moved the dashboard's PDF and XLSX into worker threads: what the
@@ -16,22 +17,7 @@ import { pdfImageCount, pdfPages } from "../support/pdf";
  * byte, except the creation/modification timestamps of docProps/core.xml.
  */
 
-const version = (id: string, over: Partial<AssemblyVersion> = {}): AssemblyVersion => ({
-  id,
-  version: 1,
-  valid_from_year: null,
-  label: id,
-  definition: `Définition de ${id} : « mesure » au 31 décembre`,
-  unit: "nombre",
-  value_type: "integer",
-  measure: "stock",
-  non_negative: true,
-  min_value: null,
-  max_value: null,
-  breakdown_sum_equals_total: true,
-  breakdowns: [],
-  ...over,
-});
+const version = (id: string, over: Partial<AssemblyVersion> = {}) => assemblyVersion(id, { definition: `Définition de ${id} : « mesure » au 31 décembre`, measure: "stock", ...over });
 
 function input(): AssemblyInput {
   const values: AssemblyInput["values"] = [];

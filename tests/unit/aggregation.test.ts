@@ -5,6 +5,7 @@ import { buildTable, maskTable, unmaskedTable, type DataSnapshot, type ExplorerQ
 import { formatFigure } from "~/domain/dashboard";
 import { indicatorsFile } from "~/domain/observatory-files";
 import { assembleEdition, type AssemblyInput, type AssemblyVersion } from "~/domain/edition-assembly";
+import { assemblyVersion } from "../support/assembly";
 
 /**
  * Weighted averages (ADR 018): every non-additive indicator declares
@@ -105,22 +106,7 @@ describe("the explorer and its exports follow the catalogue's aggregation", () =
   });
 });
 
-const version = (id: string, over: Partial<AssemblyVersion>): AssemblyVersion => ({
-  id,
-  version: 1,
-  valid_from_year: null,
-  label: id,
-  definition: null,
-  unit: "nombre",
-  value_type: "integer",
-  measure: "stock",
-  non_negative: true,
-  min_value: null,
-  max_value: null,
-  breakdown_sum_equals_total: true,
-  breakdowns: [],
-  ...over,
-});
+const version = (id: string, over: Partial<AssemblyVersion>) => assemblyVersion(id, { measure: "stock", ...over });
 
 function dashboardInput(aggregation: IndicatorAggregation | null): AssemblyInput {
   const put = (org: string, indicatorId: string, year: number, v: number) => ({ indicatorId, year, breakdownKey: "", value: v, lineageOrganisationId: org });

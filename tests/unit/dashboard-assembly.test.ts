@@ -4,27 +4,13 @@ import type { DashboardEdition, IndicatorBlock } from "~/domain/dashboard";
 import { aggregationFor, formatChange, formatFigure, frenchTypography } from "~/domain/dashboard";
 import { renderEditionPdf } from "~/server/dashboard/pdf.server";
 import { pdfPages } from "../support/pdf";
+import { assemblyVersion } from "../support/assembly";
 
 /**
  * A small hand-made observatory: 4 organisations, 6 indicators, 5 years.
  * Every expected figure below is computed by hand in the comments.
  */
-const version = (id: string, over: Partial<AssemblyVersion> = {}): AssemblyVersion => ({
-  id,
-  version: 1,
-  valid_from_year: null,
-  label: id,
-  definition: `Définition de ${id}`,
-  unit: "nombre",
-  value_type: "integer",
-  measure: "stock",
-  non_negative: true,
-  min_value: null,
-  max_value: null,
-  breakdown_sum_equals_total: true,
-  breakdowns: [],
-  ...over,
-});
+const version = (id: string, over: Partial<AssemblyVersion> = {}) => assemblyVersion(id, { definition: `Définition de ${id}`, measure: "stock", ...over });
 
 const ORGS = [
   { id: "org-a", code: "DEP", name: "Département", logoFileId: "logo-a" },

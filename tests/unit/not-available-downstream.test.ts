@@ -1,31 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { assembleEdition, toPublicEdition, type AssemblyInput, type AssemblyValue, type AssemblyVersion } from "~/domain/edition-assembly";
+import { assembleEdition, toPublicEdition, type AssemblyInput, type AssemblyValue } from "~/domain/edition-assembly";
 import { formatFigure, type DashboardEdition, type IndicatorBlock } from "~/domain/dashboard";
 import { changeNotComputedNote, notAvailableFor, summariseParts, sumOfKnownParts } from "~/domain/partial-totals";
 import { applySecrecy, withoutPartialEquations } from "~/domain/secrecy";
 import type { NotAvailableCode } from "~/domain/not-available";
+import { assemblyVersion } from "../support/assembly";
 
 /**
  * ADR 030: « non disponible » downstream. Three organisations feed IP (a
  * count broken down by sex); in 2024 the hospital declares ND, the IDEF is
  * not concerned by ACC. Every expected figure is computed by hand below.
  */
-const version = (id: string, over: Partial<AssemblyVersion> = {}): AssemblyVersion => ({
-  id,
-  version: 1,
-  valid_from_year: null,
-  label: id,
-  definition: null,
-  unit: "nombre",
-  value_type: "integer",
-  measure: "flow",
-  non_negative: true,
-  min_value: null,
-  max_value: null,
-  breakdown_sum_equals_total: true,
-  breakdowns: [],
-  ...over,
-});
 
 const ORGS = [
   { id: "dep", code: "DEP42", name: "Département de la Loire", logoFileId: null },
@@ -74,9 +59,9 @@ function fixture(over: { ndBothYears?: boolean; allNd?: boolean } = {}): Assembl
       { code: "DANGER", label: "Enfance en danger", position: 3 },
     ],
     indicators: [
-      { id: "POP", code: "POP", domainCode: "CONTEXTE", secrecyThreshold: 0, versions: [version("POP", { label: "Population" })] },
-      { id: "IP", code: "IP", domainCode: "DANGER", secrecyThreshold: 5, versions: [version("IP", { label: "IP émises", breakdowns: ["SEXE"] })] },
-      { id: "ACC", code: "ACC", domainCode: "DANGER", secrecyThreshold: 5, versions: [version("ACC", { label: "Accueils d'urgence" })] },
+      { id: "POP", code: "POP", domainCode: "CONTEXTE", secrecyThreshold: 0, versions: [assemblyVersion("POP", { label: "Population" })] },
+      { id: "IP", code: "IP", domainCode: "DANGER", secrecyThreshold: 5, versions: [assemblyVersion("IP", { label: "IP émises", breakdowns: ["SEXE"] })] },
+      { id: "ACC", code: "ACC", domainCode: "DANGER", secrecyThreshold: 5, versions: [assemblyVersion("ACC", { label: "Accueils d'urgence" })] },
     ],
     codelists: [{ code: "SEXE", label: "Sexe", items: [{ code: "F", label: "Féminin" }, { code: "M", label: "Masculin" }] }],
     derived: [{ code: "IP_TX", domainCode: "DANGER", label: "Taux d'IP", definition: null, numeratorCode: "IP", denominatorCode: "POP", multiplier: 1000, unit: "‰", decimals: 1 }],

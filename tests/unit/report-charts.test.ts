@@ -1,11 +1,12 @@
 import { inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { IndicatorBlock } from "~/domain/dashboard";
-import { assembleEdition, type AssemblyInput, type AssemblyValue, type AssemblyVersion } from "~/domain/edition-assembly";
+import { assembleEdition, type AssemblyInput, type AssemblyValue } from "~/domain/edition-assembly";
 import { describeBreakdownBars, describeTrend, reportCharts, trendPosition } from "~/domain/report-charts";
 import { renderEditionPdf } from "~/server/dashboard/pdf.server";
 import { renderReportHtml } from "~/server/dashboard/render.server";
 import { pdfPages } from "../support/pdf";
+import { assemblyVersion } from "../support/assembly";
 
 /**
  * One chart description (app/domain/report-charts.ts) drawn by the HTML
@@ -13,22 +14,6 @@ import { pdfPages } from "../support/pdf";
  * 2021 120, 2022 nothing, 2023 140, 2024 180 — two runs (2020–2021 and
  * 2023–2024), value axis 100 to 180. Every coordinate is computed by hand.
  */
-const version = (id: string, over: Partial<AssemblyVersion> = {}): AssemblyVersion => ({
-  id,
-  version: 1,
-  valid_from_year: null,
-  label: id,
-  definition: null,
-  unit: "nombre",
-  value_type: "integer",
-  measure: "flow",
-  non_negative: true,
-  min_value: null,
-  max_value: null,
-  breakdown_sum_equals_total: true,
-  breakdowns: [],
-  ...over,
-});
 
 function input(): AssemblyInput {
   const values: AssemblyValue[] = [];
@@ -48,7 +33,7 @@ function input(): AssemblyInput {
     assembledAt: new Date("2025-09-01T08:00:00Z"),
     observatory: { code: "ODPE42", name: "ODPE Loire", label: "ODPE", departementCode: "42", departementName: "Loire", isDemo: true },
     domains: [{ code: "DANGER", label: "Enfance en danger", position: 1 }],
-    indicators: [{ id: "IP", code: "IP", domainCode: "DANGER", secrecyThreshold: 5, versions: [version("IP", { label: "IP émises", breakdowns: ["SEXE"] })] }],
+    indicators: [{ id: "IP", code: "IP", domainCode: "DANGER", secrecyThreshold: 5, versions: [assemblyVersion("IP", { label: "IP émises", breakdowns: ["SEXE"] })] }],
     codelists: [{ code: "SEXE", label: "Sexe", items: [{ code: "F", label: "Féminin" }, { code: "M", label: "Masculin" }] }],
     derived: [],
     keyFigureCodes: ["IP"],
