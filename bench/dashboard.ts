@@ -31,6 +31,7 @@ import { createEdition, publishEdition, saveEditionTexts, transitionEdition } fr
 import { versionForYear } from "~/domain/indicators";
 import { sha256Hex } from "~/server/storage/files.server";
 import { startProductionServer, type ProductionServer } from "../tests/support/production-server";
+import { login } from "./login";
 
 // The in-process steps read the portal's settings, which default to production mode with DATABASE_URL (secrets required); a bench is not production.
 process.env.APP_MODE ??= "demo";
@@ -176,18 +177,6 @@ const auditKey = randomBytes(32).toString("hex");
 
 async function startServer(env: Record<string, string>): Promise<ProductionServer> {
   return startProductionServer({ env: { APP_MODE: "production", AUDIT_HMAC_KEY: auditKey, DATABASE_URL: undefined, ...env } });
-}
-
-async function login(url: string, email: string): Promise<string> {
-  const response = await fetch(`${url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: url },
-    body: new URLSearchParams({ email, password: PASSWORD }),
-  });
-  const cookie = response.headers.get("set-cookie")?.split(";")[0];
-  if (!cookie) throw new Error(`login failed (${response.status})`);
-  return cookie;
 }
 
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc; 0 elsewhere). */
@@ -374,7 +363,7 @@ async function main() {
     await handle.close();
 
     server = await startServer(serverEnv);
-    const cookie = await login(server.url, "elu@bench.odpe.example");
+    const cookie = await login(server.url, "elu@bench.odpe.example", PASSWORD);
     const reportUrl = `${server.url}/dashboard/${LAST_YEAR}`;
     const trivialUrl = `${server.url}/account`;
     const first = await fetch(reportUrl, { headers: { cookie } });

@@ -9,11 +9,12 @@ import { createDb, type Db } from "~/server/db.server";
 import { systemActor } from "~/server/command.server";
 import { createApiToken } from "~/server/api/tokens.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
-import { DEMO_PASSWORD, demoAccounts } from "~/server/observatory/seed.server";
+import { demoAccounts } from "~/server/observatory/seed.server";
 import { XLSX_CONTENT_TYPE } from "~/domain/upload-errors";
 import type { PlanLine } from "~/domain/validation";
 import { fillTemplate } from "../tests/support/workbook";
 import { startProductionServer, type ProductionServer } from "../tests/support/production-server";
+import { login } from "./login";
 
 /**
  * `npm run bench:load` — docs/benchmarks.md.
@@ -178,18 +179,6 @@ function validValues(lines: PlanLine[]): Record<string, number> {
     }
   }
   return values;
-}
-
-async function login(url: string, email: string): Promise<string> {
-  const response = await fetch(`${url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: url },
-    body: new URLSearchParams({ email, password: DEMO_PASSWORD, redirectTo: "/" }),
-  });
-  const cookie = response.headers.get("set-cookie")?.split(";")[0];
-  if (response.status !== 302 || !cookie) throw new Error(`login of ${email} failed (${response.status})`);
-  return cookie;
 }
 
 /** Everything the mix needs, read from the seeded database and obtained from the running server. */

@@ -16,8 +16,8 @@ import fs from "node:fs";
 import os from "node:os";
 import autocannon from "autocannon";
 import pg from "pg";
-import { DEMO_PASSWORD } from "~/server/observatory/seed.server";
 import { startProductionServer, freePort } from "../tests/support/production-server";
+import { login } from "./login";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -75,18 +75,6 @@ async function bareServer(bytes: Buffer) {
   const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
   return { url: `http://127.0.0.1:${port}/`, pid: child.pid, stop: () => (child.kill(), fs.rmSync(file, { force: true })) };
-}
-
-async function login(url: string, email: string): Promise<string> {
-  const response = await fetch(`${url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: url },
-    body: new URLSearchParams({ email, password: DEMO_PASSWORD, redirectTo: "/" }),
-  });
-  const cookie = response.headers.get("set-cookie")?.split(";")[0];
-  if (response.status !== 302 || !cookie) throw new Error(`login of ${email} failed (${response.status})`);
-  return cookie;
 }
 
 /** Bytes of JavaScript a page loads: its module scripts and modulepreloads (build/client), and whether recharts is among them. */
