@@ -17,6 +17,25 @@ import * as home from "~/routes/_index";
 const t = useTestDb();
 
 describe("demo referential (demo mode only)", () => {
+  it("every demo seeder refuses production mode before writing anything", async () => {
+    const { seedDemoGovernance } = await import("~/server/governance/demo.server");
+    const { seedDemoPublications } = await import("~/server/publications/demo.server");
+    const { seedDemoDashboard } = await import("~/server/dashboard/demo-data.server");
+    const actor = systemActor("test (démo)");
+    const before = await t.db.selectFrom("audit_event").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    for (const seed of [
+      () => seedDemoUsers(t.db, actor, "ODPE42", "production"),
+      () => seedDemoReferential(t.db, actor, "production"),
+      () => seedDemoDashboard(t.db, actor, "production"),
+      () => seedDemoGovernance(t.db, actor, "production"),
+      () => seedDemoPublications(t.db, actor, "production"),
+    ]) {
+      await expect(seed()).rejects.toThrow(/refusées en mode production/);
+    }
+    const after = await t.db.selectFrom("audit_event").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
+  });
+
   it("seeds agreements for every provider, campaigns 2019–2024 closed and 2025 open with a deadline after today", async () => {
     const data = loadObservatoryFiles(path.resolve(__dirname, "../.."));
     const context = systemContext("test (démo)");

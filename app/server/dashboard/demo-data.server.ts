@@ -15,6 +15,7 @@ import { setKeyFigures } from "./catalogue.server";
 import { seedDemoPopulations } from "../populations/demo.server";
 import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "./editions.server";
 import { startStep } from "../start-timing.server";
+import { refuseDemoSeedingOutsideDemo } from "../observatory/demo-seeding.server";
 
 /**
  * Demonstration data for the annual dashboard. Deterministic (a hash of
@@ -319,9 +320,7 @@ export interface DemoDashboardResult {
  * runs only when missing, so it is safe at every start.
  */
 export async function seedDemoDashboard(db: Db, actor: Actor, appMode: "demo" | "production", options: { publishYears?: number } = {}): Promise<DemoDashboardResult> {
-  if (appMode !== "demo") {
-    throw new Error("Les données de démonstration sont refusées en mode production. / Demo seeding is refused when APP_MODE=production.");
-  }
+  refuseDemoSeedingOutsideDemo(appMode);
   const result: DemoDashboardResult = { valuesSeeded: 0, submissions: 0, logos: 0, editions: [] };
   const team = await db.selectFrom("organisation").select("id").where("is_observatory_team", "=", true).executeTakeFirst();
   if (!team) return result;

@@ -1,10 +1,11 @@
 import type { Db } from "../db.server";
-import { userActor, type SystemActor, type UserActor } from "../command.server";
-import { rolesHolding, type PermissionRequest } from "~/domain/permissions";
+import type { SystemActor } from "../command.server";
+import type { PermissionRequest } from "~/domain/permissions";
 import { addDecision, addMember, createMeeting } from "./governance.server";
 import { createProposal, recordOpinion } from "./proposals.server";
 import { answerDataRequest, createDataRequest } from "./data-requests.server";
 import { addDays, todayIso } from "~/domain/dates";
+import { demoUserActor, refuseDemoSeedingOutsideDemo } from "../observatory/demo-seeding.server";
 
 /**
  * Demo governance (Art. 2–3), written through the real use cases: members of
@@ -15,22 +16,10 @@ import { addDays, todayIso } from "~/domain/dates";
  * audited under the system's label.
  */
 export async function seedDemoGovernance(db: Db, system: SystemActor, appMode: "demo" | "production") {
-  if (appMode !== "demo") {
-    throw new Error("Les données de démonstration sont refusées en mode production. / Demo seeding is refused when APP_MODE=production.");
-  }
+  refuseDemoSeedingOutsideDemo(appMode);
   if (await db.selectFrom("governance_meeting").select("id").limit(1).executeTakeFirst()) return { seeded: false as const };
 
-  const actor = async (permission: PermissionRequest, organisationCode: string | null): Promise<UserActor | null> => {
-    let q = db
-      .selectFrom("app_user as u")
-      .innerJoin("organisation as o", "o.id", "u.organisation_id")
-      .select(["u.id", "u.role", "u.organisation_id", "u.display_name"])
-      .where("u.role", "in", rolesHolding(permission))
-      .where("u.status", "=", "active");
-    q = organisationCode ? q.where("o.code", "=", organisationCode) : q.where("o.is_observatory_team", "=", true);
-    const u = await q.orderBy("u.email").executeTakeFirst();
-    return u ? userActor({ id: u.id, displayName: u.display_name, role: u.role, organisationId: u.organisation_id }, system.audit) : null;
-  };
+  const actor = (permission: PermissionRequest, organisationCode: string | null) => demoUserActor(db, system, permission, organisationCode);
   const referent = await actor("manage:governance", null);
   const committee = await actor("create:indicator_proposal", "PREF42");
   const depValidator = await actor("decide:indicator_proposal", "DEP42");

@@ -8,6 +8,7 @@ import { createCampaign, transitionCampaign } from "../campaigns/campaigns.serve
 import { addDays, todayIso } from "~/domain/dates";
 import { DEFAULT_REMINDER_DAYS_AFTER, DEFAULT_REMINDER_DAYS_BEFORE } from "~/domain/campaigns";
 import type { UsageRights } from "~/domain/agreements";
+import { refuseDemoSeedingOutsideDemo } from "./demo-seeding.server";
 
 /** The reference years of the demo's closed campaigns; the year after is open. */
 export const DEMO_CLOSED_YEARS = [2019, 2020, 2021, 2022, 2023, 2024] as const;
@@ -29,9 +30,7 @@ const HOSPITALS = ["CHU-STE", "CH-ROANNE", "CH-FIRMINY", "CH-GIER", "CH-FEURS", 
  * Does nothing when campaigns already exist. Refused outside demo mode.
  */
 export async function seedDemoReferential(db: Db, actor: Actor, appMode: "demo" | "production", now: Date = new Date()) {
-  if (appMode !== "demo") {
-    throw new Error("Les données de démonstration sont refusées en mode production. / Demo seeding is refused when APP_MODE=production.");
-  }
+  refuseDemoSeedingOutsideDemo(appMode);
   if (await db.selectFrom("campaign").select("id").limit(1).executeTakeFirst()) return { seeded: false as const };
   const today = todayIso(now);
   const team = await db.selectFrom("organisation").select("id").where("is_observatory_team", "=", true).executeTakeFirst();

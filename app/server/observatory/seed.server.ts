@@ -6,6 +6,7 @@ import type { Role } from "~/domain/permissions";
 import type { IndicatorFileEntry } from "~/domain/observatory-files";
 import type { ObservatoryData } from "./files.server";
 import { putFile } from "../storage/files.server";
+import { refuseDemoSeedingOutsideDemo } from "./demo-seeding.server";
 
 /**
  * Loads the observatory's identity and signatories into the database.
@@ -402,11 +403,7 @@ export function demoAccounts(teamCode: string): DemoLogin[] {
 
 /** Seeds the demo accounts. Refused outside demo mode. Does nothing if accounts exist. */
 export async function seedDemoUsers(db: Db, actor: Actor, teamCode: string, appMode: "demo" | "production") {
-  if (appMode !== "demo") {
-    throw new Error(
-      "Les données de démonstration sont refusées en mode production. / Demo seeding is refused when APP_MODE=production.",
-    );
-  }
+  refuseDemoSeedingOutsideDemo(appMode);
   const accounts = demoAccounts(teamCode);
   const existing = await db.selectFrom("app_user").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
   if (existing.n > 0) return accounts;

@@ -1,8 +1,9 @@
 import type { Db } from "../db.server";
-import { userActor, type Actor, type UserActor } from "../command.server";
+import type { Actor } from "../command.server";
 import { addFrozenItem, decideApproval, submitPublication, updatePublicationText, validatePublication } from "./publication-commands.server";
-import { rolesHolding, type PermissionRequest } from "~/domain/permissions";
+import type { PermissionRequest } from "~/domain/permissions";
 import type { ExplorerQuery } from "~/domain/explorer";
+import { demoUserActor, refuseDemoSeedingOutsideDemo } from "../observatory/demo-seeding.server";
 
 /**
  * Demo publications, written through the real use cases (audited, lineage
@@ -11,9 +12,7 @@ import type { ExplorerQuery } from "~/domain/explorer";
  * values exist; does nothing when a publication exists. Refused in production.
  */
 export async function seedDemoPublications(db: Db, system: Actor, appMode: "demo" | "production") {
-  if (appMode !== "demo") {
-    throw new Error("Les données de démonstration sont refusées en mode production. / Demo seeding is refused when APP_MODE=production.");
-  }
+  refuseDemoSeedingOutsideDemo(appMode);
   if (await db.selectFrom("publication").select("id").limit(1).executeTakeFirst()) return { seeded: false as const };
   const has = async (code: string) =>
     !!(await db
@@ -25,18 +24,7 @@ export async function seedDemoPublications(db: Db, system: Actor, appMode: "demo
       .executeTakeFirst());
   if (!(await has("CONFIES")) || !(await has("ALLOC_RSA_ENF"))) return { seeded: false as const };
 
-  /** The first active user of `organisationCode` (or of the observatory team) holding `permission`, acting under the seeding's audit trail. */
-  const actor = async (permission: PermissionRequest, organisationCode: string | null): Promise<UserActor | null> => {
-    let q = db
-      .selectFrom("app_user as u")
-      .innerJoin("organisation as o", "o.id", "u.organisation_id")
-      .select(["u.id", "u.role", "u.organisation_id", "u.display_name"])
-      .where("u.role", "in", rolesHolding(permission))
-      .where("u.status", "=", "active");
-    q = organisationCode ? q.where("o.code", "=", organisationCode) : q.where("o.is_observatory_team", "=", true);
-    const u = await q.orderBy("u.email").executeTakeFirst();
-    return u ? userActor({ id: u.id, role: u.role, organisationId: u.organisation_id, displayName: u.display_name }, system.audit) : null;
-  };
+  const actor = (permission: PermissionRequest, organisationCode: string | null) => demoUserActor(db, system, permission, organisationCode);
   const referent = await actor("validate:publication", null);
   const depValidator = await actor("decide:approval", "DEP42");
   const committee = await actor("create:publication", "PREF42");
