@@ -3,7 +3,7 @@ import { useTestDb } from "../support/db";
 import { personActor, system } from "../support/actors";
 import { makeOrganisation, makeRequest, makeUser, sessionCookie } from "../factories";
 import { agreementInput, ctx, makeCampaign, makeIndicator, makeMember, makeProvider, runRoute, seedReferentialBase } from "../factories/referential";
-import { createAgreement, getAgreement, setAgreementIndicators } from "~/server/agreements/agreements.server";
+import { createAgreement, getAgreement, setAgreementIndicators, updateAgreement } from "~/server/agreements/agreements.server";
 import { assertSubmissionOpen, getCampaign, reopenForOrganisation, submissionWindowFor, transitionCampaign } from "~/server/campaigns/campaigns.server";
 import { recordWithdrawal } from "~/server/organisations/organisations.server";
 import { DomainError } from "~/server/errors.server";
@@ -187,6 +187,17 @@ describe("Art. 4–5: bilateral agreements", () => {
     ]);
     const updated = await getAgreement(t.db, id);
     expect(Object.fromEntries(updated.indicators.map((i) => [i.code, i.usage_rights]))).toEqual({ [a.code]: "internal", [b.code]: "open" });
+  });
+
+  it("Art. 4: creating and updating an agreement write every field of its form", async () => {
+    await seedReferentialBase(t.db);
+    const org = await makeMember(t.db);
+    const fields = (a: Awaited<ReturnType<typeof getAgreement>>) => [a.reference, a.signed_on, a.starts_on, a.ends_on, a.format, a.statistical_level, a.due_month_day, a.same_person_may_validate, a.note].map(String);
+    const id = await createAgreement(t.db, system(ctx), org.id, agreementInput({ reference: "CA-1", signedOn: "2019-01-10", endsOn: "2021-12-31", dueMonthDay: "03-31", note: "première" }));
+    expect(fields(await getAgreement(t.db, id))).toEqual(["CA-1", "2019-01-10", "2019-01-28", "2021-12-31", "excel", "departement", "03-31", "false", "première"]);
+    const changed = { reference: "CA-2", signedOn: "2019-02-01", startsOn: "2019-02-01", endsOn: "2023-12-31", format: "api", statisticalLevel: "territory", dueMonthDay: "04-30", samePersonMayValidate: true, note: "avenant" } as const;
+    await updateAgreement(t.db, system(ctx), id, changed);
+    expect(fields(await getAgreement(t.db, id))).toEqual(["CA-2", "2019-02-01", "2019-02-01", "2023-12-31", "api", "territory", "04-30", "true", "avenant"]);
   });
 
   it("refuses two agreements of one organisation over the same period", async () => {

@@ -143,6 +143,21 @@ async function assertNoOverlap(trx: Executor, organisationId: string, startsOn: 
   }
 }
 
+/** The agreement's columns as its form gives them (creation and update alike). */
+function agreementRow(input: AgreementFormInput) {
+  return {
+    reference: input.reference,
+    signed_on: input.signedOn,
+    starts_on: input.startsOn,
+    ends_on: input.endsOn,
+    format: input.format,
+    statistical_level: input.statisticalLevel,
+    due_month_day: input.dueMonthDay,
+    same_person_may_validate: input.samePersonMayValidate,
+    note: input.note,
+  };
+}
+
 /**
  * Art. 4: records an organisation's agreement. It starts with the
  * indicators the catalogue lists the organisation as providing, each with
@@ -165,18 +180,7 @@ export async function createAgreement(db: Db, actor: Actor, organisationId: stri
     await assertNoOverlap(trx, org.id, input.startsOn, input.endsOn);
     const created = await trx
       .insertInto("agreement")
-      .values({
-        organisation_id: org.id,
-        reference: input.reference,
-        signed_on: input.signedOn,
-        starts_on: input.startsOn,
-        ends_on: input.endsOn,
-        format: input.format,
-        statistical_level: input.statisticalLevel,
-        due_month_day: input.dueMonthDay,
-        same_person_may_validate: input.samePersonMayValidate,
-        note: input.note,
-      })
+      .values({ organisation_id: org.id, ...agreementRow(input) })
       .returning("id")
       .executeTakeFirstOrThrow();
     const provided = await trx.selectFrom("indicator_provider").select("indicator_id").where("organisation_id", "=", org.id).execute();
@@ -205,18 +209,7 @@ export async function updateAgreement(db: Db, actor: Actor, id: string, input: A
     await assertNoOverlap(trx, before.organisation_id, input.startsOn, input.endsOn, id);
     await trx
       .updateTable("agreement")
-      .set({
-        reference: input.reference,
-        signed_on: input.signedOn,
-        starts_on: input.startsOn,
-        ends_on: input.endsOn,
-        format: input.format,
-        statistical_level: input.statisticalLevel,
-        due_month_day: input.dueMonthDay,
-        same_person_may_validate: input.samePersonMayValidate,
-        note: input.note,
-        updated_at: new Date(),
-      })
+      .set({ ...agreementRow(input), updated_at: new Date() })
       .where("id", "=", id)
       .execute();
     await command.audit({
