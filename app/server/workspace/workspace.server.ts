@@ -99,6 +99,26 @@ function scanUpload(contentType: string, upload: Upload): PersonalDataScan | nul
 
 const held = (scan: PersonalDataScan | null): scan is PersonalDataScan => scan !== null && scan.status === "held";
 
+/** Stores version `number` of a document; a held one (`heldFindings`: personal data possibly found) keeps the findings as its hold's reasons. */
+async function insertVersion(
+  trx: Executor,
+  version: { documentId: string; number: number; fileId: string; note: string | null; uploadedBy: Actor["id"]; heldFindings: PersonalDataFinding[] | null },
+) {
+  return trx
+    .insertInto("workspace_document_version")
+    .values({
+      document_id: version.documentId,
+      number: version.number,
+      file_id: version.fileId,
+      note: version.note,
+      uploaded_by: version.uploadedBy,
+      held_at: version.heldFindings ? new Date() : null,
+      hold_reasons: version.heldFindings ? JSON.stringify(version.heldFindings) : null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+}
+
 /** Writes the hold's audit event and tells the referents (Art. 4; they release or delete it at /workspace/held). */
 async function recordHold(
   trx: Transaction<Database>,
@@ -166,19 +186,7 @@ export async function createWorkspaceDocument(
       .returning("id")
       .executeTakeFirstOrThrow();
     const hold = held(scan);
-    const version = await trx
-      .insertInto("workspace_document_version")
-      .values({
-        document_id: doc.id,
-        number: 1,
-        file_id: file.id,
-        note: null,
-        uploaded_by: actor.id,
-        held_at: hold ? new Date() : null,
-        hold_reasons: hold ? JSON.stringify(scan.findings) : null,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
+    const version = await insertVersion(trx, { documentId: doc.id, number: 1, fileId: file.id, note: null, uploadedBy: actor.id, heldFindings: hold ? scan.findings : null });
     await trx
       .updateTable("workspace_document")
       .set({ current_version_id: hold ? null : version.id, version_count: 1 })
@@ -241,19 +249,7 @@ export async function addWorkspaceVersion(
     const file = await putFile(trx, { filename: upload.filename, contentType, bytes: upload.bytes, createdBy: actor.id });
     const number = doc.version_count + 1;
     const hold = held(scan);
-    const version = await trx
-      .insertInto("workspace_document_version")
-      .values({
-        document_id: doc.id,
-        number,
-        file_id: file.id,
-        note,
-        uploaded_by: actor.id,
-        held_at: hold ? new Date() : null,
-        hold_reasons: hold ? JSON.stringify(scan.findings) : null,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
+    const version = await insertVersion(trx, { documentId: doc.id, number, fileId: file.id, note, uploadedBy: actor.id, heldFindings: hold ? scan.findings : null });
     await trx
       .updateTable("workspace_document")
       .set(hold ? { version_count: number } : { current_version_id: version.id, version_count: number, updated_at: sql`now()` })
