@@ -7,7 +7,8 @@ import { decideApproval } from "~/server/publications/publication-commands.serve
 import { approvalOwner, getApprovalPage } from "~/server/publications/publication-queries.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { orNotFound } from "~/server/http/results.server";
-import { decisionSchema, publicationAudienceLabels, shortHash } from "~/domain/publications";
+import { publicationAudienceLabels, shortHash } from "~/domain/publications";
+import { decisionSchema } from "~/domain/publication-forms";
 import { usageRightsLabels } from "~/domain/agreements";
 import { formatYears } from "~/domain/explorer";
 import { ApprovalStatusBadge, PublicationContentView } from "~/ui/diffusion";

@@ -15,12 +15,11 @@ import {
   isEditable,
   publicationAudienceLabels,
   publicationAudiences,
-  publicationFormSchema,
   publicationStatusLabels,
-  reasonSchema,
   shortHash,
   type PublicationStatus,
 } from "~/domain/publications";
+import { publicationFormSchema, reasonSchema } from "~/domain/publication-forms";
 import { usageRightsLabels } from "~/domain/agreements";
 import { formatYears } from "~/domain/explorer";
 import { ApprovalStatusBadge, PublicationContentView, PublicationStatusBadge, RequirementBadge } from "~/ui/diffusion";

@@ -1,10 +1,9 @@
 import "@mantine/charts/styles.css";
-import { Anchor, Badge, Group, List, Stack, Table, Text, Title, TypographyStylesProvider } from "@mantine/core";
-import { BarChart, LineChart } from "@mantine/charts";
+import { lazy, Suspense } from "react";
+import { Anchor, Badge, Box, Group, List, Stack, Table, Text, Title, TypographyStylesProvider } from "@mantine/core";
 import { SECRET_LABEL } from "~/domain/secrecy";
-import { NOT_DEFINED_TEXT } from "~/domain/rates";
 import type { ChartSpec, PublishedTable, PublishedValue } from "~/domain/explorer";
-import { NOT_AGGREGABLE_LABEL } from "~/domain/aggregation";
+import { NOT_AGGREGABLE_LABEL, NOT_DEFINED_TEXT } from "~/domain/cell-marks";
 import { describeNotAvailable } from "~/domain/not-available";
 import { INCOMPLETE_MARK } from "~/domain/partial-totals";
 import {
@@ -119,19 +118,19 @@ export function DataTableView({ table, label }: { table: PublishedTable; label: 
 
 const chartColors = ["indigo.8", "orange.9", "teal.9", "grape.8", "red.9", "cyan.9", "lime.9", "pink.9"];
 
-/** The chart of a table (Mantine charts); the table next to it is its accessible equivalent. */
+/** The plot itself, in its own chunk: the chart library loads only when a page draws a chart (issue 14 item 6, ADR 036). */
+const ChartPlot = lazy(() => import("./chart-plot"));
+
+/** The plot's height, kept by the placeholder so that the page does not move when the chart arrives. */
+const CHART_HEIGHT = 320;
+
+/**
+ * The chart of a table (Mantine charts, loaded on demand); the table next to
+ * it is its accessible equivalent. Until the chart's code has arrived, a box
+ * of the same height says so; the caption and legend are there at once.
+ */
 export function DataChart({ spec, title, tableId }: { spec: ChartSpec; title: string; tableId?: string }) {
   const series = spec.series.map((s, i) => ({ name: s.name, label: s.label, color: chartColors[i % chartColors.length]! }));
-  const common = {
-    h: 320,
-    data: spec.data,
-    dataKey: spec.dataKey,
-    series,
-    withLegend: false,
-    valueFormatter: (value: number) => formatDecimal(value),
-    yAxisProps: { width: 72 },
-    xAxisProps: { padding: { left: 24, right: 24 } },
-  };
   return (
     <figure style={{ margin: 0 }} aria-describedby={tableId}>
       <figcaption>
@@ -142,7 +141,17 @@ export function DataChart({ spec, title, tableId }: { spec: ChartSpec; title: st
           Graphique ; les valeurs exactes figurent dans le tableau.
         </Text>
       </figcaption>
-      {spec.kind === "line" ? <LineChart {...common} curveType="linear" connectNulls={false} /> : <BarChart {...common} />}
+      <Suspense
+        fallback={
+          <Box h={CHART_HEIGHT} style={{ display: "flex", alignItems: "center", justifyContent: "center" }}>
+            <Text size="sm" c="dimmed">
+              Chargement du graphique…
+            </Text>
+          </Box>
+        }
+      >
+        <ChartPlot spec={spec} series={series} height={CHART_HEIGHT} />
+      </Suspense>
       <Group gap="md" mt="xs" role="list" aria-label="Légende">
         {series.map((s) => (
           <Group key={s.name} gap={6} wrap="nowrap" role="listitem">
