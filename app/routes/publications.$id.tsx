@@ -22,7 +22,8 @@ import {
 import { publicationFormSchema, reasonSchema } from "~/domain/publication-forms";
 import { usageRightsLabels } from "~/domain/agreements";
 import { formatYears } from "~/domain/explorer";
-import { ApprovalStatusBadge, PublicationContentView, PublicationStatusBadge, RequirementBadge } from "~/ui/diffusion";
+import { PublicationContentView } from "~/ui/diffusion";
+import { ApprovalStatusBadge, PublicationStatusBadge, RequirementBadge } from "~/ui/publication-badges";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDateTime } from "~/domain/format";

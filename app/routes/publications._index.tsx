@@ -9,7 +9,7 @@ import { listPublications } from "~/server/publications/publication-queries.serv
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { publicationAudienceLabels, publicationAudiences } from "~/domain/publications";
 import { publicationFormSchema } from "~/domain/publication-forms";
-import { PublicationStatusBadge } from "~/ui/diffusion";
+import { PublicationStatusBadge } from "~/ui/publication-badges";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDate } from "~/domain/format";

@@ -1,55 +1,17 @@
 import "@mantine/charts/styles.css";
 import { lazy, Suspense } from "react";
-import { Anchor, Badge, Box, Group, List, Stack, Table, Text, Title, TypographyStylesProvider } from "@mantine/core";
+import { Anchor, Box, Group, List, Stack, Table, Text, Title, TypographyStylesProvider } from "@mantine/core";
 import { SECRET_LABEL } from "~/domain/secrecy";
 import type { ChartSpec, PublishedTable, PublishedValue } from "~/domain/explorer";
 import { NOT_AGGREGABLE_LABEL, NOT_DEFINED_TEXT } from "~/domain/cell-marks";
 import { describeNotAvailable } from "~/domain/not-available";
 import { INCOMPLETE_MARK } from "~/domain/partial-totals";
-import {
-  approvalStatusColors,
-  approvalStatusLabels,
-  publicationStatusColors,
-  publicationStatusLabels,
-  sourceRequirementLabels,
-  type ApprovalStatus,
-  type PublicationStatus,
-  type SourceRequirement,
-} from "~/domain/publications";
 import { formatBytes } from "~/domain/files";
 import { formatDecimal, formatInteger } from "~/domain/format";
 import { TableScroll } from "./TableScroll";
 import { Contributors } from "./contributors";
 
-/** Shared views of pooled data and publications: tables, charts, statuses, rendered publications. */
-
-/** Badges whose label wraps in narrow table cells instead of being cut. */
-const wrapping = { root: { height: "auto", paddingBlock: 2, maxWidth: "100%" }, label: { whiteSpace: "normal" as const } };
-
-export function PublicationStatusBadge({ status }: { status: PublicationStatus }) {
-  return (
-    <Badge color={publicationStatusColors[status]} variant="filled" tt="none" styles={wrapping}>
-      {publicationStatusLabels[status]}
-    </Badge>
-  );
-}
-
-export function ApprovalStatusBadge({ status }: { status: ApprovalStatus }) {
-  return (
-    <Badge color={approvalStatusColors[status]} variant="light" tt="none" styles={wrapping}>
-      {approvalStatusLabels[status]}
-    </Badge>
-  );
-}
-
-const requirementColors: Record<SourceRequirement, string> = { approval: "orange.9", open: "green.9", blocked: "red.9", observatory: "indigo.8" };
-export function RequirementBadge({ requirement }: { requirement: SourceRequirement }) {
-  return (
-    <Badge color={requirementColors[requirement]} variant="light" tt="none" styles={wrapping}>
-      {sourceRequirementLabels[requirement]}
-    </Badge>
-  );
-}
+/** Shared views of pooled data and publications: tables, charts, rendered publications (statuses: ./publication-badges). */
 
 function formatValue(value: PublishedValue, isRate: boolean) {
   if (value === SECRET_LABEL) return SECRET_LABEL;

@@ -107,7 +107,7 @@ describe("client bundles: the chart library only by import()", () => {
   });
 
   it("the publication views (tables, badges, contributors) do not carry zod", () => {
-    for (const view of ["ui/diffusion.tsx", "ui/contributors.tsx"]) {
+    for (const view of ["ui/diffusion.tsx", "ui/contributors.tsx", "ui/publication-badges.tsx"]) {
       expect([...clientGraph(path.join(app, view)).packages]).not.toContain("zod");
     }
   });
