@@ -10,11 +10,10 @@ import { orNotFound } from "~/server/http/results.server";
 import { publicationAudienceLabels, shortHash } from "~/domain/publications";
 import { decisionSchema } from "~/domain/publication-forms";
 import { usageRightsLabels } from "~/domain/agreements";
-import { formatYears } from "~/domain/explorer";
 import { PublicationContentView } from "~/ui/diffusion";
 import { ApprovalStatusBadge } from "~/ui/publication-badges";
 import { FormAlert } from "~/ui/FormAlert";
-import { formatDateTime } from "~/domain/format";
+import { formatDateTime, formatYears } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Accord : ${data?.publication.title ?? "publication"} — Portail ODPE` }];

@@ -106,8 +106,8 @@ describe("client bundles: the chart library only by import()", () => {
     expect([...graph.modules].map((m) => path.relative(root, m))).not.toContain(path.join("app", "ui", "chart-plot.tsx"));
   });
 
-  it("the publication views (tables, badges, contributors) do not carry zod", () => {
-    for (const view of ["ui/diffusion.tsx", "ui/contributors.tsx", "ui/publication-badges.tsx"]) {
+  it("the publication views (tables, badges, contributors) and the label modules do not carry zod (the forms' schemas live apart)", () => {
+    for (const view of ["ui/diffusion.tsx", "ui/contributors.tsx", "ui/publication-badges.tsx", "ui/referential.tsx", "domain/publications.ts", "domain/agreements.ts", "domain/format.ts"]) {
       expect([...clientGraph(path.join(app, view)).packages]).not.toContain("zod");
     }
   });
