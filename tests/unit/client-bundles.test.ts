@@ -107,7 +107,7 @@ describe("client bundles: the chart library only by import()", () => {
   });
 
   it("the publication views (tables, badges, contributors) and the label modules do not carry zod (the forms' schemas live apart)", () => {
-    for (const view of ["ui/diffusion.tsx", "ui/contributors.tsx", "ui/publication-badges.tsx", "ui/referential.tsx", "domain/publications.ts", "domain/agreements.ts", "domain/format.ts"]) {
+    for (const view of ["ui/diffusion.tsx", "ui/contributors.tsx", "ui/publication-badges.tsx", "domain/publications.ts", "domain/agreements.ts", "domain/format.ts"]) {
       expect([...clientGraph(path.join(app, view)).packages]).not.toContain("zod");
     }
   });
