@@ -1,5 +1,6 @@
 import "@mantine/charts/styles.css";
 import { lazy, Suspense } from "react";
+import { useMounted } from "@mantine/hooks";
 import { Anchor, Box, Group, List, Stack, Table, Text, Title, TypographyStylesProvider } from "@mantine/core";
 import { SECRET_LABEL } from "~/domain/secrecy";
 import type { ChartSpec, PublishedTable, PublishedValue } from "~/domain/explorer";
@@ -87,12 +88,23 @@ const ChartPlot = lazy(() => import("./chart-plot"));
 const CHART_HEIGHT = 320;
 
 /**
- * The chart of a table (Mantine charts, loaded on demand); the table next to
- * it is its accessible equivalent. Until the chart's code has arrived, a box
- * of the same height says so; the caption and legend are there at once.
+ * The chart of a table (Mantine charts, loaded on demand in the browser); the
+ * table next to it is its accessible equivalent. Until the chart's code has
+ * arrived, a box of the same height says so; the caption and legend are there
+ * at once, in the server's HTML too.
  */
 export function DataChart({ spec, title, tableId }: { spec: ChartSpec; title: string; tableId?: string }) {
   const series = spec.series.map((s, i) => ({ name: s.name, label: s.label, color: chartColors[i % chartColors.length]! }));
+  // Drawn in the browser only, after hydration: recharts draws no SVG on the server (its responsive container needs the
+  // width), and a lazy plot inside a hydrating Suspense boundary made React give up that boundary's hydration (error #421).
+  const mounted = useMounted();
+  const placeholder = (
+    <Box h={CHART_HEIGHT} style={{ display: "flex", alignItems: "center", justifyContent: "center" }}>
+      <Text size="sm" c="dimmed">
+        Chargement du graphique…
+      </Text>
+    </Box>
+  );
   return (
     <figure style={{ margin: 0 }} aria-describedby={tableId}>
       <figcaption>
@@ -103,17 +115,13 @@ export function DataChart({ spec, title, tableId }: { spec: ChartSpec; title: st
           Graphique ; les valeurs exactes figurent dans le tableau.
         </Text>
       </figcaption>
-      <Suspense
-        fallback={
-          <Box h={CHART_HEIGHT} style={{ display: "flex", alignItems: "center", justifyContent: "center" }}>
-            <Text size="sm" c="dimmed">
-              Chargement du graphique…
-            </Text>
-          </Box>
-        }
-      >
-        <ChartPlot spec={spec} series={series} height={CHART_HEIGHT} />
-      </Suspense>
+      {mounted ? (
+        <Suspense fallback={placeholder}>
+          <ChartPlot spec={spec} series={series} height={CHART_HEIGHT} />
+        </Suspense>
+      ) : (
+        placeholder
+      )}
       <Group gap="md" mt="xs" role="list" aria-label="Légende">
         {series.map((s) => (
           <Group key={s.name} gap={6} wrap="nowrap" role="listitem">
