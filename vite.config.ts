@@ -32,7 +32,9 @@ export default defineConfig({
     // external package, Node loads its 581 ESM files at every start (~1.9 s of CPU, ~56 MiB).
     noExternal: ["@mantine/core", "@mantine/hooks", "@mantine/charts", "recharts", /^lodash/, /^@floating-ui\//],
   },
-  build: { target: "es2022" },
+  // manifest: Remix keeps Vite's client manifest as build/.vite/client-manifest.json (outside the served
+  // build/client); bench/js-weight.ts reads from it the chunks a page loads later by import().
+  build: { target: "es2022", manifest: true },
   plugins: [
     heavyWorker(),
     remix({

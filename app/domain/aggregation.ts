@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NOT_AGGREGABLE_LABEL } from "./cell-marks";
 
 /**
  * How several organisations' values of one indicator make one figure
@@ -29,8 +30,7 @@ export const indicatorAggregationSchema = z.discriminatedUnion("kind", [
 ]);
 export type IndicatorAggregation = z.infer<typeof indicatorAggregationSchema>;
 
-/** What is shown instead of a number when an indicator cannot be aggregated across organisations. */
-export const NOT_AGGREGABLE_LABEL = "non agrégeable";
+export { NOT_AGGREGABLE_LABEL };
 
 /** Units whose values are averages or shares: they never add up across organisations. */
 const NON_ADDITIVE_UNITS = new Set(["pourcentage", "%", "taux", "ratio", "jours", "mois", "années", "ans", "euros", "€", "indice"]);

@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { isIsoDate, isMonthDay, monthDayInYear, type IsoDate } from "./dates";
+import { monthDayInYear, type IsoDate } from "./dates";
 
 /**
  * Bilateral agreements (convention Art. 4): per producer, the data it
@@ -76,68 +75,10 @@ export function organisationDeadline(dueMonthDay: string | null, campaign: { ref
   return agreed > campaign.deadline ? agreed : campaign.deadline;
 }
 
-// ── Forms ─────────────────────────────────────────────────────────────────
-
-const optionalDate = (message: string) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v ? v : null))
-    .refine((v) => v === null || isIsoDate(v), { error: message });
-
-export const agreementFormSchema = z
-  .object({
-    reference: z
-      .string()
-      .trim()
-      .max(80, { error: "80 caractères au plus." })
-      .optional()
-      .transform((v) => (v ? v : null)),
-    signedOn: optionalDate("Date de signature invalide (jj/mm/aaaa)."),
-    startsOn: z.string({ error: "Indiquez la date de début." }).trim().refine(isIsoDate, { error: "Indiquez la date de début (jj/mm/aaaa)." }),
-    endsOn: optionalDate("Date de fin invalide (jj/mm/aaaa)."),
-    format: z.enum(agreementFormats, { error: "Choisissez le format de transmission." }),
-    statisticalLevel: z.enum(statisticalLevels, { error: "Choisissez le niveau statistique." }),
-    dueMonthDay: z
-      .string()
-      .trim()
-      .optional()
-      .transform((v) => (v ? v : null))
-      .refine((v) => v === null || isMonthDay(v), { error: "Date annuelle au format MM-JJ (exemple : 03-31 pour le 31 mars)." }),
-    samePersonMayValidate: z
-      .string()
-      .optional()
-      .transform((v) => v === "on" || v === "true"),
-    note: z
-      .string()
-      .trim()
-      .max(2000, { error: "2 000 caractères au plus." })
-      .optional()
-      .transform((v) => (v ? v : null)),
-  })
-  .refine((a) => a.endsOn === null || a.endsOn >= a.startsOn, { path: ["endsOn"], error: "La date de fin doit suivre la date de début." });
-export type AgreementFormInput = z.infer<typeof agreementFormSchema>;
-
 /** The indicators an agreement covers, with their usage rights: `rights.<indicatorId>` fields. */
 export interface AgreementIndicatorInput {
   indicatorId: string;
   usageRights: UsageRights;
   /** The organisation may declare the indicator « non disponible » (ND/NC) — ADR 026. */
   notAvailableAllowed?: boolean;
-}
-
-export function parseAgreementIndicators(form: FormData): Required<AgreementIndicatorInput>[] {
-  const result: Required<AgreementIndicatorInput>[] = [];
-  const uuid = z.uuid();
-  for (const id of form.getAll("indicator")) {
-    if (typeof id !== "string" || !uuid.safeParse(id).success) continue;
-    const rights = String(form.get(`rights.${id}`) ?? DEFAULT_USAGE_RIGHTS);
-    result.push({
-      indicatorId: id,
-      usageRights: (usageRightsValues as readonly string[]).includes(rights) ? (rights as UsageRights) : DEFAULT_USAGE_RIGHTS,
-      notAvailableAllowed: form.get(`notAvailable.${id}`) === "on",
-    });
-  }
-  return result;
 }

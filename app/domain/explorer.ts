@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatYears } from "./format";
 import { parseBreakdownKey, TOTAL_KEY } from "./breakdowns";
 import { referenceNote, type ReferenceRate } from "./rates";
 import { applySecrecy, SECRET_EXPLANATION, SECRET_LABEL, type SecrecyCell, type SecrecyConstraint } from "./secrecy";
@@ -574,15 +575,7 @@ export interface SourceYears {
   years: number[];
 }
 
-/** "2024", "2023 et 2024", "2019 à 2024", "2019, 2021 et 2024". */
-export function formatYears(years: readonly number[]): string {
-  const sorted = [...new Set(years)].sort((a, b) => a - b);
-  if (sorted.length === 0) return "";
-  if (sorted.length === 1) return String(sorted[0]);
-  const contiguous = sorted.every((y, i) => i === 0 || y === sorted[i - 1]! + 1);
-  if (contiguous && sorted.length > 2) return `${sorted[0]} à ${sorted[sorted.length - 1]}`;
-  return `${sorted.slice(0, -1).join(", ")} et ${sorted[sorted.length - 1]}`;
-}
+export { formatYears };
 
 /** "Source : CAF de la Loire, données 2024" or "Sources : A (données 2019 à 2024) ; B (données 2024)". */
 export function sourcesLine(sources: readonly SourceYears[]): string {

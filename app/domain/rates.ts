@@ -117,7 +117,7 @@ export interface YearPopulation {
   counts: PopulationCounts;
 }
 
-export const NOT_DEFINED_TEXT = "non défini";
+export { NOT_DEFINED_TEXT } from "./cell-marks";
 
 /** « Insee, estimations de population (estimations provisoires au 1er janvier 2025) ». */
 export function populationCitation(vintageLabels: Iterable<string>): string {

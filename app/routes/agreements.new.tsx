@@ -9,7 +9,7 @@ import { createAgreement } from "~/server/agreements/agreements.server";
 import { listOrganisations } from "~/server/organisations/organisations.server";
 import { getConvention } from "~/server/convention/convention.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
-import { agreementFormSchema } from "~/domain/agreements";
+import { agreementFormSchema } from "~/domain/agreement-forms";
 import { todayIso } from "~/domain/dates";
 import { AgreementForm } from "~/ui/AgreementForm";
 

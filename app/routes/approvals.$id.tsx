@@ -7,12 +7,13 @@ import { decideApproval } from "~/server/publications/publication-commands.serve
 import { approvalOwner, getApprovalPage } from "~/server/publications/publication-queries.server";
 import { formFailure, parseForm } from "~/server/http/forms.server";
 import { orNotFound } from "~/server/http/results.server";
-import { decisionSchema, publicationAudienceLabels, shortHash } from "~/domain/publications";
+import { publicationAudienceLabels, shortHash } from "~/domain/publications";
+import { decisionSchema } from "~/domain/publication-forms";
 import { usageRightsLabels } from "~/domain/agreements";
-import { formatYears } from "~/domain/explorer";
-import { ApprovalStatusBadge, PublicationContentView } from "~/ui/diffusion";
+import { PublicationContentView } from "~/ui/diffusion";
+import { ApprovalStatusBadge } from "~/ui/publication-badges";
 import { FormAlert } from "~/ui/FormAlert";
-import { formatDateTime } from "~/domain/format";
+import { formatDateTime, formatYears } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Accord : ${data?.publication.title ?? "publication"} — Portail ODPE` }];

@@ -5,7 +5,7 @@ import { requirePermission } from "~/server/auth/authorize.server";
 import { getDb } from "~/server/runtime.server";
 import { listApprovalsFor } from "~/server/publications/publication-queries.server";
 import { publicationAudienceLabels } from "~/domain/publications";
-import { ApprovalStatusBadge } from "~/ui/diffusion";
+import { ApprovalStatusBadge } from "~/ui/publication-badges";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDateTime } from "~/domain/format";
 

@@ -20,7 +20,8 @@ import {
   sourcesLine,
   unmaskedTable,
 } from "~/domain/explorer";
-import { freezeFormSchema, itemKindLabels, publicationStatusLabels } from "~/domain/publications";
+import { itemKindLabels, publicationStatusLabels } from "~/domain/publications";
+import { freezeFormSchema } from "~/domain/publication-forms";
 import { DataChart, DataTableView } from "~/ui/diffusion";
 import { FormAlert } from "~/ui/FormAlert";
 

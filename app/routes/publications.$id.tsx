@@ -15,18 +15,17 @@ import {
   isEditable,
   publicationAudienceLabels,
   publicationAudiences,
-  publicationFormSchema,
   publicationStatusLabels,
-  reasonSchema,
   shortHash,
   type PublicationStatus,
 } from "~/domain/publications";
+import { publicationFormSchema, reasonSchema } from "~/domain/publication-forms";
 import { usageRightsLabels } from "~/domain/agreements";
-import { formatYears } from "~/domain/explorer";
-import { ApprovalStatusBadge, PublicationContentView, PublicationStatusBadge, RequirementBadge } from "~/ui/diffusion";
+import { PublicationContentView } from "~/ui/diffusion";
+import { ApprovalStatusBadge, PublicationStatusBadge, RequirementBadge } from "~/ui/publication-badges";
 import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
-import { formatDateTime } from "~/domain/format";
+import { formatDateTime, formatYears } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
 import type { PermissionRequest } from "~/domain/permissions";
 

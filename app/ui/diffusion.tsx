@@ -1,56 +1,18 @@
 import "@mantine/charts/styles.css";
-import { Anchor, Badge, Group, List, Stack, Table, Text, Title, TypographyStylesProvider } from "@mantine/core";
-import { BarChart, LineChart } from "@mantine/charts";
+import { lazy, Suspense } from "react";
+import { useMounted } from "@mantine/hooks";
+import { Anchor, Box, Group, List, Stack, Table, Text, Title, TypographyStylesProvider } from "@mantine/core";
 import { SECRET_LABEL } from "~/domain/secrecy";
-import { NOT_DEFINED_TEXT } from "~/domain/rates";
 import type { ChartSpec, PublishedTable, PublishedValue } from "~/domain/explorer";
-import { NOT_AGGREGABLE_LABEL } from "~/domain/aggregation";
+import { NOT_AGGREGABLE_LABEL, NOT_DEFINED_TEXT } from "~/domain/cell-marks";
 import { describeNotAvailable } from "~/domain/not-available";
 import { INCOMPLETE_MARK } from "~/domain/partial-totals";
-import {
-  approvalStatusColors,
-  approvalStatusLabels,
-  publicationStatusColors,
-  publicationStatusLabels,
-  sourceRequirementLabels,
-  type ApprovalStatus,
-  type PublicationStatus,
-  type SourceRequirement,
-} from "~/domain/publications";
 import { formatBytes } from "~/domain/files";
 import { formatDecimal, formatInteger } from "~/domain/format";
 import { TableScroll } from "./TableScroll";
 import { Contributors } from "./contributors";
 
-/** Shared views of pooled data and publications: tables, charts, statuses, rendered publications. */
-
-/** Badges whose label wraps in narrow table cells instead of being cut. */
-const wrapping = { root: { height: "auto", paddingBlock: 2, maxWidth: "100%" }, label: { whiteSpace: "normal" as const } };
-
-export function PublicationStatusBadge({ status }: { status: PublicationStatus }) {
-  return (
-    <Badge color={publicationStatusColors[status]} variant="filled" tt="none" styles={wrapping}>
-      {publicationStatusLabels[status]}
-    </Badge>
-  );
-}
-
-export function ApprovalStatusBadge({ status }: { status: ApprovalStatus }) {
-  return (
-    <Badge color={approvalStatusColors[status]} variant="light" tt="none" styles={wrapping}>
-      {approvalStatusLabels[status]}
-    </Badge>
-  );
-}
-
-const requirementColors: Record<SourceRequirement, string> = { approval: "orange.9", open: "green.9", blocked: "red.9", observatory: "indigo.8" };
-export function RequirementBadge({ requirement }: { requirement: SourceRequirement }) {
-  return (
-    <Badge color={requirementColors[requirement]} variant="light" tt="none" styles={wrapping}>
-      {sourceRequirementLabels[requirement]}
-    </Badge>
-  );
-}
+/** Shared views of pooled data and publications: tables, charts, rendered publications (statuses: ./publication-badges). */
 
 function formatValue(value: PublishedValue, isRate: boolean) {
   if (value === SECRET_LABEL) return SECRET_LABEL;
@@ -119,19 +81,30 @@ export function DataTableView({ table, label }: { table: PublishedTable; label: 
 
 const chartColors = ["indigo.8", "orange.9", "teal.9", "grape.8", "red.9", "cyan.9", "lime.9", "pink.9"];
 
-/** The chart of a table (Mantine charts); the table next to it is its accessible equivalent. */
+/** The plot itself, in its own chunk: the chart library loads only when a page draws a chart (issue 14 item 6, ADR 036). */
+const ChartPlot = lazy(() => import("./chart-plot"));
+
+/** The plot's height, kept by the placeholder so that the page does not move when the chart arrives. */
+const CHART_HEIGHT = 320;
+
+/**
+ * The chart of a table (Mantine charts, loaded on demand in the browser); the
+ * table next to it is its accessible equivalent. Until the chart's code has
+ * arrived, a box of the same height says so; the caption and legend are there
+ * at once, in the server's HTML too.
+ */
 export function DataChart({ spec, title, tableId }: { spec: ChartSpec; title: string; tableId?: string }) {
   const series = spec.series.map((s, i) => ({ name: s.name, label: s.label, color: chartColors[i % chartColors.length]! }));
-  const common = {
-    h: 320,
-    data: spec.data,
-    dataKey: spec.dataKey,
-    series,
-    withLegend: false,
-    valueFormatter: (value: number) => formatDecimal(value),
-    yAxisProps: { width: 72 },
-    xAxisProps: { padding: { left: 24, right: 24 } },
-  };
+  // Drawn in the browser only, after hydration: recharts draws no SVG on the server (its responsive container needs the
+  // width), and a lazy plot inside a hydrating Suspense boundary made React give up that boundary's hydration (error #421).
+  const mounted = useMounted();
+  const placeholder = (
+    <Box h={CHART_HEIGHT} style={{ display: "flex", alignItems: "center", justifyContent: "center" }}>
+      <Text size="sm" c="dimmed">
+        Chargement du graphique…
+      </Text>
+    </Box>
+  );
   return (
     <figure style={{ margin: 0 }} aria-describedby={tableId}>
       <figcaption>
@@ -142,7 +115,13 @@ export function DataChart({ spec, title, tableId }: { spec: ChartSpec; title: st
           Graphique ; les valeurs exactes figurent dans le tableau.
         </Text>
       </figcaption>
-      {spec.kind === "line" ? <LineChart {...common} curveType="linear" connectNulls={false} /> : <BarChart {...common} />}
+      {mounted ? (
+        <Suspense fallback={placeholder}>
+          <ChartPlot spec={spec} series={series} height={CHART_HEIGHT} />
+        </Suspense>
+      ) : (
+        placeholder
+      )}
       <Group gap="md" mt="xs" role="list" aria-label="Légende">
         {series.map((s) => (
           <Group key={s.name} gap={6} wrap="nowrap" role="listitem">

@@ -102,7 +102,13 @@ describe("Art. 5: from pooled data to the extranet", () => {
 
     // 4. An anonymous visitor reads it on the extranet, with its sources, on a phone too.
     await page.context().clearCookies();
-    await page.goto(`${baseUrl()}/extranet`);
+    // Issue 14 item 6: the extranet's home loads no chart code; a publication's page loads it to draw its charts.
+    const scripts: string[] = [];
+    page.on("request", (r) => {
+      if (r.resourceType() === "script") scripts.push(new URL(r.url()).pathname);
+    });
+    await page.goto(`${baseUrl()}/extranet`, { waitUntil: "networkidle" });
+    expect(scripts.filter((s) => s.includes("/chart-plot-"))).toEqual([]);
     const card = page.getByRole("article", { name: title });
     await card.getByText(/Caisse d'allocations familiales de la Loire \(données 2019 à 2024\)/).waitFor();
     await card.getByText(/Département de la Loire \(données 2019 à 2024\)/).waitFor();
@@ -113,6 +119,8 @@ describe("Art. 5: from pooled data to the extranet", () => {
     await page.getByText("Source : Caisse d'allocations familiales de la Loire, données 2019 à 2024").waitFor();
     await page.getByText("Source : Département de la Loire, données 2019 à 2024").waitFor();
     await page.getByRole("region", { name: "Tableau : Foyers allocataires du RSA avec enfants" }).waitFor();
+    await page.locator("figure svg.recharts-surface").first().waitFor();
+    expect(scripts.filter((s) => s.includes("/chart-plot-"))).toHaveLength(1);
     await expectAccessible(page);
 
     await page.setViewportSize({ width: 375, height: 740 });

@@ -6,7 +6,7 @@ import { system } from "../support/actors";
 import { createIndicator } from "~/server/indicators/indicators.server";
 import { createAgreement } from "~/server/agreements/agreements.server";
 import { createCampaign } from "~/server/campaigns/campaigns.server";
-import type { AgreementFormInput } from "~/domain/agreements";
+import type { AgreementFormInput } from "~/domain/agreement-forms";
 import type { IndicatorCreateInput } from "~/domain/indicators";
 import { makeOrganisation, testContext } from "./index";
 

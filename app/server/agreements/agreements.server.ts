@@ -4,7 +4,8 @@ import { DomainError, notFound } from "../errors.server";
 import { getFile, getFileMeta, putFile } from "../storage/files.server";
 import { checkPdf, type Upload } from "../http/uploads.server";
 import { todayIso, type IsoDate } from "~/domain/dates";
-import { agreementInForce, DEFAULT_USAGE_RIGHTS, type AgreementFormInput, type AgreementIndicatorInput } from "~/domain/agreements";
+import { agreementInForce, DEFAULT_USAGE_RIGHTS, type AgreementIndicatorInput } from "~/domain/agreements";
+import type { AgreementFormInput } from "~/domain/agreement-forms";
 import { membershipStatus } from "~/domain/organisations";
 import { formatDate } from "~/domain/format";
 

@@ -23,10 +23,10 @@ import {
   type ApprovalStatus,
   type ItemKind,
   type LineageSource,
-  type PublicationFormInput,
   type PublicationStatus,
   type PublicationTransition,
 } from "~/domain/publications";
+import type { PublicationFormInput } from "~/domain/publication-forms";
 import { approvalTable, publicationTable } from "~/domain/workflow";
 import type { ExplorerQuery } from "~/domain/explorer";
 
