@@ -3,11 +3,14 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 // The package's ES module build is left unpatched (the browser's bundle uses it, and client-side route
 // discovery changes route arrays in place): it is the reference the patched CommonJS build must agree with.
-import * as reference from "@remix-run/router/dist/router.js";
+import * as esmBuild from "@remix-run/router/dist/router.js";
+import type * as Router from "@remix-run/router";
+
+const reference = esmBuild as unknown as typeof Router;
 
 // What the server loads (@remix-run/server-runtime, react-router, @remix-run/react all require() it):
 // the CommonJS build, patched by patches/@remix-run+router+1.23.3.patch (ADR 037).
-const patched = createRequire(import.meta.url)("@remix-run/router") as typeof reference;
+const patched = createRequire(import.meta.url)("@remix-run/router") as typeof Router;
 
 interface ConfigEntry {
   id?: string;
@@ -26,7 +29,7 @@ interface RouteObject {
 }
 
 /** The portal's route tree as Remix builds it on the server: app/routes.ts under the root route. */
-async function portalRoutes(): Promise<RouteObject[]> {
+async function portalRoutes(): Promise<Router.AgnosticRouteObject[]> {
   (globalThis as { __remixAppDirectory?: string }).__remixAppDirectory = path.resolve(__dirname, "../../app");
   const config = (await (await import("~/routes")).default) as ConfigEntry[];
   const convert = (entries: ConfigEntry[]): RouteObject[] =>
@@ -37,11 +40,12 @@ async function portalRoutes(): Promise<RouteObject[]> {
       ...(e.caseSensitive ? { caseSensitive: true } : {}),
       ...(e.children?.length ? { children: convert(e.children) } : {}),
     }));
-  return [{ id: "root", path: "", children: convert(config) }];
+  const root: RouteObject = { id: "root", path: "", children: convert(config) };
+  return [root] as Router.AgnosticRouteObject[];
 }
 
 /** One example URL path per route pattern, and the paths a visitor or a probe sends. */
-function examplePaths(routes: RouteObject[]): string[] {
+function examplePaths(routes: Router.AgnosticRouteObject[]): string[] {
   const paths = new Set<string>(["/", "/extranet", "/extranet/", "/EXTRANET", "/dashboard/2023", "/dashboard/2023/", "/extranet/tableau-de-bord/2023",
     "/extranet/tableau-de-bord/2023/1/rapport.pdf", "/healthz", "/login", "/unknown/page", "/api/v1/unknown", "/organisations/caf%2077", "/organisations/%C3%A9t%C3%A9",
     "/organisations/%", "//double//slash", "/admin/users/42/export", "/api.docs", "/api/v1/openapi.json"]);
@@ -52,11 +56,11 @@ function examplePaths(routes: RouteObject[]): string[] {
       walk(r.children ?? [], full);
     }
   };
-  walk(routes, "");
+  walk(routes as RouteObject[], "");
   return [...paths];
 }
 
-const summary = (matches: ReturnType<typeof reference.matchRoutes>) =>
+const summary = (matches: ReturnType<typeof Router.matchRoutes>) =>
   matches?.map((m) => ({ id: (m.route as RouteObject).id, pathname: m.pathname, pathnameBase: m.pathnameBase, params: m.params })) ?? null;
 
 describe("route matching memoised by the routes array (patched @remix-run/router, ADR 037)", () => {
@@ -76,7 +80,7 @@ describe("route matching memoised by the routes array (patched @remix-run/router
   it("reuses a routes array's ranked branches: a route added in place afterwards is not seen, while a new array sees it", async () => {
     const routes = await portalRoutes();
     expect(summary(patched.matchRoutes(routes, "/ajoutee-apres"))?.at(-1)?.id).not.toBe("late");
-    routes[0]!.children!.push({ id: "late", path: "ajoutee-apres" });
+    (routes[0] as RouteObject).children!.push({ id: "late", path: "ajoutee-apres" });
     // The unpatched router flattens again on every call and sees it; the patched one answers from its memo.
     expect(summary(reference.matchRoutes(routes, "/ajoutee-apres"))?.at(-1)?.id).toBe("late");
     expect(summary(patched.matchRoutes(routes, "/ajoutee-apres"))?.at(-1)?.id).not.toBe("late");
