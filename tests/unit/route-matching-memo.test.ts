@@ -10,7 +10,8 @@ const reference = esmBuild as unknown as typeof Router;
 
 // What the server loads (@remix-run/server-runtime, react-router, @remix-run/react all require() it):
 // the CommonJS build, patched by patches/@remix-run+router+1.23.3.patch (ADR 037).
-const patched = createRequire(import.meta.url)("@remix-run/router") as typeof Router;
+const requireCjs = createRequire(import.meta.url);
+const patched = requireCjs("@remix-run/router") as typeof Router;
 
 interface ConfigEntry {
   id?: string;
@@ -100,5 +101,52 @@ describe("route matching memoised by the routes array (patched @remix-run/router
     ] as const) {
       expect(patched.matchPath(pattern, pathname)).toEqual(reference.matchPath(pattern, pathname));
     }
+  });
+});
+
+/** The static router a render of RemixServer builds (patched @remix-run/react and react-router-dom, ADR 037). */
+type StaticRouter = { routes: { id: string; children?: unknown[] }[] };
+describe("the static router's routes are built once per build (patched @remix-run/react and react-router-dom, ADR 037)", () => {
+  const { createStaticRouter } = requireCjs("react-router-dom/server") as { createStaticRouter: (routes: unknown[], context: unknown) => StaticRouter };
+  const { RemixServer } = requireCjs("@remix-run/react") as { RemixServer: (props: { context: unknown; url: string }) => unknown };
+  const handlerContext = () => ({ basename: "/", location: { pathname: "/", search: "", hash: "", state: null, key: "default" }, matches: [], loaderData: {}, actionData: null, errors: null, statusCode: 200, loaderHeaders: {}, actionHeaders: {}, activeDeferreds: null });
+
+  it("converts a routes array to data routes once: the same array gives the same routes, another array new ones", () => {
+    const routes = [{ id: "root", path: "", children: [{ id: "routes/_index", index: true }] }];
+    const first = createStaticRouter(routes, handlerContext());
+    expect(first.routes[0]!.id).toBe("root");
+    expect(createStaticRouter(routes, handlerContext()).routes).toBe(first.routes);
+    expect(createStaticRouter([...routes], handlerContext()).routes).not.toBe(first.routes);
+  });
+
+  it("creates a build's server routes once per manifest and set of route modules", () => {
+    const manifestRoutes = { root: { id: "root", path: "", hasLoader: true, hasClientLoader: false, module: "/root.js" }, "routes/_index": { id: "routes/_index", parentId: "root", index: true, hasLoader: true, hasClientLoader: false, module: "/i.js" } };
+    const modules = { root: { default: () => null }, "routes/_index": { default: () => null } };
+    const future = { v3_singleFetch: true };
+    /** The router given to StaticRouterProvider in the tree RemixServer returns. */
+    const routerOf = (routeModules: object, manifest = manifestRoutes): StaticRouter => {
+      const context = { manifest: { routes: manifest }, routeModules, future, isSpaMode: false, staticHandlerContext: handlerContext(), serverHandoffString: "" };
+      const find = (node: unknown): StaticRouter | undefined => {
+        if (!node || typeof node !== "object") return undefined;
+        const props = (node as { props?: { router?: StaticRouter; children?: unknown } }).props;
+        if (props?.router) return props.router;
+        const children = props?.children;
+        for (const child of Array.isArray(children) ? children : [children]) {
+          const found = find(child);
+          if (found) return found;
+        }
+        return undefined;
+      };
+      const router = find(RemixServer({ context, url: "http://localhost/" }));
+      if (!router) throw new Error("no router in RemixServer's tree");
+      return router;
+    };
+    const first = routerOf({ ...modules });
+    expect(first.routes[0]!.id).toBe("root");
+    // Each request gets a new routeModules object holding the same modules: same routes.
+    expect(routerOf({ ...modules }).routes).toBe(first.routes);
+    // Another module (a new build in development) or another manifest: new routes.
+    expect(routerOf({ ...modules, "routes/_index": { default: () => null } }).routes).not.toBe(first.routes);
+    expect(routerOf({ ...modules }, { ...manifestRoutes }).routes).not.toBe(first.routes);
   });
 });
