@@ -17,11 +17,11 @@ import type { RequestHandler } from "express";
  * are fetched once per browser and version: they keep the library's defaults
  * (gzip 6, brotli 4), where the bytes matter more.
  */
-export const PAGE_COMPRESSION: CompressionOptions = {
+const PAGE_COMPRESSION: CompressionOptions = {
   level: 1,
   brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 3 } },
 };
-export const STATIC_COMPRESSION: CompressionOptions = {
+const STATIC_COMPRESSION: CompressionOptions = {
   level: zlib.constants.Z_DEFAULT_COMPRESSION,
   brotli: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } },
 };
