@@ -154,6 +154,7 @@ async function main() {
       } finally {
         bare.stop();
       }
+      const compressionRows = await compressionLevels(server.url, reader);
       const scripts = await pageScripts(`${server.url}/extranet`, reader);
       const home = await pageScripts(`${server.url}/`, reader);
       const loadEnd = os.loadavg().map((l) => l.toFixed(1)).join(" / ");
@@ -165,12 +166,44 @@ async function main() {
       const ratio = (a: number | undefined, b: number) => (a === undefined ? "not measured" : `×${(a / b).toFixed(2)}`);
       console.log(`\nRatios (same run): public report / bare Node ${ratio(rps("public report `"), rowsOut[1]!.rps)}; reader home / \`/healthz\` (mean of both) ${ratio(rps("signed-in reader home"), health)}; \`/extranet\` / \`/healthz\` ${ratio(rps("signed-in `/extranet`"), health)}.`);
       console.log(`JavaScript loaded: \`/extranet\` ${(scripts.bytes / 1024).toFixed(0)} KiB in ${scripts.files} files (recharts: ${scripts.recharts ? "yes" : "no"}); reader home \`/\` ${(home.bytes / 1024).toFixed(0)} KiB in ${home.files} files (recharts: ${home.recharts ? "yes" : "no"}). Uncompressed.`);
+      console.log(`\nCompression of the signed-in pages' HTML (this process, one page at a time, median of ${COMPRESSION_RUNS / 10} batches of 10; ADR 037):\n`);
+      console.log("| page | identity | encoding | bytes | CPU per page |\n| --- | ---: | --- | ---: | ---: |");
+      for (const r of compressionRows) console.log(`| ${r.page} | ${r.identity} | ${r.encoding} | ${r.bytes} | ${r.ms.toFixed(3)} ms |`);
     } finally {
       await server.stop();
     }
   } finally {
     await admin(`drop database if exists ${name} with (force)`);
   }
+}
+
+const COMPRESSION_RUNS = 100;
+
+/** Bytes and CPU time of each candidate encoding of the reader home's and `/extranet`'s HTML (the level the server uses is in platform.server.ts). */
+async function compressionLevels(base: string, cookie: string) {
+  const zlib = await import("node:zlib");
+  const candidates: [string, (b: Buffer) => Buffer][] = [
+    ...[1, 3, 4, 6, 9].map((level): [string, (b: Buffer) => Buffer] => [`gzip level ${level}`, (b) => zlib.gzipSync(b, { level })]),
+    ...[1, 3, 4, 5].map((q): [string, (b: Buffer) => Buffer] => [`brotli quality ${q}`, (b) => zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: q, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: b.length } })]),
+  ];
+  const rows: { page: string; identity: number; encoding: string; bytes: number; ms: number }[] = [];
+  for (const page of ["/", "/extranet"]) {
+    const html = Buffer.from(await (await fetch(`${base}${page}`, { headers: { cookie, "Accept-Encoding": "identity" } })).arrayBuffer());
+    for (const [encoding, compress] of candidates) {
+      const times: number[] = [];
+      let bytes = 0;
+      // Batches of 10 (the process's CPU clock is coarse for one page), median batch.
+      for (let i = 0; i < COMPRESSION_RUNS / 10; i++) {
+        const t0 = process.cpuUsage();
+        for (let j = 0; j < 10; j++) bytes = compress(html).length;
+        const t = process.cpuUsage(t0);
+        times.push((t.user + t.system) / 10_000);
+      }
+      times.sort((a, b) => a - b);
+      rows.push({ page: `\`${page}\``, identity: html.length, encoding, bytes, ms: times[Math.floor(times.length / 2)]! });
+    }
+  }
+  return rows;
 }
 
 async function demoDomain(dbUrl: string): Promise<string> {

@@ -1,6 +1,5 @@
 import "./context.server";
 import type { Server as HttpServer } from "node:http";
-import compression from "compression";
 import express, { type Express, type Request as ExpressRequest, type Response as ExpressResponse } from "express";
 import helmet from "helmet";
 import { createRequestHandler } from "@remix-run/express";
@@ -16,6 +15,7 @@ import { problemTypeUri } from "./problem.server";
 import { runInRequestScope } from "./request-scope.server";
 import { withOutageResponses } from "./outage.server";
 import { withBodyLimits } from "./body-limits.server";
+import { compressionByKind, isFilePath } from "./compression.server";
 import { memberReportRevalidation, publicReportFastPath } from "./artefact-route.server";
 import { stopProcessArtefactCache } from "../artefacts/artefact-cache.server";
 import { stopProcessSessionCache } from "../auth/session-cache.server";
@@ -130,8 +130,8 @@ export function install(app: Express, options: InstallOptions) {
 
   // compression() leaves alone bodies under 1 KiB, bodies that carry a Content-Encoding (a reader's
   // report from its stored artefact) and types that are not compressible (images, PDF, xlsx); the
-  // public report never reaches it (fast path above).
-  app.use(compression());
+  // public report never reaches it (fast path above). Pages at a low level, files at the defaults (ADR 037).
+  app.use(compressionByKind());
 
   if (options.viteMiddlewares) {
     app.use(options.viteMiddlewares);
@@ -140,7 +140,7 @@ export function install(app: Express, options: InstallOptions) {
     // The client build's own files at the root all have an extension (favicon.svg, dashboard-report.js…): a page's
     // path is not looked up on disk first (one stat per page request, ADR 035).
     const rootFiles = express.static(options.clientDir, { maxAge: "1h" });
-    app.use((req, res, next) => (/\.[A-Za-z0-9]+$/.test(req.path) ? rootFiles(req, res, next) : next()));
+    app.use((req, res, next) => (isFilePath(req.path) ? rootFiles(req, res, next) : next()));
   }
 
   app.use(responseHeaderDefaults);
