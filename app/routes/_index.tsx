@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, Link } from "@remix-run/react";
-import { Anchor, Card, List, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { List } from "@mantine/core";
+import { Anchor, Card, Grid12, Stack, Text, Title } from "~/ui/lite";
 import { requireUser, userCan } from "~/server/auth/authorize.server";
 import { deadlinesForOrganisation, listCampaigns } from "~/server/campaigns/campaigns.server";
 import { ANY_ORGANISATION } from "~/domain/permissions";
@@ -59,14 +60,14 @@ export default function Home() {
         {data.observatory.name}
         {data.observatory.isDemo && " — instance de démonstration : les comptes et les données sont fictifs."}
       </Text>
-      <Card withBorder>
+      <Card>
         <Title order={3} size="h4" mb="xs">
           Votre rôle : {roleLabels[data.role]}
         </Title>
         <Text>{roleIntro[data.role]}</Text>
       </Card>
       {data.reports.length > 0 && (
-        <Card withBorder>
+        <Card>
           <Title order={3} size="h4" mb="xs">
             Tableau de bord annuel
           </Title>
@@ -97,7 +98,7 @@ export default function Home() {
       )}
       <PendingWorkCard work={data.pending} />
       {data.deadlines.length > 0 && (
-        <Card withBorder>
+        <Card>
           <Title order={3} size="h4" mb="xs">
             Vos échéances
           </Title>
@@ -110,7 +111,7 @@ export default function Home() {
         </Card>
       )}
       {data.openCampaigns.length > 0 && (
-        <Card withBorder>
+        <Card>
           <Title order={3} size="h4" mb="xs">
             Campagnes ouvertes
           </Title>
@@ -127,15 +128,15 @@ export default function Home() {
       <Title order={3} size="h4">
         Accès rapides
       </Title>
-      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+      <Grid12>
         {data.shortcuts.map((item) => (
-          <Card withBorder key={item.to}>
+          <Card key={item.to}>
             <Anchor component={Link} to={item.to} fw={600}>
               {item.label}
             </Anchor>
           </Card>
         ))}
-      </SimpleGrid>
+      </Grid12>
       <Text size="sm" c="dimmed">
         Rappel de la convention : les données transmises restent la propriété de chaque organisme ; leur usage est
         réservé aux membres de l'observatoire, et toute diffusion externe requiert l'accord préalable des sources.
@@ -149,7 +150,7 @@ function PendingWorkCard({ work }: { work: ReturnType<typeof useLoaderData<typeo
   const count = work.versions.length + work.returned.length + work.approvals.length + work.requests.length + work.proposals.length;
   if (count === 0) return null;
   return (
-    <Card withBorder>
+    <Card>
       <Title order={3} size="h4" mb="xs">
         En attente de votre action ({count})
       </Title>

@@ -45,11 +45,11 @@ function styleProps({ mt, mb, mx, px, maw, h, c, fw }: StyleProps): Record<strin
   if (fw !== undefined) out.fontWeight = String(fw);
   return out;
 }
-/** `style`, then the component's variables, then the style props: Mantine's order. */
+/** The component's variables, then `style`, then the style props: Mantine's order. */
 function style(own: CSSProperties | undefined, vars: Record<string, string | undefined>, props: StyleProps): CSSProperties | undefined {
-  const merged: Record<string, unknown> = { ...own };
+  const merged: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(vars)) if (value !== undefined) merged[key] = value;
-  Object.assign(merged, styleProps(props));
+  Object.assign(merged, own, styleProps(props));
   return Object.keys(merged).length > 0 ? (merged as CSSProperties) : undefined;
 }
 const visibility = (hiddenFrom?: Size, visibleFrom?: Size) =>
@@ -142,10 +142,9 @@ export function Stack({ gap = "md", align = "stretch", style: own, className, hi
 }
 
 export function Group({ gap = "md", justify = "flex-start", wrap = "wrap", style: own, className, children, mt, mb, mx, px, maw, h, c, fw, ...rest }: Common & { gap?: Spacing; justify?: string; wrap?: "wrap" | "nowrap" } & Rest) {
-  // Group writes its `style` after its variables.
-  const vars = { "--group-gap": spacing(gap), "--group-align": "center", "--group-justify": justify, "--group-wrap": wrap, ...(own as Record<string, string>) };
+  const vars = { "--group-gap": spacing(gap), "--group-align": "center", "--group-justify": justify, "--group-wrap": wrap };
   return (
-    <div style={style(undefined, vars, { mt, mb, mx, px, maw, h, c, fw })} className={cx("m_4081bf90 mantine-Group-root", className)} {...rest}>
+    <div style={style(own, vars, { mt, mb, mx, px, maw, h, c, fw })} className={cx("m_4081bf90 mantine-Group-root", className)} {...rest}>
       {children}
     </div>
   );
