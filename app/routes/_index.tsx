@@ -1,7 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, Link } from "@remix-run/react";
-import { List } from "@mantine/core";
-import { Anchor, Card, Grid12, Stack, Text, Title } from "~/ui/lite";
+import { Anchor, Card, Grid12, List, ListItem, Stack, Text, Title } from "~/ui/lite";
 import { requireUser, userCan } from "~/server/auth/authorize.server";
 import { deadlinesForOrganisation, listCampaigns } from "~/server/campaigns/campaigns.server";
 import { ANY_ORGANISATION } from "~/domain/permissions";
@@ -156,45 +155,45 @@ function PendingWorkCard({ work }: { work: ReturnType<typeof useLoaderData<typeo
       </Title>
       <List spacing={4}>
         {work.returned.map((r) => (
-          <List.Item key={`returned-${r.id}`}>
+          <ListItem key={`returned-${r.id}`}>
             <Anchor component={Link} to={`/collection/${r.year}/${r.code}`}>
               Indicateurs {r.year}, version {r.number} : renvoyés par l'ODPE
             </Anchor>
             {r.reason ? ` — motif : ${r.reason.replace(/[.\s]+$/, "")}.` : "."} Déposez une version corrigée.
-          </List.Item>
+          </ListItem>
         ))}
         {work.versions.map((p) => (
-          <List.Item key={`version-${p.id}`}>
+          <ListItem key={`version-${p.id}`}>
             <Anchor component={Link} to={`/collection/${p.year}/${p.code}`}>
               {p.name} — indicateurs {p.year}, version {p.number}
             </Anchor>{" "}
             : {p.status === "submitted" ? "à valider au nom de votre institution" : "à examiner par l'ODPE"}.
-          </List.Item>
+          </ListItem>
         ))}
         {work.approvals.map((a) => (
-          <List.Item key={`approval-${a.id}`}>
+          <ListItem key={`approval-${a.id}`}>
             <Anchor component={Link} to={`/approvals/${a.id}`}>
               Diffusion externe « {a.title} »
             </Anchor>{" "}
             ({a.author}) : accord de votre organisme demandé le {formatDateTime(a.requestedAt)}.
-          </List.Item>
+          </ListItem>
         ))}
         {work.requests.map((r) => (
-          <List.Item key={`request-${r.id}`}>
+          <ListItem key={`request-${r.id}`}>
             <Anchor component={Link} to={`/requests/${r.id}`}>
               Demande de données « {r.title} »
             </Anchor>{" "}
             : réponse attendue le {formatDate(r.dueOn)}
             {r.late ? " (échéance dépassée)" : ""}.
-          </List.Item>
+          </ListItem>
         ))}
         {work.proposals.map((p) => (
-          <List.Item key={`proposal-${p.id}`}>
+          <ListItem key={`proposal-${p.id}`}>
             <Anchor component={Link} to={`/proposals/${p.id}`}>
               Proposition d'indicateur « {p.title} »
             </Anchor>{" "}
             : accord ou objection de votre organisme attendu.
-          </List.Item>
+          </ListItem>
         ))}
       </List>
     </Card>

@@ -159,6 +159,25 @@ export function Grid12({ children }: { children: ReactNode }) {
   return <div className="m_2415a157 mantine-SimpleGrid-root grid-1-2">{children}</div>;
 }
 
+/** Mantine's unordered List (no icon) with a spacing between items. */
+export function List({ spacing: gap, children }: { spacing: Spacing; children: ReactNode }) {
+  return (
+    <ul style={{ "--list-spacing": spacing(gap) } as CSSProperties} className="m_abbac491 mantine-List-root">
+      {children}
+    </ul>
+  );
+}
+
+export function ListItem({ children }: { children: ReactNode }) {
+  return (
+    <li className="m_abb6bec2 mantine-List-item">
+      <div className="m_75cd9f71 mantine-List-itemWrapper">
+        <span className="mantine-List-itemLabel">{children}</span>
+      </div>
+    </li>
+  );
+}
+
 /** Mantine's Button, size xs, in the primary colour, variant subtle or outline (the theme's accessible colours). */
 export function Button({ component, variant, fullWidth, children, ...rest }: { component?: ElementType; variant: "subtle" | "outline"; fullWidth?: boolean; children: ReactNode } & Rest) {
   const Element = component ?? "button";

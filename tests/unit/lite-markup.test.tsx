@@ -34,6 +34,21 @@ describe("the lite components render Mantine's markup", () => {
     ["Group", <M.Group gap="sm" role="list">g</M.Group>, <L.Group gap="sm" role="list">g</L.Group>],
     ["Group of the header", <M.Group h="100%" px="md" justify="space-between" wrap="nowrap">g</M.Group>, <L.Group h="100%" px="md" justify="space-between" wrap="nowrap">g</L.Group>],
     ["Group not shrinking", <M.Group gap="sm" wrap="nowrap" style={{ flexShrink: 0 }}>g</M.Group>, <L.Group gap="sm" wrap="nowrap" style={{ flexShrink: 0 }}>g</L.Group>],
+    [
+      "List",
+      <M.List spacing={4}>
+        <M.List.Item>
+          a <b>b</b>
+        </M.List.Item>
+        <M.List.Item>c</M.List.Item>
+      </M.List>,
+      <L.List spacing={4}>
+        <L.ListItem>
+          a <b>b</b>
+        </L.ListItem>
+        <L.ListItem>c</L.ListItem>
+      </L.List>,
+    ],
     ["Button subtle link", <M.Button component="a" href="/n" variant="subtle" size="xs" aria-label="x">b</M.Button>, <L.Button component="a" href="/n" variant="subtle" aria-label="x">b</L.Button>],
     ["Button outline submit", <M.Button type="submit" variant="outline" size="xs">b</M.Button>, <L.Button type="submit" variant="outline">b</L.Button>],
     ["Button outline full width", <M.Button type="submit" variant="outline" size="xs" fullWidth>b</M.Button>, <L.Button type="submit" variant="outline" fullWidth>b</L.Button>],
