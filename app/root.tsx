@@ -73,7 +73,9 @@ export function Layout({ children }: { children: React.ReactNode }) {
           forceColorScheme="light"
           getStyleNonce={() => nonce ?? ""}
         >
-          <PortalShell data={data}>{children}</PortalShell>
+          <PortalShell data={data} nonce={nonce}>
+            {children}
+          </PortalShell>
         </MantineProvider>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />

@@ -87,6 +87,8 @@ for (const file of files) {
     ["helmet", /node_modules\/helmet\//],
     ["compression/zlib", /node_modules\/compression\/|node:zlib/],
     ["React renderToPipeableStream work", /^(performWork|renderNodeDestructive|renderElement|retryRenderTask)$/],
+    // react-dom's server renderer is minified: any frame of its files (the components it calls included).
+    ["React server render (react-dom/server, components included)", /node_modules\/react-dom\/cjs\/react-dom-server/],
     ["pg / kysely", /node_modules\/(pg|pg-protocol|kysely)\//],
     ["express/helmet/compression", /node_modules\/(express|helmet|compression|router|send|serve-static)\//],
     ["GC", /^\(garbage collector\)$/],

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, Link } from "@remix-run/react";
-import { Anchor, Card, List, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Card, Grid12, List, ListItem, Stack, Text, Title } from "~/ui/lite";
 import { requireUser, userCan } from "~/server/auth/authorize.server";
 import { deadlinesForOrganisation, listCampaigns } from "~/server/campaigns/campaigns.server";
 import { ANY_ORGANISATION } from "~/domain/permissions";
@@ -59,14 +59,14 @@ export default function Home() {
         {data.observatory.name}
         {data.observatory.isDemo && " — instance de démonstration : les comptes et les données sont fictifs."}
       </Text>
-      <Card withBorder>
+      <Card>
         <Title order={3} size="h4" mb="xs">
           Votre rôle : {roleLabels[data.role]}
         </Title>
         <Text>{roleIntro[data.role]}</Text>
       </Card>
       {data.reports.length > 0 && (
-        <Card withBorder>
+        <Card>
           <Title order={3} size="h4" mb="xs">
             Tableau de bord annuel
           </Title>
@@ -97,7 +97,7 @@ export default function Home() {
       )}
       <PendingWorkCard work={data.pending} />
       {data.deadlines.length > 0 && (
-        <Card withBorder>
+        <Card>
           <Title order={3} size="h4" mb="xs">
             Vos échéances
           </Title>
@@ -110,7 +110,7 @@ export default function Home() {
         </Card>
       )}
       {data.openCampaigns.length > 0 && (
-        <Card withBorder>
+        <Card>
           <Title order={3} size="h4" mb="xs">
             Campagnes ouvertes
           </Title>
@@ -127,15 +127,15 @@ export default function Home() {
       <Title order={3} size="h4">
         Accès rapides
       </Title>
-      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+      <Grid12>
         {data.shortcuts.map((item) => (
-          <Card withBorder key={item.to}>
+          <Card key={item.to}>
             <Anchor component={Link} to={item.to} fw={600}>
               {item.label}
             </Anchor>
           </Card>
         ))}
-      </SimpleGrid>
+      </Grid12>
       <Text size="sm" c="dimmed">
         Rappel de la convention : les données transmises restent la propriété de chaque organisme ; leur usage est
         réservé aux membres de l'observatoire, et toute diffusion externe requiert l'accord préalable des sources.
@@ -149,51 +149,51 @@ function PendingWorkCard({ work }: { work: ReturnType<typeof useLoaderData<typeo
   const count = work.versions.length + work.returned.length + work.approvals.length + work.requests.length + work.proposals.length;
   if (count === 0) return null;
   return (
-    <Card withBorder>
+    <Card>
       <Title order={3} size="h4" mb="xs">
         En attente de votre action ({count})
       </Title>
       <List spacing={4}>
         {work.returned.map((r) => (
-          <List.Item key={`returned-${r.id}`}>
+          <ListItem key={`returned-${r.id}`}>
             <Anchor component={Link} to={`/collection/${r.year}/${r.code}`}>
               Indicateurs {r.year}, version {r.number} : renvoyés par l'ODPE
             </Anchor>
             {r.reason ? ` — motif : ${r.reason.replace(/[.\s]+$/, "")}.` : "."} Déposez une version corrigée.
-          </List.Item>
+          </ListItem>
         ))}
         {work.versions.map((p) => (
-          <List.Item key={`version-${p.id}`}>
+          <ListItem key={`version-${p.id}`}>
             <Anchor component={Link} to={`/collection/${p.year}/${p.code}`}>
               {p.name} — indicateurs {p.year}, version {p.number}
             </Anchor>{" "}
             : {p.status === "submitted" ? "à valider au nom de votre institution" : "à examiner par l'ODPE"}.
-          </List.Item>
+          </ListItem>
         ))}
         {work.approvals.map((a) => (
-          <List.Item key={`approval-${a.id}`}>
+          <ListItem key={`approval-${a.id}`}>
             <Anchor component={Link} to={`/approvals/${a.id}`}>
               Diffusion externe « {a.title} »
             </Anchor>{" "}
             ({a.author}) : accord de votre organisme demandé le {formatDateTime(a.requestedAt)}.
-          </List.Item>
+          </ListItem>
         ))}
         {work.requests.map((r) => (
-          <List.Item key={`request-${r.id}`}>
+          <ListItem key={`request-${r.id}`}>
             <Anchor component={Link} to={`/requests/${r.id}`}>
               Demande de données « {r.title} »
             </Anchor>{" "}
             : réponse attendue le {formatDate(r.dueOn)}
             {r.late ? " (échéance dépassée)" : ""}.
-          </List.Item>
+          </ListItem>
         ))}
         {work.proposals.map((p) => (
-          <List.Item key={`proposal-${p.id}`}>
+          <ListItem key={`proposal-${p.id}`}>
             <Anchor component={Link} to={`/proposals/${p.id}`}>
               Proposition d'indicateur « {p.title} »
             </Anchor>{" "}
             : accord ou objection de votre organisme attendu.
-          </List.Item>
+          </ListItem>
         ))}
       </List>
     </Card>

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { Anchor, Card, Group, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Card, Grid12, Group, Stack, Text, Title } from "~/ui/lite";
 import { getDb } from "~/server/runtime.server";
 import { getObservatory } from "~/server/observatory/observatory.server";
 import { listExtranetPublications } from "~/server/publications/publication-queries.server";
@@ -42,9 +42,9 @@ export default function Extranet() {
         {dashboards.length === 0 ? (
           <Text>Aucun tableau de bord publié pour l'instant.</Text>
         ) : (
-          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          <Grid12>
             {dashboards.map((d) => (
-              <Card key={d.id} withBorder component="article" aria-labelledby={`tdb-${d.id}`}>
+              <Card key={d.id} component="article" aria-labelledby={`tdb-${d.id}`}>
                 <Stack gap="xs">
                   <Title order={4} size="h5" id={`tdb-${d.id}`}>
                     <Anchor href={d.url}>Tableau de bord {d.year}</Anchor>
@@ -76,7 +76,7 @@ export default function Extranet() {
                 </Stack>
               </Card>
             ))}
-          </SimpleGrid>
+          </Grid12>
         )}
       </section>
 
@@ -89,7 +89,7 @@ export default function Extranet() {
         ) : (
           <Stack>
             {publications.map((p) => (
-              <Card key={p.id} withBorder component="article" aria-labelledby={`pub-${p.id}`}>
+              <Card key={p.id} component="article" aria-labelledby={`pub-${p.id}`}>
                 <Stack gap="xs">
                   <Title order={4} size="h5" id={`pub-${p.id}`}>
                     <Anchor component={Link} to={`/extranet/publications/${p.id}`}>

@@ -1,10 +1,14 @@
-import { AppShell, Badge, Box, Burger, Button, Group, NavLink, Stack, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { Form, Link, useLocation } from "@remix-run/react";
 import type { RootData } from "~/root";
+import { AppShell, AppShellHeader, AppShellMain, AppShellNavbar, Badge, Burger, Button, Group, NavLink, Stack, Text, Title } from "./lite";
 
-/** The page frame: header with the observatory's name, navigation by role, main content. */
-export function PortalShell({ data, children }: { data: RootData | undefined; children: React.ReactNode }) {
+/**
+ * The page frame: header with the observatory's name, navigation by role, main content.
+ * Rendered on every page: built from the hook-free stand-ins of app/ui/lite.tsx, which
+ * write Mantine's markup without its per-component work (ADR 038).
+ */
+export function PortalShell({ data, nonce, children }: { data: RootData | undefined; nonce?: string; children: React.ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   const user = data?.user;
@@ -12,19 +16,15 @@ export function PortalShell({ data, children }: { data: RootData | undefined; ch
   const hasNav = !!user && (data?.navigation.length ?? 0) > 0;
 
   return (
-    <AppShell
-      header={{ height: 64 }}
-      navbar={hasNav ? { width: 260, breakpoint: "sm", collapsed: { mobile: !opened } } : undefined}
-      padding="md"
-    >
+    <AppShell navbar={hasNav ? (opened ? "opened" : "closed") : "none"} nonce={nonce}>
       <a href="#contenu" className="skip-link">
         Aller au contenu
       </a>
-      <AppShell.Header>
+      <AppShellHeader>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
             {hasNav && (
-              <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={opened ? "Fermer le menu" : "Ouvrir le menu"} />
+              <Burger opened={opened} onClick={toggle} aria-label={opened ? "Fermer le menu" : "Ouvrir le menu"} />
             )}
             {/* Anonymous visitors' home is the public extranet (Art. 5); members' is the portal. */}
             <Link to={user ? "/" : "/extranet"} style={{ color: "inherit", textDecoration: "none" }} aria-label={`Accueil — ${observatory?.name ?? "Portail ODPE"}`}>
@@ -33,18 +33,14 @@ export function PortalShell({ data, children }: { data: RootData | undefined; ch
               </Title>
             </Link>
             {observatory?.isDemo && (
-              <Badge color="#8a3300" variant="filled" title="Données et comptes fictifs de démonstration" style={{ flexShrink: 0 }}>
-                <Box component="span" visibleFrom="sm">
-                  Démonstration
-                </Box>
-                <Box component="span" hiddenFrom="sm">
-                  Démo
-                </Box>
+              <Badge color="#8a3300" title="Données et comptes fictifs de démonstration" style={{ flexShrink: 0 }}>
+                <span className="mantine-visible-from-sm">Démonstration</span>
+                <span className="mantine-hidden-from-sm">Démo</span>
               </Badge>
             )}
           </Group>
           {!user && location.pathname.startsWith("/extranet") && (
-            <Button component={Link} to="/login" variant="outline" size="xs">
+            <Button component={Link} to="/login" variant="outline">
               Connexion
             </Button>
           )}
@@ -63,25 +59,24 @@ export function PortalShell({ data, children }: { data: RootData | undefined; ch
                 component={Link}
                 to="/notifications"
                 variant="subtle"
-                size="xs"
                 aria-label={`Notifications : ${data?.unreadNotifications ?? 0} non lue(s)`}
               >
                 Notifications{data?.unreadNotifications ? ` (${data.unreadNotifications})` : ""}
               </Button>
               {/* On a phone the menu carries it (the header has no room). */}
-              <Box visibleFrom={hasNav ? "sm" : undefined}>
+              <div className={hasNav ? "mantine-visible-from-sm" : undefined}>
                 <Form method="post" action="/logout">
-                  <Button type="submit" variant="outline" size="xs">
+                  <Button type="submit" variant="outline">
                     Se déconnecter
                   </Button>
                 </Form>
-              </Box>
+              </div>
             </Group>
           )}
         </Group>
-      </AppShell.Header>
+      </AppShellHeader>
       {hasNav && (
-        <AppShell.Navbar p="sm" aria-label="Navigation principale" component="nav" style={{ overflowY: "auto" }}>
+        <AppShellNavbar aria-label="Navigation principale">
           {data!.navigation.map((item) => (
             <NavLink
               key={item.to}
@@ -93,18 +88,18 @@ export function PortalShell({ data, children }: { data: RootData | undefined; ch
               aria-current={location.pathname === item.to ? "page" : undefined}
             />
           ))}
-          <Box hiddenFrom="sm" mt="md">
+          <div style={{ marginTop: "var(--mantine-spacing-md)" }} className="mantine-hidden-from-sm">
             <Form method="post" action="/logout">
-              <Button type="submit" variant="outline" size="xs" fullWidth>
+              <Button type="submit" variant="outline" fullWidth>
                 Se déconnecter
               </Button>
             </Form>
-          </Box>
-        </AppShell.Navbar>
+          </div>
+        </AppShellNavbar>
       )}
-      <AppShell.Main id="contenu" tabIndex={-1}>
+      <AppShellMain id="contenu" tabIndex={-1}>
         {children}
-      </AppShell.Main>
+      </AppShellMain>
     </AppShell>
   );
 }

@@ -1,4 +1,4 @@
-import { Group, Text } from "@mantine/core";
+import { Group, Text } from "./lite";
 
 /** A contributor as a publication or the extranet lists it. */
 export interface ContributorView {
