@@ -2,7 +2,7 @@
  * bench/start.ts — start time and memory of the production server
  * (`npm run bench:start`; needs a build: `npm run build`).
  *
- * Spawns `node server.mjs` (NODE_ENV=production, a free PORT, a temporary
+ * Spawns `node --max-semi-space-size=2 server.mjs`, as `npm run serve` does (NODE_ENV=production, a free PORT, a temporary
  * DATA_DIR) twice on the embedded database — (a) empty DATA_DIR, (b) the same
  * DATA_DIR again — then once on PostgreSQL (a fresh database created and
  * dropped on postgres://postgres@127.0.0.1:5432, skipped if unreachable), and
@@ -137,7 +137,9 @@ async function main() {
     throw new Error("no production build: run `npm run build` first");
   }
   const runs: Run[] = [];
-  const server = ["node", "server.mjs"];
+  // As `npm start` and `npm run serve` run it (package.json): V8's young generation capped at 2 MB
+  // per semi-space (ADR 039).
+  const server = ["node", "--max-semi-space-size=2", "server.mjs"];
 
   const anchorPort = await freePort();
   runs.push(

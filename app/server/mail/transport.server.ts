@@ -1,4 +1,5 @@
-import nodemailer, { type SendMailOptions } from "nodemailer";
+import type { SendMailOptions, Transporter } from "nodemailer";
+import type SMTPTransport from "nodemailer/lib/smtp-transport";
 import type { MailTransportKind } from "#db/schema";
 import type { Env } from "../env.server";
 
@@ -41,36 +42,36 @@ export function senderDomain(from: string): string {
  */
 export function createMailTransport(settings: MailSettings): MailTransport {
   const from = settings.MAIL_FROM;
-  if (settings.mailTransport === "smtp" && settings.SMTP_HOST) {
-    const transporter = nodemailer.createTransport({
-      host: settings.SMTP_HOST,
-      port: settings.SMTP_PORT,
-      secure: settings.SMTP_SECURE,
-      auth: settings.SMTP_USER ? { user: settings.SMTP_USER, pass: settings.SMTP_PASSWORD ?? "" } : undefined,
-      // A mail is delivered while its outbox row is locked: bounded waits keep that short.
-      connectionTimeout: 15_000,
-      greetingTimeout: 15_000,
-      socketTimeout: 60_000,
-    });
-    return {
-      kind: "smtp",
-      from,
-      async send(mail) {
-        const info = await transporter.sendMail(toNodemailer(from, mail));
-        return { messageId: info.messageId };
-      },
-      close: () => transporter.close(),
-    };
-  }
-  const transporter = nodemailer.createTransport({ jsonTransport: true });
+  const smtp = settings.mailTransport === "smtp" && !!settings.SMTP_HOST;
+  // nodemailer (~13 MiB) is loaded with the first mail, not at start (ADR 039).
+  let transporter: Promise<Transporter> | undefined;
+  let opened: Transporter | undefined;
+  const open = () =>
+    (transporter ??= import("nodemailer").then((module) => {
+      const nodemailer = module.default;
+      const options: SMTPTransport.Options | { jsonTransport: true } = smtp
+        ? {
+            host: settings.SMTP_HOST,
+            port: settings.SMTP_PORT,
+            secure: settings.SMTP_SECURE,
+            auth: settings.SMTP_USER ? { user: settings.SMTP_USER, pass: settings.SMTP_PASSWORD ?? "" } : undefined,
+            // A mail is delivered while its outbox row is locked: bounded waits keep that short.
+            connectionTimeout: 15_000,
+            greetingTimeout: 15_000,
+            socketTimeout: 60_000,
+          }
+        : { jsonTransport: true };
+      opened = nodemailer.createTransport(options);
+      return opened;
+    }));
   return {
-    kind: "capture",
+    kind: smtp ? "smtp" : "capture",
     from,
     async send(mail) {
-      const info = await transporter.sendMail(toNodemailer(from, mail));
+      const info = (await (await open()).sendMail(toNodemailer(from, mail))) as { messageId: string };
       return { messageId: info.messageId };
     },
-    close: () => transporter.close(),
+    close: () => opened?.close(),
   };
 }
 

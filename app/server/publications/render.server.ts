@@ -1,5 +1,6 @@
+import { createRequire } from "node:module";
 import { Marked } from "marked";
-import sanitizeHtml from "sanitize-html";
+import type sanitizeHtmlModule from "sanitize-html";
 import type { FrozenItem, PublicationContent } from "./content.server";
 import { publicationSourcesLine } from "./lineage.server";
 import { buildTable, chartSpec, maskTable, maskTableWith, snapshotSources, sourcesLine, unmaskedTable, type ChartSpec, type DataTable, type PublishedTable } from "~/domain/explorer";
@@ -18,27 +19,39 @@ const escapeHtml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "
 // Raw HTML written in the Markdown is shown as text, never interpreted.
 const marked = new Marked({ gfm: true, breaks: false, async: false, renderer: { html: ({ text }) => escapeHtml(text) } });
 
-const sanitizeOptions: sanitizeHtml.IOptions = {
-  allowedTags: ["p", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "del", "a", "blockquote", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "br", "hr"],
-  allowedAttributes: { a: ["href", "title", "rel"], th: ["align"], td: ["align"] },
-  allowedSchemes: ["http", "https", "mailto"],
-  allowProtocolRelative: false,
-  disallowedTagsMode: "discard",
-  // The page's own title is a level-2 heading: the body's headings sit below it.
-  transformTags: {
-    h1: "h3",
-    h2: "h4",
-    h3: "h5",
-    h4: "h6",
-    h5: "h6",
-    a: sanitizeHtml.simpleTransform("a", { rel: "noopener noreferrer nofollow" }),
-  },
-};
+// sanitize-html (with htmlparser2 and postcss, ~15 MiB) is loaded on the first rendering, not at
+// start (ADR 039): a start renders no Markdown. It is CommonJS, so `require` keeps renderMarkdown synchronous.
+const requireCjs = createRequire(import.meta.url);
+let sanitizer: { sanitize: typeof sanitizeHtmlModule; options: sanitizeHtmlModule.IOptions } | undefined;
+
+function loadSanitizer() {
+  if (sanitizer) return sanitizer;
+  const sanitizeHtml = requireCjs("sanitize-html") as typeof sanitizeHtmlModule;
+  const options: sanitizeHtmlModule.IOptions = {
+    allowedTags: ["p", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "del", "a", "blockquote", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "br", "hr"],
+    allowedAttributes: { a: ["href", "title", "rel"], th: ["align"], td: ["align"] },
+    allowedSchemes: ["http", "https", "mailto"],
+    allowProtocolRelative: false,
+    disallowedTagsMode: "discard",
+    // The page's own title is a level-2 heading: the body's headings sit below it.
+    transformTags: {
+      h1: "h3",
+      h2: "h4",
+      h3: "h5",
+      h4: "h6",
+      h5: "h6",
+      a: sanitizeHtml.simpleTransform("a", { rel: "noopener noreferrer nofollow" }),
+    },
+  };
+  sanitizer = { sanitize: sanitizeHtml, options };
+  return sanitizer;
+}
 
 /** Markdown → safe HTML. */
 export function renderMarkdown(markdown: string): string {
   const html = marked.parse(markdown) as string;
-  return sanitizeHtml(html, sanitizeOptions);
+  const { sanitize, options } = loadSanitizer();
+  return sanitize(html, options);
 }
 
 export interface RenderedItem {
