@@ -184,11 +184,17 @@ describe("validation: every problem at once, with sheet, cell, indicator and wha
 });
 
 describe("wrong files: each gets its own message and leaves only an audit event", () => {
-  it("refuses another organisation's template, another year's template and a modified structure", async () => {
+  it("refuses another organisation's template, another year's template and a modified structure, and keeps none of their values", async () => {
     const a = await setupCampaign(t.db, { year: 2026 });
     const b = await setupCampaign(t.db, { year: 2026 });
     const fileOfB = (await templateFor(2026, b.org.id)).bytes;
     const versionsBefore = await t.db.selectFrom("submission_version").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
+    // On PostgreSQL a file's values are copied while it is parsed (ADR 031): a rejected file's must be rolled back.
+    const rowsNow = async () => ({
+      values: (await t.db.selectFrom("submission_value").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow()).n,
+      comments: (await t.db.selectFrom("submission_line_comment").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow()).n,
+    });
+    const rowsBefore = await rowsNow();
 
     const wrongOrg = await upload(2026, a.org.id, fileOfB);
     expect(wrongOrg).toMatchObject({ kind: "rejected", problems: [{ code: "wrong_organisation" }] });
@@ -215,6 +221,7 @@ describe("wrong files: each gets its own message and leaves only an audit event"
 
     const versionsAfter = await t.db.selectFrom("submission_version").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
     expect(versionsAfter.n).toBe(versionsBefore.n);
+    expect(await rowsNow()).toEqual(rowsBefore);
     const rejected = await t.db.selectFrom("audit_event").select("action").where("action", "=", "submission.upload_rejected").execute();
     expect(rejected.length).toBeGreaterThanOrEqual(4);
   });

@@ -158,20 +158,25 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
       await sql`set constraints submission_value_version_id_fkey, submission_line_comment_version_id_fkey deferred`.execute(trx);
       const copying = copyStream(trx, rowsFromPort(rowsChannel.port1, "submission_value", SUBMISSION_VALUE_COLUMNS));
       copying.catch(() => undefined);
+      // Before the rollback, the COPY must have ended (one statement at a time on the connection): a closed
+      // port ends its rows with an error, which fails the COPY.
+      const abandon = async () => {
+        rowsChannel.port1.close();
+        await copying.catch(() => undefined);
+        return rollback;
+      };
       let parsed: ParseUploadOutput;
       try {
         parsed = await parsing;
       } catch (error) {
-        // The worker's port may never say `end`: closing this side ends the rows (the COPY is rolled back).
-        rowsChannel.port1.close();
         ended.error = error;
-        throw rollback;
+        throw await abandon();
       }
-      const copied = await copying;
       if (parsed.kind !== "validated") {
         ended.parsed = parsed;
-        throw rollback;
+        throw await abandon();
       }
+      const copied = await copying;
       if (copied !== parsed.values.rows) throw new Error(`Upload: ${copied} values stored, ${parsed.values.rows} validated`);
       return storeVersion(trx, command, parsed, async () => undefined);
     });
