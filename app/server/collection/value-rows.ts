@@ -107,7 +107,7 @@ export interface CopyPayload {
 export const COPY_CHUNK_ROWS = 250;
 
 /** A chunk of COPY text handed on as soon as it is full, instead of being kept (ADR 031, streamed upload rows). */
-export type ChunkSink = (chunk: string, rows: number) => void;
+type ChunkSink = (chunk: string, rows: number) => void;
 
 /**
  * Collects rows into a CopyPayload; with `sink`, each full chunk goes to it
