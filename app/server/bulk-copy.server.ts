@@ -31,8 +31,20 @@ export const COPY_MARKER_SQL = "select odpe_bulk_copy_hook_missing($1)";
 /** Target duration of one embedded batch: well under the 200 ms the event loop may be blocked (ADR 016). */
 export const BATCH_TARGET_MS = 15;
 
+/**
+ * Rows that arrive while they are being stored (ADR 031: an upload's values,
+ * posted by the worker as it parses): `rows()` is the number the sender says
+ * it sent, read once the chunks have ended.
+ */
+export interface StreamedPayload {
+  table: CopyPayload["table"];
+  columns: readonly string[];
+  chunks: AsyncIterable<string>;
+  rows: () => number;
+}
+
 export class CopyRequest {
-  constructor(readonly payload: CopyPayload) {}
+  constructor(readonly payload: CopyPayload | StreamedPayload) {}
   /** The COPY statement, table and column names from the payload (constants of value-rows.ts, never user input). */
   statement(source: "STDIN" | "'/dev/blob'"): string {
     const ident = (name: string) => {
@@ -56,6 +68,19 @@ export async function copyRows(trx: Pick<Transaction<Database>, "executeQuery">,
   return payload.rows;
 }
 
+/**
+ * Stores rows that are still arriving with one COPY in the transaction `trx`,
+ * as they come (PostgreSQL: the stream's back-pressure paces them). Returns
+ * the number of rows stored, checked against what the sender says it sent.
+ */
+export async function copyStream(trx: Pick<Transaction<Database>, "executeQuery">, payload: StreamedPayload): Promise<number> {
+  // The hook checks PostgreSQL's count against payload.rows().
+  await trx.executeQuery(CompiledQuery.raw(COPY_MARKER_SQL, [new CopyRequest(payload)]));
+  return payload.rows();
+}
+
+const sentRows = (payload: CopyPayload | StreamedPayload) => (typeof payload.rows === "function" ? payload.rows() : payload.rows);
+
 /** Installs the COPY hook on a `pg` client (createDb: each client of the pool, when it connects). */
 export function installPgCopyHook(client: pg.PoolClient | pg.Client): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
@@ -68,8 +93,8 @@ export function installPgCopyHook(client: pg.PoolClient | pg.Client): void {
 async function copyToPg(client: pg.PoolClient | pg.Client, request: CopyRequest) {
   const stream = client.query(copyFrom(request.statement("STDIN")));
   await pipeline(Readable.from(request.payload.chunks, { objectMode: false }), stream);
-  if (stream.rowCount !== request.payload.rows) {
-    throw new Error(`COPY ${request.payload.table}: ${stream.rowCount} rows stored, ${request.payload.rows} sent`);
+  if (stream.rowCount !== sentRows(request.payload)) {
+    throw new Error(`COPY ${request.payload.table}: ${stream.rowCount} rows stored, ${sentRows(request.payload)} sent`);
   }
   return copyResult(stream.rowCount);
 }
@@ -100,6 +125,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /** Batches of whole chunks, each sized from the previous one's duration to take about BATCH_TARGET_MS. */
 async function copyToPglite(pglite: PGlite, request: CopyRequest) {
+  if (!("chunkRows" in request.payload)) throw new Error("COPY: streamed rows are for PostgreSQL only (the embedded database has one connection, ADR 031)");
   const { chunks, chunkRows } = request.payload;
   const statement = request.statement("'/dev/blob'");
   let perBatch = 1;

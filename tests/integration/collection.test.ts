@@ -12,6 +12,8 @@ import { annotateWorkbook } from "~/server/collection/annotate.server";
 import { systemContext } from "~/server/audit/audit.server";
 import { userActor, systemActor } from "~/server/command.server";
 import { DomainError } from "~/server/errors.server";
+import { resetEnvForTests } from "~/server/env.server";
+import { closeHeavyPool } from "~/server/heavy/pool.server";
 import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW, META_SHEET } from "~/domain/template-layout";
 import type { Role } from "~/domain/permissions";
 
@@ -184,11 +186,17 @@ describe("validation: every problem at once, with sheet, cell, indicator and wha
 });
 
 describe("wrong files: each gets its own message and leaves only an audit event", () => {
-  it("refuses another organisation's template, another year's template and a modified structure", async () => {
+  it("refuses another organisation's template, another year's template and a modified structure, and keeps none of their values", async () => {
     const a = await setupCampaign(t.db, { year: 2026 });
     const b = await setupCampaign(t.db, { year: 2026 });
     const fileOfB = (await templateFor(2026, b.org.id)).bytes;
     const versionsBefore = await t.db.selectFrom("submission_version").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
+    // On PostgreSQL a file's values are copied while it is parsed (ADR 031): a rejected file's must be rolled back.
+    const rowsNow = async () => ({
+      values: (await t.db.selectFrom("submission_value").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow()).n,
+      comments: (await t.db.selectFrom("submission_line_comment").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow()).n,
+    });
+    const rowsBefore = await rowsNow();
 
     const wrongOrg = await upload(2026, a.org.id, fileOfB);
     expect(wrongOrg).toMatchObject({ kind: "rejected", problems: [{ code: "wrong_organisation" }] });
@@ -215,8 +223,31 @@ describe("wrong files: each gets its own message and leaves only an audit event"
 
     const versionsAfter = await t.db.selectFrom("submission_version").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
     expect(versionsAfter.n).toBe(versionsBefore.n);
+    expect(await rowsNow()).toEqual(rowsBefore);
     const rejected = await t.db.selectFrom("audit_event").select("action").where("action", "=", "submission.upload_rejected").execute();
     expect(rejected.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("an upload abandoned past the time limit stores nothing (its streamed values rolled back) and leaves its audit event", async () => {
+    const setup = await setupCampaign(t.db, { year: 2034, indicators: [{ breakdowns: [{ code: "SEXE", items: ["F", "M"] }] }] });
+    const { bytes } = await templateFor(2034, setup.org.id);
+    const count = async (table: "submission_value" | "submission_version") =>
+      (await t.db.selectFrom(table).select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow()).n;
+    const before = { values: await count("submission_value"), versions: await count("submission_version") };
+    process.env.HEAVY_WORK_TIMEOUT_SECONDS = "0.01";
+    resetEnvForTests();
+    await closeHeavyPool();
+    try {
+      const error = await upload(2034, setup.org.id, bytes).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 503 });
+    } finally {
+      delete process.env.HEAVY_WORK_TIMEOUT_SECONDS;
+      resetEnvForTests();
+      await closeHeavyPool();
+    }
+    expect({ values: await count("submission_value"), versions: await count("submission_version") }).toEqual(before);
+    const audit = await t.db.selectFrom("audit_event").select("details").where("action", "=", "submission.upload_refused").where("organisation_id", "=", setup.org.id).execute();
+    expect(audit.map((a) => (a.details as { code?: string }).code)).toEqual(["heavy_work_timeout"]);
   });
 
   it("Art. 7 / campaign closed: no upload once the campaign is closed (not reopened)", async () => {

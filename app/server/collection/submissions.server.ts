@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { sql } from "kysely";
-import type { Db, Trx } from "../db.server";
+import { driverOf, type Db, type Trx } from "../db.server";
 import { DomainError, forbidden, notFound } from "../errors.server";
 import { actorMay, run, type Actor, type Command } from "../command.server";
 import { transitionTo } from "../workflow.server";
@@ -10,14 +10,15 @@ import { putFile, sha256Hex } from "../storage/files.server";
 import { buildCollectionPlan, type CollectionPlan } from "./plan.server";
 import { packLines, packedTransferList } from "./packed-lines";
 import { isHeavyWorkUnavailable, runHeavy } from "../heavy/pool.server";
-import type { PackedExpectation, ParseUploadOutput } from "../heavy/tasks.server";
+import type { PackedExpectation, ParseUploadOutput, RowsMessage } from "../heavy/tasks.server";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
 import { countBySeverity, type Problem } from "~/domain/problems";
 import { versionStatusLabels, workflowTransitions, type VersionStatus, type WorkflowAction } from "~/domain/submissions";
 import { submissionTable } from "~/domain/workflow";
 import { announceTransition } from "./notices.server";
 import { getEnv } from "../env.server";
-import { copyRows } from "../bulk-copy.server";
+import { copyRows, copyStream, type StreamedPayload } from "../bulk-copy.server";
+import { SUBMISSION_VALUE_COLUMNS } from "./value-rows";
 
 export const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -60,6 +61,10 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
   // The worker guards the file while this thread builds the plan, which it posts to the worker once built.
   const versionId = randomUUID();
   const { port1: planPort, port2 } = new MessageChannel();
+  // PostgreSQL: the values are stored while the worker parses (ADR 031); the embedded database has one
+  // connection, which a transaction open during the parse would hold from every other request.
+  // Inside a caller's transaction, the rows of a file that does not store could not be rolled back alone: not streamed.
+  const rowsChannel = driverOf(db) === "pg" && !db.isTransaction ? new MessageChannel() : null;
   const parsing = runHeavy(
     "parseUpload",
     {
@@ -70,8 +75,9 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
       expectedPort: port2,
       variationThreshold: input.variationThreshold ?? DEFAULT_VARIATION_THRESHOLD,
       versionId,
+      ...(rowsChannel ? { rowsPort: rowsChannel.port2 } : {}),
     },
-    [port2],
+    rowsChannel ? [port2, rowsChannel.port2] : [port2],
   );
   // Awaited below; until then (the plan is being built) its failure must not count as unhandled.
   parsing.catch(() => undefined);
@@ -81,60 +87,109 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
   } catch (error) {
     // No plan: the port closed without it ends the worker's task.
     planPort.close();
+    rowsChannel?.port1.close();
     throw error;
   }
   // The worker closes the port once it has the plan (or when its task ends).
   postPlan(planPort, plan, input.year);
   const sha256 = sha256Hex(input.bytes);
-  const refuse = async (refusal: UploadRefusal): Promise<UploadResult> => {
-    await run(db, actor, "submit:submission", (_trx, command) =>
-      command.audit({
+  const audited = (audit: Parameters<Command["audit"]>[0]) => run(db, actor, "submit:submission", (_trx, command) => command.audit(audit));
+  /** What a file that stores nothing leaves: an audit event, each its own short command. */
+  const unstored = async (parsed: Exclude<ParseUploadOutput, { kind: "validated" }>): Promise<UploadResult> => {
+    if (parsed.kind === "refused") {
+      const refusal = parsed.refusal;
+      await audited({
         action: "submission.upload_refused",
         entityType: "submission",
         organisationId: input.organisationId,
         summary: `Fichier refusé pour ${plan.organisation.code} (${input.year}) : ${refusal.title}.`,
         details: { filename: input.filename, size: input.bytes.byteLength, sha256, via: input.via, code: refusal.code, detail: refusal.logDetail ?? null },
-      }),
-    );
-    return { kind: "refused", refusal, problems: [refusalProblem(refusal)] };
-  };
-  let validated: Extract<ParseUploadOutput, { kind: "validated" }>;
-  try {
-    const parsed = await parsing;
-    if (parsed.kind === "refused") return refuse(parsed.refusal);
-    if (parsed.kind === "rejected") {
-      const structural = parsed.structural;
-      await run(db, actor, "submit:submission", (_trx, command) =>
-        command.audit({
-          action: "submission.upload_rejected",
-          entityType: "submission",
-          organisationId: input.organisationId,
-          summary: `Dépôt refusé pour ${plan.organisation.code} (${input.year}) : ${structural[0]!.message}`,
-          details: { filename: input.filename, size: input.bytes.byteLength, sha256, via: input.via, problems: structural.slice(0, 20) },
-        }),
-      );
-      return { kind: "rejected", problems: capProblems(structural) };
+      });
+      return { kind: "refused", refusal, problems: [refusalProblem(refusal)] };
     }
-    validated = parsed;
-  } catch (error) {
+    const structural = parsed.structural;
+    await audited({
+      action: "submission.upload_rejected",
+      entityType: "submission",
+      organisationId: input.organisationId,
+      summary: `Dépôt refusé pour ${plan.organisation.code} (${input.year}) : ${structural[0]!.message}`,
+      details: { filename: input.filename, size: input.bytes.byteLength, sha256, via: input.via, problems: structural.slice(0, 20) },
+    });
+    return { kind: "rejected", problems: capProblems(structural) };
+  };
+  /** The parse failed: out of time or memory, nothing is stored; the refusal is audited and the client told to retry (503). */
+  const failed = async (error: unknown): Promise<never> => {
     if (isHeavyWorkUnavailable(error)) {
-      // Out of time or memory: nothing is stored; the refusal is audited and the client told to retry (503).
-      await run(db, actor, "submit:submission", (_trx, command) =>
-        command.audit({
-          action: "submission.upload_refused",
-          entityType: "submission",
-          organisationId: input.organisationId,
-          summary: `Fichier non traité pour ${plan.organisation.code} (${input.year}) : ${error.reason === "timeout" ? "temps de traitement dépassé" : "mémoire de traitement dépassée"}.`,
-          details: { filename: input.filename, size: input.bytes.byteLength, sha256, via: input.via, code: `heavy_work_${error.reason}`, detail: null },
-        }),
-      );
+      await audited({
+        action: "submission.upload_refused",
+        entityType: "submission",
+        organisationId: input.organisationId,
+        summary: `Fichier non traité pour ${plan.organisation.code} (${input.year}) : ${error.reason === "timeout" ? "temps de traitement dépassé" : "mémoire de traitement dépassée"}.`,
+        details: { filename: input.filename, size: input.bytes.byteLength, sha256, via: input.via, code: `heavy_work_${error.reason}`, detail: null },
+      });
     }
     throw error;
-  }
-  const { problems } = validated;
-  const counts = countBySeverity(problems);
+  };
 
-  return run(db, actor, "submit:submission", async (trx, command) => {
+  if (!rowsChannel) {
+    let parsed: ParseUploadOutput;
+    try {
+      parsed = await parsing;
+    } catch (error) {
+      return failed(error);
+    }
+    if (parsed.kind !== "validated") return unstored(parsed);
+    const validated = parsed;
+    return run(db, actor, "submit:submission", (trx, command) =>
+      storeVersion(trx, command, validated, async () => {
+        await copyRows(trx, validated.values);
+      }),
+    );
+  }
+
+  // PostgreSQL (ADR 031): the transaction opens now and COPYs the values as the worker posts them, without
+  // any lock on the submission; its version's row, the only one they refer to, is inserted once the parse is
+  // done and the submission locked (the foreign key is deferred to the commit). A file that does not store
+  // ends the transaction by a rollback: its rows leave no trace.
+  const ended: { parsed?: Exclude<ParseUploadOutput, { kind: "validated" }>; error?: unknown } = {};
+  const rollback = new Error("upload not stored: rolled back");
+  try {
+    return await run(db, actor, "submit:submission", async (trx, command) => {
+      await sql`set constraints submission_value_version_id_fkey, submission_line_comment_version_id_fkey deferred`.execute(trx);
+      const copying = copyStream(trx, rowsFromPort(rowsChannel.port1, "submission_value", SUBMISSION_VALUE_COLUMNS));
+      copying.catch(() => undefined);
+      // Before the rollback, the COPY must have ended (one statement at a time on the connection): a closed
+      // port ends its rows with an error, which fails the COPY.
+      const abandon = async () => {
+        rowsChannel.port1.close();
+        await copying.catch(() => undefined);
+        return rollback;
+      };
+      let parsed: ParseUploadOutput;
+      try {
+        parsed = await parsing;
+      } catch (error) {
+        ended.error = error;
+        throw await abandon();
+      }
+      if (parsed.kind !== "validated") {
+        ended.parsed = parsed;
+        throw await abandon();
+      }
+      const copied = await copying;
+      if (copied !== parsed.values.rows) throw new Error(`Upload: ${copied} values stored, ${parsed.values.rows} validated`);
+      return storeVersion(trx, command, parsed, async () => undefined);
+    });
+  } catch (error) {
+    if (error !== rollback) throw error;
+    if (ended.parsed) return unstored(ended.parsed);
+    return failed(ended.error);
+  }
+
+  /** Under the submission's lock: the version (its number, file, problems), its comments, older drafts superseded, the audit event. */
+  async function storeVersion(trx: Trx, command: Command, validated: Extract<ParseUploadOutput, { kind: "validated" }>, copyValues: () => Promise<void>) {
+    const { problems } = validated;
+    const counts = countBySeverity(problems);
     const submission = await lockSubmission(trx, plan);
     const number = submission.version_count + 1;
     const file = await putFile(trx, {
@@ -159,8 +214,8 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    // The values and the correspondent's line comments (workbook column G), by COPY in this transaction (ADR 031).
-    await copyRows(trx, validated.values);
+    // The values (unless already streamed) and the correspondent's line comments (workbook column G), by COPY in this transaction (ADR 031).
+    await copyValues();
     await copyRows(trx, validated.comments);
     // Older drafts are replaced (kept, marked superseded); versions in the workflow stay until the new one is submitted.
     await trx
@@ -181,7 +236,52 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
       details: { filename: file.filename, size: file.sizeBytes, sha256: file.sha256, via: input.via },
     });
     return { kind: "stored" as const, versionId: version.id, submissionId: submission.id, number, problems, errors: counts.errors, warnings: counts.warnings };
+  }
+}
+
+/**
+ * The values' COPY chunks as the worker posts them on `port` (RowsMessage):
+ * they end with its `end` message, which gives the count sent. A port closed
+ * before it ends the chunks with an error (the COPY then fails, rolled back).
+ */
+function rowsFromPort(port: MessagePort, table: StreamedPayload["table"], columns: readonly string[]): StreamedPayload {
+  let sent: number | null = null;
+  const queue: string[] = [];
+  let wake: (() => void) | null = null;
+  let closed = false;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  port.on("message", (message: RowsMessage) => {
+    if ("end" in message) {
+      sent = message.end;
+      port.close();
+    } else queue.push(message.chunk);
+    notify();
   });
+  port.once("close", () => {
+    closed = true;
+    notify();
+  });
+  async function* chunks() {
+    for (;;) {
+      while (queue.length) yield queue.shift()!;
+      if (sent !== null) return;
+      if (closed) throw new Error("Upload: the worker's rows ended before their end");
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  }
+  return {
+    table,
+    columns,
+    chunks: chunks(),
+    rows: () => {
+      if (sent === null) throw new Error("Upload: the rows' count was not received");
+      return sent;
+    },
+  };
 }
 
 /**

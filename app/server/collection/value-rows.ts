@@ -106,15 +106,24 @@ export interface CopyPayload {
 /** Rows per chunk: ~60 KB of text for submission_value, a few ms for the embedded database to store. */
 export const COPY_CHUNK_ROWS = 250;
 
-/** Collects rows into a CopyPayload. */
-export function copyPayloadBuilder<C extends string>(table: CopyPayload["table"], columns: readonly C[]) {
+/** A chunk of COPY text handed on as soon as it is full, instead of being kept (ADR 031, streamed upload rows). */
+type ChunkSink = (chunk: string, rows: number) => void;
+
+/**
+ * Collects rows into a CopyPayload; with `sink`, each full chunk goes to it
+ * instead (the payload then keeps only the row count).
+ */
+export function copyPayloadBuilder<C extends string>(table: CopyPayload["table"], columns: readonly C[], sink?: ChunkSink) {
   const payload: CopyPayload = { table, columns, chunks: [], chunkRows: [], rows: 0 };
   let current = "";
   let currentRows = 0;
   const flush = () => {
     if (!currentRows) return;
-    payload.chunks.push(current);
-    payload.chunkRows.push(currentRows);
+    if (sink) sink(current, currentRows);
+    else {
+      payload.chunks.push(current);
+      payload.chunkRows.push(currentRows);
+    }
     current = "";
     currentRows = 0;
   };
@@ -132,9 +141,13 @@ export function copyPayloadBuilder<C extends string>(table: CopyPayload["table"]
   };
 }
 
-/** Encodes an upload's rows as they are validated (values, and the non-empty comments); `done` gives the COPY payloads. */
-export function uploadRowsEncoder(versionId: string) {
-  const valueRows = copyPayloadBuilder("submission_value", SUBMISSION_VALUE_COLUMNS);
+/**
+ * Encodes an upload's rows as they are validated (values, and the non-empty
+ * comments); `done` gives the COPY payloads. With `valueSink`, the values'
+ * chunks go to it as they fill (their payload keeps only the count).
+ */
+export function uploadRowsEncoder(versionId: string, valueSink?: ChunkSink) {
+  const valueRows = copyPayloadBuilder("submission_value", SUBMISSION_VALUE_COLUMNS, valueSink);
   const commentRows = copyPayloadBuilder("submission_line_comment", LINE_COMMENT_COLUMNS);
   return {
     add(v: ValidatedValue, read: ReadLine | undefined) {

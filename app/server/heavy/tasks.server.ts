@@ -44,7 +44,18 @@ export interface ParseUploadInput {
   variationThreshold: number;
   /** The id the new version will have: the stored rows carry it (ADR 031). */
   versionId: string;
+  /**
+   * When given (PostgreSQL, ADR 031): the values' COPY chunks are posted on
+   * it as they are encoded — `{ chunk, rows }` messages, then `{ end: rows }`
+   * once the file is read — so that the main thread stores them during the
+   * parse; the `validated` answer's values payload then holds no chunk, only
+   * the count. The port is closed when the task ends, whatever its outcome.
+   */
+  rowsPort?: MessagePort;
 }
+
+/** A message on ParseUploadInput's `rowsPort`. */
+export type RowsMessage = { chunk: string; rows: number } | { end: number };
 
 export type ParseUploadOutput =
   /** Not a safe OOXML workbook, or one beyond the template's bounds (ADR 016). */
@@ -67,10 +78,11 @@ export async function parseUpload(input: ParseUploadInput): Promise<ParseUploadO
     return await guardReadValidate(input);
   } finally {
     input.expectedPort?.close();
+    input.rowsPort?.close();
   }
 }
 
-async function guardReadValidate({ bytes, filename, contentType, limits, variationThreshold, versionId, ...plan }: ParseUploadInput): Promise<ParseUploadOutput> {
+async function guardReadValidate({ bytes, filename, contentType, limits, variationThreshold, versionId, rowsPort, ...plan }: ParseUploadInput): Promise<ParseUploadOutput> {
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength }, limits);
   if (!guarded.ok) return { kind: "refused", refusal: guarded.refusal };
@@ -87,10 +99,14 @@ async function guardReadValidate({ bytes, filename, contentType, limits, variati
     // state and a row (LineValidator) and its COPY text (ADR 031). The lines are checked before the
     // metadata sheet says whether the file is this plan's template; if it is not, that work is dropped.
     const validator = new LineValidator(expected.lines, { sheet: DATA_SHEET, variationThreshold });
-    const encoder = uploadRowsEncoder(versionId);
+    const post = (message: RowsMessage) => rowsPort!.postMessage(message);
+    const encoder = uploadRowsEncoder(versionId, rowsPort ? (chunk, count) => post({ chunk, rows: count }) : undefined);
     const { structural } = await interpretWorkbook(rows, expected, (line, index) => encoder.add(validator.line(index, line), line));
+    const encoded = encoder.done();
+    // The streamed rows end here, whatever the outcome: a rejected file's rows are rolled back by the main thread.
+    if (rowsPort) post({ end: encoded.values.rows });
     if (structural.length) return { kind: "rejected", structural };
-    return { kind: "validated", problems: validator.finish(), ...encoder.done() };
+    return { kind: "validated", problems: validator.finish(), ...encoded };
   } catch (error) {
     if (isUploadRefusedError(error)) return { kind: "refused", refusal: error.refusal };
     throw error;
