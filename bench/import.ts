@@ -7,6 +7,7 @@ import type { UploadLimits } from "~/domain/upload-errors";
 import type { GeneratorStyle } from "./import-fixture";
 import type { ProfileStep } from "./import-pipeline";
 import type { MemoryFigures, Mode, WorkerResult } from "./import-measure";
+import type { ServerReport } from "./import-server";
 
 /**
  * `npm run bench:import` — docs/benchmarks.md.
@@ -31,6 +32,12 @@ import type { MemoryFigures, Mode, WorkerResult } from "./import-measure";
  *
  * Options: --sizes 1000,10000,100000   --runs 3   --generator auto|template|stream
  *          --no-profile   --no-write   --keep (keep the generated workbooks)
+ *          --server: instead, the upload through the API of a production
+ *            server (`server.mjs`, --max-semi-space-size=2) on PostgreSQL
+ *            (DATABASE_URL), the server process's RSS watched
+ *            (bench/import-server.ts); prints, does not write the document.
+ *          --server-node-args "…": node options of that server (default
+ *            --max-semi-space-size=2, as `npm run serve`).
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,10 +59,12 @@ interface Options {
   profile: boolean;
   write: boolean;
   keep: boolean;
+  server: boolean;
+  serverNodeArgs: string[] | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { sizes: [1_000, 10_000, 100_000], runs: 3, generator: "auto", profile: true, write: true, keep: false };
+  const options: Options = { sizes: [1_000, 10_000, 100_000], runs: 3, generator: "auto", profile: true, write: true, keep: false, server: false, serverNodeArgs: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -69,6 +78,8 @@ function parseOptions(argv: string[]): Options {
     else if (arg === "--no-profile") options.profile = false;
     else if (arg === "--no-write") options.write = false;
     else if (arg === "--keep") options.keep = true;
+    else if (arg === "--server") options.server = true;
+    else if (arg === "--server-node-args") options.serverNodeArgs = value().split(" ").filter(Boolean);
     else throw new Error(`Unknown option ${arg}`);
   }
   if (!options.sizes.every((n) => Number.isInteger(n) && n > 0) || !(options.runs >= 1)) throw new Error("Invalid --sizes or --runs");
@@ -151,6 +162,22 @@ async function main() {
   const log = (text: string) => console.log(`[bench:import ${new Date().toISOString().slice(11, 19)}] ${text}`);
   log(`driver ${driver}, sizes ${options.sizes.join(", ")}, ${options.runs} run(s) each, load average ${loadStart}`);
 
+  if (options.server) {
+    try {
+      for (const lines of options.sizes) {
+        const file = path.join(dir, `bench-${lines}.xlsx`);
+        const generated = await runWorker("generate", lines, file, options.generator === "template" ? "template" : "stream");
+        log(`${lines} lines: workbook generated (${mbFile(Number(generated.detail.bytes))})`);
+        const { serverBench } = await import("./import-server");
+        const report = await serverBench({ lines, file, runs: options.runs, log, floor: async () => (await runWorker("floor", lines, file)).ms, nodeArgs: options.serverNodeArgs });
+        console.log(`\n${renderServerBlock(lines, Number(generated.detail.bytes), report, loadStart, load())}`);
+      }
+    } finally {
+      if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
+
   try {
     for (const lines of options.sizes) {
       const style: GeneratorStyle = options.generator === "auto" ? (lines <= 10_000 ? "template" : "stream") : options.generator;
@@ -197,6 +224,30 @@ async function main() {
     writeSection(markdown, driver);
     log(`written to ${path.relative(root, DOC)}`);
   }
+}
+
+function renderServerBlock(lines: number, bytes: number, r: ServerReport, loadStart: string, loadEnd: string): string {
+  const out = [
+    `Production server (\`node ${r.nodeArgs.join(" ")} server.mjs\`, NODE_ENV=production, APP_MODE=production, PostgreSQL), ${sizeLabel(lines)} lines (${mbFile(bytes)}) uploaded through \`POST /api/v1/campaigns/{year}/uploads\` (bearer token); ` +
+      `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, load average ${loadStart} at the start, ${loadEnd} at the end; server idle RSS after start ${mb(r.rssIdle)}.`,
+    "",
+    "| Run | Floor (exceljs stream read) | Upload (request → 201) | Ratio | Server RSS before → peak (Δ) | VmHWM / sampled peak | RSS 1 s after |",
+    "|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const u of r.uploads) {
+    out.push(
+      `| ${u.run} | ${secs(u.floorMs)} | ${secs(u.uploadMs)} | ${(u.uploadMs / u.floorMs).toFixed(1)}× | ${mb(u.rssBefore)} → ${mb(u.peak)} (+${mb(u.peak - u.rssBefore)}) | ` +
+        `${u.hwm === null ? "n/a" : mb(u.hwm)} / ${mb(u.rssSampledPeak)} | ${mb(u.rssAfter)} |`,
+    );
+  }
+  const ratio = median(r.uploads.map((u) => u.uploadMs)) / median(r.uploads.map((u) => u.floorMs));
+  const peak = Math.max(...r.uploads.map((u) => u.peak));
+  out.push(
+    "",
+    `Medians: floor ${secs(median(r.uploads.map((u) => u.floorMs)))}, upload ${secs(median(r.uploads.map((u) => u.uploadMs)))} (${ratio.toFixed(1)}×, target ≤ ${TARGET_RATIO.pg}×: ${ratio <= TARGET_RATIO.pg! ? "met" : "missed"}); ` +
+      `highest server peak ${mb(peak)} (target ≤ ${mb(TARGET_RSS)}: ${peak <= TARGET_RSS ? "met" : "missed"}). Every upload stored all ${lines} values (counted).`,
+  );
+  return out.join("\n");
 }
 
 interface Report {
