@@ -38,6 +38,7 @@ import type { ServerReport } from "./import-server";
  *            (bench/import-server.ts); prints, does not write the document.
  *          --server-node-args "…": node options of that server (default
  *            --max-semi-space-size=2, as `npm run serve`).
+ *          --server-env "K=V …": environment variables added to that server's.
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -61,10 +62,11 @@ interface Options {
   keep: boolean;
   server: boolean;
   serverNodeArgs: string[] | undefined;
+  serverEnv: Record<string, string>;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { sizes: [1_000, 10_000, 100_000], runs: 3, generator: "auto", profile: true, write: true, keep: false, server: false, serverNodeArgs: undefined };
+  const options: Options = { sizes: [1_000, 10_000, 100_000], runs: 3, generator: "auto", profile: true, write: true, keep: false, server: false, serverNodeArgs: undefined, serverEnv: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -80,6 +82,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === "--keep") options.keep = true;
     else if (arg === "--server") options.server = true;
     else if (arg === "--server-node-args") options.serverNodeArgs = value().split(" ").filter(Boolean);
+    else if (arg === "--server-env") options.serverEnv = Object.fromEntries(value().split(" ").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
     else throw new Error(`Unknown option ${arg}`);
   }
   if (!options.sizes.every((n) => Number.isInteger(n) && n > 0) || !(options.runs >= 1)) throw new Error("Invalid --sizes or --runs");
@@ -169,7 +172,7 @@ async function main() {
         const generated = await runWorker("generate", lines, file, options.generator === "template" ? "template" : "stream");
         log(`${lines} lines: workbook generated (${mbFile(Number(generated.detail.bytes))})`);
         const { serverBench } = await import("./import-server");
-        const report = await serverBench({ lines, file, runs: options.runs, log, floor: async () => (await runWorker("floor", lines, file)).ms, nodeArgs: options.serverNodeArgs });
+        const report = await serverBench({ lines, file, runs: options.runs, log, floor: async () => (await runWorker("floor", lines, file)).ms, nodeArgs: options.serverNodeArgs, env: options.serverEnv });
         console.log(`\n${renderServerBlock(lines, Number(generated.detail.bytes), report, loadStart, load())}`);
       }
     } finally {
