@@ -373,7 +373,8 @@ function sectionIntro(): string {
     "Each measurement runs in a child process of its own; the database, the referential, the file's bytes and (for the pipeline) one heavy-work thread are ready before the clock starts.",
     "Peak RSS: the kernel's high-water mark (VmHWM, reset through /proc/self/clear_refs when the phase starts; `process.resourceUsage().maxRSS` agrees)",
     "and a 5 ms `process.memoryUsage.rss()` sampler, whichever is higher. Targets (ADR 031): 100k lines within 1.5× the floor on PostgreSQL and 2.5× on the embedded database, peak RSS ≤ 300 MB on PostgreSQL.",
-    "Re-running with one driver rewrites that driver's part only.",
+    "Re-running with one driver rewrites that driver's part only. `--server` (PostgreSQL) instead uploads the file through `POST /api/v1/campaigns/{year}/uploads` to a production server",
+    "(`server.mjs`, `--max-semi-space-size=2`) and reports the server process's RSS before, its VmHWM and sampled peak, and the request's time beside the floor; it prints, it does not rewrite this section.",
   ].join("\n");
 }
 
