@@ -16,7 +16,7 @@ import { BENCH_ORG_CODE, seedReferential } from "./import-fixture";
  * A throw-away database on the DATABASE_URL server, migrated, the bench's
  * referential seeded and an API token created; the production build
  * (`server.mjs`, NODE_ENV=production, APP_MODE=production,
- * `--max-semi-space-size=2` as `npm run serve` / `npm start` run it); then,
+ * no V8 flag, as `npm run serve` runs it — ADR 042); then,
  * `runs` times, the floor (exceljs's stream read, in a process of its own,
  * given by the caller) and a `POST /api/v1/campaigns/{year}/uploads` of the
  * workbook's bytes with the bearer token. For each upload: the wall time of
@@ -106,7 +106,7 @@ export async function serverBench(options: {
     } finally {
       await handle.close();
     }
-    const nodeArgs = options.nodeArgs ?? ["--max-semi-space-size=2"];
+    const nodeArgs = options.nodeArgs ?? [];
     server = await startProductionServer({
       env: {
         DATABASE_URL: url.toString(),

@@ -33,11 +33,11 @@ import type { ServerReport } from "./import-server";
  * Options: --sizes 1000,10000,100000   --runs 3   --generator auto|template|stream
  *          --no-profile   --no-write   --keep (keep the generated workbooks)
  *          --server: instead, the upload through the API of a production
- *            server (`server.mjs`, --max-semi-space-size=2) on PostgreSQL
+ *            server (`server.mjs`, as `npm run serve`) on PostgreSQL
  *            (DATABASE_URL), the server process's RSS watched
  *            (bench/import-server.ts); prints, does not write the document.
  *          --server-node-args "…": node options of that server (default
- *            --max-semi-space-size=2, as `npm run serve`).
+ *            none, as `npm run serve`; e.g. --max-semi-space-size=2 as `npm start`).
  *          --server-env "K=V …": environment variables added to that server's.
  */
 
@@ -374,7 +374,7 @@ function sectionIntro(): string {
     "Peak RSS: the kernel's high-water mark (VmHWM, reset through /proc/self/clear_refs when the phase starts; `process.resourceUsage().maxRSS` agrees)",
     "and a 5 ms `process.memoryUsage.rss()` sampler, whichever is higher. Targets (ADR 031): 100k lines within 1.5× the floor on PostgreSQL and 2.5× on the embedded database, peak RSS ≤ 300 MB on PostgreSQL.",
     "Re-running with one driver rewrites that driver's part only. `--server` (PostgreSQL) instead uploads the file through `POST /api/v1/campaigns/{year}/uploads` to a production server",
-    "(`server.mjs`, `--max-semi-space-size=2`) and reports the server process's RSS before, its VmHWM and sampled peak, and the request's time beside the floor; it prints, it does not rewrite this section.",
+    "(`server.mjs`, as `npm run serve`) and reports the server process's RSS before, its VmHWM and sampled peak, and the request's time beside the floor; it prints, it does not rewrite this section.",
   ].join("\n");
 }
 
