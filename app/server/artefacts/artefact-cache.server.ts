@@ -33,8 +33,10 @@ import { onLocalSessionChange } from "../auth/session-changes.server";
  * through invalidateArtefacts, and triggers on `publication` and
  * `organisation` (migration 2026120640_artefact_notify) announce every
  * statement that changes a publication or a source's name or logo — and, in
- * the process that makes the change, at once (invalidateArtefacts' local
- * hook; the session watcher's hook for `organisation`). Held 60 s at most.
+ * the process that makes the change, at once (the local hook of
+ * invalidateArtefacts and invalidateLocally, the latter called by the
+ * publication workflow; the session watcher's hook for `organisation`).
+ * Held 60 s at most.
  */
 const CACHE_SIZE = 256;
 const MODEL_MAX_AGE_MS = 60_000;
