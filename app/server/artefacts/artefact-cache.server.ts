@@ -1,9 +1,10 @@
 import pg from "pg";
-import type { Db, DbHandle } from "../db.server";
+import type { Db, DbHandle, Executor } from "../db.server";
 import { logger } from "../logger.server";
 import { getEnv } from "../env.server";
 import { openRuntimeDb } from "../runtime.server";
 import { ARTEFACT_CHANNEL, artefactBytes, artefactEtag, onLocalInvalidation, type Artefact } from "./artefacts.server";
+import { onLocalSessionChange } from "../auth/session-changes.server";
 
 /**
  * Published artefacts held in the process by key (ADR 033), so that serving
@@ -24,11 +25,25 @@ import { ARTEFACT_CHANNEL, artefactBytes, artefactEtag, onLocalInvalidation, typ
  * only if no notification arrived since its lookup started (`generation`).
  * Without a working listener (connection lost, not yet listening) the cache
  * holds nothing and every request does the primary-key lookup (ADR 021).
+ *
+ * Read models (ADR 040): the same cache holds a few shared, user-independent
+ * lists that the signed-in pages read on every request (the published
+ * editions, the extranet's publications), under the same rules: emptied by
+ * every message on the channel — the editions' changes announce themselves
+ * through invalidateArtefacts, and triggers on `publication` and
+ * `organisation` (migration 2026120640_artefact_notify) announce every
+ * statement that changes a publication or a source's name or logo — and, in
+ * the process that makes the change, at once (the local hook of
+ * invalidateArtefacts and invalidateLocally, the latter called by the
+ * publication workflow; the session watcher's hook for `organisation`).
+ * Held 60 s at most.
  */
 const CACHE_SIZE = 256;
+const MODEL_MAX_AGE_MS = 60_000;
 
 export class ArtefactCache {
   private readonly entries = new Map<string, Artefact>();
+  private readonly models = new Map<string, { value: unknown; storedAt: number }>();
   private generation = 0;
   private listening = false;
   private stop: (() => Promise<void>) | undefined;
@@ -41,7 +56,10 @@ export class ArtefactCache {
     /** false: this cache hears only notifications, as one in another process would (tests). */
     hearsLocalChanges = true,
   ) {
-    this.unhook = hearsLocalChanges ? onLocalInvalidation((scope) => this.invalidate(scope)) : () => {};
+    if (hearsLocalChanges) {
+      const unhooks = [onLocalInvalidation((scope) => this.invalidate(scope)), onLocalSessionChange(() => this.invalidateModels())];
+      this.unhook = () => unhooks.forEach((unhook) => unhook());
+    } else this.unhook = () => {};
   }
 
   /** Starts listening; until it has, and whenever the listener is lost, nothing is cached. */
@@ -73,6 +91,23 @@ export class ArtefactCache {
     return artefact;
   }
 
+  /**
+   * A shared read model (the same for every user) held by `key`, else loaded
+   * by `load` and held if no change was announced while it loaded. The value
+   * is shared: callers must not change it.
+   */
+  async model<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    if (this.listening) {
+      const hit = this.models.get(key);
+      if (hit && now - hit.storedAt < MODEL_MAX_AGE_MS) return hit.value as T;
+    }
+    const generation = this.generation;
+    const value = await load();
+    if (this.listening && generation === this.generation) this.models.set(key, { value, storedAt: now });
+    return value;
+  }
+
   /** The artefact of `key` if this process holds it (and listens), without any lookup; else undefined. */
   held(key: string): Artefact | undefined {
     return this.listening ? this.entries.get(key) : undefined;
@@ -94,6 +129,13 @@ export class ArtefactCache {
   invalidate(_scope: string) {
     this.generation++;
     this.entries.clear();
+    this.models.clear();
+  }
+
+  /** A change in this process that the read models may show (an organisation's name or logo): they go, the artefacts stay. */
+  invalidateModels() {
+    this.generation++;
+    this.models.clear();
   }
 
   async close() {
@@ -101,6 +143,7 @@ export class ArtefactCache {
     this.listening = false;
     this.unhook();
     this.entries.clear();
+    this.models.clear();
     const stop = this.stop;
     this.stop = undefined;
     await stop?.().catch(() => {});
@@ -181,10 +224,21 @@ export function artefactCacheFor(db: Db): ArtefactCache | undefined {
   return caches.get(db);
 }
 
-export async function startArtefactCache(handle: DbHandle, databaseUrl: string | undefined): Promise<ArtefactCache> {
+/**
+ * A shared read model of `db` (ADR 040): held by the database's artefact
+ * cache when it has one and listens, else loaded (a transaction, a database
+ * without cache: always loaded).
+ */
+export function heldModel<T>(db: Executor, key: string, load: () => Promise<T>): Promise<T> {
+  const cache = caches.get(db as Db);
+  return cache ? cache.model(key, load) : load();
+}
+
+/** `hearsLocalChanges` false: as a cache in another process would (tests). */
+export async function startArtefactCache(handle: DbHandle, databaseUrl: string | undefined, hearsLocalChanges = true): Promise<ArtefactCache> {
   const existing = caches.get(handle.db);
   if (existing) return existing;
-  const cache = new ArtefactCache(handle.db, artefactSubscription(handle, databaseUrl));
+  const cache = new ArtefactCache(handle.db, artefactSubscription(handle, databaseUrl), hearsLocalChanges);
   caches.set(handle.db, cache);
   return cache.start();
 }

@@ -138,6 +138,16 @@ export async function invalidateArtefacts(trx: Transaction<Database>, scope: str
   for (const hook of localInvalidationHooks) hook(scope);
 }
 
+/**
+ * This process's caches forget what `scope` shows now, before the commit
+ * whose notification (sent by a trigger, ADR 040) will reach the other
+ * instances: what this process does right after its commit never reads the
+ * old read model.
+ */
+export function invalidateLocally(scope: string): void {
+  for (const hook of localInvalidationHooks) hook(scope);
+}
+
 const localInvalidationHooks = new Set<(scope: string) => void>();
 
 /** Called by invalidateArtefacts in this process (artefact caches register here); returns the unregistration. */

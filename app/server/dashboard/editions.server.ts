@@ -34,6 +34,7 @@ import { createAuditAnchor, type AuditAnchorDocument } from "../audit/anchor.ser
 import { protectEdition, type EarlierEdition } from "../disclosure/release.server";
 import { copyRelease, recordRelease, withdrawRelease } from "../disclosure/ledger.server";
 import { invalidateReportArtefacts } from "./report-scope.server";
+import { heldModel } from "../artefacts/artefact-cache.server";
 
 /**
  * Editions of the annual dashboard (Art. 3 and 5). The referent prepares an
@@ -569,7 +570,12 @@ export const EXTRANET_BASE = "/extranet/tableau-de-bord";
  * Every published edition for the extranet (ADR 011) and readers: public
  * edition links, date, contributors with their logos. Latest first.
  */
-export async function listPublishedEditions(db: Executor): Promise<PublishedEditionSummary[]> {
+export function listPublishedEditions(db: Executor): Promise<PublishedEditionSummary[]> {
+  // The same for everyone: held by the process until an edition is published, corrected, withdrawn or transmitted (ADR 040).
+  return heldModel(db, "published-editions", () => loadPublishedEditions(db));
+}
+
+async function loadPublishedEditions(db: Executor): Promise<PublishedEditionSummary[]> {
   const rows = await db
     .selectFrom("dashboard_edition as e")
     .leftJoin("onpe_transmission as t", "t.edition_id", "e.id")

@@ -7,6 +7,7 @@ import { statusesLeftBy, transitionTo } from "../workflow.server";
 import { runQuery } from "../explorer/explorer.server";
 import { computeStoredHash, contentHash, getPublicationRow, loadContent, type PublicationRow } from "./content.server";
 import { computeLineage } from "./lineage.server";
+import { invalidateLocally } from "../artefacts/artefacts.server";
 import { protectPublication } from "../disclosure/release.server";
 import { recordRelease } from "../disclosure/ledger.server";
 import { tellHolders, tellOrganisations, tellUsers } from "./notices.server";
@@ -100,6 +101,8 @@ async function moveTo(
   if (transition === "reject") Object.assign(set, { rejected_at: now, rejected_by: actor?.id ?? null, rejection_reason: extra.note ?? null });
   if (transition === "unpublish") Object.assign(set, { unpublished_at: now, unpublished_by: actor?.id ?? null, unpublish_reason: extra.note ?? null });
   await trx.updateTable("publication").set(set).where("id", "=", row.id).execute();
+  // The extranet's list (ADR 040): the other instances hear the trigger's NOTIFY at commit; this process forgets it now.
+  invalidateLocally("publication");
   await trx
     .insertInto("publication_event")
     .values({

@@ -2,8 +2,9 @@ import type { PublicationAudience } from "#db/schema";
 import type { Executor } from "../db.server";
 import { notFound } from "../errors.server";
 import { getPublicationRow, loadContent, type PublicationContent } from "./content.server";
-import { computeLineage } from "./lineage.server";
-import { renderPublication } from "./render.server";
+import { computeLineage, publicationSourcesLine } from "./lineage.server";
+import { publicationContributors, renderPublication } from "./render.server";
+import { heldModel } from "../artefacts/artefact-cache.server";
 import { releasedValues } from "../disclosure/ledger.server";
 import { can, type Subject } from "~/domain/permissions";
 import { diffusionClearance, isEditable, type LineageSource } from "~/domain/publications";
@@ -164,31 +165,40 @@ export async function getApprovalPage(db: Executor, approvalId: string) {
 
 // ── Extranet (public) ─────────────────────────────────────────────────────
 
-/** Published publications for the extranet (audience "extranet"), newest first, with their sources. */
-export async function listExtranetPublications(db: Executor) {
+/**
+ * Published publications for the extranet (audience "extranet"), newest
+ * first, with their sources. The same for everyone: held by the process
+ * (ADR 040) until a publication or an organisation changes. Only the lineage
+ * is computed (the sources' line and contributors, as renderPublication
+ * words them): the list shows no table.
+ */
+export function listExtranetPublications(db: Executor) {
+  return heldModel(db, "extranet-publications", () => loadExtranetPublications(db));
+}
+
+async function loadExtranetPublications(db: Executor) {
   const rows = await db
     .selectFrom("publication")
-    .select(["id", "title", "body_markdown", "published_at", "title", "audience"])
+    .select(["id", "title", "body_markdown", "published_at", "audience"])
     .where("status", "=", "published")
     .where("audience", "=", "extranet")
     .orderBy("published_at", "desc")
     .execute();
-  const result = [];
-  for (const row of rows) {
-    const content = await loadContent(db, { ...row });
-    const lineage = await computeLineage(db, content);
-    const rendered = renderPublication(content, lineage, { external: true, released: await releasedValues(db, "publication", row.id) });
-    result.push({
-      id: row.id,
-      title: row.title,
-      publishedAt: row.published_at!,
-      excerpt: excerpt(row.body_markdown),
-      sources: rendered.sources,
-      contributors: rendered.contributors,
-      itemCount: content.items.length,
-    });
-  }
-  return result;
+  return Promise.all(
+    rows.map(async (row) => {
+      const content = await loadContent(db, { ...row });
+      const lineage = await computeLineage(db, content);
+      return {
+        id: row.id,
+        title: row.title,
+        publishedAt: row.published_at!,
+        excerpt: excerpt(row.body_markdown),
+        sources: publicationSourcesLine(lineage),
+        contributors: publicationContributors(lineage),
+        itemCount: content.items.length,
+      };
+    }),
+  );
 }
 
 /** A published extranet publication, secrecy applied; 404 for anything else (drafts never leak). */

@@ -121,9 +121,14 @@ export function renderPublication(
       versionNumber: a.versionNumber,
     })),
     sources: publicationSourcesLine(lineage),
-    contributors: lineage.filter((s) => !s.isObservatoryTeam).map((s) => ({ id: s.organisationId, name: s.name, hasLogo: s.hasLogo })),
+    contributors: publicationContributors(lineage),
     external: options.external,
   };
+}
+
+/** The member organisations credited (with their logo) under a publication: its sources but the observatory's team. */
+export function publicationContributors(lineage: readonly LineageSource[]) {
+  return lineage.filter((s) => !s.isObservatoryTeam).map((s) => ({ id: s.organisationId, name: s.name, hasLogo: s.hasLogo }));
 }
 
 /** A frozen table as its release recorded it in the disclosure ledger: a cell is shown only if the ledger holds its value. */
