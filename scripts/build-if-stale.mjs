@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { embeddedTemplateFile } from "./embedded-template.mjs";
+import { embeddedTemplateFile, schemaTemplateMarker } from "./embedded-template.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -17,12 +17,16 @@ function newestMtime(entry) {
 }
 
 export function buildIfStale() {
-  // The embedded database's template (ADR 032), made once per PGlite version,
-  // in a child process: its initdb heap must not stay in the server's.
-  if (!fs.existsSync(embeddedTemplateFile())) {
+  buildServerIfStale();
+  // The embedded database's templates (ADR 032, ADR 041): the empty cluster, once per PGlite version, and
+  // the migrated one, once per build's migrations; in a child process, whose initdb heap must not stay in the server's.
+  if (!fs.existsSync(embeddedTemplateFile()) || !fs.existsSync(schemaTemplateMarker)) {
     const made = spawnSync(process.execPath, [path.join(root, "scripts/embedded-template.mjs")], { cwd: root, stdio: "inherit" });
     if (made.status !== 0) throw new Error("Le modèle de base embarquée n'a pas pu être écrit / embedded database template failed");
   }
+}
+
+function buildServerIfStale() {
   const buildEntry = path.join(root, "build/server/index.js");
   const sources = ["app", "db", "public", "vite.config.ts", "package.json", "postcss.config.cjs"].map((p) => path.join(root, p));
   const builtAt = fs.existsSync(buildEntry) ? fs.statSync(buildEntry).mtimeMs : 0;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -54,6 +55,8 @@ export interface CreateDbOptions {
   /** Embedded PGlite folder; `undefined` with no URL means in-memory. */
   dataDir?: string;
   poolMax?: number;
+  /** Where a new embedded cluster's templates are looked for (default: the project's .cache/, ADR 032, ADR 041). */
+  templateDir?: string;
 }
 
 /** Raised when another process already holds the embedded database folder. */
@@ -153,7 +156,7 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
     release = acquireDataDirLock(options.dataDir);
     try {
       const pgdata = path.join(options.dataDir, "pgdata");
-      const template = fs.existsSync(path.join(pgdata, "PG_VERSION")) ? undefined : await newClusterTemplate(pgdata);
+      const template = fs.existsSync(path.join(pgdata, "PG_VERSION")) ? undefined : await newClusterTemplate(pgdata, options.templateDir);
       pglite = await PGlite.create(pgdata, template ? { ...pgliteOptions, loadDataDir: template } : pgliteOptions);
     } catch (error) {
       release();
@@ -197,25 +200,79 @@ export function driverOf(db: Executor): Driver {
   return tag?.driver ?? "pg";
 }
 
-/**
- * A new embedded cluster without initdb in this process (ADR 032). PGlite's
- * initdb takes ~10 s and leaves ~450 MiB of WASM heap that is never given
- * back. With the template written by `npm run build` or `npm start` in .cache/
- * (scripts/embedded-template.mjs: the same initdb, dumped once per PGlite
- * version) the folder is filled from it (≈ 2 s); without one (a source tree
- * never built, tests), initdb runs in a worker thread whose heap goes away
- * with it, and the folder is then opened as an existing one.
- */
-async function newClusterTemplate(pgdata: string): Promise<Blob | undefined> {
+/** The installed PGlite's version (templates are keyed by it). */
+function pgliteVersion(): { entry: string; version: string } {
   const require = createRequire(import.meta.url);
   const entry = require.resolve("@electric-sql/pglite");
   const { version } = JSON.parse(fs.readFileSync(path.join(path.dirname(entry), "..", "package.json"), "utf8")) as { version: string };
-  const name = path.join("embedded-template", `pglite-${version}.tar.gz`);
+  return { entry, version };
+}
+
+/** The project's .cache/, two levels above build/server/index.js in production and app/server/db.server.ts from sources. */
+function defaultTemplateDirs(): string[] {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  // The project's .cache/, two levels above build/server/index.js in production and app/server/db.server.ts from sources.
-  const candidates = [path.join(here, "..", "..", ".cache", name), path.resolve(".cache", name)];
-  const found = candidates.find((file) => fs.existsSync(file));
-  if (found) return new Blob([fs.readFileSync(found)]);
+  return [path.join(here, "..", "..", ".cache", "embedded-template"), path.resolve(".cache", "embedded-template")];
+}
+
+/**
+ * The key of the schema template (ADR 041): the PGlite version, the
+ * migrations' names and the source of their `up` functions as this code
+ * carries them. Any change (a new migration, an edited one, another PGlite,
+ * another bundling of the same code) gives another file name, so a stale
+ * template is never loaded: the start falls back to the empty cluster and
+ * runs the migrations.
+ */
+export function schemaTemplateName(): string {
+  const hash = createHash("sha256");
+  hash.update(`pglite ${pgliteVersion().version}\n`);
+  for (const [name, migration] of Object.entries(migrations)) hash.update(`${name}\n${String(migration.up)}\n`);
+  return `pglite-${pgliteVersion().version}-schema-${hash.digest("hex").slice(0, 16)}.tar.gz`;
+}
+
+/**
+ * Writes the schema template into `dir` unless it is there (ADR 041): the
+ * empty cluster (from `emptyTemplate` when given, else PGlite's initdb) with
+ * every migration applied, in memory, dumped as a gzipped tarball. Migrations
+ * write no audit event, no signed row and no demo data: only the schema, the
+ * governance bodies' reference rows, Kysely's bookkeeping and the audit
+ * chain's unsigned empty seal (ADR 024). Returns the file.
+ */
+export async function writeSchemaTemplate(dir: string, emptyTemplate?: string): Promise<string> {
+  const file = path.join(dir, schemaTemplateName());
+  if (fs.existsSync(file)) return file;
+  const pglite = await PGlite.create(emptyTemplate && fs.existsSync(emptyTemplate) ? { ...pgliteOptions, loadDataDir: new Blob([fs.readFileSync(emptyTemplate)]) } : pgliteOptions);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  try {
+    await migrateToLatest(db);
+    const blob = await pglite.dumpDataDir("gzip");
+    fs.mkdirSync(dir, { recursive: true });
+    const partial = `${file}.${process.pid}.partial`;
+    fs.writeFileSync(partial, Buffer.from(await blob.arrayBuffer()));
+    fs.renameSync(partial, file);
+  } finally {
+    await db.destroy();
+  }
+  return file;
+}
+
+/**
+ * A new embedded cluster without initdb in this process (ADR 032). PGlite's
+ * initdb takes ~10 s and leaves ~450 MiB of WASM heap that is never given
+ * back. With the templates written by `npm run build` or `npm start` in .cache/
+ * (scripts/embedded-template.mjs) the folder is filled from one (≈ 2 s): the
+ * schema template (every migration applied, ADR 041) when its key matches
+ * this code's migrations, else the empty cluster (initdb dumped once per PGlite
+ * version), whose migrations then run as usual. Without either (a source tree
+ * never built, tests), initdb runs in a worker thread whose heap goes away
+ * with it, and the folder is then opened as an existing one.
+ */
+async function newClusterTemplate(pgdata: string, templateDir?: string): Promise<Blob | undefined> {
+  const { entry, version } = pgliteVersion();
+  const dirs = templateDir ? [templateDir] : defaultTemplateDirs();
+  for (const name of [schemaTemplateName(), `pglite-${version}.tar.gz`]) {
+    const found = dirs.map((dir) => path.join(dir, name)).find((file) => fs.existsSync(file));
+    if (found) return new Blob([fs.readFileSync(found)]);
+  }
   await new Promise<void>((resolve, reject) => {
     const worker = new Worker(
       `const { PGlite } = require(require("node:worker_threads").workerData.entry);

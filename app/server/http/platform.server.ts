@@ -184,6 +184,13 @@ export async function start(options: { deferJobs?: boolean } = {}) {
 /** Starts the job queue if `start` left it (idempotent). */
 export { startJobs };
 
+/**
+ * The embedded database's schema template (ADR 041), written by
+ * scripts/embedded-template.mjs through the server build, so that its key is
+ * computed from the very migrations a start of this build would run.
+ */
+export { writeSchemaTemplate } from "../db.server";
+
 export async function shutdown() {
   await stopProcessArtefactCache();
   await stopProcessSessionCache();
