@@ -2,7 +2,7 @@
  * bench/start.ts — start time and memory of the production server
  * (`npm run bench:start`; needs a build: `npm run build`).
  *
- * Spawns `node --max-semi-space-size=2 server.mjs`, as `npm run serve` does (NODE_ENV=production, a free PORT, a temporary
+ * Spawns `node --max-semi-space-size=2 server.mjs`, with the flag `npm start` runs the portal with (ADR 039, ADR 042; NODE_ENV=production, a free PORT, a temporary
  * DATA_DIR) twice on the embedded database — (a) empty DATA_DIR, (b) the same
  * DATA_DIR again — then once on PostgreSQL (a fresh database created and
  * dropped on postgres://postgres@127.0.0.1:5432, skipped if unreachable), and
@@ -137,7 +137,7 @@ async function main() {
     throw new Error("no production build: run `npm run build` first");
   }
   const runs: Run[] = [];
-  // As `npm start` and `npm run serve` run it (package.json): V8's young generation capped at 2 MB
+  // As `npm start` runs it (package.json; `npm run serve` no longer passes the flag, ADR 042): V8's young generation capped at 2 MB
   // per semi-space (ADR 039).
   const server = ["node", "--max-semi-space-size=2", "server.mjs"];
 
