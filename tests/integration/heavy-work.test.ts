@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "~/server/env.server";
 import { packLines } from "~/server/collection/packed-lines";
-import { closeHeavyPool, heavyWorkLoad, HeavyWorkUnavailableError, runHeavy } from "~/server/heavy/pool.server";
+import { closeHeavyPool, heavyWorkLoad, HeavyWorkUnavailableError, runHeavy, warmHeavyPool } from "~/server/heavy/pool.server";
 
 const setEnv = (vars: Record<string, string | undefined>) => {
   for (const [k, v] of Object.entries(vars)) {
@@ -28,6 +28,14 @@ describe("heavy work in worker threads (ADR 016)", () => {
       versionId: "00000000-0000-4000-8000-000000000000",
     });
     expect(parsed.kind).toBe("refused");
+  });
+
+  it("warms the pool ahead of work: its threads are started and loaded, and warming never throws (ADR 041)", async () => {
+    setEnv({ HEAVY_WORK_CONCURRENCY: "2" });
+    expect(heavyWorkLoad().threads).toBe(0);
+    await warmHeavyPool();
+    expect(heavyWorkLoad().threads).toBeGreaterThanOrEqual(1);
+    expect(heavyWorkLoad().queued).toBe(0);
   });
 
   it("runs at most HEAVY_WORK_CONCURRENCY tasks at once, the rest queued", async () => {

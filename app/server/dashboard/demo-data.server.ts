@@ -15,6 +15,7 @@ import { setKeyFigures } from "./catalogue.server";
 import { seedDemoPopulations } from "../populations/demo.server";
 import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "./editions.server";
 import { startStep } from "../start-timing.server";
+import { warmHeavyPool } from "../heavy/pool.server";
 import { refuseDemoSeedingOutsideDemo } from "../observatory/demo-seeding.server";
 
 /**
@@ -328,6 +329,13 @@ export async function seedDemoDashboard(db: Db, actor: Actor, appMode: "demo" | 
   await seedDemoPopulations(db, actor);
 
   const campaigns = await db.selectFrom("campaign").select(["id", "reference_year", "deadline"]).where("status", "=", "closed").orderBy("reference_year").execute();
+  // Published editions of earlier years, so readers see history; the last closed year is left to publish.
+  const publishYears = options.publishYears ?? 2;
+  const hasEditions = await db.selectFrom("dashboard_edition").select("id").limit(1).executeTakeFirst();
+  const publishing = !hasEditions && campaigns.length > 1 && publishYears > 0;
+  // Their PDF and XLSX are rendered in the heavy-work pool (ADR 016): its threads start and load their
+  // libraries on the other core while this one seeds the values and logos below (ADR 041).
+  const warming = publishing ? warmHeavyPool() : Promise.resolve();
   const hasValues = await db.selectFrom("accepted_value").select(sql`1`.as("x")).limit(1).executeTakeFirst();
   if (campaigns.length && !hasValues) {
     const valuesStep = startStep("demo: dashboard values");
@@ -484,10 +492,8 @@ export async function seedDemoDashboard(db: Db, actor: Actor, appMode: "demo" | 
   }
   logosStep();
 
-  // Published editions of earlier years, so readers see history; the last closed year is left to publish.
-  const publishYears = options.publishYears ?? 2;
-  const hasEditions = await db.selectFrom("dashboard_edition").select("id").limit(1).executeTakeFirst();
-  if (!hasEditions && campaigns.length > 1 && publishYears > 0) {
+  await warming;
+  if (publishing) {
     const years = campaigns.map((c) => c.reference_year).slice(0, -1).slice(-publishYears);
     for (const year of years) {
       const editionStep = startStep(`demo: edition ${year} published`);

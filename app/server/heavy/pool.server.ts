@@ -96,6 +96,20 @@ export async function runHeavy<K extends TaskName>(task: K, input: TaskOf<K>["in
 
 export const isHeavyWorkUnavailable = (error: unknown): error is HeavyWorkUnavailableError => error instanceof HeavyWorkUnavailableError;
 
+/**
+ * Starts the pool's threads ahead of work known to come (ADR 041): each loads
+ * the heavy-work bundle (pdfkit, exceljs, fontkit…) on another core while the
+ * caller's thread does something else. Never fails: the work itself will
+ * report any problem.
+ */
+export function warmHeavyPool(): Promise<void> {
+  const threads = getEnv().HEAVY_WORK_CONCURRENCY;
+  return Promise.all(Array.from({ length: threads }, () => runHeavy("threadInfo", {}))).then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 /** How many tasks run and wait now (for the benchmark and tests). */
 export function heavyWorkLoad() {
   return {
