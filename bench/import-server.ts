@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
+import { withPgClient } from "./pg-client";
 import { createApiToken } from "~/server/api/tokens.server";
 import { systemActor } from "~/server/command.server";
 import { XLSX_CONTENT_TYPE } from "~/server/collection/submissions.server";
@@ -81,15 +82,7 @@ export async function serverBench(options: {
   process.env.APP_MODE = "demo";
   process.env.AUDIT_HMAC_KEY = auditKey;
   const name = `odpe_bench_import_${randomBytes(4).toString("hex")}`;
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>) => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = <T>(fn: (c: pg.Client) => Promise<T>) => withPgClient(adminUrl, fn);
   await admin((c) => c.query(`create database ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;

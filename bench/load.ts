@@ -15,6 +15,7 @@ import type { PlanLine } from "~/domain/validation";
 import { fillTemplate } from "../tests/support/workbook";
 import { startProductionServer, type ProductionServer } from "../tests/support/production-server";
 import { login } from "./login";
+import { withPgClient } from "./pg-client";
 
 /**
  * `npm run bench:load` — docs/benchmarks.md.
@@ -537,15 +538,7 @@ async function main() {
   const adminUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
   const dbUrl = new URL(adminUrl);
   dbUrl.pathname = `/${options.database}`;
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>) => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = <T>(fn: (c: pg.Client) => Promise<T>) => withPgClient(adminUrl, fn);
   const pgVersion = await admin(async (c) => `PostgreSQL ${(await c.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v.split(" ")[0]}`);
   await admin((c) => c.query(`drop database if exists ${options.database} with (force)`));
   await admin((c) => c.query(`create database ${options.database}`));

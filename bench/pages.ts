@@ -15,9 +15,9 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import autocannon from "autocannon";
-import pg from "pg";
 import { startProductionServer, freePort } from "../tests/support/production-server";
 import { login } from "./login";
+import { withPgClient } from "./pg-client";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -94,12 +94,7 @@ async function pageScripts(url: string, cookie?: string) {
 async function main() {
   const loadStart = os.loadavg().map((l) => l.toFixed(1)).join(" / ");
   const name = `odpe_bench_pages_${randomBytes(4).toString("hex")}`;
-  const admin = async (q: string) => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    await c.query(q);
-    await c.end();
-  };
+  const admin = (q: string) => withPgClient(adminUrl, (c) => c.query(q));
   await admin(`create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
@@ -115,10 +110,7 @@ async function main() {
     });
     const pid = server.child.pid;
     try {
-      const c = new pg.Client({ connectionString: url.toString() });
-      await c.connect();
-      const { rows } = await c.query<{ y: number }>("select reference_year as y from dashboard_edition where published_at is not null order by reference_year desc limit 1");
-      await c.end();
+      const { rows } = await withPgClient(url.toString(), (c) => c.query<{ y: number }>("select reference_year as y from dashboard_edition where published_at is not null order by reference_year desc limit 1"));
       const year = rows[0]!.y;
       const reader = await login(server.url, "elu@" + (await demoDomain(url.toString())));
       const report = `${server.url}/extranet/tableau-de-bord/${year}`;
@@ -207,10 +199,7 @@ async function compressionLevels(base: string, cookie: string) {
 }
 
 async function demoDomain(dbUrl: string): Promise<string> {
-  const c = new pg.Client({ connectionString: dbUrl });
-  await c.connect();
-  const { rows } = await c.query<{ email: string }>("select email from app_user where role = 'reader' and email like 'elu@%' limit 1");
-  await c.end();
+  const { rows } = await withPgClient(dbUrl, (c) => c.query<{ email: string }>("select email from app_user where role = 'reader' and email like 'elu@%' limit 1"));
   if (!rows[0]) throw new Error("no demo reader");
   return rows[0].email.split("@")[1]!;
 }
