@@ -549,6 +549,9 @@ async function main() {
   try {
     // ADR 024: one audit HMAC key for the demo seeding and the production run (required in production).
     const common = { DATABASE_URL: dbUrl.toString(), DATA_DIR: undefined, AUDIT_HMAC_KEY: randomBytes(32).toString("hex") };
+    // The scenario's own writes in this process (sessions, tokens) are audited: signed with the servers' key, which a
+    // DATABASE_URL without APP_MODE (production) requires.
+    process.env.AUDIT_HMAC_KEY = common.AUDIT_HMAC_KEY;
     log(`seeding the demo data (first start, APP_MODE=demo, ${options.instances} instance(s) at once)…`);
     const seeding = await Promise.all(
       Array.from({ length: options.instances }, (_, i) => startProductionServer({ build: i === 0 ? undefined : false, timeoutMs: START_TIMEOUT_MS, env: { ...common, APP_MODE: "demo" } })),
