@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createDb, type Db } from "~/server/db.server";
+import { createEdition, saveEditionTexts, transitionEdition } from "~/server/dashboard/editions.server";
 import { systemActor } from "~/server/command.server";
 import { createApiToken } from "~/server/api/tokens.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
@@ -137,6 +138,9 @@ interface Variant {
 }
 
 /** Demo users signed in for the load: one per role that has a portal of its own. */
+/** Bearer token of the measured servers' /metrics (ADR 043). */
+const METRICS_TOKEN = randomBytes(32).toString("hex");
+
 const USERS = ["referent", "comite", "correspondant.caf", "validateur.tj", "correspondant.dep", "elu"] as const;
 type UserKey = (typeof USERS)[number];
 const MEMBERS: UserKey[] = ["referent", "comite", "correspondant.caf", "validateur.tj", "correspondant.dep"];
@@ -330,6 +334,70 @@ interface RunResult {
   byKind: Map<string, KindStats>;
   loadStart: string;
   loadEnd: string;
+  /** The server's event-loop delay over the run (its /metrics, ADR 043): p99 and max, ms. */
+  loop: EventLoopDelay | null;
+  /** An edition published through the server during the run (issue 14 item 5). */
+  publish?: PublishResult;
+}
+
+interface EventLoopDelay {
+  p99: number;
+  max: number;
+}
+
+interface PublishResult {
+  year: number;
+  status: number;
+  seconds: number;
+}
+
+/**
+ * The server's event-loop delay since its previous scrape (prom-client resets
+ * its histogram at each collection, ADR 043): reading it before a run starts
+ * the window, reading it after gives the run's p99 and max.
+ */
+async function scrapeEventLoop(server: ProductionServer): Promise<EventLoopDelay | null> {
+  const response = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (!response.ok) return null;
+  const body = await response.text();
+  const value = (name: string) => Number(/^(\S+) (\S+)$/m.exec(body.split("\n").find((l) => l.startsWith(`${name} `)) ?? "")?.[2] ?? NaN) * 1000;
+  return { p99: value("nodejs_eventloop_lag_p99_seconds"), max: value("nodejs_eventloop_lag_max_seconds") };
+}
+
+/**
+ * Readies the next edition to publish (the latest closed year without one:
+ * created and validated here, as the referent would in the portal), then,
+ * `afterMs` into a run, publishes it through the server as the referent
+ * (the form's POST): assembly, secrecy, PDF, XLSX and ONPE package run in the
+ * server during the load.
+ */
+async function preparePublish(db: Db, url: string): Promise<((afterMs: number) => Promise<PublishResult>) | null> {
+  const years = await db.selectFrom("campaign").select("reference_year").where("status", "=", "closed").orderBy("reference_year", "desc").execute();
+  const taken = new Set((await db.selectFrom("dashboard_edition").select("reference_year").execute()).map((e) => e.reference_year));
+  const year = years.map((y) => y.reference_year).find((y) => !taken.has(y));
+  if (year === undefined) return null;
+  const actor = systemActor("banc d'essai de charge");
+  const id = await createEdition(db, actor, { year, correctionNote: null });
+  await saveEditionTexts(db, actor, id, { foreword: `Édition ${year} publiée pendant le banc d'essai de charge.`, comments: {} });
+  await transitionEdition(db, actor, id, "validate");
+  const team = await db.selectFrom("organisation").select("code").where("is_observatory_team", "=", true).executeTakeFirstOrThrow();
+  const referent = demoAccounts(team.code).find((a) => a.email.startsWith("referent@"))!;
+  const cookie = await login(url, referent.email);
+  return async (afterMs) => {
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    const started = performance.now();
+    const response = await fetch(`${url}/dashboard/editions/${id}?intent=publish`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { Cookie: cookie, Origin: url, "Content-Type": "application/x-www-form-urlencoded" },
+      body: "",
+    });
+    await response.arrayBuffer();
+    const seconds = (performance.now() - started) / 1000;
+    const published = await db.selectFrom("dashboard_edition").select("status").where("id", "=", id).executeTakeFirstOrThrow();
+    if (published.status !== "published") throw new Error(`the edition ${year} was not published during the load (HTTP ${response.status}, status ${published.status})`);
+    return { year, status: response.status, seconds };
+  };
 }
 
 function percentile(sorted: number[], p: number) {
@@ -343,8 +411,16 @@ const loadAverage = () =>
     .map((l) => l.toFixed(1))
     .join(" / ");
 
-async function run(label: string, server: ProductionServer, kinds: Kind[], options: Options, seconds: number): Promise<RunResult> {
+async function run(
+  label: string,
+  server: ProductionServer,
+  kinds: Kind[],
+  options: Options,
+  seconds: number,
+  publish?: (afterMs: number) => Promise<PublishResult>,
+): Promise<RunResult> {
   const pid = server.child.pid!;
+  await scrapeEventLoop(server);
   const url = new URL(server.url);
   const totalWeight = kinds.reduce((a, k) => a + k.weight, 0);
   const draw = () => {
@@ -387,6 +463,8 @@ async function run(label: string, server: ProductionServer, kinds: Kind[], optio
     ],
   };
   const instance = autocannon(cannonOptions, (error, result) => (error ? failed(error) : finished(result)));
+  // Started a third of the way in, so that the load runs before, during and after it.
+  const publishing = publish?.((seconds * 1000) / 3);
   instance.on("response", (_client: unknown, status: number, _bytes: number, latency: number) => {
     const stats = answered ? byKind.get(answered) : undefined;
     answered = null;
@@ -395,6 +473,8 @@ async function run(label: string, server: ProductionServer, kinds: Kind[], optio
     stats.statuses.set(status, (stats.statuses.get(status) ?? 0) + 1);
   });
   const result = await done;
+  const published = await publishing;
+  const loop = await scrapeEventLoop(server);
   const after = sampleProcess(pid);
   const all = [...byKind.values()].flatMap((s) => s.latencies).sort((a, b) => a - b);
   const badByStatus = new Map<number, number>();
@@ -417,6 +497,8 @@ async function run(label: string, server: ProductionServer, kinds: Kind[], optio
     before,
     after,
     byKind,
+    loop,
+    publish: published,
     loadStart,
     loadEnd: loadAverage(),
   };
@@ -434,6 +516,11 @@ function machine() {
   return `${os.availableParallelism()} CPU (${model}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
 }
 
+/** An event-loop delay in ms, or « — » when the server gave none. */
+function loopText(ms: number | undefined): string {
+  return ms === undefined || Number.isNaN(ms) ? "—" : `${ms.toFixed(0)} ms`;
+}
+
 function renderMarkdown(context: { started: Date; options: Options; pgVersion: string; boot: ProcSample; kinds: Kind[]; runs: RunResult[] }) {
   const { started, options, pgVersion, boot, kinds, runs } = context;
   const measured = runs.filter((r) => r.label !== "warm-up");
@@ -445,14 +532,22 @@ function renderMarkdown(context: { started: Date; options: Options; pgVersion: s
       `The load generator (autocannon) runs on the same machine as the server and PostgreSQL.`,
   );
   lines.push("");
-  lines.push("| Run | Requests | req/s | p50 | p99 | non-2xx/3xx | errors (timeouts) | server CPU (per request) | server RSS start → end (Δ) |");
-  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-  lines.push(`| server started (demo data, no request yet) | | | | | | | | ${mb(boot.rssKb)} |`);
+  lines.push("| Run | Requests | req/s | p50 | p99 | non-2xx/3xx | errors (timeouts) | server CPU (per request) | server RSS start → end (Δ) | server event loop: delay p99 / max |");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push(`| server started (demo data, no request yet) | | | | | | | | ${mb(boot.rssKb)} | |`);
   for (const r of runs) {
     const cpuSeconds = r.after.cpuSeconds - r.before.cpuSeconds;
     const cpu = `${((cpuSeconds / r.seconds) * 100).toFixed(0)} % (${r.total ? ((cpuSeconds * 1000) / r.total).toFixed(0) : "—"} ms)`;
     lines.push(
-      `| ${r.label} | ${r.total} | ${r.rps.toFixed(1)} | ${msText(r.p50)} | ${msText(r.p99)} | ${r.bad}${r.bad ? ` (${r.badStatuses})` : ""} | ${r.errors} (${r.timeouts}) | ${cpu} | ${mb(r.before.rssKb)} → ${mb(r.after.rssKb)} (${signedMb(r.after.rssKb - r.before.rssKb)}) |`,
+      `| ${r.label} | ${r.total} | ${r.rps.toFixed(1)} | ${msText(r.p50)} | ${msText(r.p99)} | ${r.bad}${r.bad ? ` (${r.badStatuses})` : ""} | ${r.errors} (${r.timeouts}) | ${cpu} | ${mb(r.before.rssKb)} → ${mb(r.after.rssKb)} (${signedMb(r.after.rssKb - r.before.rssKb)}) | ${loopText(r.loop?.p99)} / ${loopText(r.loop?.max)} |`,
+    );
+  }
+  for (const r of runs.filter((x) => x.publish)) {
+    lines.push("");
+    lines.push(
+      `During ${r.label}, the ${r.publish!.year} edition was published through the server (the referent's form POST, a third of the way into the run): ` +
+        `answered HTTP ${r.publish!.status} in ${r.publish!.seconds.toFixed(1)} s; the event loop's delay over that run is in the table (issue 14 item 5: no block over 200 ms). ` +
+        `The delay is the server's own (its \`/metrics\`, ADR 043, read before and after each run).`,
     );
   }
   lines.push("");
@@ -570,6 +665,7 @@ async function main() {
             LOGIN_MAX_FAILURES_PER_ACCOUNT: "100",
             LOGIN_MAX_FAILURES_PER_IP: "1000",
             API_RATE_LIMIT_PER_MINUTE: "100000",
+            METRICS_TOKEN,
           },
           nodeArgs: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProf}`] : [],
         }),
@@ -606,11 +702,18 @@ async function main() {
       log(`warm-up ${options.warmup} s…`);
       runs.push(await run("warm-up", server, kinds, options, options.warmup));
     }
+    // The last run has an edition published through the server during it (issue 14 item 5).
+    const publish = await preparePublish(handle.db, server.url);
+    if (!publish) log("no closed year left without an edition: no publish during the load");
     for (let i = 1; i <= options.runs; i++) {
-      log(`run ${i}/${options.runs}: ${options.duration} s, ${options.connections} connections…`);
-      const r = await run(`run ${i}`, server, kinds, options, options.duration);
+      const publishing = i === options.runs ? (publish ?? undefined) : undefined;
+      log(`run ${i}/${options.runs}: ${options.duration} s, ${options.connections} connections${publishing ? ", an edition published a third of the way in" : ""}…`);
+      const r = await run(`run ${i}`, server, kinds, options, options.duration, publishing);
       runs.push(r);
-      log(`run ${i}: ${r.rps.toFixed(1)} req/s, p50 ${msText(r.p50)}, p99 ${msText(r.p99)}, ${r.bad} non-2xx/3xx, ${r.errors} errors, RSS ${mb(r.after.rssKb)}`);
+      log(
+        `run ${i}: ${r.rps.toFixed(1)} req/s, p50 ${msText(r.p50)}, p99 ${msText(r.p99)}, ${r.bad} non-2xx/3xx, ${r.errors} errors, RSS ${mb(r.after.rssKb)}, ` +
+          `event loop p99 ${loopText(r.loop?.p99)} / max ${loopText(r.loop?.max)}${r.publish ? `; edition ${r.publish.year} published (HTTP ${r.publish.status}) in ${r.publish.seconds.toFixed(1)} s` : ""}`,
+      );
     }
     const markdown = renderMarkdown({ started, options, pgVersion, boot, kinds, runs });
     console.log(`\n${markdown}\n`);

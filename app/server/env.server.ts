@@ -128,6 +128,8 @@ export const envSchema = z
     // Audit chain (ADR 024): the HMAC key, kept outside the database; required when APP_MODE=production.
     AUDIT_HMAC_KEY: z.string().min(32, "must be at least 32 characters long, e.g. the output of openssl rand -hex 32").optional(),
     // Former keys, comma-separated, kept after a rotation to verify the events and anchors they signed.
+    // Bearer token of GET /metrics (ADR 043); metrics are off when unset.
+    METRICS_TOKEN: z.string().min(32).optional(),
     AUDIT_HMAC_PREVIOUS_KEYS: z
       .string()
       .transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean))
@@ -208,6 +210,7 @@ const frenchHints: Record<string, string> = {
     "doit contenir au moins 32 caractères (p. ex. la sortie de openssl rand -hex 32), conservés hors de la base, et est obligatoire en mode production",
   AUDIT_HMAC_PREVIOUS_KEYS: "doit être une liste de clés séparées par des virgules, d'au moins 32 caractères chacune",
   AUDIT_ANCHOR_CRON: "doit être une expression cron à cinq champs, p. ex. 30 2 * * *",
+  METRICS_TOKEN: "doit contenir au moins 32 caractères (p. ex. la sortie de openssl rand -hex 32)",
 };
 
 export class EnvError extends Error {

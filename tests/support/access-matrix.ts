@@ -152,6 +152,8 @@ export const accessMatrix: Record<string, RouteEntry> = {
     ],
   },
   "routes/healthz": { kind: "page", path: "healthz", probes: [{ method: "GET", url: () => "/healthz", expect: open() }] },
+  // Off unless METRICS_TOKEN is set (it is not here); with it, only its bearer token (tests/integration/metrics.test.ts).
+  "routes/metrics": { kind: "page", path: "metrics", probes: [{ method: "GET", url: () => "/metrics", expect: everyone("notFound") }] },
   "routes/login": {
     kind: "page",
     path: "login",

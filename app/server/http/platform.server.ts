@@ -21,6 +21,7 @@ import { stopProcessArtefactCache } from "../artefacts/artefact-cache.server";
 import { stopProcessSessionCache } from "../auth/session-cache.server";
 import { withStartupLock } from "../startup-lock.server";
 import { timedStep } from "../start-timing.server";
+import { startMetrics } from "./metrics.server";
 
 /**
  * The HTTP layer around Remix, exported through entry.server so that
@@ -173,6 +174,8 @@ function withOutageBuild(load: () => Promise<ServerBuild>) {
 export async function start(options: { deferJobs?: boolean } = {}) {
   // Several instances on one PostgreSQL start one after the other (startup-lock.server.ts).
   const env = getEnv();
+  // Runtime metrics from the first moment when METRICS_TOKEN is set (ADR 043).
+  void startMetrics();
   return withStartupLock(env.DATABASE_URL, async () => {
     const info = await bootstrap();
     // The job queue and, unless JOBS_ENABLED=false, its workers run in this process (app/server/jobs).
