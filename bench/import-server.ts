@@ -5,7 +5,7 @@ import pg from "pg";
 import { withPgClient } from "./pg-client";
 import { createApiToken } from "~/server/api/tokens.server";
 import { systemActor } from "~/server/command.server";
-import { XLSX_CONTENT_TYPE } from "~/server/collection/submissions.server";
+import { apiUploadHeaders } from "./api-upload";
 import { createDb, migrateToLatest } from "~/server/db.server";
 import { startProductionServer, type ProductionServer } from "../tests/support/production-server";
 import { BENCH_ORG_CODE, seedReferential } from "./import-fixture";
@@ -137,12 +137,7 @@ export async function serverBench(options: {
         try {
           const response = await fetch(`${server.url}/api/v1/campaigns/${year}/uploads`, {
             method: "POST",
-            headers: {
-              Authorization: `Bearer ${token}`,
-              "Content-Type": XLSX_CONTENT_TYPE,
-              "Content-Disposition": `attachment; filename="ODPE_${year}_${BENCH_ORG_CODE}.xlsx"`,
-              Accept: "application/json",
-            },
+            headers: apiUploadHeaders(token, year, BENCH_ORG_CODE),
             body: bytes,
           });
           status = response.status;

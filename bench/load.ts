@@ -11,7 +11,7 @@ import { systemActor } from "~/server/command.server";
 import { createApiToken } from "~/server/api/tokens.server";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { demoAccounts } from "~/server/observatory/seed.server";
-import { XLSX_CONTENT_TYPE } from "~/domain/upload-errors";
+import { apiUploadHeaders } from "./api-upload";
 import type { PlanLine } from "~/domain/validation";
 import { fillTemplate } from "../tests/support/workbook";
 import { startProductionServer, type ProductionServer } from "../tests/support/production-server";
@@ -254,12 +254,7 @@ async function buildScenario(db: Db, url: string): Promise<Kind[]> {
     uploads.push({
       method: "POST",
       path: `/api/v1/campaigns/${campaign.reference_year}/uploads`,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        "Content-Type": XLSX_CONTENT_TYPE,
-        "Content-Disposition": `attachment; filename="ODPE_${campaign.reference_year}_${person.code}.xlsx"`,
-        Accept: "application/json",
-      },
+      headers: apiUploadHeaders(token, campaign.reference_year, person.code),
       body: bytes,
       as: `jeton ${person.code} (${plan.lines.length} lignes, ${(bytes.byteLength / 1024).toFixed(0)} KiB)`,
     });
