@@ -23,6 +23,7 @@ import * as m2026120413 from "./2026120413_not_available";
 import * as m2026120616 from "./2026120616_session_notify";
 import * as m2026120620 from "./2026120620_deferrable_upload_rows";
 import * as m2026120640 from "./2026120640_artefact_notify";
+import * as m2026120650 from "./2026120650_notify_schema";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -53,4 +54,5 @@ export const migrations: Record<string, Migration> = {
   "2026120616_session_notify": m2026120616,
   "2026120620_deferrable_upload_rows": m2026120620,
   "2026120640_artefact_notify": m2026120640,
+  "2026120650_notify_schema": m2026120650,
 };

@@ -103,6 +103,17 @@ describe("validated sessions held in the process, coherent across instances (ADR
     expect((await b.sessions.validate(token))?.sessionId).toBe(sessionId);
   });
 
+  it("ADR 035: a change in another schema of the same database is not this portal's — its message is ignored; this schema's is heard", async () => {
+    const b = await instance(await secondInstance(), true);
+    const generation = b.cache.currentGeneration;
+    await sql`select pg_notify('odpe_sessions', 'schema=another_portal;organisation')`.execute(t.db);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(b.cache.currentGeneration).toBe(generation);
+    // A trigger of this schema (a statement on organisation) names it: heard.
+    await t.db.updateTable("organisation").set({ name: sql`name` }).where("id", "=", organisationId).execute();
+    await until(() => b.cache.currentGeneration > generation, "this schema's trigger message on B");
+  });
+
   it("ADR 028: the instance that makes a change refuses at once, without waiting for its own notification (logout, a user disabled, raw SQL)", async () => {
     const a = await instance(t.handle);
     const first = await signIn(a.sessions);

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { sql } from "kysely";
 import type { Db, DbHandle, Executor } from "../db.server";
 import { logger } from "../logger.server";
 import { getEnv } from "../env.server";
@@ -180,12 +181,34 @@ export function artefactSubscription(handle: DbHandle, databaseUrl: string | und
   return channelSubscription(handle, databaseUrl, ARTEFACT_CHANNEL);
 }
 
+/**
+ * The scope a notification carries for a listener in `schema`, or null when
+ * it belongs to another schema. Messages name their schema
+ * (`schema=<schema>;<scope>`: the triggers since migration
+ * 2026120650_notify_schema, and invalidateArtefacts), because a channel is
+ * shared by every schema of a database: one portal's (or one test's) changes
+ * must not empty another's caches. A message without a schema (an older
+ * instance during an upgrade) is taken as this schema's: emptying a cache
+ * once too often is safe, missing a change is not.
+ */
+export function notificationScope(payload: string, schema: string): string | null {
+  const named = /^schema=([^;]*);(.*)$/s.exec(payload);
+  if (!named) return payload;
+  return named[1] === schema ? named[2]! : null;
+}
+
 /** The same for any channel (the session cache listens on its own, ADR 035). */
 export function channelSubscription(handle: DbHandle, databaseUrl: string | undefined, channel: string) {
   return async (onMessage: (scope: string) => void, onLost: () => void): Promise<() => Promise<void>> => {
+    // The schema this handle's statements run in (search_path): messages of other schemas are not ours.
+    const schema = (await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db)).rows[0]!.schema;
+    const deliver = (payload: string) => {
+      const scope = notificationScope(payload, schema);
+      if (scope !== null) onMessage(scope);
+    };
     if (handle.driver === "pglite") {
       const pglite = handle.pglite!;
-      const unlisten = await handle.db.connection().execute(() => pglite.listen(channel, onMessage));
+      const unlisten = await handle.db.connection().execute(() => pglite.listen(channel, deliver));
       return () => handle.db.connection().execute(() => unlisten());
     }
     if (!databaseUrl) throw new Error(`${channel}: DATABASE_URL missing for LISTEN`);
@@ -200,7 +223,7 @@ export function channelSubscription(handle: DbHandle, databaseUrl: string | unde
     client.on("error", lost);
     client.on("end", lost);
     client.on("notification", (message) => {
-      if (message.channel === channel) onMessage(message.payload ?? "*");
+      if (message.channel === channel) deliver(message.payload ?? "*");
     });
     try {
       await client.connect();

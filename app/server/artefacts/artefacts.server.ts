@@ -132,7 +132,8 @@ export const ARTEFACT_CHANNEL = "odpe_artefacts";
  */
 export async function invalidateArtefacts(trx: Transaction<Database>, scope: string): Promise<void> {
   await trx.deleteFrom("published_artefact").where("scope", "=", scope).execute();
-  await sql`select pg_notify(${ARTEFACT_CHANNEL}, ${scope})`.execute(trx);
+  // The schema is named: listeners of other schemas of the same database ignore it (notificationScope).
+  await sql`select pg_notify(${ARTEFACT_CHANNEL}, 'schema=' || current_schema() || ';' || ${scope})`.execute(trx);
   // This process's caches are emptied now too: what the transaction's own process does right after its
   // commit (render the public page) must not wait for the notification to come back.
   for (const hook of localInvalidationHooks) hook(scope);
