@@ -223,10 +223,11 @@ function defaultTemplateDirs(): string[] {
  * runs the migrations.
  */
 export function schemaTemplateName(): string {
+  const { version } = pgliteVersion();
   const hash = createHash("sha256");
-  hash.update(`pglite ${pgliteVersion().version}\n`);
+  hash.update(`pglite ${version}\n`);
   for (const [name, migration] of Object.entries(migrations)) hash.update(`${name}\n${String(migration.up)}\n`);
-  return `pglite-${pgliteVersion().version}-schema-${hash.digest("hex").slice(0, 16)}.tar.gz`;
+  return `pglite-${version}-schema-${hash.digest("hex").slice(0, 16)}.tar.gz`;
 }
 
 /**

@@ -127,9 +127,9 @@ export const envSchema = z
     API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
     // Audit chain (ADR 024): the HMAC key, kept outside the database; required when APP_MODE=production.
     AUDIT_HMAC_KEY: z.string().min(32, "must be at least 32 characters long, e.g. the output of openssl rand -hex 32").optional(),
-    // Former keys, comma-separated, kept after a rotation to verify the events and anchors they signed.
     // Bearer token of GET /metrics (ADR 043); metrics are off when unset.
     METRICS_TOKEN: z.string().min(32).optional(),
+    // Former keys, comma-separated, kept after a rotation to verify the events and anchors they signed.
     AUDIT_HMAC_PREVIOUS_KEYS: z
       .string()
       .transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean))

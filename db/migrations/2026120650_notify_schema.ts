@@ -11,21 +11,15 @@ import { type Kysely, sql } from "kysely";
  * Frozen once released.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  for (const [fn, channel] of [
-    ["odpe_notify_sessions", "odpe_sessions"],
-    ["odpe_notify_artefacts", "odpe_artefacts"],
-  ] as const) {
-    await sql`
-      create or replace function ${sql.raw(fn)}() returns trigger language plpgsql as $$
-      begin
-        perform pg_notify(${sql.lit(channel)}, 'schema=' || tg_table_schema || ';' || tg_table_name);
-        return null;
-      end
-      $$`.execute(db);
-  }
+  await replaceNotifyFunctions(db, "'schema=' || tg_table_schema || ';' || tg_table_name");
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await replaceNotifyFunctions(db, "tg_table_name");
+}
+
+/** Both trigger functions (sessions, artefacts) sending `payload`, an SQL expression, on their channel. */
+async function replaceNotifyFunctions(db: Kysely<any>, payload: string): Promise<void> {
   for (const [fn, channel] of [
     ["odpe_notify_sessions", "odpe_sessions"],
     ["odpe_notify_artefacts", "odpe_artefacts"],
@@ -33,7 +27,7 @@ export async function down(db: Kysely<any>): Promise<void> {
     await sql`
       create or replace function ${sql.raw(fn)}() returns trigger language plpgsql as $$
       begin
-        perform pg_notify(${sql.lit(channel)}, tg_table_name);
+        perform pg_notify(${sql.lit(channel)}, ${sql.raw(payload)});
         return null;
       end
       $$`.execute(db);

@@ -136,7 +136,7 @@ export async function invalidateArtefacts(trx: Transaction<Database>, scope: str
   await sql`select pg_notify(${ARTEFACT_CHANNEL}, 'schema=' || current_schema() || ';' || ${scope})`.execute(trx);
   // This process's caches are emptied now too: what the transaction's own process does right after its
   // commit (render the public page) must not wait for the notification to come back.
-  for (const hook of localInvalidationHooks) hook(scope);
+  invalidateLocally(scope);
 }
 
 /**

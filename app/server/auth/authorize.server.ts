@@ -1,4 +1,5 @@
 import "../http/context.server";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { redirect, type AppLoadContext } from "@remix-run/node";
 import { can, type PermissionRequest, type Role, type Subject } from "~/domain/permissions";
 import { isWithdrawn } from "~/domain/organisations";
@@ -221,6 +222,18 @@ function unknownTokenThrottled(resetSeconds: number, limit: number) {
 }
 const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i;
 const CHALLENGE = 'Bearer realm="Portail ODPE"';
+
+/**
+ * An operator's probe (GET /metrics, ADR 043): does the request carry
+ * `Authorization: Bearer <expected>`? Compared as digests, so in constant
+ * time whatever length was sent. No session, no organisation: the token is
+ * the deployment's, not a user's.
+ */
+export function carriesOperatorToken(request: Request, expected: string): boolean {
+  const given = BEARER.exec(request.headers.get("Authorization") ?? "")?.[1] ?? "";
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
 
 /**
  * The partner system calling the API: `Authorization: Bearer <token>` →

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Registry } from "prom-client";
 import { getEnv } from "../env.server";
+import { carriesOperatorToken } from "../auth/authorize.server";
 
 /**
  * Runtime metrics for operators (ADR 043), in Prometheus's text format, from
@@ -27,7 +27,6 @@ export function startMetrics(): Promise<Registry> | undefined {
   return registry;
 }
 
-const digest = (value: string) => createHash("sha256").update(value).digest();
 const plain = (body: string, status: number, extra: Record<string, string> = {}) =>
   new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", ...extra } });
 
@@ -35,9 +34,7 @@ const plain = (body: string, status: number, extra: Record<string, string> = {})
 export async function metricsResponse(request: Request): Promise<Response> {
   const token = getEnv().METRICS_TOKEN;
   if (!token) return plain("Page introuvable.", 404);
-  const given = /^Bearer (\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
-  // Compared as digests: same length whatever was sent, in constant time.
-  if (!timingSafeEqual(digest(given), digest(token))) {
+  if (!carriesOperatorToken(request, token)) {
     return plain("Jeton de supervision manquant ou invalide : envoyez l'en-tête Authorization: Bearer <METRICS_TOKEN>.", 401, { "WWW-Authenticate": 'Bearer realm="metrics"' });
   }
   const metrics = await startMetrics()!;
