@@ -10,6 +10,7 @@
 //                 summarise them with bench/profile-summary.ts)
 //   --only a,b    measure only these targets besides the two anchors (names:
 //                 public, public304, reader, reader304, home, extranet)
+//   --save-html D write the signed-in reader's `/` and `/extranet` HTML (identity) into D
 import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -26,6 +27,7 @@ const arg = (name: string) => {
 const SECONDS = Number(arg("--seconds") ?? 10);
 const CPU_PROF = arg("--cpu-prof");
 const ONLY = arg("--only")?.split(",");
+const SAVE_HTML = arg("--save-html");
 const CONNECTIONS = 20;
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -181,6 +183,7 @@ async function compressionLevels(base: string, cookie: string) {
   const rows: { page: string; identity: number; encoding: string; bytes: number; ms: number }[] = [];
   for (const page of ["/", "/extranet"]) {
     const html = Buffer.from(await (await fetch(`${base}${page}`, { headers: { cookie, "Accept-Encoding": "identity" } })).arrayBuffer());
+    if (SAVE_HTML) fs.writeFileSync(`${SAVE_HTML}/${page === "/" ? "home" : page.slice(1)}.html`, html);
     for (const [encoding, compress] of candidates) {
       const times: number[] = [];
       let bytes = 0;

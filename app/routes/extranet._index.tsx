@@ -20,8 +20,26 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
  */
 export async function loader(_args: LoaderFunctionArgs) {
   const db = await getDb();
-  const [observatory, publications, dashboards] = await Promise.all([getObservatory(db), listExtranetPublications(db), listPublishedEditions(db).then((all) => all.filter((e) => !e.withdrawn))]);
-  return { observatory, publications, dashboards: dashboards.filter((d) => !d.supersededAt) };
+  const [observatory, publications, editions] = await Promise.all([getObservatory(db), listExtranetPublications(db), listPublishedEditions(db)]);
+  // Only what the page renders goes to the browser (ADR 044): the list of editions names each one's contributors by
+  // their number; their names and logos are on the edition's own page (convention, art. 5), not repeated here.
+  return {
+    observatory,
+    publications: publications.map(({ id, title, publishedAt, excerpt, sources, contributors }) => ({ id, title, publishedAt, excerpt, sources, contributors })),
+    dashboards: editions
+      .filter((e) => !e.withdrawn && !e.supersededAt)
+      .map(({ id, year, number, publishedAt, transmittedOn, url, pdfUrl, xlsxUrl, contributors }) => ({
+        id,
+        year,
+        number,
+        publishedAt,
+        transmittedOn,
+        url,
+        pdfUrl,
+        xlsxUrl,
+        contributorCount: contributors.length,
+      })),
+  };
 }
 
 export default function Extranet() {
@@ -61,18 +79,15 @@ export default function Extranet() {
                       Excel
                     </Anchor>
                   </Group>
-                  <Text size="xs">
-                    <strong>Sources ({d.contributors.length} organismes contributeurs) :</strong> {d.contributors.map((c) => c.name).join(", ")}
-                  </Text>
-                  <Group gap="sm" role="list" aria-label="Organismes contributeurs">
-                    {d.contributors
-                      .filter((c) => c.logoUrl)
-                      .map((c) => (
-                        <span key={c.code} role="listitem">
-                          <img src={c.logoUrl!} alt={c.name} height={28} style={{ maxWidth: 90, objectFit: "contain" }} />
-                        </span>
-                      ))}
-                  </Group>
+                  {d.contributorCount > 0 && (
+                    <Text size="sm">
+                      <strong>Sources :</strong>{" "}
+                      <Anchor href={`${d.url}#contributeurs`}>
+                        {d.contributorCount === 1 ? "1 organisme contributeur" : `${d.contributorCount} organismes contributeurs`}
+                      </Anchor>
+                      {d.contributorCount === 1 ? ", cité avec son logo dans le tableau de bord." : ", cités avec leur logo dans le tableau de bord."}
+                    </Text>
+                  )}
                 </Stack>
               </Card>
             ))}

@@ -48,6 +48,7 @@ import * as homeRoute from "~/routes/dashboard._index";
 import * as editionsRoute from "~/routes/dashboard.editions._index";
 import * as filesRoute from "~/routes/dashboard.editions.$id_.fichiers.$file";
 import * as extranetRoute from "~/routes/extranet_.tableau-de-bord.$year";
+import * as extranetHome from "~/routes/extranet._index";
 import * as extranetFiles from "~/routes/extranet_.tableau-de-bord.$year_.$number.$file";
 import * as extranetLogos from "~/routes/extranet_.tableau-de-bord.logos.$fileId";
 import * as memberLogos from "~/routes/dashboard.logos.$fileId";
@@ -564,6 +565,34 @@ describe("editions: prepare, write, validate, publish, correct (Art. 3 and 5)", 
     expect(list[1]).toMatchObject({ url: "/extranet/tableau-de-bord/2024?edition=1", transmittedOn: "2025-09-25" });
     expect(list[0]!.contributors.length).toBeGreaterThan(20);
     expect(list[0]!.contributors[0]!.logoUrl).toMatch(/^\/extranet\/tableau-de-bord\/logos\/[0-9a-f-]{36}$/);
+  });
+
+  it("ADR 044: /extranet lists each current edition with its number of contributors, not their names and logos (those are on the edition's page it links to)", async () => {
+    const list = await listPublishedEditions(t.db);
+    const home = await run(extranetHome.loader, makeRequest("/extranet"));
+    const dashboards = (home.data as { dashboards: Record<string, unknown>[] }).dashboards;
+    // The current edition of each year only (the superseded 2024 n° 1 is reached from the edition's page).
+    expect(dashboards.map((d) => [d.year, d.number])).toEqual([[2024, 2]]);
+    expect(dashboards[0]).toEqual({
+      id: list[0]!.id,
+      year: 2024,
+      number: 2,
+      publishedAt: list[0]!.publishedAt,
+      transmittedOn: list[0]!.transmittedOn,
+      url: "/extranet/tableau-de-bord/2024",
+      pdfUrl: "/extranet/tableau-de-bord/2024/2/rapport-public.pdf",
+      xlsxUrl: list[0]!.xlsxUrl,
+      contributorCount: list[0]!.contributors.length,
+    });
+    // Nothing the page does not render is serialised for the browser: no contributor list, no logo address.
+    expect(JSON.stringify(home.data)).not.toContain("/extranet/tableau-de-bord/logos/");
+    // The card's link to the contributors lands on the edition page's section that names each of them with its logo.
+    const page = await run(extranetRoute.loader, makeRequest("/extranet/tableau-de-bord/2024"), { year: "2024" });
+    const html = await page.response!.text();
+    expect(html).toContain('id="contributeurs"');
+    const logos = list[0]!.contributors.filter((c) => c.logoUrl).map((c) => c.logoUrl!.split("/").pop()!);
+    expect(logos.length).toBeGreaterThan(20);
+    for (const logo of logos) expect(html).toContain(logo);
   });
 });
 
