@@ -104,6 +104,67 @@ describe("route matching memoised by the routes array (patched @remix-run/router
   });
 });
 
+describe("a path's matches memoised by the ranked branches (patched @remix-run/router, ADR 044)", () => {
+  /** Calls of RegExp.prototype[Symbol.match] (matchPath's `pathname.match(matcher)`) while `fn` runs. */
+  const regexMatches = (fn: () => unknown) => {
+    const original = RegExp.prototype[Symbol.match];
+    let calls = 0;
+    RegExp.prototype[Symbol.match] = function (this: RegExp, s: string) {
+      calls++;
+      return original.call(this, s);
+    };
+    try {
+      fn();
+    } finally {
+      RegExp.prototype[Symbol.match] = original;
+    }
+    return calls;
+  };
+
+  it("matches a path it matched before without trying the branches again", async () => {
+    const routes = await portalRoutes();
+    // The first time, every branch ranked above the reader home's is tried.
+    expect(regexMatches(() => patched.matchRoutes(routes, "/"))).toBeGreaterThan(20);
+    expect(regexMatches(() => patched.matchRoutes(routes, "/"))).toBe(0);
+    expect(regexMatches(() => patched.matchRoutes(routes, "/extranet"))).toBeGreaterThan(0);
+    expect(regexMatches(() => patched.matchRoutes(routes, "/extranet"))).toBe(0);
+    // Keyed by the decoded path, the routes array and the partial flag: another array or a basename is matched again where needed.
+    expect(regexMatches(() => patched.matchRoutes([...routes], "/extranet"))).toBeGreaterThan(0);
+    expect(summary(patched.matchRoutes(routes, "/portail/extranet", "/portail"))).toEqual(summary(reference.matchRoutes(routes, "/portail/extranet", "/portail")));
+    expect(summary(patched.matchRoutes(routes, "/ext%72anet"))).toEqual(summary(reference.matchRoutes(routes, "/ext%72anet")));
+  });
+
+  it("gives each caller its own matches: changing them changes nothing for the next caller", async () => {
+    const routes = await portalRoutes();
+    const expected = summary(reference.matchRoutes(routes, "/dashboard/2023"));
+    const first = patched.matchRoutes(routes, "/dashboard/2023")!;
+    const second = patched.matchRoutes(routes, "/dashboard/2023")!;
+    expect(second).not.toBe(first);
+    expect(second[0]).not.toBe(first[0]);
+    expect(second.at(-1)!.params).not.toBe(first.at(-1)!.params);
+    // As the unpatched router does, the matches of one answer share one params object, and the route objects are the array's own.
+    expect(new Set(second.map((m) => m.params)).size).toBe(1);
+    expect(new Set(reference.matchRoutes(routes, "/dashboard/2023")!.map((m) => m.params)).size).toBe(1);
+    expect(second.map((m) => m.route)).toEqual(first.map((m) => m.route));
+    (first.at(-1)!.params as Record<string, string>).year = "1999";
+    first.pop();
+    (second[0] as { pathname: string }).pathname = "/ailleurs";
+    expect(summary(patched.matchRoutes(routes, "/dashboard/2023"))).toEqual(expected);
+    expect(expected!.at(-1)!.params).toEqual({ year: "2023" });
+  });
+
+  it("holds a bounded number of paths (paths carry ids) and does not hold very long ones", async () => {
+    const routes = await portalRoutes();
+    for (let i = 0; i < 1200; i++) patched.matchRoutes(routes, `/dashboard/${i}`);
+    // The memo was emptied on the way: the first paths are matched again.
+    expect(regexMatches(() => patched.matchRoutes(routes, "/dashboard/0"))).toBeGreaterThan(0);
+    const long = "/extranet/" + "a".repeat(600);
+    patched.matchRoutes(routes, long);
+    expect(regexMatches(() => patched.matchRoutes(routes, long))).toBeGreaterThan(0);
+    expect(summary(patched.matchRoutes(routes, long))).toEqual(summary(reference.matchRoutes(routes, long)));
+  });
+});
+
 /** The static router a render of RemixServer builds (patched @remix-run/react and react-router-dom, ADR 037). */
 type StaticRouter = { routes: { id: string; children?: unknown[] }[] };
 describe("the static router's routes are built once per build (patched @remix-run/react and react-router-dom, ADR 037)", () => {
