@@ -148,4 +148,24 @@ describe("annual dashboard", () => {
     await expectAccessible(page);
     await page.close();
   });
+
+  it("ADR 044: the extranet's list gives each edition's number of contributors; its link reaches each of them with its logo", async () => {
+    const page = await browser.newPage();
+    await page.context().clearCookies();
+    await page.goto(`${baseUrl()}/extranet`);
+    const card = page.getByRole("article", { name: /^Tableau de bord \d{4}$/ }).first();
+    const link = card.getByRole("link", { name: /^\d+ organismes? contributeurs?$/ });
+    const count = Number((await link.textContent())!.match(/\d+/)![0]);
+    expect(count).toBeGreaterThan(0);
+    // The list no longer repeats every contributor's logo on each card.
+    expect(await card.locator("img").count()).toBe(0);
+    await expectAccessible(page);
+    await link.click();
+    await page.waitForURL(/\/extranet\/tableau-de-bord\/\d{4}(\?edition=\d+)?#contributeurs$/);
+    const section = page.locator("#contributeurs");
+    await section.getByRole("heading", { name: "Contributeurs" }).waitFor();
+    expect(await section.locator("li").count()).toBe(count);
+    expect(await section.locator("li img").count()).toBeGreaterThan(0);
+    await page.close();
+  });
 });
