@@ -18,6 +18,7 @@ import { from as copyFrom } from "pg-copy-streams";
 const args = process.argv.slice(2);
 const usePg = args.includes("--pg");
 const runs = Number(args[args.indexOf("--runs") + 1] || 3) || 3;
+const perStatement = args.includes("--chunks") ? Number(args[args.indexOf("--chunks") + 1]) : 8;
 const ROWS = 100_000;
 const INDICATORS = 4_000;
 
@@ -85,8 +86,8 @@ async function main() {
   } else {
     const db = new PGlite();
     exec = async (t) => { await db.exec(t); };
-    // As bulk-copy.server.ts: ~15 ms batches; here fixed at 8 chunks (2,000 rows) per statement.
-    copy = async (c) => { for (let i = 0; i < c.length; i += 8) await db.query("COPY xv FROM '/dev/blob'", [], { blob: new Blob(c.slice(i, i + 8)) }); };
+    // As bulk-copy.server.ts: ~15 ms batches; here a fixed number of 250-row chunks per statement (--chunks, default 8).
+    copy = async (c) => { for (let i = 0; i < c.length; i += perStatement) await db.query("COPY xv FROM '/dev/blob'", [], { blob: new Blob(c.slice(i, i + perStatement)) }); };
     close = async () => { await db.close(); };
   }
   const variants = ["fk", "none", "stmt", "stmt-distinct"];
