@@ -24,6 +24,7 @@ import * as m2026120616 from "./2026120616_session_notify";
 import * as m2026120620 from "./2026120620_deferrable_upload_rows";
 import * as m2026120640 from "./2026120640_artefact_notify";
 import * as m2026120650 from "./2026120650_notify_schema";
+import * as m2026120660 from "./2026120660_set_based_value_keys";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -55,4 +56,5 @@ export const migrations: Record<string, Migration> = {
   "2026120620_deferrable_upload_rows": m2026120620,
   "2026120640_artefact_notify": m2026120640,
   "2026120650_notify_schema": m2026120650,
+  "2026120660_set_based_value_keys": m2026120660,
 };

@@ -149,13 +149,13 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
 
   // PostgreSQL (ADR 031): the transaction opens now and COPYs the values as the worker posts them, without
   // any lock on the submission; its version's row, the only one they refer to, is inserted once the parse is
-  // done and the submission locked (the foreign key is deferred to the commit). A file that does not store
+  // done and the submission locked (their key to it is checked at the commit: ADR 046's deferred version check). A file that does not store
   // ends the transaction by a rollback: its rows leave no trace.
   const ended: { parsed?: Exclude<ParseUploadOutput, { kind: "validated" }>; error?: unknown } = {};
   const rollback = new Error("upload not stored: rolled back");
   try {
     return await run(db, actor, "submit:submission", async (trx, command) => {
-      await sql`set constraints submission_value_version_id_fkey, submission_line_comment_version_id_fkey deferred`.execute(trx);
+      await sql`set constraints submission_rows_version_check deferred`.execute(trx);
       const copying = copyStream(trx, rowsFromPort(rowsChannel.port1, "submission_value", SUBMISSION_VALUE_COLUMNS));
       copying.catch(() => undefined);
       // Before the rollback, the COPY must have ended (one statement at a time on the connection): a closed
