@@ -38,15 +38,6 @@ describe("heavy work in worker threads (ADR 016)", () => {
     expect(heavyWorkLoad().queued).toBe(0);
   });
 
-  it("warms the renderers too when asked: a tiny edition is drawn to PDF and XLSX in a worker, nothing returned but its size (ADR 045)", async () => {
-    setEnv({ HEAVY_WORK_CONCURRENCY: "2" });
-    const size = await runHeavy("warmRenderers", {});
-    expect(size).toBeGreaterThan(1000);
-    await warmHeavyPool({ renderers: true });
-    expect(heavyWorkLoad().threads).toBeGreaterThanOrEqual(1);
-    expect(heavyWorkLoad().queued).toBe(0);
-  });
-
   it("runs at most HEAVY_WORK_CONCURRENCY tasks at once, the rest queued", async () => {
     setEnv({ HEAVY_WORK_CONCURRENCY: "2" });
     const started = Date.now();

@@ -339,8 +339,7 @@ export async function seedDemoDashboard(db: Db, actor: Actor, appMode: "demo" | 
   const publishing = !hasEditions && campaigns.length > 1 && publishYears > 0;
   // Their PDF and XLSX are rendered in the heavy-work pool (ADR 016): its threads start and load their
   // libraries on the other core while this one seeds the values and logos below (ADR 041).
-  // Each thread also renders a tiny edition meanwhile, so that the first edition's PDF and XLSX do not pay their renderers' first use (ADR 045).
-  const warming = publishing ? warmHeavyPool({ renderers: true }) : Promise.resolve();
+  const warming = publishing ? warmHeavyPool() : Promise.resolve();
   const hasValues = await db.selectFrom("accepted_value").select(sql`1`.as("x")).limit(1).executeTakeFirst();
   if (campaigns.length && !hasValues) {
     const valuesStep = startStep("demo: dashboard values");

@@ -16,7 +16,6 @@ export const renderPdf = task("renderPdf");
 export const renderXlsx = task("renderXlsx");
 export const renderExplorerXlsx = task("renderExplorerXlsx");
 export const annotate = task("annotate");
-export const warmRenderers = task("warmRenderers");
 export const threadInfo = task("threadInfo");
 export const spin = task("spin");
 export const exhaustMemory = task("exhaustMemory");

@@ -102,10 +102,9 @@ export const isHeavyWorkUnavailable = (error: unknown): error is HeavyWorkUnavai
  * caller's thread does something else. Never fails: the work itself will
  * report any problem.
  */
-export function warmHeavyPool(options: { renderers?: boolean } = {}): Promise<void> {
+export function warmHeavyPool(): Promise<void> {
   const threads = getEnv().HEAVY_WORK_CONCURRENCY;
-  // With `renderers`, each thread also draws a tiny edition (ADR 045): its first render's costs are paid here.
-  return Promise.all(Array.from({ length: threads }, () => (options.renderers ? runHeavy("warmRenderers", {}) : runHeavy("threadInfo", {})))).then(
+  return Promise.all(Array.from({ length: threads }, () => runHeavy("threadInfo", {}))).then(
     () => undefined,
     () => undefined,
   );

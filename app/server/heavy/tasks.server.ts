@@ -186,33 +186,6 @@ export async function annotate({ original, problems }: AnnotateInput): Promise<U
   return new Uint8Array(await wb.xlsx.writeBuffer());
 }
 
-/**
- * Renders a tiny made-up edition to PDF and XLSX and drops the bytes (ADR 045):
- * a worker's first render pays the fonts' parsing, the renderers' first
- * compilation and first allocations; the demo seeding has each thread do it
- * on the other core while the main thread writes the values, before it
- * publishes its two editions. Nothing is stored or returned.
- */
-export async function warmRenderers(): Promise<number> {
-  const edition: DashboardEdition = {
-    formatVersion: 1,
-    variant: "public",
-    year: 2000,
-    years: [1996, 1997, 1998, 1999, 2000],
-    assembledAt: "2001-01-01T00:00:00.000Z",
-    observatory: { code: "WARM", name: "Préchauffage", label: "Préchauffage", departementCode: "00", departementName: "—", isDemo: true },
-    keyFigures: [],
-    sections: [],
-    contributors: [],
-    quality: { campaign: null, transmissions: [], completeness: [], missing: [], breaks: [] },
-    internalIndicators: [],
-    excludedInternalCount: 0,
-    maskedCount: 0,
-  };
-  const [pdf, xlsx] = [await renderEditionPdf(edition, null, []), await renderEditionXlsx(edition, null)];
-  return pdf.byteLength + xlsx.byteLength;
-}
-
 /** A no-op task: the pool's health, and the tests' check that work runs in another thread. */
 export async function threadInfo(): Promise<{ threadId: number; isMainThread: boolean }> {
   return { threadId, isMainThread };
