@@ -35,6 +35,7 @@ import { protectEdition, type EarlierEdition } from "../disclosure/release.serve
 import { copyRelease, recordRelease, withdrawRelease } from "../disclosure/ledger.server";
 import { invalidateReportArtefacts } from "./report-scope.server";
 import { heldModel } from "../artefacts/artefact-cache.server";
+import { startStep } from "../start-timing.server";
 
 /**
  * Editions of the annual dashboard (Art. 3 and 5). The referent prepares an
@@ -364,7 +365,11 @@ export async function publishEdition(db: Db, actor: Actor, id: string, now: Date
   return run(db, actor, editionTransitions.publish.permission, async (trx, command) => {
     const edition = await lockEdition(trx, id);
     const transition = requireTransition("publish", edition.status);
+    // ODPE_DEBUG_START=1 times each part of a publication (the demo publishes two at start, ADR 045).
+    let step = startStep(`publish ${edition.reference_year}: assemble`);
     const internal = await assembleFromDb(trx, edition.reference_year, now);
+    step();
+    step = startStep(`publish ${edition.reference_year}: protect`);
     // Protected against the disclosure ledger and the editions it supersedes (ADR 015).
     const releaseLabel = `Tableau de bord ${edition.reference_year}, édition n° ${edition.number}`;
     const { publicEdition, ledgerCells, withdraw } = await protectEdition(trx, internal, releaseLabel, await earlierEditions(trx, edition.reference_year, id));
@@ -372,7 +377,11 @@ export async function publishEdition(db: Db, actor: Actor, id: string, now: Date
     const meta: EditionMeta = { ...metaOf(row, await commentsOf(trx, id)), status: "published", publishedAt: now.toISOString() };
     // ADR 024: the package carries a signed anchor of the audit chain as it stands before this publication.
     const auditAnchor = await createAuditAnchor(trx, "onpe_package");
+    step();
+    step = startStep(`publish ${edition.reference_year}: files`);
     const files = await generateEditionFiles(trx, internal, publicEdition, meta, now, auditAnchor);
+    step();
+    step = startStep(`publish ${edition.reference_year}: store`);
     const sha256 = editionHash(internal);
     await trx
       .updateTable("dashboard_edition")
@@ -419,6 +428,7 @@ export async function publishEdition(db: Db, actor: Actor, id: string, now: Date
         `Avec sa correction (édition n° ${edition.number}), elle permettrait de retrouver une valeur secrète : retirée du site public (secret statistique, CASF D226-3-4).`,
       );
     }
+    step();
     await command.audit({
       action: transition.audit,
       entityType: "dashboard_edition",

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Executor } from "../db.server";
 
 /**
@@ -54,6 +54,35 @@ export async function putFile(trx: Executor, input: StoredFileInput): Promise<St
     .returning("id")
     .executeTakeFirstOrThrow();
   return { id: row.id, filename, contentType: input.contentType, sizeBytes: input.bytes.byteLength, sha256 };
+}
+
+/**
+ * Stores several files in one statement per `chunk` files (the demo seeding's
+ * submitted workbooks, ADR 045); same rows as `putFile` for each. The ids are
+ * drawn here (random v4 UUIDs, as the column's default `gen_random_uuid()`),
+ * so that the returned metadata follows `inputs`' order without relying on
+ * the order of RETURNING.
+ */
+export async function putFiles(trx: Executor, inputs: StoredFileInput[], chunk = 100): Promise<StoredFileMeta[]> {
+  const metas = inputs.map((input) => ({
+    id: randomUUID(),
+    filename: sanitizeFilename(input.filename),
+    contentType: input.contentType,
+    sizeBytes: input.bytes.byteLength,
+    sha256: sha256Hex(input.bytes),
+  }));
+  for (let i = 0; i < inputs.length; i += chunk) {
+    await trx
+      .insertInto("stored_file")
+      .values(
+        inputs.slice(i, i + chunk).map((input, j) => {
+          const meta = metas[i + j]!;
+          return { id: meta.id, filename: meta.filename, content_type: meta.contentType, size_bytes: meta.sizeBytes, sha256: meta.sha256, content: input.bytes, created_by: input.createdBy };
+        }),
+      )
+      .execute();
+  }
+  return metas;
 }
 
 /** Reads a file. PGlite returns bytea as Uint8Array and pg as Buffer: both become a Buffer. */
