@@ -55,7 +55,7 @@ let pdfkitLoading: Promise<PdfDocumentClass> | undefined;
  * heavy-work thread that only parses uploads never needs it (~0.3–0.5 s of
  * CPU and ~24 MiB at its first task).
  */
-function loadPdfKit(): Promise<PdfDocumentClass> {
+export function loadPdfKit(): Promise<PdfDocumentClass> {
   pdfkitLoading ??= import("pdfkit").then((m) => ((m as { default?: PdfDocumentClass }).default ?? (m as unknown as PdfDocumentClass)));
   return pdfkitLoading;
 }

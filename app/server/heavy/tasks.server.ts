@@ -9,7 +9,7 @@ import { uploadRowsEncoder, type CopyPayload } from "../collection/value-rows";
 import { unpackLines, type PackedLines } from "../collection/packed-lines";
 import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.server";
 import { readSheetRows } from "../collection/workbook-reader.server";
-import { renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
+import { loadPdfKit, renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
 import { renderEditionXlsx } from "../dashboard/xlsx.server";
 import { toXlsx, type ExportDoc } from "../explorer/export-workbook.server";
 import { loadExcelJS } from "../excel.server";
@@ -185,6 +185,14 @@ export async function annotate({ original, problems }: AnnotateInput): Promise<U
     };
   }
   return new Uint8Array(await wb.xlsx.writeBuffer());
+}
+
+/**
+ * Loads the renderers' libraries (pdfkit, exceljs) in this thread without drawing anything: the pool's warm-up
+ * before an edition is published (warmHeavyPool, ADR 041), since the tasks module no longer loads them (ADR 047).
+ */
+export async function loadRenderers(): Promise<void> {
+  await Promise.all([loadPdfKit(), loadExcelJS()]);
 }
 
 /** A no-op task: the pool's health, and the tests' check that work runs in another thread. */
