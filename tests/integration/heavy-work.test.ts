@@ -36,6 +36,8 @@ describe("heavy work in worker threads (ADR 016)", () => {
     await warmHeavyPool();
     expect(heavyWorkLoad().threads).toBeGreaterThanOrEqual(1);
     expect(heavyWorkLoad().queued).toBe(0);
+    // What the warm-up runs in each thread: the renderers' libraries, which the tasks module loads on first use (ADR 047).
+    await expect(runHeavy("loadRenderers", {} as never)).resolves.toBeUndefined();
   });
 
   it("runs at most HEAVY_WORK_CONCURRENCY tasks at once, the rest queued", async () => {

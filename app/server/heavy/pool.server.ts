@@ -98,13 +98,14 @@ export const isHeavyWorkUnavailable = (error: unknown): error is HeavyWorkUnavai
 
 /**
  * Starts the pool's threads ahead of work known to come (ADR 041): each loads
- * the heavy-work bundle (pdfkit, exceljs, fontkit…) on another core while the
+ * the heavy-work bundle, then the renderers' libraries (pdfkit, exceljs; the
+ * bundle loads them on first use since ADR 047) on another core while the
  * caller's thread does something else. Never fails: the work itself will
  * report any problem.
  */
 export function warmHeavyPool(): Promise<void> {
   const threads = getEnv().HEAVY_WORK_CONCURRENCY;
-  return Promise.all(Array.from({ length: threads }, () => runHeavy("threadInfo", {}))).then(
+  return Promise.all(Array.from({ length: threads }, () => runHeavy("loadRenderers", {}))).then(
     () => undefined,
     () => undefined,
   );

@@ -1,5 +1,4 @@
 import { isMainThread, threadId, type MessagePort } from "node:worker_threads";
-import ExcelJS from "exceljs";
 import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
 import type { Problem } from "~/domain/problems";
 import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
@@ -10,9 +9,10 @@ import { uploadRowsEncoder, type CopyPayload } from "../collection/value-rows";
 import { unpackLines, type PackedLines } from "../collection/packed-lines";
 import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.server";
 import { readSheetRows } from "../collection/workbook-reader.server";
-import { renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
+import { loadPdfKit, renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
 import { renderEditionXlsx } from "../dashboard/xlsx.server";
 import { toXlsx, type ExportDoc } from "../explorer/export-workbook.server";
+import { loadExcelJS } from "../excel.server";
 
 /**
  * The heavy tasks, each run in a worker thread of the pool (pool.server.ts,
@@ -160,6 +160,7 @@ export interface AnnotateInput {
  * declared « non disponible » gets a blue information note (ADR 026).
  */
 export async function annotate({ original, problems }: AnnotateInput): Promise<Uint8Array> {
+  const ExcelJS = await loadExcelJS();
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(Buffer.from(original.buffer, original.byteOffset, original.byteLength) as unknown as ArrayBuffer);
   const byCell = new Map<string, AnnotateInput["problems"][number][]>();
@@ -184,6 +185,14 @@ export async function annotate({ original, problems }: AnnotateInput): Promise<U
     };
   }
   return new Uint8Array(await wb.xlsx.writeBuffer());
+}
+
+/**
+ * Loads the renderers' libraries (pdfkit, exceljs) in this thread without drawing anything: the pool's warm-up
+ * before an edition is published (warmHeavyPool, ADR 041), since the tasks module no longer loads them (ADR 047).
+ */
+export async function loadRenderers(): Promise<void> {
+  await Promise.all([loadPdfKit(), loadExcelJS()]);
 }
 
 /** A no-op task: the pool's health, and the tests' check that work runs in another thread. */
