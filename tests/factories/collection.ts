@@ -3,6 +3,11 @@ import { sql } from "kysely";
 import type { Db } from "~/server/db.server";
 import type { UsageRights } from "~/domain/agreements";
 import { createApiToken } from "~/server/api/tokens.server";
+import { buildCollectionPlan } from "~/server/collection/plan.server";
+import { buildTemplate } from "~/server/collection/template.server";
+import { receiveUpload } from "~/server/collection/submissions.server";
+import { systemActor } from "~/server/command.server";
+import { fillTemplate } from "../support/workbook";
 import { system } from "../support/actors";
 import { setupCampaign } from "./campaign-setup";
 import { makeUser } from "./index";
@@ -204,4 +209,19 @@ export async function setupApiPartner(db: Db, options: Parameters<typeof setupCa
   const correspondent = await makeUser(db, "partner_correspondent", setup.org.id);
   const token = await makeApiToken(db, setup.org.id, { createdBy: correspondent.id });
   return { ...setup, correspondent, token: token.token, tokenId: token.id };
+}
+
+/**
+ * A version stored through the real upload path: a campaign with one indicator (total, F, M) uploaded as a filled
+ * template (12 = 5 + 7) by the system actor. Returns the version and the total's indicator version.
+ */
+export async function uploadThreeLineVersion(db: Db): Promise<{ versionId: string; indicatorVersionId: string }> {
+  const setup = await setupCampaign(db);
+  const plan = await buildCollectionPlan(db, setup.year, setup.org.id);
+  const template = await buildTemplate(plan, { observatoryName: "ODPE test", contactEmail: "odpe@example.org" });
+  const [total, f, m] = plan.lines;
+  const filled = await fillTemplate(template, { [total!.key]: 12, [f!.key]: 5, [m!.key]: 7 });
+  const stored = await receiveUpload(db, systemActor("test"), { year: setup.year, organisationId: setup.org.id, uploadedBy: null, via: "web", filename: "t.xlsx", bytes: filled });
+  if (stored.kind !== "stored") throw new Error(`upload ${stored.kind}`);
+  return { versionId: stored.versionId, indicatorVersionId: total!.indicatorVersionId };
 }

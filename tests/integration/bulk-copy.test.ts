@@ -4,6 +4,7 @@ import type { Database } from "#db/schema";
 import { useTestDb, driverName } from "../support/db";
 import { fillTemplate } from "../support/workbook";
 import { setupCampaign } from "../factories/campaign-setup";
+import { uploadThreeLineVersion } from "../factories/collection";
 import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload } from "~/server/collection/submissions.server";
@@ -64,20 +65,10 @@ async function storedBy<T>(read: (trx: Transaction<Database>) => Promise<T>, sto
 
 const byKey = <R extends { breakdown_key: string }>(rows: R[]) => [...rows].sort((a, b) => (a.breakdown_key < b.breakdown_key ? -1 : a.breakdown_key > b.breakdown_key ? 1 : 0));
 
-async function versionWithLines() {
-  const setup = await setupCampaign(t.db);
-  const plan = await buildCollectionPlan(t.db, setup.year, setup.org.id);
-  const template = await buildTemplate(plan, { observatoryName: "ODPE test", contactEmail: "odpe@example.org" });
-  const [total, f, m] = plan.lines;
-  const filled = await fillTemplate(template, { [total!.key]: 12, [f!.key]: 5, [m!.key]: 7 });
-  const stored = await receiveUpload(t.db, ctxActor, { year: setup.year, organisationId: setup.org.id, uploadedBy: null, via: "web", filename: "t.xlsx", bytes: filled });
-  if (stored.kind !== "stored") throw new Error(`upload ${stored.kind}`);
-  return { versionId: stored.versionId, indicatorVersionId: total!.indicatorVersionId };
-}
 
 describe(`bulk storage by COPY (ADR 031, driver ${driverName()})`, () => {
   it("Art. 4: COPY stores exactly what batched INSERTs store — numbers, nulls, ND/NC columns, French text with tabs, newlines and backslashes", async () => {
-    const { versionId, indicatorVersionId } = await versionWithLines();
+    const { versionId, indicatorVersionId } = await uploadThreeLineVersion(t.db);
     // More rows than three chunks, so that the embedded driver stores them in several batches.
     const count = COPY_CHUNK_ROWS * 3 + 17;
     const rows: SubmissionValueRow[] = Array.from({ length: count }, (_, i) => {
@@ -115,7 +106,7 @@ describe(`bulk storage by COPY (ADR 031, driver ${driverName()})`, () => {
   });
 
   it("Art. 4: line comments stored by COPY are the INSERTed ones, character for character", async () => {
-    const { versionId, indicatorVersionId } = await versionWithLines();
+    const { versionId, indicatorVersionId } = await uploadThreeLineVersion(t.db);
     const rows: LineCommentRow[] = TRICKY.map((body, i) => ({ version_id: versionId, indicator_version_id: indicatorVersionId, breakdown_key: `C${i}`, body }));
     const payload = copyPayloadBuilder("submission_line_comment", LINE_COMMENT_COLUMNS);
     for (const row of rows) payload.add(row);

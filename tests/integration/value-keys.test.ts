@@ -3,12 +3,7 @@ import { describe, expect, it } from "vitest";
 import { sql, type Transaction } from "kysely";
 import type { Database } from "#db/schema";
 import { useTestDb, driverName } from "../support/db";
-import { fillTemplate } from "../support/workbook";
-import { setupCampaign } from "../factories/campaign-setup";
-import { buildCollectionPlan } from "~/server/collection/plan.server";
-import { buildTemplate } from "~/server/collection/template.server";
-import { receiveUpload } from "~/server/collection/submissions.server";
-import { systemActor } from "~/server/command.server";
+import { uploadThreeLineVersion } from "../factories/collection";
 import { copyRows } from "~/server/bulk-copy.server";
 import { copyPayloadBuilder, LINE_COMMENT_COLUMNS, SUBMISSION_VALUE_COLUMNS } from "~/server/collection/value-rows";
 
@@ -22,7 +17,6 @@ import { copyPayloadBuilder, LINE_COMMENT_COLUMNS, SUBMISSION_VALUE_COLUMNS } fr
  * referenced cannot be deleted, re-keyed or truncated.
  */
 const t = useTestDb();
-const ctxActor = systemActor("test");
 /** Refused with PostgreSQL's foreign_key_violation (23503), which the checks raise as the foreign keys did. */
 async function refused(statement: Promise<unknown>) {
   const error = await statement.then(
@@ -33,16 +27,6 @@ async function refused(statement: Promise<unknown>) {
   expect((error as { code?: string }).code, String(error)).toBe("23503");
 }
 
-async function storedVersion() {
-  const setup = await setupCampaign(t.db);
-  const plan = await buildCollectionPlan(t.db, setup.year, setup.org.id);
-  const template = await buildTemplate(plan, { observatoryName: "ODPE test", contactEmail: "odpe@example.org" });
-  const [total, f, m] = plan.lines;
-  const filled = await fillTemplate(template, { [total!.key]: 12, [f!.key]: 5, [m!.key]: 7 });
-  const stored = await receiveUpload(t.db, ctxActor, { year: setup.year, organisationId: setup.org.id, uploadedBy: null, via: "web", filename: "t.xlsx", bytes: filled });
-  if (stored.kind !== "stored") throw new Error(`upload ${stored.kind}`);
-  return { versionId: stored.versionId, indicatorVersionId: total!.indicatorVersionId };
-}
 
 const valueRow = (versionId: string, indicatorVersionId: string, key = `K-${randomUUID()}`) => ({
   version_id: versionId,
@@ -61,7 +45,7 @@ const pending = async () => Number((await sql<{ n: string }>`select count(*) as 
 
 describe(`an upload's rows keep their keys, checked per statement (ADR 046, driver ${driverName()})`, () => {
   it("a value or a line comment with an unknown indicator version is refused — INSERT, COPY and UPDATE alike", async () => {
-    const { versionId, indicatorVersionId } = await storedVersion();
+    const { versionId, indicatorVersionId } = await uploadThreeLineVersion(t.db);
     const before = await count("submission_value", versionId);
     await refused(t.db.insertInto("submission_value").values(valueRow(versionId, randomUUID())).execute());
     // One bad row among good ones refuses the whole statement.
@@ -81,7 +65,7 @@ describe(`an upload's rows keep their keys, checked per statement (ADR 046, driv
   });
 
   it("a value or a line comment of an unknown submission version is refused at once; UPDATE and COPY too", async () => {
-    const { versionId, indicatorVersionId } = await storedVersion();
+    const { versionId, indicatorVersionId } = await uploadThreeLineVersion(t.db);
     const orphan = randomUUID();
     await refused(t.db.insertInto("submission_value").values(valueRow(orphan, indicatorVersionId)).execute());
     await refused(
@@ -97,7 +81,7 @@ describe(`an upload's rows keep their keys, checked per statement (ADR 046, driv
   });
 
   it("deferred (the upload's transaction on PostgreSQL): rows may precede their version, which must exist at commit — else nothing stays", async () => {
-    const { versionId, indicatorVersionId } = await storedVersion();
+    const { versionId, indicatorVersionId } = await uploadThreeLineVersion(t.db);
     const version = await t.db.selectFrom("submission_version").selectAll().where("id", "=", versionId).executeTakeFirstOrThrow();
     const later = randomUUID();
     const rowsFirst = async (trx: Transaction<Database>, insertVersion: boolean) => {
@@ -122,7 +106,7 @@ describe(`an upload's rows keep their keys, checked per statement (ADR 046, driv
   });
 
   it("a submission version still referenced by values or comments cannot be deleted, re-keyed or truncated", async () => {
-    const { versionId, indicatorVersionId } = await storedVersion();
+    const { versionId, indicatorVersionId } = await uploadThreeLineVersion(t.db);
     // The stored version is referenced by other tables' foreign keys too (submission.current_version_id…): a version
     // referenced by values only tells the new check apart.
     const version = await t.db.selectFrom("submission_version").selectAll().where("id", "=", versionId).executeTakeFirstOrThrow();
