@@ -28,9 +28,22 @@ const SOURCE_WORKER_FILE = "heavy-work.worker.mjs";
 /** Seconds a client is asked to wait (Retry-After) when heavy work was abandoned. */
 export const HEAVY_WORK_RETRY_AFTER_SECONDS = 30;
 
+/**
+ * Where the pool's worker may be, from the directory of this module as it runs (`here`). From the server
+ * bundle (production: build/server/index.js and its chunks in build/server/assets/, ADR 036) only the
+ * worker bundle heavy-tasks.mjs counts, beside the chunk or one level up: a bundled server must never fall
+ * back to the TypeScript sources through tsx (each thread would compile them: seconds and tens of MiB,
+ * ADR 049). From the source tree (tests, `npm run dev`, tsx scripts) the source worker.
+ */
+export function heavyWorkerCandidates(here: string): string[] {
+  const fromSources = path.basename(here) === "heavy" && path.basename(path.dirname(here)) === "server";
+  return fromSources
+    ? [path.join(here, SOURCE_WORKER_FILE)]
+    : [path.join(here, BUNDLE_FILE), path.join(here, "..", BUNDLE_FILE)];
+}
+
 export function heavyWorkerFile(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, BUNDLE_FILE), path.join(here, SOURCE_WORKER_FILE), path.resolve("app/server/heavy", SOURCE_WORKER_FILE)];
+  const candidates = heavyWorkerCandidates(path.dirname(fileURLToPath(import.meta.url)));
   const found = candidates.find((file) => existsSync(file));
   if (!found) throw new Error(`Heavy-work worker not found (looked for ${candidates.join(", ")}): run npm run build.`);
   return found;
