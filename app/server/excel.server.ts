@@ -1,4 +1,5 @@
 import type ExcelJSModule from "exceljs";
+import { lazyDefault } from "./lazy-module.server";
 
 /**
  * exceljs, loaded on first use rather than with the server bundle (ADR 036):
@@ -7,9 +8,4 @@ import type ExcelJSModule from "exceljs";
  */
 export type ExcelJS = typeof ExcelJSModule;
 
-let loading: Promise<ExcelJS> | undefined;
-
-export function loadExcelJS(): Promise<ExcelJS> {
-  loading ??= import("exceljs").then((m) => ((m as { default?: ExcelJS }).default ?? (m as unknown as ExcelJS)));
-  return loading;
-}
+export const loadExcelJS: () => Promise<ExcelJS> = lazyDefault<ExcelJS>(() => import("exceljs"));

@@ -12,6 +12,7 @@ import {
 } from "~/domain/dashboard";
 import { reportCharts, trendPosition, type BarsChart, type BlockCharts, type TrendChart } from "~/domain/report-charts";
 import { formatDate } from "~/domain/format";
+import { lazyDefault } from "../lazy-module.server";
 import { SECRET_EXPLANATION, SECRET_LABEL } from "~/domain/secrecy";
 
 /**
@@ -48,17 +49,12 @@ export interface PdfLogo {
 type Doc = PDFKit.PDFDocument;
 type PdfDocumentClass = typeof PDFKitDocument;
 
-let pdfkitLoading: Promise<PdfDocumentClass> | undefined;
-
 /**
  * pdfkit, loaded with the first PDF rather than with the module (ADR 047): a
  * heavy-work thread that only parses uploads never needs it (~0.3–0.5 s of
  * CPU and ~24 MiB at its first task).
  */
-export function loadPdfKit(): Promise<PdfDocumentClass> {
-  pdfkitLoading ??= import("pdfkit").then((m) => ((m as { default?: PdfDocumentClass }).default ?? (m as unknown as PdfDocumentClass)));
-  return pdfkitLoading;
-}
+export const loadPdfKit: () => Promise<PdfDocumentClass> = lazyDefault<PdfDocumentClass>(() => import("pdfkit"));
 
 const t = (text: string) => frenchTypography(text);
 

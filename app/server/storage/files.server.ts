@@ -39,21 +39,7 @@ export function sanitizeFilename(name: string, fallback = "fichier"): string {
 
 /** Stores a file; call it with the transaction that links it to its owner. */
 export async function putFile(trx: Executor, input: StoredFileInput): Promise<StoredFileMeta> {
-  const sha256 = sha256Hex(input.bytes);
-  const filename = sanitizeFilename(input.filename);
-  const row = await trx
-    .insertInto("stored_file")
-    .values({
-      filename,
-      content_type: input.contentType,
-      size_bytes: input.bytes.byteLength,
-      sha256,
-      content: input.bytes,
-      created_by: input.createdBy,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return { id: row.id, filename, contentType: input.contentType, sizeBytes: input.bytes.byteLength, sha256 };
+  return (await putFiles(trx, [input]))[0]!;
 }
 
 /**
