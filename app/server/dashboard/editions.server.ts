@@ -5,7 +5,7 @@ import type { Db, Executor } from "../db.server";
 import { DomainError, notFound } from "../errors.server";
 import { run, type Actor } from "../command.server";
 import { transitionTo } from "../workflow.server";
-import { fileResponse, getFile, getFileMeta, putFile, type StoredFileContent } from "../storage/files.server";
+import { fileResponse, getFile, getFileMeta, putFiles, type StoredFileContent } from "../storage/files.server";
 import { todayIso, type IsoDate } from "~/domain/dates";
 import { editionTable } from "~/domain/workflow";
 import {
@@ -35,7 +35,7 @@ import { protectEdition, type EarlierEdition } from "../disclosure/release.serve
 import { copyRelease, recordRelease, withdrawRelease } from "../disclosure/ledger.server";
 import { invalidateReportArtefacts } from "./report-scope.server";
 import { heldModel } from "../artefacts/artefact-cache.server";
-import { startStep } from "../start-timing.server";
+import { timedStep } from "../start-timing.server";
 
 /**
  * Editions of the annual dashboard (Art. 3 and 5). The referent prepares an
@@ -366,69 +366,72 @@ export async function publishEdition(db: Db, actor: Actor, id: string, now: Date
     const edition = await lockEdition(trx, id);
     const transition = requireTransition("publish", edition.status);
     // ODPE_DEBUG_START=1 times each part of a publication (the demo publishes two at start, ADR 045).
-    let step = startStep(`publish ${edition.reference_year}: assemble`);
-    const internal = await assembleFromDb(trx, edition.reference_year, now);
-    step();
-    step = startStep(`publish ${edition.reference_year}: protect`);
+    const part = `publish ${edition.reference_year}`;
+    const internal = await timedStep(`${part}: assemble`, () => assembleFromDb(trx, edition.reference_year, now));
     // Protected against the disclosure ledger and the editions it supersedes (ADR 015).
     const releaseLabel = `Tableau de bord ${edition.reference_year}, édition n° ${edition.number}`;
-    const { publicEdition, ledgerCells, withdraw } = await protectEdition(trx, internal, releaseLabel, await earlierEditions(trx, edition.reference_year, id));
-    const row = await editionColumns(trx).where("e.id", "=", id).executeTakeFirstOrThrow();
-    const meta: EditionMeta = { ...metaOf(row, await commentsOf(trx, id)), status: "published", publishedAt: now.toISOString() };
-    // ADR 024: the package carries a signed anchor of the audit chain as it stands before this publication.
-    const auditAnchor = await createAuditAnchor(trx, "onpe_package");
-    step();
-    step = startStep(`publish ${edition.reference_year}: files`);
-    const files = await generateEditionFiles(trx, internal, publicEdition, meta, now, auditAnchor);
-    step();
-    step = startStep(`publish ${edition.reference_year}: store`);
-    const sha256 = editionHash(internal);
-    await trx
-      .updateTable("dashboard_edition")
-      .set({
-        status: transition.to,
-        snapshot: JSON.stringify(internal),
-        public_snapshot: JSON.stringify(publicEdition),
-        snapshot_sha256: sha256,
-        published_at: now,
-        published_by: actor.audit.actorUserId,
-        updated_at: now,
-      })
-      .where("id", "=", id)
-      .execute();
-    const superseded = await trx
-      .updateTable("dashboard_edition")
-      .set({ superseded_at: now, superseded_by_edition_id: id })
-      .where("reference_year", "=", edition.reference_year)
-      .where("id", "<>", id)
-      .where("published_at", "is not", null)
-      .where("superseded_at", "is", null)
-      .returning("number")
-      .execute();
-    const stored: Partial<Record<EditionFileKind, { id: string; sha256: string }>> = {};
-    const buffers: Record<EditionFileKind, { edition: DashboardEdition; bytes: Buffer }> = {
-      pdf_internal: { edition: internal, bytes: files.pdfInternal },
-      pdf_public: { edition: publicEdition, bytes: files.pdfPublic },
-      xlsx_internal: { edition: internal, bytes: files.xlsxInternal },
-      xlsx_public: { edition: publicEdition, bytes: files.xlsxPublic },
-      onpe_package: { edition: publicEdition, bytes: files.onpe.bytes },
-    };
-    for (const [kind, { bytes }] of Object.entries(buffers) as [EditionFileKind, { bytes: Buffer }][]) {
-      const file = await putFile(trx, { filename: fileName(internal, edition.number, kind), contentType: contentTypes[kind], bytes, createdBy: actor.audit.actorUserId });
-      await trx.insertInto("dashboard_edition_file").values({ edition_id: id, kind, file_id: file.id }).execute();
-      stored[kind] = { id: file.id, sha256: file.sha256 };
-    }
-    const releaseId = await recordRelease(trx, actor, { kind: "dashboard_edition", subjectId: id, label: releaseLabel, releasedAt: now, cells: ledgerCells });
-    for (const w of withdraw) {
-      await withdrawRelease(
+    const { publicEdition, ledgerCells, withdraw, meta, auditAnchor } = await timedStep(`${part}: protect`, async () => {
+      const { publicEdition, ledgerCells, withdraw } = await protectEdition(trx, internal, releaseLabel, await earlierEditions(trx, edition.reference_year, id));
+      const row = await editionColumns(trx).where("e.id", "=", id).executeTakeFirstOrThrow();
+      const meta: EditionMeta = { ...metaOf(row, await commentsOf(trx, id)), status: "published", publishedAt: now.toISOString() };
+      // ADR 024: the package carries a signed anchor of the audit chain as it stands before this publication.
+      const auditAnchor = await createAuditAnchor(trx, "onpe_package");
+      return { publicEdition, ledgerCells, withdraw, meta, auditAnchor };
+    });
+    const files = await timedStep(`${part}: files`, () => generateEditionFiles(trx, internal, publicEdition, meta, now, auditAnchor));
+    const { sha256, stored, superseded, releaseId } = await timedStep(`${part}: store`, async () => {
+      const sha256 = editionHash(internal);
+      await trx
+        .updateTable("dashboard_edition")
+        .set({
+          status: transition.to,
+          snapshot: JSON.stringify(internal),
+          public_snapshot: JSON.stringify(publicEdition),
+          snapshot_sha256: sha256,
+          published_at: now,
+          published_by: actor.audit.actorUserId,
+          updated_at: now,
+        })
+        .where("id", "=", id)
+        .execute();
+      const superseded = await trx
+        .updateTable("dashboard_edition")
+        .set({ superseded_at: now, superseded_by_edition_id: id })
+        .where("reference_year", "=", edition.reference_year)
+        .where("id", "<>", id)
+        .where("published_at", "is not", null)
+        .where("superseded_at", "is", null)
+        .returning("number")
+        .execute();
+      const buffers: Record<EditionFileKind, Buffer> = {
+        pdf_internal: files.pdfInternal,
+        pdf_public: files.pdfPublic,
+        xlsx_internal: files.xlsxInternal,
+        xlsx_public: files.xlsxPublic,
+        onpe_package: files.onpe.bytes,
+      };
+      const kinds = Object.keys(buffers) as EditionFileKind[];
+      const metas = await putFiles(
         trx,
-        actor,
-        w.releaseId,
-        w.label,
-        `Avec sa correction (édition n° ${edition.number}), elle permettrait de retrouver une valeur secrète : retirée du site public (secret statistique, CASF D226-3-4).`,
+        kinds.map((kind) => ({ filename: fileName(internal, edition.number, kind), contentType: contentTypes[kind], bytes: buffers[kind], createdBy: actor.audit.actorUserId })),
       );
-    }
-    step();
+      await trx
+        .insertInto("dashboard_edition_file")
+        .values(kinds.map((kind, i) => ({ edition_id: id, kind, file_id: metas[i]!.id })))
+        .execute();
+      const stored = Object.fromEntries(kinds.map((kind, i) => [kind, { id: metas[i]!.id, sha256: metas[i]!.sha256 }])) as Record<EditionFileKind, { id: string; sha256: string }>;
+      const releaseId = await recordRelease(trx, actor, { kind: "dashboard_edition", subjectId: id, label: releaseLabel, releasedAt: now, cells: ledgerCells });
+      for (const w of withdraw) {
+        await withdrawRelease(
+          trx,
+          actor,
+          w.releaseId,
+          w.label,
+          `Avec sa correction (édition n° ${edition.number}), elle permettrait de retrouver une valeur secrète : retirée du site public (secret statistique, CASF D226-3-4).`,
+        );
+      }
+      return { sha256, stored, superseded, releaseId };
+    });
     await command.audit({
       action: transition.audit,
       entityType: "dashboard_edition",
@@ -441,7 +444,7 @@ export async function publishEdition(db: Db, actor: Actor, id: string, now: Date
         year: edition.reference_year,
         number: edition.number,
         snapshotSha256: sha256,
-        packageSha256: stored.onpe_package?.sha256,
+        packageSha256: stored.onpe_package.sha256,
         contributors: internal.contributors.map((c) => c.code),
         superseded: superseded.map((s) => s.number),
         disclosureReleaseId: releaseId,
@@ -450,7 +453,7 @@ export async function publishEdition(db: Db, actor: Actor, id: string, now: Date
     });
     // The year's stored pages list its editions and which one is current (ADR 021).
     await invalidateReportArtefacts(trx, edition.reference_year);
-    return { sha256, packageSha256: stored.onpe_package!.sha256, year: edition.reference_year };
+    return { sha256, packageSha256: stored.onpe_package.sha256, year: edition.reference_year };
   });
 }
 
