@@ -19,8 +19,8 @@ import type * as Tasks from "./tasks.server";
  *
  * The tasks are tasks.server.ts. Workers load them from the bundle
  * `heavy-tasks.mjs` beside the server bundle in production (build/server/,
- * written by vite.config.ts), else from the source tree through
- * heavy-work.worker.mjs (tsx).
+ * written by vite.config.ts), and only from it (heavyWorkerCandidates,
+ * ADR 051); from the source tree through heavy-work.worker.mjs (tsx).
  */
 const BUNDLE_FILE = "heavy-tasks.mjs";
 const SOURCE_WORKER_FILE = "heavy-work.worker.mjs";
