@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { packedTransferList, packLines, unpackLines } from "~/server/collection/packed-lines";
+import { LinePacker, packedTransferList, packLines, unpackLines, type PackedColumn } from "~/server/collection/packed-lines";
 import type { PlanLine } from "~/domain/validation";
 
 const line = (i: number, over: Partial<PlanLine> = {}): PlanLine => ({
@@ -61,5 +61,55 @@ describe("packed plan lines (ADR 031: the plan travels to the worker as columns)
 
   it("packs nothing into nothing", () => {
     expect(unpackLines(packLines([]))).toEqual([]);
+  });
+
+  it("packs objects added one at a time as the whole array would be: same columns, same choices of dictionary or plain values", () => {
+    // Fields decided at the sample (a key), at the end (a dictionary grown past half the objects), on a value that is not
+    // a primitive or is -0 appearing after a dictionary was started, and dictionaries too large for 16-bit indexes.
+    const shapes: [string, (i: number) => unknown][] = [
+      ["key", (i) => `K${i}`],
+      ["few", (i) => `v${i % 7}`],
+      ["lateDistinct", (i) => (i < 300 ? "same" : `d${i}`)],
+      ["lateObject", (i) => (i === 500 ? { nested: i } : i % 3)],
+      ["lateMinusZero", (i) => (i === 400 ? -0 : i % 2)],
+      ["wide", (i) => i % 70_000],
+    ];
+    const expectedColumn = (values: unknown[]): PackedColumn["kind"] => {
+      // The rules of ADR 031's packer, stated on the whole column.
+      const n = values.length;
+      const sampled = Math.min(n, 256);
+      if (sampled >= 64 && new Set(values.slice(0, sampled)).size > sampled / 2) return "plain";
+      if (values.some((v) => !(v === null || ["string", "number", "boolean"].includes(typeof v)) || Object.is(v, -0))) return "plain";
+      return new Set(values).size > Math.max(16, n / 2) ? "plain" : "dict";
+    };
+    for (const count of [0, 10, 63, 64, 100, 256, 1_000, 150_000]) {
+      const items = Array.from({ length: count }, (_, i) => Object.fromEntries(shapes.map(([field, value]) => [field, value(i)])));
+      const packer = new LinePacker<Record<string, unknown>>();
+      for (const item of items) packer.add(item);
+      const packed = packer.finish();
+      expect(packed.count).toBe(count);
+      for (const [f, field] of packed.fields.entries()) {
+        expect([count, field, packed.columns[f]!.kind]).toEqual([count, field, expectedColumn(items.map((item) => item[field]))]);
+      }
+      const wide = packed.columns[packed.fields.indexOf("wide")];
+      if (wide?.kind === "dict") expect(wide.index).toBeInstanceOf(new Set(items.map((i) => i.wide)).size > 0xffff ? Uint32Array : Uint16Array);
+      const back = unpackLines<Record<string, unknown>>(trip(packed, packedTransferList(packed)));
+      expect(back).toEqual(items);
+      if (count > 400) expect(Object.is(back[400]!.lateMinusZero, -0)).toBe(true);
+    }
+  });
+
+  it("copies each object's values as it is added, keeping no reference to the object (the caller can drop it at once)", () => {
+    const packer = new LinePacker<PlanLine>();
+    const lines = Array.from({ length: 300 }, (_, i) => line(i));
+    const copies = lines.map((l) => ({ ...l }));
+    for (const l of lines) {
+      packer.add(l);
+      // What the caller does with an object after adding it must not reach the packed lines.
+      l.key = "changed";
+      l.indicatorLabel = "changed";
+      l.previous = -1;
+    }
+    expect(unpackLines<PlanLine>(packer.finish())).toEqual(copies);
   });
 });

@@ -34,35 +34,104 @@ const dictionaryable = (v: unknown): v is Primitive => isPrimitive(v) && !Object
 /** A field whose distinct values are at most this share of the objects goes as a dictionary. */
 const DICT_SHARE = 0.5;
 
+/** Fields whose first values are sampled before a dictionary is built; a field mostly distinct there goes plain. */
+const SAMPLE_SIZE = 256;
+const MIN_SAMPLE = 64;
+
+/** One field being packed: a dictionary with its indexes while it pays, else the plain values. */
+class ColumnPacker {
+  private seen: Map<Primitive, number> | null = new Map();
+  private dict: Primitive[] = [];
+  private index = new Uint32Array(1024);
+  private values: unknown[] | null = null;
+  private count = 0;
+
+  add(value: unknown) {
+    const i = this.count++;
+    if (this.values) {
+      this.values.push(value);
+      return;
+    }
+    if (!dictionaryable(value)) {
+      this.toPlain(i);
+      this.values!.push(value);
+      return;
+    }
+    let at = this.seen!.get(value);
+    if (at === undefined) {
+      at = this.dict.length;
+      this.dict.push(value);
+      this.seen!.set(value, at);
+    }
+    if (i >= this.index.length) {
+      const grown = new Uint32Array(this.index.length * 2);
+      grown.set(this.index);
+      this.index = grown;
+    }
+    this.index[i] = at;
+    // A first look at a sample: a field mostly distinct there (a key) goes plain, its dictionary dropped.
+    if (this.count === SAMPLE_SIZE) this.checkSample();
+  }
+
+  finish(): PackedColumn {
+    if (!this.values && this.count < SAMPLE_SIZE) this.checkSample();
+    if (!this.values && this.dict.length > Math.max(16, this.count * DICT_SHARE)) this.toPlain(this.count);
+    if (this.values) return { kind: "plain", values: this.values };
+    const dict = this.dict;
+    const index = this.index.subarray(0, this.count);
+    return { kind: "dict", dict, index: dict.length <= 0xffff ? Uint16Array.from(index) : Uint32Array.from(index) };
+  }
+
+  private checkSample() {
+    const sampled = Math.min(this.count, SAMPLE_SIZE);
+    if (sampled < MIN_SAMPLE) return;
+    const sample = new Set<number>();
+    for (let i = 0; i < sampled; i++) sample.add(this.index[i]!);
+    if (sample.size > sampled * DICT_SHARE) this.toPlain(this.count);
+  }
+
+  /** The first `n` values again, from the dictionary, as plain values; the dictionary is dropped. */
+  private toPlain(n: number) {
+    const values = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) values[i] = this.dict[this.index[i]!];
+    this.values = values;
+    this.seen = null;
+    this.dict = [];
+    this.index = new Uint32Array(0);
+  }
+}
+
+/**
+ * Packs objects of one shape (the first object's fields) as they come: each
+ * object can be dropped once added, so that a caller building ~100,000 of
+ * them (the plan's lines) never holds them all at once — only the columns.
+ * `packLines` of the same objects gives the same result.
+ */
+export class LinePacker<T extends object> {
+  private fields: string[] | null = null;
+  private columns: ColumnPacker[] = [];
+  private count = 0;
+
+  add(item: T) {
+    if (!this.fields) {
+      this.fields = Object.keys(item);
+      this.columns = this.fields.map(() => new ColumnPacker());
+    }
+    const record = item as Record<string, unknown>;
+    for (let f = 0; f < this.fields.length; f++) this.columns[f]!.add(record[this.fields[f]!]);
+    this.count += 1;
+  }
+
+  finish(): PackedLines {
+    return { count: this.count, fields: this.fields ?? [], columns: this.columns.map((c) => c.finish()) };
+  }
+}
+
 /** Packs objects of one shape (the first object's fields). */
 export function packLines<T extends object>(items: readonly T[]): PackedLines {
-  const count = items.length;
-  const fields = count ? Object.keys(items[0]!) : [];
-  const plain = (field: string): PackedColumn => ({ kind: "plain", values: items.map((item) => (item as Record<string, unknown>)[field]) });
-  const columns = fields.map((field): PackedColumn => {
-    // A first look at a sample: a field mostly distinct there (a key) goes plain without building a dictionary.
-    const sample = new Set<unknown>();
-    const sampled = Math.min(count, 256);
-    for (let i = 0; i < sampled; i++) sample.add((items[i] as Record<string, unknown>)[field]);
-    if (sampled >= 64 && sample.size > sampled * DICT_SHARE) return plain(field);
-    const seen = new Map<Primitive, number>();
-    const dict: Primitive[] = [];
-    const index = new Uint32Array(count);
-    for (let i = 0; i < count; i++) {
-      const value = (items[i] as Record<string, unknown>)[field];
-      if (!dictionaryable(value)) return plain(field);
-      let at = seen.get(value);
-      if (at === undefined) {
-        at = dict.length;
-        dict.push(value);
-        seen.set(value, at);
-        if (dict.length > Math.max(16, count * DICT_SHARE)) return plain(field);
-      }
-      index[i] = at;
-    }
-    return { kind: "dict", dict, index: dict.length <= 0xffff ? Uint16Array.from(index) : index };
-  });
-  return { count, fields, columns };
+  const packer = new LinePacker<T>();
+  for (const item of items) packer.add(item);
+  return packer.finish();
 }
 
 /** The typed arrays of a packed set: pass them as the transfer list (they leave the sender's memory instead of being copied). */

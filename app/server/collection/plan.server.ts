@@ -6,6 +6,7 @@ import { versionForYear } from "~/domain/indicators";
 import { breakdownCells, breakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
 import { lineKey } from "~/domain/template-layout";
 import type { PlanLine } from "~/domain/validation";
+import { LinePacker, type PackedLines } from "./packed-lines";
 
 /** What one organisation is expected to send for one campaign: its lines, in template order. */
 export interface CollectionPlan {
@@ -24,6 +25,28 @@ export interface CollectionPlan {
  * indicator be declared « non disponible » (ADR 026).
  */
 export async function buildCollectionPlan(db: Executor, year: number, organisationId: string): Promise<CollectionPlan> {
+  const lines: PlanLine[] = [];
+  const plan = await planLines(db, year, organisationId, (line) => lines.push(line));
+  return { ...plan, lines };
+}
+
+/** The plan without its lines: they are packed as they are made (packed-lines.ts). */
+export type PackedCollectionPlan = Omit<CollectionPlan, "lines"> & { packedLines: PackedLines };
+
+/**
+ * The same plan, its lines packed as they are made (ADR 050): an upload sends
+ * them packed to its worker (ADR 031), and ~100,000 line objects held at
+ * once on the main thread grew its heap by tens of MiB of garbage kept long
+ * after the plan was posted.
+ */
+export async function buildPackedCollectionPlan(db: Executor, year: number, organisationId: string): Promise<PackedCollectionPlan> {
+  const packer = new LinePacker<PlanLine>();
+  const plan = await planLines(db, year, organisationId, (line) => packer.add(line));
+  return { ...plan, packedLines: packer.finish() };
+}
+
+/** Builds the plan, handing each line to `emit` in template order; the plan's hash is computed as they go. */
+async function planLines(db: Executor, year: number, organisationId: string, emit: (line: PlanLine) => void): Promise<Omit<CollectionPlan, "lines">> {
   const expected = await db
     .selectFrom("expected_submission as e")
     .innerJoin("campaign as c", "c.id", "e.campaign_id")
@@ -115,12 +138,14 @@ export async function buildCollectionPlan(db: Executor, year: number, organisati
     return cells;
   };
 
-  const lines: PlanLine[] = [];
+  // sha256 of the lines' `key@indicatorVersionId`, joined by newlines.
+  const hashing = createHash("sha256");
+  let first = true;
   for (const indicator of indicatorRows) {
     const version = versionForYear(versionsByIndicator.get(indicator.id) ?? [], year);
     if (!version) continue;
     for (const { key, label } of cellsFor(version.breakdowns)) {
-      lines.push({
+      const line: PlanLine = {
         key: lineKey(indicator.code, key),
         indicatorCode: indicator.code,
         indicatorLabel: version.label,
@@ -135,16 +160,15 @@ export async function buildCollectionPlan(db: Executor, year: number, organisati
         sumEqualsTotal: version.breakdown_sum_equals_total,
         previous: previousOf.get(`${indicator.id}#${key}`) ?? null,
         notAvailableAllowed: indicator.not_available_allowed,
-      });
+      };
+      hashing.update(`${first ? "" : "\n"}${line.key}@${line.indicatorVersionId}`);
+      first = false;
+      emit(line);
     }
   }
-  const hash = createHash("sha256")
-    .update(lines.map((l) => `${l.key}@${l.indicatorVersionId}`).join("\n"))
-    .digest("hex");
   return {
     campaign: { id: expected.campaign_id, year, deadline: expected.deadline, status: expected.status },
     organisation: { id: expected.organisation_id, code: expected.code, name: expected.name },
-    lines,
-    hash,
+    hash: hashing.digest("hex"),
   };
 }

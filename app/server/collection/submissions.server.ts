@@ -7,8 +7,8 @@ import { actorMay, run, type Actor, type Command } from "../command.server";
 import { transitionTo } from "../workflow.server";
 import { assertSubmissionOpen } from "../campaigns/campaigns.server";
 import { putFile, sha256Hex } from "../storage/files.server";
-import { buildCollectionPlan, type CollectionPlan } from "./plan.server";
-import { packLines, packedTransferList } from "./packed-lines";
+import { buildPackedCollectionPlan, type CollectionPlan } from "./plan.server";
+import { packedTransferList } from "./packed-lines";
 import { isHeavyWorkUnavailable, runHeavy } from "../heavy/pool.server";
 import type { PackedExpectation, ParseUploadOutput, RowsMessage } from "../heavy/tasks.server";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
@@ -81,17 +81,15 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
   );
   // Awaited below; until then (the plan is being built) its failure must not count as unhandled.
   parsing.catch(() => undefined);
-  let plan: CollectionPlan;
+  let plan: PlanHead;
   try {
-    plan = await buildCollectionPlan(db, input.year, input.organisationId);
+    plan = await buildAndPostPlan(db, planPort, input.year, input.organisationId);
   } catch (error) {
     // No plan: the port closed without it ends the worker's task.
     planPort.close();
     rowsChannel?.port1.close();
     throw error;
   }
-  // The worker closes the port once it has the plan (or when its task ends).
-  postPlan(planPort, plan, input.year);
   const sha256 = sha256Hex(input.bytes);
   const audited = (audit: Parameters<Command["audit"]>[0]) => run(db, actor, "submit:submission", (_trx, command) => command.audit(audit));
   /** What a file that stores nothing leaves: an audit event, each its own short command. */
@@ -284,16 +282,21 @@ function rowsFromPort(port: MessagePort, table: StreamedPayload["table"], column
   };
 }
 
+/** The plan as the upload keeps it once its lines are posted to the worker. */
+type PlanHead = Omit<CollectionPlan, "lines">;
+
 /**
- * Posts the expectation to the worker's parseUpload. The plan's lines go
- * packed (their typed arrays moved, not copied) and are dropped from `plan`:
- * while the worker works, only it holds them (ADR 031).
+ * Builds the plan and posts the expectation to the worker's parseUpload
+ * (which closes the port once it has it, or when its task ends). The plan's
+ * lines are packed as they are made (ADR 050) and go packed (their typed
+ * arrays moved, not copied); only the plan's head is returned: while the
+ * worker works, only it holds the lines (ADR 031).
  */
-function postPlan(port: MessagePort, plan: CollectionPlan, year: number) {
-  const lines = packLines(plan.lines);
-  plan.lines = [];
+async function buildAndPostPlan(db: Db, port: MessagePort, year: number, organisationId: string): Promise<PlanHead> {
+  const { packedLines: lines, ...plan } = await buildPackedCollectionPlan(db, year, organisationId);
   const expected: PackedExpectation = { organisationCode: plan.organisation.code, organisationName: plan.organisation.name, year, planHash: plan.hash, lines };
   port.postMessage(expected, packedTransferList(lines));
+  return plan;
 }
 
 /** A guard refusal in the shape of a problem, for the same table in the UI and the API. */
@@ -320,7 +323,7 @@ function capProblems(problems: Problem[]): Problem[] {
 }
 
 /** The submission row of a campaign × organisation, created if needed, locked for this transaction (version numbers stay monotonic). */
-async function lockSubmission(trx: Trx, plan: CollectionPlan) {
+async function lockSubmission(trx: Trx, plan: PlanHead) {
   await trx
     .insertInto("submission")
     .values({ campaign_id: plan.campaign.id, organisation_id: plan.organisation.id })
