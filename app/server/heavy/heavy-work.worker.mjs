@@ -16,6 +16,7 @@ export const renderPdf = task("renderPdf");
 export const renderXlsx = task("renderXlsx");
 export const renderExplorerXlsx = task("renderExplorerXlsx");
 export const annotate = task("annotate");
+export const protectRelease = task("protectRelease");
 export const loadRenderers = task("loadRenderers");
 export const threadInfo = task("threadInfo");
 export const spin = task("spin");

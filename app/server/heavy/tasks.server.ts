@@ -13,6 +13,7 @@ import { loadPdfKit, renderEditionPdf, type PdfLogo } from "../dashboard/pdf.ser
 import { renderEditionXlsx } from "../dashboard/xlsx.server";
 import { toXlsx, type ExportDoc } from "../explorer/export-workbook.server";
 import { loadExcelJS } from "../excel.server";
+import { protect, type ProtectInput, type ProtectResult } from "../secrecy/protect.server";
 
 /**
  * The heavy tasks, each run in a worker thread of the pool (pool.server.ts,
@@ -215,4 +216,14 @@ export async function spin({ ms }: { ms: number }): Promise<number> {
 export async function exhaustMemory(): Promise<number> {
   const hoard: number[][] = [];
   for (;;) hoard.push(Array.from({ length: 1_000_000 }, (_, i) => i));
+}
+
+/**
+ * Statistical-secrecy protection of a release (protect.server.ts): the HiGHS
+ * solves of a dashboard edition or a publication, off the event loop (ADR 049:
+ * up to 154 ms of one synchronous stretch on the main thread during a publish
+ * under load). Plain data in and out; ProtectInputError arrives as an Error.
+ */
+export function protectRelease(input: ProtectInput): Promise<ProtectResult> {
+  return protect(input);
 }
