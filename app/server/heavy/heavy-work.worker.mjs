@@ -17,6 +17,7 @@ export const renderXlsx = task("renderXlsx");
 export const renderExplorerXlsx = task("renderExplorerXlsx");
 export const annotate = task("annotate");
 export const protectRelease = task("protectRelease");
+export const zipFiles = task("zipFiles");
 export const loadRenderers = task("loadRenderers");
 export const threadInfo = task("threadInfo");
 export const spin = task("spin");

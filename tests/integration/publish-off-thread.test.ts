@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { unzipSync } from "fflate";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { useTestDb } from "../support/db";
 import { makeOrganisation, makeUser } from "../factories";
 import { acceptValues, ensureCodelist, makeAgreement, makeIndicator } from "../factories/collection";
@@ -9,12 +10,28 @@ import { getExtranetPublication } from "~/server/publications/publication-querie
 import { solverLoadedInThisThread } from "~/server/secrecy/protect.server";
 import { FOREWORD_MIN } from "~/domain/dashboard";
 import { SECRET_LABEL } from "~/domain/secrecy";
+import { getEdition } from "~/server/dashboard/editions.server";
+import { getFile } from "~/server/storage/files.server";
+
+// The portal's thread's fflate, watched: the ONPE package must be deflated in the heavy-work pool (whose threads load their own).
+const mainThreadZip = vi.hoisted(() => ({ calls: 0 }));
+vi.mock("fflate", async (importOriginal) => {
+  const original = await importOriginal<typeof import("fflate")>();
+  return {
+    ...original,
+    zipSync: (...args: Parameters<typeof original.zipSync>) => {
+      mainThreadZip.calls++;
+      return original.zipSync(...args);
+    },
+  };
+});
 
 /**
- * ADR 049: the statistical-secrecy solves of a publish (HiGHS, protect.server.ts) ran on the
- * event loop — up to 154 ms in one synchronous stretch during bench:load's publish. They run in
- * the heavy-work pool: publishing an edition and a publication protects the secret cells as
- * before, and the portal's thread never loads the solver.
+ * ADR 049: the statistical-secrecy solves of a publish (HiGHS, protect.server.ts) and the ONPE
+ * package's deflate (fflate zipSync) ran on the event loop — 154 ms and 101 ms in one synchronous
+ * stretch during bench:load's publish. They run in the heavy-work pool: publishing an edition and a
+ * publication protects the secret cells and writes the package as before, and the portal's thread
+ * never loads the solver nor zips.
  */
 const t = useTestDb();
 let referent: UserActor;
@@ -39,8 +56,8 @@ beforeAll(async () => {
   ]);
 }, 120_000);
 
-describe("statistical secrecy off the event loop (ADR 049)", () => {
-  it("publishing an edition and a publication masks the small cells, the solver running in the heavy-work pool only", async () => {
+describe("a publish's heavy steps off the event loop (ADR 049)", () => {
+  it("publishing an edition and a publication masks the small cells and writes the ONPE package, the solver and the zip running in the heavy-work pool only", async () => {
     const indicator = await makeIndicator(t.db, { code: "POOL_SEXE", label: "Signalements par sexe", breakdowns: ["SEXE"] });
     const hospital = await makeOrganisation(t.db, { code: "HPOOL", name: "Hôpital du pool" });
     await makeAgreement(t.db, hospital.id, [{ indicator, usageRights: "open" }], { startsOn: "2000-01-01", endsOn: null });
@@ -53,6 +70,12 @@ describe("statistical secrecy off the event loop (ADR 049)", () => {
     const block = (await loadSnapshot(t.db, id, "public")).sections.flatMap((s) => s.blocks).find((b) => b.code === "POOL_SEXE")!;
     expect(block.current.value).toBe(6);
     expect(block.breakdown!.current).toMatchObject({ "SEXE=F": { value: null, secret: true }, "SEXE=M": { value: null, secret: true } });
+    const { files } = await getEdition(t.db, id);
+    const onpe = (await getFile(t.db, files.find((f) => f.kind === "onpe_package")!.id))!.content;
+    const entries = unzipSync(new Uint8Array(onpe));
+    const manifest = JSON.parse(new TextDecoder().decode(entries["manifest.json"])) as { files: { name: string; size: number }[] };
+    expect(manifest.files.map((f) => [f.name.replace(/^.*\./, "*."), entries[f.name]?.byteLength])).toEqual(manifest.files.map((f) => [f.name.replace(/^.*\./, "*."), f.size]));
+    expect(manifest.files.map((f) => f.name.replace(/^.*\./, "*.")).sort()).toEqual(expect.arrayContaining(["*.pdf", "*.xlsx", "*.csv"]));
 
     const publication = await createPublication(t.db, author, { title: "Signalements 2012", audience: "extranet", body: "Résultats." });
     await addFrozenItem(t.db, author, publication, {
@@ -68,6 +91,6 @@ describe("statistical secrecy off the event loop (ADR 049)", () => {
       ["SEXE=M", SECRET_LABEL, true],
     ]);
 
-    expect(solverLoadedInThisThread()).toBe(false);
+    expect({ solverLoaded: solverLoadedInThisThread(), zipSyncCalls: mainThreadZip.calls }).toEqual({ solverLoaded: false, zipSyncCalls: 0 });
   }, 240_000);
 });
