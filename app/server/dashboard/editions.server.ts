@@ -339,7 +339,7 @@ export async function generateEditionFiles(
     renderEditionXlsx(internal, meta),
     renderEditionXlsx(publicEdition, meta),
   ]);
-  const onpe = buildOnpePackage({ edition: publicEdition, meta, pdf: pdfPublic, xlsx: xlsxPublic, generatedAt, auditAnchor });
+  const onpe = await buildOnpePackage({ edition: publicEdition, meta, pdf: pdfPublic, xlsx: xlsxPublic, generatedAt, auditAnchor });
   return { pdfInternal, pdfPublic, xlsxInternal, xlsxPublic, onpe };
 }
 

@@ -1,6 +1,7 @@
 import type { Trx } from "../db.server";
 import { DomainError } from "../errors.server";
-import { protect, type ProtectResult } from "../secrecy/protect.server";
+import type { ProtectResult } from "../secrecy/protect.server";
+import { runHeavy } from "../heavy/pool.server";
 import { toPublicEdition } from "~/domain/edition-assembly";
 import type { FrozenItem } from "../publications/content.server";
 import { TOTAL_KEY } from "~/domain/breakdowns";
@@ -166,7 +167,7 @@ export async function protectEdition(trx: Trx, internal: DashboardEdition, label
       }
     }
     const input = model.build(CONTEXT_LABEL);
-    return { model, input, result: await protect(input) };
+    return { model, input, result: await runHeavy("protectRelease", input) };
   };
 
   let { model, input, result } = await attempt(earlier.length > 0);
@@ -254,7 +255,7 @@ export async function protectPublication(trx: Trx, title: string, items: readonl
   }
   addLedger(model, data, await ledgerRows(trx, codes, years));
   const input = model.build(CONTEXT_LABEL);
-  const result = await protect(input);
+  const result = await runHeavy("protectRelease", input);
   if (!result.ok) throw refusal(result, model, input, "Mise en ligne");
   const published = result.output.cells;
   const ledger = new Map<string, LedgerCell>();

@@ -1,4 +1,5 @@
 import { isMainThread, threadId, type MessagePort } from "node:worker_threads";
+import { zipSync, type DeflateOptions } from "fflate";
 import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
 import type { Problem } from "~/domain/problems";
 import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
@@ -14,6 +15,7 @@ import { renderEditionXlsx } from "../dashboard/xlsx.server";
 import { demoWorkbook, type DemoWorkbookInput } from "../dashboard/demo-workbook.server";
 import { toXlsx, type ExportDoc } from "../explorer/export-workbook.server";
 import { loadExcelJS } from "../excel.server";
+import { protect, type ProtectInput, type ProtectResult } from "../secrecy/protect.server";
 
 /**
  * The heavy tasks, each run in a worker thread of the pool (pool.server.ts,
@@ -223,4 +225,30 @@ export async function spin({ ms }: { ms: number }): Promise<number> {
 export async function exhaustMemory(): Promise<number> {
   const hoard: number[][] = [];
   for (;;) hoard.push(Array.from({ length: 1_000_000 }, (_, i) => i));
+}
+
+/**
+ * Statistical-secrecy protection of a release (protect.server.ts): the HiGHS
+ * solves of a dashboard edition or a publication, off the event loop (ADR 049:
+ * up to 154 ms of one synchronous stretch on the main thread during a publish
+ * under load). Plain data in and out; ProtectInputError arrives as an Error.
+ */
+export function protectRelease(input: ProtectInput): Promise<ProtectResult> {
+  return protect(input);
+}
+
+export interface ZipFilesInput {
+  /** In archive order; `level` as fflate's (0 stores, 6 by default). */
+  files: { name: string; bytes: Uint8Array; level?: DeflateOptions["level"] }[];
+  mtime: Date;
+}
+
+/**
+ * A ZIP archive of `files` (the ONPE package, package.server.ts): deflating
+ * the PDF and XLSX took 101 ms in one synchronous stretch on the main thread
+ * during bench:load's publish (ADR 049).
+ */
+export async function zipFiles(input: ZipFilesInput): Promise<Uint8Array> {
+  const { files, mtime } = input;
+  return zipSync(Object.fromEntries(files.map((f) => [f.name, [f.bytes, { mtime, ...(f.level === undefined ? {} : { level: f.level }) }]])), { mtime });
 }

@@ -4,6 +4,10 @@ import type { PGlite } from "@electric-sql/pglite";
 import type { Database } from "#db/schema";
 import { isDatabaseUnavailable, type DbHandle, type Executor } from "../db.server";
 import { logger } from "../logger.server";
+import { installCronCheck } from "./cron-check.server";
+
+// pg-boss's schedule check walks the calendar synchronously (ADR 049): replaced before any queue starts.
+installCronCheck();
 
 /**
  * The job queue: pg-boss on the portal's PostgreSQL, on both drivers

@@ -152,10 +152,15 @@ function checkConsistency(input: ProtectInput) {
 
 let highsPromise: Promise<Highs> | undefined;
 
-/** HiGHS, loaded once per process and reused. */
+/** HiGHS, loaded once per thread and reused. */
 export function loadSolver(): Promise<Highs> {
   highsPromise ??= highsLoader();
   return highsPromise;
+}
+
+/** Whether this thread has loaded HiGHS (the portal's main thread never should: ADR 049). */
+export function solverLoadedInThisThread(): boolean {
+  return highsPromise !== undefined;
 }
 
 const SOLVER_OPTIONS = { output_flag: false, log_to_console: false } as const;
