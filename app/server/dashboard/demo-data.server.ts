@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { deflateSync } from "node:zlib";
-import type { NotAvailableCode } from "~/domain/not-available";
+import { NOT_AVAILABLE_LABELS, type NotAvailableCode } from "~/domain/not-available";
+import { loadExcelJS } from "~/server/excel.server";
 import { sql } from "kysely";
 import type { Db } from "../db.server";
 import { recordAudit } from "../audit/audit.server";
@@ -15,8 +16,7 @@ import { setKeyFigures } from "./catalogue.server";
 import { seedDemoPopulations } from "../populations/demo.server";
 import { createEdition, publishEdition, saveEditionTexts, transitionEdition } from "./editions.server";
 import { startStep } from "../start-timing.server";
-import { runHeavy, warmHeavyPool } from "../heavy/pool.server";
-import { getEnv } from "../env.server";
+import { warmHeavyPool } from "../heavy/pool.server";
 import { refuseDemoSeedingOutsideDemo } from "../observatory/demo-seeding.server";
 
 /**
@@ -284,6 +284,21 @@ const FOREWORD = (year: number) =>
   `Ce tableau de bord rassemble les données ${year} transmises par les partenaires de l'observatoire : contexte départemental, prévention, enfance en danger, mesures administratives et judiciaires, mineurs non accompagnés, accueil et engagement financier.\n\n` +
   `Démonstration : les organismes cités existent, mais toutes les valeurs sont fictives et ne doivent pas être citées.`;
 
+async function demoWorkbook(
+  orgName: string,
+  year: number,
+  rows: { code: string; key: string; value: number | null; notAvailable?: { code: NotAvailableCode; reason: string | null } }[],
+): Promise<Buffer> {
+  const wb = new (await loadExcelJS()).Workbook();
+  wb.creator = "Portail ODPE (démonstration)";
+  wb.created = new Date(`${year + 1}-02-01T09:00:00Z`);
+  const ws = wb.addWorksheet("Données");
+  ws.addRow([`Fichier de démonstration généré : valeurs fictives — ${orgName} — année ${year}`]);
+  ws.addRow(["Indicateur", "Ventilation", "Valeur", "Motif (si non disponible)"]);
+  for (const r of rows) ws.addRow([r.code, r.key || "Total", r.notAvailable ? `${r.notAvailable.code} — ${NOT_AVAILABLE_LABELS[r.notAvailable.code]}` : r.value, r.notAvailable?.reason ?? null]);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
 /**
  * Key figures, when none are set yet. The rates (TX_CONFIES, TX_IP_MIN…) are
  * no longer demo-only derived indicators: they come from conventions/rates.json
@@ -399,17 +414,8 @@ export async function seedDemoDashboard(db: Db, actor: Actor, appMode: "demo" | 
         }
       }
       if (planned.length) {
-        // The workbooks are written in the heavy-work threads, one share per thread (ADR 049).
-        const threads = Math.max(1, Math.min(getEnv().HEAVY_WORK_CONCURRENCY, planned.length));
-        const shares = await Promise.all(
-          Array.from({ length: threads }, (_, t) =>
-            runHeavy("demoWorkbooks", { books: planned.filter((_, i) => i % threads === t).map((p) => ({ orgName: p.org.name, year: p.year, rows: p.rows })) }),
-          ),
-        );
-        const workbooks = planned.map((_, i) => {
-          const bytes = shares[i % threads]![Math.floor(i / threads)]!;
-          return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        });
+        const workbooks: Buffer[] = [];
+        for (const p of planned) workbooks.push(await demoWorkbook(p.org.name, p.year, p.rows));
         const files = await putFiles(
           trx,
           planned.map((p, i) => ({

@@ -19,7 +19,6 @@ export const annotate = task("annotate");
 export const protectRelease = task("protectRelease");
 export const zipFiles = task("zipFiles");
 export const loadRenderers = task("loadRenderers");
-export const demoWorkbooks = task("demoWorkbooks");
 export const threadInfo = task("threadInfo");
 export const spin = task("spin");
 export const exhaustMemory = task("exhaustMemory");

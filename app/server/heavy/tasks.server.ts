@@ -12,7 +12,6 @@ import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.se
 import { readSheetRows } from "../collection/workbook-reader.server";
 import { loadPdfKit, renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
 import { renderEditionXlsx } from "../dashboard/xlsx.server";
-import { demoWorkbook, type DemoWorkbookInput } from "../dashboard/demo-workbook.server";
 import { toXlsx, type ExportDoc } from "../explorer/export-workbook.server";
 import { loadExcelJS } from "../excel.server";
 import { protect, type ProtectInput, type ProtectResult } from "../secrecy/protect.server";
@@ -196,13 +195,6 @@ export async function annotate({ original, problems }: AnnotateInput): Promise<U
  */
 export async function loadRenderers(): Promise<void> {
   await Promise.all([loadPdfKit(), loadExcelJS()]);
-}
-
-/** The demo's submitted workbooks, in order (demo-workbook.server.ts, ADR 049). */
-export async function demoWorkbooks({ books }: { books: DemoWorkbookInput[] }): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  for (const book of books) out.push(await demoWorkbook(book));
-  return out;
 }
 
 /** A no-op task: the pool's health, and the tests' check that work runs in another thread. */
