@@ -17,6 +17,7 @@ import { fillTemplate } from "../tests/support/workbook";
 import { startProductionServer, type ProductionServer } from "../tests/support/production-server";
 import { login } from "./login";
 import { withPgClient } from "./pg-client";
+import { IdleLoopAnchor } from "./idle-loop-anchor";
 
 /**
  * `npm run bench:load` — docs/benchmarks.md.
@@ -331,6 +332,8 @@ interface RunResult {
   loadEnd: string;
   /** The server's event-loop delay over the run (its /metrics, ADR 043): p99 and max, ms. */
   loop: EventLoopDelay | null;
+  /** The same window's delay in an idle Node process beside it (the machine's share, ADR 049). */
+  idleLoop: EventLoopDelay | null;
   /** An edition published through the server during the run (issue 14 item 5). */
   publish?: PublishResult;
 }
@@ -413,9 +416,10 @@ async function run(
   options: Options,
   seconds: number,
   publish?: (afterMs: number) => Promise<PublishResult>,
+  anchor?: IdleLoopAnchor,
 ): Promise<RunResult> {
   const pid = server.child.pid!;
-  await scrapeEventLoop(server);
+  await Promise.all([scrapeEventLoop(server), anchor?.read()]);
   const url = new URL(server.url);
   const totalWeight = kinds.reduce((a, k) => a + k.weight, 0);
   const draw = () => {
@@ -469,7 +473,7 @@ async function run(
   });
   const result = await done;
   const published = await publishing;
-  const loop = await scrapeEventLoop(server);
+  const [loop, idleLoop] = await Promise.all([scrapeEventLoop(server), anchor ? anchor.read() : Promise.resolve(null)]);
   const after = sampleProcess(pid);
   const all = [...byKind.values()].flatMap((s) => s.latencies).sort((a, b) => a - b);
   const badByStatus = new Map<number, number>();
@@ -493,6 +497,7 @@ async function run(
     after,
     byKind,
     loop,
+    idleLoop,
     publish: published,
     loadStart,
     loadEnd: loadAverage(),
@@ -527,14 +532,14 @@ function renderMarkdown(context: { started: Date; options: Options; pgVersion: s
       `The load generator (autocannon) runs on the same machine as the server and PostgreSQL.`,
   );
   lines.push("");
-  lines.push("| Run | Requests | req/s | p50 | p99 | non-2xx/3xx | errors (timeouts) | server CPU (per request) | server RSS start → end (Δ) | server event loop: delay p99 / max |");
-  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-  lines.push(`| server started (demo data, no request yet) | | | | | | | | ${mb(boot.rssKb)} | |`);
+  lines.push("| Run | Requests | req/s | p50 | p99 | non-2xx/3xx | errors (timeouts) | server CPU (per request) | server RSS start → end (Δ) | server event loop: delay p99 / max | anchor: idle Node process, same window |");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push(`| server started (demo data, no request yet) | | | | | | | | ${mb(boot.rssKb)} | | |`);
   for (const r of runs) {
     const cpuSeconds = r.after.cpuSeconds - r.before.cpuSeconds;
     const cpu = `${((cpuSeconds / r.seconds) * 100).toFixed(0)} % (${r.total ? ((cpuSeconds * 1000) / r.total).toFixed(0) : "—"} ms)`;
     lines.push(
-      `| ${r.label} | ${r.total} | ${r.rps.toFixed(1)} | ${msText(r.p50)} | ${msText(r.p99)} | ${r.bad}${r.bad ? ` (${r.badStatuses})` : ""} | ${r.errors} (${r.timeouts}) | ${cpu} | ${mb(r.before.rssKb)} → ${mb(r.after.rssKb)} (${signedMb(r.after.rssKb - r.before.rssKb)}) | ${loopText(r.loop?.p99)} / ${loopText(r.loop?.max)} |`,
+      `| ${r.label} | ${r.total} | ${r.rps.toFixed(1)} | ${msText(r.p50)} | ${msText(r.p99)} | ${r.bad}${r.bad ? ` (${r.badStatuses})` : ""} | ${r.errors} (${r.timeouts}) | ${cpu} | ${mb(r.before.rssKb)} → ${mb(r.after.rssKb)} (${signedMb(r.after.rssKb - r.before.rssKb)}) | ${loopText(r.loop?.p99)} / ${loopText(r.loop?.max)} | ${loopText(r.idleLoop?.p99)} / ${loopText(r.idleLoop?.max)} |`,
     );
   }
   for (const r of runs.filter((x) => x.publish)) {
@@ -542,7 +547,8 @@ function renderMarkdown(context: { started: Date; options: Options; pgVersion: s
     lines.push(
       `During ${r.label}, the ${r.publish!.year} edition was published through the server (the referent's form POST, a third of the way into the run): ` +
         `answered HTTP ${r.publish!.status} in ${r.publish!.seconds.toFixed(1)} s; the event loop's delay over that run is in the table (issue 14 item 5: no block over 200 ms). ` +
-        `The delay is the server's own (its \`/metrics\`, ADR 043, read before and after each run).`,
+        `The delay is the server's own (its \`/metrics\`, ADR 043, read before and after each run); the last column is an idle Node process's delay over the same window ` +
+        `(bench/idle-loop-anchor.ts, ADR 049): a timer also fires late while its process waits for one of the machine's cores.`,
     );
   }
   lines.push("");
@@ -636,6 +642,7 @@ async function main() {
   let server: ProductionServer | undefined;
   let others: ProductionServer[] = [];
   let handle: Awaited<ReturnType<typeof createDb>> | undefined;
+  let anchor: IdleLoopAnchor | undefined;
   try {
     // ADR 024: one audit HMAC key for the demo seeding and the production run (required in production).
     const common = { DATABASE_URL: dbUrl.toString(), DATA_DIR: undefined, AUDIT_HMAC_KEY: randomBytes(32).toString("hex") };
@@ -693,9 +700,10 @@ async function main() {
     log(`scenario ready: ${kinds.length} kinds, ${kinds.reduce((a, k) => a + k.variants.length, 0)} distinct requests, each answered 2xx once`);
     const boot = sampleProcess(server.child.pid!);
     const runs: RunResult[] = [];
+    anchor = IdleLoopAnchor.start();
     if (options.warmup > 0) {
       log(`warm-up ${options.warmup} s…`);
-      runs.push(await run("warm-up", server, kinds, options, options.warmup));
+      runs.push(await run("warm-up", server, kinds, options, options.warmup, undefined, anchor));
     }
     // The last run has an edition published through the server during it (issue 14 item 5).
     const publish = await preparePublish(handle.db, server.url);
@@ -703,11 +711,11 @@ async function main() {
     for (let i = 1; i <= options.runs; i++) {
       const publishing = i === options.runs ? (publish ?? undefined) : undefined;
       log(`run ${i}/${options.runs}: ${options.duration} s, ${options.connections} connections${publishing ? ", an edition published a third of the way in" : ""}…`);
-      const r = await run(`run ${i}`, server, kinds, options, options.duration, publishing);
+      const r = await run(`run ${i}`, server, kinds, options, options.duration, publishing, anchor);
       runs.push(r);
       log(
         `run ${i}: ${r.rps.toFixed(1)} req/s, p50 ${msText(r.p50)}, p99 ${msText(r.p99)}, ${r.bad} non-2xx/3xx, ${r.errors} errors, RSS ${mb(r.after.rssKb)}, ` +
-          `event loop p99 ${loopText(r.loop?.p99)} / max ${loopText(r.loop?.max)}${r.publish ? `; edition ${r.publish.year} published (HTTP ${r.publish.status}) in ${r.publish.seconds.toFixed(1)} s` : ""}`,
+          `event loop p99 ${loopText(r.loop?.p99)} / max ${loopText(r.loop?.max)} (idle anchor ${loopText(r.idleLoop?.p99)} / ${loopText(r.idleLoop?.max)})${r.publish ? `; edition ${r.publish.year} published (HTTP ${r.publish.status}) in ${r.publish.seconds.toFixed(1)} s` : ""}`,
       );
     }
     const markdown = renderMarkdown({ started, options, pgVersion, boot, kinds, runs });
@@ -719,6 +727,7 @@ async function main() {
     const failures = runs.reduce((a, r) => a + r.bad + r.errors, 0);
     if (failures) process.exitCode = 1;
   } finally {
+    anchor?.stop();
     await handle?.close().catch(() => {});
     await Promise.all([server, ...others].map((s) => s?.stop()));
     await admin((c) => c.query(`drop database if exists ${options.database} with (force)`)).catch((error: unknown) => console.error(`could not drop ${options.database}:`, error));
