@@ -33,7 +33,7 @@ export const HEAVY_WORK_RETRY_AFTER_SECONDS = 30;
  * bundle (production: build/server/index.js and its chunks in build/server/assets/, ADR 036) only the
  * worker bundle heavy-tasks.mjs counts, beside the chunk or one level up: a bundled server must never fall
  * back to the TypeScript sources through tsx (each thread would compile them: seconds and tens of MiB,
- * ADR 049). From the source tree (tests, `npm run dev`, tsx scripts) the source worker.
+ * ADR 051). From the source tree (tests, `npm run dev`, tsx scripts) the source worker.
  */
 export function heavyWorkerCandidates(here: string): string[] {
   const fromSources = path.basename(here) === "heavy" && path.basename(path.dirname(here)) === "server";
