@@ -5,9 +5,17 @@
 // - the schema template (ADR 041): that cluster with every migration applied, written through the
 //   server build (build/server/index.js) and keyed by PGlite's version and the build's migrations.
 //   No demo data, no audit event, nothing signed, nothing dated but the migrations' own bookkeeping.
+// - the prepared demo template (ADR 052): the schema template with the demo observatory seeded as far
+//   as it does not depend on the day (history, values, logos, the 2022 and 2023 editions), in a child
+//   process (demo mode, no DATABASE_URL), keyed by PGlite's version, the build's code and the seeding's
+//   environment; its audit chain is signed with a key that is never written, and each new folder
+//   re-signs it with its own (app/server/observatory/demo-template.server.ts).
 // Kept across builds (Vite empties build/), made again only when their key changes. Run by
 // `npm run build` and `npm start` (scripts/build-if-stale.mjs).
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -18,6 +26,8 @@ const templateDir = path.join(root, ".cache", "embedded-template");
 const serverBuild = path.join(root, "build", "server", "index.js");
 /** Written next to the server build once its schema template exists (build/ is emptied by every build). */
 export const schemaTemplateMarker = path.join(root, "build", "server", "embedded-schema-template.json");
+/** Written next to the server build once its prepared demo template exists (read by demo-template.server.ts). */
+export const demoTemplateMarker = path.join(root, "build", "server", "embedded-demo-template.json");
 
 export function embeddedTemplateFile() {
   const entry = require.resolve("@electric-sql/pglite");
@@ -50,8 +60,50 @@ async function writeSchemaTemplate(emptyTemplate) {
   console.log(`Modèle de base embarquée migrée / migrated embedded database template ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${path.relative(root, file)}`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** The server build's code, which seeds the demo: any change gives another demo template. */
+function serverBuildId() {
+  const hash = createHash("sha256");
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.(m?js)$/.test(entry.name)) hash.update(`${path.relative(root, full)}\0`).update(fs.readFileSync(full)).update("\0");
+    }
+  };
+  walk(path.dirname(serverBuild));
+  return hash.digest("hex").slice(0, 32);
+}
+
+/** Seeds the demo template in a child process (its heap, the renderers and the solver leave with it). */
+function writeDemoTemplateInChild() {
+  if (!fs.existsSync(serverBuild)) return;
+  const started = Date.now();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "odpe-demo-template-"));
+  const env = { ...process.env, APP_MODE: "demo", DATA_DIR: dataDir, NODE_ENV: "production", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
+  delete env.DATABASE_URL;
+  delete env.ODPE_DEBUG_START;
+  const made = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--demo"], { cwd: root, env, stdio: "inherit" });
+  // The seeding signs with a key held in memory only; nothing is written into DATA_DIR.
+  const left = fs.readdirSync(dataDir);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (made.status !== 0) throw new Error("Le modèle de démonstration n'a pas pu être préparé / demo template failed");
+  if (left.length) throw new Error(`demo template: the seeding wrote into DATA_DIR (${left.join(", ")})`);
+  const marker = JSON.parse(fs.readFileSync(demoTemplateMarker, "utf8"));
+  console.log(`Modèle de démonstration prêt / prepared demo template ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${path.relative(root, path.resolve(path.dirname(demoTemplateMarker), marker.file))}`);
+}
+
+async function writeDemoTemplate() {
+  const build = await import(serverBuild);
+  const marker = await build.entry.module.platform.writeDemoTemplate(templateDir, serverBuildId());
+  fs.writeFileSync(demoTemplateMarker, JSON.stringify({ ...marker, file: path.relative(path.dirname(demoTemplateMarker), marker.file) }) + "\n");
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes("--demo")) {
+  await writeDemoTemplate();
+  process.exit(0);
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await writeSchemaTemplate(await writeEmbeddedTemplate());
+  writeDemoTemplateInChild();
   // The server build may have started timers (its logger, caches): this script is done.
   process.exit(0);
 }

@@ -57,7 +57,28 @@ export interface CreateDbOptions {
   poolMax?: number;
   /** Where a new embedded cluster's templates are looked for (default: the project's .cache/, ADR 032, ADR 041). */
   templateDir?: string;
+  /**
+   * A new embedded folder is copied from this prepared template (ADR 052: the
+   * demo observatory, seeded at build time) and handed to `adopt` in the same
+   * call, before anyone else opens it. Should the copy or `adopt` fail, the
+   * folder is emptied and filled as without this option.
+   */
+  prepared?: PreparedTemplate;
+  /** In-memory embedded database only: start from this cluster dump (the making of a prepared template). */
+  memoryFrom?: string;
 }
+
+export interface PreparedTemplate {
+  file: string;
+  adopt(db: Db): Promise<void>;
+}
+
+/**
+ * Beside `pgdata/` while a prepared template is being copied and adopted
+ * (ADR 052): a folder found with it was interrupted before it was ever used,
+ * so it is emptied and made again (server.mjs treats it as new).
+ */
+export const COPYING_MARKER = "pgdata.copying";
 
 /** Raised when another process already holds the embedded database folder. */
 export class DataDirLockedError extends Error {
@@ -150,32 +171,61 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   }
 
   let release = () => {};
-  let pglite: PGlite;
+  let pglite: PGlite | undefined;
+  let db: Db | undefined;
   if (options.dataDir) {
     fs.mkdirSync(options.dataDir, { recursive: true });
     release = acquireDataDirLock(options.dataDir);
     try {
       const pgdata = path.join(options.dataDir, "pgdata");
-      const template = fs.existsSync(path.join(pgdata, "PG_VERSION")) ? undefined : await newClusterTemplate(pgdata, options.templateDir);
-      pglite = await PGlite.create(pgdata, template ? { ...pgliteOptions, loadDataDir: template } : pgliteOptions);
+      const copying = path.join(options.dataDir, COPYING_MARKER);
+      if (fs.existsSync(copying)) {
+        logger.warn({ pgdata }, "embedded database: an interrupted copy of the prepared template, never used, is made again");
+        fs.rmSync(pgdata, { recursive: true, force: true });
+        fs.rmSync(copying, { force: true });
+      }
+      const isNew = !fs.existsSync(path.join(pgdata, "PG_VERSION"));
+      if (isNew && options.prepared && fs.existsSync(options.prepared.file)) {
+        fs.writeFileSync(copying, `${process.pid}\n`);
+        try {
+          pglite = await PGlite.create(pgdata, { ...pgliteOptions, loadDataDir: new Blob([fs.readFileSync(options.prepared.file)]) });
+          db = kyselyOnPglite(pglite);
+          await options.prepared.adopt(db);
+          fs.rmSync(copying, { force: true });
+        } catch (error) {
+          logger.error({ err: error, file: options.prepared.file }, "embedded database: the prepared template could not be adopted; the folder is prepared without it");
+          await db?.destroy().catch(() => {});
+          db = undefined;
+          fs.rmSync(pgdata, { recursive: true, force: true });
+          fs.rmSync(copying, { force: true });
+        }
+      }
+      if (!db) {
+        const template = fs.existsSync(path.join(pgdata, "PG_VERSION")) ? undefined : await newClusterTemplate(pgdata, options.templateDir);
+        pglite = await PGlite.create(pgdata, template ? { ...pgliteOptions, loadDataDir: template } : pgliteOptions);
+      }
     } catch (error) {
       release();
       throw error;
     }
   } else {
-    pglite = await PGlite.create(pgliteOptions);
+    pglite = await PGlite.create(options.memoryFrom ? { ...pgliteOptions, loadDataDir: new Blob([fs.readFileSync(options.memoryFrom)]) } : pgliteOptions);
   }
-  // Kysely's queries go through the COPY hook (bulk-copy.server.ts, ADR 031); the handle keeps the instance itself.
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pgliteWithCopyHook(pglite)), plugins: [new DriverTag("pglite"), sessionChangeWatcher] });
+  db ??= kyselyOnPglite(pglite!);
   return {
     db,
     driver: "pglite",
-    pglite,
+    pglite: pglite!,
     close: async () => {
       await db.destroy();
       release();
     },
   };
+}
+
+/** Kysely over one PGlite; its queries go through the COPY hook (bulk-copy.server.ts, ADR 031). */
+function kyselyOnPglite(pglite: PGlite): Db {
+  return new Kysely<Database>({ dialect: new PGliteDialect(pgliteWithCopyHook(pglite)), plugins: [new DriverTag("pglite"), sessionChangeWatcher] });
 }
 
 /**
@@ -206,6 +256,11 @@ function pgliteVersion(): { entry: string; version: string } {
   const entry = require.resolve("@electric-sql/pglite");
   const { version } = JSON.parse(fs.readFileSync(path.join(path.dirname(entry), "..", "package.json"), "utf8")) as { version: string };
   return { entry, version };
+}
+
+/** The installed PGlite's version, in template names. */
+export function pgliteVersionOf(): string {
+  return pgliteVersion().version;
 }
 
 /** The project's .cache/, two levels above build/server/index.js in production and app/server/db.server.ts from sources. */

@@ -1,4 +1,4 @@
-import { createDb, migrateToLatest, type DbHandle, type Db } from "./db.server";
+import { createDb, migrateToLatest, type DbHandle, type Db, type PreparedTemplate } from "./db.server";
 import { getEnv } from "./env.server";
 import { logger } from "./logger.server";
 import { startStep, timedStep } from "./start-timing.server";
@@ -15,8 +15,11 @@ interface Runtime {
 const runtime: Runtime = ((globalThis as Record<symbol, unknown>)[globalKey] as Runtime | undefined) ?? {};
 (globalThis as Record<symbol, unknown>)[globalKey] = runtime;
 
-/** Opens (once) and migrates the database configured by the environment. */
-export async function openRuntimeDb(): Promise<DbHandle> {
+/**
+ * Opens (once) and migrates the database configured by the environment; a
+ * new embedded folder is copied from `prepared` when given (ADR 052).
+ */
+export async function openRuntimeDb(options: { prepared?: PreparedTemplate } = {}): Promise<DbHandle> {
   if (runtime.handle) return runtime.handle;
   runtime.opening ??= (async () => {
     const env = getEnv();
@@ -25,6 +28,7 @@ export async function openRuntimeDb(): Promise<DbHandle> {
       databaseUrl: env.DATABASE_URL,
       dataDir: env.DATABASE_URL ? undefined : env.DATA_DIR,
       poolMax: env.DATABASE_POOL_MAX,
+      prepared: options.prepared,
     });
     opened();
     try {

@@ -8,7 +8,7 @@ import { can, rolesHolding } from "~/domain/permissions";
 import { isWithdrawn } from "~/domain/organisations";
 import { todayIso } from "~/domain/dates";
 import { enqueueMail } from "../mail/outbox.server";
-import { getAuditKeyring, hmacHex, sameDigest, type AuditKeyring } from "./keys.server";
+import { getAuditKeyring, hmacHex, sameDigest, type AuditKey, type AuditKeyring } from "./keys.server";
 
 /**
  * Anchors of the audit chain (ADR 024): the chain's head at a moment — how
@@ -56,6 +56,11 @@ export interface AnchorRecord {
 /** What the signature covers: the count, the head's id and hash, and the time. */
 function anchorMessage(a: Pick<AnchorRecord, "eventCount" | "headEventId" | "headHash" | "createdAt">): string {
   return JSON.stringify([ANCHOR_FORMAT, a.eventCount, a.headEventId, a.headHash, a.createdAt]);
+}
+
+/** The signature of an anchor's head with `key` (its writing, and a copied chain's re-signing, ADR 052). */
+export function signAnchor(key: AuditKey, a: Pick<AnchorRecord, "eventCount" | "headEventId" | "headHash" | "createdAt">): string {
+  return hmacHex(key, anchorMessage(a));
 }
 
 /** null when the signature holds; otherwise why not (English, for the report). */
@@ -138,7 +143,7 @@ export async function createAuditAnchor(db: Executor, reason: AnchorReason, keyr
     headEventId: row.head_id,
     headHash: row.head_hash ?? "0".repeat(64),
   };
-  const signature = hmacHex(key, anchorMessage(unsigned));
+  const signature = signAnchor(key, unsigned);
   const inserted = await db
     .insertInto("audit_anchor")
     .values({

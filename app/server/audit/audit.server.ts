@@ -47,7 +47,7 @@ export const GENESIS_HASH = "0".repeat(64);
  */
 export const USER_ACTOR_LABEL = "compte utilisateur";
 
-interface HashedFields {
+export interface HashedFields {
   occurredAt: string;
   actorUserId: string | null;
   actorLabel: string;
@@ -195,6 +195,62 @@ const summaryOf = (a: AnchorRecord): AnchorSummary => ({
   headEventId: a.headEventId,
 });
 
+/** One stored event as the chain hashes it: the verification and a copied chain's re-signing (ADR 052) read it alike. */
+export interface StoredAuditEvent {
+  id: string;
+  prev_hash: string;
+  hash: string;
+  key_id: string | null;
+  fields: HashedFields;
+}
+
+/** Up to `limit` events after id `afterId`, in id order (the table's bigint, never its text). */
+export async function readStoredEvents(db: Executor, afterId: string, limit: number): Promise<StoredAuditEvent[]> {
+  const rows = await db
+    .selectFrom("audit_event")
+    .select([
+      sql<string>`id::text`.as("id"),
+      sql<string>`to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as("occurred_at_iso"),
+      "actor_user_id",
+      "actor_label",
+      "organisation_id",
+      "action",
+      "entity_type",
+      "entity_id",
+      "summary",
+      "ip",
+      "request_id",
+      sql<string | null>`details::text`.as("details_text"),
+      "prev_hash",
+      "hash",
+      "key_id",
+    ])
+    // The table's bigint id, not the text alias selected above (which sorts "10" before "2").
+    .where("audit_event.id", ">", afterId)
+    .orderBy("audit_event.id")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    prev_hash: row.prev_hash,
+    hash: row.hash,
+    key_id: row.key_id,
+    fields: {
+      occurredAt: row.occurred_at_iso,
+      actorUserId: row.actor_user_id,
+      actorLabel: row.actor_label,
+      organisationId: row.organisation_id,
+      action: row.action,
+      entityType: row.entity_type,
+      entityId: row.entity_id,
+      summary: row.summary,
+      ip: row.ip,
+      requestId: row.request_id,
+      details: row.details_text === null ? null : stableJson(JSON.parse(row.details_text)),
+    },
+  }));
+}
+
 /**
  * Walks the whole chain in id order (the bigint, never its text) and checks
  * it against the anchors (ADR 024):
@@ -236,50 +292,14 @@ export async function verifyAuditChain(db: Executor, options: VerifyOptions | nu
   let lastId = "0";
   let brokenAt: AuditVerification["brokenAt"];
   walk: for (;;) {
-    const rows = await db
-      .selectFrom("audit_event")
-      .select([
-        sql<string>`id::text`.as("id"),
-        sql<string>`to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as("occurred_at_iso"),
-        "actor_user_id",
-        "actor_label",
-        "organisation_id",
-        "action",
-        "entity_type",
-        "entity_id",
-        "summary",
-        "ip",
-        "request_id",
-        sql<string | null>`details::text`.as("details_text"),
-        "prev_hash",
-        "hash",
-        "key_id",
-      ])
-      // The table's bigint id, not the text alias selected above (which sorts "10" before "2").
-      .where("audit_event.id", ">", lastId)
-      .orderBy("audit_event.id")
-      .limit(batchSize)
-      .execute();
+    const rows = await readStoredEvents(db, lastId, batchSize);
     if (rows.length === 0) break;
     for (const row of rows) {
       if (row.prev_hash !== prevHash) {
         brokenAt = { id: row.id, reason: "prev_hash does not match the previous event (an event before it was deleted or altered)" };
         break walk;
       }
-      const details = row.details_text === null ? null : stableJson(JSON.parse(row.details_text));
-      const fields: HashedFields = {
-        occurredAt: row.occurred_at_iso,
-        actorUserId: row.actor_user_id,
-        actorLabel: row.actor_label,
-        organisationId: row.organisation_id,
-        action: row.action,
-        entityType: row.entity_type,
-        entityId: row.entity_id,
-        summary: row.summary,
-        ip: row.ip,
-        requestId: row.request_id,
-        details,
-      };
+      const fields = row.fields;
       if (row.key_id === null) {
         if (BigInt(row.id) > sealHead) {
           brokenAt = { id: row.id, reason: "unkeyed (sha256) hash after the seal: the event was rewritten without the key" };

@@ -1,10 +1,12 @@
-import { strToU8 } from "fflate";
+import { strFromU8, strToU8, unzipSync } from "fflate";
+import type { Executor } from "../db.server";
+import type { DigestChange } from "../audit/resign.server";
 import { runHeavy } from "../heavy/pool.server";
 import { formatFigure, type DashboardEdition, type EditionMeta, type Figure } from "~/domain/dashboard";
 import { NOT_AVAILABLE_LEGEND } from "~/domain/partial-totals";
 import { missingOf } from "./xlsx.server";
 import { sha256Hex } from "../storage/files.server";
-import { ANCHOR_FILE_NAME, anchorJson, type AuditAnchorDocument } from "../audit/anchor.server";
+import { ANCHOR_FILE_NAME, anchorDocumentSchema, anchorJson, type AuditAnchorDocument } from "../audit/anchor.server";
 
 /**
  * The ONPE package (Art. 5: the dashboard is sent to the national
@@ -102,11 +104,56 @@ export async function buildOnpePackage(input: {
     files: files.map(([name, mediaType, bytes]) => ({ name, mediaType, size: bytes.byteLength, sha256: sha256Hex(bytes) })),
     notAvailableLegend: [...NOT_AVAILABLE_LEGEND],
   };
-  const mtime = generatedAt;
+  const bytes = await zipPackage(manifest, files.map(([name, , content]) => ({ name, bytes: content })), generatedAt);
+  return { bytes, manifest, filename: `${base}-onpe.zip` };
+}
+
+/** The package's archive: the manifest first, then its files in its order (one layout for `buildOnpePackage` and `reanchorOnpePackage`). */
+async function zipPackage(manifest: OnpeManifest, files: { name: string; bytes: Uint8Array }[], mtime: Date): Promise<Buffer> {
   // Deflated in the heavy-work pool (ADR 049): 101 ms of the main thread during a publish under load.
   const zipped = await runHeavy("zipFiles", {
-    files: [{ name: MANIFEST_NAME, bytes: strToU8(JSON.stringify(manifest, null, 2)) }, ...files.map(([name, , bytes]) => ({ name, bytes: new Uint8Array(bytes), level: 6 as const }))],
+    files: [{ name: MANIFEST_NAME, bytes: strToU8(JSON.stringify(manifest, null, 2)) }, ...files.map(({ name, bytes }) => ({ name, bytes: new Uint8Array(bytes), level: 6 as const }))],
     mtime,
   });
-  return { bytes: Buffer.from(zipped.buffer, zipped.byteOffset, zipped.byteLength), manifest, filename: `${base}-onpe.zip` };
+  return Buffer.from(zipped.buffer, zipped.byteOffset, zipped.byteLength);
+}
+
+/**
+ * A copied chain's re-signing (ADR 052, audit/resign.server.ts): the ONPE
+ * package that carries `previous` (the template's anchor) gets `anchor` (the
+ * same head, signed with this folder's key) and its manifest the new file's
+ * size and digest; nothing else in the archive changes. The archive is first
+ * rebuilt unchanged and must come out byte for byte as stored, so that the
+ * rewrite can only touch the anchor. Returns the package's old and new digests.
+ */
+export async function reanchorOnpePackage(trx: Executor, anchor: AuditAnchorDocument, previous: AuditAnchorDocument): Promise<DigestChange[]> {
+  if (previous.reason !== "onpe_package") return [];
+  const packages = await trx
+    .selectFrom("dashboard_edition_file as f")
+    .innerJoin("stored_file as s", "s.id", "f.file_id")
+    .select(["s.id", "s.content", "s.sha256"])
+    .where("f.kind", "=", "onpe_package")
+    .execute();
+  for (const row of packages) {
+    const stored = Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength);
+    const entries = unzipSync(stored);
+    const carried = entries[ANCHOR_FILE_NAME];
+    if (!carried || anchorDocumentSchema.parse(JSON.parse(strFromU8(carried))).anchorId !== previous.anchorId) continue;
+    if (strFromU8(carried) !== anchorJson(previous)) throw new Error(`ONPE package ${row.id}: its anchor differs from the database's anchor ${previous.anchorId}`);
+    const manifest = JSON.parse(strFromU8(entries[MANIFEST_NAME]!)) as OnpeManifest;
+    const filesOf = (m: OnpeManifest) => m.files.map((f) => ({ name: f.name, bytes: f.name === ANCHOR_FILE_NAME ? strToU8(anchorJson(anchor)) : entries[f.name]! }));
+    const same = await zipPackage(manifest, manifest.files.map((f) => ({ name: f.name, bytes: entries[f.name]! })), new Date(manifest.generatedAt));
+    if (!same.equals(stored)) throw new Error(`ONPE package ${row.id}: rebuilding it unchanged does not give the stored bytes; not rewritten`);
+    const text = strToU8(anchorJson(anchor));
+    const next: OnpeManifest = {
+      ...manifest,
+      files: manifest.files.map((f) => (f.name === ANCHOR_FILE_NAME ? { ...f, size: text.byteLength, sha256: sha256Hex(Buffer.from(text)) } : f)),
+    };
+    const bytes = await zipPackage(next, filesOf(next), new Date(manifest.generatedAt));
+    const sha256 = sha256Hex(bytes);
+    await trx.updateTable("stored_file").set({ content: bytes, sha256, size_bytes: bytes.byteLength }).where("id", "=", row.id).execute();
+    await trx.updateTable("onpe_transmission").set({ package_sha256: sha256 }).where("package_file_id", "=", row.id).execute();
+    return [{ from: row.sha256, to: sha256 }];
+  }
+  throw new Error(`No ONPE package carries the audit anchor ${previous.anchorId}`);
 }

@@ -7,6 +7,7 @@ import type { ServerBuild } from "@remix-run/node";
 import { getEnv } from "../env.server";
 import { logger } from "../logger.server";
 import { bootstrap } from "../bootstrap.server";
+import { writeDemoTemplate as writeDemoTemplateFile } from "../observatory/demo-template.server";
 import { closeRuntimeDb } from "../runtime.server";
 import { startJobs, stopJobs } from "../jobs/worker.server";
 import { closeHeavyPool } from "../heavy/pool.server";
@@ -193,6 +194,15 @@ export { startJobs };
  * computed from the very migrations a start of this build would run.
  */
 export { writeSchemaTemplate } from "../db.server";
+
+/**
+ * The prepared demo template (ADR 052), seeded by scripts/embedded-template.mjs
+ * through the server build (in a child process, demo mode, no DATABASE_URL):
+ * the code that seeds it is the code a start of this build would run.
+ */
+export async function writeDemoTemplate(dir: string, buildId: string) {
+  return writeDemoTemplateFile(dir, buildId, getEnv());
+}
 
 export async function shutdown() {
   await stopProcessArtefactCache();

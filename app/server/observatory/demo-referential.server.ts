@@ -26,10 +26,19 @@ const HOSPITALS = ["CHU-STE", "CH-ROANNE", "CH-FIRMINY", "CH-GIER", "CH-FEURS", 
  * referent uses (so every step is audited): an amendment admitting a
  * partner, one adding an indicator, a definition change (break in series),
  * an agreement for every provider organisation, a withdrawal, campaigns
- * 2019–2024 closed and 2025 open with a deadline after the seeding date.
- * Does nothing when campaigns already exist. Refused outside demo mode.
+ * 2019–2024 closed and 2025 open with a deadline after the seeding date
+ * (`seedDemoReferentialHistory`, then `seedDemoOpenCampaign`). Each part does
+ * nothing when its campaigns already exist. Refused outside demo mode.
  */
 export async function seedDemoReferential(db: Db, actor: Actor, appMode: "demo" | "production", now: Date = new Date()) {
+  const history = await seedDemoReferentialHistory(db, actor, appMode, now);
+  const open = await seedDemoOpenCampaign(db, actor, appMode, now);
+  if (!history.seeded && !open.seeded) return { seeded: false as const };
+  return { seeded: true as const, agreements: history.seeded ? history.agreements : 0, campaigns: (history.seeded ? history.campaigns : 0) + (open.seeded ? 1 : 0) };
+}
+
+/** `seedDemoReferential` but the open campaign: what the prepared demo template holds (ADR 052). */
+export async function seedDemoReferentialHistory(db: Db, actor: Actor, appMode: "demo" | "production", now: Date = new Date()) {
   refuseDemoSeedingOutsideDemo(appMode);
   if (await db.selectFrom("campaign").select("id").limit(1).executeTakeFirst()) return { seeded: false as const };
   const today = todayIso(now);
@@ -188,6 +197,22 @@ export async function seedDemoReferential(db: Db, actor: Actor, appMode: "demo" 
     await transitionCampaign(db, actor, year, "open", morning(opensOn));
     await transitionCampaign(db, actor, year, "closed", morning(`${year + 1}-06-30`));
   }
+  return { seeded: true as const, agreements: providers.length, campaigns: DEMO_CLOSED_YEARS.length };
+}
+
+/**
+ * The demo's open campaign (DEMO_OPEN_YEAR), dated from the day it is seeded:
+ * opened two weeks before when its planned opening is still to come, with a
+ * deadline at least 45 days ahead. Kept apart from the rest of the
+ * referential because it is the one step that depends on the day: the
+ * prepared demo template (ADR 052) holds the history, and each new folder
+ * opens its campaign at its own start. Does nothing when the campaign exists.
+ */
+export async function seedDemoOpenCampaign(db: Db, actor: Actor, appMode: "demo" | "production", now: Date = new Date()) {
+  refuseDemoSeedingOutsideDemo(appMode);
+  if (await db.selectFrom("campaign").select("id").where("reference_year", "=", DEMO_OPEN_YEAR).executeTakeFirst()) return { seeded: false as const };
+  const today = todayIso(now);
+  const reminders = { reminderDaysBefore: [...DEFAULT_REMINDER_DAYS_BEFORE], reminderDaysAfter: [...DEFAULT_REMINDER_DAYS_AFTER] };
   const plannedOpening = `${DEMO_OPEN_YEAR + 1}-01-15`;
   const opensOn = plannedOpening < today ? plannedOpening : addDays(today, -14);
   const plannedDeadline = `${DEMO_OPEN_YEAR + 1}-03-31`;
@@ -200,5 +225,5 @@ export async function seedDemoReferential(db: Db, actor: Actor, appMode: "demo" 
     ...reminders,
   });
   await transitionCampaign(db, actor, DEMO_OPEN_YEAR, "open", morning(opensOn));
-  return { seeded: true as const, agreements: providers.length, campaigns: DEMO_CLOSED_YEARS.length + 1 };
+  return { seeded: true as const, year: DEMO_OPEN_YEAR, opensOn, deadline };
 }

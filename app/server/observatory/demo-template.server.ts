@@ -1,0 +1,169 @@
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { sql } from "kysely";
+import { createDb, pgliteVersionOf, schemaTemplateName, type Db, type PreparedTemplate } from "../db.server";
+import { getAuditKeyring, keyringFrom, setAuditKeyringForTests } from "../audit/keys.server";
+import { resignCopiedChain } from "../audit/resign.server";
+import { reanchorOnpePackage } from "../dashboard/package.server";
+import type { Env } from "../env.server";
+import { systemActor } from "../command.server";
+import { loadObservatoryFiles } from "./files.server";
+import { importObservatory, seedDemoUsers, type DemoLogin } from "./seed.server";
+import { seedDemoReferential, seedDemoReferentialHistory } from "./demo-referential.server";
+import { seedDemoDashboard } from "../dashboard/demo-data.server";
+import { seedDemoPublications } from "../publications/demo.server";
+import { seedDemoGovernance } from "../governance/demo.server";
+import { timedStep } from "../start-timing.server";
+import { logger } from "../logger.server";
+
+/**
+ * The prepared demo template (ADR 052): the demo observatory as far as it does
+ * not depend on the day (observatory, users, referential history, closed
+ * campaigns' values, logos, the 2022 and 2023 editions with their files),
+ * seeded once by `npm run build` and copied into each new demo folder, whose
+ * start then re-signs the copied audit chain with the folder's own key and
+ * seeds the day's part (`seedDemo(…, "start")`).
+ */
+export const DEMO_TEMPLATE_MARKER = "embedded-demo-template.json";
+
+export interface DemoTemplateMarker {
+  file: string;
+  environment: DemoSeedingEnvironment;
+}
+
+/** What the demo seeding reads besides the code: a template seeded under other values is not used. */
+export interface DemoSeedingEnvironment {
+  observatoryFiles: string;
+  publicUrl: string | null;
+  port: number;
+  contactEmail: string | null;
+}
+
+function hashTree(hash: ReturnType<typeof createHash>, dir: string, base: string) {
+  if (!fs.existsSync(dir)) return;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) hashTree(hash, full, base);
+    else if (entry.isFile()) hash.update(`${path.relative(base, full)}\0`).update(fs.readFileSync(full)).update("\0");
+  }
+}
+
+export function demoSeedingEnvironment(env: Pick<Env, "OBSERVATORY_DIR" | "PUBLIC_URL" | "PORT" | "OBSERVATORY_CONTACT_EMAIL">): DemoSeedingEnvironment {
+  const hash = createHash("sha256");
+  // The files loadObservatoryFiles reads (files.server.ts): the conventions and the partners with their logos.
+  for (const sub of ["conventions", "partners"]) hashTree(hash, path.join(env.OBSERVATORY_DIR, sub), env.OBSERVATORY_DIR);
+  return {
+    observatoryFiles: hash.digest("hex"),
+    publicUrl: env.PUBLIC_URL ?? null,
+    port: env.PORT,
+    contactEmail: env.OBSERVATORY_CONTACT_EMAIL ?? null,
+  };
+}
+
+/**
+ * Seeds the demo template into `dir` unless it is there, from the schema
+ * template (which must be in `dir`), and returns its marker. `buildId` names
+ * the code that seeds it (the server build's hash): another build, PGlite or
+ * environment gives another file. The template's events and anchors are
+ * signed by a key drawn here and never written: it leaves with this process.
+ */
+export async function writeDemoTemplate(dir: string, buildId: string, env: Env): Promise<DemoTemplateMarker> {
+  const environment = demoSeedingEnvironment(env);
+  const key = createHash("sha256").update(JSON.stringify({ schema: schemaTemplateName(), build: buildId, environment })).digest("hex").slice(0, 16);
+  const file = path.join(dir, `pglite-${pgliteVersionOf()}-demo-${key}.tar.gz`);
+  if (fs.existsSync(file)) return { file, environment };
+  const schema = path.join(dir, schemaTemplateName());
+  if (!fs.existsSync(schema)) throw new Error(`The demo template is seeded from the schema template, missing: ${schema}`);
+  const handle = await createDb({ memoryFrom: schema });
+  setAuditKeyringForTests(keyringFrom(randomBytes(32).toString("hex")));
+  try {
+    await seedDemo(handle.db, { APP_MODE: "demo", OBSERVATORY_DIR: env.OBSERVATORY_DIR }, "template");
+    const blob = await handle.pglite!.dumpDataDir("gzip");
+    const partial = `${file}.${process.pid}.partial`;
+    fs.writeFileSync(partial, Buffer.from(await blob.arrayBuffer()));
+    fs.renameSync(partial, file);
+  } finally {
+    setAuditKeyringForTests(undefined);
+    await handle.close();
+  }
+  return { file, environment };
+}
+
+/**
+ * A new folder's adoption of the copied template, in one transaction before
+ * the folder is used: the chain, its anchors and the ONPE packages' copies
+ * re-signed with this folder's key (audit/resign.server.ts). The append-only
+ * triggers are off for this transaction only: the folder has never been
+ * opened, so this is its making, not a rewrite of a trail anyone relied on.
+ */
+export async function adoptDemoTemplate(db: Db): Promise<void> {
+  const key = getAuditKeyring().current;
+  const result = await db.transaction().execute(async (trx) => {
+    await sql`set local session_replication_role = replica`.execute(trx);
+    return resignCopiedChain(trx, key, (anchor, previous) => reanchorOnpePackage(trx, anchor, previous));
+  });
+  logger.info(result, "demo folder copied from the prepared template, audit chain signed with its own key");
+}
+
+/** The server build's marker, beside it (build/server/) or one level up from a chunk in build/server/assets/. */
+function markerCandidates(here: string): string[] {
+  return [path.join(here, DEMO_TEMPLATE_MARKER), path.join(here, "..", DEMO_TEMPLATE_MARKER)];
+}
+
+/**
+ * The prepared demo template for a new embedded folder of this build, or
+ * undefined: not in demo mode, on PostgreSQL, not a production build (no
+ * marker beside the server bundle), the file gone, or seeded under another
+ * environment (observatory files, public address, port, contact).
+ */
+export function preparedDemoTemplate(env: Env, here = path.dirname(fileURLToPath(import.meta.url))): PreparedTemplate | undefined {
+  if (env.APP_MODE !== "demo" || env.DATABASE_URL) return undefined;
+  const markerFile = markerCandidates(here).find((f) => fs.existsSync(f));
+  if (!markerFile) return undefined;
+  const marker = JSON.parse(fs.readFileSync(markerFile, "utf8")) as DemoTemplateMarker;
+  const file = path.resolve(path.dirname(markerFile), marker.file);
+  if (!fs.existsSync(file)) return undefined;
+  if (JSON.stringify(marker.environment) !== JSON.stringify(demoSeedingEnvironment(env))) {
+    logger.info("demo template seeded under another environment (observatory files, PUBLIC_URL, PORT, contact): the folder is seeded at start");
+    return undefined;
+  }
+  return { file, adopt: adoptDemoTemplate };
+}
+
+/**
+ * The demo observatory, each step skipping what the database already holds.
+ * `start`: all of it (a new folder, or one made from the prepared demo
+ * template, which then gets only the steps below). `template`: what the
+ * prepared demo template holds (ADR 052), i.e. everything that does not depend
+ * on the day it is seeded; the open campaign (dated from that day), the
+ * publications (an approval request runs from its day) and the governance
+ * (a proposal due three weeks later) are left to each folder's start.
+ */
+export async function seedDemo(db: Db, env: Pick<Env, "APP_MODE" | "OBSERVATORY_DIR">, phase: "template" | "start"): Promise<DemoLogin[]> {
+  const actor = () => systemActor("démarrage (démo)");
+  const data = await timedStep("read the observatory files", async () => loadObservatoryFiles(env.OBSERVATORY_DIR));
+  const hasObservatory = await db.selectFrom("observatory").select(sql`1`.as("x")).executeTakeFirst();
+  const hasCatalogue = await db.selectFrom("indicator").select(sql`1`.as("x")).limit(1).executeTakeFirst();
+  if (!hasObservatory || !hasCatalogue) {
+    const imported = await timedStep("demo: import the observatory", () => importObservatory(db, actor(), data, { isDemo: true }));
+    logger.info(imported, "demo observatory imported");
+  }
+  const demoLogins = await timedStep("demo: users", () => seedDemoUsers(db, actor(), data.observatory.team.code, env.APP_MODE));
+  const referential = await timedStep("demo: referential", () =>
+    phase === "template" ? seedDemoReferentialHistory(db, actor(), env.APP_MODE) : seedDemoReferential(db, actor(), env.APP_MODE),
+  );
+  if (referential.seeded) logger.info(referential, "demo referential seeded");
+  // Demo values for the closed campaigns (with lineage), logos, derived indicators, earlier editions.
+  const dashboard = await timedStep("demo: dashboard values and editions", () => seedDemoDashboard(db, actor(), env.APP_MODE));
+  if (dashboard.valuesSeeded || dashboard.editions.length) logger.info(dashboard, "demo dashboard data seeded");
+  if (phase === "template") return demoLogins;
+  // Demo publications (Art. 5): one on the extranet, one awaiting a source's approval.
+  const publications = await timedStep("demo: publications", () => seedDemoPublications(db, actor(), env.APP_MODE));
+  if (publications.seeded) logger.info(publications, "demo publications seeded");
+  // Demo governance (Art. 2–3): a meeting with a decision, a proposal awaiting a signatory's agreement.
+  const governance = await timedStep("demo: governance", () => seedDemoGovernance(db, actor(), env.APP_MODE));
+  if (governance.seeded) logger.info(governance, "demo governance seeded");
+  return demoLogins;
+}

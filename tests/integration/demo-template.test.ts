@@ -1,0 +1,217 @@
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { strFromU8, unzipSync } from "fflate";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, writeSchemaTemplate, COPYING_MARKER, type Db, type DbHandle } from "~/server/db.server";
+import { getEnv } from "~/server/env.server";
+import { verifyAuditChain } from "~/server/audit/audit.server";
+import { ANCHOR_FILE_NAME, anchorDocumentSchema, anchorRecordOf, anchorSignatureProblem, type AuditAnchorDocument } from "~/server/audit/anchor.server";
+import { keyringFrom, setAuditKeyringForTests, type AuditKeyring } from "~/server/audit/keys.server";
+import { MANIFEST_NAME, type OnpeManifest } from "~/server/dashboard/package.server";
+import { DEMO_OPEN_YEAR } from "~/server/observatory/demo-referential.server";
+import { DEMO_TEMPLATE_MARKER, adoptDemoTemplate, demoSeedingEnvironment, preparedDemoTemplate, seedDemo, writeDemoTemplate } from "~/server/observatory/demo-template.server";
+import { addDays, todayIso } from "~/domain/dates";
+
+/**
+ * ADR 052: a new demo folder is copied from the prepared demo template (seeded
+ * at build time) and re-signs the copied audit chain with its own key before
+ * anyone uses it (ADR 024: no folder shares a secret with another); the day's
+ * part of the demo is seeded at its start.
+ */
+const dirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
+const handles: DbHandle[] = [];
+const root = path.resolve(__dirname, "../..");
+const keyA = keyringFrom(randomBytes(32).toString("hex"), [], "data-dir");
+const keyB = keyringFrom(randomBytes(32).toString("hex"), [], "data-dir");
+const templateDir = tempDir("odpe-demo-template-");
+const seedingDataDir = tempDir("odpe-demo-template-seeding-");
+const env = () => ({ ...getEnv(), APP_MODE: "demo" as const, OBSERVATORY_DIR: root, DATA_DIR: seedingDataDir, DATABASE_URL: undefined });
+let templateFile = "";
+
+/** A new folder copied from the template, its start run with `keyring` as the folder's key. */
+async function copyFolder(keyring: AuditKeyring, dataDir = tempDir("odpe-demo-folder-"), adopt: (db: Db) => Promise<void> = adoptDemoTemplate): Promise<Db> {
+  setAuditKeyringForTests(keyring);
+  try {
+    const handle = await createDb({ dataDir, templateDir, prepared: { file: templateFile, adopt } });
+    handles.push(handle);
+    expect(fs.existsSync(path.join(dataDir, COPYING_MARKER))).toBe(false);
+    return handle.db;
+  } finally {
+    setAuditKeyringForTests(undefined);
+  }
+}
+
+const count = async (db: Db, table: string) => (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db)).rows[0]!.n;
+
+async function onpePackages(db: Db) {
+  const rows = await db
+    .selectFrom("dashboard_edition_file as f")
+    .innerJoin("dashboard_edition as e", "e.id", "f.edition_id")
+    .innerJoin("stored_file as s", "s.id", "f.file_id")
+    .select(["e.id as edition_id", "s.content", "s.sha256"])
+    .where("f.kind", "=", "onpe_package")
+    .execute();
+  return rows.map((r) => {
+    const bytes = Buffer.from(r.content);
+    const entries = unzipSync(bytes);
+    return {
+      editionId: r.edition_id,
+      bytes,
+      storedSha256: r.sha256,
+      entries,
+      manifest: JSON.parse(strFromU8(entries[MANIFEST_NAME]!)) as OnpeManifest,
+      anchor: anchorDocumentSchema.parse(JSON.parse(strFromU8(entries[ANCHOR_FILE_NAME]!))) as AuditAnchorDocument,
+    };
+  });
+}
+
+beforeAll(async () => {
+  await writeSchemaTemplate(templateDir);
+  templateFile = (await writeDemoTemplate(templateDir, "test-build", env())).file;
+}, 600_000);
+
+afterAll(async () => {
+  for (const handle of handles) await handle.close().catch(() => {});
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("prepared demo template (ADR 052)", () => {
+  it("holds the demo's history and editions but nothing dated from the day, and its seeding writes nothing into DATA_DIR", async () => {
+    expect(path.basename(templateFile)).toMatch(/^pglite-[\d.]+-demo-[0-9a-f]{16}\.tar\.gz$/);
+    expect(fs.readdirSync(seedingDataDir)).toEqual([]);
+    const handle = await createDb({ memoryFrom: templateFile });
+    handles.push(handle);
+    expect(await count(handle.db, "dashboard_edition")).toBeGreaterThanOrEqual(2);
+    expect(await count(handle.db, "submission_value")).toBeGreaterThan(1000);
+    expect(await handle.db.selectFrom("campaign").select("id").where("reference_year", "=", DEMO_OPEN_YEAR).executeTakeFirst()).toBeUndefined();
+    expect(await count(handle.db, "publication")).toBe(0);
+    expect(await count(handle.db, "data_request")).toBe(0);
+    expect(await count(handle.db, "indicator_proposal")).toBe(0);
+  });
+
+  it("ADR 024: a copied folder's whole audit chain is signed with its own key, and verifies with no other", async () => {
+    const db = await copyFolder(keyA);
+    const mine = await verifyAuditChain(db, { keyring: keyA });
+    expect(mine.ok, JSON.stringify(mine)).toBe(true);
+    expect(mine.checked).toBeGreaterThan(50);
+    expect(mine.legacy).toBe(0);
+    const keys = await db.selectFrom("audit_event").select("key_id").distinct().execute();
+    expect(keys.map((k) => k.key_id)).toEqual([keyA.current.id]);
+    const anchors = await db.selectFrom("audit_anchor").select(["key_id", "reason"]).where("kind", "=", "anchor").execute();
+    expect(anchors.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(anchors.map((a) => a.key_id))).toEqual(new Set([keyA.current.id]));
+    const other = await verifyAuditChain(db, { keyring: keyB });
+    expect(other.ok).toBe(false);
+    expect(other.brokenAt?.reason).toMatch(/unknown key/);
+  });
+
+  it("two folders copied from one template share no key and no hash, and neither has the template's", async () => {
+    const a = await copyFolder(keyA);
+    const b = await copyFolder(keyB);
+    const template = await createDb({ memoryFrom: templateFile });
+    handles.push(template);
+    const first = (db: Db) => db.selectFrom("audit_event").select(["hash", "key_id"]).orderBy("id").limit(1).executeTakeFirstOrThrow();
+    const [ea, eb, et] = [await first(a), await first(b), await first(template.db)];
+    expect(ea.key_id).toBe(keyA.current.id);
+    expect(eb.key_id).toBe(keyB.current.id);
+    expect(new Set([ea.hash, eb.hash, et.hash]).size).toBe(3);
+    expect([keyA.current.id, keyB.current.id]).not.toContain(et.key_id);
+    expect((await verifyAuditChain(b, { keyring: keyB })).ok).toBe(true);
+  });
+
+  it("Art. 5 + ADR 024: each ONPE package carries an anchor of the folder's key, its manifest and the trail name its new bytes", async () => {
+    const db = await copyFolder(keyA);
+    const packages = await onpePackages(db);
+    expect(packages.length).toBeGreaterThanOrEqual(2);
+    for (const p of packages) {
+      expect(p.anchor.keyId).toBe(keyA.current.id);
+      expect(anchorSignatureProblem(anchorRecordOf(p.anchor), keyA)).toBeNull();
+      expect(anchorSignatureProblem(anchorRecordOf(p.anchor), keyB)).not.toBeNull();
+      expect(createHash("sha256").update(p.bytes).digest("hex")).toBe(p.storedSha256);
+      const listed = p.manifest.files.find((f) => f.name === ANCHOR_FILE_NAME)!;
+      expect(listed.sha256).toBe(createHash("sha256").update(p.entries[ANCHOR_FILE_NAME]!).digest("hex"));
+      expect(listed.size).toBe(p.entries[ANCHOR_FILE_NAME]!.byteLength);
+      const published = await db
+        .selectFrom("audit_event")
+        .select(sql<string>`details->>'packageSha256'`.as("sha"))
+        .where("entity_type", "=", "dashboard_edition")
+        .where("entity_id", "=", p.editionId)
+        .where(sql<boolean>`details ? 'packageSha256'`)
+        .executeTakeFirstOrThrow();
+      expect(published.sha).toBe(p.storedSha256);
+    }
+    const withFiles = await verifyAuditChain(db, { keyring: keyA, externalAnchors: packages.map((p) => p.anchor) });
+    expect(withFiles.ok, JSON.stringify(withFiles.anchorProblems)).toBe(true);
+  });
+
+  it("the day's part is seeded at the folder's start: the open campaign ends at least 45 days after today, the data request is due in 21 days", async () => {
+    const db = await copyFolder(keyA);
+    setAuditKeyringForTests(keyA);
+    try {
+      const logins = await seedDemo(db, env(), "start");
+      expect(logins.length).toBeGreaterThan(3);
+    } finally {
+      setAuditKeyringForTests(undefined);
+    }
+    const campaign = await db.selectFrom("campaign").select(["deadline", "status"]).where("reference_year", "=", DEMO_OPEN_YEAR).executeTakeFirstOrThrow();
+    expect(campaign.status).toBe("open");
+    expect(String(campaign.deadline) >= addDays(todayIso(), 45)).toBe(true);
+    const request = await db.selectFrom("data_request").select("due_on").executeTakeFirstOrThrow();
+    expect(String(request.due_on)).toBe(addDays(todayIso(), 21));
+    expect(await count(db, "publication")).toBeGreaterThan(0);
+    expect((await verifyAuditChain(db, { keyring: keyA })).ok).toBe(true);
+  });
+
+  it("a copy interrupted before its adoption is made again at the next open, never used half-signed", async () => {
+    const dataDir = tempDir("odpe-demo-interrupted-");
+    fs.mkdirSync(path.join(dataDir, "pgdata"));
+    fs.writeFileSync(path.join(dataDir, "pgdata", "PG_VERSION"), "17\n");
+    fs.writeFileSync(path.join(dataDir, COPYING_MARKER), "12345\n");
+    const db = await copyFolder(keyA, dataDir);
+    expect(fs.existsSync(path.join(dataDir, COPYING_MARKER))).toBe(false);
+    expect((await verifyAuditChain(db, { keyring: keyA })).ok).toBe(true);
+  });
+
+  it("a template that cannot be adopted is dropped: the folder is prepared from the schema template instead", async () => {
+    const dataDir = tempDir("odpe-demo-refused-");
+    const db = await copyFolder(keyA, dataDir, async () => {
+      throw new Error("refused");
+    });
+    expect(fs.existsSync(path.join(dataDir, COPYING_MARKER))).toBe(false);
+    expect(await count(db, "audit_event")).toBe(0);
+    expect(await count(db, "organisation")).toBe(0);
+  });
+
+  it("a copied chain with a broken link is refused, not re-signed", async () => {
+    const dataDir = tempDir("odpe-demo-broken-");
+    const db = await copyFolder(keyA, dataDir, async (copy) => {
+      await copy.transaction().execute(async (trx) => {
+        await sql`set local session_replication_role = replica`.execute(trx);
+        await sql`update audit_event set prev_hash = repeat('a', 64) where id = (select id from audit_event order by id offset 10 limit 1)`.execute(trx);
+      });
+      await adoptDemoTemplate(copy);
+    });
+    // Refused: the folder was prepared without the template.
+    expect(await count(db, "audit_event")).toBe(0);
+  });
+
+  it("is used only by a production build of demo mode whose marker names this environment", () => {
+    const here = tempDir("odpe-demo-marker-");
+    const e = env();
+    expect(preparedDemoTemplate(e, here)).toBeUndefined();
+    fs.writeFileSync(path.join(here, DEMO_TEMPLATE_MARKER), JSON.stringify({ file: path.relative(here, templateFile), environment: demoSeedingEnvironment(e) }));
+    expect(preparedDemoTemplate(e, here)?.file).toBe(templateFile);
+    expect(preparedDemoTemplate({ ...e, APP_MODE: "production" }, here)).toBeUndefined();
+    expect(preparedDemoTemplate({ ...e, DATABASE_URL: "postgres://x@127.0.0.1/y" }, here)).toBeUndefined();
+    expect(preparedDemoTemplate({ ...e, PUBLIC_URL: "https://odpe.example.fr" }, here)).toBeUndefined();
+    expect(preparedDemoTemplate({ ...e, OBSERVATORY_DIR: here }, here)).toBeUndefined();
+  });
+});
