@@ -6,7 +6,7 @@
 //   server build (build/server/index.js) and keyed by PGlite's version and the build's migrations.
 //   No demo data, no audit event, nothing signed, nothing dated but the migrations' own bookkeeping.
 // - the prepared demo template (ADR 052): the schema template with the demo observatory seeded as far
-//   as it does not depend on the day (history, values, logos, the 2022 and 2023 editions), in a child
+//   as it does not depend on the day (history, values, logos, the 2022 and 2023 editions, publications), in a child
 //   process (demo mode, no DATABASE_URL), keyed by PGlite's version, the build's code and the seeding's
 //   environment; its audit chain is signed with a key that is never written, and each new folder
 //   re-signs it with its own (app/server/observatory/demo-template.server.ts).

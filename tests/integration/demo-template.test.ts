@@ -92,7 +92,7 @@ describe("prepared demo template (ADR 052)", () => {
     expect(await count(handle.db, "dashboard_edition")).toBeGreaterThanOrEqual(2);
     expect(await count(handle.db, "submission_value")).toBeGreaterThan(1000);
     expect(await handle.db.selectFrom("campaign").select("id").where("reference_year", "=", DEMO_OPEN_YEAR).executeTakeFirst()).toBeUndefined();
-    expect(await count(handle.db, "publication")).toBe(0);
+    expect(await count(handle.db, "publication")).toBeGreaterThan(0);
     expect(await count(handle.db, "data_request")).toBe(0);
     expect(await count(handle.db, "indicator_proposal")).toBe(0);
   });
@@ -147,6 +147,20 @@ describe("prepared demo template (ADR 052)", () => {
         .where(sql<boolean>`details ? 'packageSha256'`)
         .executeTakeFirstOrThrow();
       expect(published.sha).toBe(p.storedSha256);
+    }
+    // Only the anchor and its line in the manifest changed: every other file of each package is the template's, byte for byte.
+    const template = await createDb({ memoryFrom: templateFile });
+    handles.push(template);
+    for (const before of await onpePackages(template.db)) {
+      const after = packages.find((p) => p.editionId === before.editionId)!;
+      expect(Object.keys(after.entries)).toEqual(Object.keys(before.entries));
+      for (const name of Object.keys(before.entries).filter((n) => n !== ANCHOR_FILE_NAME && n !== MANIFEST_NAME)) {
+        expect(Buffer.from(after.entries[name]!).equals(Buffer.from(before.entries[name]!)), name).toBe(true);
+      }
+      const withoutAnchor = (m: OnpeManifest) => ({ ...m, files: m.files.filter((f) => f.name !== ANCHOR_FILE_NAME) });
+      expect(withoutAnchor(after.manifest)).toEqual(withoutAnchor(before.manifest));
+      expect(after.anchor).toEqual({ ...before.anchor, headHash: after.anchor.headHash, keyId: keyA.current.id, signature: after.anchor.signature });
+      expect(after.anchor.signature).not.toBe(before.anchor.signature);
     }
     const withFiles = await verifyAuditChain(db, { keyring: keyA, externalAnchors: packages.map((p) => p.anchor) });
     expect(withFiles.ok, JSON.stringify(withFiles.anchorProblems)).toBe(true);

@@ -2,6 +2,7 @@ import { strFromU8, strToU8, unzipSync } from "fflate";
 import type { Executor } from "../db.server";
 import type { DigestChange } from "../audit/resign.server";
 import { runHeavy } from "../heavy/pool.server";
+import { zipFilesSync, type ZipFilesInput } from "../storage/zip-files";
 import { formatFigure, type DashboardEdition, type EditionMeta, type Figure } from "~/domain/dashboard";
 import { NOT_AVAILABLE_LEGEND } from "~/domain/partial-totals";
 import { missingOf } from "./xlsx.server";
@@ -104,14 +105,19 @@ export async function buildOnpePackage(input: {
     files: files.map(([name, mediaType, bytes]) => ({ name, mediaType, size: bytes.byteLength, sha256: sha256Hex(bytes) })),
     notAvailableLegend: [...NOT_AVAILABLE_LEGEND],
   };
-  const bytes = await zipPackage(manifest, files.map(([name, , content]) => ({ name, bytes: content })), generatedAt);
+  // Deflated in the heavy-work pool (ADR 049): 101 ms of the main thread during a publish under load.
+  const bytes = await zipPackage(manifest, files.map(([name, , content]) => ({ name, bytes: content })), generatedAt, (input) => runHeavy("zipFiles", input));
   return { bytes, manifest, filename: `${base}-onpe.zip` };
 }
 
 /** The package's archive: the manifest first, then its files in its order (one layout for `buildOnpePackage` and `reanchorOnpePackage`). */
-async function zipPackage(manifest: OnpeManifest, files: { name: string; bytes: Uint8Array }[], mtime: Date): Promise<Buffer> {
-  // Deflated in the heavy-work pool (ADR 049): 101 ms of the main thread during a publish under load.
-  const zipped = await runHeavy("zipFiles", {
+async function zipPackage(
+  manifest: OnpeManifest,
+  files: { name: string; bytes: Uint8Array }[],
+  mtime: Date,
+  zip: (input: ZipFilesInput) => Uint8Array | Promise<Uint8Array>,
+): Promise<Buffer> {
+  const zipped = await zip({
     files: [{ name: MANIFEST_NAME, bytes: strToU8(JSON.stringify(manifest, null, 2)) }, ...files.map(({ name, bytes }) => ({ name, bytes: new Uint8Array(bytes), level: 6 as const }))],
     mtime,
   });
@@ -122,9 +128,9 @@ async function zipPackage(manifest: OnpeManifest, files: { name: string; bytes: 
  * A copied chain's re-signing (ADR 052, audit/resign.server.ts): the ONPE
  * package that carries `previous` (the template's anchor) gets `anchor` (the
  * same head, signed with this folder's key) and its manifest the new file's
- * size and digest; nothing else in the archive changes. The archive is first
- * rebuilt unchanged and must come out byte for byte as stored, so that the
- * rewrite can only touch the anchor. Returns the package's old and new digests.
+ * size and digest; nothing else in the archive changes, which is checked by
+ * reading the new archive back (same entries, same order, same bytes but the
+ * anchor's). Returns the package's old and new digests.
  */
 export async function reanchorOnpePackage(trx: Executor, anchor: AuditAnchorDocument, previous: AuditAnchorDocument): Promise<DigestChange[]> {
   if (previous.reason !== "onpe_package") return [];
@@ -141,15 +147,21 @@ export async function reanchorOnpePackage(trx: Executor, anchor: AuditAnchorDocu
     if (!carried || anchorDocumentSchema.parse(JSON.parse(strFromU8(carried))).anchorId !== previous.anchorId) continue;
     if (strFromU8(carried) !== anchorJson(previous)) throw new Error(`ONPE package ${row.id}: its anchor differs from the database's anchor ${previous.anchorId}`);
     const manifest = JSON.parse(strFromU8(entries[MANIFEST_NAME]!)) as OnpeManifest;
-    const filesOf = (m: OnpeManifest) => m.files.map((f) => ({ name: f.name, bytes: f.name === ANCHOR_FILE_NAME ? strToU8(anchorJson(anchor)) : entries[f.name]! }));
-    const same = await zipPackage(manifest, manifest.files.map((f) => ({ name: f.name, bytes: entries[f.name]! })), new Date(manifest.generatedAt));
-    if (!same.equals(stored)) throw new Error(`ONPE package ${row.id}: rebuilding it unchanged does not give the stored bytes; not rewritten`);
     const text = strToU8(anchorJson(anchor));
     const next: OnpeManifest = {
       ...manifest,
       files: manifest.files.map((f) => (f.name === ANCHOR_FILE_NAME ? { ...f, size: text.byteLength, sha256: sha256Hex(Buffer.from(text)) } : f)),
     };
-    const bytes = await zipPackage(next, filesOf(next), new Date(manifest.generatedAt));
+    // In place: a folder's making serves no request, and the pool's first thread would cost more than the deflating.
+    const files = next.files.map((f) => ({ name: f.name, bytes: f.name === ANCHOR_FILE_NAME ? text : entries[f.name]! }));
+    const bytes = await zipPackage(next, files, new Date(manifest.generatedAt), zipFilesSync);
+    // Read back: the same entries in the same order, each byte for byte, but the anchor and its line in the manifest.
+    const written = unzipSync(bytes);
+    const unchanged = (name: string) => written[name] !== undefined && Buffer.from(written[name]).equals(Buffer.from(entries[name]!));
+    const sameList = JSON.stringify(Object.keys(written)) === JSON.stringify(Object.keys(entries));
+    if (!sameList || !Object.keys(entries).every((name) => name === ANCHOR_FILE_NAME || name === MANIFEST_NAME || unchanged(name))) {
+      throw new Error(`ONPE package ${row.id}: rewriting its anchor would change something else; not rewritten`);
+    }
     const sha256 = sha256Hex(bytes);
     await trx.updateTable("stored_file").set({ content: bytes, sha256, size_bytes: bytes.byteLength }).where("id", "=", row.id).execute();
     await trx.updateTable("onpe_transmission").set({ package_sha256: sha256 }).where("package_file_id", "=", row.id).execute();

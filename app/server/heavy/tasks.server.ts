@@ -1,5 +1,5 @@
 import { isMainThread, threadId, type MessagePort } from "node:worker_threads";
-import { zipSync, type DeflateOptions } from "fflate";
+import { zipFilesSync, type ZipFilesInput } from "../storage/zip-files";
 import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
 import type { Problem } from "~/domain/problems";
 import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
@@ -229,11 +229,7 @@ export function protectRelease(input: ProtectInput): Promise<ProtectResult> {
   return protect(input);
 }
 
-export interface ZipFilesInput {
-  /** In archive order; `level` as fflate's (0 stores, 6 by default). */
-  files: { name: string; bytes: Uint8Array; level?: DeflateOptions["level"] }[];
-  mtime: Date;
-}
+export type { ZipFilesInput };
 
 /**
  * A ZIP archive of `files` (the ONPE package, package.server.ts): deflating
@@ -241,6 +237,5 @@ export interface ZipFilesInput {
  * during bench:load's publish (ADR 049).
  */
 export async function zipFiles(input: ZipFilesInput): Promise<Uint8Array> {
-  const { files, mtime } = input;
-  return zipSync(Object.fromEntries(files.map((f) => [f.name, [f.bytes, { mtime, ...(f.level === undefined ? {} : { level: f.level }) }]])), { mtime });
+  return zipFilesSync(input);
 }

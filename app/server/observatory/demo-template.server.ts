@@ -21,7 +21,8 @@ import { logger } from "../logger.server";
 /**
  * The prepared demo template (ADR 052): the demo observatory as far as it does
  * not depend on the day (observatory, users, referential history, closed
- * campaigns' values, logos, the 2022 and 2023 editions with their files),
+ * campaigns' values, logos, the 2022 and 2023 editions with their files, the
+ * publications),
  * seeded once by `npm run build` and copied into each new demo folder, whose
  * start then re-signs the copied audit chain with the folder's own key and
  * seeds the day's part (`seedDemo(…, "start")`).
@@ -100,10 +101,12 @@ export async function writeDemoTemplate(dir: string, buildId: string, env: Env):
  */
 export async function adoptDemoTemplate(db: Db): Promise<void> {
   const key = getAuditKeyring().current;
-  const result = await db.transaction().execute(async (trx) => {
-    await sql`set local session_replication_role = replica`.execute(trx);
-    return resignCopiedChain(trx, key, (anchor, previous) => reanchorOnpePackage(trx, anchor, previous));
-  });
+  const result = await timedStep("demo template: sign the copied chain with this folder's key", () =>
+    db.transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx);
+      return resignCopiedChain(trx, key, (anchor, previous) => reanchorOnpePackage(trx, anchor, previous));
+    }),
+  );
   logger.info(result, "demo folder copied from the prepared template, audit chain signed with its own key");
 }
 
@@ -137,9 +140,9 @@ export function preparedDemoTemplate(env: Env, here = path.dirname(fileURLToPath
  * `start`: all of it (a new folder, or one made from the prepared demo
  * template, which then gets only the steps below). `template`: what the
  * prepared demo template holds (ADR 052), i.e. everything that does not depend
- * on the day it is seeded; the open campaign (dated from that day), the
- * publications (an approval request runs from its day) and the governance
- * (a proposal due three weeks later) are left to each folder's start.
+ * on the day it is seeded; the open campaign (dated from that day) and the
+ * governance (a data request due three weeks later) are left to each
+ * folder's start.
  */
 export async function seedDemo(db: Db, env: Pick<Env, "APP_MODE" | "OBSERVATORY_DIR">, phase: "template" | "start"): Promise<DemoLogin[]> {
   const actor = () => systemActor("démarrage (démo)");
@@ -158,10 +161,10 @@ export async function seedDemo(db: Db, env: Pick<Env, "APP_MODE" | "OBSERVATORY_
   // Demo values for the closed campaigns (with lineage), logos, derived indicators, earlier editions.
   const dashboard = await timedStep("demo: dashboard values and editions", () => seedDemoDashboard(db, actor(), env.APP_MODE));
   if (dashboard.valuesSeeded || dashboard.editions.length) logger.info(dashboard, "demo dashboard data seeded");
-  if (phase === "template") return demoLogins;
-  // Demo publications (Art. 5): one on the extranet, one awaiting a source's approval.
+  // Demo publications (Art. 5): one on the extranet, one awaiting a source's approval (no deadline runs from its day).
   const publications = await timedStep("demo: publications", () => seedDemoPublications(db, actor(), env.APP_MODE));
   if (publications.seeded) logger.info(publications, "demo publications seeded");
+  if (phase === "template") return demoLogins;
   // Demo governance (Art. 2–3): a meeting with a decision, a proposal awaiting a signatory's agreement.
   const governance = await timedStep("demo: governance", () => seedDemoGovernance(db, actor(), env.APP_MODE));
   if (governance.seeded) logger.info(governance, "demo governance seeded");
