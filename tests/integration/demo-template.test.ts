@@ -97,6 +97,19 @@ describe("prepared demo template (ADR 052)", () => {
     expect(await count(handle.db, "indicator_proposal")).toBe(0);
   });
 
+  it("names no address of the server anywhere, so a folder served on any port may use it (the port is not in its key)", async () => {
+    const handle = await createDb({ memoryFrom: templateFile });
+    handles.push(handle);
+    const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(handle.db);
+    expect(tables.rows.length).toBeGreaterThan(20);
+    const found: string[] = [];
+    for (const { table_name } of tables.rows) {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} t where t::text ~ 'localhost|127\.0\.0\.1|https?://'`.execute(handle.db);
+      if (rows[0]!.n) found.push(`${table_name}: ${rows[0]!.n}`);
+    }
+    expect(found).toEqual([]);
+  });
+
   it("ADR 024: a copied folder's whole audit chain is signed with its own key, and verifies with no other", async () => {
     const db = await copyFolder(keyA);
     const mine = await verifyAuditChain(db, { keyring: keyA });
@@ -227,5 +240,6 @@ describe("prepared demo template (ADR 052)", () => {
     expect(preparedDemoTemplate({ ...e, DATABASE_URL: "postgres://x@127.0.0.1/y" }, here)).toBeUndefined();
     expect(preparedDemoTemplate({ ...e, PUBLIC_URL: "https://odpe.example.fr" }, here)).toBeUndefined();
     expect(preparedDemoTemplate({ ...e, OBSERVATORY_DIR: here }, here)).toBeUndefined();
+    expect(preparedDemoTemplate({ ...e, PORT: e.PORT + 1 }, here)?.file).toBe(templateFile);
   });
 });

@@ -34,11 +34,14 @@ export interface DemoTemplateMarker {
   environment: DemoSeedingEnvironment;
 }
 
-/** What the demo seeding reads besides the code: a template seeded under other values is not used. */
+/**
+ * What the demo seeding reads besides the code: a template seeded under other
+ * values is not used. The port is not in it: without PUBLIC_URL, links would
+ * name localhost and the port, and the template holds none (tested).
+ */
 export interface DemoSeedingEnvironment {
   observatoryFiles: string;
   publicUrl: string | null;
-  port: number;
   contactEmail: string | null;
 }
 
@@ -51,14 +54,13 @@ function hashTree(hash: ReturnType<typeof createHash>, dir: string, base: string
   }
 }
 
-export function demoSeedingEnvironment(env: Pick<Env, "OBSERVATORY_DIR" | "PUBLIC_URL" | "PORT" | "OBSERVATORY_CONTACT_EMAIL">): DemoSeedingEnvironment {
+export function demoSeedingEnvironment(env: Pick<Env, "OBSERVATORY_DIR" | "PUBLIC_URL" | "OBSERVATORY_CONTACT_EMAIL">): DemoSeedingEnvironment {
   const hash = createHash("sha256");
   // The files loadObservatoryFiles reads (files.server.ts): the conventions and the partners with their logos.
   for (const sub of ["conventions", "partners"]) hashTree(hash, path.join(env.OBSERVATORY_DIR, sub), env.OBSERVATORY_DIR);
   return {
     observatoryFiles: hash.digest("hex"),
     publicUrl: env.PUBLIC_URL ?? null,
-    port: env.PORT,
     contactEmail: env.OBSERVATORY_CONTACT_EMAIL ?? null,
   };
 }
@@ -75,6 +77,8 @@ export async function writeDemoTemplate(dir: string, buildId: string, env: Env):
   const key = createHash("sha256").update(JSON.stringify({ schema: schemaTemplateName(), build: buildId, environment })).digest("hex").slice(0, 16);
   const file = path.join(dir, `pglite-${pgliteVersionOf()}-demo-${key}.tar.gz`);
   if (fs.existsSync(file)) return { file, environment };
+  // One demo template at a time (~7 MB each): those of earlier builds are never used again.
+  for (const old of fs.readdirSync(dir).filter((name) => /^pglite-.*-demo-[0-9a-f]{16}\.tar\.gz$/.test(name))) fs.rmSync(path.join(dir, old), { force: true });
   const schema = path.join(dir, schemaTemplateName());
   if (!fs.existsSync(schema)) throw new Error(`The demo template is seeded from the schema template, missing: ${schema}`);
   const handle = await createDb({ memoryFrom: schema });
@@ -119,7 +123,7 @@ function markerCandidates(here: string): string[] {
  * The prepared demo template for a new embedded folder of this build, or
  * undefined: not in demo mode, on PostgreSQL, not a production build (no
  * marker beside the server bundle), the file gone, or seeded under another
- * environment (observatory files, public address, port, contact).
+ * environment (observatory files, public address, contact).
  */
 export function preparedDemoTemplate(env: Env, here = path.dirname(fileURLToPath(import.meta.url))): PreparedTemplate | undefined {
   if (env.APP_MODE !== "demo" || env.DATABASE_URL) return undefined;
@@ -129,7 +133,7 @@ export function preparedDemoTemplate(env: Env, here = path.dirname(fileURLToPath
   const file = path.resolve(path.dirname(markerFile), marker.file);
   if (!fs.existsSync(file)) return undefined;
   if (JSON.stringify(marker.environment) !== JSON.stringify(demoSeedingEnvironment(env))) {
-    logger.info("demo template seeded under another environment (observatory files, PUBLIC_URL, PORT, contact): the folder is seeded at start");
+    logger.info("demo template seeded under another environment (observatory files, PUBLIC_URL, contact): the folder is seeded at start");
     return undefined;
   }
   return { file, adopt: adoptDemoTemplate };
