@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { demoTemplateMarker, embeddedTemplateFile, schemaTemplateMarker } from "./embedded-template.mjs";
+import { embeddedTemplateFile, schemaTemplateMarker } from "./embedded-template.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -19,9 +19,10 @@ function newestMtime(entry) {
 export function buildIfStale() {
   buildServerIfStale();
   // The embedded database's templates (ADR 032, ADR 041): the empty cluster, once per PGlite version, and
-  // the migrated one, once per build's migrations, and the prepared demo one (ADR 052); in a child process, whose initdb heap must not stay in the server's.
-  if (!fs.existsSync(embeddedTemplateFile()) || !fs.existsSync(schemaTemplateMarker) || !fs.existsSync(demoTemplateMarker)) {
-    const made = spawnSync(process.execPath, [path.join(root, "scripts/embedded-template.mjs")], { cwd: root, stdio: "inherit" });
+  // the migrated one, once per build's migrations (the prepared demo template is left to the first new demo
+  // folder, ADR 052); in a child process, whose initdb heap must not stay in the server's.
+  if (!fs.existsSync(embeddedTemplateFile()) || !fs.existsSync(schemaTemplateMarker)) {
+    const made = spawnSync(process.execPath, [path.join(root, "scripts/embedded-template.mjs"), "--no-demo"], { cwd: root, stdio: "inherit" });
     if (made.status !== 0) throw new Error("Le modèle de base embarquée n'a pas pu être écrit / embedded database template failed");
   }
 }

@@ -9,11 +9,11 @@
 //   as it does not depend on the day (history, values, logos, the 2022 and 2023 editions, publications), in a child
 //   process (demo mode, no DATABASE_URL), keyed by PGlite's version, the build's code and the seeding's
 //   environment; its audit chain is signed with a key that is never written, and each new folder
-//   re-signs it with its own (app/server/observatory/demo-template.server.ts).
+//   re-signs it with its own (app/server/observatory/demo-template.server.ts). `npm start` leaves it
+//   to the first new demo folder of its build (--no-demo), which seeds it and then copies it.
 // Kept across builds (Vite empties build/), made again only when their key changes. Run by
 // `npm run build` and `npm start` (scripts/build-if-stale.mjs).
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -60,20 +60,6 @@ async function writeSchemaTemplate(emptyTemplate) {
   console.log(`Modèle de base embarquée migrée / migrated embedded database template ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${path.relative(root, file)}`);
 }
 
-/** The server build's code, which seeds the demo: any change gives another demo template. */
-function serverBuildId() {
-  const hash = createHash("sha256");
-  const walk = (dir) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (/\.(m?js)$/.test(entry.name)) hash.update(`${path.relative(root, full)}\0`).update(fs.readFileSync(full)).update("\0");
-    }
-  };
-  walk(path.dirname(serverBuild));
-  return hash.digest("hex").slice(0, 32);
-}
-
 /** Seeds the demo template in a child process (its heap, the renderers and the solver leave with it). */
 function writeDemoTemplateInChild() {
   if (!fs.existsSync(serverBuild)) return;
@@ -94,8 +80,7 @@ function writeDemoTemplateInChild() {
 
 async function writeDemoTemplate() {
   const build = await import(serverBuild);
-  const marker = await build.entry.module.platform.writeDemoTemplate(templateDir, serverBuildId());
-  fs.writeFileSync(demoTemplateMarker, JSON.stringify({ ...marker, file: path.relative(path.dirname(demoTemplateMarker), marker.file) }) + "\n");
+  await build.entry.module.platform.writeDemoTemplate();
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes("--demo")) {
@@ -103,7 +88,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes(
   process.exit(0);
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await writeSchemaTemplate(await writeEmbeddedTemplate());
-  writeDemoTemplateInChild();
+  // `npm start` (build-if-stale.mjs) leaves the demo template to the first new demo folder (ADR 052).
+  if (!process.argv.includes("--no-demo")) writeDemoTemplateInChild();
   // The server build may have started timers (its logger, caches): this script is done.
   process.exit(0);
 }

@@ -1,7 +1,7 @@
 import { getEnv } from "./env.server";
 import { openRuntimeDb } from "./runtime.server";
 import { DEMO_PASSWORD, type DemoLogin } from "./observatory/seed.server";
-import { preparedDemoTemplate, seedDemo } from "./observatory/demo-template.server";
+import { demoTemplateForNewFolder, seedDemo } from "./observatory/demo-template.server";
 import { timedStep } from "./start-timing.server";
 
 export interface BootstrapResult {
@@ -20,8 +20,9 @@ export interface BootstrapResult {
  */
 export async function bootstrap(): Promise<BootstrapResult> {
   const env = getEnv();
-  // A new demo folder is copied from the prepared demo template when this build has one (ADR 052).
-  const handle = await timedStep("open and migrate the database", () => openRuntimeDb({ prepared: preparedDemoTemplate(env) }));
+  // A new demo folder is copied from this build's prepared demo template, seeded first if need be (ADR 052).
+  const prepared = await demoTemplateForNewFolder(env);
+  const handle = await timedStep("open and migrate the database", () => openRuntimeDb({ prepared }));
   const demoLogins = env.APP_MODE === "demo" ? await seedDemo(handle.db, env, "start") : [];
   return { driver: handle.driver, appMode: env.APP_MODE, demoLogins, demoPassword: demoLogins.length ? DEMO_PASSWORD : null };
 }

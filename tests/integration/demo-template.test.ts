@@ -12,7 +12,7 @@ import { ANCHOR_FILE_NAME, anchorDocumentSchema, anchorRecordOf, anchorSignature
 import { keyringFrom, setAuditKeyringForTests, type AuditKeyring } from "~/server/audit/keys.server";
 import { MANIFEST_NAME, type OnpeManifest } from "~/server/dashboard/package.server";
 import { DEMO_OPEN_YEAR } from "~/server/observatory/demo-referential.server";
-import { DEMO_TEMPLATE_MARKER, adoptDemoTemplate, demoSeedingEnvironment, preparedDemoTemplate, seedDemo, writeDemoTemplate } from "~/server/observatory/demo-template.server";
+import { DEMO_TEMPLATE_MARKER, adoptDemoTemplate, demoSeedingEnvironment, demoTemplateForNewFolder, preparedDemoTemplate, seedDemo } from "~/server/observatory/demo-template.server";
 import { addDays, todayIso } from "~/domain/dates";
 
 /**
@@ -31,7 +31,10 @@ const handles: DbHandle[] = [];
 const root = path.resolve(__dirname, "../..");
 const keyA = keyringFrom(randomBytes(32).toString("hex"), [], "data-dir");
 const keyB = keyringFrom(randomBytes(32).toString("hex"), [], "data-dir");
-const templateDir = tempDir("odpe-demo-template-");
+// A production build's layout: build/server/ (the bundle and the marker) and .cache/embedded-template/ (the templates).
+const project = tempDir("odpe-demo-template-");
+const buildDir = path.join(project, "build", "server");
+const templateDir = path.join(project, ".cache", "embedded-template");
 const seedingDataDir = tempDir("odpe-demo-template-seeding-");
 const env = () => ({ ...getEnv(), APP_MODE: "demo" as const, OBSERVATORY_DIR: root, DATA_DIR: seedingDataDir, DATABASE_URL: undefined });
 let templateFile = "";
@@ -48,6 +51,9 @@ async function copyFolder(keyring: AuditKeyring, dataDir = tempDir("odpe-demo-fo
     setAuditKeyringForTests(undefined);
   }
 }
+
+/** An address of a server (localhost, 127.0.0.1, any http(s) URL). */
+const ADDRESS = String.raw`localhost|127\.0\.0\.1|https?://`;
 
 const count = async (db: Db, table: string) => (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db)).rows[0]!.n;
 
@@ -74,8 +80,13 @@ async function onpePackages(db: Db) {
 }
 
 beforeAll(async () => {
+  fs.mkdirSync(buildDir, { recursive: true });
+  fs.writeFileSync(path.join(buildDir, "index.js"), "// the server bundle\n");
+  fs.writeFileSync(path.join(buildDir, "heavy-tasks.mjs"), "// the heavy-work bundle\n");
   await writeSchemaTemplate(templateDir);
-  templateFile = (await writeDemoTemplate(templateDir, "test-build", env())).file;
+  // The first new demo folder of a build without a template seeds it (the same function as `npm run build`).
+  const first = await demoTemplateForNewFolder({ ...env(), DATA_DIR: tempDir("odpe-demo-first-") }, buildDir);
+  templateFile = first!.file;
 }, 600_000);
 
 afterAll(async () => {
@@ -104,8 +115,8 @@ describe("prepared demo template (ADR 052)", () => {
     expect(tables.rows.length).toBeGreaterThan(20);
     const found: string[] = [];
     for (const { table_name } of tables.rows) {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)} t where t::text ~ 'localhost|127\.0\.0\.1|https?://'`.execute(handle.db);
-      if (rows[0]!.n) found.push(`${table_name}: ${rows[0]!.n}`);
+      const { rows } = await sql<{ x: string }>`select left(t::text, 300) as x from ${sql.table(table_name)} t where t::text ~ ${ADDRESS}`.execute(handle.db);
+      for (const row of rows) found.push(`${table_name}: ${row.x}`);
     }
     expect(found).toEqual([]);
   });
@@ -230,12 +241,31 @@ describe("prepared demo template (ADR 052)", () => {
     expect(await count(db, "audit_event")).toBe(0);
   });
 
+  it("is seeded once per build, and a later new folder finds it; an existing folder is not copied over", async () => {
+    expect(path.dirname(templateFile)).toBe(templateDir);
+    const marker = JSON.parse(fs.readFileSync(path.join(buildDir, DEMO_TEMPLATE_MARKER), "utf8")) as { file: string };
+    expect(path.resolve(buildDir, marker.file)).toBe(templateFile);
+    const writtenAt = fs.statSync(templateFile).mtimeMs;
+    const later = tempDir("odpe-demo-later-");
+    expect((await demoTemplateForNewFolder({ ...env(), DATA_DIR: later }, buildDir))?.file).toBe(templateFile);
+    expect(fs.statSync(templateFile).mtimeMs).toBe(writtenAt);
+    await copyFolder(keyA, later);
+    expect(await demoTemplateForNewFolder({ ...env(), DATA_DIR: later }, buildDir)).toBeUndefined();
+    // Not a production build (no bundle beside this code): no template, the folder is seeded directly.
+    expect(await demoTemplateForNewFolder({ ...env(), DATA_DIR: tempDir("odpe-demo-source-") }, tempDir("odpe-demo-no-build-"))).toBeUndefined();
+  });
+
   it("is used only by a production build of demo mode whose marker names this environment", () => {
     const here = tempDir("odpe-demo-marker-");
     const e = env();
     expect(preparedDemoTemplate(e, here)).toBeUndefined();
     fs.writeFileSync(path.join(here, DEMO_TEMPLATE_MARKER), JSON.stringify({ file: path.relative(here, templateFile), environment: demoSeedingEnvironment(e) }));
+    // A marker without the bundle beside it (a source tree) is not a build's.
+    expect(preparedDemoTemplate(e, here)).toBeUndefined();
+    fs.writeFileSync(path.join(here, "index.js"), "");
+    fs.writeFileSync(path.join(here, "heavy-tasks.mjs"), "");
     expect(preparedDemoTemplate(e, here)?.file).toBe(templateFile);
+    expect(preparedDemoTemplate(e, path.join(here, "assets"))?.file).toBe(templateFile);
     expect(preparedDemoTemplate({ ...e, APP_MODE: "production" }, here)).toBeUndefined();
     expect(preparedDemoTemplate({ ...e, DATABASE_URL: "postgres://x@127.0.0.1/y" }, here)).toBeUndefined();
     expect(preparedDemoTemplate({ ...e, PUBLIC_URL: "https://odpe.example.fr" }, here)).toBeUndefined();

@@ -7,7 +7,7 @@ import type { ServerBuild } from "@remix-run/node";
 import { getEnv } from "../env.server";
 import { logger } from "../logger.server";
 import { bootstrap } from "../bootstrap.server";
-import { writeDemoTemplate as writeDemoTemplateFile } from "../observatory/demo-template.server";
+import { writeBuildDemoTemplate } from "../observatory/demo-template.server";
 import { closeRuntimeDb } from "../runtime.server";
 import { startJobs, stopJobs } from "../jobs/worker.server";
 import { closeHeavyPool } from "../heavy/pool.server";
@@ -196,12 +196,13 @@ export { startJobs };
 export { writeSchemaTemplate } from "../db.server";
 
 /**
- * The prepared demo template (ADR 052), seeded by scripts/embedded-template.mjs
- * through the server build (in a child process, demo mode, no DATABASE_URL):
- * the code that seeds it is the code a start of this build would run.
+ * This build's prepared demo template (ADR 052), seeded by
+ * scripts/embedded-template.mjs through the server build (in a child process,
+ * demo mode, no DATABASE_URL): the code that seeds it is the code a start of
+ * this build would run. Returns its file, or undefined outside a production build.
  */
-export async function writeDemoTemplate(dir: string, buildId: string) {
-  return writeDemoTemplateFile(dir, buildId, getEnv());
+export async function writeDemoTemplate(): Promise<string | undefined> {
+  return (await writeBuildDemoTemplate(getEnv()))?.file;
 }
 
 export async function shutdown() {

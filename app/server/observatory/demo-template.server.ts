@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
-import { createDb, pgliteVersionOf, schemaTemplateName, type Db, type PreparedTemplate } from "../db.server";
+import { COPYING_MARKER, createDb, pgliteVersionOf, schemaTemplateName, type Db, type PreparedTemplate } from "../db.server";
 import { getAuditKeyring, keyringFrom, setAuditKeyringForTests } from "../audit/keys.server";
 import { resignCopiedChain } from "../audit/resign.server";
 import { reanchorOnpePackage } from "../dashboard/package.server";
@@ -114,29 +114,84 @@ export async function adoptDemoTemplate(db: Db): Promise<void> {
   logger.info(result, "demo folder copied from the prepared template, audit chain signed with its own key");
 }
 
-/** The server build's marker, beside it (build/server/) or one level up from a chunk in build/server/assets/. */
-function markerCandidates(here: string): string[] {
-  return [path.join(here, DEMO_TEMPLATE_MARKER), path.join(here, "..", DEMO_TEMPLATE_MARKER)];
+const thisDir = () => path.dirname(fileURLToPath(import.meta.url));
+
+/** The production server bundle's folder (build/server/, with index.js and heavy-tasks.mjs) when this code runs from it: beside it, or one level up from a chunk in assets/. */
+function serverBuildDir(here: string): string | undefined {
+  return [here, path.join(here, "..")].find((dir) => fs.existsSync(path.join(dir, "index.js")) && fs.existsSync(path.join(dir, "heavy-tasks.mjs")));
+}
+
+/** The bundle's code, which seeds the demo: any change gives another demo template. */
+function buildIdOf(buildDir: string): string {
+  const hash = createHash("sha256");
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.m?js$/.test(entry.name)) hash.update(`${path.relative(buildDir, full)}\0`).update(fs.readFileSync(full)).update("\0");
+    }
+  };
+  walk(buildDir);
+  return hash.digest("hex").slice(0, 32);
 }
 
 /**
  * The prepared demo template for a new embedded folder of this build, or
- * undefined: not in demo mode, on PostgreSQL, not a production build (no
- * marker beside the server bundle), the file gone, or seeded under another
- * environment (observatory files, public address, contact).
+ * undefined: not in demo mode, on PostgreSQL, not a production build, no
+ * marker beside the bundle (none made yet), the file gone, or seeded under
+ * another environment (observatory files, public address, contact).
  */
-export function preparedDemoTemplate(env: Env, here = path.dirname(fileURLToPath(import.meta.url))): PreparedTemplate | undefined {
+export function preparedDemoTemplate(env: Env, here = thisDir()): PreparedTemplate | undefined {
   if (env.APP_MODE !== "demo" || env.DATABASE_URL) return undefined;
-  const markerFile = markerCandidates(here).find((f) => fs.existsSync(f));
-  if (!markerFile) return undefined;
+  const buildDir = serverBuildDir(here);
+  const markerFile = buildDir && path.join(buildDir, DEMO_TEMPLATE_MARKER);
+  if (!markerFile || !fs.existsSync(markerFile)) return undefined;
   const marker = JSON.parse(fs.readFileSync(markerFile, "utf8")) as DemoTemplateMarker;
-  const file = path.resolve(path.dirname(markerFile), marker.file);
+  const file = path.resolve(buildDir, marker.file);
   if (!fs.existsSync(file)) return undefined;
   if (JSON.stringify(marker.environment) !== JSON.stringify(demoSeedingEnvironment(env))) {
-    logger.info("demo template seeded under another environment (observatory files, PUBLIC_URL, contact): the folder is seeded at start");
+    logger.info("demo template seeded under another environment (observatory files, PUBLIC_URL, contact): one is seeded for this one");
     return undefined;
   }
   return { file, adopt: adoptDemoTemplate };
+}
+
+/**
+ * Seeds this build's demo template (beside the schema template, in the
+ * project's .cache/embedded-template/) and writes its marker beside the
+ * bundle: by `npm run build`, or by the first new demo folder of a build
+ * that has none (`npm start` after a build of its own), which then copies
+ * it like every later one. Undefined where `preparedDemoTemplate` would be.
+ */
+export async function writeBuildDemoTemplate(env: Env, here = thisDir()): Promise<PreparedTemplate | undefined> {
+  const buildDir = serverBuildDir(here);
+  if (!buildDir || env.APP_MODE !== "demo" || env.DATABASE_URL) return undefined;
+  const marker = await writeDemoTemplate(path.join(buildDir, "..", "..", ".cache", "embedded-template"), buildIdOf(buildDir), env);
+  const markerFile = path.join(buildDir, DEMO_TEMPLATE_MARKER);
+  const partial = `${markerFile}.${process.pid}.partial`;
+  fs.writeFileSync(partial, JSON.stringify({ ...marker, file: path.relative(buildDir, marker.file) }) + "\n");
+  fs.renameSync(partial, markerFile);
+  return preparedDemoTemplate(env, here);
+}
+
+/**
+ * A new embedded demo folder's template: this build's, seeded now when there
+ * is none yet (then kept for the next new folders). Should the seeding of the
+ * template fail (a read-only .cache/), the folder is seeded directly.
+ */
+export async function demoTemplateForNewFolder(env: Env, here = thisDir()): Promise<PreparedTemplate | undefined> {
+  if (env.APP_MODE !== "demo" || env.DATABASE_URL) return undefined;
+  const pgdata = path.join(env.DATA_DIR, "pgdata");
+  const isNew = !fs.existsSync(path.join(pgdata, "PG_VERSION")) || fs.existsSync(path.join(env.DATA_DIR, COPYING_MARKER));
+  if (!isNew) return undefined;
+  const ready = preparedDemoTemplate(env, here);
+  if (ready) return ready;
+  try {
+    return await timedStep("demo template: seed it for this build", () => writeBuildDemoTemplate(env, here));
+  } catch (error) {
+    logger.warn({ err: error }, "the demo template could not be seeded: the folder is seeded directly");
+    return undefined;
+  }
 }
 
 /**
