@@ -16,6 +16,7 @@ import {
   computeAuditHash,
   computeAuditHmac,
   describeVerification,
+  readStoredEvents,
   recordAudit,
   systemContext,
   verifyAuditChain,
@@ -96,40 +97,10 @@ async function tamper(db: Kysely<Database>, change: (trx: Kysely<Database>) => P
 /** Recomputes every hash in id order with `hash(prevHash, row)`, as a tamperer covering an edit would. */
 async function recomputeAll(db: Kysely<Database>, hash: (prev: string, fields: Parameters<typeof computeAuditHash>[1]) => string, keyId: string | null) {
   await tamper(db, async (trx) => {
-    const rows = await trx
-      .selectFrom("audit_event")
-      .select([
-        sql<string>`id::text`.as("id"),
-        sql<string>`to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as("at"),
-        "actor_user_id",
-        "actor_label",
-        "organisation_id",
-        "action",
-        "entity_type",
-        "entity_id",
-        "summary",
-        "ip",
-        "request_id",
-        sql<string | null>`details::text`.as("details"),
-      ])
-      .orderBy("audit_event.id")
-      .execute();
+    const rows = await readStoredEvents(trx, "0", 1_000_000);
     let prev = GENESIS_HASH;
     for (const r of rows) {
-      const details = r.details === null ? null : JSON.stringify(JSON.parse(r.details));
-      const h = hash(prev, {
-        occurredAt: r.at,
-        actorUserId: r.actor_user_id,
-        actorLabel: r.actor_label,
-        organisationId: r.organisation_id,
-        action: r.action,
-        entityType: r.entity_type,
-        entityId: r.entity_id,
-        summary: r.summary,
-        ip: r.ip,
-        requestId: r.request_id,
-        details,
-      });
+      const h = hash(prev, r.fields);
       await sql`update audit_event set prev_hash = ${prev}, hash = ${h}, key_id = ${keyId} where id = ${r.id}::bigint`.execute(trx);
       prev = h;
     }
