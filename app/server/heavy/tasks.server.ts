@@ -92,10 +92,9 @@ export async function parseUpload(input: ParseUploadInput): Promise<ParseUploadO
 
 /**
  * How far the heavy thread's heap may grow above what it held at the last collection while a file is read
- * (ADR 053): V8 alone let it reach 2.5× its live size on a 100,000-line upload. 64 MiB: two collections
- * of ~40 ms during such a read; 32 MiB saved little more memory for six.
+ * (ADR 053): V8 alone let it reach 2.5× its live size on a 100,000-line upload.
  */
-export const UPLOAD_HEAP_SLACK_BYTES = 64 * 2 ** 20;
+export const UPLOAD_HEAP_SLACK_BYTES = 32 * 2 ** 20;
 
 async function guardReadValidate(
   { bytes, filename, contentType, limits, variationThreshold, versionId, rowsPort, ...plan }: ParseUploadInput,
