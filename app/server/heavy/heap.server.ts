@@ -47,9 +47,9 @@ const usedHeap = () => v8.getHeapStatistics().used_heap_size;
  * Bounds a long task's heap to its live size plus `slackBytes`: `tick()`,
  * called once per unit of work (a line read), looks at the heap every
  * `every` calls and collects when it has grown by more than the slack since
- * the last collection (or since the budget was made). The first measure is
- * taken at construction: what the task holds then (the plan, the file) is
- * not counted against the slack.
+ * the last collection (or since the budget was made: the first measure is
+ * taken at construction, so what the task loads afterwards counts against
+ * the first slack).
  */
 export class HeapBudget {
   private calls = 0;
