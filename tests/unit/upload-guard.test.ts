@@ -74,6 +74,18 @@ describe("upload guard — what is accepted", () => {
     expect(wb.stats.uncompressedBytes).toBeGreaterThan(wb.stats.compressedBytes);
   });
 
+  it("keeps bytes handed over (`owned`, the heavy-work thread's own clone) as they are, without a copy (ADR 053)", async () => {
+    const bytes = new Uint8Array(await templateLikeWorkbook());
+    const result = await guardUpload({ body: bytes, filename: "modèle-CD42-2025.xlsx", owned: true });
+    if (!result.ok) throw new Error(result.refusal.message);
+    expect(result.workbook.bytes.buffer).toBe(bytes.buffer);
+    expect(result.workbook.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+    // Not handed over: a private copy, whatever the caller does with its bytes afterwards.
+    const copied = await guardUpload({ body: bytes, filename: "modèle-CD42-2025.xlsx" });
+    if (!copied.ok) throw new Error(copied.refusal.message);
+    expect(copied.workbook.bytes.buffer).not.toBe(bytes.buffer);
+  });
+
   it("accepts a minimal hand-written workbook (no shared strings, no styles) and a workbook re-saved through exceljs's reader", async () => {
     const minimal = minimalWorkbook([{ name: "Feuil1", xml: '<row r="1"><c r="A1"><v>1</v></c></row>' }]);
     expect((await guardUpload({ body: minimal })).ok).toBe(true);

@@ -78,6 +78,11 @@ export interface UploadedFile {
   contentType?: string | null;
   /** Content-Length when known: a larger declared size is refused before reading. */
   declaredSize?: number | null;
+  /**
+   * The caller hands the bytes (a Uint8Array `body`) over: nothing else holds or changes them (the heavy-work
+   * thread's structured clone of an upload). The guard then keeps them as they are instead of copying them.
+   */
+  owned?: boolean;
 }
 
 export interface WorkbookSheet {
@@ -243,7 +248,8 @@ class Guard {
     const body = this.file.body;
     if (body instanceof Uint8Array) {
       if (body.byteLength > max) this.refuse("file_too_large", { limit: max, size: body.byteLength });
-      return Buffer.from(body); // a private copy: nobody can change the bytes between guard and reader
+      // A private copy, so that nobody can change the bytes between guard and reader — unless they were handed over.
+      return this.file.owned ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : Buffer.from(body);
     }
     const chunks: Buffer[] = [];
     let total = 0;
