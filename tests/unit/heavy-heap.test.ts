@@ -49,7 +49,7 @@ describe("HeapBudget", () => {
     expect(rare.collections).toBe(0);
   });
 
-  it("collects at the task's end (release) only when the heap has grown past its slack: a partner's file is left to V8", () => {
+  it("collects at the task's end (release) after a large read, or past the whole slack: a partner's file is left to V8", () => {
     const MiB = 2 ** 20;
     let used = 100 * MiB;
     const budget = (slack: number) => new HeapBudget(slack, 1024, () => used);
@@ -61,10 +61,18 @@ describe("HeapBudget", () => {
     used += 16 * MiB;
     small.release();
     expect(small.collections).toBe(0);
-    // 40 MiB more: a large read's garbage, collected before the thread goes idle.
+    // 40 MiB more: a large task's garbage, collected before the thread goes idle.
     const large = budget(32 * MiB);
     used += 40 * MiB;
     large.release();
     expect(large.collections).toBe(1);
+    // A large read that collected on the way (ticks): its last 16 MiB are collected too (over a quarter of the slack).
+    const read = new HeapBudget(32 * MiB, 1, () => used);
+    used += 40 * MiB;
+    read.tick();
+    expect(read.collections).toBe(1);
+    used += 16 * MiB;
+    read.release();
+    expect(read.collections).toBe(2);
   });
 });

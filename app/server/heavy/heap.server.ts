@@ -75,13 +75,15 @@ export class HeapBudget {
   }
 
   /**
-   * The task is over: collects if the heap has grown by more than the slack since the last measure (a
-   * large task's garbage), so that the thread does not keep it while idle. A small task's garbage is left
-   * to V8: a full collection of the thread's heap costs ~60 ms, which a partner's 21 KB file answered in
-   * ~45 ms cannot carry (a quarter of the slack made its p50 105–111 ms against 43–46 ms, ADR 053).
+   * The task is over: after a read that already needed collections (a large file), collects what grew
+   * since the last one beyond a quarter of the slack, so that the thread does not keep a large task's
+   * garbage while idle. A task that needed none is left to V8 unless it grew past the whole slack: a full
+   * collection of the thread's heap costs ~60 ms, which a partner's 21 KB file answered in ~45 ms cannot
+   * carry (collecting past a quarter of the slack made its p50 105–111 ms against 43–46 ms, ADR 053).
    */
   release(): void {
-    if (this.measure() <= this.base + this.slackBytes) return;
+    const allowance = this.collections > 0 ? this.slackBytes / 4 : this.slackBytes;
+    if (this.measure() <= this.base + allowance) return;
     if (collectGarbage()) this.collections += 1;
   }
 }
