@@ -25,13 +25,10 @@ const step = (name, t0) =>
 // start takes (demo editions' PDF and XLSX, the secrecy solver, PGlite's grown heap) leaves with it.
 // The child is spawned before this process loads the server build, so that the two loads of the
 // bundle run side by side instead of one after the other. The test mirrors env.server.ts: no
-// DATABASE_URL (embedded database) and no cluster in DATA_DIR (default ./data) yet, or one whose copy
-// from the prepared demo template was interrupted (db.server.ts, COPYING_MARKER, ADR 052).
+// DATABASE_URL (embedded database) and no cluster in DATA_DIR (default ./data) yet.
 const preparing = process.env.ODPE_PREPARE_ONLY === "1";
-const newEmbeddedDatabase = () => {
-  const dataDir = path.resolve(process.env.DATA_DIR || "./data");
-  return !process.env.DATABASE_URL && (!fs.existsSync(path.join(dataDir, "pgdata", "PG_VERSION")) || fs.existsSync(path.join(dataDir, "pgdata.copying")));
-};
+const newEmbeddedDatabase = () =>
+  !process.env.DATABASE_URL && !fs.existsSync(path.join(path.resolve(process.env.DATA_DIR || "./data"), "pgdata", "PG_VERSION"));
 let prepared = Promise.resolve(0);
 let tPrepare = 0;
 if (production && !preparing && newEmbeddedDatabase()) {

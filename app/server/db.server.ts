@@ -59,9 +59,10 @@ export interface CreateDbOptions {
   templateDir?: string;
   /**
    * A new embedded folder is copied from this prepared template (ADR 052: the
-   * demo observatory, seeded at build time) and handed to `adopt` in the same
-   * call, before anyone else opens it. Should the copy or `adopt` fail, the
-   * folder is emptied and filled as without this option.
+   * demo observatory, seeded at build time): loaded into `pgdata.preparing/`,
+   * handed to `adopt`, closed, then renamed to `pgdata/`, so that a folder is
+   * either not there or adopted. Should the copy or `adopt` fail, the staging
+   * folder is removed and `pgdata/` filled as without this option.
    */
   prepared?: PreparedTemplate;
   /** In-memory embedded database only: start from this cluster dump (the making of a prepared template). */
@@ -70,15 +71,17 @@ export interface CreateDbOptions {
 
 export interface PreparedTemplate {
   file: string;
+  /** The file's sha256, as its maker recorded it: another file under the same name is not loaded. */
+  sha256: string;
   adopt(db: Db): Promise<void>;
 }
 
 /**
- * Beside `pgdata/` while a prepared template is being copied and adopted
- * (ADR 052): a folder found with it was interrupted before it was ever used,
- * so it is emptied and made again (server.mjs treats it as new).
+ * Where a prepared template is copied and adopted before it becomes
+ * `pgdata/` (ADR 052). Never a folder in use: one left by an interrupted
+ * copy is removed when the folder is made again.
  */
-export const COPYING_MARKER = "pgdata.copying";
+export const PREPARING_DIR = "pgdata.preparing";
 
 /** Raised when another process already holds the embedded database folder. */
 export class DataDirLockedError extends Error {
@@ -171,39 +174,16 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   }
 
   let release = () => {};
-  let pglite: PGlite | undefined;
-  let db: Db | undefined;
+  let pglite: PGlite;
   if (options.dataDir) {
     fs.mkdirSync(options.dataDir, { recursive: true });
     release = acquireDataDirLock(options.dataDir);
     try {
       const pgdata = path.join(options.dataDir, "pgdata");
-      const copying = path.join(options.dataDir, COPYING_MARKER);
-      if (fs.existsSync(copying)) {
-        logger.warn({ pgdata }, "embedded database: an interrupted copy of the prepared template, never used, is made again");
-        fs.rmSync(pgdata, { recursive: true, force: true });
-        fs.rmSync(copying, { force: true });
-      }
       const isNew = !fs.existsSync(path.join(pgdata, "PG_VERSION"));
-      if (isNew && options.prepared && fs.existsSync(options.prepared.file)) {
-        fs.writeFileSync(copying, `${process.pid}\n`);
-        try {
-          pglite = await PGlite.create(pgdata, { ...pgliteOptions, loadDataDir: new Blob([fs.readFileSync(options.prepared.file)]) });
-          db = kyselyOnPglite(pglite);
-          await options.prepared.adopt(db);
-          fs.rmSync(copying, { force: true });
-        } catch (error) {
-          logger.error({ err: error, file: options.prepared.file }, "embedded database: the prepared template could not be adopted; the folder is prepared without it");
-          await db?.destroy().catch(() => {});
-          db = undefined;
-          fs.rmSync(pgdata, { recursive: true, force: true });
-          fs.rmSync(copying, { force: true });
-        }
-      }
-      if (!db) {
-        const template = fs.existsSync(path.join(pgdata, "PG_VERSION")) ? undefined : await newClusterTemplate(pgdata, options.templateDir);
-        pglite = await PGlite.create(pgdata, template ? { ...pgliteOptions, loadDataDir: template } : pgliteOptions);
-      }
+      if (isNew && options.prepared) await copyPreparedTemplate(options.dataDir, pgdata, options.prepared);
+      const template = fs.existsSync(path.join(pgdata, "PG_VERSION")) ? undefined : await newClusterTemplate(pgdata, options.templateDir);
+      pglite = await PGlite.create(pgdata, template ? { ...pgliteOptions, loadDataDir: template } : pgliteOptions);
     } catch (error) {
       release();
       throw error;
@@ -211,16 +191,44 @@ export async function createDb(options: CreateDbOptions): Promise<DbHandle> {
   } else {
     pglite = await PGlite.create(options.memoryFrom ? { ...pgliteOptions, loadDataDir: new Blob([fs.readFileSync(options.memoryFrom)]) } : pgliteOptions);
   }
-  db ??= kyselyOnPglite(pglite!);
+  const db = kyselyOnPglite(pglite);
   return {
     db,
     driver: "pglite",
-    pglite: pglite!,
+    pglite,
     close: async () => {
       await db.destroy();
       release();
     },
   };
+}
+
+/**
+ * A new folder from a prepared template (ADR 052): the file checked against
+ * its recorded digest, loaded into `pgdata.preparing/` (what an interrupted
+ * copy left there is removed first: it never became `pgdata/`), adopted,
+ * closed, and renamed to `pgdata/`. On any failure the staging folder goes
+ * and the caller fills `pgdata/` as without a template.
+ */
+async function copyPreparedTemplate(dataDir: string, pgdata: string, prepared: PreparedTemplate): Promise<void> {
+  const staging = path.join(dataDir, PREPARING_DIR);
+  fs.rmSync(staging, { recursive: true, force: true });
+  let copy: PGlite | undefined;
+  try {
+    const bytes = fs.readFileSync(prepared.file);
+    if (createHash("sha256").update(bytes).digest("hex") !== prepared.sha256) throw new Error(`${prepared.file} is not the file its build recorded`);
+    copy = await PGlite.create(staging, { ...pgliteOptions, loadDataDir: new Blob([bytes]) });
+    await prepared.adopt(kyselyOnPglite(copy));
+    await copy.close();
+    copy = undefined;
+    // A `pgdata/` without PG_VERSION holds no cluster (an initdb cut short): the adopted copy takes its place.
+    fs.rmSync(pgdata, { recursive: true, force: true });
+    fs.renameSync(staging, pgdata);
+  } catch (error) {
+    logger.error({ err: error, file: prepared.file }, "embedded database: the prepared template could not be adopted; the folder is prepared without it");
+    await copy?.close().catch(() => {});
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /** Kysely over one PGlite; its queries go through the COPY hook (bulk-copy.server.ts, ADR 031). */

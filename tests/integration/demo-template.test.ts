@@ -5,7 +5,7 @@ import path from "node:path";
 import { strFromU8, unzipSync } from "fflate";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, writeSchemaTemplate, COPYING_MARKER, type Db, type DbHandle } from "~/server/db.server";
+import { createDb, writeSchemaTemplate, PREPARING_DIR, type Db, type DbHandle } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
 import { verifyAuditChain } from "~/server/audit/audit.server";
 import { ANCHOR_FILE_NAME, anchorDocumentSchema, anchorRecordOf, anchorSignatureProblem, type AuditAnchorDocument } from "~/server/audit/anchor.server";
@@ -38,14 +38,15 @@ const templateDir = path.join(project, ".cache", "embedded-template");
 const seedingDataDir = tempDir("odpe-demo-template-seeding-");
 const env = () => ({ ...getEnv(), APP_MODE: "demo" as const, OBSERVATORY_DIR: root, DATA_DIR: seedingDataDir, DATABASE_URL: undefined });
 let templateFile = "";
+let templateSha256 = "";
 
 /** A new folder copied from the template, its start run with `keyring` as the folder's key. */
 async function copyFolder(keyring: AuditKeyring, dataDir = tempDir("odpe-demo-folder-"), adopt: (db: Db) => Promise<void> = adoptDemoTemplate): Promise<Db> {
   setAuditKeyringForTests(keyring);
   try {
-    const handle = await createDb({ dataDir, templateDir, prepared: { file: templateFile, adopt } });
+    const handle = await createDb({ dataDir, templateDir, prepared: { file: templateFile, sha256: templateSha256, adopt } });
     handles.push(handle);
-    expect(fs.existsSync(path.join(dataDir, COPYING_MARKER))).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, PREPARING_DIR))).toBe(false);
     return handle.db;
   } finally {
     setAuditKeyringForTests(undefined);
@@ -87,6 +88,7 @@ beforeAll(async () => {
   // The first new demo folder of a build without a template seeds it (the same function as `npm run build`).
   const first = await demoTemplateForNewFolder({ ...env(), DATA_DIR: tempDir("odpe-demo-first-") }, buildDir);
   templateFile = first!.file;
+  templateSha256 = first!.sha256;
 }, 600_000);
 
 afterAll(async () => {
@@ -210,12 +212,52 @@ describe("prepared demo template (ADR 052)", () => {
 
   it("a copy interrupted before its adoption is made again at the next open, never used half-signed", async () => {
     const dataDir = tempDir("odpe-demo-interrupted-");
-    fs.mkdirSync(path.join(dataDir, "pgdata"));
-    fs.writeFileSync(path.join(dataDir, "pgdata", "PG_VERSION"), "17\n");
-    fs.writeFileSync(path.join(dataDir, COPYING_MARKER), "12345\n");
+    // What a copy cut short leaves: the staging folder, half loaded; no pgdata/ yet.
+    fs.mkdirSync(path.join(dataDir, PREPARING_DIR));
+    fs.writeFileSync(path.join(dataDir, PREPARING_DIR, "PG_VERSION"), "17\n");
     const db = await copyFolder(keyA, dataDir);
-    expect(fs.existsSync(path.join(dataDir, COPYING_MARKER))).toBe(false);
     expect((await verifyAuditChain(db, { keyring: keyA })).ok).toBe(true);
+  });
+
+  it("an existing folder is never copied over: a staging folder or a template beside it changes nothing", async () => {
+    const dataDir = tempDir("odpe-demo-existing-");
+    const first = await copyFolder(keyA, dataDir);
+    const events = await count(first, "audit_event");
+    await handles.pop()!.close();
+    fs.mkdirSync(path.join(dataDir, PREPARING_DIR));
+    let adopted = false;
+    setAuditKeyringForTests(keyA);
+    const reopened = await createDb({ dataDir, templateDir, prepared: { file: templateFile, sha256: templateSha256, adopt: async () => void (adopted = true) } }).finally(() =>
+      setAuditKeyringForTests(undefined),
+    );
+    handles.push(reopened);
+    const again = reopened.db;
+    expect(adopted).toBe(false);
+    expect(await count(again, "audit_event")).toBe(events);
+    expect((await verifyAuditChain(again, { keyring: keyA })).ok).toBe(true);
+  });
+
+  it("a folder's own trail put in the template's place is refused, not signed again as it stands", async () => {
+    // The folder's key already signed this chain: re-signing it would bless whatever was changed in it.
+    const db = await copyFolder(keyA);
+    setAuditKeyringForTests(keyA);
+    try {
+      await expect(adoptDemoTemplate(db)).rejects.toThrow(/keyring/);
+    } finally {
+      setAuditKeyringForTests(undefined);
+    }
+  });
+
+  it("a file under the template's name that is not the one its build recorded is not loaded", async () => {
+    setAuditKeyringForTests(keyA);
+    try {
+      const dataDir = tempDir("odpe-demo-substituted-");
+      const handle = await createDb({ dataDir, templateDir, prepared: { file: templateFile, sha256: "0".repeat(64), adopt: adoptDemoTemplate } });
+      handles.push(handle);
+      expect(await count(handle.db, "audit_event")).toBe(0);
+    } finally {
+      setAuditKeyringForTests(undefined);
+    }
   });
 
   it("a template that cannot be adopted is dropped: the folder is prepared from the schema template instead", async () => {
@@ -223,7 +265,6 @@ describe("prepared demo template (ADR 052)", () => {
     const db = await copyFolder(keyA, dataDir, async () => {
       throw new Error("refused");
     });
-    expect(fs.existsSync(path.join(dataDir, COPYING_MARKER))).toBe(false);
     expect(await count(db, "audit_event")).toBe(0);
     expect(await count(db, "organisation")).toBe(0);
   });
@@ -259,17 +300,34 @@ describe("prepared demo template (ADR 052)", () => {
     const here = tempDir("odpe-demo-marker-");
     const e = env();
     expect(preparedDemoTemplate(e, here)).toBeUndefined();
-    fs.writeFileSync(path.join(here, DEMO_TEMPLATE_MARKER), JSON.stringify({ file: path.relative(here, templateFile), environment: demoSeedingEnvironment(e) }));
+    // A build's layout: build/server/ two levels under the project, whose .cache/embedded-template/ holds the file.
+    const server = path.join(here, "build", "server");
+    const cache = path.join(here, ".cache", "embedded-template");
+    fs.mkdirSync(server, { recursive: true });
+    fs.mkdirSync(cache, { recursive: true });
+    fs.copyFileSync(templateFile, path.join(cache, path.basename(templateFile)));
+    const copied = path.join(cache, path.basename(templateFile));
+    const writeMarker = (file: string) =>
+      fs.writeFileSync(path.join(server, DEMO_TEMPLATE_MARKER), JSON.stringify({ file: path.relative(server, file), sha256: templateSha256, environment: demoSeedingEnvironment(e) }));
+    writeMarker(copied);
     // A marker without the bundle beside it (a source tree) is not a build's.
-    expect(preparedDemoTemplate(e, here)).toBeUndefined();
-    fs.writeFileSync(path.join(here, "index.js"), "");
-    fs.writeFileSync(path.join(here, "heavy-tasks.mjs"), "");
-    expect(preparedDemoTemplate(e, here)?.file).toBe(templateFile);
-    expect(preparedDemoTemplate(e, path.join(here, "assets"))?.file).toBe(templateFile);
-    expect(preparedDemoTemplate({ ...e, APP_MODE: "production" }, here)).toBeUndefined();
-    expect(preparedDemoTemplate({ ...e, DATABASE_URL: "postgres://x@127.0.0.1/y" }, here)).toBeUndefined();
-    expect(preparedDemoTemplate({ ...e, PUBLIC_URL: "https://odpe.example.fr" }, here)).toBeUndefined();
-    expect(preparedDemoTemplate({ ...e, OBSERVATORY_DIR: here }, here)).toBeUndefined();
-    expect(preparedDemoTemplate({ ...e, PORT: e.PORT + 1 }, here)?.file).toBe(templateFile);
+    expect(preparedDemoTemplate(e, server)).toBeUndefined();
+    fs.writeFileSync(path.join(server, "index.js"), "");
+    fs.writeFileSync(path.join(server, "heavy-tasks.mjs"), "");
+    expect(preparedDemoTemplate(e, server)?.file).toBe(copied);
+    expect(preparedDemoTemplate(e, path.join(server, "assets"))?.file).toBe(copied);
+    // A marker naming a file outside the project's template folder is not followed.
+    writeMarker(templateFile);
+    expect(preparedDemoTemplate(e, server)).toBeUndefined();
+    // An unreadable marker: no template, no failed start.
+    fs.writeFileSync(path.join(server, DEMO_TEMPLATE_MARKER), "{ not json");
+    expect(preparedDemoTemplate(e, server)).toBeUndefined();
+    writeMarker(copied);
+    const here2 = server;
+    expect(preparedDemoTemplate({ ...e, APP_MODE: "production" }, here2)).toBeUndefined();
+    expect(preparedDemoTemplate({ ...e, DATABASE_URL: "postgres://x@127.0.0.1/y" }, here2)).toBeUndefined();
+    expect(preparedDemoTemplate({ ...e, PUBLIC_URL: "https://odpe.example.fr" }, here2)).toBeUndefined();
+    expect(preparedDemoTemplate({ ...e, OBSERVATORY_DIR: here }, here2)).toBeUndefined();
+    expect(preparedDemoTemplate({ ...e, PORT: e.PORT + 1 }, here2)?.file).toBe(copied);
   });
 });

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Executor } from "../db.server";
 import { ANCHOR_FORMAT, listAnchors, signAnchor, type AnchorRecord, type AuditAnchorDocument } from "./anchor.server";
 import { GENESIS_HASH, computeAuditHmac, readStoredEvents } from "./audit.server";
-import type { AuditKey } from "./keys.server";
+import type { AuditKeyring } from "./keys.server";
 
 /** A file whose bytes changed with its anchor's signature: later events name it by its digest. */
 export interface DigestChange {
@@ -51,10 +51,15 @@ function documentOf(a: AnchorRecord): AuditAnchorDocument {
  * with the append-only triggers off (`session_replication_role = replica`).
  *
  * Refuses a chain that is not a template's: an unkeyed (sealed) event, more
- * than one key, a broken link, an anchor not on an event of the chain.
+ * than one key, a broken link, an anchor not on an event of the chain, and a
+ * chain signed with a key of this folder's keyring — a folder's own trail put
+ * in the template's place would otherwise be signed again as it stands,
+ * whatever was changed in it (the template's own signatures cannot be checked:
+ * its key is gone).
  * The seal of migration 2026120411 (no event, no key) is left as it is.
  */
-export async function resignCopiedChain(trx: Executor, key: AuditKey, reanchor: ReanchorCallback): Promise<ResignedChain> {
+export async function resignCopiedChain(trx: Executor, keyring: AuditKeyring, reanchor: ReanchorCallback): Promise<ResignedChain> {
+  const key = keyring.current;
   const anchors = (await listAnchors(trx)).filter((a) => a.kind === "anchor");
   const byHead = new Map<string, AnchorRecord[]>();
   for (const a of anchors) {
@@ -80,7 +85,10 @@ export async function resignCopiedChain(trx: Executor, key: AuditKey, reanchor: 
     const updates: { id: string; prev: string; hash: string; details: string | null }[] = [];
     for (const row of rows) {
       if (row.key_id === null) throw new Error(`copied chain: event ${row.id} is unkeyed; only a template's chain is re-signed`);
-      templateKeyId ??= row.key_id;
+      if (templateKeyId === undefined) {
+        if (keyring.byId.has(row.key_id)) throw new Error("copied chain: signed with a key of this folder's keyring, not a template's");
+        templateKeyId = row.key_id;
+      }
       if (row.key_id !== templateKeyId) throw new Error(`copied chain: event ${row.id} has another key than the template's`);
       if (row.prev_hash !== oldPrev) throw new Error(`copied chain: event ${row.id} does not follow the previous one`);
       const details = rewrite(row.fields.details);

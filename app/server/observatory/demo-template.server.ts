@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
-import { COPYING_MARKER, createDb, pgliteVersionOf, schemaTemplateName, type Db, type PreparedTemplate } from "../db.server";
+import { createDb, pgliteVersionOf, schemaTemplateName, type Db, type PreparedTemplate } from "../db.server";
 import { getAuditKeyring, keyringFrom, setAuditKeyringForTests } from "../audit/keys.server";
 import { resignCopiedChain } from "../audit/resign.server";
 import { reanchorOnpePackage } from "../dashboard/package.server";
@@ -31,6 +31,8 @@ export const DEMO_TEMPLATE_MARKER = "embedded-demo-template.json";
 
 export interface DemoTemplateMarker {
   file: string;
+  /** The file's sha256: another file put under its name is not loaded. */
+  sha256: string;
   environment: DemoSeedingEnvironment;
 }
 
@@ -76,7 +78,7 @@ export async function writeDemoTemplate(dir: string, buildId: string, env: Env):
   const environment = demoSeedingEnvironment(env);
   const key = createHash("sha256").update(JSON.stringify({ schema: schemaTemplateName(), build: buildId, environment })).digest("hex").slice(0, 16);
   const file = path.join(dir, `pglite-${pgliteVersionOf()}-demo-${key}.tar.gz`);
-  if (fs.existsSync(file)) return { file, environment };
+  if (fs.existsSync(file)) return { file, sha256: sha256Of(file), environment };
   // One demo template at a time (~7 MB each): those of earlier builds are never used again.
   for (const old of fs.readdirSync(dir).filter((name) => /^pglite-.*-demo-[0-9a-f]{16}\.tar\.gz$/.test(name))) fs.rmSync(path.join(dir, old), { force: true });
   const schema = path.join(dir, schemaTemplateName());
@@ -93,8 +95,10 @@ export async function writeDemoTemplate(dir: string, buildId: string, env: Env):
     setAuditKeyringForTests(undefined);
     await handle.close();
   }
-  return { file, environment };
+  return { file, sha256: sha256Of(file), environment };
 }
+
+const sha256Of = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 
 /**
  * A new folder's adoption of the copied template, in one transaction before
@@ -104,11 +108,13 @@ export async function writeDemoTemplate(dir: string, buildId: string, env: Env):
  * opened, so this is its making, not a rewrite of a trail anyone relied on.
  */
 export async function adoptDemoTemplate(db: Db): Promise<void> {
-  const key = getAuditKeyring().current;
+  const keyring = getAuditKeyring();
   const result = await timedStep("demo template: sign the copied chain with this folder's key", () =>
     db.transaction().execute(async (trx) => {
       await sql`set local session_replication_role = replica`.execute(trx);
-      return resignCopiedChain(trx, key, (anchor, previous) => reanchorOnpePackage(trx, anchor, previous));
+      // A transmission's event names the package's digest in its summary, which the re-signing does not rewrite: a demo template has none.
+      if (await trx.selectFrom("onpe_transmission").select("id").limit(1).executeTakeFirst()) throw new Error("a demo template holds no ONPE transmission");
+      return resignCopiedChain(trx, keyring, (anchor, previous) => reanchorOnpePackage(trx, anchor, previous));
     }),
   );
   logger.info(result, "demo folder copied from the prepared template, audit chain signed with its own key");
@@ -146,15 +152,24 @@ export function preparedDemoTemplate(env: Env, here = thisDir()): PreparedTempla
   const buildDir = serverBuildDir(here);
   const markerFile = buildDir && path.join(buildDir, DEMO_TEMPLATE_MARKER);
   if (!markerFile || !fs.existsSync(markerFile)) return undefined;
-  const marker = JSON.parse(fs.readFileSync(markerFile, "utf8")) as DemoTemplateMarker;
-  const file = path.resolve(buildDir, marker.file);
-  if (!fs.existsSync(file)) return undefined;
-  if (JSON.stringify(marker.environment) !== JSON.stringify(demoSeedingEnvironment(env))) {
-    logger.info("demo template seeded under another environment (observatory files, PUBLIC_URL, contact): one is seeded for this one");
+  try {
+    const marker = JSON.parse(fs.readFileSync(markerFile, "utf8")) as DemoTemplateMarker;
+    // Only a file of the project's template folder, as the build wrote it (no absolute path, no way out of it).
+    const dir = templateDirOf(buildDir);
+    const file = path.resolve(buildDir, marker.file);
+    if (path.dirname(file) !== dir || !/^[0-9a-f]{64}$/.test(marker.sha256 ?? "") || !fs.existsSync(file)) return undefined;
+    if (JSON.stringify(marker.environment) !== JSON.stringify(demoSeedingEnvironment(env))) {
+      logger.info("demo template seeded under another environment (observatory files, PUBLIC_URL, contact): one is seeded for this one");
+      return undefined;
+    }
+    return { file, sha256: marker.sha256, adopt: adoptDemoTemplate };
+  } catch (error) {
+    logger.warn({ err: error, marker: markerFile }, "demo template marker unreadable: the folder is seeded directly");
     return undefined;
   }
-  return { file, adopt: adoptDemoTemplate };
 }
+
+const templateDirOf = (buildDir: string) => path.join(buildDir, "..", "..", ".cache", "embedded-template");
 
 /**
  * Seeds this build's demo template (beside the schema template, in the
@@ -166,7 +181,7 @@ export function preparedDemoTemplate(env: Env, here = thisDir()): PreparedTempla
 export async function writeBuildDemoTemplate(env: Env, here = thisDir()): Promise<PreparedTemplate | undefined> {
   const buildDir = serverBuildDir(here);
   if (!buildDir || env.APP_MODE !== "demo" || env.DATABASE_URL) return undefined;
-  const marker = await writeDemoTemplate(path.join(buildDir, "..", "..", ".cache", "embedded-template"), buildIdOf(buildDir), env);
+  const marker = await writeDemoTemplate(templateDirOf(buildDir), buildIdOf(buildDir), env);
   const markerFile = path.join(buildDir, DEMO_TEMPLATE_MARKER);
   const partial = `${markerFile}.${process.pid}.partial`;
   fs.writeFileSync(partial, JSON.stringify({ ...marker, file: path.relative(buildDir, marker.file) }) + "\n");
@@ -181,9 +196,7 @@ export async function writeBuildDemoTemplate(env: Env, here = thisDir()): Promis
  */
 export async function demoTemplateForNewFolder(env: Env, here = thisDir()): Promise<PreparedTemplate | undefined> {
   if (env.APP_MODE !== "demo" || env.DATABASE_URL) return undefined;
-  const pgdata = path.join(env.DATA_DIR, "pgdata");
-  const isNew = !fs.existsSync(path.join(pgdata, "PG_VERSION")) || fs.existsSync(path.join(env.DATA_DIR, COPYING_MARKER));
-  if (!isNew) return undefined;
+  if (fs.existsSync(path.join(env.DATA_DIR, "pgdata", "PG_VERSION"))) return undefined;
   const ready = preparedDemoTemplate(env, here);
   if (ready) return ready;
   try {
