@@ -109,15 +109,38 @@ platform.configureServer(server);
 
 let jobsStarted;
 let stopping = false;
+/** Stops accepting connections and resolves once every open one has ended, or after `ms` with the rest cut. */
+function drain(ms) {
+  return new Promise((resolve) => {
+    // A keep-alive connection whose request has just ended is closed at the next look, not after its idle timeout.
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const timer = setTimeout(() => {
+      clearInterval(idle);
+      server.closeAllConnections();
+      resolve();
+    }, ms);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
 async function stop(signal) {
   if (stopping) return;
   stopping = true;
   console.log(`${signal}: arrêt du portail / shutting down`);
-  server.close();
-  server.closeAllConnections?.();
-  await vite?.close();
-  await jobsStarted?.catch(() => {});
-  await platform.shutdown();
+  // Bounded by SHUTDOWN_TIMEOUT_SECONDS; each step named in the logs when slow (ADR 054).
+  await platform.shutdown({
+    before: [
+      // No new connection; idle ones closed; a request in flight (a publication, an upload) may end within half
+      // the limit before its connection is cut, so that what it was doing is committed or rolled back whole.
+      { name: "requests in flight", run: () => drain((platform.settings().shutdownTimeoutSeconds * 1000) / 2) },
+      { name: "Vite dev server", run: async () => vite?.close() },
+      { name: "job queue start", run: async () => jobsStarted?.catch(() => {}) },
+    ],
+  });
   process.exit(0);
 }
 process.on("SIGTERM", () => void stop("SIGTERM"));

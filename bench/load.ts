@@ -729,7 +729,18 @@ async function main() {
   } finally {
     anchor?.stop();
     await handle?.close().catch(() => {});
-    await Promise.all([server, ...others].map((s) => s?.stop()));
+    // A server that does not stop is a finding too (ADR 054): its time, its exit status and what it logged.
+    await Promise.all(
+      [server, ...others].map(async (s) => {
+        if (!s) return;
+        const t = performance.now();
+        await s.stop();
+        const seconds = (performance.now() - t) / 1000;
+        const status = s.child.exitCode ?? s.child.signalCode;
+        if (seconds > 5 || status !== 0) log(`server pid ${s.child.pid} stopped in ${seconds.toFixed(1)} s, exit ${status}:\n${s.output().slice(-2000)}`);
+        else log(`server pid ${s.child.pid} stopped in ${seconds.toFixed(1)} s`);
+      }),
+    );
     await admin((c) => c.query(`drop database if exists ${options.database} with (force)`)).catch((error: unknown) => console.error(`could not drop ${options.database}:`, error));
     log(`database ${options.database} dropped`);
   }

@@ -117,6 +117,8 @@ export const envSchema = z
     // HTTP server (app/server/http/platform.server.ts): a request's headers, then the whole request, must arrive within these.
     HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(120).default(20),
     HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(600).default(60),
+    // Shutdown (SIGTERM/SIGINT): the job queue, the heavy-work threads and the database are stopped within this; past it the process exits with status 1 (ADR 054).
+    SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
     // Heavy work (app/server/heavy): workbook parsing, annotated workbooks and PDF renders run in worker threads, at most this many at once.
     HEAVY_WORK_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
     // Each worker's heap ceiling (MB) and each task's time limit: beyond either, the task is abandoned, the worker
@@ -203,6 +205,7 @@ const frenchHints: Record<string, string> = {
   API_RATE_LIMIT_PER_MINUTE: "doit être un nombre entier de requêtes par minute entre 1 et 100 000",
   HTTP_HEADERS_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 5 et 120",
   HTTP_REQUEST_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 10 et 600",
+  SHUTDOWN_TIMEOUT_SECONDS: "doit être un nombre entier de secondes entre 1 et 600",
   HEAVY_WORK_CONCURRENCY: "doit être un nombre entier entre 1 et 16",
   HEAVY_WORK_MAX_MEMORY_MB: "doit être un nombre entier de mégaoctets entre 64 et 16 384",
   HEAVY_WORK_TIMEOUT_SECONDS: "doit être un nombre de secondes entre 0,01 et 3 600",

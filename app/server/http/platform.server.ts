@@ -23,6 +23,7 @@ import { stopProcessSessionCache } from "../auth/session-cache.server";
 import { withStartupLock } from "../startup-lock.server";
 import { timedStep } from "../start-timing.server";
 import { startMetrics } from "./metrics.server";
+import { runShutdown, type ShutdownStep } from "./shutdown.server";
 
 /**
  * The HTTP layer around Remix, exported through entry.server so that
@@ -205,12 +206,33 @@ export async function writeDemoTemplate(): Promise<string | undefined> {
   return (await writeBuildDemoTemplate(getEnv()))?.file;
 }
 
-export async function shutdown() {
-  await stopProcessArtefactCache();
-  await stopProcessSessionCache();
-  await stopJobs();
-  await closeHeavyPool();
-  await closeRuntimeDb();
+/**
+ * Stops what `start` started, in order (ADR 054): each step named in the logs when it is slow or fails, and the
+ * whole bounded by SHUTDOWN_TIMEOUT_SECONDS — past it, the process exits with status 1 naming the step that never
+ * ended, instead of hanging until its supervisor kills it.
+ */
+export async function shutdown(options: { before?: ShutdownStep[]; exit?: (code: number) => void } = {}) {
+  const env = getEnv();
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  await runShutdown(
+    [
+      // The launcher's own steps (server.mjs: Vite's dev server, a job queue still starting).
+      ...(options.before ?? []),
+      { name: "artefact cache", run: stopProcessArtefactCache },
+      { name: "session cache", run: stopProcessSessionCache },
+      { name: "job queue (pg-boss)", run: stopJobs },
+      { name: "heavy-work threads", run: closeHeavyPool },
+      { name: "database", run: closeRuntimeDb },
+    ],
+    {
+      slowStepMs: 5_000,
+      deadlineMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+      onDeadline: (step) => {
+        logger.error({ step, seconds: env.SHUTDOWN_TIMEOUT_SECONDS }, "shutdown did not end in time: exiting");
+        exit(1);
+      },
+    },
+  );
 }
 
 /** The server's timeouts: headers, then the whole request (its body included), must arrive within these; idle keep-alive below the headers timeout. */
@@ -227,5 +249,5 @@ export function configureServer(server: Pick<HttpServer, "headersTimeout" | "req
 
 export function settings() {
   const env = getEnv();
-  return { port: env.PORT, host: env.HOST, appMode: env.APP_MODE, publicUrl: env.PUBLIC_URL };
+  return { port: env.PORT, host: env.HOST, appMode: env.APP_MODE, publicUrl: env.PUBLIC_URL, shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS };
 }
