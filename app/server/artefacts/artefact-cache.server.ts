@@ -53,7 +53,7 @@ export class ArtefactCache {
 
   constructor(
     readonly db: Db,
-    private readonly subscribe: (onMessage: (scope: string) => void, onLost: () => void) => Promise<() => Promise<void>>,
+    private readonly subscribe: Subscribe,
     /** false: this cache hears only notifications, as one in another process would (tests). */
     hearsLocalChanges = true,
   ) {
@@ -66,11 +66,13 @@ export class ArtefactCache {
   /** Starts listening; until it has, and whenever the listener is lost, nothing is cached. */
   async start(): Promise<this> {
     try {
-      this.stop = await this.subscribe(
+      this.stop = await subscribeWhileOpen(
+        this.subscribe,
+        () => this.closed,
         (scope) => this.invalidate(scope),
         () => this.lost(),
       );
-      this.listening = !this.closed;
+      this.listening = this.stop !== undefined;
     } catch (error) {
       logger.warn({ err: error }, "artefact cache: LISTEN failed, serving with one lookup per request");
       this.retryLater();
@@ -197,6 +199,26 @@ export function notificationScope(payload: string, schema: string): string | nul
   return named[1] === schema ? named[2]! : null;
 }
 
+type Subscribe = (onMessage: (scope: string) => void, onLost: () => void) => Promise<() => Promise<void>>;
+
+/**
+ * Subscribes unless the cache is closed, and ends at once a subscription that
+ * lands after a close (ADR 054): a cache closed while its LISTEN connection
+ * was being made, or retried after a loss, leaves no connection open behind it.
+ */
+export async function subscribeWhileOpen(
+  subscribe: Subscribe,
+  closed: () => boolean,
+  onMessage: (scope: string) => void,
+  onLost: () => void,
+): Promise<(() => Promise<void>) | undefined> {
+  if (closed()) return undefined;
+  const stop = await subscribe(onMessage, onLost);
+  if (!closed()) return stop;
+  await stop().catch(() => {});
+  return undefined;
+}
+
 /** The same for any channel (the session cache listens on its own, ADR 035). */
 export function channelSubscription(handle: DbHandle, databaseUrl: string | undefined, channel: string) {
   return async (onMessage: (scope: string) => void, onLost: () => void): Promise<() => Promise<void>> => {
@@ -212,7 +234,8 @@ export function channelSubscription(handle: DbHandle, databaseUrl: string | unde
       return () => handle.db.connection().execute(() => unlisten());
     }
     if (!databaseUrl) throw new Error(`${channel}: DATABASE_URL missing for LISTEN`);
-    const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    // A connection that cannot be made within 10 s fails (and is retried) instead of holding start and stop (ADR 054).
+    const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 10_000 });
     let ended = false;
     const lost = () => {
       if (ended) return;

@@ -2,7 +2,7 @@ import type { Db, DbHandle } from "../db.server";
 import { logger } from "../logger.server";
 import { getEnv } from "../env.server";
 import { openRuntimeDb } from "../runtime.server";
-import { channelSubscription } from "../artefacts/artefact-cache.server";
+import { channelSubscription, subscribeWhileOpen } from "../artefacts/artefact-cache.server";
 import { onLocalSessionChange } from "./session-changes.server";
 
 /**
@@ -78,11 +78,13 @@ export class SessionCache {
   /** Starts listening; until it has, and whenever the listener is lost, nothing is held. */
   async start(): Promise<this> {
     try {
-      this.stop = await this.subscribe(
+      this.stop = await subscribeWhileOpen(
+        this.subscribe,
+        () => this.closed,
         () => this.invalidate(),
         () => this.lost(),
       );
-      this.listening = !this.closed;
+      this.listening = this.stop !== undefined;
     } catch (error) {
       logger.warn({ err: error }, "session cache: LISTEN failed, one lookup per request");
       this.retryLater();
