@@ -214,19 +214,25 @@ export async function writeDemoTemplate(): Promise<string | undefined> {
 export async function shutdown(options: { before?: ShutdownStep[]; exit?: (code: number) => void } = {}) {
   const env = getEnv();
   const exit = options.exit ?? ((code: number) => process.exit(code));
+  const deadlineMs = env.SHUTDOWN_TIMEOUT_SECONDS * 1000;
+  const startedAt = performance.now();
+  // Running jobs get up to 10 s, less when the steps before (requests in flight) used the budget: what is left,
+  // minus a margin for pg-boss to mark them failed and for the steps after, so that the deadline does not
+  // cut the queue before it has (pg-boss waits 1 s at least).
+  const jobsBudgetMs = () => Math.min(10_000, Math.max(1_000, deadlineMs - (performance.now() - startedAt) - 3_000));
   await runShutdown(
     [
       // The launcher's own steps (server.mjs: Vite's dev server, a job queue still starting).
       ...(options.before ?? []),
       { name: "artefact cache", run: stopProcessArtefactCache },
       { name: "session cache", run: stopProcessSessionCache },
-      { name: "job queue (pg-boss)", run: stopJobs },
+      { name: "job queue (pg-boss)", run: () => stopJobs(jobsBudgetMs()) },
       { name: "heavy-work threads", run: closeHeavyPool },
       { name: "database", run: closeRuntimeDb },
     ],
     {
       slowStepMs: 5_000,
-      deadlineMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+      deadlineMs,
       onDeadline: (step) => {
         logger.error({ step, seconds: env.SHUTDOWN_TIMEOUT_SECONDS }, "shutdown did not end in time: exiting");
         exit(1);

@@ -26,7 +26,7 @@ export interface ShutdownOptions {
  */
 export async function runShutdown(steps: readonly ShutdownStep[], options: ShutdownOptions): Promise<void> {
   const warn = options.warn ?? ((fields, message) => logger.warn(fields, message));
-  let current = "(avant la première étape)";
+  let current = "(none started)";
   const deadline = setTimeout(() => options.onDeadline(current), options.deadlineMs);
   deadline.unref();
   try {

@@ -136,12 +136,12 @@ export async function startJobs(): Promise<JobQueue> {
   return queue;
 }
 
-/** At shutdown, before the database closes: stop polling, let running jobs finish. */
-export async function stopJobs(): Promise<void> {
+/** At shutdown, before the database closes: stop polling, let running jobs finish (up to `timeoutMs`, 10 s by default). */
+export async function stopJobs(timeoutMs?: number): Promise<void> {
   const current = running;
   running = undefined;
   if (getJobQueue() === current?.queue) setJobQueue(undefined);
   if (!current) return;
-  await current.queue.stop();
+  await current.queue.stop(timeoutMs);
   current.transport.close();
 }
