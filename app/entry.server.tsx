@@ -5,6 +5,7 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceProvider } from "./ui/nonce";
 import { CoalescingStream } from "./server/http/coalesce.server";
+import { holdableRender } from "./server/http/held-pages.server";
 
 export * as platform from "./server/http/platform.server";
 
@@ -21,6 +22,7 @@ export default function handleRequest(
   const nonce = loadContext.cspNonce;
   return new Promise((resolve, reject) => {
     let shellRendered = false;
+    let failed = false;
     // Aborts a render still pending after ABORT_DELAY; cleared once React has
     // written everything, so a finished render is not kept alive by its timer.
     let abortRender = () => {};
@@ -33,8 +35,16 @@ export default function handleRequest(
         nonce,
         [bot ? "onAllReady" : "onShellReady"]() {
           shellRendered = true;
-          const body = new CoalescingStream();
-          body.once("finish", () => clearTimeout(abortTimer));
+          // A page its routes allow to hold (ADR 055): a copy of what is sent, held once complete and without error.
+          const capture = holdableRender(loadContext.held, remixContext, responseStatusCode);
+          const chunks: Buffer[] = [];
+          const body = new CoalescingStream(capture ? (chunk) => chunks.push(chunk) : undefined);
+          body.once("finish", () => {
+            clearTimeout(abortTimer);
+            if (capture && !failed && responseStatusCode === 200) {
+              loadContext.held!.store.hold(capture, Buffer.concat(chunks).toString("utf8"), responseHeaders);
+            }
+          });
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
           resolve(
             new Response(createReadableStreamFromReadable(body), {
@@ -49,6 +59,7 @@ export default function handleRequest(
           reject(error);
         },
         onError(error: unknown) {
+          failed = true;
           responseStatusCode = 500;
           if (shellRendered) console.error(error);
         },

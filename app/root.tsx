@@ -22,6 +22,10 @@ import { getObservatory } from "./server/observatory/observatory.server";
 import { navigationFor } from "./ui/navigation";
 import { countUnreadNotifications } from "./server/notifications/notifications.server";
 import { roleLabels } from "./domain/permissions";
+import { HELD_PAGE } from "~/domain/held-page";
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export const links: LinksFunction = () => [{ rel: "icon", href: "/favicon.svg", type: "image/svg+xml" }];
 

@@ -9,7 +9,8 @@
 //   --cpu-prof D  run the measured server under node --cpu-prof (profiles in D;
 //                 summarise them with bench/profile-summary.ts)
 //   --only a,b    measure only these targets besides the two anchors (names:
-//                 public, public304, reader, reader304, home, extranet)
+//                 public, public304, reader, reader304, home, extranet,
+//                 home-render, extranet-render: rendered for every request, ADR 055)
 //   --save-html D write the signed-in reader's `/` and `/extranet` HTML (identity) into D
 import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
@@ -50,9 +51,31 @@ interface Row {
   cpu: number | null;
 }
 
-async function cannon(name: string, url: string, headers: Record<string, string>, pid: number | undefined): Promise<Row> {
+/**
+ * `render`: every request carries a cookie of its own besides the session's, so that no request is answered
+ * from a page the process holds (ADR 055): the cost of rendering the page, the holding's own work included.
+ */
+async function cannon(name: string, url: string, headers: Record<string, string>, pid: number | undefined, render = false): Promise<Row> {
   const cpu0 = cpuMs(pid);
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  let n = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers,
+    ...(render
+      ? {
+          requests: [
+            {
+              setupRequest: (request: autocannon.Request) => ({
+                ...request,
+                headers: { ...(request.headers as Record<string, string> | undefined), cookie: `${headers.cookie}; bench=${n++}` },
+              }),
+            },
+          ],
+        }
+      : {}),
+  });
   const cpu = pid ? (cpuMs(pid) - cpu0) / Math.max(1, result.requests.total) : null;
   const statuses = ["1xx", "2xx", "3xx", "4xx", "5xx"].map((k) => [k, (result as unknown as Record<string, number>)[k]] as const).filter(([, n]) => (n ?? 0) > 0);
   const row = {
@@ -126,7 +149,15 @@ async function main() {
       const readerReport = `${server.url}/dashboard/${year}`;
       const rr = await fetch(readerReport, { headers: { cookie: reader, "Accept-Encoding": "br" } });
       const readerEtag = rr.headers.get("etag")!;
-      for (const p of ["/", "/extranet"]) await fetch(`${server.url}${p}`, { headers: { cookie: reader } });
+      // Three times: the first render teaches the process that the path may be held, the second that the key was
+      // requested before, the third is held (ADR 055).
+      const held = { home: false, extranet: false };
+      for (const p of ["/", "/extranet", "/", "/extranet", "/", "/extranet"]) await fetch(`${server.url}${p}`, { headers: { cookie: reader } });
+      for (const p of ["/", "/extranet"] as const) {
+        const res = await fetch(`${server.url}${p}`, { headers: { cookie: reader } });
+        await res.arrayBuffer();
+        held[p === "/" ? "home" : "extranet"] = res.headers.get("server-timing") === "held";
+      }
       // Warm-up
       await autocannon({ url: `${server.url}/`, connections: 4, duration: 3, headers: { cookie: reader, "Accept-Encoding": "gzip" } });
       const bare = await bareServer(br);
@@ -144,6 +175,9 @@ async function main() {
         await measure("reader304", "reader's report, `If-None-Match` hit (304)", readerReport, { cookie: reader, "If-None-Match": readerEtag }, pid);
         await measure("home", "signed-in reader home `/` (gzip)", `${server.url}/`, { cookie: reader, "Accept-Encoding": "gzip" }, pid);
         await measure("extranet", "signed-in `/extranet` (gzip)", `${server.url}/extranet`, { cookie: reader, "Accept-Encoding": "gzip" }, pid);
+        // The same pages rendered for every request (no held page, ADR 055): what a first visit, or any visit after a change, costs.
+        await measure("home-render", "signed-in reader home `/`, rendered each time (gzip)", `${server.url}/`, { cookie: reader, "Accept-Encoding": "gzip" }, pid, true);
+        await measure("extranet-render", "signed-in `/extranet`, rendered each time (gzip)", `${server.url}/extranet`, { cookie: reader, "Accept-Encoding": "gzip" }, pid, true);
         rowsOut.push(await cannon("anchor again: `/healthz`", `${server.url}/healthz`, {}, pid));
       } finally {
         bare.stop();
@@ -158,7 +192,10 @@ async function main() {
       const health = (rowsOut[0]!.rps + rowsOut[rowsOut.length - 1]!.rps) / 2;
       const rps = (prefix: string) => rowsOut.find((r) => r.name.startsWith(prefix))?.rps;
       const ratio = (a: number | undefined, b: number) => (a === undefined ? "not measured" : `×${(a / b).toFixed(2)}`);
-      console.log(`\nRatios (same run): public report / bare Node ${ratio(rps("public report `"), rowsOut[1]!.rps)}; reader home / \`/healthz\` (mean of both) ${ratio(rps("signed-in reader home"), health)}; \`/extranet\` / \`/healthz\` ${ratio(rps("signed-in `/extranet`"), health)}.`);
+      console.log(
+        `\nRatios (same run): public report / bare Node ${ratio(rps("public report `"), rowsOut[1]!.rps)}; reader home / \`/healthz\` (mean of both) ${ratio(rps("signed-in reader home `/` (gzip)"), health)}; \`/extranet\` / \`/healthz\` ${ratio(rps("signed-in `/extranet` (gzip)"), health)}; rendered each time: reader home ${ratio(rps("signed-in reader home `/`, rendered"), health)}, \`/extranet\` ${ratio(rps("signed-in `/extranet`, rendered"), health)}.`,
+      );
+      console.log(`Held pages (ADR 055): \`/\` ${held.home ? "served from the held page" : "rendered"}, \`/extranet\` ${held.extranet ? "served from the held page" : "rendered"} (Server-Timing of a request before the measures).`);
       console.log(`JavaScript loaded: \`/extranet\` ${(scripts.bytes / 1024).toFixed(0)} KiB in ${scripts.files} files (recharts: ${scripts.recharts ? "yes" : "no"}); reader home \`/\` ${(home.bytes / 1024).toFixed(0)} KiB in ${home.files} files (recharts: ${home.recharts ? "yes" : "no"}). Uncompressed.`);
       console.log(`\nCompression of the signed-in pages' HTML (this process, one page at a time, median of ${COMPRESSION_RUNS / 10} batches of 10; ADR 037):\n`);
       console.log("| page | identity | encoding | bytes | CPU per page |\n| --- | ---: | --- | ---: | ---: |");

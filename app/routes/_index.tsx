@@ -12,6 +12,7 @@ import { getObservatory } from "~/server/observatory/observatory.server";
 import { pendingWorkFor } from "~/server/home/pending-work.server";
 import { navigationFor } from "~/ui/navigation";
 import { listPublishedEditions } from "~/server/dashboard/editions.server";
+import { HELD_PAGE } from "~/domain/held-page";
 
 const roleIntro: Record<Role, string> = {
   admin: "Vous gérez les comptes et les paramètres du portail. Vous n'avez pas de droit particulier sur le contenu des données.",
@@ -24,6 +25,9 @@ const roleIntro: Record<Role, string> = {
     "Vous validez les tableaux de votre organisme avant leur transmission à l'ODPE (art. 4) et décidez de toute diffusion externe de ses données (art. 5).",
   reader: "Vous consultez les rapports et tableaux de bord publiés par l'observatoire.",
 };
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);

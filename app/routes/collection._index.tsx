@@ -8,6 +8,10 @@ import { versionStatusColors, versionStatusLabels } from "~/domain/submissions";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDate, formatDateTime } from "~/domain/format";
 import { WrapBadge } from "~/ui/WrapBadge";
+import { HELD_PAGE } from "~/domain/held-page";
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export const meta: MetaFunction = () => [{ title: "Dépôt des tableaux — Portail ODPE" }];
 

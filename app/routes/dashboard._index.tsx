@@ -8,6 +8,10 @@ import { editionFileUrl } from "~/server/dashboard/pages.server";
 import { describeChange, formatChange, formatFigure, type EditionVariant } from "~/domain/dashboard";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDate } from "~/domain/format";
+import { HELD_PAGE } from "~/domain/held-page";
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export const meta: MetaFunction = () => [{ title: "Tableau de bord annuel — Portail ODPE" }];
 

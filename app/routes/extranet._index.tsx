@@ -7,6 +7,10 @@ import { listExtranetPublications } from "~/server/publications/publication-quer
 import { listPublishedEditions } from "~/server/dashboard/editions.server";
 import { Contributors } from "~/ui/contributors";
 import { formatDate } from "~/domain/format";
+import { HELD_PAGE } from "~/domain/held-page";
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `Extranet — ${data?.observatory.name ?? "Observatoire départemental de la protection de l'enfance"}` },

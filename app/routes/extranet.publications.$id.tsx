@@ -7,6 +7,10 @@ import { orNotFound } from "~/server/http/results.server";
 import { PublicationContentView } from "~/ui/diffusion";
 import { formatDate } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
+import { HELD_PAGE } from "~/domain/held-page";
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.rendered.title ?? "Publication"} — Extranet de l'observatoire` }];
 

@@ -15,6 +15,10 @@ import { proposalsForIndicator } from "~/server/governance/proposals.server";
 import { proposalKindLabels, proposalStatusLabels } from "~/domain/governance";
 import { formatDate } from "~/domain/format";
 import { requireParam } from "~/server/http/params.server";
+import { HELD_PAGE } from "~/domain/held-page";
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.indicator.code ?? "Indicateur"} — Catalogue des indicateurs` }];
 

@@ -8,6 +8,10 @@ import { listCatalogue, listCodelists, listDomains } from "~/server/indicators/i
 import { measureLabels } from "~/domain/indicators";
 import { TableScroll } from "~/ui/TableScroll";
 import { noShrink } from "~/ui/referential";
+import { HELD_PAGE } from "~/domain/held-page";
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export const meta: MetaFunction = () => [{ title: "Catalogue des indicateurs — Portail ODPE" }];
 

@@ -9,6 +9,10 @@ import { joinedByLabel, organisationKindLabels } from "~/domain/organisations";
 import { todayIso } from "~/domain/dates";
 import { MembershipBadge } from "~/ui/referential";
 import { formatDate } from "~/domain/format";
+import { HELD_PAGE } from "~/domain/held-page";
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export const meta: MetaFunction = () => [{ title: "Organismes membres — Portail ODPE" }];
 

@@ -99,6 +99,7 @@ export const envSchema = z
       .optional(),
     // Job queue (app/server/jobs): pg-boss in its own schema; the worker runs in every portal process unless disabled.
     JOBS_ENABLED: booleanish.default(true),
+    HELD_PAGES: booleanish.default(true),
     JOBS_SCHEMA: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,40}$/, "must be a lower-case PostgreSQL schema name")
@@ -190,6 +191,7 @@ const frenchHints: Record<string, string> = {
   OBSERVATORY_CONTACT_EMAIL: "doit être une adresse e-mail, p. ex. odpe@departement.fr",
   MAIL_FROM: "doit être une adresse d'expéditeur, p. ex. Portail ODPE <odpe@departement.fr>, et est obligatoire quand SMTP_HOST est renseigné",
   JOBS_ENABLED: "doit valoir « true » ou « false »",
+  HELD_PAGES: "doit valoir « true » ou « false »",
   JOBS_SCHEMA: "doit être un nom de schéma PostgreSQL en minuscules",
   JOBS_POOL_MAX: "doit être un nombre entier entre 1 et 50",
   REMINDERS_CRON: "doit être une expression cron à cinq champs, p. ex. 0 7 * * *",

@@ -41,4 +41,48 @@ describe("HTTP layer of the production build", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "ok", database: "ok", driver: "pglite" });
   });
+
+  it("ADR 055: a signed-in page held by the process comes with this response's nonce and request id, and never outlives its session", async () => {
+    const login = await fetch(`${baseUrl()}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: baseUrl() },
+      body: new URLSearchParams({ email: demoEmail("elu"), password: DEMO_PASSWORD }),
+    });
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    // The first render teaches the process that `/` may be held, the second that it was requested, the third is held, the fourth served from it.
+    const pages: { res: Response; html: string }[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${baseUrl()}/`, { headers: { Cookie: cookie } });
+      expect(res.status).toBe(200);
+      pages.push({ res, html: await res.text() });
+      if (res.headers.get("server-timing") === "held") break;
+    }
+    const held = pages.at(-1)!;
+    const rendered = pages.at(-2)!;
+    expect(held.res.headers.get("server-timing"), "a held page after a few requests").toBe("held");
+    expect(rendered.res.headers.get("server-timing")).toBeNull();
+    const nonceOf = (res: Response) => /'nonce-([^']+)'/.exec(res.headers.get("content-security-policy") ?? "")![1]!;
+    const nonce = nonceOf(held.res);
+    expect(nonce).not.toBe(nonceOf(rendered.res));
+    const scripts = [...held.html.matchAll(/<script(?![^>]*\bsrc=)([^>]*)>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attrs] of scripts) expect(attrs).toContain(`nonce="${nonce}"`);
+    expect(held.html).not.toContain(nonceOf(rendered.res));
+    const requestId = held.res.headers.get("x-request-id")!;
+    expect(held.html).toContain(requestId);
+    expect(held.html).not.toContain(rendered.res.headers.get("x-request-id")!);
+    // The same page otherwise: what was rendered, with the new values.
+    expect(held.html).toBe(
+      rendered.html.replaceAll(nonceOf(rendered.res), nonce).replaceAll(rendered.res.headers.get("x-request-id")!, requestId),
+    );
+    expect(held.res.headers.get("cache-control")).toBe(rendered.res.headers.get("cache-control"));
+    expect(held.res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    // Signed out: the held page is not served to the ended session, the route sends it to the login page.
+    const logout = await fetch(`${baseUrl()}/logout`, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: baseUrl() } });
+    expect(logout.status).toBe(302);
+    const after = await fetch(`${baseUrl()}/`, { redirect: "manual", headers: { Cookie: cookie } });
+    expect(after.status).toBe(302);
+    expect(after.headers.get("location")).toMatch(/^\/login/);
+  });
 });

@@ -44,6 +44,8 @@ function startTwo(env: Record<string, string | undefined>) {
   );
 }
 
+let demoPair: ProductionServer[] | undefined;
+
 const report = (pair: ProductionServer[]) => pair.map((s, i) => `--- instance ${i + 1} ---\n${s.output().slice(-4_000)}`).join("\n");
 
 describe("two instances started at once on one empty PostgreSQL", () => {
@@ -58,6 +60,7 @@ describe("two instances started at once on one empty PostgreSQL", () => {
 
   it("demo mode: the observatory and demo accounts are seeded once (no unique violation); a session opened on one instance is valid on the other", async () => {
     const pair = await startTwo({ DATABASE_URL: cluster!.url("scale_demo"), APP_MODE: "demo" });
+    demoPair = pair;
     expect(report(pair)).not.toMatch(/duplicate key|unique/i);
     const db = new pg.Client({ connectionString: cluster!.url("scale_demo") });
     await db.connect();
@@ -81,4 +84,51 @@ describe("two instances started at once on one empty PostgreSQL", () => {
     const page = await fetch(`${b.url}/account`, { redirect: "manual", headers: { Cookie: cookie! } });
     expect(page.status).toBe(200);
   }, 400_000);
+
+  it("ADR 055: the pages each instance holds follow the one database: a change committed outside the portal reaches both instances' pages once announced, a session ended on one is refused on the other", async () => {
+    const [a, b] = demoPair as [ProductionServer, ProductionServer];
+    const login = await fetch(`${a.url}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: a.url },
+      body: new URLSearchParams({ email: demoEmail("elu"), password: DEMO_PASSWORD }),
+    });
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    /** Requests `/` until the instance serves it from what it holds (the first render teaches it the path, the second is held). */
+    const heldHome = async (server: ProductionServer) => {
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`${server.url}/`, { headers: { Cookie: cookie } });
+        const html = await res.text();
+        if (res.headers.get("server-timing") === "held") return html;
+      }
+      throw new Error(`${server.url}: / never served from the held pages`);
+    };
+    for (const server of [a, b]) expect(await heldHome(server)).toContain("Bonjour");
+    // A plain UPDATE, as an operator's psql would make it: no portal code, no notification of its own.
+    const db = new pg.Client({ connectionString: cluster!.url("scale_demo") });
+    await db.connect();
+    try {
+      await db.query("update app_user set display_name = 'Élue renommée' where email = $1", [demoEmail("elu")]);
+    } finally {
+      await db.end();
+    }
+    // The name is in the session row each instance holds (ADR 035), emptied when the trigger's notification arrives,
+    // milliseconds after the commit: within that window a page may still show the old name, never after it.
+    for (const server of [a, b]) {
+      const deadline = Date.now() + 5_000;
+      let html = "";
+      while (!html.includes("Élue renommée") && Date.now() < deadline) {
+        html = await (await fetch(`${server.url}/`, { headers: { Cookie: cookie } })).text();
+      }
+      expect(html, server.url).toContain("Élue renommée");
+    }
+    // And what each instance holds from then on is the new page, not one rendered before the notification.
+    for (const server of [a, b]) expect(await heldHome(server)).toContain("Élue renommée");
+    // Signed out through instance A: instance B's held page is not served to that session.
+    const logout = await fetch(`${a.url}/logout`, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: a.url } });
+    expect(logout.status).toBe(302);
+    const after = await fetch(`${b.url}/`, { redirect: "manual", headers: { Cookie: cookie } });
+    expect(after.status).toBe(302);
+    expect(after.headers.get("location")).toMatch(/^\/login/);
+  }, 60_000);
 });

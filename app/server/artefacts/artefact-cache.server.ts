@@ -6,6 +6,7 @@ import { getEnv } from "../env.server";
 import { openRuntimeDb } from "../runtime.server";
 import { ARTEFACT_CHANNEL, artefactBytes, artefactEtag, onLocalInvalidation, type Artefact } from "./artefacts.server";
 import { onLocalSessionChange } from "../auth/session-changes.server";
+import { forgetHeldPages } from "../http/held-generation.server";
 
 /**
  * Published artefacts held in the process by key (ADR 033), so that serving
@@ -131,6 +132,7 @@ export class ArtefactCache {
 
   invalidate(_scope: string) {
     this.generation++;
+    forgetHeldPages();
     this.entries.clear();
     this.models.clear();
   }
@@ -138,6 +140,7 @@ export class ArtefactCache {
   /** A change in this process that the read models may show (an organisation's name or logo): they go, the artefacts stay. */
   invalidateModels() {
     this.generation++;
+    forgetHeldPages();
     this.models.clear();
   }
 

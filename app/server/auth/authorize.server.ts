@@ -99,6 +99,11 @@ export async function permittedUserOfCookie(cookie: string | null, permission: P
   return user && can(user, permission) ? user : null;
 }
 
+/** For the held pages (ADR 055): the user a Cookie header's session names, or null — every page's own session check. */
+export function signedInUserOfCookie(cookie: string | null): Promise<CurrentUser | null> {
+  return userOfCookie(cookie);
+}
+
 function loginRedirect(request: Request): Response {
   const url = new URL(request.url);
   const target = url.pathname + url.search;

@@ -4,6 +4,7 @@ import { getEnv } from "../env.server";
 import { openRuntimeDb } from "../runtime.server";
 import { channelSubscription, subscribeWhileOpen } from "../artefacts/artefact-cache.server";
 import { onLocalSessionChange } from "./session-changes.server";
+import { forgetHeldPages } from "../http/held-generation.server";
 
 /**
  * Validated sessions held in the process (ADR 035), so that a signed-in
@@ -142,11 +143,13 @@ export class SessionCache {
   /** This process ended these sessions (or a user's): forgotten now, before any notification. */
   forget(match: (row: HeldSession) => boolean) {
     this.generation++;
+    forgetHeldPages();
     for (const [id, entry] of this.entries) if (match(entry.row)) this.entries.delete(id);
   }
 
   invalidate() {
     this.generation++;
+    forgetHeldPages();
     this.entries.clear();
     this.shell.clear();
   }

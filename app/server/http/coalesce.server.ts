@@ -15,6 +15,11 @@ export class CoalescingStream extends Transform {
   private pending: Buffer[] = [];
   private scheduled = false;
 
+  /** `onChunk`: sees each chunk passed on (a page being held keeps a copy, ADR 055). */
+  constructor(private readonly onChunk?: (chunk: Buffer) => void) {
+    super();
+  }
+
   override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback) {
     this.pending.push(typeof chunk === "string" ? Buffer.from(chunk, encoding) : chunk);
     if (!this.scheduled) {
@@ -34,6 +39,7 @@ export class CoalescingStream extends Transform {
     if (!this.pending.length || this.destroyed) return;
     const chunk = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
+    this.onChunk?.(chunk);
     this.push(chunk);
   }
 }

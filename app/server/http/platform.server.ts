@@ -18,6 +18,7 @@ import { withOutageResponses } from "./outage.server";
 import { withBodyLimits } from "./body-limits.server";
 import { compressionByKind, isFilePath } from "./compression.server";
 import { memberReportRevalidation, publicReportFastPath } from "./artefact-route.server";
+import { heldPagesStep, type HeldRender } from "./held-pages.server";
 import { stopProcessArtefactCache } from "../artefacts/artefact-cache.server";
 import { stopProcessSessionCache } from "../auth/session-cache.server";
 import { withStartupLock } from "../startup-lock.server";
@@ -39,6 +40,7 @@ export interface InstallOptions {
 interface Locals {
   requestId: string;
   cspNonce: string;
+  held?: HeldRender;
 }
 
 /**
@@ -147,6 +149,9 @@ export function install(app: Express, options: InstallOptions) {
   }
 
   app.use(responseHeaderDefaults);
+  // A page held in the process, while nothing it shows has changed (ADR 055); else Remix renders it, and may hold it.
+  // Never in development, where the code of a page changes under a running process.
+  if (env.HELD_PAGES && !dev) app.use(heldPagesStep());
   app.all(
     "*",
     createRequestHandler({
@@ -156,7 +161,12 @@ export function install(app: Express, options: InstallOptions) {
       mode: env.NODE_ENV === "production" ? "production" : "development",
       getLoadContext: (req: ExpressRequest, res: ExpressResponse) => {
         const locals = res.locals as Locals;
-        return { requestId: locals.requestId, cspNonce: locals.cspNonce, ip: req.ip ?? req.socket.remoteAddress ?? "inconnue" };
+        return {
+          requestId: locals.requestId,
+          cspNonce: locals.cspNonce,
+          ip: req.ip ?? req.socket.remoteAddress ?? "inconnue",
+          ...(locals.held ? { held: locals.held } : {}),
+        };
       },
     }),
   );

@@ -1,0 +1,180 @@
+import { describe, expect, it } from "vitest";
+import { HeldPages, WalPosition, heldPageText, parseLsn, type HeldCapture } from "~/server/http/held-pages.server";
+import { forgetHeldPages, heldPagesGeneration } from "~/server/http/held-generation.server";
+
+/** ADR 055: the pages held in the process, and when they are served again. */
+const NONCE = "b3JpZ2luYWwtbm9uY2UtMTIzNA==";
+const REQUEST_ID = "6f1c2f0e-3a0b-4c1e-9d55-1d2b7c9e0a11";
+const html = `<html><script nonce="${NONCE}">window.x=1</script><p>Bonjour</p><script nonce="${NONCE}">{"requestId":"${REQUEST_ID}"}</script></html>`;
+
+function capture(over: Partial<HeldCapture> = {}): HeldCapture {
+  return {
+    key: "localhost\n/\nodpe_session=a.b",
+    position: 100n,
+    generation: heldPagesGeneration(),
+    day: "2026-12-07",
+    userId: "u1",
+    sessionId: "s1",
+    tokens: [NONCE, REQUEST_ID],
+    ...over,
+  };
+}
+
+const at = (c: HeldCapture) => ({ position: c.position, generation: c.generation, day: c.day, userId: c.userId, sessionId: c.sessionId });
+const headers = () => new Headers({ "Content-Type": "text/html; charset=utf-8" });
+
+function held(position = 100n) {
+  const store = new HeldPages(async () => position);
+  store.observe(position);
+  return store;
+}
+
+describe("pages held in the process (ADR 055)", () => {
+  it("serves a held page with this request's nonce and request id, never the render's", () => {
+    const store = held();
+    const c = capture();
+    expect(store.hold(c, html, headers())).toBe(true);
+    const page = store.get(c.key, at(c));
+    expect(page).toBeDefined();
+    const text = heldPageText(page!, ["bm91dmVhdS1ub25jZS01Njc4OTA=", "0e9a7c2b-1d55-4c1e-9d55-aaaaaaaaaaaa"]);
+    expect(text).not.toContain(NONCE);
+    expect(text).not.toContain(REQUEST_ID);
+    expect(text).toBe(html.replaceAll(NONCE, "bm91dmVhdS1ub25jZS01Njc4OTA=").replaceAll(REQUEST_ID, "0e9a7c2b-1d55-4c1e-9d55-aaaaaaaaaaaa"));
+    expect(page!.headers).toContainEqual(["content-type", "text/html; charset=utf-8"]);
+  });
+
+  it("a commit anywhere (the WAL position moved) drops every held page", () => {
+    const store = held();
+    const c = capture();
+    store.hold(c, html, headers());
+    expect(store.get(c.key, { ...at(c), position: 101n })).toBeUndefined();
+    expect(store.size).toBe(0);
+    // Back at the old position (a database restored, or failed over to a server behind): nothing held, nothing served.
+    expect(store.get(c.key, at(c))).toBeUndefined();
+  });
+
+  it("after a database restored at a lower position, pages are held again from there", () => {
+    const store = held(500n);
+    store.observe(100n);
+    const c = capture();
+    expect(store.hold(c, html, headers())).toBe(true);
+    expect(store.get(c.key, at(c))).toBeDefined();
+  });
+
+  it("a render that began before a commit seen since is not held", () => {
+    const store = held();
+    const c = capture();
+    store.observe(101n);
+    expect(store.hold(c, html, headers())).toBe(false);
+    expect(store.size).toBe(0);
+  });
+
+  it("a cache emptied by a notification (another instance's change) drops the pages and the renders under way", () => {
+    const store = held();
+    const before = capture();
+    const underWay = capture({ key: "other" });
+    store.hold(before, html, headers());
+    forgetHeldPages();
+    expect(store.get(before.key, { ...at(before), generation: heldPagesGeneration() })).toBeUndefined();
+    expect(store.hold(underWay, html, headers())).toBe(false);
+  });
+
+  it("another day, another user or another session of the key: not served", () => {
+    const store = held();
+    const c = capture();
+    for (const other of [{ day: "2026-12-08" }, { userId: "u2" }, { sessionId: "s2" }, { userId: null, sessionId: null }]) {
+      store.hold(c, html, headers());
+      expect(store.get(c.key, { ...at(c), ...other }), JSON.stringify(other)).toBeUndefined();
+    }
+  });
+
+  it("held 60 s at most", () => {
+    const store = held();
+    const c = capture();
+    store.hold(c, html, headers(), 1_000);
+    expect(store.get(c.key, at(c), 60_999)).toBeDefined();
+    expect(store.get(c.key, at(c), 61_000)).toBeUndefined();
+  });
+
+  it("never holds a page that sets a cookie, nor one whose per-request values are too short to split on", () => {
+    const store = held();
+    expect(store.hold(capture(), html, new Headers({ "Set-Cookie": "odpe_session=x" }))).toBe(false);
+    expect(store.hold(capture({ tokens: [NONCE, "req-1234"] }), html, headers())).toBe(false);
+    expect(store.size).toBe(0);
+  });
+
+  it("holds 1,000 pages at most, the least recently served dropped first", () => {
+    const store = held();
+    for (let i = 0; i < 1_001; i++) store.hold(capture({ key: `k${i}` }), html, headers());
+    expect(store.size).toBe(1_000);
+    expect(store.get("k0", at(capture()))).toBeUndefined();
+    expect(store.get("k1", at(capture()))).toBeDefined();
+    store.hold(capture({ key: "k1001" }), html, headers());
+    // k1 was just served: k2 went instead.
+    expect(store.get("k1", at(capture()))).toBeDefined();
+    expect(store.get("k2", at(capture()))).toBeUndefined();
+  });
+
+  it("learns the paths whose renders may be held, and only those", () => {
+    const store = held();
+    expect(store.mayHold("/")).toBe(false);
+    store.learn("/");
+    expect(store.mayHold("/")).toBe(true);
+    expect(store.mayHold("/audit")).toBe(false);
+  });
+
+  it("a key is held from its second request on: the first only teaches that it was requested", () => {
+    const store = held();
+    expect(store.seenBefore("k")).toBe(false);
+    expect(store.seenBefore("k")).toBe(true);
+    expect(store.seenBefore("other")).toBe(false);
+  });
+
+  it("reads the WAL position as a number", () => {
+    expect(parseLsn("0/147A688")).toBe(0x147a688n);
+    expect(parseLsn("16/B374D848")).toBe(0x16b374d848n);
+    expect(parseLsn("1/0") > parseLsn("0/FFFFFFFF")).toBe(true);
+    expect(() => parseLsn("nonsense")).toThrow();
+  });
+});
+
+describe("the WAL position read once for the requests waiting (ADR 055)", () => {
+  it("a request arriving while a read runs gets the next read, sent after it arrived, never the running one", async () => {
+    const resolvers: ((value: bigint) => void)[] = [];
+    let sent = 0;
+    const wal = new WalPosition(() => {
+      sent++;
+      return new Promise<bigint>((resolve) => resolvers.push(resolve));
+    });
+    const first = wal.read();
+    const second = wal.read();
+    const third = wal.read();
+    expect(sent).toBe(1);
+    // A commit lands here; the running read had already been answered at position 1.
+    resolvers[0]!(1n);
+    expect(await first).toBe(1n);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toBe(2);
+    resolvers[1]!(2n);
+    expect(await second).toBe(2n);
+    expect(await third).toBe(2n);
+    // Nothing running: a read of its own.
+    const fourth = wal.read();
+    expect(sent).toBe(3);
+    resolvers[2]!(3n);
+    expect(await fourth).toBe(3n);
+  });
+
+  it("a failed read fails its requests, and the next ones read again", async () => {
+    let calls = 0;
+    const wal = new WalPosition(async () => {
+      calls++;
+      if (calls === 1) throw new Error("connexion perdue");
+      return 7n;
+    });
+    const failing = wal.read();
+    const next = wal.read();
+    await expect(failing).rejects.toThrow("connexion perdue");
+    expect(await next).toBe(7n);
+  });
+});
