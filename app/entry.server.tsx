@@ -41,7 +41,7 @@ export default function handleRequest(
           const body = new CoalescingStream(capture ? (chunk) => chunks.push(chunk) : undefined);
           body.once("finish", () => {
             clearTimeout(abortTimer);
-            if (capture && !failed && responseStatusCode === 200) {
+            if (capture && !failed) {
               loadContext.held!.store.hold(capture, Buffer.concat(chunks).toString("utf8"), responseHeaders);
             }
           });

@@ -97,9 +97,10 @@ export const envSchema = z
       .string()
       .regex(/^(?:[^<>\r\n]+<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, "must be an address, e.g. Portail ODPE <odpe@departement.fr>")
       .optional(),
+    // Pages served again from the copy the process holds while the database has not changed (ADR 055).
+    HELD_PAGES: booleanish.default(true),
     // Job queue (app/server/jobs): pg-boss in its own schema; the worker runs in every portal process unless disabled.
     JOBS_ENABLED: booleanish.default(true),
-    HELD_PAGES: booleanish.default(true),
     JOBS_SCHEMA: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,40}$/, "must be a lower-case PostgreSQL schema name")

@@ -78,6 +78,11 @@ describe("HTTP layer of the production build", () => {
     );
     expect(held.res.headers.get("cache-control")).toBe(rendered.res.headers.get("cache-control"));
     expect(held.res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    // A request id chosen to match some text of the page (X-Request-Id is accepted from clients): the copies keep that text.
+    const chosen = "data-mantine-color-scheme";
+    for (let i = 0; i < 4; i++) await (await fetch(`${baseUrl()}/extranet`, { headers: { "X-Request-Id": chosen } })).text();
+    const extranet = await fetch(`${baseUrl()}/extranet`);
+    expect(await extranet.text()).toContain(`${chosen}="light"`);
     // Signed out: the held page is not served to the ended session, the route sends it to the login page.
     const logout = await fetch(`${baseUrl()}/logout`, { method: "POST", redirect: "manual", headers: { Cookie: cookie, Origin: baseUrl() } });
     expect(logout.status).toBe(302);

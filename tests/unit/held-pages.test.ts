@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HeldPages, WalPosition, heldPageText, parseLsn, type HeldCapture } from "~/server/http/held-pages.server";
+import { HeldPages, SnapshotReader, heldPageText, type HeldCapture } from "~/server/http/held-pages.server";
 import { forgetHeldPages, heldPagesGeneration } from "~/server/http/held-generation.server";
 
 /** ADR 055: the pages held in the process, and when they are served again. */
@@ -10,7 +10,7 @@ const html = `<html><script nonce="${NONCE}">window.x=1</script><p>Bonjour</p><s
 function capture(over: Partial<HeldCapture> = {}): HeldCapture {
   return {
     key: "localhost\n/\nodpe_session=a.b",
-    position: 100n,
+    snapshot: "100:100:",
     generation: heldPagesGeneration(),
     day: "2026-12-07",
     userId: "u1",
@@ -20,12 +20,12 @@ function capture(over: Partial<HeldCapture> = {}): HeldCapture {
   };
 }
 
-const at = (c: HeldCapture) => ({ position: c.position, generation: c.generation, day: c.day, userId: c.userId, sessionId: c.sessionId });
+const at = (c: HeldCapture) => ({ snapshot: c.snapshot, generation: c.generation, day: c.day, userId: c.userId, sessionId: c.sessionId });
 const headers = () => new Headers({ "Content-Type": "text/html; charset=utf-8" });
 
-function held(position = 100n) {
-  const store = new HeldPages(async () => position);
-  store.observe(position);
+function held(snapshot = "100:100:") {
+  const store = new HeldPages(async () => snapshot);
+  store.observe(snapshot);
   return store;
 }
 
@@ -43,28 +43,32 @@ describe("pages held in the process (ADR 055)", () => {
     expect(page!.headers).toContainEqual(["content-type", "text/html; charset=utf-8"]);
   });
 
-  it("a commit anywhere (the WAL position moved) drops every held page", () => {
+  it("a transaction ended anywhere (another snapshot read) drops every held page", () => {
     const store = held();
     const c = capture();
     store.hold(c, html, headers());
-    expect(store.get(c.key, { ...at(c), position: 101n })).toBeUndefined();
+    store.observe("100:101:");
     expect(store.size).toBe(0);
-    // Back at the old position (a database restored, or failed over to a server behind): nothing held, nothing served.
+    expect(store.get(c.key, { ...at(c), snapshot: "100:101:" })).toBeUndefined();
+    // A request whose read came before the latest one: nothing is served to it.
     expect(store.get(c.key, at(c))).toBeUndefined();
   });
 
-  it("after a database restored at a lower position, pages are held again from there", () => {
-    const store = held(500n);
-    store.observe(100n);
-    const c = capture();
+  it("the snapshots read are observed in the order the reads were sent, each answer as it comes", async () => {
+    let n = 0;
+    const store = new HeldPages(async () => `100:${100 + ++n}:`);
+    const first = await store.snapshots.read();
+    const c = capture({ snapshot: first });
     expect(store.hold(c, html, headers())).toBe(true);
     expect(store.get(c.key, at(c))).toBeDefined();
+    await store.snapshots.read();
+    expect(store.size).toBe(0);
   });
 
   it("a render that began before a commit seen since is not held", () => {
     const store = held();
     const c = capture();
-    store.observe(101n);
+    store.observe("100:101:");
     expect(store.hold(c, html, headers())).toBe(false);
     expect(store.size).toBe(0);
   });
@@ -103,6 +107,16 @@ describe("pages held in the process (ADR 055)", () => {
     expect(store.size).toBe(0);
   });
 
+  it("a request id chosen by the client to match some text of the page: not held (the page carries its request id once)", () => {
+    const store = held();
+    const text = "data-mantine-color-scheme";
+    const page = `<html ${text}="light"><script nonce="${NONCE}">{"requestId":"${text}"}</script></html>`;
+    expect(store.hold(capture({ tokens: [NONCE, text] }), page, headers())).toBe(false);
+    // Not in the page at all (a root that no longer shows it): not held either.
+    expect(store.hold(capture(), `<p nonce="${NONCE}">x</p>`, headers())).toBe(false);
+    expect(store.size).toBe(0);
+  });
+
   it("holds 1,000 pages at most, the least recently served dropped first", () => {
     const store = held();
     for (let i = 0; i < 1_001; i++) store.hold(capture({ key: `k${i}` }), html, headers());
@@ -130,51 +144,45 @@ describe("pages held in the process (ADR 055)", () => {
     expect(store.seenBefore("other")).toBe(false);
   });
 
-  it("reads the WAL position as a number", () => {
-    expect(parseLsn("0/147A688")).toBe(0x147a688n);
-    expect(parseLsn("16/B374D848")).toBe(0x16b374d848n);
-    expect(parseLsn("1/0") > parseLsn("0/FFFFFFFF")).toBe(true);
-    expect(() => parseLsn("nonsense")).toThrow();
-  });
 });
 
-describe("the WAL position read once for the requests waiting (ADR 055)", () => {
+describe("the snapshot read once for the requests waiting (ADR 055)", () => {
   it("a request arriving while a read runs gets the next read, sent after it arrived, never the running one", async () => {
-    const resolvers: ((value: bigint) => void)[] = [];
+    const resolvers: ((value: string) => void)[] = [];
     let sent = 0;
-    const wal = new WalPosition(() => {
+    const wal = new SnapshotReader(() => {
       sent++;
-      return new Promise<bigint>((resolve) => resolvers.push(resolve));
+      return new Promise<string>((resolve) => resolvers.push(resolve));
     });
     const first = wal.read();
     const second = wal.read();
     const third = wal.read();
     expect(sent).toBe(1);
-    // A commit lands here; the running read had already been answered at position 1.
-    resolvers[0]!(1n);
-    expect(await first).toBe(1n);
+    // A commit lands here; the running read had already been answered before it.
+    resolvers[0]!("1:1:");
+    expect(await first).toBe("1:1:");
     await new Promise((resolve) => setImmediate(resolve));
     expect(sent).toBe(2);
-    resolvers[1]!(2n);
-    expect(await second).toBe(2n);
-    expect(await third).toBe(2n);
+    resolvers[1]!("1:2:");
+    expect(await second).toBe("1:2:");
+    expect(await third).toBe("1:2:");
     // Nothing running: a read of its own.
     const fourth = wal.read();
     expect(sent).toBe(3);
-    resolvers[2]!(3n);
-    expect(await fourth).toBe(3n);
+    resolvers[2]!("1:3:");
+    expect(await fourth).toBe("1:3:");
   });
 
   it("a failed read fails its requests, and the next ones read again", async () => {
     let calls = 0;
-    const wal = new WalPosition(async () => {
+    const wal = new SnapshotReader(async () => {
       calls++;
       if (calls === 1) throw new Error("connexion perdue");
-      return 7n;
+      return "7:7:";
     });
     const failing = wal.read();
     const next = wal.read();
     await expect(failing).rejects.toThrow("connexion perdue");
-    expect(await next).toBe(7n);
+    expect(await next).toBe("7:7:");
   });
 });

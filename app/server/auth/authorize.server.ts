@@ -99,9 +99,15 @@ export async function permittedUserOfCookie(cookie: string | null, permission: P
   return user && can(user, permission) ? user : null;
 }
 
-/** For the held pages (ADR 055): the user a Cookie header's session names, or null — every page's own session check. */
+/**
+ * For the held pages (ADR 055), before Remix: the user a Cookie header's session names, or null — every
+ * page's own session check. Within the request's scope, the loaders then use this same check (getOptionalUser).
+ */
 export function signedInUserOfCookie(cookie: string | null): Promise<CurrentUser | null> {
-  return userOfCookie(cookie);
+  const pending = userOfCookie(cookie);
+  const scope = requestScope();
+  if (scope && !scope.has(USER_IN_SCOPE)) scope.set(USER_IN_SCOPE, { cookie, pending });
+  return pending;
 }
 
 function loginRedirect(request: Request): Response {

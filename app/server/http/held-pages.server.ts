@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 import type { EntryContext } from "@remix-run/node";
 import { sql } from "kysely";
@@ -11,16 +12,18 @@ import { isFilePath } from "./compression.server";
 
 /**
  * Pages held in the process (ADR 055): a page rendered for a request is kept,
- * and the same request (same URL, host and cookies: the same session) gets
- * the same bytes again, without loaders or React, for as long as nothing it
- * could show has changed. What a page shows comes from the database, the
- * date and the request; so a page is held under
+ * and the same request (same URL, protocol, host and cookies: the same
+ * session) gets the same bytes again, without loaders or React, for as long
+ * as nothing it could show has changed. What a page shows comes from the
+ * database, the date and the request; so a page is held under
  *
- * - the database's WAL insert position (`pg_current_wal_insert_lsn()`), read
- *   before the page's loaders run: every commit that changes anything, on
- *   any instance, moves it, and a page is served again only while it has not
- *   moved. A loader that writes (an audited read) moves it itself: its page
- *   is never served from here;
+ * - the database's snapshot (`pg_current_snapshot()`: xmin, xmax and the
+ *   transactions in progress), read before the page's loaders run. A
+ *   transaction that ends — on any instance, through the portal or psql —
+ *   changes it, the moment its changes become visible; equal snapshots mean
+ *   that nothing became visible in between, so a page rendered after the
+ *   first one shows what a render now would. A loader that writes (an
+ *   audited read) changes it itself: its page is never served from here;
  * - the process's cache generation (held-generation.server.ts): the caches
  *   the loaders read are emptied by NOTIFY a few milliseconds after another
  *   instance's commit, and a page rendered before that is dropped;
@@ -30,13 +33,14 @@ import { isFilePath } from "./compression.server";
  *   session that has ended.
  *
  * Only the routes that say so hold their pages (`handle: HELD_PAGE`, every
- * matched route including the root; learned from their first render), from
- * a key's second request on (a page seen once costs nothing more than its
- * render), only a complete 200 render without
- * Set-Cookie and without any render error is kept, and the per-request values
- * it contains — the CSP nonce and the request id — are put back fresh on
- * every answer. A page is held 60 s at most (defence in depth); the process
- * holds 1,000 pages or 32 MiB at most, the oldest dropped first.
+ * matched route including the root; learned from their renders), from a
+ * key's second request on (a page seen once costs nothing more than its
+ * render); only a complete render without error or Set-Cookie is kept, and
+ * the per-request values it contains — the CSP nonce and the request id — are
+ * put back fresh on every answer. A page is held 60 s at most (defence in
+ * depth); the process holds 1,000 pages of 16 Mi characters in all at most,
+ * the least recently served dropped first. Keys are kept as their SHA-256
+ * (they contain the cookies).
  */
 const MAX_PAGES = 1_000;
 const MAX_CHARS = 16 * 2 ** 20;
@@ -48,7 +52,7 @@ const MIN_TOKEN_LENGTH = 24;
 
 /** One held page: its text split on the per-request values, which `slots` name (0: nonce, 1: request id). */
 interface HeldPage {
-  position: bigint;
+  snapshot: string;
   generation: number;
   day: string;
   userId: string | null;
@@ -70,7 +74,7 @@ export interface HeldRender {
 
 export interface HeldCapture {
   key: string;
-  position: bigint;
+  snapshot: string;
   generation: number;
   day: string;
   userId: string | null;
@@ -79,14 +83,17 @@ export interface HeldCapture {
   tokens: [string, string];
 }
 
-/** Reads the WAL insert position; requests that arrive while one read is running share the next one (never an earlier one). */
-export class WalPosition {
-  private running: Promise<bigint> | undefined;
-  private queued: Promise<bigint> | undefined;
+/**
+ * Reads the database's snapshot; requests that arrive while one read is running share the next one (never
+ * an earlier one). Reads are sent one after the other, so their answers come in order.
+ */
+export class SnapshotReader {
+  private running: Promise<string> | undefined;
+  private queued: Promise<string> | undefined;
 
-  constructor(private readonly query: () => Promise<bigint>) {}
+  constructor(private readonly query: () => Promise<string>) {}
 
-  read(): Promise<bigint> {
+  read(): Promise<string> {
     if (!this.running) {
       const read = this.query();
       this.running = read;
@@ -96,12 +103,12 @@ export class WalPosition {
       read.then(done, done);
       return read;
     }
-    // This request arrived after the running read was sent: a commit made just before it might not be
-    // seen by that read. It waits for the next one, sent once the running one ends.
+    // This request arrived after the running read was sent: a commit that ended just before it (the user's
+    // own change, then the redirect here) might not be seen by that read. It waits for the next one.
     const queued = (this.queued ??= this.running
       .then(
         () => undefined,
-        () => undefined
+        () => undefined,
       )
       .then(() => {
         this.queued = undefined;
@@ -111,32 +118,30 @@ export class WalPosition {
   }
 }
 
-/** `pg_current_wal_insert_lsn()` as a number ("16/B374D848" → 0x16B374D848). */
-export function parseLsn(text: string): bigint {
-  const match = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text);
-  if (!match) throw new Error(`Unexpected WAL position: ${text}`);
-  return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
-}
-
-export async function walInsertPosition(db: Db): Promise<bigint> {
-  const { rows } = await sql<{
-    lsn: string;
-  }>`select pg_current_wal_insert_lsn()::text as lsn`.execute(db);
-  return parseLsn(rows[0]!.lsn);
+/** The snapshot a statement starts with: `xmin:xmax:xip,…` (transactions ending change it). */
+export async function databaseSnapshot(db: Db): Promise<string> {
+  const { rows } = await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(db);
+  return rows[0]!.snapshot;
 }
 
 export class HeldPages {
   private readonly pages = new Map<string, HeldPage>();
-  /** Paths whose last render was holdable: only for them is the WAL position read before Remix. */
+  /** Paths whose render every matched route allows to hold: only for them is the snapshot read before Remix. */
   private readonly paths = new Set<string>();
   /** Keys requested once: a page is held from its key's second request on, so a page seen once costs no copy. */
   private readonly seen = new Set<string>();
-  private latest = -1n;
+  private latest: string | undefined;
   private chars = 0;
-  readonly wal: WalPosition;
+  readonly snapshots: SnapshotReader;
 
-  constructor(query: () => Promise<bigint>) {
-    this.wal = new WalPosition(query);
+  constructor(query: () => Promise<string>) {
+    // Each answer as it comes (in the order the reads were sent): another snapshot empties the store.
+    this.snapshots = new SnapshotReader(() =>
+      query().then((snapshot) => {
+        this.observe(snapshot);
+        return snapshot;
+      }),
+    );
   }
 
   get size() {
@@ -147,7 +152,7 @@ export class HeldPages {
     return this.paths.has(path);
   }
 
-  /** A render of `path` that every matched route allows to hold: from now on its requests read the position. */
+  /** A render of `path` that every matched route allows to hold: from now on its requests read the snapshot. */
   learn(path: string) {
     if (this.paths.has(path)) return;
     if (this.paths.size >= MAX_PATHS) this.paths.delete(this.paths.values().next().value!);
@@ -162,25 +167,22 @@ export class HeldPages {
     return false;
   }
 
-  /**
-   * The position last read: any other one makes every page held so far useless. Reads are sent one after
-   * the other (WalPosition), so a lower one is not a late answer: the database was restored or failed over
-   * to a server that is behind, and its positions start again from there.
-   */
-  observe(position: bigint) {
-    if (position !== this.latest) {
-      this.latest = position;
+  /** The snapshot last read: any other one makes every page held so far useless. */
+  observe(snapshot: string) {
+    if (snapshot !== this.latest) {
+      this.latest = snapshot;
       this.clear();
     }
   }
 
   /** The page held for `key` if it was rendered under exactly these conditions, else undefined. */
   get(key: string, at: Omit<HeldCapture, "key" | "tokens">, now = Date.now()): HeldPage | undefined {
-    this.observe(at.position);
+    // A snapshot read before the latest one (a request that waited long for its session check): nothing is known for it.
+    if (at.snapshot !== this.latest) return undefined;
     const page = this.pages.get(key);
     if (!page) return undefined;
     const current =
-      page.position === at.position &&
+      page.snapshot === at.snapshot &&
       page.generation === at.generation &&
       page.generation === heldPagesGeneration() &&
       page.day === at.day &&
@@ -191,7 +193,7 @@ export class HeldPages {
       this.drop(key);
       return undefined;
     }
-    // Most recently used last: the oldest are dropped first.
+    // Most recently used last: the least recently served are dropped first.
     this.pages.delete(key);
     this.pages.set(key, page);
     return page;
@@ -199,7 +201,7 @@ export class HeldPages {
 
   /** Holds a finished render, unless anything it depends on changed since its render began. Returns whether it was held. */
   hold(capture: HeldCapture, html: string, headers: Headers, now = Date.now()): boolean {
-    if (capture.position !== this.latest || capture.generation !== heldPagesGeneration()) return false;
+    if (capture.snapshot !== this.latest || capture.generation !== heldPagesGeneration()) return false;
     if (headers.has("set-cookie")) return false;
     if (capture.tokens.some((token) => token.length < MIN_TOKEN_LENGTH)) return false;
     if (html.length > MAX_CHARS / 8) return false;
@@ -211,11 +213,18 @@ export class HeldPages {
       if (i % 2 === 0) parts.push(pieces[i]!);
       else slots.push(capture.tokens.indexOf(pieces[i]!));
     }
+    // The request id may come from the client (X-Request-Id): one it chose to match some text of the page
+    // would have that text replaced in every copy. The page carries it once (the root's data): else not held.
+    if (slots.filter((slot) => slot === 1).length !== 1) return false;
     const stored: [string, string][] = [];
-    headers.forEach((value, name) => stored.push([name, value]));
+    let headerChars = 0;
+    headers.forEach((value, name) => {
+      stored.push([name, value]);
+      headerChars += name.length + value.length;
+    });
     this.drop(capture.key);
     const page: HeldPage = {
-      position: capture.position,
+      snapshot: capture.snapshot,
       generation: capture.generation,
       day: capture.day,
       userId: capture.userId,
@@ -223,7 +232,7 @@ export class HeldPages {
       parts,
       slots,
       headers: stored,
-      chars: html.length + capture.key.length,
+      chars: html.length + headerChars + capture.snapshot.length,
       storedAt: now,
     };
     this.pages.set(capture.key, page);
@@ -261,15 +270,15 @@ const stores = new WeakMap<Db, HeldPages>();
 export function heldPagesFor(db: Db): HeldPages {
   let store = stores.get(db);
   if (!store) {
-    store = new HeldPages(() => walInsertPosition(db));
+    store = new HeldPages(() => databaseSnapshot(db));
     stores.set(db, store);
   }
   return store;
 }
 
-/** The key of a request's page: what a render reads of the request besides the database and the date. */
+/** The key of a request's page: what a render reads of the request besides the database and the date, as its SHA-256. */
 export function heldPageKey(req: Pick<Request, "protocol" | "originalUrl" | "get">): string {
-  return `${req.protocol}://${req.get("host") ?? ""}\n${req.originalUrl}\n${req.get("cookie") ?? ""}`;
+  return createHash("sha256").update(`${req.protocol}://${req.get("host") ?? ""}\n${req.originalUrl}\n${req.get("cookie") ?? ""}`).digest("base64");
 }
 
 interface Locals {
@@ -304,14 +313,14 @@ async function serveHeld(req: Request, res: Response): Promise<boolean> {
   locals.held = held;
   if (!store.mayHold(req.path)) return false;
   const key = heldPageKey(req);
-  // A page requested once is not held: no position read, no copy (most first visits are not followed by a second).
+  // A page requested once is not held: no snapshot read, no copy (most first visits are not followed by a second).
   if (!store.seenBefore(key)) return false;
-  // Read before the position: a cache emptied meanwhile makes this request's render unholdable.
+  // Read before the snapshot: a cache emptied meanwhile makes this request's render unholdable.
   const generation = heldPagesGeneration();
   const cookie = req.get("cookie") ?? null;
-  const [position, user] = await Promise.all([store.wal.read(), cookie ? signedInUserOfCookie(cookie) : null]);
+  const [snapshot, user] = await Promise.all([store.snapshots.read(), cookie ? signedInUserOfCookie(cookie) : null]);
   const at = {
-    position,
+    snapshot,
     generation,
     day: todayIso(),
     userId: user?.id ?? null,
