@@ -2,6 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EnvError, parseEnv, resetEnvForTests } from "~/server/env.server";
 import { metricsResponse } from "~/server/http/metrics.server";
 import { loader } from "~/routes/metrics";
+import type { Db } from "~/server/db.server";
+import { heldPagesFor } from "~/server/http/held-pages.server";
+import { heldPagesGeneration } from "~/server/http/held-generation.server";
 
 const TOKEN = "metrics-token-0123456789abcdef0123456789abcdef";
 const request = (authorization?: string) => new Request("http://localhost/metrics", { headers: authorization ? { Authorization: authorization } : {} });
@@ -66,5 +69,25 @@ describe("GET /metrics (ADR 043, issue 14 item 5)", () => {
     expect(() => parseEnv({ APP_MODE: "demo", METRICS_TOKEN: "court" })).toThrow(EnvError);
     expect(() => parseEnv({ APP_MODE: "demo", METRICS_TOKEN: "court" })).toThrow(/METRICS_TOKEN.*au moins 32 caractères/);
     expect(parseEnv({ APP_MODE: "demo", METRICS_TOKEN: TOKEN }).METRICS_TOKEN).toBe(TOKEN);
+  });
+
+  it("ADR 055: counts the pages served from a held copy and the renders held, and how many are held now", async () => {
+    setToken(TOKEN);
+    const scrape = async () => (await metricsResponse(request(`Bearer ${TOKEN}`))).text();
+    const before = await scrape();
+    const served = sample(before, "odpe_held_pages_served_total");
+    const stored = sample(before, "odpe_held_pages_stored_total");
+    // A database handle that is never queried here (the snapshot is given): only the store it keys.
+    const store = heldPagesFor({} as Db);
+    store.observe("1:1:");
+    const nonce = "bm9uY2UtZGUtdGVzdC0xMjM0NQ==";
+    const requestId = "7d4f1c2e-0b3a-4c5d-8e9f-0a1b2c3d4e5f";
+    const capture = { key: "k", snapshot: "1:1:", generation: heldPagesGeneration(), day: "2026-12-07", userId: null, sessionId: null, tokens: [nonce, requestId] as [string, string] };
+    expect(store.hold(capture, `<script nonce="${nonce}">"${requestId}"</script>`, new Headers())).toBe(true);
+    expect(store.get("k", capture)).toBeDefined();
+    const after = await scrape();
+    expect(sample(after, "odpe_held_pages_served_total")).toBe(served + 1);
+    expect(sample(after, "odpe_held_pages_stored_total")).toBe(stored + 1);
+    expect(sample(after, "odpe_held_pages")).toBe(1);
   });
 });

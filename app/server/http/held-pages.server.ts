@@ -124,6 +124,9 @@ export async function databaseSnapshot(db: Db): Promise<string> {
   return rows[0]!.snapshot;
 }
 
+/** What the held pages of this process did since it started, for /metrics (ADR 043): pages served from a copy, renders held. */
+export const heldPageCounts = { served: 0, stored: 0 };
+
 export class HeldPages {
   private readonly pages = new Map<string, HeldPage>();
   /** Paths whose render every matched route allows to hold: only for them is the snapshot read before Remix. */
@@ -196,6 +199,7 @@ export class HeldPages {
     // Most recently used last: the least recently served are dropped first.
     this.pages.delete(key);
     this.pages.set(key, page);
+    heldPageCounts.served++;
     return page;
   }
 
@@ -238,6 +242,7 @@ export class HeldPages {
     this.pages.set(capture.key, page);
     this.chars += page.chars;
     while (this.pages.size > MAX_PAGES || this.chars > MAX_CHARS) this.drop(this.pages.keys().next().value!);
+    heldPageCounts.stored++;
     return true;
   }
 
@@ -266,6 +271,7 @@ function escapeRegExp(text: string) {
 }
 
 const stores = new WeakMap<Db, HeldPages>();
+let lastStore: WeakRef<HeldPages> | undefined;
 
 export function heldPagesFor(db: Db): HeldPages {
   let store = stores.get(db);
@@ -273,7 +279,13 @@ export function heldPagesFor(db: Db): HeldPages {
     store = new HeldPages(() => databaseSnapshot(db));
     stores.set(db, store);
   }
+  lastStore = new WeakRef(store);
   return store;
+}
+
+/** Pages the process holds now (its database's store), for /metrics. */
+export function heldPagesNow(): number {
+  return lastStore?.deref()?.size ?? 0;
 }
 
 /** The key of a request's page: what a render reads of the request besides the database and the date, as its SHA-256. */

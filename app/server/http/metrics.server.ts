@@ -1,6 +1,7 @@
 import type { Registry } from "prom-client";
 import { getEnv } from "../env.server";
 import { carriesOperatorToken } from "../auth/authorize.server";
+import { heldPageCounts, heldPagesNow } from "./held-pages.server";
 
 /**
  * Runtime metrics for operators (ADR 043), in Prometheus's text format, from
@@ -19,9 +20,30 @@ export function startMetrics(): Promise<Registry> | undefined {
   if (!getEnv().METRICS_TOKEN) return undefined;
   registry ??= import("prom-client").then((loaded) => {
     // CommonJS: its exports are `default` under Node's ESM loader.
-    const { Registry: MetricsRegistry, collectDefaultMetrics } = loaded.default ?? loaded;
+    const { Registry: MetricsRegistry, collectDefaultMetrics, Counter, Gauge } = loaded.default ?? loaded;
     const created = new MetricsRegistry();
     collectDefaultMetrics({ register: created, eventLoopMonitoringPrecision: 10 });
+    // The held pages (ADR 055): how often a page is served from a copy rather than rendered.
+    const total = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [created],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    total("odpe_held_pages_served_total", "Pages served from the copy this process holds (ADR 055).", () => heldPageCounts.served);
+    total("odpe_held_pages_stored_total", "Rendered pages this process kept to serve again (ADR 055).", () => heldPageCounts.stored);
+    new Gauge({
+      name: "odpe_held_pages",
+      help: "Pages this process holds now (ADR 055).",
+      registers: [created],
+      collect() {
+        this.set(heldPagesNow());
+      },
+    });
     return created;
   });
   return registry;
