@@ -10,6 +10,10 @@ import { ANY_ORGANISATION } from "~/domain/permissions";
 import { CampaignStatusBadge } from "~/ui/referential";
 import { TableScroll } from "~/ui/TableScroll";
 import { formatDate } from "~/domain/format";
+import { HELD_PAGE } from "~/domain/held-page";
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export const meta: MetaFunction = () => [{ title: "Campagnes de collecte — Portail ODPE" }];
 

@@ -15,6 +15,10 @@ import { FormAlert } from "~/ui/FormAlert";
 import { TableScroll } from "~/ui/TableScroll";
 import { DocumentLink, FileField, noShrink } from "~/ui/referential";
 import { formatDate } from "~/domain/format";
+import { HELD_PAGE } from "~/domain/held-page";
+
+/** Its pages are held while nothing they show has changed (ADR 055). */
+export const handle = HELD_PAGE;
 
 export const meta: MetaFunction = () => [{ title: "Convention et avenants — Portail ODPE" }];
 
