@@ -77,8 +77,10 @@ describe("GET /metrics (ADR 043, issue 14 item 5)", () => {
     const before = await scrape();
     const served = sample(before, "odpe_held_pages_served_total");
     const stored = sample(before, "odpe_held_pages_stored_total");
-    // A database handle that is never queried here (the snapshot is given): only the store it keys.
-    const store = heldPagesFor({} as Db);
+    // A database handle that is never queried here (the snapshot is given): only the store it keys, kept
+    // reachable until the end (the count of pages held now follows it through a WeakRef).
+    const db = {} as Db;
+    const store = heldPagesFor(db);
     store.observe("1:1:");
     const nonce = "bm9uY2UtZGUtdGVzdC0xMjM0NQ==";
     const requestId = "7d4f1c2e-0b3a-4c5d-8e9f-0a1b2c3d4e5f";
@@ -89,5 +91,6 @@ describe("GET /metrics (ADR 043, issue 14 item 5)", () => {
     expect(sample(after, "odpe_held_pages_served_total")).toBe(served + 1);
     expect(sample(after, "odpe_held_pages_stored_total")).toBe(stored + 1);
     expect(sample(after, "odpe_held_pages")).toBe(1);
+    expect(heldPagesFor(db)).toBe(store);
   });
 });

@@ -118,9 +118,14 @@ export class SnapshotReader {
   }
 }
 
-/** The snapshot a statement starts with: `xmin:xmax:xip,…` (transactions ending change it). */
+/**
+ * The snapshot a statement starts with: `xmin:xmax:xip,…` (transactions ending change it). On a standby
+ * server the list of transactions in progress is always empty, so a commit may leave it unchanged: there
+ * it throws, and pages are rendered, never held.
+ */
 export async function databaseSnapshot(db: Db): Promise<string> {
-  const { rows } = await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(db);
+  const { rows } = await sql<{ snapshot: string; standby: boolean }>`select pg_current_snapshot()::text as snapshot, pg_is_in_recovery() as standby`.execute(db);
+  if (rows[0]!.standby) throw new Error("held pages: a standby server's snapshot does not show every commit");
   return rows[0]!.snapshot;
 }
 
@@ -162,9 +167,12 @@ export class HeldPages {
     this.paths.add(path);
   }
 
-  /** Whether `key` was requested before (and remembers it): the first request of a key is only rendered. */
+  /** Whether `key` was requested before (and remembers it, most recent last): the first request of a key is only rendered. */
   seenBefore(key: string): boolean {
-    if (this.seen.has(key)) return true;
+    if (this.seen.delete(key)) {
+      this.seen.add(key);
+      return true;
+    }
     if (this.seen.size >= MAX_SEEN) this.seen.delete(this.seen.values().next().value!);
     this.seen.add(key);
     return false;
@@ -279,7 +287,7 @@ export function heldPagesFor(db: Db): HeldPages {
     store = new HeldPages(() => databaseSnapshot(db));
     stores.set(db, store);
   }
-  lastStore = new WeakRef(store);
+  if (lastStore?.deref() !== store) lastStore = new WeakRef(store);
   return store;
 }
 
@@ -327,17 +335,16 @@ async function serveHeld(req: Request, res: Response): Promise<boolean> {
   const key = heldPageKey(req);
   // A page requested once is not held: no snapshot read, no copy (most first visits are not followed by a second).
   if (!store.seenBefore(key)) return false;
-  // Read before the snapshot: a cache emptied meanwhile makes this request's render unholdable.
+  // In this order. The day and the generation before the snapshot: a cache emptied meanwhile makes this
+  // request's render unholdable, and a render crossing midnight is held under the day it began. The session
+  // check after the snapshot: what it reads (role, name, withdrawal), which the render reuses, is then at
+  // least as recent as the snapshot the page is held under.
+  const day = todayIso();
   const generation = heldPagesGeneration();
+  const snapshot = await store.snapshots.read();
   const cookie = req.get("cookie") ?? null;
-  const [snapshot, user] = await Promise.all([store.snapshots.read(), cookie ? signedInUserOfCookie(cookie) : null]);
-  const at = {
-    snapshot,
-    generation,
-    day: todayIso(),
-    userId: user?.id ?? null,
-    sessionId: user?.sessionId ?? null,
-  };
+  const user = cookie ? await signedInUserOfCookie(cookie) : null;
+  const at = { snapshot, generation, day, userId: user?.id ?? null, sessionId: user?.sessionId ?? null };
   const tokens: [string, string] = [locals.cspNonce, locals.requestId];
   const page = store.get(key, at);
   if (!page) {
