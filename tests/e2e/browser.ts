@@ -9,6 +9,19 @@ export const baseUrl = () => inject("baseUrl");
 export const DEMO_PASSWORD = "Protection-Enfance-2026";
 export const demoEmail = (local: string) => `${local}@demo.odpe.example`;
 
+/** Signs a demo account in through the login form of the server at `base` (HTTP only); returns its session cookie (`name=value`). */
+export async function signInCookie(base: string, account: string): Promise<string> {
+  const login = await fetch(`${base}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: base },
+    body: new URLSearchParams({ email: demoEmail(account), password: DEMO_PASSWORD }),
+  });
+  const cookie = login.headers.get("set-cookie")?.split(";")[0];
+  if (!cookie) throw new Error(`${account}: no session after login (HTTP ${login.status})`);
+  return cookie;
+}
+
 /** Debian's Chromium, headless, with a fresh profile (never a downloaded browser). */
 export async function openBrowser(): Promise<BrowserContext> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "odpe-chromium-"));

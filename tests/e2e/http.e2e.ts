@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { baseUrl, DEMO_PASSWORD, demoEmail } from "./browser";
+import { baseUrl, DEMO_PASSWORD, demoEmail, signInCookie } from "./browser";
 
 /** Real responses of the production server: headers, CSRF origin check, cookies, health. */
 describe("HTTP layer of the production build", () => {
@@ -43,13 +43,7 @@ describe("HTTP layer of the production build", () => {
   });
 
   it("ADR 055: a signed-in page held by the process comes with this response's nonce and request id, and never outlives its session", async () => {
-    const login = await fetch(`${baseUrl()}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: baseUrl() },
-      body: new URLSearchParams({ email: demoEmail("elu"), password: DEMO_PASSWORD }),
-    });
-    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const cookie = await signInCookie(baseUrl(), "elu");
     // The first render teaches the process that `/` may be held, the second that it was requested, the third is held, the fourth served from it.
     const pages: { res: Response; html: string }[] = [];
     for (let i = 0; i < 6; i++) {
@@ -92,13 +86,7 @@ describe("HTTP layer of the production build", () => {
   });
 
   it("ADR 055: every route that holds its pages gives, from a held copy, exactly the page a render gives (but the nonce and the request id)", async () => {
-    const login = await fetch(`${baseUrl()}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: baseUrl() },
-      body: new URLSearchParams({ email: demoEmail("referent"), password: DEMO_PASSWORD }),
-    });
-    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const cookie = await signInCookie(baseUrl(), "referent");
     const paths = ["/", "/extranet", "/dashboard", "/indicators", "/organisations", "/publications", "/collection", "/convention", "/governance", "/workspace", "/campaigns"];
     const nonceOf = (res: Response) => /'nonce-([^']+)'/.exec(res.headers.get("content-security-policy") ?? "")![1]!;
     for (const path of paths) {

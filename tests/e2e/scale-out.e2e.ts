@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { createPgCluster, type PgCluster } from "../support/pg-cluster";
 import { startProductionServer, type ProductionServer } from "../support/production-server";
-import { DEMO_PASSWORD, demoEmail } from "./browser";
+import { demoEmail, signInCookie } from "./browser";
 
 /**
  * Scale-out (ADR 021): two instances of the production
@@ -46,19 +46,6 @@ function startTwo(env: Record<string, string | undefined>) {
 
 let demoPair: ProductionServer[] | undefined;
 
-/** Signs a demo account in through `server`'s login form; returns its session cookie (`name=value`). */
-async function signIn(server: ProductionServer, account: string): Promise<string> {
-  const login = await fetch(`${server.url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
-    body: new URLSearchParams({ email: demoEmail(account), password: DEMO_PASSWORD }),
-  });
-  const cookie = login.headers.get("set-cookie")?.split(";")[0];
-  expect(cookie, `login: ${login.status}`).toBeTruthy();
-  return cookie!;
-}
-
 const report = (pair: ProductionServer[]) => pair.map((s, i) => `--- instance ${i + 1} ---\n${s.output().slice(-4_000)}`).join("\n");
 
 describe("two instances started at once on one empty PostgreSQL", () => {
@@ -85,7 +72,7 @@ describe("two instances started at once on one empty PostgreSQL", () => {
       await db.end();
     }
     const [a, b] = pair as [ProductionServer, ProductionServer];
-    const cookie = await signIn(a, "referent");
+    const cookie = await signInCookie(a.url, "referent");
     // Sessions live in the database: the other instance knows this one's session.
     const page = await fetch(`${b.url}/account`, { redirect: "manual", headers: { Cookie: cookie! } });
     expect(page.status).toBe(200);
@@ -93,7 +80,7 @@ describe("two instances started at once on one empty PostgreSQL", () => {
 
   it("ADR 055: the pages each instance holds follow the one database: a change committed outside the portal reaches both instances' pages once announced, a session ended on one is refused on the other", async () => {
     const [a, b] = demoPair as [ProductionServer, ProductionServer];
-    const cookie = await signIn(a, "elu");
+    const cookie = await signInCookie(a.url, "elu");
     /** Requests `/` until the instance serves it from what it holds (the first render teaches it the path, the second the key, the third is held; the job queues' own transactions may cost a few more). */
     const heldHome = async (server: ProductionServer) => {
       for (let i = 0; i < 12; i++) {
