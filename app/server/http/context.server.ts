@@ -11,4 +11,10 @@ declare module "@remix-run/node" {
   }
 }
 
-export {};
+/** What the HTTP layer keeps on each Express response (`res.locals`) for the steps after it and for Remix's load context. */
+export interface HttpLocals {
+  requestId: string;
+  cspNonce: string;
+  /** Set on GET requests by the held pages' step (ADR 055). */
+  held?: HeldRender;
+}

@@ -9,6 +9,7 @@ import { getDb } from "../runtime.server";
 import { signedInUserOfCookie } from "../auth/authorize.server";
 import { heldPagesGeneration } from "./held-generation.server";
 import { isFilePath } from "./compression.server";
+import type { HttpLocals } from "./context.server";
 
 /**
  * Pages held in the process (ADR 055): a page rendered for a request is kept,
@@ -301,11 +302,6 @@ export function heldPageKey(req: Pick<Request, "protocol" | "originalUrl" | "get
   return createHash("sha256").update(`${req.protocol}://${req.get("host") ?? ""}\n${req.originalUrl}\n${req.get("cookie") ?? ""}`).digest("base64");
 }
 
-interface Locals {
-  requestId: string;
-  cspNonce: string;
-  held?: HeldRender;
-}
 
 /**
  * The HTTP layer's step (platform.server.ts, after compression and the
@@ -327,7 +323,7 @@ export function heldPagesStep() {
 }
 
 async function serveHeld(req: Request, res: Response): Promise<boolean> {
-  const locals = res.locals as Locals;
+  const locals = res.locals as HttpLocals;
   const store = heldPagesFor(await getDb());
   const held: HeldRender = { store, path: req.path };
   locals.held = held;

@@ -1,4 +1,4 @@
-import "./context.server";
+import type { HttpLocals } from "./context.server";
 import type { Server as HttpServer } from "node:http";
 import express, { type Express, type Request as ExpressRequest, type Response as ExpressResponse } from "express";
 import helmet from "helmet";
@@ -18,7 +18,7 @@ import { withOutageResponses } from "./outage.server";
 import { withBodyLimits } from "./body-limits.server";
 import { compressionByKind, isFilePath } from "./compression.server";
 import { memberReportRevalidation, publicReportFastPath } from "./artefact-route.server";
-import { heldPagesStep, type HeldRender } from "./held-pages.server";
+import { heldPagesStep } from "./held-pages.server";
 import { stopProcessArtefactCache } from "../artefacts/artefact-cache.server";
 import { stopProcessSessionCache } from "../auth/session-cache.server";
 import { withStartupLock } from "../startup-lock.server";
@@ -37,11 +37,6 @@ export interface InstallOptions {
   clientDir?: string;
 }
 
-interface Locals {
-  requestId: string;
-  cspNonce: string;
-  held?: HeldRender;
-}
 
 /**
  * Express's `trust proxy` from TRUST_PROXY (env.server.ts): a hop count or the
@@ -86,7 +81,7 @@ export function install(app: Express, options: InstallOptions) {
   app.use(publicReportFastPath(staticSecurityHeaders(env, dev)));
 
   app.use((req, res, next) => {
-    const locals = res.locals as Locals;
+    const locals = res.locals as HttpLocals;
     locals.requestId = requestIdFrom(req.get("x-request-id"));
     locals.cspNonce = newNonce();
     res.setHeader("X-Request-Id", locals.requestId);
@@ -96,7 +91,7 @@ export function install(app: Express, options: InstallOptions) {
     else next();
   });
 
-  app.use(helmet(helmetOptions(env, dev, (_req, res) => `'nonce-${((res as ExpressResponse).locals as Locals).cspNonce}'`)));
+  app.use(helmet(helmetOptions(env, dev, (_req, res) => `'nonce-${((res as ExpressResponse).locals as HttpLocals).cspNonce}'`)));
   app.use((_req, res, next) => {
     res.setHeader("Permissions-Policy", PERMISSIONS_POLICY);
     next();
@@ -112,7 +107,7 @@ export function install(app: Express, options: InstallOptions) {
       publicUrl: env.PUBLIC_URL,
     });
     if (allowed) return next();
-    logger.warn({ requestId: (res.locals as Locals).requestId, path: req.path, origin: req.get("origin") }, "origin refused");
+    logger.warn({ requestId: (res.locals as HttpLocals).requestId, path: req.path, origin: req.get("origin") }, "origin refused");
     res
       .status(403)
       .type(req.path.startsWith("/api/") ? "application/problem+json" : "text/plain; charset=utf-8")
@@ -124,7 +119,7 @@ export function install(app: Express, options: InstallOptions) {
               status: 403,
               detail:
                 "La requête porte l'en-tête Origin d'un autre site (protection contre la falsification de requêtes) : un système partenaire appelle l'API sans en-tête Origin, avec son jeton.",
-              requestId: (res.locals as Locals).requestId,
+              requestId: (res.locals as HttpLocals).requestId,
             })
           : "Requête refusée : elle ne provient pas du portail. Rechargez la page et réessayez.",
       );
@@ -160,7 +155,7 @@ export function install(app: Express, options: InstallOptions) {
       build: typeof options.build === "function" ? withOutageBuild(options.build) : withBodyLimits(withOutageResponses(options.build)),
       mode: env.NODE_ENV === "production" ? "production" : "development",
       getLoadContext: (req: ExpressRequest, res: ExpressResponse) => {
-        const locals = res.locals as Locals;
+        const locals = res.locals as HttpLocals;
         return {
           requestId: locals.requestId,
           cspNonce: locals.cspNonce,
