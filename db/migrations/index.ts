@@ -25,6 +25,7 @@ import * as m2026120620 from "./2026120620_deferrable_upload_rows";
 import * as m2026120640 from "./2026120640_artefact_notify";
 import * as m2026120650 from "./2026120650_notify_schema";
 import * as m2026120660 from "./2026120660_set_based_value_keys";
+import * as m2026120770 from "./2026120770_stored_file_external";
 
 /**
  * Every migration, in order. Imported statically so the production server
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   "2026120640_artefact_notify": m2026120640,
   "2026120650_notify_schema": m2026120650,
   "2026120660_set_based_value_keys": m2026120660,
+  "2026120770_stored_file_external": m2026120770,
 };

@@ -3,7 +3,7 @@ import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
 import { guardUpload, UploadRefusedError, type GuardedWorkbook } from "~/server/collection/upload-guard.server";
-import { iterateWorkbook, readSheetRows, readWorkbook, type CellContent, type WorkbookEvent } from "~/server/collection/workbook-reader.server";
+import { iterateWorkbook, prepareReading, readSheetRows, readWorkbook, type CellContent, type WorkbookEvent } from "~/server/collection/workbook-reader.server";
 import { minimalWorkbook, minimalWorkbookEntries, rezip, templateLikeWorkbook, worksheetXml } from "./upload-guard-corpus";
 
 /**
@@ -192,6 +192,36 @@ describe("workbook reader — reading back", () => {
       cells: { A: { value: "IP-01" }, B: { value: "Enfants accueillis à l'ASE" }, C: { value: "Total" }, D: { value: null, formula: "D2+D3", result: 215.5 } },
     });
     expect(rows.map((r) => r.row)).toEqual([1, 2, 3, 4, 5, 7, 8, 9]);
+  });
+
+  it("reads the same rows from shared strings and styles prepared beforehand, and only with that workbook's (ADR 056)", async () => {
+    const workbook = await guarded(await templateLikeWorkbook());
+    const rows = async (options: Parameters<typeof readSheetRows>[1]) => {
+      const out = [];
+      for await (const row of readSheetRows(workbook, options)) out.push(row);
+      return out;
+    };
+    const prepared = prepareReading(workbook);
+    expect(await rows({ prepared })).toEqual(await rows({}));
+    const other = await guarded(await templateLikeWorkbook());
+    await expect(rows({ prepared: prepareReading(other) })).rejects.toThrow(/another workbook/);
+  });
+
+  it("a prepared reading's refusal comes when the rows are read, as without it", async () => {
+    const entries = minimalWorkbookEntries([{ name: "Feuil1", xml: '<row r="1"><c r="A1" t="s"><v>0</v></c></row>' }], { sharedStrings: ["x"] }).map(([n, d]) =>
+      n === "xl/sharedStrings.xml" ? ([n, d.replace("<si>", "<si><t>ouvert</si>")] as [string, string]) : ([n, d] as [string, string]),
+    );
+    const workbook = await guarded(rezip(entries));
+    const prepared = prepareReading(workbook);
+    prepared.catch(() => undefined);
+    const read = async (options: Parameters<typeof readWorkbook>[2]) => {
+      const result = await readWorkbook(workbook, { onRow: () => undefined }, options);
+      if (result.ok) throw new Error("expected a refusal");
+      return [result.refusal.code, result.refusal.message];
+    };
+    const without = await read({});
+    expect(without[0]).toBe("workbook_invalid");
+    expect(await read({ prepared })).toEqual(without);
   });
 
   it("reads nothing it was not given by the guard", async () => {

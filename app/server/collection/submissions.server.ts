@@ -6,7 +6,7 @@ import { DomainError, forbidden, notFound } from "../errors.server";
 import { actorMay, run, type Actor, type Command } from "../command.server";
 import { transitionTo } from "../workflow.server";
 import { assertSubmissionOpen } from "../campaigns/campaigns.server";
-import { putFile, sha256Hex } from "../storage/files.server";
+import { putFile, renameFile, sha256Hex, type StoredFileInput, type StoredFileMeta } from "../storage/files.server";
 import { buildPackedCollectionPlan, type CollectionPlan } from "./plan.server";
 import { packedTransferList } from "./packed-lines";
 import { isHeavyWorkUnavailable, runHeavy } from "../heavy/pool.server";
@@ -154,6 +154,9 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
   try {
     return await run(db, actor, "submit:submission", async (trx, command) => {
       await sql`set constraints submission_rows_version_check deferred`.execute(trx);
+      // The file first, while the worker guards it and reads its shared strings: its rows wait in the port
+      // meanwhile, and the version's storage after the parse no longer waits for these megabytes (ADR 056).
+      const file = await putFile(trx, storedFileInput(null));
       const copying = copyStream(trx, rowsFromPort(rowsChannel.port1, "submission_value", SUBMISSION_VALUE_COLUMNS));
       copying.catch(() => undefined);
       // Before the rollback, the COPY must have ended (one statement at a time on the connection): a closed
@@ -176,7 +179,7 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
       }
       const copied = await copying;
       if (copied !== parsed.values.rows) throw new Error(`Upload: ${copied} values stored, ${parsed.values.rows} validated`);
-      return storeVersion(trx, command, parsed, async () => undefined);
+      return storeVersion(trx, command, parsed, async () => undefined, file);
     });
   } catch (error) {
     if (error !== rollback) throw error;
@@ -184,18 +187,32 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
     return failed(ended.error);
   }
 
-  /** Under the submission's lock: the version (its number, file, problems), its comments, older drafts superseded, the audit event. */
-  async function storeVersion(trx: Trx, command: Command, validated: Extract<ParseUploadOutput, { kind: "validated" }>, copyValues: () => Promise<void>) {
+  /** The stored file of the version numbered `number`: the partner's name for it, or the portal's (with the number when known). */
+  function storedFileInput(number: number | null): StoredFileInput {
+    const suffix = number === null ? "" : `_v${number}`;
+    return { filename: input.filename || `ODPE_${input.year}_${plan.organisation.code}${suffix}.xlsx`, contentType: XLSX_CONTENT_TYPE, bytes: input.bytes, createdBy: input.uploadedBy };
+  }
+
+  /**
+   * Under the submission's lock: the version (its number, file, problems), its comments, older drafts superseded,
+   * the audit event. `stored`: the file, already stored in this transaction before its number was known.
+   */
+  async function storeVersion(
+    trx: Trx,
+    command: Command,
+    validated: Extract<ParseUploadOutput, { kind: "validated" }>,
+    copyValues: () => Promise<void>,
+    stored?: StoredFileMeta,
+  ) {
     const { problems } = validated;
     const counts = countBySeverity(problems);
     const submission = await lockSubmission(trx, plan);
     const number = submission.version_count + 1;
-    const file = await putFile(trx, {
-      filename: input.filename || `ODPE_${input.year}_${plan.organisation.code}_v${number}.xlsx`,
-      contentType: XLSX_CONTENT_TYPE,
-      bytes: input.bytes,
-      createdBy: input.uploadedBy,
-    });
+    const file = stored
+      ? input.filename
+        ? stored
+        : await renameFile(trx, stored, storedFileInput(number).filename)
+      : await putFile(trx, storedFileInput(number));
     const version = await trx
       .insertInto("submission_version")
       .values({

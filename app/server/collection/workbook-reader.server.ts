@@ -115,6 +115,19 @@ export interface ReadOptions {
    * sheet and the range, and reading stops there.
    */
   layout?: (sheet: WorkbookSheet) => SheetBounds | null;
+  /**
+   * The workbook's shared strings and styles, read beforehand by
+   * `prepareReading` (for example while the caller waits for the layout);
+   * read here otherwise. Must come from the same workbook.
+   */
+  prepared?: Promise<PreparedReading>;
+}
+
+/** What every sheet's rows are read with: the shared strings and the styles, read once per workbook. */
+export interface PreparedReading {
+  readonly workbook: GuardedWorkbook;
+  readonly sharedStrings: string[];
+  readonly styles: StylesXformInstance;
 }
 
 /** Bytes of sheet XML allowed per cell of the accepted area (a cell is ~40 bytes; long inline texts fit too), plus a fixed allowance. */
@@ -154,9 +167,7 @@ export async function* iterateWorkbook(workbook: GuardedWorkbook, options: ReadO
     maxColumns: Math.min(options.limits?.maxColumns ?? workbook.limits.maxColumns, workbook.limits.maxColumns),
     maxCellTextLength: Math.min(options.limits?.maxCellTextLength ?? workbook.limits.maxCellTextLength, workbook.limits.maxCellTextLength),
   };
-  const refuse = <C extends UploadRefusalCode>(code: C, params: UploadRefusalParams[C], logDetail?: string): never => {
-    throw new UploadRefusedError(uploadRefusal(code, params, { filename: workbook.filename, ...(logDetail ? { logDetail } : {}) }));
-  };
+  const refuse = refuserOf(workbook);
 
   if (options.layout) {
     // Sizes first, from the zip's central directory: a padded sheet is refused before any of it is inflated or parsed.
@@ -171,14 +182,9 @@ export async function* iterateWorkbook(workbook: GuardedWorkbook, options: ReadO
   const sheets = workbook.sheets.filter((s) => s.kind === "worksheet" && (options.sheets?.(s) ?? true));
   if (sheets.length === 0) return;
 
-  const sharedStrings = inside.sharedStringsPart ? await readSharedStrings(inside, inside.sharedStringsPart, refuse) : [];
-  const styles = new StylesXform();
-  styles.init();
-  if (inside.stylesPart) {
-    const stylesPart = inside.stylesPart;
-    await guardPart(stylesPart, undefined, refuse, () => styles.parseStream(partText(inside, stylesPart, refuse)));
-  }
-  const context = { sharedStrings, styles, properties: { model: { date1904: workbook.date1904 } } };
+  const prepared = await (options.prepared ?? prepareReading(workbook));
+  if (prepared.workbook !== workbook) throw new TypeError("iterateWorkbook: the prepared reading is another workbook's");
+  const context = { sharedStrings: prepared.sharedStrings, styles: prepared.styles, properties: { model: { date1904: workbook.date1904 } } };
 
   for (const sheet of sheets) {
     yield { type: "sheet", sheet };
@@ -209,6 +215,30 @@ export async function* iterateWorkbook(workbook: GuardedWorkbook, options: ReadO
     yield { type: "sheetEnd", sheet, rows, cells };
   }
 }
+
+/**
+ * Reads a guarded workbook's shared strings and styles, which every sheet's
+ * rows need (bounded by the guard's `maxCachedPartBytes`). Throws
+ * `UploadRefusedError` when either is unreadable.
+ */
+export async function prepareReading(workbook: GuardedWorkbook): Promise<PreparedReading> {
+  const inside = guardedInternals(workbook);
+  const refuse = refuserOf(workbook);
+  const sharedStrings = inside.sharedStringsPart ? await readSharedStrings(inside, inside.sharedStringsPart, refuse) : [];
+  const styles = new StylesXform();
+  styles.init();
+  if (inside.stylesPart) {
+    const stylesPart = inside.stylesPart;
+    await guardPart(stylesPart, undefined, refuse, () => styles.parseStream(partText(inside, stylesPart, refuse)));
+  }
+  return { workbook, sharedStrings, styles };
+}
+
+const refuserOf =
+  (workbook: GuardedWorkbook): Refuse =>
+  (code, params, logDetail) => {
+    throw new UploadRefusedError(uploadRefusal(code, params, { filename: workbook.filename, ...(logDetail ? { logDetail } : {}) }));
+  };
 
 /**
  * Reads a guarded workbook through callbacks (awaited, so a handler may be

@@ -9,7 +9,7 @@ import { interpretWorkbook, type InterpretExpectation } from "~/domain/workbook-
 import { uploadRowsEncoder, type CopyPayload } from "../collection/value-rows";
 import { unpackLines, type PackedLines } from "../collection/packed-lines";
 import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.server";
-import { readSheetRows } from "../collection/workbook-reader.server";
+import { prepareReading, readSheetRows } from "../collection/workbook-reader.server";
 import { loadPdfKit, renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
 import { renderEditionXlsx } from "../dashboard/xlsx.server";
 import { toXlsx, type ExportDoc } from "../explorer/export-workbook.server";
@@ -105,6 +105,10 @@ async function guardReadValidate(
   // The bytes are this thread's own (a structured clone, or transferred): the guard need not copy them.
   const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength, owned: true }, limits);
   if (!guarded.ok) return { kind: "refused", refusal: guarded.refusal };
+  // The shared strings and styles are read while the main thread may still be building the plan, whose
+  // line count sets the sheets' layout (ADR 056); a refusal there surfaces when the rows are read.
+  const prepared = prepareReading(guarded.workbook);
+  prepared.catch(() => undefined);
   const packed = plan.expected ?? (await receiveExpectation(plan.expectedPort));
   // The plan's lines as buildCollectionPlan made them (equal values share one string).
   const expected: InterpretExpectation = { ...packed, lines: unpackLines<PlanLine>(packed.lines) };
@@ -113,6 +117,7 @@ async function guardReadValidate(
     const rows = readSheetRows(guarded.workbook, {
       sheets: (sheet) => sheet.name === DATA_SHEET || sheet.name === META_SHEET,
       layout: (sheet) => templateSheetBounds(sheet.name, expected.lines.length),
+      prepared,
     });
     // Each line read is validated and encoded at once, then dropped: what stays per line is a number, a
     // state and a row (LineValidator) and its COPY text (ADR 031). The lines are checked before the

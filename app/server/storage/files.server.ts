@@ -71,6 +71,13 @@ export async function putFiles(trx: Executor, inputs: StoredFileInput[], chunk =
   return metas;
 }
 
+/** Gives a stored file another download name (sanitised as `putFile` does); returns its metadata with that name. */
+export async function renameFile(trx: Executor, file: StoredFileMeta, filename: string): Promise<StoredFileMeta> {
+  const renamed = { ...file, filename: sanitizeFilename(filename) };
+  await trx.updateTable("stored_file").set({ filename: renamed.filename }).where("id", "=", file.id).execute();
+  return renamed;
+}
+
 /** Reads a file. PGlite returns bytea as Uint8Array and pg as Buffer: both become a Buffer. */
 export async function getFile(db: Executor, id: string): Promise<StoredFileContent | null> {
   const row = await db
