@@ -15,7 +15,6 @@ import { renderEditionXlsx } from "../dashboard/xlsx.server";
 import { toXlsx, type ExportDoc } from "../explorer/export-workbook.server";
 import { loadExcelJS } from "../excel.server";
 import { protect, type ProtectInput, type ProtectResult } from "../secrecy/protect.server";
-import { HeapBudget } from "./heap.server";
 
 /**
  * The heavy tasks, each run in a worker thread of the pool (pool.server.ts,
@@ -77,30 +76,17 @@ export type ParseUploadOutput =
  * store: the main thread only writes them (ADR 016, ADR 031).
  */
 export async function parseUpload(input: ParseUploadInput): Promise<ParseUploadOutput> {
-  // Never on the main thread, whose event loop a full collection would hold (ADR 053).
-  const heap = isMainThread ? null : new HeapBudget(UPLOAD_HEAP_SLACK_BYTES);
+  // No forced collection of the thread's heap during or after the read: each one left the thread slower for
+  // the tasks after it (ADR 056, amending ADR 053); V8 collects on its own.
   try {
-    return await guardReadValidate(input, heap);
+    return await guardReadValidate(input);
   } finally {
     input.expectedPort?.close();
     input.rowsPort?.close();
-    // Before answering: Piscina pauses an idle thread (Atomics.wait), so a collection scheduled for later would
-    // wait for the next task, and the thread would keep the read's garbage until then (ADR 053).
-    heap?.release();
   }
 }
 
-/**
- * How far the heavy thread's heap may grow above what it held at the last collection while a file is read
- * (ADR 053): V8 alone let it reach 2.5× its live size on a 100,000-line upload. 32 MiB: about six collections
- * of 30–60 ms during such a read; 64 MiB (two) kept too little of the gain.
- */
-export const UPLOAD_HEAP_SLACK_BYTES = 32 * 2 ** 20;
-
-async function guardReadValidate(
-  { bytes, filename, contentType, limits, variationThreshold, versionId, rowsPort, ...plan }: ParseUploadInput,
-  heap: HeapBudget | null,
-): Promise<ParseUploadOutput> {
+async function guardReadValidate({ bytes, filename, contentType, limits, variationThreshold, versionId, rowsPort, ...plan }: ParseUploadInput): Promise<ParseUploadOutput> {
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The bytes are this thread's own (a structured clone, or transferred): the guard need not copy them.
   const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength, owned: true }, limits);
@@ -127,7 +113,6 @@ async function guardReadValidate(
     const encoder = uploadRowsEncoder(versionId, rowsPort ? (chunk, count) => post({ chunk, rows: count }) : undefined);
     const { structural } = await interpretWorkbook(rows, expected, (line, index) => {
       encoder.add(validator.line(index, line), line);
-      heap?.tick();
     });
     const encoded = encoder.done();
     // The streamed rows end here, whatever the outcome: a rejected file's rows are rolled back by the main thread.
