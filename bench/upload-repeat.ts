@@ -1,4 +1,4 @@
-// npx tsx bench/upload-repeat.ts [--lines 100000] [--tasks 6]   (docs/benchmarks.md, ADR 056)
+// npm run bench:upload-repeat -- [--lines 100000] [--tasks 6]   (docs/benchmarks.md, ADR 056)
 //
 // One heavy-work thread parsing the same generated workbook several times in a row, as a portal's thread
 // does when uploads follow one another: the plan built once, then `parseUpload` run `--tasks` times through
