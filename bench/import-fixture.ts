@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
+import path from "node:path";
 import ExcelJS from "exceljs";
 import pg from "pg";
 import { createDb, migrateToLatest, type Db, type DbHandle } from "~/server/db.server";
-import type { CollectionPlan } from "~/server/collection/plan.server";
+import { buildCollectionPlan, type CollectionPlan } from "~/server/collection/plan.server";
 import { buildTemplate, writeTemplateFile } from "~/server/collection/template.server";
 import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW } from "~/domain/template-layout";
 
@@ -222,3 +223,12 @@ export async function writeFilledWorkbook(plan: CollectionPlan, file: string, st
 }
 
 
+
+/** The bench's referential for `lines` lines, its organisation's plan, and that plan's filled workbook written as `dir`/`name`. */
+export async function seededWorkbook(db: Db, lines: number, dir: string, name: string, style: GeneratorStyle) {
+  const ref = await seedReferential(db, lines);
+  const plan = await buildCollectionPlan(db, ref.year, ref.organisationId);
+  const file = path.join(dir, name);
+  await writeFilledWorkbook(plan, file, style);
+  return { ref, plan, file, bytes: fs.readFileSync(file) };
+}

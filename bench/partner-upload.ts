@@ -16,10 +16,9 @@ import fs from "node:fs";
 import path from "node:path";
 import ExcelJS from "exceljs";
 import { systemActor } from "~/server/command.server";
-import { buildCollectionPlan } from "~/server/collection/plan.server";
 import { receiveUpload, XLSX_CONTENT_TYPE } from "~/server/collection/submissions.server";
 import { closeHeavyPool } from "~/server/heavy/pool.server";
-import { openBenchDb, seedReferential, writeFilledWorkbook } from "./import-fixture";
+import { openBenchDb, seededWorkbook } from "./import-fixture";
 
 process.env.APP_MODE ??= "demo";
 const arg = (name: string, fallback: string) => {
@@ -47,11 +46,7 @@ async function main() {
   const handle = await openBenchDb();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "odpe-partner-"));
   try {
-    const ref = await seedReferential(handle.db, LINES);
-    const plan = await buildCollectionPlan(handle.db, ref.year, ref.organisationId);
-    const file = path.join(dir, "partenaire.xlsx");
-    await writeFilledWorkbook(plan, file, "template");
-    const bytes = fs.readFileSync(file);
+    const { ref, bytes } = await seededWorkbook(handle.db, LINES, dir, "partenaire.xlsx", "template");
     const upload = () =>
       receiveUpload(handle.db, systemActor("bench:partner-upload"), { year: ref.year, organisationId: ref.organisationId, uploadedBy: null, via: "api", filename: "partenaire.xlsx", bytes, contentType: XLSX_CONTENT_TYPE });
     for (let i = 0; i < 5; i++) {

@@ -9,8 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { openBenchDb, seedReferential, writeFilledWorkbook } from "./import-fixture";
-import { buildCollectionPlan } from "~/server/collection/plan.server";
+import { openBenchDb, seededWorkbook } from "./import-fixture";
 import { packLines } from "~/server/collection/packed-lines";
 import { runHeavy } from "~/server/heavy/pool.server";
 import { DEFAULT_VARIATION_THRESHOLD } from "~/server/collection/submissions.server";
@@ -26,11 +25,7 @@ process.env.APP_MODE ??= "demo";
 const db = await openBenchDb();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "odpe-upload-repeat-"));
 try {
-  const ref = await seedReferential(db.db, lines);
-  const plan = await buildCollectionPlan(db.db, ref.year, ref.organisationId);
-  const file = path.join(dir, "upload.xlsx");
-  await writeFilledWorkbook(plan, file, "stream");
-  const bytes = new Uint8Array(fs.readFileSync(file));
+  const { plan, bytes } = await seededWorkbook(db.db, lines, dir, "upload.xlsx", "stream");
   await runHeavy("threadInfo", {} as never);
   const times: number[] = [];
   for (let i = 1; i <= tasks; i++) {
