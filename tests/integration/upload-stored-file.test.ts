@@ -8,6 +8,8 @@ import { buildTemplate } from "~/server/collection/template.server";
 import { receiveUpload } from "~/server/collection/submissions.server";
 import { systemActor } from "~/server/command.server";
 import { sha256Hex } from "~/server/storage/files.server";
+import { DATA_SHEET } from "~/domain/template-layout";
+import { craftZip, unzipEntries } from "../unit/upload-guard-corpus";
 
 /**
  * ADR 056: on PostgreSQL an upload's file is stored at the start of its
@@ -71,6 +73,21 @@ describe(`an upload's stored file (${driverName})`, () => {
     const otherFile = await fillTemplate(await buildTemplate(otherPlan, { observatoryName: "ODPE test", contactEmail: "odpe@example.org" }), {});
     expect((await upload("autre.xlsx", otherFile)).kind).toBe("rejected");
     expect(await fileCount()).toBe(before);
+  });
+
+  it("a data sheet whose bytes fail the guard's checks during the read (wrong CRC-32) is refused; nothing stays, its values included", async () => {
+    const entries = await unzipEntries(filled);
+    const workbookXml = entries.find(([name]) => name === "xl/workbook.xml")![1].toString("utf8");
+    expect(workbookXml).toContain(`name="${DATA_SHEET}"`);
+    // exceljs writes the data sheet, the template's second tab, as sheet2.xml.
+    const corrupt = craftZip(entries.map(([name, data]) => ({ name, data, ...(name === "xl/worksheets/sheet2.xml" ? { crc: 0x12345678 } : {}) })));
+    const before = await fileCount();
+    const values = async () => Number((await t.db.selectFrom("submission_value").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+    const valuesBefore = await values();
+    const result = await upload("crc.xlsx", corrupt);
+    expect(result.kind).toBe("refused");
+    if (result.kind === "refused") expect([result.refusal.code, result.refusal.logDetail]).toEqual(["zip_corrupt", "CRC-32 mismatch"]);
+    expect([await fileCount(), await values()]).toEqual([before, valuesBefore]);
   });
 
   it("stored files are not compressed again by the database (storage EXTERNAL)", async () => {

@@ -131,6 +131,24 @@ export interface GuardedInternals {
   entries: ReadonlyMap<string, ZipEntryInfo>;
   sharedStringsPart: string | null;
   stylesPart: string | null;
+  /**
+   * Parts the guard left for the reader to check as it reads them (`GuardOptions.readLater`), by part key:
+   * each call opens the step-6 checks of one full read of that part. Empty unless asked for.
+   */
+  deferred: ReadonlyMap<string, () => EntryCheck>;
+  /** Keys of deferred parts whose checks ran to their end (every byte inflated and passed). */
+  checked: Set<string>;
+}
+
+/** What the caller of `guardUpload` will read itself. */
+export interface GuardOptions {
+  /**
+   * Sheets the caller reads in full right after the guard (with the shared strings and styles they need): their
+   * step-6 checks then run on the reader's own inflation, chunk by chunk, each chunk checked before the parser
+   * sees it, instead of inflating them once more here (ADR 056). A workbook so guarded must be read through to
+   * the end, or passed to `checkDeferredParts`, before anything is kept of it.
+   */
+  readLater?: (sheet: WorkbookSheet) => boolean;
 }
 const internals = new WeakMap<GuardedWorkbook, GuardedInternals>();
 
@@ -145,13 +163,33 @@ export function guardedInternals(workbook: GuardedWorkbook): GuardedInternals {
  * Checks an uploaded workbook before anything parses it. Expected refusals
  * are values (`{ ok: false, refusal }`); only programming errors throw.
  */
-export async function guardUpload(file: UploadedFile, limits: Partial<UploadLimits> = {}): Promise<UploadGuardResult> {
+export async function guardUpload(file: UploadedFile, limits: Partial<UploadLimits> = {}, options: GuardOptions = {}): Promise<UploadGuardResult> {
   const resolved = resolveUploadLimits(limits);
   try {
-    return { ok: true, workbook: await new Guard(file, resolved).run() };
+    return { ok: true, workbook: await new Guard(file, resolved, options).run() };
   } catch (error) {
     if (error instanceof UploadRefusedError) return { ok: false, refusal: error.refusal };
     throw error;
+  }
+}
+
+/**
+ * Runs the step-6 checks of every part `guardUpload` left to the reader (`GuardOptions.readLater`) that no read
+ * has completed: after it, the workbook has passed every check of an ordinary guard. Throws
+ * `UploadRefusedError` for the first part that fails them.
+ */
+export async function checkDeferredParts(workbook: GuardedWorkbook): Promise<void> {
+  const inside = guardedInternals(workbook);
+  for (const [key, open] of inside.deferred) {
+    if (inside.checked.has(key)) continue;
+    const check = open();
+    try {
+      const stream = await inside.archive.openStream(check.entry);
+      for await (const chunk of stream as AsyncIterable<Buffer>) check.chunk(chunk);
+    } catch (error) {
+      check.failed(error);
+    }
+    check.end();
   }
 }
 
@@ -185,18 +223,24 @@ class Guard {
   private archive!: ZipArchive;
   private readonly entries = new Map<string, ZipEntryInfo>();
   private readonly inflated = new Set<string>();
+  private readonly deferred = new Map<string, () => EntryCheck>();
   private compressedTotal = 0;
-  private uncompressedTotal = 0;
+  /** Actual bytes inflated so far, by the guard and then by the reader's deferred checks (shared). */
+  private readonly totals = { uncompressed: 0 };
+  /** Declared sizes of the parts left to the reader, which their checks will not let them exceed. */
+  private deferredDeclared = 0;
+  private readonly refuse: Refuser;
 
   constructor(
     private readonly file: UploadedFile,
     private readonly limits: UploadLimits,
+    private readonly options: GuardOptions,
   ) {
     this.filename = file.filename?.trim() || null;
-  }
-
-  private refuse<C extends UploadRefusalCode>(code: C, params: UploadRefusalParams[C], logDetail?: string): never {
-    throw new UploadRefusedError(uploadRefusal(code, params, { filename: this.filename, ...(logDetail ? { logDetail } : {}) }));
+    const filename = this.filename;
+    this.refuse = (code, params, logDetail) => {
+      throw new UploadRefusedError(uploadRefusal(code, params, { filename, ...(logDetail ? { logDetail } : {}) }));
+    };
   }
 
   async run(): Promise<GuardedWorkbook> {
@@ -218,7 +262,9 @@ class Guard {
       this.refuse("macro_enabled", { reason: "declared_name" }, `declared ${this.file.filename ?? ""} ${this.file.contentType ?? ""}`);
     }
     await this.inflateRemaining(structure);
-    this.checkRatio(this.uncompressedTotal, this.compressedTotal, this.limits.maxTotalCompressionRatio, "inflated");
+    // Parts left to the reader count with their declared sizes, which their checks will not let them exceed.
+    const uncompressedBound = this.totals.uncompressed + this.deferredDeclared;
+    checkRatio(this.limits, this.refuse, uncompressedBound, this.compressedTotal, this.limits.maxTotalCompressionRatio, "inflated");
 
     const workbook: GuardedWorkbook = Object.freeze({
       filename: this.filename,
@@ -228,13 +274,15 @@ class Guard {
       sheets: Object.freeze(structure.sheets.map((s) => Object.freeze(s))),
       date1904: structure.date1904,
       limits: Object.freeze({ ...this.limits }),
-      stats: Object.freeze({ entries: this.entries.size, compressedBytes: this.compressedTotal, uncompressedBytes: this.uncompressedTotal }),
+      stats: Object.freeze({ entries: this.entries.size, compressedBytes: this.compressedTotal, uncompressedBytes: uncompressedBound }),
     });
     internals.set(workbook, {
       archive: this.archive,
       entries: this.entries,
       sharedStringsPart: structure.sharedStringsPart,
       stylesPart: structure.stylesPart,
+      deferred: this.deferred,
+      checked: new Set(),
     });
     return workbook;
   }
@@ -343,9 +391,7 @@ class Guard {
   }
 
   private checkRatio(uncompressed: number, compressed: number, limit: number, source: "declared" | "inflated", part?: string) {
-    if (uncompressed < this.limits.compressionRatioGraceBytes) return;
-    const ratio = uncompressed / Math.max(compressed, 1);
-    if (ratio > limit) this.refuse("zip_compression_ratio", { ratio, limit, ...(part ? { part } : {}) }, `${source} ${uncompressed} bytes from ${compressed}`);
+    checkRatio(this.limits, this.refuse, uncompressed, compressed, limit, source, part);
   }
 
   // 4. Layout ----------------------------------------------------------------
@@ -503,6 +549,13 @@ class Guard {
     const sheetByPart = new Map(structure.sheets.map((s) => [partKey(s.part), s]));
     const runLimit = maxCellTextLength * XML_BYTES_PER_CHAR + XML_RUN_MARGIN;
     const cachedParts = new Set([structure.sharedStringsPart, structure.stylesPart].filter((p): p is string => p !== null).map(partKey));
+    const readLater = this.options.readLater;
+    const deferSheet = (key: string) => {
+      const sheet = sheetByPart.get(key);
+      return sheet !== undefined && sheet.kind === "worksheet" && readLater !== undefined && readLater(sheet);
+    };
+    // The shared strings and styles go with the sheets read later: the reader reads them first, in full.
+    const deferCached = readLater !== undefined && structure.sheets.some((sheet) => deferSheet(partKey(sheet.part)));
     for (const [key, entry] of this.entries) {
       if (this.inflated.has(key) || entry.name.endsWith("/")) continue;
       const sheet = sheetByPart.get(key);
@@ -513,61 +566,118 @@ class Guard {
         maxColumnDefinition: sheet ? MAX_EXCEL_COLUMN : null,
       };
       const xmlByName = XML_NAME.test(entry.name) || /xml/i.test(structure.contentTypes.typeOf(entry.name) ?? "");
-      await this.inflate(entry, {
-        scanner: xmlByName ? new XmlPartScanner(options) : "sniff",
+      const checks = () => ({
+        scanner: xmlByName ? new XmlPartScanner(options) : ("sniff" as const),
         ...(cachedParts.has(key) ? { maxBytes: this.limits.maxCachedPartBytes } : {}),
         sheetName: sheet?.name,
       });
+      if (xmlByName && (deferSheet(key) || (deferCached && cachedParts.has(key)))) {
+        // Checked by the reader as it inflates the part (ADR 056); what can be checked without inflating, now.
+        this.openCheck(entry, checks());
+        this.deferred.set(key, () => this.openCheck(entry, checks()));
+        this.deferredDeclared += entry.uncompressedSize;
+        continue;
+      }
+      await this.inflate(entry, checks());
     }
   }
 
-  /**
-   * Inflates one entry as a stream: counts actual bytes against the declared
-   * size, the total and the ratio, checks the CRC-32, feeds the XML scanner.
-   */
-  private async inflate(
-    entry: ZipEntryInfo,
-    options: { scanner: XmlPartScanner | "sniff"; collect?: Buffer[]; maxBytes?: number; sheetName?: string | undefined },
-  ): Promise<void> {
-    const { maxTotalUncompressedBytes, maxEntryCompressionRatio, compressionRatioGraceBytes } = this.limits;
-    const part = entry.name;
-    const maxBytes = options.collect ? this.limits.maxCachedPartBytes : (options.maxBytes ?? Number.POSITIVE_INFINITY);
-    if (entry.uncompressedSize > maxBytes) this.refuse("zip_too_large_uncompressed", { limit: maxBytes, part }, "declared size of a cached part");
-    let scanner: XmlPartScanner | null = options.scanner === "sniff" ? null : options.scanner;
-    let first = true;
-    let count = 0;
-    let crc = 0;
-    this.inflated.add(partKey(part));
+  private openCheck(entry: ZipEntryInfo, options: EntryCheckOptions): EntryCheck {
+    return new EntryCheck(entry, options, this.limits, this.refuse, this.totals);
+  }
+
+  /** Inflates one entry as a stream through its step-6 checks (`EntryCheck`); `collect` keeps the chunks. */
+  private async inflate(entry: ZipEntryInfo, options: EntryCheckOptions & { collect?: Buffer[] }): Promise<void> {
+    const check = this.openCheck(entry, options.collect ? { ...options, maxBytes: this.limits.maxCachedPartBytes } : options);
+    this.inflated.add(partKey(entry.name));
     try {
       const stream = await this.archive.openStream(entry);
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        count += chunk.length;
-        this.uncompressedTotal += chunk.length;
-        if (count > entry.uncompressedSize) {
-          this.refuse("zip_size_mismatch", { part, declared: entry.uncompressedSize, actualIsLarger: true }, `stopped after inflating ${count} bytes, ${entry.uncompressedSize} declared`);
-        }
-        if (this.uncompressedTotal > maxTotalUncompressedBytes) this.refuse("zip_too_large_uncompressed", { limit: maxTotalUncompressedBytes, part });
-        if (count > maxBytes) this.refuse("zip_too_large_uncompressed", { limit: maxBytes, part });
-        if (count >= compressionRatioGraceBytes) {
-          this.checkRatio(count, entry.compressedSize, maxEntryCompressionRatio, "inflated", part);
-        }
-        crc = crc32(chunk, crc);
-        if (first && options.scanner === "sniff" && looksLikeXml(chunk)) scanner = new XmlPartScanner({ maxRunBytes: null, maxColumnDefinition: null });
-        first = false;
-        if (scanner) this.reportScan(scanner.feed(chunk), part, options.sheetName);
+        check.chunk(chunk);
         options.collect?.push(chunk);
       }
     } catch (error) {
-      if (error instanceof UploadRefusedError) throw error;
-      this.refuse("zip_corrupt", { part }, `inflate: ${(error as Error).message}`);
+      check.failed(error);
     }
-    if (scanner) this.reportScan(scanner.end(), part, options.sheetName);
-    if (count !== entry.uncompressedSize) this.refuse("zip_size_mismatch", { part, declared: entry.uncompressedSize, actualIsLarger: false });
-    if (crc >>> 0 !== entry.crc32 >>> 0) this.refuse("zip_corrupt", { part }, "CRC-32 mismatch");
+    check.end();
+  }
+}
+
+type Refuser = <C extends UploadRefusalCode>(code: C, params: UploadRefusalParams[C], logDetail?: string) => never;
+
+function checkRatio(limits: UploadLimits, refuse: Refuser, uncompressed: number, compressed: number, limit: number, source: "declared" | "inflated", part?: string) {
+  if (uncompressed < limits.compressionRatioGraceBytes) return;
+  const ratio = uncompressed / Math.max(compressed, 1);
+  if (ratio > limit) refuse("zip_compression_ratio", { ratio, limit, ...(part ? { part } : {}) }, `${source} ${uncompressed} bytes from ${compressed}`);
+}
+
+interface EntryCheckOptions {
+  scanner: XmlPartScanner | "sniff";
+  maxBytes?: number;
+  sheetName?: string | undefined;
+}
+
+/**
+ * Step 6 for one entry, fed its inflated bytes chunk by chunk (by the guard, or by the reader for a part left
+ * to it): counts the ACTUAL bytes against the declared size (a lying size is caught at its first extra byte),
+ * the workbook's total, the part's bound and its ratio; checks the CRC-32 at the end; feeds the XML scanner.
+ * Each chunk is checked before the caller does anything else with it. Throws `UploadRefusedError`.
+ */
+export class EntryCheck {
+  private count = 0;
+  private crc = 0;
+  private first = true;
+  private scanner: XmlPartScanner | null;
+  private readonly maxBytes: number;
+
+  constructor(
+    readonly entry: ZipEntryInfo,
+    private readonly options: EntryCheckOptions,
+    private readonly limits: UploadLimits,
+    private readonly refuse: Refuser,
+    private readonly totals: { uncompressed: number },
+  ) {
+    this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    this.scanner = options.scanner === "sniff" ? null : options.scanner;
+    if (entry.uncompressedSize > this.maxBytes) refuse("zip_too_large_uncompressed", { limit: this.maxBytes, part: entry.name }, "declared size of a cached part");
   }
 
-  private reportScan(problem: XmlScanProblem | null, part: string, sheetName: string | undefined) {
+  chunk(chunk: Buffer): void {
+    const { maxTotalUncompressedBytes, maxEntryCompressionRatio, compressionRatioGraceBytes } = this.limits;
+    const entry = this.entry;
+    const part = entry.name;
+    this.count += chunk.length;
+    this.totals.uncompressed += chunk.length;
+    if (this.count > entry.uncompressedSize) {
+      this.refuse("zip_size_mismatch", { part, declared: entry.uncompressedSize, actualIsLarger: true }, `stopped after inflating ${this.count} bytes, ${entry.uncompressedSize} declared`);
+    }
+    if (this.totals.uncompressed > maxTotalUncompressedBytes) this.refuse("zip_too_large_uncompressed", { limit: maxTotalUncompressedBytes, part });
+    if (this.count > this.maxBytes) this.refuse("zip_too_large_uncompressed", { limit: this.maxBytes, part });
+    if (this.count >= compressionRatioGraceBytes) checkRatio(this.limits, this.refuse, this.count, entry.compressedSize, maxEntryCompressionRatio, "inflated", part);
+    this.crc = crc32(chunk, this.crc);
+    if (this.first && this.options.scanner === "sniff" && looksLikeXml(chunk)) this.scanner = new XmlPartScanner({ maxRunBytes: null, maxColumnDefinition: null });
+    this.first = false;
+    if (this.scanner) this.report(this.scanner.feed(chunk));
+  }
+
+  /** The inflation failed: a refusal goes on as it is; anything else (a corrupt stream) is refused as such. */
+  failed(error: unknown): never {
+    if (error instanceof UploadRefusedError) throw error;
+    this.refuse("zip_corrupt", { part: this.entry.name }, `inflate: ${(error as Error)?.message ?? String(error)}`);
+  }
+
+  /** Every byte was given: the scanner's end, the exact size, the CRC-32. */
+  end(): void {
+    const entry = this.entry;
+    if (this.scanner) this.report(this.scanner.end());
+    if (this.count !== entry.uncompressedSize) this.refuse("zip_size_mismatch", { part: entry.name, declared: entry.uncompressedSize, actualIsLarger: false });
+    if (this.crc >>> 0 !== entry.crc32 >>> 0) this.refuse("zip_corrupt", { part: entry.name }, "CRC-32 mismatch");
+  }
+
+  private report(problem: XmlScanProblem | null) {
     if (!problem) return;
+    const part = this.entry.name;
+    const sheetName = this.options.sheetName;
     switch (problem.kind) {
       case "dtd":
         this.refuse("xml_dtd_forbidden", { part });

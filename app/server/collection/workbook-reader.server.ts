@@ -5,7 +5,8 @@ import { SaxesParser } from "saxes";
 import { columnLetters, uploadRefusal, type UploadLimits, type UploadRefusal, type UploadRefusalCode, type UploadRefusalParams } from "~/domain/upload-errors";
 import type { SheetBounds } from "~/domain/template-layout";
 import type { SheetRow } from "~/domain/workbook-interpretation";
-import { UploadRefusedError, guardedInternals, type GuardedInternals, type GuardedWorkbook, type WorkbookSheet } from "./upload-guard.server";
+import { UploadRefusedError, guardedInternals, type EntryCheck, type GuardedInternals, type GuardedWorkbook, type WorkbookSheet } from "./upload-guard.server";
+import { partKey } from "./ooxml-structure.server";
 import type { ZipEntryInfo } from "./zip-archive.server";
 
 /**
@@ -303,20 +304,50 @@ async function guardPart<T>(part: string, sheet: string | undefined, refuse: Ref
   }
 }
 
-/** A part's text as a stream of strings: UTF-8 decoded across chunk boundaries, invalid UTF-8 refused. */
+/**
+ * A part's text as a stream of strings: UTF-8 decoded across chunk boundaries, invalid UTF-8 refused. A part
+ * the guard left to the reader (ADR 056) goes through the guard's checks chunk by chunk, each chunk checked
+ * before it is decoded; the part counts as checked once its last byte has passed.
+ */
 async function* partText(inside: GuardedInternals, part: string, refuse: Refuse): AsyncGenerator<string, void, undefined> {
   const entry = entryOf(inside, part);
+  const key = partKey(part);
+  const check = inside.deferred.get(key)?.();
   const stream: Readable = await inside.archive.openStream(entry);
   const decoder = new TextDecoder("utf-8", { fatal: true });
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for await (const chunk of inflated(stream, check)) {
       const text = decodeOrRefuse(decoder, chunk, part, refuse);
       if (text) yield text;
     }
     const rest = decodeOrRefuse(decoder, undefined, part, refuse);
     if (rest) yield rest;
+    if (check) {
+      check.end();
+      inside.checked.add(key);
+    }
   } finally {
     stream.destroy();
+  }
+}
+
+/** The inflated chunks of a part, each through `check` first when there is one (a failing stream then refused as the guard refuses it). */
+async function* inflated(stream: Readable, check: EntryCheck | undefined): AsyncGenerator<Buffer, void, undefined> {
+  if (!check) {
+    yield* stream as AsyncIterable<Buffer>;
+    return;
+  }
+  const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } catch (error) {
+      return check.failed(error);
+    }
+    if (next.done) return;
+    check.chunk(next.value);
+    yield next.value;
   }
 }
 

@@ -8,7 +8,7 @@ import { LineValidator, type PlanLine } from "~/domain/validation";
 import { interpretWorkbook, type InterpretExpectation } from "~/domain/workbook-interpretation";
 import { uploadRowsEncoder, type CopyPayload } from "../collection/value-rows";
 import { unpackLines, type PackedLines } from "../collection/packed-lines";
-import { guardUpload, isUploadRefusedError } from "../collection/upload-guard.server";
+import { checkDeferredParts, guardUpload, isUploadRefusedError, type WorkbookSheet } from "../collection/upload-guard.server";
 import { prepareReading, readSheetRows } from "../collection/workbook-reader.server";
 import { loadPdfKit, renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
 import { renderEditionXlsx } from "../dashboard/xlsx.server";
@@ -88,8 +88,11 @@ export async function parseUpload(input: ParseUploadInput): Promise<ParseUploadO
 
 async function guardReadValidate({ bytes, filename, contentType, limits, variationThreshold, versionId, rowsPort, ...plan }: ParseUploadInput): Promise<ParseUploadOutput> {
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Only the template's data and metadata sheets are read, each within the template's layout (ADR 016); the
+  // guard leaves their byte-level checks to this read, which makes them chunk by chunk (ADR 056).
+  const readSheet = (sheet: WorkbookSheet) => sheet.name === DATA_SHEET || sheet.name === META_SHEET;
   // The bytes are this thread's own (a structured clone, or transferred): the guard need not copy them.
-  const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength, owned: true }, limits);
+  const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength, owned: true }, limits, { readLater: readSheet });
   if (!guarded.ok) return { kind: "refused", refusal: guarded.refusal };
   // The shared strings and styles are read while the main thread may still be building the plan, whose
   // line count sets the sheets' layout (ADR 056); a refusal there surfaces when the rows are read.
@@ -99,9 +102,8 @@ async function guardReadValidate({ bytes, filename, contentType, limits, variati
   // The plan's lines as buildCollectionPlan made them (equal values share one string).
   const expected: InterpretExpectation = { ...packed, lines: unpackLines<PlanLine>(packed.lines) };
   try {
-    // Only the template's data and metadata sheets are read, each within the template's layout (ADR 016).
     const rows = readSheetRows(guarded.workbook, {
-      sheets: (sheet) => sheet.name === DATA_SHEET || sheet.name === META_SHEET,
+      sheets: readSheet,
       layout: (sheet) => templateSheetBounds(sheet.name, expected.lines.length),
       prepared,
     });
@@ -114,6 +116,8 @@ async function guardReadValidate({ bytes, filename, contentType, limits, variati
     const { structural } = await interpretWorkbook(rows, expected, (line, index) => {
       encoder.add(validator.line(index, line), line);
     });
+    // Whatever the read left unchecked (a part not read to its last byte) is checked now, before any outcome.
+    await checkDeferredParts(guarded.workbook);
     const encoded = encoder.done();
     // The streamed rows end here, whatever the outcome: a rejected file's rows are rolled back by the main thread.
     if (rowsPort) post({ end: encoded.values.rows });
