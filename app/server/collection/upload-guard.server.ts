@@ -181,17 +181,30 @@ export async function guardUpload(file: UploadedFile, limits: Partial<UploadLimi
 export async function checkDeferredParts(workbook: GuardedWorkbook): Promise<void> {
   const inside = guardedInternals(workbook);
   for (const [key, open] of inside.deferred) {
-    if (inside.checked.has(key)) continue;
-    const check = open();
-    try {
-      const stream = await inside.archive.openStream(check.entry);
-      for await (const chunk of stream as AsyncIterable<Buffer>) check.chunk(chunk);
-    } catch (error) {
-      check.failed(error);
-    }
-    check.end();
+    if (!inside.checked.has(key)) await inflateChecked(inside.archive, open());
   }
 }
+
+/** Inflates `check`'s entry as a stream, every chunk through the check (then to `onChunk`), and ends the check. */
+async function inflateChecked(archive: ZipArchive, check: EntryCheck, onChunk?: (chunk: Buffer) => void): Promise<void> {
+  try {
+    const stream = await archive.openStream(check.entry);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      check.chunk(chunk);
+      onChunk?.(chunk);
+    }
+  } catch (error) {
+    check.failed(error);
+  }
+  check.end();
+}
+
+/** Throws the refusal of a workbook named `filename` (the guard's and the reader's). */
+export const refuserFor =
+  (filename: string | null): Refuser =>
+  (code, params, logDetail) => {
+    throw new UploadRefusedError(uploadRefusal(code, params, { filename, ...(logDetail ? { logDetail } : {}) }));
+  };
 
 // ---------------------------------------------------------------------------
 
@@ -237,10 +250,7 @@ class Guard {
     private readonly options: GuardOptions,
   ) {
     this.filename = file.filename?.trim() || null;
-    const filename = this.filename;
-    this.refuse = (code, params, logDetail) => {
-      throw new UploadRefusedError(uploadRefusal(code, params, { filename, ...(logDetail ? { logDetail } : {}) }));
-    };
+    this.refuse = refuserFor(this.filename);
   }
 
   async run(): Promise<GuardedWorkbook> {
@@ -590,20 +600,12 @@ class Guard {
   private async inflate(entry: ZipEntryInfo, options: EntryCheckOptions & { collect?: Buffer[] }): Promise<void> {
     const check = this.openCheck(entry, options.collect ? { ...options, maxBytes: this.limits.maxCachedPartBytes } : options);
     this.inflated.add(partKey(entry.name));
-    try {
-      const stream = await this.archive.openStream(entry);
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        check.chunk(chunk);
-        options.collect?.push(chunk);
-      }
-    } catch (error) {
-      check.failed(error);
-    }
-    check.end();
+    const collect = options.collect;
+    await inflateChecked(this.archive, check, collect ? (chunk) => collect.push(chunk) : undefined);
   }
 }
 
-type Refuser = <C extends UploadRefusalCode>(code: C, params: UploadRefusalParams[C], logDetail?: string) => never;
+export type Refuser = <C extends UploadRefusalCode>(code: C, params: UploadRefusalParams[C], logDetail?: string) => never;
 
 function checkRatio(limits: UploadLimits, refuse: Refuser, uncompressed: number, compressed: number, limit: number, source: "declared" | "inflated", part?: string) {
   if (uncompressed < limits.compressionRatioGraceBytes) return;

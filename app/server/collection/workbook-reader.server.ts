@@ -2,10 +2,10 @@ import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
 import type { Cell, CellValue, Row, ValueType } from "exceljs";
 import { SaxesParser } from "saxes";
-import { columnLetters, uploadRefusal, type UploadLimits, type UploadRefusal, type UploadRefusalCode, type UploadRefusalParams } from "~/domain/upload-errors";
+import { columnLetters, type UploadLimits, type UploadRefusal } from "~/domain/upload-errors";
 import type { SheetBounds } from "~/domain/template-layout";
 import type { SheetRow } from "~/domain/workbook-interpretation";
-import { UploadRefusedError, guardedInternals, type EntryCheck, type GuardedInternals, type GuardedWorkbook, type WorkbookSheet } from "./upload-guard.server";
+import { UploadRefusedError, guardedInternals, refuserFor, type EntryCheck, type GuardedInternals, type GuardedWorkbook, type Refuser, type WorkbookSheet } from "./upload-guard.server";
 import { partKey } from "./ooxml-structure.server";
 import type { ZipEntryInfo } from "./zip-archive.server";
 
@@ -235,11 +235,7 @@ export async function prepareReading(workbook: GuardedWorkbook): Promise<Prepare
   return { workbook, sharedStrings, styles };
 }
 
-const refuserOf =
-  (workbook: GuardedWorkbook): Refuse =>
-  (code, params, logDetail) => {
-    throw new UploadRefusedError(uploadRefusal(code, params, { filename: workbook.filename, ...(logDetail ? { logDetail } : {}) }));
-  };
+const refuserOf = (workbook: GuardedWorkbook): Refuse => refuserFor(workbook.filename);
 
 /**
  * Reads a guarded workbook through callbacks (awaited, so a handler may be
@@ -291,7 +287,7 @@ export async function* readSheetRows(workbook: GuardedWorkbook, options: ReadOpt
 
 // ---------------------------------------------------------------------------
 
-type Refuse = <C extends UploadRefusalCode>(code: C, params: UploadRefusalParams[C], logDetail?: string) => never;
+type Refuse = Refuser;
 
 /** Runs a read step of one part, turning engine failures into refusals with the sheet or part named. */
 async function guardPart<T>(part: string, sheet: string | undefined, refuse: Refuse, step: () => Promise<T>): Promise<T> {
