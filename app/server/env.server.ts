@@ -127,6 +127,8 @@ export const envSchema = z
     // replaced, and the request answered 503 with Retry-After (ADR 016).
     HEAVY_WORK_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
     HEAVY_WORK_TIMEOUT_SECONDS: z.coerce.number().min(0.01).max(3_600).default(120),
+    // A worker whose heap ended a task above this (MB) is retired once the pool is idle, and its memory given back (ADR 057).
+    HEAVY_WORK_RETIRE_HEAP_MB: z.coerce.number().int().min(1).max(16_384).default(64),
     // Unknown or revoked Bearer tokens accepted per client address and minute before 429 (ADR 017).
     API_UNKNOWN_TOKEN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
     // Audit chain (ADR 024): the HMAC key, kept outside the database; required when APP_MODE=production.
@@ -212,6 +214,7 @@ const frenchHints: Record<string, string> = {
   HEAVY_WORK_CONCURRENCY: "doit être un nombre entier entre 1 et 16",
   HEAVY_WORK_MAX_MEMORY_MB: "doit être un nombre entier de mégaoctets entre 64 et 16 384",
   HEAVY_WORK_TIMEOUT_SECONDS: "doit être un nombre de secondes entre 0,01 et 3 600",
+  HEAVY_WORK_RETIRE_HEAP_MB: "doit être un nombre entier de mégaoctets entre 1 et 16 384",
   AUDIT_HMAC_KEY:
     "doit contenir au moins 32 caractères (p. ex. la sortie de openssl rand -hex 32), conservés hors de la base, et est obligatoire en mode production",
   AUDIT_HMAC_PREVIOUS_KEYS: "doit être une liste de clés séparées par des virgules, d'au moins 32 caractères chacune",

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { resetEnvForTests } from "~/server/env.server";
 import { packLines } from "~/server/collection/packed-lines";
-import { closeHeavyPool, heavyWorkLoad, HeavyWorkUnavailableError, runHeavy, warmHeavyPool } from "~/server/heavy/pool.server";
+import { closeHeavyPool, heavyWorkLoad, HeavyWorkUnavailableError, RETIRE_DELAY_MS, runHeavy, warmHeavyPool } from "~/server/heavy/pool.server";
 
 const setEnv = (vars: Record<string, string | undefined>) => {
   for (const [k, v] of Object.entries(vars)) {
@@ -14,12 +14,12 @@ const setEnv = (vars: Record<string, string | undefined>) => {
 describe("heavy work in worker threads (ADR 016)", () => {
   afterEach(async () => {
     await closeHeavyPool();
-    setEnv({ HEAVY_WORK_CONCURRENCY: undefined, HEAVY_WORK_TIMEOUT_SECONDS: undefined, HEAVY_WORK_MAX_MEMORY_MB: undefined });
+    setEnv({ HEAVY_WORK_CONCURRENCY: undefined, HEAVY_WORK_TIMEOUT_SECONDS: undefined, HEAVY_WORK_MAX_MEMORY_MB: undefined, HEAVY_WORK_RETIRE_HEAP_MB: undefined });
   });
 
-  it("parses an upload in a worker thread, not the main one", async () => {
-    expect(await runHeavy("threadInfo", {} as never)).toMatchObject({ isMainThread: false });
-    const parsed = await runHeavy("parseUpload", {
+  /** A small parse (a CSV, refused): a task that reports its thread's heap when it ends (ADR 057). */
+  const parseCsv = () =>
+    runHeavy("parseUpload", {
       bytes: new TextEncoder().encode("a;b\n1;2"),
       filename: "valeurs.csv",
       contentType: "text/csv",
@@ -27,7 +27,53 @@ describe("heavy work in worker threads (ADR 016)", () => {
       variationThreshold: 0.3,
       versionId: "00000000-0000-4000-8000-000000000000",
     });
+  const threadOf = async () => (await runHeavy("threadInfo", {} as never)).threadId;
+
+  it("parses an upload in a worker thread, not the main one", async () => {
+    expect(await runHeavy("threadInfo", {} as never)).toMatchObject({ isMainThread: false });
+    const parsed = await parseCsv();
     expect(parsed.kind).toBe("refused");
+  });
+
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it("retires a thread whose heap ended a task above HEAVY_WORK_RETIRE_HEAP_MB once the pool has been idle RETIRE_DELAY_MS: the next task runs in a new thread (ADR 057)", async () => {
+    setEnv({ HEAVY_WORK_CONCURRENCY: "1", HEAVY_WORK_RETIRE_HEAP_MB: "1" });
+    const before = heavyWorkLoad().retiredPools;
+    const first = await threadOf();
+    // threadInfo reports nothing: the thread stays.
+    expect(await threadOf()).toBe(first);
+    await parseCsv();
+    // A task given within the delay keeps the warm thread…
+    expect(await threadOf()).toBe(first);
+    expect(heavyWorkLoad().retiredPools).toBe(before);
+    // …and once the pool has stayed idle, it is retired.
+    await vi.waitFor(() => expect(heavyWorkLoad().retiredPools).toBe(before + 1), { timeout: RETIRE_DELAY_MS + 5_000 });
+    expect(heavyWorkLoad().threads).toBe(0);
+    const second = await threadOf();
+    expect(second).not.toBe(first);
+  });
+
+  it("keeps a thread whose heap ended its task below HEAVY_WORK_RETIRE_HEAP_MB (ADR 057)", async () => {
+    setEnv({ HEAVY_WORK_CONCURRENCY: "1", HEAVY_WORK_RETIRE_HEAP_MB: "16384" });
+    const before = heavyWorkLoad().retiredPools;
+    const first = await threadOf();
+    await parseCsv();
+    await sleep(RETIRE_DELAY_MS + 500);
+    expect(heavyWorkLoad().retiredPools).toBe(before);
+    expect(await threadOf()).toBe(first);
+  });
+
+  it("retires only once no task is running: a task in flight when the report comes ends normally, in its thread (ADR 057)", async () => {
+    setEnv({ HEAVY_WORK_CONCURRENCY: "2", HEAVY_WORK_RETIRE_HEAP_MB: "1" });
+    const before = heavyWorkLoad().retiredPools;
+    const spinning = runHeavy("spin", { ms: RETIRE_DELAY_MS + 2_000 });
+    await parseCsv();
+    await sleep(RETIRE_DELAY_MS + 500);
+    // The report came more than the delay ago; the spin still runs: nothing retired yet.
+    expect(heavyWorkLoad().retiredPools).toBe(before);
+    await expect(spinning).resolves.toBeGreaterThan(0);
+    await vi.waitFor(() => expect(heavyWorkLoad().retiredPools).toBe(before + 1), { timeout: RETIRE_DELAY_MS + 5_000 });
   });
 
   it("warms the pool ahead of work: its threads are started and loaded, and warming never throws (ADR 041)", async () => {

@@ -6,6 +6,7 @@ import { Piscina } from "piscina";
 import { getEnv } from "../env.server";
 import { DomainError } from "../errors.server";
 import { logger } from "../logger.server";
+import { HEAP_REPORT, type HeapReport } from "./heap-report";
 import type * as Tasks from "./tasks.server";
 
 /**
@@ -50,17 +51,73 @@ export function heavyWorkerFile(): string {
 }
 
 let pool: Piscina | null = null;
+/** Tasks given to the pool and not yet settled (runHeavy). */
+let inFlight = 0;
+/** A thread ended a task with a heap above HEAVY_WORK_RETIRE_HEAP_MB: the pool is retired once idle. */
+let retireWhenIdle = false;
+/** The retirement waiting for the pool to stay idle RETIRE_DELAY_MS. */
+let retireTimer: NodeJS.Timeout | null = null;
+/** Retired pools still stopping their threads (closeHeavyPool waits for them). */
+const retiring = new Set<Promise<void>>();
+let retiredPools = 0;
 
 function heavyPool(): Piscina {
   const env = getEnv();
-  pool ??= new Piscina({
-    filename: heavyWorkerFile(),
-    maxThreads: env.HEAVY_WORK_CONCURRENCY,
-    minThreads: 0,
-    idleTimeout: 30_000,
-    resourceLimits: { maxOldGenerationSizeMb: env.HEAVY_WORK_MAX_MEMORY_MB },
-  });
+  if (!pool) {
+    const created = new Piscina({
+      filename: heavyWorkerFile(),
+      maxThreads: env.HEAVY_WORK_CONCURRENCY,
+      minThreads: 0,
+      idleTimeout: 30_000,
+      resourceLimits: { maxOldGenerationSizeMb: env.HEAVY_WORK_MAX_MEMORY_MB },
+    });
+    created.on("message", (message: unknown) => {
+      if (created === pool && isHeapReport(message) && message.heapBytes > getEnv().HEAVY_WORK_RETIRE_HEAP_MB * 2 ** 20) {
+        retireWhenIdle = true;
+        scheduleRetirement();
+      }
+    });
+    pool = created;
+  }
   return pool;
+}
+
+const isHeapReport = (message: unknown): message is HeapReport =>
+  typeof message === "object" && message !== null && (message as HeapReport).kind === HEAP_REPORT && typeof (message as HeapReport).heapBytes === "number";
+
+/**
+ * How long the pool must stay idle after a large task before it is retired: tasks that follow one another
+ * (an edition's protection, PDF, XLSX and archive) keep their warm threads (ADR 041).
+ */
+export const RETIRE_DELAY_MS = 2_000;
+
+/**
+ * Retires the pool once no task has been given to it for RETIRE_DELAY_MS (ADR 057): its threads stop, and with
+ * them the heaps that a large task grew — V8 keeps a thread's heap at its high-water mark, ~130 MiB after a
+ * 100,000-line upload, until the thread ends. The next task starts a new pool, and a new thread (~0.2 s), as
+ * after start-up. A retired pool has no task: none is lost.
+ */
+function scheduleRetirement() {
+  if (retireTimer) clearTimeout(retireTimer);
+  retireTimer = null;
+  if (!retireWhenIdle || inFlight > 0 || !pool) return;
+  retireTimer = setTimeout(retire, RETIRE_DELAY_MS);
+  retireTimer.unref();
+}
+
+function retire() {
+  retireTimer = null;
+  if (!retireWhenIdle || inFlight > 0 || !pool) return;
+  retireWhenIdle = false;
+  const retired = pool;
+  pool = null;
+  retiredPools += 1;
+  const stopping: Promise<void> = retired.destroy().then(
+    () => undefined,
+    (error: unknown) => logger.warn({ err: { message: String((error as Error | null)?.message ?? error) } }, "heavy work: a retired pool did not stop cleanly"),
+  );
+  retiring.add(stopping);
+  void stopping.finally(() => retiring.delete(stopping));
 }
 
 type TaskName = keyof typeof Tasks;
@@ -94,6 +151,11 @@ const isAbort = (error: unknown) => (error as { name?: unknown } | null)?.name =
  */
 export async function runHeavy<K extends TaskName>(task: K, input: TaskOf<K>["input"], transferList?: (ArrayBuffer | MessagePort)[]): Promise<TaskOf<K>["output"]> {
   const timeoutMs = Math.round(getEnv().HEAVY_WORK_TIMEOUT_SECONDS * 1000);
+  inFlight += 1;
+  if (retireTimer) {
+    clearTimeout(retireTimer);
+    retireTimer = null;
+  }
   try {
     // `transferList`: buffers and ports of the input moved to the worker rather than copied (they become unusable here).
     return (await heavyPool().run(input, { name: task, signal: AbortSignal.timeout(timeoutMs), ...(transferList?.length ? { transferList } : {}) })) as TaskOf<K>["output"];
@@ -104,6 +166,9 @@ export async function runHeavy<K extends TaskName>(task: K, input: TaskOf<K>["in
       throw new HeavyWorkUnavailableError(reason, task);
     }
     throw error;
+  } finally {
+    inFlight -= 1;
+    scheduleRetirement();
   }
 }
 
@@ -130,6 +195,8 @@ export function heavyWorkLoad() {
     threads: pool?.threads.length ?? 0,
     queued: pool?.queueSize ?? 0,
     maxThreads: pool?.options.maxThreads ?? getEnv().HEAVY_WORK_CONCURRENCY,
+    /** Pools retired after a large task since start-up (ADR 057). */
+    retiredPools,
   };
 }
 
@@ -137,5 +204,8 @@ export function heavyWorkLoad() {
 export async function closeHeavyPool() {
   const current = pool;
   pool = null;
-  await current?.destroy();
+  retireWhenIdle = false;
+  if (retireTimer) clearTimeout(retireTimer);
+  retireTimer = null;
+  await Promise.all([current?.destroy(), ...retiring]);
 }

@@ -8,6 +8,7 @@ import { LineValidator, type PlanLine } from "~/domain/validation";
 import { interpretWorkbook, type InterpretExpectation } from "~/domain/workbook-interpretation";
 import { uploadRowsEncoder, type CopyPayload } from "../collection/value-rows";
 import { unpackLines, type PackedLines } from "../collection/packed-lines";
+import { reportHeap } from "./heap-report";
 import { checkDeferredParts, guardUpload, isUploadRefusedError, type WorkbookSheet } from "../collection/upload-guard.server";
 import { prepareReading, readSheetRows } from "../collection/workbook-reader.server";
 import { loadPdfKit, renderEditionPdf, type PdfLogo } from "../dashboard/pdf.server";
@@ -83,6 +84,16 @@ export async function parseUpload(input: ParseUploadInput): Promise<ParseUploadO
   } finally {
     input.expectedPort?.close();
     input.rowsPort?.close();
+    reportHeap();
+  }
+}
+
+/** A task's work, then this thread's heap reported to the pool, which retires a thread grown large (ADR 057). */
+async function reporting<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    reportHeap();
   }
 }
 
@@ -145,17 +156,17 @@ function receiveExpectation(port: MessagePort | undefined): Promise<PackedExpect
 export async function renderPdf({ edition, meta, logos }: { edition: DashboardEdition; meta: EditionMeta | null; logos: PdfLogo[] }): Promise<Uint8Array> {
   // Logos arrive as Uint8Array (structured clone drops the Buffer prototype); pdfkit wants Buffers.
   const buffers = logos.map((l) => ({ fileId: l.fileId, bytes: Buffer.from(l.bytes.buffer, l.bytes.byteOffset, l.bytes.byteLength) }));
-  return new Uint8Array(await renderEditionPdf(edition, meta, buffers));
+  return reporting(async () => new Uint8Array(await renderEditionPdf(edition, meta, buffers)));
 }
 
 /** A dashboard edition as XLSX (xlsx.server.ts). */
 export async function renderXlsx({ edition, meta }: { edition: DashboardEdition; meta: EditionMeta | null }): Promise<Uint8Array> {
-  return new Uint8Array(await renderEditionXlsx(edition, meta));
+  return reporting(async () => new Uint8Array(await renderEditionXlsx(edition, meta)));
 }
 
 /** An export of pooled data as XLSX (explorer, Art. 5). */
 export async function renderExplorerXlsx(doc: ExportDoc): Promise<Uint8Array> {
-  return toXlsx(doc);
+  return reporting(() => toXlsx(doc));
 }
 
 const fills = {
@@ -175,7 +186,11 @@ export interface AnnotateInput {
  * orange: warning) and a note saying what is wrong and what to do; a cell
  * declared « non disponible » gets a blue information note (ADR 026).
  */
-export async function annotate({ original, problems }: AnnotateInput): Promise<Uint8Array> {
+export async function annotate(input: AnnotateInput): Promise<Uint8Array> {
+  return reporting(() => annotateWorkbook(input));
+}
+
+async function annotateWorkbook({ original, problems }: AnnotateInput): Promise<Uint8Array> {
   const ExcelJS = await loadExcelJS();
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(Buffer.from(original.buffer, original.byteOffset, original.byteLength) as unknown as ArrayBuffer);
@@ -240,7 +255,7 @@ export async function exhaustMemory(): Promise<number> {
  * under load). Plain data in and out; ProtectInputError arrives as an Error.
  */
 export function protectRelease(input: ProtectInput): Promise<ProtectResult> {
-  return protect(input);
+  return reporting(() => protect(input));
 }
 
 export type { ZipFilesInput };
@@ -251,5 +266,5 @@ export type { ZipFilesInput };
  * during bench:load's publish (ADR 049).
  */
 export async function zipFiles(input: ZipFilesInput): Promise<Uint8Array> {
-  return zipFilesSync(input);
+  return reporting(async () => zipFilesSync(input));
 }
