@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type KyselyPlugin, type RootOperationNode } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { driverName, useTestDb } from "../support/db";
 import { fillTemplate } from "../support/workbook";
@@ -88,6 +88,30 @@ describe(`an upload's stored file (${driverName})`, () => {
     expect(result.kind).toBe("refused");
     if (result.kind === "refused") expect([result.refusal.code, result.refusal.logDetail]).toEqual(["zip_corrupt", "CRC-32 mismatch"]);
     expect([await fileCount(), await values()]).toEqual([before, valuesBefore]);
+  });
+
+  it("a file the guard refuses never reaches the database: no INSERT of its bytes is sent, only its audit event (ADR 057)", async () => {
+    // Every statement's target table, as Kysely sends it (the plugin carries into the upload's transaction).
+    const inserted: string[] = [];
+    const observer: KyselyPlugin = {
+      transformQuery({ node }: { node: RootOperationNode }) {
+        if (node.kind === "InsertQueryNode" && node.into) inserted.push(node.into.table.identifier.name);
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const observed = t.db.withPlugin(observer);
+    const send = (filename: string, bytes: Uint8Array) =>
+      receiveUpload(observed, actor, { year: setup.year, organisationId: setup.org.id, uploadedBy: null, via: "api", filename, bytes });
+    // 2 MB of zip-looking bytes that are not a workbook: the guard refuses them before anything is read.
+    const notAWorkbook = Buffer.concat([Buffer.from("PK\x03\x04"), Buffer.alloc(2 * 2 ** 20, 7)]);
+    expect((await send("gros.xlsx", notAWorkbook)).kind).toBe("refused");
+    expect(inserted).not.toContain("stored_file");
+    expect(inserted).toContain("audit_event");
+    // The observer sees the file of a workbook the guard lets through.
+    inserted.length = 0;
+    expect((await send("bon.xlsx", filled)).kind).toBe("stored");
+    expect(inserted).toContain("stored_file");
   });
 
   it("stored files are not compressed again by the database (storage EXTERNAL)", async () => {

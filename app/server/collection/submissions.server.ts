@@ -154,10 +154,20 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
   try {
     return await run(db, actor, "submit:submission", async (trx, command) => {
       await sql`set constraints submission_rows_version_check deferred`.execute(trx);
-      // The file first, while the worker guards it and reads its shared strings: its rows wait in the port
-      // meanwhile, and the version's storage after the parse no longer waits for these megabytes (ADR 056).
-      const file = await putFile(trx, storedFileInput(null));
-      const copying = copyStream(trx, rowsFromPort(rowsChannel.port1, "submission_value", SUBMISSION_VALUE_COLUMNS));
+      // The file first, as soon as the worker's guard has let it through, while the worker reads its shared
+      // strings: its rows wait in the port meanwhile, and the version's storage after the parse no longer waits
+      // for these megabytes (ADR 056). A file the guard refuses never reaches the database: only its audit event.
+      const rows = rowsFromPort(rowsChannel.port1, "submission_value", SUBMISSION_VALUE_COLUMNS);
+      const passed = await Promise.race([
+        rows.guarded,
+        // A parse that ends first ends the wait: refused or failed, nothing is stored; validated, its guard's word is on the port.
+        parsing.then(
+          (parsed) => (parsed.kind === "validated" ? rows.guarded : false),
+          () => false,
+        ),
+      ]);
+      const file = passed ? await putFile(trx, storedFileInput(null)) : null;
+      const copying = passed ? copyStream(trx, rows.payload) : Promise.resolve(0);
       copying.catch(() => undefined);
       // Before the rollback, the COPY must have ended (one statement at a time on the connection): a closed
       // port ends its rows with an error, which fails the COPY.
@@ -178,6 +188,7 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
         throw await abandon();
       }
       const copied = await copying;
+      if (!file) throw new Error("Upload: validated without the guard's word on the rows port");
       if (copied !== parsed.values.rows) throw new Error(`Upload: ${copied} values stored, ${parsed.values.rows} validated`);
       return storeVersion(trx, command, parsed, async () => undefined, file);
     });
@@ -258,9 +269,13 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
  * The values' COPY chunks as the worker posts them on `port` (RowsMessage):
  * they end with its `end` message, which gives the count sent. A port closed
  * before it ends the chunks with an error (the COPY then fails, rolled back).
+ * `guarded`: true once the worker's guard has let the file through (its first
+ * message), false if the port ends or closes without it.
  */
-function rowsFromPort(port: MessagePort, table: StreamedPayload["table"], columns: readonly string[]): StreamedPayload {
+function rowsFromPort(port: MessagePort, table: StreamedPayload["table"], columns: readonly string[]): { payload: StreamedPayload; guarded: Promise<boolean> } {
   let sent: number | null = null;
+  let guardedSaid: ((passed: boolean) => void) | null = null;
+  const guarded = new Promise<boolean>((resolve) => (guardedSaid = resolve));
   const queue: string[] = [];
   let wake: (() => void) | null = null;
   let closed = false;
@@ -270,6 +285,10 @@ function rowsFromPort(port: MessagePort, table: StreamedPayload["table"], column
     w?.();
   };
   port.on("message", (message: RowsMessage) => {
+    if ("guarded" in message) {
+      guardedSaid?.(true);
+      return;
+    }
     if ("end" in message) {
       sent = message.end;
       port.close();
@@ -278,6 +297,7 @@ function rowsFromPort(port: MessagePort, table: StreamedPayload["table"], column
   });
   port.once("close", () => {
     closed = true;
+    guardedSaid?.(false);
     notify();
   });
   async function* chunks() {
@@ -289,12 +309,15 @@ function rowsFromPort(port: MessagePort, table: StreamedPayload["table"], column
     }
   }
   return {
-    table,
-    columns,
-    chunks: chunks(),
-    rows: () => {
-      if (sent === null) throw new Error("Upload: the rows' count was not received");
-      return sent;
+    guarded,
+    payload: {
+      table,
+      columns,
+      chunks: chunks(),
+      rows: () => {
+        if (sent === null) throw new Error("Upload: the rows' count was not received");
+        return sent;
+      },
     },
   };
 }

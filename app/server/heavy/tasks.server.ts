@@ -48,8 +48,9 @@ export interface ParseUploadInput {
   /** The id the new version will have: the stored rows carry it (ADR 031). */
   versionId: string;
   /**
-   * When given (PostgreSQL, ADR 031): the values' COPY chunks are posted on
-   * it as they are encoded — `{ chunk, rows }` messages, then `{ end: rows }`
+   * When given (PostgreSQL, ADR 031): `{ guarded: true }` once the guard has
+   * let the file through (the main thread stores the file then, ADR 057),
+   * then the values' COPY chunks as they are encoded — `{ chunk, rows }` messages, then `{ end: rows }`
    * once the file is read — so that the main thread stores them during the
    * parse; the `validated` answer's values payload then holds no chunk, only
    * the count. The port is closed when the task ends, whatever its outcome.
@@ -58,7 +59,7 @@ export interface ParseUploadInput {
 }
 
 /** A message on ParseUploadInput's `rowsPort`. */
-export type RowsMessage = { chunk: string; rows: number } | { end: number };
+export type RowsMessage = { guarded: true } | { chunk: string; rows: number } | { end: number };
 
 export type ParseUploadOutput =
   /** Not a safe OOXML workbook, or one beyond the template's bounds (ADR 016). */
@@ -105,6 +106,8 @@ async function guardReadValidate({ bytes, filename, contentType, limits, variati
   // The bytes are this thread's own (a structured clone, or transferred): the guard need not copy them.
   const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength, owned: true }, limits, { readLater: readSheet });
   if (!guarded.ok) return { kind: "refused", refusal: guarded.refusal };
+  // The main thread stores the file once the guard has let it through: a refused file never reaches the database.
+  rowsPort?.postMessage({ guarded: true } satisfies RowsMessage);
   // The shared strings and styles are read while the main thread may still be building the plan, whose
   // line count sets the sheets' layout (ADR 056); a refusal there surfaces when the rows are read.
   const prepared = prepareReading(guarded.workbook);
