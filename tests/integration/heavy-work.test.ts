@@ -67,13 +67,29 @@ describe("heavy work in worker threads (ADR 016)", () => {
   it("retires only once no task is running: a task in flight when the report comes ends normally, in its thread (ADR 057)", async () => {
     setEnv({ HEAVY_WORK_CONCURRENCY: "2", HEAVY_WORK_RETIRE_HEAP_MB: "1" });
     const before = heavyWorkLoad().retiredPools;
-    const spinning = runHeavy("spin", { ms: RETIRE_DELAY_MS + 2_000 });
+    let spun = false;
+    const spinning = runHeavy("spin", { ms: RETIRE_DELAY_MS * 4 }).finally(() => (spun = true));
     await parseCsv();
     await sleep(RETIRE_DELAY_MS + 500);
     // The report came more than the delay ago; the spin still runs: nothing retired yet.
+    expect(spun).toBe(false);
     expect(heavyWorkLoad().retiredPools).toBe(before);
     await expect(spinning).resolves.toBeGreaterThan(0);
     await vi.waitFor(() => expect(heavyWorkLoad().retiredPools).toBe(before + 1), { timeout: RETIRE_DELAY_MS + 5_000 });
+  });
+
+  it("warming retires a pool waiting to be retired at once, and keeps the new warm threads (ADR 057, ADR 041)", async () => {
+    setEnv({ HEAVY_WORK_CONCURRENCY: "1", HEAVY_WORK_RETIRE_HEAP_MB: "1" });
+    const before = heavyWorkLoad().retiredPools;
+    await parseCsv();
+    // The heap report travels on its own port: give it time to arrive.
+    await sleep(300);
+    await warmHeavyPool();
+    expect(heavyWorkLoad().retiredPools).toBe(before + 1);
+    const warm = await threadOf();
+    await sleep(RETIRE_DELAY_MS + 500);
+    expect(heavyWorkLoad().retiredPools).toBe(before + 1);
+    expect(await threadOf()).toBe(warm);
   });
 
   it("warms the pool ahead of work: its threads are started and loaded, and warming never throws (ADR 041)", async () => {

@@ -90,7 +90,7 @@ describe(`an upload's stored file (${driverName})`, () => {
     expect([await fileCount(), await values()]).toEqual([before, valuesBefore]);
   });
 
-  it("a file the guard refuses never reaches the database: no INSERT of its bytes is sent, only its audit event (ADR 057)", async () => {
+  it("a file the guard refuses before reading it never reaches the database: no INSERT of its bytes is sent, only its audit event (ADR 057)", async () => {
     // Every statement's target table, as Kysely sends it (the plugin carries into the upload's transaction).
     const inserted: string[] = [];
     const observer: KyselyPlugin = {

@@ -156,7 +156,8 @@ export async function receiveUpload(db: Db, actor: Actor, input: UploadInput): P
       await sql`set constraints submission_rows_version_check deferred`.execute(trx);
       // The file first, as soon as the worker's guard has let it through, while the worker reads its shared
       // strings: its rows wait in the port meanwhile, and the version's storage after the parse no longer waits
-      // for these megabytes (ADR 056). A file the guard refuses never reaches the database: only its audit event.
+      // for these megabytes (ADR 056). A file the guard refuses up front never reaches the database: only its audit
+      // event. A refusal found while the two sheets are read (ADR 056's deferred checks) comes after: rolled back.
       const rows = rowsFromPort(rowsChannel.port1, "submission_value", SUBMISSION_VALUE_COLUMNS);
       const passed = await Promise.race([
         rows.guarded,

@@ -106,6 +106,7 @@ function scheduleRetirement() {
 }
 
 function retire() {
+  if (retireTimer) clearTimeout(retireTimer);
   retireTimer = null;
   if (!retireWhenIdle || inFlight > 0 || !pool) return;
   retireWhenIdle = false;
@@ -182,6 +183,8 @@ export const isHeavyWorkUnavailable = (error: unknown): error is HeavyWorkUnavai
  * report any problem.
  */
 export function warmHeavyPool(): Promise<void> {
+  // A pool waiting to be retired goes now: the warm threads are new ones, kept for the work to come (ADR 057).
+  retire();
   const threads = getEnv().HEAVY_WORK_CONCURRENCY;
   return Promise.all(Array.from({ length: threads }, () => runHeavy("loadRenderers", {}))).then(
     () => undefined,

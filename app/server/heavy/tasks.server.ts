@@ -106,7 +106,8 @@ async function guardReadValidate({ bytes, filename, contentType, limits, variati
   // The bytes are this thread's own (a structured clone, or transferred): the guard need not copy them.
   const guarded = await guardUpload({ body, filename, contentType, declaredSize: body.byteLength, owned: true }, limits, { readLater: readSheet });
   if (!guarded.ok) return { kind: "refused", refusal: guarded.refusal };
-  // The main thread stores the file once the guard has let it through: a refused file never reaches the database.
+  // The main thread stores the file once the guard has let it through: a file refused here never reaches the
+  // database (one refused by the checks left to the read below is rolled back).
   rowsPort?.postMessage({ guarded: true } satisfies RowsMessage);
   // The shared strings and styles are read while the main thread may still be building the plan, whose
   // line count sets the sheets' layout (ADR 056); a refusal there surfaces when the rows are read.
