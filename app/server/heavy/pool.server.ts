@@ -98,16 +98,19 @@ export const RETIRE_DELAY_MS = 2_000;
  * after start-up. A retired pool has no task: none is lost.
  */
 function scheduleRetirement() {
-  if (retireTimer) clearTimeout(retireTimer);
-  retireTimer = null;
+  cancelRetirementTimer();
   if (!retireWhenIdle || inFlight > 0 || !pool) return;
   retireTimer = setTimeout(retire, RETIRE_DELAY_MS);
   retireTimer.unref();
 }
 
-function retire() {
+function cancelRetirementTimer() {
   if (retireTimer) clearTimeout(retireTimer);
   retireTimer = null;
+}
+
+function retire() {
+  cancelRetirementTimer();
   if (!retireWhenIdle || inFlight > 0 || !pool) return;
   retireWhenIdle = false;
   const retired = pool;
@@ -153,10 +156,7 @@ const isAbort = (error: unknown) => (error as { name?: unknown } | null)?.name =
 export async function runHeavy<K extends TaskName>(task: K, input: TaskOf<K>["input"], transferList?: (ArrayBuffer | MessagePort)[]): Promise<TaskOf<K>["output"]> {
   const timeoutMs = Math.round(getEnv().HEAVY_WORK_TIMEOUT_SECONDS * 1000);
   inFlight += 1;
-  if (retireTimer) {
-    clearTimeout(retireTimer);
-    retireTimer = null;
-  }
+  cancelRetirementTimer();
   try {
     // `transferList`: buffers and ports of the input moved to the worker rather than copied (they become unusable here).
     return (await heavyPool().run(input, { name: task, signal: AbortSignal.timeout(timeoutMs), ...(transferList?.length ? { transferList } : {}) })) as TaskOf<K>["output"];
@@ -208,7 +208,6 @@ export async function closeHeavyPool() {
   const current = pool;
   pool = null;
   retireWhenIdle = false;
-  if (retireTimer) clearTimeout(retireTimer);
-  retireTimer = null;
+  cancelRetirementTimer();
   await Promise.all([current?.destroy(), ...retiring]);
 }
