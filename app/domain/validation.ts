@@ -22,6 +22,17 @@ export interface PlanLine {
   notAvailableAllowed: boolean;
 }
 
+/**
+ * The plan's lines by place: an array of them, or a view that builds each
+ * line when asked and does not keep it (PackedLinesView, packed-lines.ts), so
+ * that the worker validating ~100,000 lines holds columns rather than line
+ * objects (ADR 058). Read each line with `at`, once per use.
+ */
+export interface PlanLines {
+  readonly length: number;
+  at(index: number): PlanLine | undefined;
+}
+
 /** What the parser read for one line. */
 export interface ReadLine {
   key: string;
@@ -83,7 +94,7 @@ export class LineValidator {
   private readonly rows: Int32Array;
 
   constructor(
-    private readonly plan: readonly PlanLine[],
+    private readonly plan: PlanLines,
     private readonly options: ValidationOptions,
   ) {
     this.numbers = new Float64Array(plan.length);
@@ -104,7 +115,7 @@ export class LineValidator {
 
   /** Checks the plan's line number `index`, read as `cell`; returns the value to store. Each line once. */
   line(index: number, cell: ReadLine): ValidatedValue {
-    const line = this.plan[index]!;
+    const line = this.plan.at(index)!;
     const checked = this.check(line, cell);
     this.rows[index] = cell.row;
     this.state[index] = checked.notAvailableCode ? DECLARED : checked.value === null ? MISSING : VALUE;
@@ -251,20 +262,29 @@ export class LineValidator {
     const { plan, state, numbers, rows } = this;
     const valueAt = (i: number) => (state[i] === VALUE ? numbers[i]! : null);
 
-    // Breakdown cells must add up to the indicator's total.
-    const byIndicator = new Map<string, number[]>();
+    // One pass over the plan (each line built once when the plan is a view): each indicator's total and
+    // breakdown cells, and the totals with a previous year's value.
+    const byIndicator = new Map<string, { total: PlanLine | null; totalIndex: number; cells: number[] }>();
+    const withPrevious: number[] = [];
     for (let i = 0; i < plan.length; i++) {
-      const code = plan[i]!.indicatorCode;
-      const lines = byIndicator.get(code);
-      if (lines) lines.push(i);
-      else byIndicator.set(code, [i]);
+      const line = plan.at(i)!;
+      let group = byIndicator.get(line.indicatorCode);
+      if (!group) byIndicator.set(line.indicatorCode, (group = { total: null, totalIndex: -1, cells: [] }));
+      if (line.breakdownKey !== "") group.cells.push(i);
+      else {
+        if (!group.total) {
+          group.total = line;
+          group.totalIndex = i;
+        }
+        if (line.previous !== null) withPrevious.push(i);
+      }
     }
-    for (const lines of byIndicator.values()) {
-      const total = lines.find((i) => plan[i]!.breakdownKey === "");
-      const cells = lines.filter((i) => plan[i]!.breakdownKey !== "");
-      if (total === undefined || cells.length === 0 || !plan[total]!.sumEqualsTotal) continue;
+
+    // Breakdown cells must add up to the indicator's total.
+    for (const { total: totalLine, totalIndex: total, cells } of byIndicator.values()) {
+      if (!totalLine || cells.length === 0 || !totalLine.sumEqualsTotal) continue;
       // A total or a cell declared ND/NC: there is no sum to check (ADR 026), and no error to invent.
-      if (lines.some((i) => state[i] === DECLARED)) continue;
+      if (state[total] === DECLARED || cells.some((i) => state[i] === DECLARED)) continue;
       const totalValue = valueAt(total);
       if (totalValue === null || cells.some((i) => state[i] !== VALUE)) continue;
       let sum = 0;
@@ -272,7 +292,7 @@ export class LineValidator {
       if (Math.abs(sum - totalValue) > 1e-6 * Math.max(1, Math.abs(totalValue))) {
         const first = rows[cells[0]!]!;
         const last = rows[cells[cells.length - 1]!]!;
-        this.add(plan[total]!, rows[total]!, {
+        this.add(totalLine, rows[total]!, {
           severity: "error",
           code: "breakdown_sum",
           message: `La somme des ventilations (${fr.format(sum)}, lignes ${first} à ${last}) ne correspond pas au total (${fr.format(totalValue)}).`,
@@ -282,20 +302,20 @@ export class LineValidator {
     }
 
     // Year-over-year variation of totals: a warning that needs a comment.
-    for (let i = 0; i < plan.length; i++) {
-      const line = plan[i]!;
-      if (line.breakdownKey !== "" || line.previous === null) continue;
+    for (const i of withPrevious) {
+      const line = plan.at(i)!;
+      const previous = line.previous!;
       // No variation to or from a figure declared not available (ADR 026).
       const current = valueAt(i);
       if (current === null) continue;
-      const base = Math.abs(line.previous);
-      const change = base === 0 ? (current === 0 ? 0 : Infinity) : Math.abs(current - line.previous) / base;
+      const base = Math.abs(previous);
+      const change = base === 0 ? (current === 0 ? 0 : Infinity) : Math.abs(current - previous) / base;
       if (change > this.options.variationThreshold) {
         const pct = Number.isFinite(change) ? `${fr.format(change * 100)} %` : "forte hausse depuis zéro";
         this.add(line, rows[i]!, {
           severity: "warning",
           code: "variation",
-          message: `Forte variation par rapport à l'année précédente : ${fr.format(line.previous)} → ${fr.format(current)} (${pct}).`,
+          message: `Forte variation par rapport à l'année précédente : ${fr.format(previous)} → ${fr.format(current)} (${pct}).`,
           hint: "Si la valeur est juste, expliquez la variation dans le commentaire de transmission ; sinon corrigez-la.",
         });
       }
@@ -321,12 +341,13 @@ const DECLARED = 3;
  * (warning). The lines of `plan` absent from `read` are left out (the
  * parser reports them as structural problems).
  */
-export function validateLines(plan: readonly PlanLine[], read: ReadonlyMap<string, ReadLine>, options: ValidationOptions) {
+export function validateLines(plan: PlanLines, read: ReadonlyMap<string, ReadLine>, options: ValidationOptions) {
   const validator = new LineValidator(plan, options);
   const values = new Map<string, ValidatedValue>();
   for (let i = 0; i < plan.length; i++) {
-    const cell = read.get(plan[i]!.key);
-    if (cell) values.set(plan[i]!.key, validator.line(i, cell));
+    const key = plan.at(i)!.key;
+    const cell = read.get(key);
+    if (cell) values.set(key, validator.line(i, cell));
   }
   return { values, problems: validator.finish() };
 }

@@ -1,6 +1,6 @@
 import type { Problem } from "./problems";
 import { COLUMNS, DATA_SHEET, FIRST_DATA_ROW, META_SHEET, OLDER_TEMPLATE_VERSIONS, TEMPLATE_VERSION, type MetaKey } from "./template-layout";
-import type { PlanLine, ReadLine } from "./validation";
+import type { PlanLines, ReadLine } from "./validation";
 
 /** One row as streamed from a workbook: cells by column letter. */
 export interface SheetRow {
@@ -21,7 +21,8 @@ export interface InterpretExpectation {
   organisationName: string;
   year: number;
   planHash: string;
-  lines: readonly PlanLine[];
+  /** An array of the lines, or a view that builds each one when asked (ADR 058). */
+  lines: PlanLines;
 }
 
 export interface Interpretation {
@@ -56,10 +57,22 @@ export async function interpretWorkbook(rows: AsyncIterable<SheetRow>, expected:
   // With `onLine`, each line read goes to it (with its place in the plan) and is not kept.
   const read = new Map<string, ReadLine>();
   const structural: Problem[] = [];
-  // The plan indexed by key, and the row each expected line was read from (0: not yet).
-  const known = new Map<string, number>();
-  for (let i = 0; i < expected.lines.length; i++) known.set(expected.lines[i]!.key, i);
-  const readRow = new Int32Array(expected.lines.length);
+  // The template puts the plan's line i on row FIRST_DATA_ROW + i: a key found at its own place is that line.
+  // The plan is indexed by key only for a key found elsewhere (rows moved or sorted), when it first happens:
+  // for 100,000 lines the index weighs 3.5 MiB, and their place costs nothing (ADR 058).
+  const lines = expected.lines;
+  let known: Map<string, number> | null = null;
+  const indexOf = (key: string, row: number): number | undefined => {
+    const place = row - FIRST_DATA_ROW;
+    if (place < lines.length && lines.at(place)!.key === key) return place;
+    if (!known) {
+      known = new Map();
+      for (let i = 0; i < lines.length; i++) known.set(lines.at(i)!.key, i);
+    }
+    return known.get(key);
+  };
+  // The row each expected line was read from (0: not yet).
+  const readRow = new Int32Array(lines.length);
   let sawData = false;
 
   for await (const row of rows) {
@@ -81,7 +94,7 @@ export async function interpretWorkbook(rows: AsyncIterable<SheetRow>, expected:
       }
       continue;
     }
-    const index = known.get(key);
+    const index = indexOf(key, row.row);
     if (index === undefined) {
       structural.push(
         fileProblem("unknown_row", `La ligne ${row.row} ne correspond à aucun indicateur attendu.`, "Téléchargez le modèle à jour et recopiez-y vos valeurs.", DATA_SHEET, `A${row.row}`),
@@ -178,9 +191,9 @@ export async function interpretWorkbook(rows: AsyncIterable<SheetRow>, expected:
   if (!sawData) {
     structural.push(fileProblem("wrong_template", `La feuille « ${DATA_SHEET} » est absente ou a été renommée.`, "Déposez le modèle sans renommer ni supprimer ses feuilles."));
   }
-  for (let i = 0; i < expected.lines.length; i++) {
-    const line = expected.lines[i]!;
+  for (let i = 0; i < lines.length; i++) {
     if (!readRow[i] && sawData) {
+      const line = lines.at(i)!;
       structural.push({
         ...fileProblem("missing_row", `La ligne de l'indicateur ${line.indicatorCode} (${line.breakdownLabel}) a été supprimée.`, "Téléchargez le modèle à jour et recopiez-y vos valeurs."),
         indicator: line.indicatorCode,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LineValidator, validateLines, type PlanLine, type ReadLine } from "~/domain/validation";
+import { PackedLinesView, packLines } from "~/server/collection/packed-lines";
 
 /** Three indicators, each a total and two cells; the first has last year's value. */
 const line = (indicator: number, breakdownKey: string, over: Partial<PlanLine> = {}): PlanLine => ({
@@ -53,5 +54,14 @@ describe("validation line by line, as the import streams the lines (ADR 031)", (
     validator.line(7, readLines[7]!);
     validator.line(8, readLines[8]!);
     expect(validator.finish()).toEqual([]);
+  });
+
+  it("Art. 4, ADR 058: the plan viewed from its packed columns gives the problems and values of the plan's array", () => {
+    const whole = validateLines(plan, new Map(readLines.map((r) => [r.key, r])), options);
+    const view = new PackedLinesView<PlanLine>(packLines(plan));
+    const validator = new LineValidator(view, options);
+    const values = plan.map((_, i) => validator.line(i, readLines[i]!));
+    expect(validator.finish()).toEqual(whole.problems);
+    expect(values).toEqual(plan.map((l) => whole.values.get(l.key)));
   });
 });

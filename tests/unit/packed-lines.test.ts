@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LinePacker, packedTransferList, packLines, unpackLines, type PackedColumn } from "~/server/collection/packed-lines";
+import { LinePacker, PackedLinesView, packedTransferList, packLines, unpackLines, type PackedColumn } from "~/server/collection/packed-lines";
 import type { PlanLine } from "~/domain/validation";
 
 const line = (i: number, over: Partial<PlanLine> = {}): PlanLine => ({
@@ -111,5 +111,24 @@ describe("packed plan lines (ADR 031: the plan travels to the worker as columns)
       l.previous = -1;
     }
     expect(unpackLines<PlanLine>(packer.finish())).toEqual(copies);
+  });
+
+  it("ADR 058: a view of the packed lines gives, place by place, the unpacked line, a new object each time, and nothing outside the plan", () => {
+    const lines = Array.from({ length: 1_500 }, (_, i) => line(i));
+    const packed = trip(packLines(lines), []);
+    const view = new PackedLinesView<PlanLine>(packed);
+    const unpacked = unpackLines<PlanLine>(packed);
+    expect(view.length).toBe(1_500);
+    for (let i = 0; i < lines.length; i++) expect(view.at(i)).toEqual(unpacked[i]);
+    expect(Object.keys(view.at(7)!)).toEqual(Object.keys(lines[7]!));
+    // As Array.prototype.at: a negative place counts from the end; past either end there is no line.
+    expect(view.at(-1)).toEqual(lines[1_499]);
+    expect(view.at(1_500)).toBeUndefined();
+    expect(view.at(-1_501)).toBeUndefined();
+    // Each call builds its own object: changing one changes neither the columns nor the next call's.
+    const first = view.at(3)!;
+    first.unit = "changé";
+    expect(view.at(3)!.unit).toBe(lines[3]!.unit);
+    expect(view.at(3)).not.toBe(view.at(3));
   });
 });

@@ -139,6 +139,39 @@ export function packedTransferList(packed: PackedLines): ArrayBuffer[] {
   return packed.columns.flatMap((c) => (c.kind === "dict" ? [c.index.buffer as ArrayBuffer] : []));
 }
 
+/**
+ * The packed objects by place, each one built when asked and not kept
+ * (ADR 058): a worker validating ~100,000 plan lines holds their columns —
+ * typed arrays of indexes and one string per distinct value — rather than
+ * 100,000 objects of 14 properties (17 MiB of its heap at line 80,000, stop
+ * 31's heap snapshot). `at(i)` equals `unpackLines(packed)[i]` field by field
+ * (a negative `i` counts from the end, as `Array.prototype.at`); each call
+ * gives a new object.
+ */
+export class PackedLinesView<T> {
+  readonly length: number;
+  private readonly fields: string[];
+  private readonly columns: PackedColumn[];
+
+  constructor(packed: PackedLines) {
+    this.length = packed.count;
+    this.fields = packed.fields;
+    this.columns = packed.columns;
+  }
+
+  at(index: number): T | undefined {
+    const i = Math.trunc(index) < 0 ? Math.trunc(index) + this.length : Math.trunc(index);
+    if (!(i >= 0 && i < this.length)) return undefined;
+    const { fields, columns } = this;
+    const out: Record<string, unknown> = {};
+    for (let f = 0; f < fields.length; f++) {
+      const column = columns[f]!;
+      out[fields[f]!] = column.kind === "dict" ? column.dict[column.index[i]!] : column.values[i];
+    }
+    return out as T;
+  }
+}
+
 /** The objects again, equal field by field to the packed ones; equal values share one string. */
 export function unpackLines<T>(packed: PackedLines): T[] {
   const { count, fields, columns } = packed;

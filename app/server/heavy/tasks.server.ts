@@ -7,7 +7,7 @@ import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
 import { LineValidator, type PlanLine } from "~/domain/validation";
 import { interpretWorkbook, type InterpretExpectation } from "~/domain/workbook-interpretation";
 import { uploadRowsEncoder, type CopyPayload } from "../collection/value-rows";
-import { unpackLines, type PackedLines } from "../collection/packed-lines";
+import { PackedLinesView, type PackedLines } from "../collection/packed-lines";
 import { reportHeap } from "./heap-report";
 import { checkDeferredParts, guardUpload, isUploadRefusedError, type WorkbookSheet } from "../collection/upload-guard.server";
 import { prepareReading, readSheetRows } from "../collection/workbook-reader.server";
@@ -34,8 +34,8 @@ export interface ParseUploadInput {
   limits?: Partial<UploadLimits>;
   /**
    * Everything the organisation is expected to send (organisation, year,
-   * plan hash and lines), the lines packed (packed-lines.ts): unpacked, it is
-   * passed whole to interpretWorkbook, so a field added there or to PlanLine
+   * plan hash and lines), the lines packed (packed-lines.ts): viewed by place
+   * (PackedLinesView), it is passed whole to interpretWorkbook, so a field added there or to PlanLine
    * needs no change here. Given here, or posted later on `expectedPort`
    * (transferred with the task) while the file is being guarded: the main
    * thread builds the plan meanwhile. Closing the port without posting it
@@ -114,8 +114,8 @@ async function guardReadValidate({ bytes, filename, contentType, limits, variati
   const prepared = prepareReading(guarded.workbook);
   prepared.catch(() => undefined);
   const packed = plan.expected ?? (await receiveExpectation(plan.expectedPort));
-  // The plan's lines as buildCollectionPlan made them (equal values share one string).
-  const expected: InterpretExpectation = { ...packed, lines: unpackLines<PlanLine>(packed.lines) };
+  // The plan's lines as buildCollectionPlan made them, kept as columns: each line is built when read (ADR 058).
+  const expected: InterpretExpectation = { ...packed, lines: new PackedLinesView<PlanLine>(packed.lines) };
   try {
     const rows = readSheetRows(guarded.workbook, {
       sheets: readSheet,
@@ -123,7 +123,7 @@ async function guardReadValidate({ bytes, filename, contentType, limits, variati
       prepared,
     });
     // Each line read is validated and encoded at once, then dropped: what stays per line is a number, a
-    // state and a row (LineValidator) and its COPY text (ADR 031). The lines are checked before the
+    // state and a row (LineValidator), its COPY text (ADR 031) and the plan's columns (ADR 058). The lines are checked before the
     // metadata sheet says whether the file is this plan's template; if it is not, that work is dropped.
     const validator = new LineValidator(expected.lines, { sheet: DATA_SHEET, variationThreshold });
     const post = (message: RowsMessage) => rowsPort!.postMessage(message);

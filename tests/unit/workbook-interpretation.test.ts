@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import type { PlanLine, ReadLine } from "~/domain/validation";
+import { DATA_SHEET, FIRST_DATA_ROW, META_SHEET, TEMPLATE_VERSION, lineKey } from "~/domain/template-layout";
+import { interpretWorkbook, type InterpretExpectation, type SheetRow } from "~/domain/workbook-interpretation";
+import { PackedLinesView, packLines } from "~/server/collection/packed-lines";
+
+const planLine = (i: number): PlanLine => ({
+  key: lineKey(`IND${i}`, ""),
+  indicatorCode: `IND${i}`,
+  indicatorLabel: `Indicateur ${i}`,
+  indicatorVersionId: `v${i}`,
+  breakdownKey: "",
+  breakdownLabel: "Total",
+  unit: "personnes",
+  valueType: "integer",
+  nonNegative: true,
+  min: null,
+  max: null,
+  sumEqualsTotal: true,
+  previous: null,
+  notAvailableAllowed: false,
+});
+const lines = Array.from({ length: 6 }, (_, i) => planLine(i));
+const expectation = (planLines: InterpretExpectation["lines"]): InterpretExpectation => ({
+  organisationCode: "ORG",
+  organisationName: "Organisme",
+  year: 2025,
+  planHash: "hash",
+  lines: planLines,
+});
+
+/** The metadata sheet, then one data row per key given (row FIRST_DATA_ROW onwards), its value the key's number × 10. */
+async function* sheetRows(keys: string[]): AsyncIterable<SheetRow> {
+  const meta = { template_version: TEMPLATE_VERSION, organisation_code: "ORG", reference_year: "2025", plan_hash: "hash" };
+  let row = 1;
+  for (const [k, v] of Object.entries(meta)) yield { sheet: META_SHEET, row: row++, cells: { A: { value: k }, B: { value: v } } };
+  for (let r = 0; r < keys.length; r++) {
+    const key = keys[r]!;
+    yield { sheet: DATA_SHEET, row: FIRST_DATA_ROW + r, cells: { E: { value: Number(key.replace(/\D/g, "")) * 10 }, H: { value: key } } };
+  }
+}
+
+async function interpret(keys: string[], planLines: InterpretExpectation["lines"]) {
+  const seen: [number, ReadLine][] = [];
+  const { structural } = await interpretWorkbook(sheetRows(keys), expectation(planLines), (line, index) => seen.push([index, line]));
+  return { structural, seen };
+}
+
+describe("interpretation of the data sheet against the plan (ADR 058: a line found at its own place needs no index)", () => {
+  const inOrder = lines.map((l) => l.key);
+  const moved = [inOrder[3]!, inOrder[0]!, inOrder[5]!, inOrder[1]!, inOrder[4]!, inOrder[2]!];
+
+  for (const [name, planLines] of [
+    ["the plan's array", lines],
+    ["a view of the packed plan", new PackedLinesView<PlanLine>(packLines(lines))],
+  ] as const) {
+    it(`Art. 4: rows in the template's order and rows moved by the partner give each value to its own line (${name})`, async () => {
+      for (const keys of [inOrder, moved]) {
+        const { structural, seen } = await interpret(keys, planLines);
+        expect(structural).toEqual([]);
+        expect(seen).toHaveLength(6);
+        for (const [index, read] of seen) {
+          expect(read.key).toBe(lines[index]!.key);
+          expect(read.value).toBe(index * 10);
+          expect(read.row).toBe(FIRST_DATA_ROW + keys.indexOf(read.key));
+        }
+      }
+    });
+
+    it(`Art. 4: a moved row copied over another line's place is a duplicate, and the line it replaced is missing (${name})`, async () => {
+      const keys = [inOrder[0]!, inOrder[2]!, inOrder[2]!, inOrder[3]!, inOrder[4]!, inOrder[5]!];
+      const { structural } = await interpret(keys, planLines);
+      expect(structural.map((p) => [p.code, p.cell ?? p.indicator])).toEqual([
+        ["duplicate_row", `A${FIRST_DATA_ROW + 2}`],
+        ["missing_row", "IND1"],
+      ]);
+    });
+  }
+});
