@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { PlanLine, ReadLine } from "~/domain/validation";
 import { DATA_SHEET, FIRST_DATA_ROW, META_SHEET, TEMPLATE_VERSION, lineKey } from "~/domain/template-layout";
 import { interpretWorkbook, type InterpretExpectation, type SheetRow } from "~/domain/workbook-interpretation";
-import { PackedLinesView, packLines } from "~/server/collection/packed-lines";
+import { LinePacker, PackedLinesView, packedPlanLines, packLines } from "~/server/collection/packed-lines";
 
 const planLine = (i: number): PlanLine => ({
   key: lineKey(`IND${i}`, ""),
@@ -29,6 +29,12 @@ const expectation = (planLines: InterpretExpectation["lines"]): InterpretExpecta
   lines: planLines,
 });
 
+function packedWithoutKeys(planLines: PlanLine[]) {
+  const packer = new LinePacker<PlanLine>({ omit: ["key"] });
+  for (const l of planLines) packer.add(l);
+  return packer.finish();
+}
+
 /** The metadata sheet, then one data row per key given (row FIRST_DATA_ROW onwards), its value the key's number × 10. */
 async function* sheetRows(keys: string[]): AsyncIterable<SheetRow> {
   const meta = { template_version: TEMPLATE_VERSION, organisation_code: "ORG", reference_year: "2025", plan_hash: "hash" };
@@ -53,6 +59,7 @@ describe("interpretation of the data sheet against the plan (ADR 058: a line fou
   for (const [name, planLines] of [
     ["the plan's array", lines],
     ["a view of the packed plan", new PackedLinesView<PlanLine>(packLines(lines))],
+    ["the upload's plan, packed without its keys", packedPlanLines(packedWithoutKeys(lines))],
   ] as const) {
     it(`Art. 4: rows in the template's order and rows moved by the partner give each value to its own line (${name})`, async () => {
       for (const keys of [inOrder, moved]) {

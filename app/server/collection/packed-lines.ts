@@ -12,6 +12,9 @@
  * boolean, null); a field holding anything else travels as a plain column.
  */
 
+import { lineKey } from "~/domain/template-layout";
+import type { PlanLine, PlanLines } from "~/domain/validation";
+
 type Primitive = string | number | boolean | null;
 
 export type PackedColumn =
@@ -112,9 +115,13 @@ export class LinePacker<T extends object> {
   private columns: ColumnPacker[] = [];
   private count = 0;
 
+  /** `omit`: fields left out of the columns (one the reader can make again from the others). */
+  constructor(private readonly options: { omit?: readonly (keyof T & string)[] } = {}) {}
+
   add(item: T) {
     if (!this.fields) {
-      this.fields = Object.keys(item);
+      const omit = this.options.omit ?? [];
+      this.fields = Object.keys(item).filter((field) => !omit.includes(field as keyof T & string));
       this.columns = this.fields.map(() => new ColumnPacker());
     }
     const record = item as Record<string, unknown>;
@@ -170,6 +177,23 @@ export class PackedLinesView<T> {
     }
     return out as T;
   }
+}
+
+/**
+ * A collection plan's lines packed without their key (buildPackedCollectionPlan, ADR 058), by place: each
+ * line is built when asked, its key made again from its indicator and breakdown (lineKey), as the plan makes it.
+ */
+export function packedPlanLines(packed: PackedLines): PlanLines {
+  const view = new PackedLinesView<Omit<PlanLine, "key"> & { key?: string }>(packed);
+  return {
+    length: view.length,
+    at(index) {
+      const line = view.at(index);
+      if (!line) return undefined;
+      line.key = lineKey(line.indicatorCode, line.breakdownKey);
+      return line as PlanLine;
+    },
+  };
 }
 
 /** The objects again, equal field by field to the packed ones; equal values share one string. */

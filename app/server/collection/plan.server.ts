@@ -30,17 +30,23 @@ export async function buildCollectionPlan(db: Executor, year: number, organisati
   return { ...plan, lines };
 }
 
-/** The plan without its lines: they are packed as they are made (packed-lines.ts). */
+/**
+ * The plan without its lines: they are packed as they are made (packed-lines.ts), without their key, which
+ * packedPlanLines makes again from the indicator and breakdown (ADR 058).
+ */
 export type PackedCollectionPlan = Omit<CollectionPlan, "lines"> & { packedLines: PackedLines };
 
 /**
  * The same plan, its lines packed as they are made (ADR 050): an upload sends
  * them packed to its worker (ADR 031), and ~100,000 line objects held at
  * once on the main thread grew its heap by tens of MiB of garbage kept long
- * after the plan was posted.
+ * after the plan was posted. The keys are left out (ADR 058): 100,000
+ * distinct strings that the main thread held until the plan was posted, and
+ * the worker throughout its read, when each is its indicator's code and its
+ * breakdown's key joined (lineKey).
  */
 export async function buildPackedCollectionPlan(db: Executor, year: number, organisationId: string): Promise<PackedCollectionPlan> {
-  const packer = new LinePacker<PlanLine>();
+  const packer = new LinePacker<PlanLine>({ omit: ["key"] });
   const plan = await planLines(db, year, organisationId, (line) => packer.add(line));
   return { ...plan, packedLines: packer.finish() };
 }

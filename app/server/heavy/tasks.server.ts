@@ -4,10 +4,10 @@ import type { DashboardEdition, EditionMeta } from "~/domain/dashboard";
 import type { Problem } from "~/domain/problems";
 import { DATA_SHEET, META_SHEET, templateSheetBounds } from "~/domain/template-layout";
 import type { UploadLimits, UploadRefusal } from "~/domain/upload-errors";
-import { LineValidator, type PlanLine } from "~/domain/validation";
+import { LineValidator } from "~/domain/validation";
 import { interpretWorkbook, type InterpretExpectation } from "~/domain/workbook-interpretation";
 import { uploadRowsEncoder, type CopyPayload } from "../collection/value-rows";
-import { PackedLinesView, type PackedLines } from "../collection/packed-lines";
+import { packedPlanLines, type PackedLines } from "../collection/packed-lines";
 import { reportHeap } from "./heap-report";
 import { checkDeferredParts, guardUpload, isUploadRefusedError, type WorkbookSheet } from "../collection/upload-guard.server";
 import { prepareReading, readSheetRows } from "../collection/workbook-reader.server";
@@ -34,8 +34,8 @@ export interface ParseUploadInput {
   limits?: Partial<UploadLimits>;
   /**
    * Everything the organisation is expected to send (organisation, year,
-   * plan hash and lines), the lines packed (packed-lines.ts): viewed by place
-   * (PackedLinesView), it is passed whole to interpretWorkbook, so a field added there or to PlanLine
+   * plan hash and lines), the lines packed without their keys
+   * (buildPackedCollectionPlan): viewed by place (packedPlanLines), it is passed whole to interpretWorkbook, so a field added there or to PlanLine
    * needs no change here. Given here, or posted later on `expectedPort`
    * (transferred with the task) while the file is being guarded: the main
    * thread builds the plan meanwhile. Closing the port without posting it
@@ -115,7 +115,7 @@ async function guardReadValidate({ bytes, filename, contentType, limits, variati
   prepared.catch(() => undefined);
   const packed = plan.expected ?? (await receiveExpectation(plan.expectedPort));
   // The plan's lines as buildCollectionPlan made them, kept as columns: each line is built when read (ADR 058).
-  const expected: InterpretExpectation = { ...packed, lines: new PackedLinesView<PlanLine>(packed.lines) };
+  const expected: InterpretExpectation = { ...packed, lines: packedPlanLines(packed.lines) };
   try {
     const rows = readSheetRows(guarded.workbook, {
       sheets: readSheet,
