@@ -1,25 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { LineValidator, validateLines, type PlanLine, type ReadLine } from "~/domain/validation";
 import { PackedLinesView, packLines } from "~/server/collection/packed-lines";
+import { planLine } from "../factories/plan-line";
 
 /** Three indicators, each a total and two cells; the first has last year's value. */
-const line = (indicator: number, breakdownKey: string, over: Partial<PlanLine> = {}): PlanLine => ({
-  key: `I${indicator}#${breakdownKey}`,
-  indicatorCode: `I${indicator}`,
-  indicatorLabel: `Indicateur ${indicator}`,
-  indicatorVersionId: `v${indicator}`,
-  breakdownKey,
-  breakdownLabel: breakdownKey || "Total",
-  unit: "nombre",
-  valueType: "integer",
-  nonNegative: true,
-  min: null,
-  max: null,
-  sumEqualsTotal: true,
-  previous: null,
-  notAvailableAllowed: indicator === 3,
-  ...over,
-});
+const line = (indicator: number, breakdownKey: string, over: Partial<PlanLine> = {}): PlanLine => planLine(indicator, breakdownKey, { notAvailableAllowed: indicator === 3, ...over });
 const plan: PlanLine[] = [1, 2, 3].flatMap((i) => [line(i, "", i === 1 ? { previous: 10 } : {}), line(i, "S=F"), line(i, "S=M")]);
 /** Values in plan order: I1 varies by +100 % and its cells do not add up; I2 has an empty cell and a decimal; I3 is declared ND with a reason. */
 const cells: [unknown, string?][] = [[20], [5], [5], [10], [null], [2.5], ["ND", "logiciel en migration"], [4], [6]];

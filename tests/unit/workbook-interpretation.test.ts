@@ -1,25 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { PlanLine, ReadLine } from "~/domain/validation";
-import { DATA_SHEET, FIRST_DATA_ROW, META_SHEET, TEMPLATE_VERSION, lineKey } from "~/domain/template-layout";
+import { DATA_SHEET, FIRST_DATA_ROW, META_SHEET, TEMPLATE_VERSION } from "~/domain/template-layout";
 import { interpretWorkbook, type InterpretExpectation, type SheetRow } from "~/domain/workbook-interpretation";
 import { LinePacker, PackedLinesView, packedPlanLines, packLines } from "~/server/collection/packed-lines";
+import { planLine } from "../factories/plan-line";
 
-const planLine = (i: number): PlanLine => ({
-  key: lineKey(`IND${i}`, ""),
-  indicatorCode: `IND${i}`,
-  indicatorLabel: `Indicateur ${i}`,
-  indicatorVersionId: `v${i}`,
-  breakdownKey: "",
-  breakdownLabel: "Total",
-  unit: "personnes",
-  valueType: "integer",
-  nonNegative: true,
-  min: null,
-  max: null,
-  sumEqualsTotal: true,
-  previous: null,
-  notAvailableAllowed: false,
-});
 const lines = Array.from({ length: 6 }, (_, i) => planLine(i));
 const expectation = (planLines: InterpretExpectation["lines"]): InterpretExpectation => ({
   organisationCode: "ORG",
@@ -79,7 +64,7 @@ describe("interpretation of the data sheet against the plan (ADR 058: a line fou
       const { structural } = await interpret(keys, planLines);
       expect(structural.map((p) => [p.code, p.cell ?? p.indicator])).toEqual([
         ["duplicate_row", `A${FIRST_DATA_ROW + 2}`],
-        ["missing_row", "IND1"],
+        ["missing_row", "I1"],
       ]);
     });
   }
