@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateLines, type PlanLine } from "~/domain/validation";
 import { describeNotAvailable, NOT_AVAILABLE_CHOICES, parseNotAvailable, reasonRequired } from "~/domain/not-available";
+import { planLine } from "../factories/plan-line";
 
 describe("« non disponible » declarations (Art. 4: data transmitted as they are, never a false 0)", () => {
   it.each([
@@ -36,22 +37,7 @@ describe("« non disponible » declarations (Art. 4: data transmitted as they ar
 });
 
 describe("validateLines with « non disponible » (ADR 026)", () => {
-  const line = (breakdownKey: string, previous: number | null = null): PlanLine => ({
-    key: `I1#${breakdownKey}`,
-    indicatorCode: "I1",
-    indicatorLabel: "Indicateur 1",
-    indicatorVersionId: "v1",
-    breakdownKey,
-    breakdownLabel: breakdownKey || "Total",
-    unit: "nombre",
-    valueType: "integer",
-    nonNegative: true,
-    min: null,
-    max: null,
-    sumEqualsTotal: true,
-    previous,
-    notAvailableAllowed: true,
-  });
+  const line = (breakdownKey: string, previous: number | null = null): PlanLine => planLine(1, breakdownKey, { previous, notAvailableAllowed: true });
   const plan = [line("", 100), line("S=F"), line("S=M")];
   const read = (cells: [unknown, string?][]) => new Map(plan.map((l, i) => [l.key, { key: l.key, row: 6 + i, value: cells[i]![0], reason: cells[i]![1] ?? null }]));
 

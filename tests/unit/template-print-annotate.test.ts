@@ -7,23 +7,10 @@ import type { CollectionPlan } from "~/server/collection/plan.server";
 import type { PlanLine } from "~/domain/validation";
 import type { Problem } from "~/domain/problems";
 import { DATA_SHEET } from "~/domain/template-layout";
+import { planLine } from "../factories/plan-line";
 
-const line = (indicator: number, breakdownKey: string, valueType: "integer" | "decimal", notAvailableAllowed = false): PlanLine => ({
-  key: `I${indicator}#${breakdownKey}`,
-  indicatorCode: `I${indicator}`,
-  indicatorLabel: `Indicateur ${indicator}`,
-  indicatorVersionId: `v${indicator}`,
-  breakdownKey,
-  breakdownLabel: breakdownKey || "Total",
-  unit: "nombre",
-  valueType,
-  nonNegative: true,
-  min: null,
-  max: null,
-  sumEqualsTotal: true,
-  previous: null,
-  notAvailableAllowed,
-});
+const line = (indicator: number, breakdownKey: string, valueType: "integer" | "decimal", notAvailableAllowed = false): PlanLine =>
+  planLine(indicator, breakdownKey, { valueType, notAvailableAllowed });
 
 // Rows 6–8 and 13–14 share a rule, row 9 has another, rows 10–12 (ND allowed) a third: the shape that produced E6:E14 and E10:E14.
 const plan: CollectionPlan = {
