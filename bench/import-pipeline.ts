@@ -12,7 +12,7 @@ import { interpretWorkbook, type SheetRow } from "~/domain/workbook-interpretati
 import { putFile } from "~/server/storage/files.server";
 import { copyRows } from "~/server/bulk-copy.server";
 import { encodeUploadRows } from "~/server/collection/value-rows";
-import { packedTransferList, packLines, unpackLines } from "~/server/collection/packed-lines";
+import { packedPlanLines, packedTransferList, packPlanLines } from "~/server/collection/packed-lines";
 import { closeHeavyPool, runHeavy } from "~/server/heavy/pool.server";
 import { validateLines } from "~/domain/validation";
 import { countBySeverity } from "~/domain/problems";
@@ -129,9 +129,9 @@ export async function profile(lines: number, file: string, limits: Partial<Uploa
       await assertSubmissionOpen(db, ref.year, ref.organisationId);
       return buildCollectionPlan(db, ref.year, ref.organisationId);
     });
-    await time("plan's lines to the worker: pack, clone, unpack", async () => {
-      const packed = packLines(plan.lines);
-      return unpackLines(structuredClone(packed, { transfer: packedTransferList(packed) })).length;
+    await time("plan's lines to the worker: pack, clone, view", async () => {
+      const packed = packPlanLines(plan.lines);
+      return packedPlanLines(structuredClone(packed, { transfer: packedTransferList(packed) })).length;
     });
     const guarded = await time("guard", () => guardUpload({ body: bytes, filename: file, contentType: XLSX_CONTENT_TYPE, declaredSize: bytes.length }, limits));
     if (!guarded.ok) throw new Error(`guard refused the file: ${guarded.refusal.code} ${guarded.refusal.logDetail ?? ""}`);
@@ -198,7 +198,7 @@ export async function profile(lines: number, file: string, limits: Partial<Uploa
     await runHeavy("threadInfo", {} as never);
     const fresh = await buildCollectionPlan(db, ref.year, ref.organisationId);
     const inWorker = await time("parseUpload in a worker thread, as receiveUpload calls it (lines packed, guard → COPY text, result back)", async () => {
-      const packed = packLines(fresh.lines);
+      const packed = packPlanLines(fresh.lines);
       const expected = { organisationCode: fresh.organisation.code, organisationName: fresh.organisation.name, year: ref.year, planHash: fresh.hash, lines: packed };
       const out = await runHeavy(
         "parseUpload",

@@ -344,7 +344,7 @@ function renderDriverBlock(r: Report): string {
     }
     out.push(
       "",
-      "plan = `assertSubmissionOpen` + `buildCollectionPlan`; the plan's lines to the worker = `packLines`, a structured clone moving its typed arrays, `unpackLines` (what the trip to the worker costs them); " +
+      "plan = `assertSubmissionOpen` + `buildCollectionPlan`; the plan's lines to the worker = `packPlanLines` (without their keys), a structured clone moving its typed arrays, `packedPlanLines` (what the trip to the worker costs them; each line is built later, when read: ADR 058); " +
         "guard = `guardUpload`; reader = `readSheetRows`, rows collected in an array (which the pipeline never does; released after interpret); " +
         "interpret = `interpretWorkbook` over those rows; validate = `validateLines`; encode = `encodeUploadRows` (the COPY text); the store line replays `receiveUpload`'s statements " +
         "(stored_file, submission_version, the values and comments by COPY) in a transaction rolled back. These steps run one after the other on the main thread; " +

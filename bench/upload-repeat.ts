@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { openBenchDb, seededWorkbook } from "./import-fixture";
-import { packLines } from "~/server/collection/packed-lines";
+import { packPlanLines } from "~/server/collection/packed-lines";
 import { runHeavy } from "~/server/heavy/pool.server";
 import { DEFAULT_VARIATION_THRESHOLD } from "~/server/collection/submissions.server";
 
@@ -29,7 +29,7 @@ try {
   await runHeavy("threadInfo", {} as never);
   const times: number[] = [];
   for (let i = 1; i <= tasks; i++) {
-    const expected = { organisationCode: plan.organisation.code, organisationName: plan.organisation.name, year: plan.campaign.year, planHash: plan.hash, lines: packLines(plan.lines) };
+    const expected = { organisationCode: plan.organisation.code, organisationName: plan.organisation.name, year: plan.campaign.year, planHash: plan.hash, lines: packPlanLines(plan.lines) };
     const started = performance.now();
     const out = await runHeavy("parseUpload", { bytes, filename: "upload.xlsx", contentType: null, expected, variationThreshold: DEFAULT_VARIATION_THRESHOLD, versionId: randomUUID() });
     if (out.kind !== "validated") throw new Error(`task ${i}: ${out.kind}`);

@@ -26,7 +26,7 @@ export interface PlanLine {
  * The plan's lines by place: an array of them, or a view that builds each
  * line when asked and does not keep it (PackedLinesView, packed-lines.ts), so
  * that the worker validating ~100,000 lines holds columns rather than line
- * objects (ADR 058). Read each line with `at`, once per use.
+ * objects (ADR 058). Each `at` of a view builds a new object: read a line once per use.
  */
 export interface PlanLines {
   readonly length: number;
@@ -262,14 +262,15 @@ export class LineValidator {
     const { plan, state, numbers, rows } = this;
     const valueAt = (i: number) => (state[i] === VALUE ? numbers[i]! : null);
 
-    // One pass over the plan (each line built once when the plan is a view): each indicator's total and
-    // breakdown cells, and the totals with a previous year's value.
-    const byIndicator = new Map<string, { total: PlanLine | null; totalIndex: number; cells: number[] }>();
+    // One pass over the plan: each indicator's first total and its breakdown cells, whether any of its lines
+    // was declared ND/NC, and the totals with a previous year's value (built again below, a few per plan).
+    const byIndicator = new Map<string, { total: PlanLine | null; totalIndex: number; cells: number[]; declared: boolean }>();
     const withPrevious: number[] = [];
     for (let i = 0; i < plan.length; i++) {
       const line = plan.at(i)!;
       let group = byIndicator.get(line.indicatorCode);
-      if (!group) byIndicator.set(line.indicatorCode, (group = { total: null, totalIndex: -1, cells: [] }));
+      if (!group) byIndicator.set(line.indicatorCode, (group = { total: null, totalIndex: -1, cells: [], declared: false }));
+      if (state[i] === DECLARED) group.declared = true;
       if (line.breakdownKey !== "") group.cells.push(i);
       else {
         if (!group.total) {
@@ -281,10 +282,10 @@ export class LineValidator {
     }
 
     // Breakdown cells must add up to the indicator's total.
-    for (const { total: totalLine, totalIndex: total, cells } of byIndicator.values()) {
+    for (const { total: totalLine, totalIndex: total, cells, declared } of byIndicator.values()) {
       if (!totalLine || cells.length === 0 || !totalLine.sumEqualsTotal) continue;
       // A total or a cell declared ND/NC: there is no sum to check (ADR 026), and no error to invent.
-      if (state[total] === DECLARED || cells.some((i) => state[i] === DECLARED)) continue;
+      if (declared) continue;
       const totalValue = valueAt(total);
       if (totalValue === null || cells.some((i) => state[i] !== VALUE)) continue;
       let sum = 0;

@@ -49,4 +49,15 @@ describe("validation line by line, as the import streams the lines (ADR 031)", (
     expect(validator.finish()).toEqual(whole.problems);
     expect(values).toEqual(plan.map((l) => whole.values.get(l.key)));
   });
+
+  it("Art. 4: the year-over-year variation is checked on totals only: a breakdown cell with last year's value and a large change gets no warning", () => {
+    const withPrevious = [line(1, "", { previous: 10 }), line(1, "S=F", { previous: 1 }), line(1, "S=M", { previous: 6 })];
+    const validator = new LineValidator(withPrevious, options);
+    [12, 5, 7].forEach((value, i) => validator.line(i, { key: withPrevious[i]!.key, row: 8 + i, value }));
+    expect(validator.finish()).toEqual([]);
+    // The same total moved by +100 % is warned about, on its own row.
+    const moved = new LineValidator(withPrevious, options);
+    [20, 13, 7].forEach((value, i) => moved.line(i, { key: withPrevious[i]!.key, row: 8 + i, value }));
+    expect(moved.finish().map((p) => [p.code, p.cell])).toEqual([["variation", "E8"]]);
+  });
 });

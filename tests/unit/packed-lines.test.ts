@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LinePacker, PackedLinesView, packedPlanLines, packedTransferList, packLines, unpackLines, type PackedColumn } from "~/server/collection/packed-lines";
+import { LinePacker, PackedLinesView, packedPlanLines, packedTransferList, packLines, packPlanLines, unpackLines, type PackedColumn } from "~/server/collection/packed-lines";
 import type { PlanLine } from "~/domain/validation";
 import { lineKey } from "~/domain/template-layout";
 
@@ -135,13 +135,13 @@ describe("packed plan lines (ADR 031: the plan travels to the worker as columns)
 
   it("ADR 058: a plan packed without its keys gives its lines back, each key made again from the indicator and the breakdown", () => {
     const lines = Array.from({ length: 600 }, (_, i) => line(i, { key: lineKey(`IND${Math.floor(i / 25)}`, i % 25 === 0 ? "" : `sexe=${i % 2}|age=${i % 12}`) }));
-    const packer = new LinePacker<PlanLine>({ omit: ["key"] });
-    for (const l of lines) packer.add(l);
-    const packed = packer.finish();
+    const packed = packPlanLines(lines);
     expect(packed.fields).toEqual(Object.keys(lines[0]!).filter((f) => f !== "key"));
     const viewed = packedPlanLines(trip(packed, packedTransferList(packed)));
     expect(viewed.length).toBe(600);
     for (let i = 0; i < lines.length; i++) expect(viewed.at(i)).toEqual(lines[i]);
     expect(viewed.at(600)).toBeUndefined();
+    // Lines packed with their keys are refused rather than having them silently replaced.
+    expect(() => packedPlanLines(packLines(lines))).toThrow(/planLinePacker/);
   });
 });

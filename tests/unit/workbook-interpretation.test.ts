@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { PlanLine, ReadLine } from "~/domain/validation";
+import type { PlanLine, PlanLines, ReadLine } from "~/domain/validation";
 import { DATA_SHEET, FIRST_DATA_ROW, META_SHEET, TEMPLATE_VERSION } from "~/domain/template-layout";
 import { interpretWorkbook, type InterpretExpectation, type SheetRow } from "~/domain/workbook-interpretation";
-import { LinePacker, PackedLinesView, packedPlanLines, packLines } from "~/server/collection/packed-lines";
+import { PackedLinesView, packedPlanLines, packLines, packPlanLines } from "~/server/collection/packed-lines";
 import { planLine } from "../factories/plan-line";
 
 const lines = Array.from({ length: 6 }, (_, i) => planLine(i));
@@ -13,12 +13,6 @@ const expectation = (planLines: InterpretExpectation["lines"]): InterpretExpecta
   planHash: "hash",
   lines: planLines,
 });
-
-function packedWithoutKeys(planLines: PlanLine[]) {
-  const packer = new LinePacker<PlanLine>({ omit: ["key"] });
-  for (const l of planLines) packer.add(l);
-  return packer.finish();
-}
 
 /** The metadata sheet, then one data row per key given (row FIRST_DATA_ROW onwards), its value the key's number × 10. */
 async function* sheetRows(keys: string[]): AsyncIterable<SheetRow> {
@@ -44,7 +38,7 @@ describe("interpretation of the data sheet against the plan (ADR 058: a line fou
   for (const [name, planLines] of [
     ["the plan's array", lines],
     ["a view of the packed plan", new PackedLinesView<PlanLine>(packLines(lines))],
-    ["the upload's plan, packed without its keys", packedPlanLines(packedWithoutKeys(lines))],
+    ["the upload's plan, packed without its keys", packedPlanLines(packPlanLines(lines))],
   ] as const) {
     it(`Art. 4: rows in the template's order and rows moved by the partner give each value to its own line (${name})`, async () => {
       for (const keys of [inOrder, moved]) {
@@ -68,4 +62,24 @@ describe("interpretation of the data sheet against the plan (ADR 058: a line fou
       ]);
     });
   }
+
+  it("ADR 058: rows in the template's order are found at their own place, without indexing the plan; moved rows index it once", async () => {
+    let reads = 0;
+    const counted: PlanLines = { length: lines.length, at: (i) => (reads++, lines.at(i)) };
+    await interpret(inOrder, counted);
+    expect(reads).toBe(lines.length);
+    reads = 0;
+    await interpret(moved, counted);
+    // Each row's place is looked at, and the index is built once (one read per line), at the first row out of place.
+    expect(reads).toBe(2 * lines.length);
+  });
+
+  it("Art. 4: a row added below the table is unknown, or a duplicate when it repeats a line's key", async () => {
+    const after = FIRST_DATA_ROW + lines.length;
+    const unknown = await interpret([...inOrder, "I99#"], lines);
+    expect(unknown.structural.map((p) => [p.code, p.cell])).toEqual([["unknown_row", `A${after}`]]);
+    const repeated = await interpret([...inOrder, inOrder[2]!], lines);
+    expect(repeated.structural.map((p) => [p.code, p.cell])).toEqual([["duplicate_row", `A${after}`]]);
+    expect(repeated.seen).toHaveLength(lines.length);
+  });
 });

@@ -180,10 +180,27 @@ export class PackedLinesView<T> {
 }
 
 /**
- * A collection plan's lines packed without their key (buildPackedCollectionPlan, ADR 058), by place: each
- * line is built when asked, its key made again from its indicator and breakdown (lineKey), as the plan makes it.
+ * A packer for a collection plan's lines that leaves their key out (ADR 058): each is its indicator's code and
+ * its breakdown's key joined (lineKey), which packedPlanLines makes again.
+ */
+export function planLinePacker(): LinePacker<PlanLine> {
+  return new LinePacker<PlanLine>({ omit: ["key"] });
+}
+
+/** A collection plan's lines packed by planLinePacker. */
+export function packPlanLines(lines: Iterable<PlanLine>): PackedLines {
+  const packer = planLinePacker();
+  for (const line of lines) packer.add(line);
+  return packer.finish();
+}
+
+/**
+ * A collection plan's lines packed by planLinePacker, by place: each line is built when asked, its key made
+ * again from its indicator and breakdown (lineKey), as the plan makes it. Lines packed with their key are
+ * refused: their key would be silently replaced.
  */
 export function packedPlanLines(packed: PackedLines): PlanLines {
+  if (packed.fields.includes("key")) throw new Error("packedPlanLines: the plan's lines were packed with their keys (pack them with planLinePacker)");
   const view = new PackedLinesView<Omit<PlanLine, "key"> & { key?: string }>(packed);
   return {
     length: view.length,

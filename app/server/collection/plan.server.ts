@@ -6,7 +6,7 @@ import { versionForYear } from "~/domain/indicators";
 import { breakdownCells, breakdownKey, TOTAL_KEY } from "~/domain/breakdowns";
 import { lineKey } from "~/domain/template-layout";
 import type { PlanLine } from "~/domain/validation";
-import { LinePacker, type PackedLines } from "./packed-lines";
+import { planLinePacker, type PackedLines } from "./packed-lines";
 
 /** What one organisation is expected to send for one campaign: its lines, in template order. */
 export interface CollectionPlan {
@@ -32,7 +32,7 @@ export async function buildCollectionPlan(db: Executor, year: number, organisati
 
 /**
  * The plan without its lines: they are packed as they are made (packed-lines.ts), without their key, which
- * packedPlanLines makes again from the indicator and breakdown (ADR 058).
+ * packedPlanLines makes again from the indicator and breakdown (planLinePacker, ADR 058).
  */
 export type PackedCollectionPlan = Omit<CollectionPlan, "lines"> & { packedLines: PackedLines };
 
@@ -46,7 +46,7 @@ export type PackedCollectionPlan = Omit<CollectionPlan, "lines"> & { packedLines
  * breakdown's key joined (lineKey).
  */
 export async function buildPackedCollectionPlan(db: Executor, year: number, organisationId: string): Promise<PackedCollectionPlan> {
-  const packer = new LinePacker<PlanLine>({ omit: ["key"] });
+  const packer = planLinePacker();
   const plan = await planLines(db, year, organisationId, (line) => packer.add(line));
   return { ...plan, packedLines: packer.finish() };
 }

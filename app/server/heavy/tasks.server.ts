@@ -114,7 +114,7 @@ async function guardReadValidate({ bytes, filename, contentType, limits, variati
   const prepared = prepareReading(guarded.workbook);
   prepared.catch(() => undefined);
   const packed = plan.expected ?? (await receiveExpectation(plan.expectedPort));
-  // The plan's lines as buildCollectionPlan made them, kept as columns: each line is built when read (ADR 058).
+  // The plan's lines as buildPackedCollectionPlan packed them, kept as columns: each line is built when read (ADR 058).
   const expected: InterpretExpectation = { ...packed, lines: packedPlanLines(packed.lines) };
   try {
     const rows = readSheetRows(guarded.workbook, {
