@@ -26,7 +26,8 @@ export interface CollectionPlan {
  */
 export async function buildCollectionPlan(db: Executor, year: number, organisationId: string): Promise<CollectionPlan> {
   const lines: PlanLine[] = [];
-  const plan = await planLines(db, year, organisationId, (line) => lines.push(line));
+  // planLines hands over one object it refills for each line: each is copied.
+  const plan = await planLines(db, year, organisationId, (line) => lines.push({ ...line }));
   return { ...plan, lines };
 }
 
@@ -51,7 +52,10 @@ export async function buildPackedCollectionPlan(db: Executor, year: number, orga
   return { ...plan, packedLines: packer.finish() };
 }
 
-/** Builds the plan, handing each line to `emit` in template order; the plan's hash is computed as they go. */
+/**
+ * Builds the plan, handing each line to `emit` in template order; the plan's hash is computed as they go.
+ * `emit` gets the same object each time, refilled: it copies what it keeps (a LinePacker copies the values).
+ */
 async function planLines(db: Executor, year: number, organisationId: string, emit: (line: PlanLine) => void): Promise<Omit<CollectionPlan, "lines">> {
   const expected = await db
     .selectFrom("expected_submission as e")
@@ -118,7 +122,13 @@ async function planLines(db: Executor, year: number, organisationId: string, emi
     .where("organisation_id", "=", organisationId)
     .where("reference_year", "=", year - 1)
     .execute();
-  const previousOf = new Map(previous.map((p) => [`${p.indicator_id}#${p.breakdown_key}`, p.value]));
+  // Last year's values by indicator, then by breakdown key: looking a line up makes no string (ADR 058).
+  const previousOf = new Map<string, Map<string, number | null>>();
+  for (const p of previous) {
+    const values = previousOf.get(p.indicator_id);
+    if (values) values.set(p.breakdown_key, p.value);
+    else previousOf.set(p.indicator_id, new Map([[p.breakdown_key, p.value]]));
+  }
 
   // The cells of each combination of breakdown lists, with their labels: computed once per combination
   // (thousands of indicators share a few), and shared by the lines.
@@ -147,26 +157,43 @@ async function planLines(db: Executor, year: number, organisationId: string, emi
   // sha256 of the lines' `key@indicatorVersionId`, joined by newlines.
   const hashing = createHash("sha256");
   let first = true;
+  // One object refilled for each line and handed to `emit`, which copies what it keeps: ~100,000 line
+  // objects made for a packer that keeps none were 13 MiB of garbage per upload on the main thread (ADR 058).
+  const line: PlanLine = {
+    key: "",
+    indicatorCode: "",
+    indicatorLabel: "",
+    indicatorVersionId: "",
+    breakdownKey: "",
+    breakdownLabel: "",
+    unit: "",
+    valueType: "integer",
+    nonNegative: false,
+    min: null,
+    max: null,
+    sumEqualsTotal: false,
+    previous: null,
+    notAvailableAllowed: false,
+  };
   for (const indicator of indicatorRows) {
     const version = versionForYear(versionsByIndicator.get(indicator.id) ?? [], year);
     if (!version) continue;
+    const previousValues = previousOf.get(indicator.id);
     for (const { key, label } of cellsFor(version.breakdowns)) {
-      const line: PlanLine = {
-        key: lineKey(indicator.code, key),
-        indicatorCode: indicator.code,
-        indicatorLabel: version.label,
-        indicatorVersionId: version.id,
-        breakdownKey: key,
-        breakdownLabel: label,
-        unit: version.unit,
-        valueType: version.value_type,
-        nonNegative: version.non_negative,
-        min: version.min_value,
-        max: version.max_value,
-        sumEqualsTotal: version.breakdown_sum_equals_total,
-        previous: previousOf.get(`${indicator.id}#${key}`) ?? null,
-        notAvailableAllowed: indicator.not_available_allowed,
-      };
+      line.key = lineKey(indicator.code, key);
+      line.indicatorCode = indicator.code;
+      line.indicatorLabel = version.label;
+      line.indicatorVersionId = version.id;
+      line.breakdownKey = key;
+      line.breakdownLabel = label;
+      line.unit = version.unit;
+      line.valueType = version.value_type;
+      line.nonNegative = version.non_negative;
+      line.min = version.min_value;
+      line.max = version.max_value;
+      line.sumEqualsTotal = version.breakdown_sum_equals_total;
+      line.previous = previousValues?.get(key) ?? null;
+      line.notAvailableAllowed = indicator.not_available_allowed;
       hashing.update(`${first ? "" : "\n"}${line.key}@${line.indicatorVersionId}`);
       first = false;
       emit(line);
