@@ -35,7 +35,8 @@ export interface ParseUploadInput {
   /**
    * Everything the organisation is expected to send (organisation, year,
    * plan hash and lines), the lines packed without their keys
-   * (buildPackedCollectionPlan): viewed by place (packedPlanLines), it is passed whole to interpretWorkbook, so a field added there or to PlanLine
+   * (buildPackedCollectionPlan): viewed by place (packedPlanLines), it is
+   * passed whole to interpretWorkbook, so a field added there or to PlanLine
    * needs no change here. Given here, or posted later on `expectedPort`
    * (transferred with the task) while the file is being guarded: the main
    * thread builds the plan meanwhile. Closing the port without posting it
