@@ -7,7 +7,7 @@ import { createApiToken } from "~/server/api/tokens.server";
 import { systemActor } from "~/server/command.server";
 import { apiUploadHeaders } from "./api-upload";
 import { createDb, migrateToLatest } from "~/server/db.server";
-import { startProductionServer, type ProductionServer } from "../tests/support/production-server";
+import { PRODUCTION_SERVER_ENV, startProductionServer, type ProductionServer } from "../tests/support/production-server";
 import { BENCH_ORG_CODE, seedReferential } from "./import-fixture";
 
 /**
@@ -44,6 +44,8 @@ export interface ServerReport {
   rssIdle: number;
   uploads: ServerUpload[];
   nodeArgs: string[];
+  /** The server's environment beyond this process's, as set: `npm run serve`'s (PRODUCTION_SERVER_ENV) and the options' (undefined: removed). */
+  env: Record<string, string | undefined>;
 }
 
 function statusField(pid: number, field: "VmRSS" | "VmHWM"): number | null {
@@ -73,7 +75,7 @@ export async function serverBench(options: {
   floor: () => Promise<number>;
   log: (text: string) => void;
   nodeArgs?: string[];
-  env?: Record<string, string>;
+  env?: Record<string, string | undefined>;
 }): Promise<ServerReport> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error("--server measures a production server on PostgreSQL: set DATABASE_URL");
@@ -165,7 +167,7 @@ export async function serverBench(options: {
     } finally {
       await counter.end();
     }
-    return { rssIdle, uploads, nodeArgs };
+    return { rssIdle, uploads, nodeArgs, env: { ...PRODUCTION_SERVER_ENV, ...options.env } };
   } finally {
     await server?.stop();
     await admin((c) => c.query(`drop database if exists ${name} with (force)`));

@@ -38,7 +38,9 @@ import type { ServerReport } from "./import-server";
  *            (bench/import-server.ts); prints, does not write the document.
  *          --server-node-args "…": node options of that server (default
  *            none, as `npm run serve`; e.g. --max-semi-space-size=2 as `npm start`).
- *          --server-env "K=V …": environment variables added to that server's.
+ *          --server-env "K=V …": environment variables added to that server's;
+ *            "K=" removes K, e.g. MALLOC_MMAP_THRESHOLD_= for glibc's default
+ *            (dynamic) threshold instead of `npm run serve`'s (ADR 059).
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -62,7 +64,7 @@ interface Options {
   keep: boolean;
   server: boolean;
   serverNodeArgs: string[] | undefined;
-  serverEnv: Record<string, string>;
+  serverEnv: Record<string, string | undefined>;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -82,7 +84,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === "--keep") options.keep = true;
     else if (arg === "--server") options.server = true;
     else if (arg === "--server-node-args") options.serverNodeArgs = value().split(" ").filter(Boolean);
-    else if (arg === "--server-env") options.serverEnv = Object.fromEntries(value().split(" ").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+    else if (arg === "--server-env") options.serverEnv = Object.fromEntries(value().split(" ").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1) || undefined]));
     else throw new Error(`Unknown option ${arg}`);
   }
   if (!options.sizes.every((n) => Number.isInteger(n) && n > 0) || !(options.runs >= 1)) throw new Error("Invalid --sizes or --runs");
@@ -231,7 +233,9 @@ async function main() {
 
 function renderServerBlock(lines: number, bytes: number, r: ServerReport, loadStart: string, loadEnd: string): string {
   const out = [
-    `Production server (\`node ${r.nodeArgs.join(" ")} server.mjs\`, NODE_ENV=production, APP_MODE=production, PostgreSQL), ${sizeLabel(lines)} lines (${mbFile(bytes)}) uploaded through \`POST /api/v1/campaigns/{year}/uploads\` (bearer token); ` +
+    `Production server (\`node ${r.nodeArgs.join(" ")} server.mjs\`, NODE_ENV=production, APP_MODE=production, ${Object.entries(r.env)
+      .map(([k, v]) => (v === undefined ? `${k} unset` : `${k}=${v}`))
+      .join(", ")}, PostgreSQL), ${sizeLabel(lines)} lines (${mbFile(bytes)}) uploaded through \`POST /api/v1/campaigns/{year}/uploads\` (bearer token); ` +
       `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, load average ${loadStart} at the start, ${loadEnd} at the end; server idle RSS after start ${mb(r.rssIdle)}.`,
     "",
     "| Run | Floor (exceljs stream read) | Upload (request → 201) | Ratio | Server RSS before → peak (Δ) | VmHWM / sampled peak | RSS 1 s after |",

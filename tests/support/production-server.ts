@@ -21,6 +21,14 @@ export interface ProductionServer {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
+/**
+ * The environment `npm run serve` gives the production server (package.json, through cross-env; ADR 059):
+ * glibc's mmap threshold fixed at its default of 128 KiB, so that the megabyte buffers of an upload are mapped
+ * and unmapped rather than left in the allocator's arenas once freed. Servers started here get it too, so that
+ * the tests and benchmarks run the portal as it is deployed. A unit test keeps package.json in step.
+ */
+export const PRODUCTION_SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: "131072" };
+
 /** Builds the portal if build/ is missing or stale; throws if the build fails. */
 export function buildIfStale() {
   const built = spawnSync(process.execPath, [path.join(root, "scripts/build-if-stale.mjs")], { cwd: root, stdio: "inherit" });
@@ -54,7 +62,15 @@ export async function startProductionServer(options: {
 }): Promise<ProductionServer> {
   if (options.build !== false) buildIfStale();
   const port = await freePort();
-  const merged: Record<string, string | undefined> = { ...process.env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", ...options.env, NODE_ENV: "production" };
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    ...PRODUCTION_SERVER_ENV,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+    ...options.env,
+    NODE_ENV: "production",
+  };
   const env = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined)) as NodeJS.ProcessEnv;
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(root, "server.mjs")], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
