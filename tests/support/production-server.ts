@@ -29,6 +29,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
  */
 export const PRODUCTION_SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: "131072" };
 
+/**
+ * The environment of a server started here: this process's, then PRODUCTION_SERVER_ENV, 127.0.0.1 and warnings
+ * only, then `overlay` (a key set to undefined is removed), and NODE_ENV=production whatever the rest says.
+ */
+export function productionServerEnvironment(overlay: Record<string, string | undefined>, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const merged: Record<string, string | undefined> = { ...base, ...PRODUCTION_SERVER_ENV, HOST: "127.0.0.1", LOG_LEVEL: "warn", ...overlay, NODE_ENV: "production" };
+  return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined)) as NodeJS.ProcessEnv;
+}
+
 /** Builds the portal if build/ is missing or stale; throws if the build fails. */
 export function buildIfStale() {
   const built = spawnSync(process.execPath, [path.join(root, "scripts/build-if-stale.mjs")], { cwd: root, stdio: "inherit" });
@@ -62,16 +71,7 @@ export async function startProductionServer(options: {
 }): Promise<ProductionServer> {
   if (options.build !== false) buildIfStale();
   const port = await freePort();
-  const merged: Record<string, string | undefined> = {
-    ...process.env,
-    ...PRODUCTION_SERVER_ENV,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "warn",
-    ...options.env,
-    NODE_ENV: "production",
-  };
-  const env = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined)) as NodeJS.ProcessEnv;
+  const env = productionServerEnvironment({ PORT: String(port), ...options.env });
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(root, "server.mjs")], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (d) => (output += d));

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PRODUCTION_SERVER_ENV } from "../support/production-server";
+import { PRODUCTION_SERVER_ENV, productionServerEnvironment } from "../support/production-server";
 
 /**
  * ADR 059: `npm run serve` starts the production server with glibc's mmap threshold fixed, so that an upload's
@@ -29,11 +29,23 @@ describe("the server's environment (ADR 059)", () => {
     expect(PRODUCTION_SERVER_ENV).toEqual({ MALLOC_MMAP_THRESHOLD_: "131072" });
   });
 
-  it("npm run serve starts node with every variable of PRODUCTION_SERVER_ENV", () => {
+  it("npm run serve starts node with every variable of PRODUCTION_SERVER_ENV, and no other allocator setting", () => {
     const script = scripts.serve;
     expect(script, 'package.json has no "serve" script').toBeDefined();
     const set = crossEnvVariables(script!);
     for (const [key, value] of Object.entries(PRODUCTION_SERVER_ENV)) expect(set[key], key).toBe(value);
+    const allocator = Object.fromEntries(Object.entries(set).filter(([key]) => key.startsWith("MALLOC_") || key === "GLIBC_TUNABLES"));
+    expect(allocator).toEqual(PRODUCTION_SERVER_ENV);
+  });
+
+  it("the servers tests and benchmarks start get it, unless a caller removes it", () => {
+    const base: NodeJS.ProcessEnv = { PATH: "/usr/bin", NODE_ENV: "test", DATABASE_URL: "postgres://x" };
+    const env = productionServerEnvironment({ PORT: "4000" }, base);
+    expect(env).toMatchObject({ ...PRODUCTION_SERVER_ENV, PATH: "/usr/bin", PORT: "4000", HOST: "127.0.0.1", NODE_ENV: "production", DATABASE_URL: "postgres://x" });
+    const without = productionServerEnvironment({ MALLOC_MMAP_THRESHOLD_: undefined, DATABASE_URL: undefined }, base);
+    expect(without).not.toHaveProperty("MALLOC_MMAP_THRESHOLD_");
+    expect(without).not.toHaveProperty("DATABASE_URL");
+    expect(productionServerEnvironment({ NODE_ENV: "development" }, base).NODE_ENV).toBe("production");
   });
 
   it("reads a script's cross-env variables up to the command", () => {
